@@ -1,0 +1,56 @@
+# The one entry point, locally and in CI. Only Python 3.11+ and make are needed up front.
+SHELL := /bin/bash
+PYTHON ?= python3
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+RUN := $(UV) run --frozen
+SERVICES := ingest moderation publisher analytics
+export UV_PYTHON_DOWNLOADS := never
+export UV_PYTHON := $(PYTHON)
+
+.PHONY: help install up test lint fmt typecheck migrate revision docs check-docs clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==0.13.9"
+
+.venv/.synced: $(UV) uv.lock pyproject.toml shared/pyproject.toml $(wildcard services/*/pyproject.toml)
+	$(UV) sync --frozen --all-packages
+	@touch $@
+
+install: .venv/.synced ## install the locked dependencies into .venv
+
+up: install ## run the whole stack (embedded Postgres and broker unless DATABASE_URL/KAFKA_BOOTSTRAP)
+	$(RUN) python deploy/local/stack.py
+
+test: install ## run the whole test suite on embedded real servers
+	$(RUN) pytest -q
+
+lint: install ## formatting, lint, types and architecture contracts
+	$(RUN) ruff format --check .
+	$(RUN) ruff check .
+	$(RUN) mypy shared/src services/*/src
+	$(RUN) lint-imports
+
+fmt: install ## format and auto-fix
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
+
+typecheck: install ## mypy --strict
+	$(RUN) mypy shared/src services/*/src
+
+migrate: install ## migrate every schema (needs DATABASE_URL)
+	$(RUN) alembic -c shared/alembic.ini upgrade head
+	@for s in $(SERVICES); do $(RUN) alembic -c services/$$s/alembic.ini upgrade head || exit 1; done
+
+revision: install ## new migration: make revision SVC=ingest MSG="add x" (needs DATABASE_URL)
+	$(RUN) alembic -c services/$(SVC)/alembic.ini revision --autogenerate -m "$(MSG)"
+
+docs: install ## regenerate docs/asyncapi.yaml and docs/events.md from the contracts
+	$(RUN) python -m beacon_shared.contracts.docs
+
+clean: ## remove local state (.data holds the local stack's database)
+	rm -rf .venv $(TOOLS) .data .pytest_cache .mypy_cache .ruff_cache

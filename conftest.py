@@ -1,0 +1,96 @@
+"""Suite-wide fixtures: one migrated database and one broker for the whole test session."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from beacon_shared.auth.keys import IssuedKey, issue_key
+from beacon_shared.db import create_engine, create_sessionmaker
+from beacon_shared.migrations import upgrade
+from beacon_shared.testing.plugin import rollback_session
+
+ROOT = Path(__file__).parent
+ALEMBIC_INIS = [ROOT / "shared" / "alembic.ini", *sorted(ROOT.glob("services/*/alembic.ini"))]
+
+
+@pytest.fixture(scope="session")
+async def database_url(database_server_url: str) -> str:
+    """The test database with every schema migrated by its own Alembic environment."""
+    for ini in ALEMBIC_INIS:
+        await asyncio.to_thread(upgrade, ini, database_server_url)
+    return database_server_url
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on the migrated test database."""
+    engine = create_engine(database_url, pool_size=5, app_name="beacon-tests")
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def db_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session whose work is rolled back after the test."""
+    async for session in rollback_session(engine):
+        yield session
+
+
+@pytest.fixture
+def issue_api_key(engine: AsyncEngine) -> Callable[..., Awaitable[IssuedKey]]:
+    """Issue (and commit) an API key: `await issue_api_key(tenant_id, scopes=[...])`."""
+
+    async def issue(tenant_id: str, *, scopes: tuple[str, ...] = ("*",)) -> IssuedKey:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            return await issue_key(session, tenant_id=tenant_id, name="test", scopes=scopes)
+
+    return issue
+
+
+@pytest.fixture
+def settings_for(
+    database_url: str, kafka_bootstrap: str, kafka_idempotence: bool
+) -> Callable[..., object]:
+    """A service's Settings on the test servers: `settings_for(Settings, **overrides)`."""
+
+    def build(settings_cls: type, **overrides: object) -> object:
+        values: dict[str, object] = {
+            "database_url": database_url,
+            "kafka_bootstrap": kafka_bootstrap,
+            "kafka_enable_idempotence": kafka_idempotence,
+            "kafka_linger_ms": 0,
+            "log_format": "console",
+            "log_requests": False,
+            "outbox_poll_seconds": 0.2,
+            "consumer_retry_backoff_seconds": 0.01,
+        }
+        values.update(overrides)
+        return settings_cls(**values)
+
+    return build
+
+
+@pytest.fixture
+def api_client() -> Callable[..., object]:
+    """An httpx client over ASGI with the app's lifespan running: `async with api_client(app)`."""
+    import contextlib
+
+    import httpx
+    from fastapi import FastAPI
+
+    @contextlib.asynccontextmanager
+    async def client(app: FastAPI, *, key: str | None = None) -> AsyncIterator[httpx.AsyncClient]:
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://test", headers=headers
+            ) as http:
+                yield http
+
+    return client

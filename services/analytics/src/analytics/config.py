@@ -1,0 +1,19 @@
+"""Analytics settings."""
+
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from beacon_shared.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    """Environment variables prefixed ANALYTICS_ (platform ones are unprefixed)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ANALYTICS_", extra="ignore", frozen=True, populate_by_name=True
+    )
+
+    service_name: str = "analytics"
+    http_port: int = 8004
+    worker_port: int = 9004

@@ -1,0 +1,1 @@
+"""Inbound social interactions: stored once, emitted once."""

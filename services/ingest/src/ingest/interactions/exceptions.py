@@ -1,0 +1,7 @@
+"""Interaction errors."""
+
+from beacon_shared.errors import NotFound
+
+
+class InteractionNotFound(NotFound):
+    code, title = "interaction_not_found", "Interaction not found"

@@ -1,0 +1,32 @@
+"""The normalised interaction table."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, DateTime, Index, Integer, Table, Text, UniqueConstraint, func
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+
+from ingest.db import metadata
+
+interaction = Table(
+    "interaction",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("tenant_id", Text, nullable=False),
+    Column("brand_id", Text),
+    Column("account_id", Text),
+    Column("network", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("external_id", Text, nullable=False),
+    Column("parent_external_id", Text),
+    Column("thread_external_id", Text),
+    Column("author_id", Text, nullable=False),
+    Column("author_handle", Text),
+    Column("author_name", Text),
+    Column("author_followers", Integer),
+    Column("text", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("raw", JSONB, nullable=False),
+    UniqueConstraint("tenant_id", "network", "external_id"),
+    Index("ix_interaction_tenant_id_received_at", "tenant_id", "received_at"),
+)

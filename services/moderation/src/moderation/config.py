@@ -1,0 +1,19 @@
+"""Moderation settings."""
+
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from beacon_shared.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    """Environment variables prefixed MODERATION_ (platform ones are unprefixed)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="MODERATION_", extra="ignore", frozen=True, populate_by_name=True
+    )
+
+    service_name: str = "moderation"
+    http_port: int = 8002
+    worker_port: int = 9002

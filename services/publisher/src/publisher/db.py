@@ -1,0 +1,10 @@
+"""Publisher's schema and its platform tables."""
+
+from beacon_shared.consumer import inbox_table
+from beacon_shared.db import make_metadata
+from beacon_shared.outbox import outbox_table
+
+SCHEMA = "publisher"
+metadata = make_metadata(SCHEMA)
+outbox = outbox_table(metadata)
+inbox = inbox_table(metadata)

@@ -1,0 +1,1 @@
+"""Beacon's platform library: what every service needs and no service owns."""

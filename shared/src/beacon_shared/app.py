@@ -1,0 +1,123 @@
+"""The FastAPI application every service builds: middleware, errors, auth, health, metrics."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+
+import structlog
+from fastapi import APIRouter, FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from beacon_shared.auth import ApiKeyVerifier
+from beacon_shared.db import create_engine, create_sessionmaker
+from beacon_shared.errors import BodyLimitMiddleware, install_problem_handlers
+from beacon_shared.health import BrokerProbe
+from beacon_shared.health import router as health_router
+from beacon_shared.logging import configure_logging, get_logger
+from beacon_shared.metrics import HTTP_REQUESTS
+from beacon_shared.settings import ServiceSettings
+from beacon_shared.tracing import (
+    child_traceparent,
+    current_correlation_id,
+    current_traceparent,
+    trace_id_of,
+)
+
+log = get_logger("beacon.http")
+Lifespan = Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]
+
+
+def create_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    lifespan: Lifespan | None = None,
+    version: str = "0.1.0",
+) -> FastAPI:
+    """A service's app; `lifespan` adds the service's own clients after the shared ones."""
+
+    @contextlib.asynccontextmanager
+    async def shared_lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(fmt=settings.log_format, level=settings.log_level)
+        engine = create_engine(
+            settings.database_url, pool_size=settings.db_pool_size, app_name=settings.service_name
+        )
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.api_keys = ApiKeyVerifier(engine, cache_seconds=settings.api_key_cache_seconds)
+        app.state.broker_probe = BrokerProbe(settings.kafka_bootstrap)
+        try:
+            if lifespan is None:
+                yield
+            else:
+                async with lifespan(app):
+                    yield
+        finally:
+            await app.state.broker_probe.close()
+            await engine.dispose()
+
+    app = FastAPI(title=title, description=description, version=version, lifespan=shared_lifespan)
+    install_problem_handlers(app)
+    app.include_router(health_router)
+    for router in routers:
+        app.include_router(router)
+    app.add_middleware(RequestContextMiddleware, log_requests=settings.log_requests)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    return app
+
+
+class RequestContextMiddleware:
+    """Binds request, correlation and trace ids to logs and events; records request metrics."""
+
+    def __init__(self, app: ASGIApp, *, log_requests: bool = True) -> None:
+        self.app = app
+        self.log_requests = log_requests
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        request_id = headers.get("x-request-id") or uuid.uuid4().hex
+        traceparent = child_traceparent(headers.get("traceparent"))
+        structlog.contextvars.clear_contextvars()
+        correlation_id = headers.get("x-correlation-id") or request_id
+        structlog.contextvars.bind_contextvars(
+            request_id=request_id, correlation_id=correlation_id, trace_id=trace_id_of(traceparent)
+        )
+        token = current_traceparent.set(traceparent)
+        correlation_token = current_correlation_id.set(correlation_id)
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"].append((b"x-request-id", request_id.encode()))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = scope.get("route")
+            path = getattr(route, "path", "unmatched")
+            HTTP_REQUESTS.labels(scope["method"], path, str(status)).observe(elapsed)
+            if self.log_requests and path not in ("/healthz", "/readyz", "/metrics"):
+                log.info(
+                    "http.request",
+                    method=scope["method"],
+                    path=scope["path"],
+                    status=status,
+                    duration_ms=round(elapsed * 1000, 2),
+                )
+            current_traceparent.reset(token)
+            current_correlation_id.reset(correlation_token)

@@ -1,0 +1,46 @@
+"""The `iam` schema: tenants and their API keys."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    ARRAY,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Table,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import UUID
+
+from beacon_shared.db import make_metadata
+
+IAM_SCHEMA = "iam"
+metadata = make_metadata(IAM_SCHEMA)
+
+tenant = Table(
+    "tenant",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+api_key = Table(
+    "api_key",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("tenant_id", Text, ForeignKey(tenant.c.id), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("prefix", Text, nullable=False, comment="First characters, to recognise a key."),
+    Column("key_hash", Text, nullable=False, unique=True),
+    Column("scopes", ARRAY(Text), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("expires_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+    Index("ix_api_key_tenant_id", "tenant_id"),
+)
+
+ACTIVE = text("revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())")

@@ -1,0 +1,262 @@
+"""Idempotent consumer runner: inbox dedupe, commit-after-DB, bounded retries, dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from sqlalchemy import Column, DateTime, MetaData, Table, Text, func
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects.postgresql import UUID, insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from beacon_shared.events import Envelope, MalformedEvent, decode, header
+from beacon_shared.logging import get_logger
+from beacon_shared.metrics import CONSUMED, CONSUMER_LAG, CONSUMER_RETRIES
+from beacon_shared.settings import ServiceSettings
+from beacon_shared.topics import dlq_name
+from beacon_shared.tracing import child_traceparent, current_correlation_id, current_traceparent
+
+log = get_logger(__name__)
+
+Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+BatchHandler = Callable[[AsyncSession, Sequence[Envelope]], Awaitable[None]]
+
+# Failures of the infrastructure, not of the record: retried until they pass, never dead-lettered.
+TRANSIENT = (sa_exc.OperationalError, sa_exc.InterfaceError, ConnectionError, OSError)
+
+
+def inbox_table(metadata: MetaData) -> Table:
+    """`<schema>.inbox`: one row per (event, consumer group) already handled."""
+    return Table(
+        "inbox",
+        metadata,
+        Column("event_id", UUID(as_uuid=True), primary_key=True),
+        Column("consumer", Text, primary_key=True),
+        Column("handled_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+@dataclass(frozen=True)
+class Consumer:
+    """A consumer group: the topics it reads and a handler per event type it understands.
+
+    Types with a batch handler are handled a getmany batch at a time in one transaction;
+    event types nobody handles are skipped.
+    """
+
+    group_id: str
+    topics: Sequence[str]
+    handlers: Mapping[str, Handler] = field(default_factory=dict)
+    batch_handlers: Mapping[str, BatchHandler] = field(default_factory=dict)
+
+    def handles(self, event_type: str) -> bool:
+        """Whether this group has a handler for `event_type`."""
+        return event_type in self.handlers or event_type in self.batch_handlers
+
+
+class ConsumerRunner:
+    """Runs one Consumer against Kafka and Postgres until stopped."""
+
+    def __init__(
+        self,
+        consumer: Consumer,
+        *,
+        settings: ServiceSettings,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        inbox: Table,
+        producer: AIOKafkaProducer,
+    ) -> None:
+        self.spec = consumer
+        self.settings = settings
+        self.sessionmaker = sessionmaker
+        self.inbox = inbox
+        self.producer = producer  # for dead letters only
+        self._kafka: AIOKafkaConsumer | None = None
+
+    def _build_kafka_consumer(self) -> AIOKafkaConsumer:
+        return AIOKafkaConsumer(
+            *self.spec.topics,
+            bootstrap_servers=self.settings.kafka_bootstrap,
+            group_id=self.spec.group_id,
+            client_id=f"{self.settings.service_name}-{self.spec.group_id}",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=self.settings.consumer_batch_size,
+        )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Consume until `stop`; the batch in hand is finished and committed before leaving."""
+        kafka = self._kafka = self._build_kafka_consumer()
+        await kafka.start()
+        log.info("consumer.started", group=self.spec.group_id, topics=list(self.spec.topics))
+        try:
+            while not stop.is_set():
+                batches = await kafka.getmany(
+                    timeout_ms=500, max_records=self.settings.consumer_batch_size
+                )
+                for tp, records in batches.items():
+                    await self._process_partition(tp, records, stop)
+                    await kafka.commit({tp: records[-1].offset + 1})
+                    self._record_lag(kafka, tp, records[-1].offset + 1)
+        except _Stopped:
+            log.info("consumer.stopped_while_waiting", group=self.spec.group_id)
+        finally:
+            await kafka.stop()  # leaves the group so partitions move at once
+            log.info("consumer.stopped", group=self.spec.group_id)
+
+    def _record_lag(self, kafka: AIOKafkaConsumer, tp: TopicPartition, position: int) -> None:
+        # highwater() comes from the last fetch response; end_offsets() is not trusted (see docs).
+        highwater = kafka.highwater(tp)
+        if highwater is not None:
+            CONSUMER_LAG.labels(self.spec.group_id, tp.topic, str(tp.partition)).set(
+                max(0, highwater - position)
+            )
+
+    async def _process_partition(
+        self, tp: TopicPartition, records: list[ConsumerRecord], stop: asyncio.Event
+    ) -> None:
+        decoded: list[tuple[ConsumerRecord, Envelope]] = []
+        for record in records:
+            try:
+                envelope = decode(record.value)
+            except MalformedEvent as exc:
+                await self._dead_letter(record, exc, reason="malformed")
+                continue
+            if self.spec.handles(envelope.type):
+                decoded.append((record, envelope))
+            else:
+                log.debug("consumer.skipped_unknown_type", type=envelope.type)
+                CONSUMED.labels(self.spec.group_id, tp.topic, "skipped").inc()
+        batchable = [pair for pair in decoded if pair[1].type in self.spec.batch_handlers]
+        if batchable and await self._try_batch(tp, batchable, stop):
+            decoded = [pair for pair in decoded if pair[1].type not in self.spec.batch_handlers]
+        for record, envelope in decoded:
+            await self._handle_one(record, envelope, stop)
+
+    async def _try_batch(
+        self, tp: TopicPartition, pairs: list[tuple[ConsumerRecord, Envelope]], stop: asyncio.Event
+    ) -> bool:
+        """One transaction for the batch; False sends each record down the per-record path."""
+        envelopes = [env for _, env in pairs]
+        while True:
+            try:
+                async with self.sessionmaker() as session, session.begin():
+                    fresh = await self._claim(session, envelopes)
+                    by_type: dict[str, list[Envelope]] = {}
+                    for env in fresh:
+                        by_type.setdefault(env.type, []).append(env)
+                    for event_type, group in by_type.items():
+                        await self.spec.batch_handlers[event_type](session, group)
+                CONSUMED.labels(self.spec.group_id, tp.topic, "handled").inc(len(fresh))
+                CONSUMED.labels(self.spec.group_id, tp.topic, "duplicate").inc(
+                    len(envelopes) - len(fresh)
+                )
+                return True
+            except TRANSIENT as exc:
+                await self._wait_transient(exc, stop)
+            except Exception as exc:
+                log.warning("consumer.batch_failed", group=self.spec.group_id, error=repr(exc))
+                return False
+
+    async def _handle_one(
+        self, record: ConsumerRecord, envelope: Envelope, stop: asyncio.Event
+    ) -> None:
+        handler = self.spec.handlers.get(envelope.type)
+        batch_handler = self.spec.batch_handlers.get(envelope.type)
+        attempt = 0
+        while True:
+            token = current_traceparent.set(
+                child_traceparent(header(record.headers, "traceparent"))
+            )
+            correlation_token = current_correlation_id.set(envelope.correlationid)
+            try:
+                async with self.sessionmaker() as session, session.begin():
+                    fresh = await self._claim(session, [envelope])
+                    if fresh:
+                        if handler is not None:
+                            await handler(session, envelope)
+                        elif batch_handler is not None:
+                            await batch_handler(session, [envelope])
+                outcome = "handled" if fresh else "duplicate"
+                CONSUMED.labels(self.spec.group_id, record.topic, outcome).inc()
+                return
+            except MalformedEvent as exc:
+                await self._dead_letter(record, exc, reason="malformed")
+                return
+            except TRANSIENT as exc:
+                await self._wait_transient(exc, stop)
+            except Exception as exc:
+                if attempt >= self.settings.consumer_max_retries:
+                    await self._dead_letter(record, exc, reason="handler_failed")
+                    return
+                CONSUMER_RETRIES.labels(self.spec.group_id, record.topic).inc()
+                await asyncio.sleep(self.settings.consumer_retry_backoff_seconds * 2**attempt)
+                attempt += 1
+            finally:
+                current_traceparent.reset(token)
+                current_correlation_id.reset(correlation_token)
+
+    async def _claim(self, session: AsyncSession, envelopes: Sequence[Envelope]) -> list[Envelope]:
+        """Insert inbox rows; only the events not seen before by this group come back."""
+        rows = [{"event_id": env.id, "consumer": self.spec.group_id} for env in envelopes]
+        inserted = set(
+            (
+                await session.execute(
+                    insert(self.inbox)
+                    .values(rows)
+                    .on_conflict_do_nothing()
+                    .returning(self.inbox.c.event_id)
+                )
+            ).scalars()
+        )
+        seen: set[object] = set()
+        fresh = []
+        for env in envelopes:
+            if env.id in inserted and env.id not in seen:
+                seen.add(env.id)
+                fresh.append(env)
+        return fresh
+
+    async def _wait_transient(self, exc: Exception, stop: asyncio.Event) -> None:
+        """Back off on an infrastructure failure; leave uncommitted when stopping instead."""
+        log.warning(
+            "consumer.infrastructure_unavailable", group=self.spec.group_id, error=repr(exc)
+        )
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 1.0)
+        if stop.is_set():
+            raise _Stopped from exc
+
+    async def _dead_letter(self, record: ConsumerRecord, exc: Exception, *, reason: str) -> None:
+        headers = [
+            *(record.headers or ()),
+            ("dlq.reason", reason.encode()),
+            ("dlq.error", f"{type(exc).__name__}: {exc}"[:2000].encode()),
+            ("dlq.consumer", self.spec.group_id.encode()),
+            ("dlq.topic", record.topic.encode()),
+            ("dlq.partition", str(record.partition).encode()),
+            ("dlq.offset", str(record.offset).encode()),
+            ("dlq.failed_at", datetime.now(UTC).isoformat().encode()),
+        ]
+        await self.producer.send_and_wait(
+            dlq_name(record.topic), value=record.value, key=record.key, headers=headers
+        )
+        CONSUMED.labels(self.spec.group_id, record.topic, "dead_lettered").inc()
+        log.warning(
+            "consumer.dead_lettered",
+            group=self.spec.group_id,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            reason=reason,
+            error=repr(exc),
+        )
+
+
+class _Stopped(Exception):
+    """Raised out of a retry loop when the runner is asked to stop."""

@@ -1,0 +1,31 @@
+"""Value types used by more than one contract."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Network(StrEnum):
+    """Networks Beacon speaks to; `custom` is the generic ingest API, `sandbox` the test network."""
+
+    facebook = "facebook"
+    instagram = "instagram"
+    x = "x"
+    mastodon = "mastodon"
+    bluesky = "bluesky"
+    linkedin = "linkedin"
+    custom = "custom"
+    sandbox = "sandbox"
+
+
+class Author(BaseModel):
+    """Who wrote or did an interaction, as the network knows them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    network_id: str = Field(min_length=1, max_length=256)
+    handle: str | None = Field(default=None, max_length=256)
+    display_name: str | None = Field(default=None, max_length=512)
+    follower_count: int | None = Field(default=None, ge=0)

@@ -1,0 +1,73 @@
+"""Events published by ingest."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+from pydantic import Field
+
+from beacon_shared.contracts.common import Author, Network
+from beacon_shared.events import EventPayload
+
+
+class InteractionKind(StrEnum):
+    """What an inbound interaction is."""
+
+    comment = "comment"
+    reply = "reply"
+    mention = "mention"
+    direct_message = "direct_message"
+    reaction = "reaction"
+    share = "share"
+    follow = "follow"
+
+
+CONVERSATION_KINDS = frozenset(
+    {
+        InteractionKind.comment,
+        InteractionKind.reply,
+        InteractionKind.mention,
+        InteractionKind.direct_message,
+    }
+)
+
+
+class CommentReceived(EventPayload):
+    """A comment, reply, mention or direct message, stored once by ingest."""
+
+    event_type = "ingest.comment.received"
+    topic = "comment.received"
+
+    interaction_id: UUID = Field(description="Ingest's id of the stored interaction.")
+    brand_id: str | None = Field(default=None, description="The brand the account belongs to.")
+    account_id: str | None = Field(default=None, description="The connected account it reached.")
+    network: Network
+    kind: InteractionKind
+    external_id: str = Field(description="The network's id of the interaction.")
+    parent_external_id: str | None = Field(default=None, description="What it replies to.")
+    thread_external_id: str | None = Field(default=None, description="The post or conversation.")
+    author: Author
+    text: str
+    created_at: datetime = Field(description="When the network says it happened.")
+    received_at: datetime = Field(description="When ingest stored it.")
+
+
+class EngagementRecorded(EventPayload):
+    """A reaction, share or follow, stored once by ingest."""
+
+    event_type = "ingest.engagement.recorded"
+    topic = "engagement.recorded"
+
+    interaction_id: UUID
+    brand_id: str | None = None
+    account_id: str | None = None
+    network: Network
+    kind: InteractionKind
+    external_id: str
+    target_external_id: str | None = Field(default=None, description="The post or comment engaged.")
+    reaction: str | None = Field(default=None, description="like, love, haha… for reactions.")
+    author: Author
+    created_at: datetime
+    received_at: datetime

@@ -1,0 +1,62 @@
+"""Events published by the publisher."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from beacon_shared.contracts.common import Network
+from beacon_shared.events import EventPayload
+
+
+class ScheduleChange(StrEnum):
+    """Why a `post.scheduled` event was emitted."""
+
+    scheduled = "scheduled"
+    rescheduled = "rescheduled"
+    cancelled = "cancelled"
+
+
+class PostTarget(BaseModel):
+    """One account a post goes to."""
+
+    model_config = ConfigDict(frozen=True)
+
+    target_id: UUID
+    account_id: str
+    network: Network
+
+
+class PostScheduled(EventPayload):
+    """A post was scheduled, rescheduled or cancelled."""
+
+    event_type = "publisher.post.scheduled"
+    topic = "post.scheduled"
+
+    post_id: UUID
+    brand_id: str | None = None
+    campaign_id: str | None = None
+    change: ScheduleChange
+    scheduled_at: datetime
+    targets: list[PostTarget]
+
+
+class PostPublished(EventPayload):
+    """A post went out on one target account."""
+
+    event_type = "publisher.post.published"
+    topic = "post.published"
+
+    post_id: UUID
+    target_id: UUID
+    brand_id: str | None = None
+    campaign_id: str | None = None
+    account_id: str
+    network: Network
+    external_id: str = Field(description="The network's id of the published post.")
+    url: str | None = None
+    scheduled_at: datetime
+    published_at: datetime

@@ -1,0 +1,206 @@
+"""Transactional outbox: stage events with the state change, relay them to Kafka after commit."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Identity,
+    LargeBinary,
+    MetaData,
+    Table,
+    Text,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from beacon_shared.contracts import EVENT_TYPES
+from beacon_shared.events import Envelope, encode, record_headers
+from beacon_shared.logging import get_logger
+from beacon_shared.metrics import OUTBOX_ERRORS, OUTBOX_OLDEST_AGE, OUTBOX_PUBLISHED
+
+log = get_logger(__name__)
+
+
+def outbox_table(metadata: MetaData) -> Table:
+    """`<schema>.outbox`: rows are deleted once the broker acknowledged them."""
+    return Table(
+        "outbox",
+        metadata,
+        Column("id", BigInteger, Identity(always=True), primary_key=True),
+        Column("event_id", UUID(as_uuid=True), nullable=False),
+        Column("topic", Text, nullable=False),
+        Column("key", Text, nullable=False),
+        Column("value", LargeBinary, nullable=False),
+        Column("headers", JSONB, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+def notify_channel(table: Table) -> str:
+    """The LISTEN/NOTIFY channel that wakes the relay of `table`'s schema."""
+    return f"{table.schema}_outbox"
+
+
+async def stage(
+    session: AsyncSession, table: Table, envelopes: Sequence[Envelope], *, keys: Sequence[str] = ()
+) -> None:
+    """Insert events in the caller's transaction; the relay publishes them after it commits.
+
+    Each record's key defaults to the envelope's subject, so one aggregate's events stay ordered.
+    """
+    if not envelopes:
+        return
+    rows = [
+        {
+            "event_id": env.id,
+            "topic": _topic_of(env),
+            "key": keys[i] if keys else env.subject,
+            "value": encode(env),
+            "headers": [[k, v.decode()] for k, v in record_headers(env)],
+        }
+        for i, env in enumerate(envelopes)
+    ]
+    await session.execute(insert(table), rows)
+    # Delivered on commit only, and folded into one notification per transaction.
+    await session.execute(
+        text("SELECT pg_notify(:channel, '')"), {"channel": notify_channel(table)}
+    )
+
+
+def _topic_of(envelope: Envelope) -> str:
+    model = EVENT_TYPES.get(envelope.type)
+    if model is None:
+        raise ValueError(f"no contract declares event type {envelope.type!r}")
+    return model.topic
+
+
+class OutboxRelay:
+    """Publishes staged rows in id order and deletes them once acknowledged; a crash re-sends."""
+
+    def __init__(
+        self,
+        *,
+        engine: AsyncEngine,
+        table: Table,
+        producer: AIOKafkaProducer,
+        batch_size: int = 500,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self.engine = engine
+        self.table = table
+        self.producer = producer
+        self.batch_size = batch_size
+        self.poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+        self._schema = table.schema or "public"
+
+    async def publish_pending(self) -> int:
+        """Publish until nothing is left; returns how many rows went out."""
+        total = 0
+        while True:
+            sent = await self._publish_batch()
+            total += sent
+            if sent < self.batch_size:
+                return total
+
+    async def _publish_batch(self) -> int:
+        t = self.table
+        async with self.engine.begin() as conn:
+            rows = (
+                await conn.execute(
+                    select(t.c.id, t.c.topic, t.c.key, t.c.value, t.c.headers)
+                    .order_by(t.c.id)
+                    .limit(self.batch_size)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if not rows:
+                return 0
+            futures = [
+                await self.producer.send(
+                    row.topic,
+                    value=row.value,
+                    key=row.key.encode(),
+                    headers=[(k, v.encode()) for k, v in row.headers],
+                )
+                for row in rows
+            ]
+            await asyncio.gather(*futures)
+            await conn.execute(delete(t).where(t.c.id.in_([row.id for row in rows])))
+        OUTBOX_PUBLISHED.labels(self._schema).inc(len(rows))
+        return len(rows)
+
+    async def oldest_age_seconds(self) -> float:
+        """Age of the oldest unsent row (0 when empty): the service's publish lag."""
+        async with self.engine.connect() as conn:
+            oldest = (
+                await conn.execute(
+                    select(self.table.c.created_at).order_by(self.table.c.id).limit(1)
+                )
+            ).scalar()
+        return 0.0 if oldest is None else max(0.0, (datetime.now(UTC) - oldest).total_seconds())
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Relay until `stop` is set: woken by NOTIFY, with a slow poll as a safety net."""
+        async with self._listening():
+            backoff = 0.1
+            while not stop.is_set():
+                self._wake.clear()
+                try:
+                    await self.publish_pending()
+                    OUTBOX_OLDEST_AGE.labels(self._schema).set(await self.oldest_age_seconds())
+                    backoff = 0.1
+                except Exception as exc:
+                    OUTBOX_ERRORS.labels(self._schema).inc()
+                    log.warning("outbox.publish_failed", schema=self._schema, error=repr(exc))
+                    await _sleep_or_stop(stop, backoff)
+                    backoff = min(backoff * 2, 5.0)
+                    continue
+                await _wait_any(stop, self._wake, self.poll_seconds)
+
+    @contextlib.asynccontextmanager
+    async def _listening(self) -> Any:
+        conn = await self.engine.connect()
+        try:
+            raw = await conn.get_raw_connection()
+            driver: Any = raw.driver_connection
+            channel = notify_channel(self.table)
+            await driver.add_listener(channel, self._on_notify)
+            try:
+                yield
+            finally:
+                with contextlib.suppress(Exception):
+                    await driver.remove_listener(channel, self._on_notify)
+        finally:
+            await conn.close()
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
+
+
+async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+
+
+async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, timeout: float) -> None:
+    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waiters:
+            w.cancel()

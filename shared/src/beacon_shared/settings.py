@@ -1,0 +1,60 @@
+"""Settings shared by every service, read from the environment by the entry point only."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _env(name: str) -> AliasChoices:
+    # Platform-wide variables are unprefixed so one DATABASE_URL serves every service.
+    return AliasChoices(name.lower(), name)
+
+
+class ServiceSettings(BaseSettings):
+    """Platform settings; each service subclasses it with its own env_prefix and fields."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+    service_name: str = "beacon"
+    database_url: str = Field(validation_alias=_env("DATABASE_URL"))
+    kafka_bootstrap: str = Field(validation_alias=_env("KAFKA_BOOTSTRAP"))
+    # Apache Kafka supports idempotent producers; the embedded broker does not (see README).
+    kafka_enable_idempotence: bool = Field(
+        default=True, validation_alias=_env("KAFKA_ENABLE_IDEMPOTENCE")
+    )
+    kafka_replication_factor: int = Field(
+        default=1, ge=1, validation_alias=_env("KAFKA_REPLICATION_FACTOR")
+    )
+    kafka_linger_ms: int = Field(default=5, ge=0, validation_alias=_env("KAFKA_LINGER_MS"))
+    log_format: Literal["json", "console"] = Field(
+        default="json", validation_alias=_env("LOG_FORMAT")
+    )
+    log_level: str = Field(default="INFO", validation_alias=_env("LOG_LEVEL"))
+    log_requests: bool = Field(default=True, validation_alias=_env("LOG_REQUESTS"))
+    db_pool_size: int = Field(default=10, ge=1, validation_alias=_env("DB_POOL_SIZE"))
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, validation_alias=_env("MAX_BODY_BYTES"))
+    api_key_cache_seconds: float = Field(
+        default=5.0, ge=0, validation_alias=_env("API_KEY_CACHE_SECONDS")
+    )
+    outbox_batch_size: int = Field(default=500, ge=1, validation_alias=_env("OUTBOX_BATCH_SIZE"))
+    outbox_poll_seconds: float = Field(
+        default=1.0, gt=0, validation_alias=_env("OUTBOX_POLL_SECONDS")
+    )
+    consumer_max_retries: int = Field(
+        default=3, ge=0, validation_alias=_env("CONSUMER_MAX_RETRIES")
+    )
+    consumer_retry_backoff_seconds: float = Field(
+        default=0.2, ge=0, validation_alias=_env("CONSUMER_RETRY_BACKOFF_SECONDS")
+    )
+    consumer_batch_size: int = Field(
+        default=500, ge=1, validation_alias=_env("CONSUMER_BATCH_SIZE")
+    )
+    # Readiness fails when the broker is unreachable unless a service can work without it.
+    ready_requires_broker: bool = True
+    bind_host: str = Field(default="0.0.0.0", validation_alias=_env("BIND_HOST"))  # noqa: S104
+    http_port: int = 8000
+    worker_port: int = 9000
+    admin_token: SecretStr | None = Field(default=None, validation_alias=_env("BEACON_ADMIN_TOKEN"))

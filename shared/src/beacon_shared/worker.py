@@ -1,0 +1,186 @@
+"""The worker process: consumers, the outbox relay and periodic jobs, with health and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from aiokafka import AIOKafkaProducer
+from fastapi import FastAPI
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from beacon_shared.consumer import Consumer, ConsumerRunner
+from beacon_shared.db import create_engine, create_sessionmaker
+from beacon_shared.health import BrokerProbe
+from beacon_shared.health import router as health_router
+from beacon_shared.kafka import create_producer
+from beacon_shared.logging import configure_logging, get_logger
+from beacon_shared.outbox import OutboxRelay
+from beacon_shared.settings import ServiceSettings
+from beacon_shared.topics import TopicSpec, ensure_topics
+
+log = get_logger(__name__)
+Job = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+
+
+@dataclass
+class WorkerContext:
+    """What a service's jobs may use."""
+
+    settings: ServiceSettings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    producer: AIOKafkaProducer
+
+
+@dataclass
+class WorkerSpec:
+    """What a service's worker runs."""
+
+    topics: Sequence[TopicSpec]
+    outbox: Table | None = None
+    inbox: Table | None = None
+    consumers: Sequence[Consumer] = ()
+    jobs: Callable[[WorkerContext], Sequence[Job]] = field(default=lambda _ctx: ())
+
+
+async def run_worker(
+    settings: ServiceSettings, spec: WorkerSpec, stop: asyncio.Event, *, serve_http: bool = True
+) -> None:
+    """Run every component until `stop`; a component that crashes stops the whole worker."""
+    engine = create_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        app_name=f"{settings.service_name}-worker",
+    )
+    probe = BrokerProbe(settings.kafka_bootstrap)
+    producer: AIOKafkaProducer | None = None
+    try:
+        producer = await _until_broker(stop, settings, spec.topics)
+        if producer is None:
+            return
+        ctx = WorkerContext(settings, engine, create_sessionmaker(engine), producer)
+        jobs: list[Job] = list(spec.jobs(ctx))
+        if spec.outbox is not None:
+            relay = OutboxRelay(
+                engine=engine,
+                table=spec.outbox,
+                producer=producer,
+                batch_size=settings.outbox_batch_size,
+                poll_seconds=settings.outbox_poll_seconds,
+            )
+            jobs.append(relay.run)
+        for consumer in spec.consumers:
+            if spec.inbox is None:
+                raise ValueError("a worker with consumers needs an inbox table")
+            runner = ConsumerRunner(
+                consumer,
+                settings=settings,
+                sessionmaker=ctx.sessionmaker,
+                inbox=spec.inbox,
+                producer=producer,
+            )
+            jobs.append(runner.run)
+        if serve_http:
+            jobs.append(_health_server(settings, engine, probe))
+        await _run_all(jobs, stop)
+    finally:
+        if producer is not None:
+            await producer.stop()
+        await probe.close()
+        await engine.dispose()
+        log.info("worker.stopped", service=settings.service_name)
+
+
+async def _until_broker(
+    stop: asyncio.Event, settings: ServiceSettings, topics: Sequence[TopicSpec]
+) -> AIOKafkaProducer | None:
+    """Create the topics and start a producer, waiting for the broker; None if stopped first."""
+    delay = 0.5
+    while not stop.is_set():
+        producer = create_producer(settings)
+        try:
+            await ensure_topics(
+                settings.kafka_bootstrap,
+                topics,
+                replication_factor=settings.kafka_replication_factor,
+            )
+            await producer.start()
+            return producer
+        except Exception as exc:
+            await producer.stop()
+            log.warning("worker.broker_unavailable", error=repr(exc), retry_in=delay)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, 10.0)
+    return None
+
+
+async def _run_all(jobs: Sequence[Job], stop: asyncio.Event) -> None:
+    tasks = [
+        asyncio.create_task(job(stop), name=getattr(job, "__qualname__", "job")) for job in jobs
+    ]
+    stopper = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+    crashed = [t for t in done if t is not stopper and t.exception() is not None]
+    stop.set()  # one job ending on its own ends them all, so the orchestrator restarts us
+    await asyncio.gather(*tasks, return_exceptions=True)
+    stopper.cancel()
+    for task in crashed:
+        log.error("worker.job_crashed", job=task.get_name(), error=repr(task.exception()))
+    if crashed:
+        raise RuntimeError(f"{len(crashed)} worker job(s) crashed") from crashed[0].exception()
+
+
+def _health_server(settings: ServiceSettings, engine: AsyncEngine, probe: BrokerProbe) -> Job:
+    app = FastAPI(title=f"{settings.service_name} worker", docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.broker_probe = probe
+    app.include_router(health_router)
+    server = _QuietServer(
+        uvicorn.Config(
+            app,
+            host=settings.bind_host,
+            port=settings.worker_port,
+            log_config=None,
+            access_log=False,
+            lifespan="off",
+        )
+    )
+
+    async def serve(stop: asyncio.Event) -> None:
+        task = asyncio.create_task(server.serve())
+        await stop.wait()
+        server.should_exit = True
+        await task
+
+    return serve
+
+
+class _QuietServer(uvicorn.Server):
+    """A uvicorn server that leaves signal handling to the worker."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def worker_main(settings: ServiceSettings, spec: WorkerSpec) -> None:
+    """Entry point of `python -m <service>.worker`: SIGINT/SIGTERM drain and stop cleanly."""
+    configure_logging(fmt=settings.log_format, level=settings.log_level)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await run_worker(settings, spec, stop)
+
+    asyncio.run(main())
