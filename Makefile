@@ -32,7 +32,7 @@ test: install ## run the whole test suite on embedded real servers
 lint: install ## formatting, lint, types and architecture contracts
 	$(RUN) ruff format --check .
 	$(RUN) ruff check .
-	$(RUN) mypy shared/src services/*/src
+	$(RUN) mypy shared/src services/*/src deploy/local
 	$(RUN) lint-imports
 
 fmt: install ## format and auto-fix
@@ -40,7 +40,7 @@ fmt: install ## format and auto-fix
 	$(RUN) ruff check --fix .
 
 typecheck: install ## mypy --strict
-	$(RUN) mypy shared/src services/*/src
+	$(RUN) mypy shared/src services/*/src deploy/local
 
 migrate: install ## migrate every schema (needs DATABASE_URL)
 	$(RUN) alembic -c shared/alembic.ini upgrade head

@@ -30,6 +30,11 @@ BatchHandler = Callable[[AsyncSession, Sequence[Envelope]], Awaitable[None]]
 TRANSIENT = (sa_exc.OperationalError, sa_exc.InterfaceError, ConnectionError, OSError)
 
 
+def _lost_connection(exc: Exception) -> bool:
+    # asyncpg reports a connection dropped mid-transaction as a plain DBAPIError.
+    return isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated
+
+
 def inbox_table(metadata: MetaData) -> Table:
     """`<schema>.inbox`: one row per (event, consumer group) already handled."""
     return Table(
@@ -87,6 +92,8 @@ class ConsumerRunner:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=self.settings.consumer_batch_size,
+            session_timeout_ms=self.settings.consumer_session_timeout_ms,
+            heartbeat_interval_ms=self.settings.consumer_session_timeout_ms // 3,
         )
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -160,6 +167,9 @@ class ConsumerRunner:
             except TRANSIENT as exc:
                 await self._wait_transient(exc, stop)
             except Exception as exc:
+                if _lost_connection(exc):
+                    await self._wait_transient(exc, stop)
+                    continue
                 log.warning("consumer.batch_failed", group=self.spec.group_id, error=repr(exc))
                 return False
 
@@ -191,6 +201,9 @@ class ConsumerRunner:
             except TRANSIENT as exc:
                 await self._wait_transient(exc, stop)
             except Exception as exc:
+                if _lost_connection(exc):
+                    await self._wait_transient(exc, stop)
+                    continue
                 if attempt >= self.settings.consumer_max_retries:
                     await self._dead_letter(record, exc, reason="handler_failed")
                     return

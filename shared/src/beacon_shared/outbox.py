@@ -167,6 +167,10 @@ class OutboxRelay:
                 except Exception as exc:
                     OUTBOX_ERRORS.labels(self._schema).inc()
                     log.warning("outbox.publish_failed", schema=self._schema, error=repr(exc))
+                    # The lag matters most while the broker is down: keep exporting it.
+                    with contextlib.suppress(Exception):
+                        age = await self.oldest_age_seconds()
+                        OUTBOX_OLDEST_AGE.labels(self._schema).set(age)
                     await _sleep_or_stop(stop, backoff)
                     backoff = min(backoff * 2, 5.0)
                     continue

@@ -52,6 +52,10 @@ class ServiceSettings(BaseSettings):
     consumer_batch_size: int = Field(
         default=500, ge=1, validation_alias=_env("CONSUMER_BATCH_SIZE")
     )
+    # How long a silent member keeps its partitions; the embedded broker also delays joins by half.
+    consumer_session_timeout_ms: int = Field(
+        default=10_000, ge=1000, validation_alias=_env("CONSUMER_SESSION_TIMEOUT_MS")
+    )
     # Readiness fails when the broker is unreachable unless a service can work without it.
     ready_requires_broker: bool = True
     bind_host: str = Field(default="0.0.0.0", validation_alias=_env("BIND_HOST"))  # noqa: S104

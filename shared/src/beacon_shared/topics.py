@@ -20,11 +20,14 @@ class TopicSpec:
     name: str
     partitions: int
     description: str
+    key: str = "the aggregate id"
 
     @property
     def dlq(self) -> TopicSpec:
-        """The dead-letter topic of this topic."""
-        return TopicSpec(f"{self.name}.dlq", 1, f"Dead letters of `{self.name}`.")
+        """The dead-letter topic of this topic: original key, value and headers plus `dlq.*`."""
+        return TopicSpec(
+            dlq_name(self.name), 1, f"Dead letters of `{self.name}`.", key="the original key"
+        )
 
 
 def dlq_name(topic: str) -> str:

@@ -1,4 +1,4 @@
-"""The product's topics and their partition counts."""
+"""The product's topics, their partition counts and record keys."""
 
 from __future__ import annotations
 
@@ -7,27 +7,32 @@ from beacon_shared.topics import TopicSpec
 COMMENT_RECEIVED = TopicSpec(
     "comment.received",
     12,
-    "Comments, replies, mentions and direct messages received by ingest; keyed by thread.",
+    "Comments, replies, mentions and direct messages received by ingest.",
+    key="the thread (post or conversation) id, else the interaction's external id",
 )
 ENGAGEMENT_RECORDED = TopicSpec(
     "engagement.recorded",
     12,
-    "Reactions, shares and follows received by ingest; keyed by the engaged object.",
+    "Reactions, shares and follows received by ingest.",
+    key="the engaged object's external id (post or comment), else the interaction's",
 )
 COMMENT_MODERATED = TopicSpec(
     "comment.moderated",
     12,
-    "Moderation decisions, one per comment; keyed by thread.",
+    "Moderation decisions, one per comment.",
+    key="the thread id, like comment.received",
 )
 POST_SCHEDULED = TopicSpec(
     "post.scheduled",
     6,
-    "Posts scheduled, rescheduled or cancelled; keyed by post.",
+    "Posts scheduled, rescheduled or cancelled.",
+    key="the post id",
 )
 POST_PUBLISHED = TopicSpec(
     "post.published",
     6,
-    "Posts published to a network, one event per target; keyed by post.",
+    "Posts published to a network, one event per target account.",
+    key="the post id",
 )
 
 ALL_TOPICS = (

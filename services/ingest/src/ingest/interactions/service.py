@@ -38,7 +38,7 @@ async def accept(
     for row, item in zip(rows, items, strict=True):
         if row["id"] in new_ids:
             envelopes.append(_event(tenant_id, row["id"], item, now))
-            keys.append(item.thread_external_id or item.external_id)
+            keys.append(_record_key(item))
     await outbox.stage(session, outbox_table, envelopes, keys=keys)
     existing: dict[tuple[str, str], UUID] = {}
     for network in {item.network.value for item in items}:
@@ -92,6 +92,13 @@ def _row(tenant_id: str, item: InteractionIn, now: datetime) -> dict[str, Any]:
         "received_at": now,
         "raw": item.raw if item.raw is not None else item.model_dump(mode="json"),
     }
+
+
+def _record_key(item: InteractionIn) -> str:
+    """One thread's comments (one object's engagements) share a key, so they stay ordered."""
+    if item.kind in CONVERSATION_KINDS:
+        return item.thread_external_id or item.external_id
+    return item.parent_external_id or item.thread_external_id or item.external_id
 
 
 def _event(tenant_id: str, interaction_id: UUID, item: InteractionIn, now: datetime) -> Envelope:

