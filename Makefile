@@ -8,7 +8,7 @@ SERVICES := ingest moderation publisher analytics
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: help install up test lint fmt typecheck migrate revision docs check-docs clean
+.PHONY: help install up test lint fmt typecheck migrate revision docs bench-outbox clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -51,6 +51,9 @@ revision: install ## new migration: make revision SVC=ingest MSG="add x" (needs 
 
 docs: install ## regenerate docs/asyncapi.yaml and docs/events.md from the contracts
 	$(RUN) python -m beacon_shared.contracts.docs
+
+bench-outbox: install ## outbox relay throughput and commit-to-broker latency
+	$(RUN) python bench/outbox.py
 
 clean: ## remove local state (.data holds the local stack's database)
 	rm -rf .venv $(TOOLS) .data .pytest_cache .mypy_cache .ruff_cache

@@ -68,6 +68,8 @@ def settings_for(
             "log_requests": False,
             "outbox_poll_seconds": 0.2,
             "consumer_retry_backoff_seconds": 0.01,
+            # The embedded broker makes a group's first join wait half the session timeout.
+            "consumer_session_timeout_ms": 2000,
         }
         values.update(overrides)
         return settings_cls(**values)

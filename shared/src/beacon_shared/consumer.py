@@ -92,6 +92,7 @@ class ConsumerRunner:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=self.settings.consumer_batch_size,
+            fetch_max_wait_ms=self.settings.kafka_fetch_max_wait_ms,
             session_timeout_ms=self.settings.consumer_session_timeout_ms,
             heartbeat_interval_ms=self.settings.consumer_session_timeout_ms // 3,
         )

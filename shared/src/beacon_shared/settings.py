@@ -28,6 +28,11 @@ class ServiceSettings(BaseSettings):
     kafka_replication_factor: int = Field(
         default=1, ge=1, validation_alias=_env("KAFKA_REPLICATION_FACTOR")
     )
+    # The embedded broker answers a fetch only after this wait, even with records ready, so it
+    # bounds each consumer hop's latency there; on Apache Kafka it only paces idle polling.
+    kafka_fetch_max_wait_ms: int = Field(
+        default=100, ge=0, validation_alias=_env("KAFKA_FETCH_MAX_WAIT_MS")
+    )
     kafka_linger_ms: int = Field(default=5, ge=0, validation_alias=_env("KAFKA_LINGER_MS"))
     log_format: Literal["json", "console"] = Field(
         default="json", validation_alias=_env("LOG_FORMAT")
