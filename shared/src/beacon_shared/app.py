@@ -8,12 +8,16 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 
 import structlog
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from beacon_shared.auth import ApiKeyVerifier
 from beacon_shared.db import create_engine, create_sessionmaker
-from beacon_shared.errors import BodyLimitMiddleware, install_problem_handlers
+from beacon_shared.errors import (
+    RequestGuardMiddleware,
+    install_problem_handlers,
+    internal_error_response,
+)
 from beacon_shared.health import BrokerProbe
 from beacon_shared.health import router as health_router
 from beacon_shared.logging import configure_logging, get_logger
@@ -68,7 +72,7 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     app.add_middleware(RequestContextMiddleware, log_requests=settings.log_requests)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestGuardMiddleware, max_bytes=settings.max_body_bytes)
     return app
 
 
@@ -94,11 +98,13 @@ class RequestContextMiddleware:
         token = current_traceparent.set(traceparent)
         correlation_token = current_correlation_id.set(correlation_id)
         status = 500
+        response_started = False
         started = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
+                response_started = True
                 status = message["status"]
                 message.setdefault("headers", [])
                 message["headers"].append((b"x-request-id", request_id.encode()))
@@ -106,6 +112,11 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            log.exception("http.unhandled_error", path=scope["path"])
+            if response_started:  # nothing more can be sent
+                raise
+            await internal_error_response(Request(scope))(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")

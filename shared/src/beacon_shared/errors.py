@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -126,8 +127,23 @@ def _validation_errors(exc: RequestValidationError) -> tuple[str, str, list[dict
     return "validation_failed", "The request is not valid", errors
 
 
+def internal_error_response(request: Request) -> Response:
+    """The generic 500: the body says nothing of the cause, which only the log holds."""
+    return problem_response(
+        request,
+        status=500,
+        code="internal_error",
+        title="Internal server error",
+        detail="An unexpected error occurred; it has been logged.",
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
-    """Render every error, including framework ones, as RFC 9457 problem details."""
+    """Render domain, validation and HTTP errors as RFC 9457 problem details.
+
+    Unexpected exceptions are rendered by the request-context middleware, inside the layer that
+    adds the request id, so a 500 carries it too.
+    """
 
     async def domain(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, DomainError)
@@ -152,6 +168,8 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
+        if isinstance(exc, ProblemException):
+            return await domain(request, exc.error)
         code, title = _STATUS_CODES.get(exc.status_code, ("http_error", "HTTP error"))
         detail = exc.detail if isinstance(exc.detail, str) else title
         return problem_response(
@@ -163,24 +181,33 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers=exc.headers,
         )
 
-    async def unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("http.unhandled_error", path=request.url.path)
-        return problem_response(
-            request,
-            status=500,
-            code="internal_error",
-            title="Internal server error",
-            detail="An unexpected error occurred; it has been logged.",
-        )
-
     app.add_exception_handler(DomainError, domain)
     app.add_exception_handler(RequestValidationError, validation)
     app.add_exception_handler(StarletteHTTPException, http)
-    app.add_exception_handler(Exception, unexpected)
 
 
-class BodyLimitMiddleware:
-    """Refuse bodies over `max_bytes` with a 413 problem, whether declared or streamed."""
+class InvalidCharacter(DomainError):
+    status, code, title = 422, "invalid_character", "The request contains a NUL character"
+
+
+class ProblemException(StarletteHTTPException):
+    """Carries a DomainError out of body parsing, where only HTTPExceptions pass through."""
+
+    def __init__(self, error: DomainError) -> None:
+        super().__init__(error.status, error.detail)
+        self.error = error
+
+
+# A JSON `\u0000` escape not itself escaped: PostgreSQL text and jsonb cannot store U+0000.
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+class RequestGuardMiddleware:
+    """Refuse, before any handler runs, what no handler could store.
+
+    Bodies over `max_bytes` (declared or streamed) get a 413; a U+0000 in the query or in a JSON
+    body gets a 422, since PostgreSQL would reject it mid-transaction.
+    """
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
@@ -190,43 +217,48 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._reject(scope, receive, send)
+        declared = _header(scope, b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._reject(scope, receive, send, self._too_large())
             return
-        received = 0
+        if b"%00" in scope.get("query_string", b"") or "\x00" in scope.get("path", ""):
+            await self._reject(scope, receive, send, self._nul("the query or path"))
+            return
+        is_json = b"json" in (_header(scope, b"content-type") or b"")
+        body = bytearray()
 
-        async def limited_receive() -> Message:
-            nonlocal received
+        async def guarded_receive() -> Message:
             message = await receive()
             if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    # An HTTPException survives FastAPI's body parsing and reaches the handler.
-                    raise StarletteHTTPException(413, detail=self._detail())
+                body.extend(message.get("body", b""))
+                if len(body) > self.max_bytes:
+                    raise ProblemException(self._too_large())
+                if is_json and not message.get("more_body") and _JSON_NUL.search(body):
+                    raise ProblemException(self._nul("a string of the body"))
             return message
 
-        await self.app(scope, limited_receive, send)
+        await self.app(scope, guarded_receive, send)
 
-    def _detail(self) -> str:
-        return f"The body exceeds the limit of {self.max_bytes} bytes."
+    def _too_large(self) -> DomainError:
+        return PayloadTooLarge(f"The body exceeds the limit of {self.max_bytes} bytes.")
 
-    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
+    @staticmethod
+    def _nul(where: str) -> DomainError:
+        return InvalidCharacter(f"U+0000 (NUL) is not allowed in {where}.")
+
+    async def _reject(self, scope: Scope, receive: Receive, send: Send, error: DomainError) -> None:
         response = problem_response(
             Request(scope),
-            status=413,
-            code="payload_too_large",
-            title="Request body too large",
-            detail=self._detail(),
+            status=error.status,
+            code=error.code,
+            title=error.title,
+            detail=error.detail,
         )
         await response(scope, receive, send)
 
 
-def _content_length(scope: Scope) -> int | None:
-    for name, value in scope.get("headers", ()):
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return bytes(value)
     return None

@@ -211,6 +211,31 @@ async def test_errors_carry_the_request_id_too(client: httpx.AsyncClient):
     assert response.headers["x-request-id"] == "req-abc-2"
 
 
+async def test_a_500_carries_the_request_id(client: httpx.AsyncClient):
+    response = await client.get("/boom", headers={"X-Request-ID": "req-abc-3"})
+
+    assert_problem(response, 500, "internal_error")
+    assert response.headers["x-request-id"] == "req-abc-3"
+
+
+async def test_a_nul_character_in_a_json_string_is_a_422_problem(client: httpx.AsyncClient):
+    response = await client.post("/widgets", json={"name": "a\x00b", "size": 2})
+
+    body = assert_problem(response, 422, "invalid_character")
+    assert "NUL" in body["detail"]
+
+
+async def test_an_escaped_backslash_before_u0000_is_ordinary_text(client: httpx.AsyncClient):
+    response = await client.post("/widgets", json={"name": "a\\u0000b", "size": 2})
+
+    assert response.status_code == 201
+    assert response.json()["name"] == "a\\u0000b"
+
+
+async def test_a_nul_character_in_the_query_is_a_422_problem(client: httpx.AsyncClient):
+    assert_problem(await client.get("/widgets/w-1?name=a%00b"), 422, "invalid_character")
+
+
 async def test_handlers_see_the_callers_correlation_id_and_trace(client: httpx.AsyncClient):
     trace_id = "0af7651916cd43dd8448eb211c80319c"
     response = await client.get(

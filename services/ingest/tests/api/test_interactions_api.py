@@ -147,3 +147,16 @@ async def test_oversized_bodies_are_a_413_problem_and_write_nothing(client, engi
             )
         ).all()
     assert count == []
+
+
+async def test_a_nul_character_is_a_422_problem_and_writes_nothing(client, engine):
+    response = await client.post("/v1/interactions", json=comment(text="hi\x00there"))
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_character"
+    async with engine.connect() as conn:
+        stored = (
+            await conn.execute(
+                select(interaction.c.id).where(interaction.c.tenant_id == client.tenant)
+            )
+        ).all()
+    assert stored == []
