@@ -42,8 +42,12 @@ def create_service_app(
     routers: Sequence[APIRouter],
     lifespan: Lifespan | None = None,
     version: str = "0.1.0",
+    raw_body_paths: Sequence[str] = (),
 ) -> FastAPI:
-    """A service's app; `lifespan` adds the service's own clients after the shared ones."""
+    """A service's app; `lifespan` adds the service's own clients after the shared ones.
+
+    Routes under `raw_body_paths` get their JSON bodies unchecked for NUL characters.
+    """
 
     @contextlib.asynccontextmanager
     async def shared_lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -72,7 +76,9 @@ def create_service_app(
     for router in routers:
         app.include_router(router)
     app.add_middleware(RequestContextMiddleware, log_requests=settings.log_requests)
-    app.add_middleware(RequestGuardMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestGuardMiddleware, max_bytes=settings.max_body_bytes, raw_body_paths=raw_body_paths
+    )
     return app
 
 

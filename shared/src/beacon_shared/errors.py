@@ -199,19 +199,27 @@ class ProblemException(StarletteHTTPException):
 
 
 # A JSON `\u0000` escape not itself escaped: PostgreSQL text and jsonb cannot store U+0000.
-_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+_JSON_NUL = re.compile(rb"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def without_json_nul(body: bytes) -> bytes:
+    """The JSON body with its U+0000 escapes removed, for routes that must accept what they get."""
+    return _JSON_NUL.sub(rb"\1", body)
 
 
 class RequestGuardMiddleware:
     """Refuse, before any handler runs, what no handler could store.
 
     Bodies over `max_bytes` (declared or streamed) get a 413; a U+0000 in the query or in a JSON
-    body gets a 422, since PostgreSQL would reject it mid-transaction.
+    body gets a 422, since PostgreSQL would reject it mid-transaction. Routes under
+    `raw_body_paths` read and clean their bodies themselves (webhooks must acknowledge what a
+    network sends), so only the size limit applies to their bodies.
     """
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, raw_body_paths: Sequence[str] = ()) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.raw_body_paths = tuple(raw_body_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -224,7 +232,10 @@ class RequestGuardMiddleware:
         if b"%00" in scope.get("query_string", b"") or "\x00" in scope.get("path", ""):
             await self._reject(scope, receive, send, self._nul("the query or path"))
             return
-        is_json = b"json" in (_header(scope, b"content-type") or b"")
+        path: str = scope.get("path", "")
+        check_body = b"json" in (_header(scope, b"content-type") or b"") and not any(
+            path.startswith(prefix) for prefix in self.raw_body_paths
+        )
         body = bytearray()
 
         async def guarded_receive() -> Message:
@@ -233,7 +244,7 @@ class RequestGuardMiddleware:
                 body.extend(message.get("body", b""))
                 if len(body) > self.max_bytes:
                     raise ProblemException(self._too_large())
-                if is_json and not message.get("more_body") and _JSON_NUL.search(body):
+                if check_body and not message.get("more_body") and _JSON_NUL.search(body):
                     raise ProblemException(self._nul("a string of the body"))
             return message
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from cryptography.fernet import Fernet
+from pydantic import SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from beacon_shared.settings import ServiceSettings
@@ -10,10 +12,46 @@ from beacon_shared.settings import ServiceSettings
 class Settings(ServiceSettings):
     """Environment variables prefixed INGEST_ (platform ones are unprefixed)."""
 
+    # Errors leave out the values: a malformed key or a DSN with its password must not be echoed.
     model_config = SettingsConfigDict(
-        env_prefix="INGEST_", extra="ignore", frozen=True, populate_by_name=True
+        env_prefix="INGEST_",
+        extra="ignore",
+        frozen=True,
+        populate_by_name=True,
+        hide_input_in_errors=True,
     )
 
     service_name: str = "ingest"
     http_port: int = 8001
     worker_port: int = 9001
+    # Encrypts connected accounts' credentials at rest; without it they cannot be stored.
+    # Make one: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key())"
+    credentials_key: SecretStr | None = None
+    # Meta webhooks: the app secret signs deliveries (X-Hub-Signature-256), the verify token is
+    # the one typed in the App Dashboard for the subscription handshake. Unset, they are refused.
+    meta_app_secret: SecretStr | None = None
+    meta_verify_token: SecretStr | None = None
+    # The X app's consumer secret (API secret key): signs the CRC answer and every delivery.
+    x_consumer_secret: SecretStr | None = None
+
+    @field_validator(
+        "credentials_key",
+        "meta_app_secret",
+        "meta_verify_token",
+        "x_consumer_secret",
+        mode="before",
+    )
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("credentials_key")
+    @classmethod
+    def _is_a_fernet_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                Fernet(value.get_secret_value())
+            except ValueError:
+                # The message must not echo the key.
+                raise ValueError("must be a urlsafe-base64 32-byte Fernet key") from None
+        return value

@@ -5,8 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from beacon_shared.app import create_service_app
+from ingest.accounts.router import router as accounts_router
 from ingest.config import Settings
 from ingest.interactions.router import router as interactions_router
+from ingest.webhooks.router import router as webhooks_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -15,5 +17,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings or Settings(),
         title="Beacon Ingest",
         description="Receives social interactions, stores each once and emits its event.",
-        routers=[interactions_router],
+        routers=[accounts_router, interactions_router, webhooks_router],
+        # Networks retry what is refused, so webhooks acknowledge and clean what they receive.
+        raw_body_paths=[webhooks_router.prefix + "/"],
     )

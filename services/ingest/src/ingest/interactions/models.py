@@ -28,5 +28,14 @@ interaction = Table(
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("raw", JSONB, nullable=False),
     UniqueConstraint("tenant_id", "network", "external_id"),
-    Index("ix_interaction_tenant_id_received_at", "tenant_id", "received_at"),
+    # The list's order (newest first) and the conversation view's.
+    Index("ix_interaction_tenant_id_received_at_id", "tenant_id", "received_at", "id"),
+    Index(
+        "ix_interaction_thread",
+        "tenant_id",
+        "network",
+        "thread_external_id",
+        "created_at",
+        "id",
+    ),
 )

@@ -1,45 +1,136 @@
-"""HTTP routes of the generic interactions API."""
+"""HTTP routes of the generic interactions API and its read side."""
 
 from __future__ import annotations
 
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
 
 from beacon_shared.auth import Principal, require_scope
 from beacon_shared.db import DbSession
 from ingest.interactions import service
-from ingest.interactions.schemas import InteractionAccepted, InteractionIn, InteractionOut
+from ingest.interactions.schemas import (
+    ConversationQuery,
+    InteractionAccepted,
+    InteractionBatchAccepted,
+    InteractionBatchIn,
+    InteractionIn,
+    InteractionOut,
+    InteractionPage,
+    InteractionQuery,
+)
 
-router = APIRouter(prefix="/v1/interactions", tags=["interactions"])
+router = APIRouter(tags=["interactions"])
 Writer = Annotated[Principal, Depends(require_scope("interactions:write"))]
 Reader = Annotated[Principal, Depends(require_scope("interactions:read"))]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        # Printable ASCII only: it is echoed back as a header.
+        pattern=r"^[\x20-\x7e]+$",
+        description="Up to 255 printable ASCII characters; echoed back in the response.",
+    ),
+]
+
+_RETRIES = (
+    " Retrying is safe, with or without an `Idempotency-Key`: storage is idempotent on"
+    " (network, external_id), so a resubmitted interaction is reported as a duplicate with the"
+    " id it was first stored under and emits nothing again."
+)
+
+
+def _echo(response: Response, idempotency_key: str | None) -> None:
+    if idempotency_key is not None:
+        response.headers["Idempotency-Key"] = idempotency_key
 
 
 @router.post(
-    "",
+    "/v1/interactions",
     status_code=status.HTTP_202_ACCEPTED,
     summary="Submit one interaction from a custom source",
+    description="Stored once per (network, external_id)." + _RETRIES,
     responses={400: {}, 401: {}, 403: {}, 413: {}, 422: {}},
 )
-async def submit(body: InteractionIn, principal: Writer, session: DbSession) -> InteractionAccepted:
-    """Stored once per (network, external id); a resubmission is accepted as a duplicate."""
+async def submit(
+    body: InteractionIn,
+    principal: Writer,
+    session: DbSession,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> InteractionAccepted:
     (accepted,) = await service.accept(session, tenant_id=principal.tenant_id, items=[body])
+    _echo(response, idempotency_key)
     return accepted
 
 
-@router.get("/{interaction_id}", summary="Get one interaction", responses={401: {}, 404: {}})
+@router.post(
+    "/v1/interactions/batch",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Submit up to 1,000 interactions at once",
+    description=(
+        "All items are stored in one transaction, or none: an invalid item is a 422 whose errors"
+        " point at it (`/items/3/created_at`). The result lists one entry per item, in order; an"
+        " item repeating an earlier one of the batch (same network and external_id) is reported"
+        " as a duplicate of it." + _RETRIES
+    ),
+    responses={400: {}, 401: {}, 403: {}, 413: {}, 422: {}},
+)
+async def submit_batch(
+    body: InteractionBatchIn,
+    principal: Writer,
+    session: DbSession,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> InteractionBatchAccepted:
+    accepted = await service.accept(session, tenant_id=principal.tenant_id, items=body.items)
+    _echo(response, idempotency_key)
+    return InteractionBatchAccepted(items=accepted)
+
+
+@router.get(
+    "/v1/interactions",
+    summary="List and search interactions, newest received first",
+    responses={401: {}, 403: {}, 422: {}},
+)
+async def list_interactions(
+    query: Annotated[InteractionQuery, Query()], principal: Reader, session: DbSession
+) -> InteractionPage:
+    """Filter by brand, account, network, kinds, created_at range and text; page by `cursor`."""
+    rows, next_cursor = await service.list_page(session, tenant_id=principal.tenant_id, query=query)
+    return InteractionPage(
+        items=[InteractionOut.from_row(r) for r in rows], next_cursor=next_cursor
+    )
+
+
+@router.get(
+    "/v1/interactions/{interaction_id}",
+    summary="Get one interaction",
+    responses={401: {}, 403: {}, 404: {}, 422: {}},
+)
 async def get_one(interaction_id: UUID, principal: Reader, session: DbSession) -> InteractionOut:
     row = await service.get(session, tenant_id=principal.tenant_id, interaction_id=interaction_id)
-    return InteractionOut.model_validate(
-        {
-            **row._mapping,
-            "author": {
-                "network_id": row.author_id,
-                "handle": row.author_handle,
-                "display_name": row.author_name,
-                "follower_count": row.author_followers,
-            },
-        }
+    return InteractionOut.from_row(row)
+
+
+@router.get(
+    "/v1/conversations/{thread_external_id}",
+    summary="A thread's interactions, oldest first",
+    description="Every interaction whose thread_external_id is this one, in created_at order.",
+    responses={401: {}, 403: {}, 404: {}, 422: {}},
+)
+async def get_conversation(
+    thread_external_id: Annotated[str, Path(min_length=1, max_length=256)],
+    query: Annotated[ConversationQuery, Query()],
+    principal: Reader,
+    session: DbSession,
+) -> InteractionPage:
+    rows, next_cursor = await service.conversation_page(
+        session, tenant_id=principal.tenant_id, thread_external_id=thread_external_id, query=query
+    )
+    return InteractionPage(
+        items=[InteractionOut.from_row(r) for r in rows], next_cursor=next_cursor
     )

@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Any
+from typing import Any, Self
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import Row
 
 from beacon_shared.contracts.common import Author, Network
 from beacon_shared.contracts.ingest import InteractionKind
+from beacon_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
+
+MAX_TEXT_LENGTH = 100_000
+MAX_BATCH_SIZE = 1_000
+# C0 control characters other than tab, line feed and carriage return: invisible, never meant.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 class InteractionIn(BaseModel):
-    """One interaction from a custom source."""
+    """One interaction from a custom source.
+
+    `text` keeps emoji and right-to-left scripts as sent; C0 control characters other than tab,
+    line feed and carriage return are removed. A `created_at` more than five minutes in the future
+    is stored as the time of receipt, and the stored raw payload gets `created_at_clamped: true`.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
@@ -25,11 +38,30 @@ class InteractionIn(BaseModel):
     parent_external_id: str | None = Field(default=None, max_length=256)
     thread_external_id: str | None = Field(default=None, max_length=256)
     author: Author
-    text: str = Field(default="", max_length=100_000)
-    created_at: AwareDatetime
+    text: str = Field(
+        default="",
+        max_length=MAX_TEXT_LENGTH,
+        description="Up to 100,000 characters; C0 control characters but tab, LF, CR are removed.",
+    )
+    created_at: AwareDatetime = Field(
+        description="When it happened on the network; more than 5 minutes ahead is clamped to now."
+    )
     raw: dict[str, Any] | None = Field(
         default=None, description="The source payload, kept for audit."
     )
+
+    @field_validator("text")
+    @classmethod
+    def _strip_control_characters(cls, value: str) -> str:
+        return _CONTROL_CHARACTERS.sub("", value)
+
+
+class InteractionBatchIn(BaseModel):
+    """Up to 1,000 interactions accepted together, all or none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[InteractionIn] = Field(min_length=1, max_length=MAX_BATCH_SIZE)
 
 
 class InteractionAccepted(BaseModel):
@@ -38,6 +70,12 @@ class InteractionAccepted(BaseModel):
     id: UUID
     external_id: str
     duplicate: bool
+
+
+class InteractionBatchAccepted(BaseModel):
+    """One result per submitted item, in the order submitted."""
+
+    items: list[InteractionAccepted]
 
 
 class InteractionOut(BaseModel):
@@ -55,3 +93,60 @@ class InteractionOut(BaseModel):
     text: str
     created_at: datetime
     received_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> Self:
+        """The API view of a stored row."""
+        return cls.model_validate(
+            {
+                **row._mapping,
+                "author": {
+                    "network_id": row.author_id,
+                    "handle": row.author_handle,
+                    "display_name": row.author_name,
+                    "follower_count": row.author_followers,
+                },
+            }
+        )
+
+
+class InteractionQuery(BaseModel):
+    """Filters and paging of the interaction list."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    brand_id: str | None = Field(default=None, max_length=128)
+    account_id: str | None = Field(default=None, max_length=128)
+    network: Network | None = None
+    kind: list[InteractionKind] = Field(
+        default_factory=list, description="Repeat to match any of several kinds."
+    )
+    since: AwareDatetime | None = Field(default=None, description="created_at at or after this.")
+    until: AwareDatetime | None = Field(default=None, description="created_at before this.")
+    q: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Case-insensitive substring of the text; % and _ match themselves.",
+    )
+    cursor: str | None = Field(default=None, max_length=512, description="A next_cursor.")
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+
+
+class ConversationQuery(BaseModel):
+    """Which network's thread, and paging."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    network: Network = Field(description="Thread ids are only unique within a network.")
+    cursor: str | None = Field(default=None, max_length=512, description="A next_cursor.")
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+
+
+class InteractionPage(BaseModel):
+    """One page of interactions."""
+
+    items: list[InteractionOut]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end."
+    )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -18,49 +19,62 @@ from beacon_shared.contracts.ingest import (
     EngagementRecorded,
 )
 from beacon_shared.events import Envelope, EventPayload
+from beacon_shared.pagination import Cursor
 from ingest.db import outbox as outbox_table
 from ingest.interactions import repository
-from ingest.interactions.exceptions import InteractionNotFound
-from ingest.interactions.schemas import InteractionAccepted, InteractionIn
+from ingest.interactions.exceptions import ConversationNotFound, InteractionNotFound
+from ingest.interactions.schemas import (
+    ConversationQuery,
+    InteractionAccepted,
+    InteractionIn,
+    InteractionQuery,
+)
 
 SOURCE = "/beacon/ingest"
+# How far ahead of our clock a created_at may be before it is taken as a source clock error.
+FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
 async def accept(
     session: AsyncSession, *, tenant_id: str, items: Sequence[InteractionIn]
 ) -> list[InteractionAccepted]:
-    """Store what is new, stage one event per new interaction, report duplicates."""
+    """Store what is new, stage one event per new interaction, report duplicates.
+
+    An item repeating an earlier one of the same call (same network and external id) is a
+    duplicate of it; a `created_at` too far in the future is clamped to the time of receipt.
+    """
     now = datetime.now(UTC)
-    rows = [_row(tenant_id, item, now) for item in items]
-    new_ids = await repository.insert_new(session, rows)
+    first_of: dict[tuple[str, str], int] = {}
+    for index, item in enumerate(items):
+        first_of.setdefault(_identity(item), index)
+    distinct = sorted(set(first_of.values()))
+    prepared = {index: _prepare(items[index], now) for index in distinct}
+    rows = [_row(tenant_id, prepared[index], now) for index in distinct]
+    new_ids = await repository.insert_new(session, rows) if rows else set()
     envelopes = []
     keys = []
-    for row, item in zip(rows, items, strict=True):
+    stored: dict[tuple[str, str], UUID] = {}
+    for index, row in zip(distinct, rows, strict=True):
+        item = prepared[index].item
         if row["id"] in new_ids:
             envelopes.append(_event(tenant_id, row["id"], item, now))
             keys.append(_record_key(item))
+            stored[_identity(item)] = row["id"]
     await outbox.stage(session, outbox_table, envelopes, keys=keys)
-    existing: dict[tuple[str, str], UUID] = {}
     for network in {item.network.value for item in items}:
-        dupes = [
-            i.external_id
-            for i, r in zip(items, rows, strict=True)
-            if i.network.value == network and r["id"] not in new_ids
-        ]
-        if dupes:
+        already = [ext for (net, ext) in first_of if net == network and (net, ext) not in stored]
+        if already:
             found = await repository.ids_by_external(
-                session, tenant_id=tenant_id, network=network, external_ids=dupes
+                session, tenant_id=tenant_id, network=network, external_ids=already
             )
-            existing.update({(network, ext): id_ for ext, id_ in found.items()})
+            stored.update({(network, ext): id_ for ext, id_ in found.items()})
     return [
         InteractionAccepted(
-            id=row["id"]
-            if row["id"] in new_ids
-            else existing.get((item.network.value, item.external_id), row["id"]),
+            id=stored[_identity(item)],
             external_id=item.external_id,
-            duplicate=row["id"] not in new_ids,
+            duplicate=index != first_of[_identity(item)] or stored[_identity(item)] not in new_ids,
         )
-        for row, item in zip(rows, items, strict=True)
+        for index, item in enumerate(items)
     ]
 
 
@@ -72,7 +86,63 @@ async def get(session: AsyncSession, *, tenant_id: str, interaction_id: UUID) ->
     return row
 
 
-def _row(tenant_id: str, item: InteractionIn, now: datetime) -> dict[str, Any]:
+async def list_page(
+    session: AsyncSession, *, tenant_id: str, query: InteractionQuery
+) -> tuple[list[Row[Any]], str | None]:
+    """One page of the tenant's interactions, newest received first, and the next cursor."""
+    after = Cursor.decode(query.cursor) if query.cursor else None
+    rows = await repository.list_interactions(
+        session, tenant_id=tenant_id, query=query, after=after, limit=query.limit + 1
+    )
+    page = rows[: query.limit]
+    more = len(rows) > query.limit
+    return page, Cursor(page[-1].received_at, page[-1].id).encode() if more else None
+
+
+async def conversation_page(
+    session: AsyncSession, *, tenant_id: str, thread_external_id: str, query: ConversationQuery
+) -> tuple[list[Row[Any]], str | None]:
+    """One page of a thread's interactions in created_at order, or ConversationNotFound."""
+    after = Cursor.decode(query.cursor) if query.cursor else None
+    rows = await repository.list_thread(
+        session,
+        tenant_id=tenant_id,
+        network=query.network.value,
+        thread_external_id=thread_external_id,
+        after=after,
+        limit=query.limit + 1,
+    )
+    if not rows and after is None:
+        raise ConversationNotFound(f"no {query.network.value} thread {thread_external_id}")
+    page = rows[: query.limit]
+    more = len(rows) > query.limit
+    return page, Cursor(page[-1].created_at, page[-1].id).encode() if more else None
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """An item as it will be stored: its created_at possibly clamped, and the raw to keep."""
+
+    item: InteractionIn
+    raw: dict[str, Any]
+
+
+def _identity(item: InteractionIn) -> tuple[str, str]:
+    return item.network.value, item.external_id
+
+
+def _prepare(item: InteractionIn, now: datetime) -> _Prepared:
+    raw = item.raw if item.raw is not None else item.model_dump(mode="json")
+    if item.created_at - now <= FUTURE_TOLERANCE:
+        return _Prepared(item, raw)
+    # A source clock running ahead would otherwise put this above everything real for days.
+    return _Prepared(
+        item.model_copy(update={"created_at": now}), {**raw, "created_at_clamped": True}
+    )
+
+
+def _row(tenant_id: str, prepared: _Prepared, now: datetime) -> dict[str, Any]:
+    item = prepared.item
     return {
         "id": uuid.uuid4(),
         "tenant_id": tenant_id,
@@ -90,7 +160,7 @@ def _row(tenant_id: str, item: InteractionIn, now: datetime) -> dict[str, Any]:
         "text": item.text,
         "created_at": item.created_at,
         "received_at": now,
-        "raw": item.raw if item.raw is not None else item.model_dump(mode="json"),
+        "raw": prepared.raw,
     }
 
 

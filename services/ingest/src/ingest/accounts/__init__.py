@@ -1,0 +1,1 @@
+"""Connected accounts: the network accounts a tenant receives interactions for."""

@@ -1,0 +1,62 @@
+"""The connected_account table."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    DateTime,
+    Index,
+    LargeBinary,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import UUID
+
+from ingest.db import metadata
+
+
+class AccountStatus(StrEnum):
+    """Whether Beacon listens to an account, and whether its credentials still work."""
+
+    active = "active"
+    paused = "paused"
+    needs_reauth = "needs_reauth"
+
+
+def _one_of(column: str, values: type[StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+connected_account = Table(
+    "connected_account",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("tenant_id", Text, nullable=False),
+    Column("brand_id", Text),
+    # Not checked against Network here: the API validates it, and a network added to the
+    # contracts should not need a migration first.
+    Column("network", Text, nullable=False),
+    # The network's own id: a Page id, an Instagram user id, an X user id, a Mastodon account
+    # id, a Bluesky DID.
+    Column("external_account_id", Text, nullable=False),
+    Column("handle", Text),
+    Column("display_name", Text),
+    Column("status", Text, nullable=False, server_default=text("'active'")),
+    # A Fernet token of the credentials' JSON; the plaintext is never stored.
+    Column("credentials_encrypted", LargeBinary),
+    # Where a poller resumes (Mastodon, Bluesky).
+    Column("poll_cursor", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint(_one_of("status", AccountStatus), name="status"),
+    # A network account belongs to one tenant: webhooks name the account, not the tenant.
+    UniqueConstraint("network", "external_account_id"),
+    UniqueConstraint("tenant_id", "id"),
+    Index("ix_connected_account_tenant_id_created_at_id", "tenant_id", "created_at", "id"),
+)

@@ -1,0 +1,125 @@
+"""HTTP models of the connected accounts API, and what resolving an account returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from sqlalchemy import Row
+
+from beacon_shared.contracts.common import Network
+from beacon_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from ingest.accounts.models import AccountStatus
+
+
+@dataclass(frozen=True)
+class ResolvedAccount:
+    """Whose a network account is: what inbound channels need to file an interaction."""
+
+    account_id: UUID
+    tenant_id: str
+    brand_id: str | None
+    status: str
+
+
+CredentialName = Annotated[str, Field(min_length=1, max_length=64)]
+# SecretStr keeps the values out of reprs, tracebacks and logs.
+CredentialValue = Annotated[SecretStr, Field(max_length=8192)]
+Credentials = Annotated[
+    dict[CredentialName, CredentialValue],
+    Field(
+        min_length=1,
+        max_length=32,
+        description="Tokens and secrets the network requires, e.g. "
+        '{"access_token": "..."}. Stored encrypted and never returned.',
+    ),
+]
+
+
+class AccountIn(BaseModel):
+    """A network account to connect to the caller's tenant."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    network: Network
+    external_account_id: str = Field(
+        min_length=1,
+        max_length=256,
+        description="The network's id of the account: Page id, Instagram user id, X user id, "
+        "Mastodon account id or Bluesky DID.",
+    )
+    brand_id: str | None = Field(default=None, max_length=128)
+    handle: str | None = Field(default=None, max_length=256)
+    display_name: str | None = Field(default=None, max_length=512)
+    status: AccountStatus = AccountStatus.active
+    credentials: Credentials | None = None
+
+
+class AccountPatch(BaseModel):
+    """Changes to a connected account; absent fields stay as they are, null clears."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    brand_id: str | None = Field(default=None, max_length=128)
+    handle: str | None = Field(default=None, max_length=256)
+    display_name: str | None = Field(default=None, max_length=512)
+    status: AccountStatus | None = Field(
+        default=None,
+        description="Not nullable. New credentials move a needs_reauth account back to active "
+        "unless a status is given too.",
+    )
+    credentials: Credentials | None = Field(
+        default=None, description="Replaces the stored credentials; null removes them."
+    )
+
+    @field_validator("status")
+    @classmethod
+    def _status_not_null(cls, value: AccountStatus | None) -> AccountStatus:
+        # Runs only when the field is sent: absent means unchanged, null means nothing.
+        if value is None:
+            raise ValueError("must be one of active, paused, needs_reauth")
+        return value
+
+
+class AccountOut(BaseModel):
+    """A connected account; its credentials are never shown, only whether it has any."""
+
+    id: UUID
+    network: Network
+    external_account_id: str
+    brand_id: str | None
+    handle: str | None
+    display_name: str | None
+    status: AccountStatus
+    has_credentials: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> AccountOut:
+        """From a repository row (which never carries the ciphertext)."""
+        return cls.model_validate(dict(row._mapping))
+
+
+class AccountQuery(BaseModel):
+    """Filters and paging of the account list."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    network: Network | None = None
+    brand_id: str | None = Field(default=None, max_length=128)
+    status: AccountStatus | None = None
+    cursor: str | None = Field(default=None, max_length=512, description="A next_cursor.")
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+
+
+class AccountPage(BaseModel):
+    """One page of connected accounts, newest first."""
+
+    items: list[AccountOut]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end."
+    )

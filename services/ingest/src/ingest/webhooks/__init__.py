@@ -1,0 +1,1 @@
+"""Inbound webhooks of the social networks: verified, normalised, stored once."""

@@ -1,0 +1,55 @@
+"""Filing normalised webhook interactions under the tenants whose accounts they were sent for."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from beacon_shared.contracts.common import Network
+from ingest.accounts import service as accounts
+from ingest.accounts.models import AccountStatus
+from ingest.interactions import service as interactions
+from ingest.interactions.schemas import InteractionIn
+
+
+@dataclass
+class Filed:
+    """How many interactions were stored, were duplicates, or were left out (by reason)."""
+
+    stored: int = 0
+    duplicates: int = 0
+    skipped: Counter[str] = field(default_factory=Counter)
+
+
+async def file_interactions(
+    session: AsyncSession, by_account: Mapping[tuple[Network, str], Sequence[InteractionIn]]
+) -> Filed:
+    """Store each account's interactions for its tenant and brand; flushes, never commits.
+
+    Interactions for an account nobody connected, or one that is paused, are left out.
+    """
+    filed = Filed()
+    by_tenant: dict[str, list[InteractionIn]] = {}
+    for (network, external_account_id), items in by_account.items():
+        account = await accounts.resolve(
+            session, network=network, external_account_id=external_account_id
+        )
+        if account is None:
+            filed.skipped["unknown_account"] += len(items)
+            continue
+        if account.status == AccountStatus.paused:
+            filed.skipped["account_paused"] += len(items)
+            continue
+        owned = {"brand_id": account.brand_id, "account_id": str(account.account_id)}
+        by_tenant.setdefault(account.tenant_id, []).extend(
+            item.model_copy(update=owned) for item in items
+        )
+    for tenant_id, items in by_tenant.items():
+        accepted = await interactions.accept(session, tenant_id=tenant_id, items=items)
+        duplicates = sum(1 for result in accepted if result.duplicate)
+        filed.duplicates += duplicates
+        filed.stored += len(accepted) - duplicates
+    return filed

@@ -1,0 +1,162 @@
+"""HTTP receivers of the networks' webhooks; authenticated by signature, not by API key."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import PlainTextResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from beacon_shared.contracts.common import Network
+from beacon_shared.db import DbSession
+from beacon_shared.errors import without_json_nul
+from beacon_shared.logging import get_logger
+from ingest.config import Settings
+from ingest.interactions.schemas import InteractionIn
+from ingest.webhooks import meta, x
+from ingest.webhooks.exceptions import InvalidSignature, VerificationFailed, WebhookNotConfigured
+from ingest.webhooks.intake import file_interactions
+from ingest.webhooks.metrics import WEBHOOK_REJECTED
+from ingest.webhooks.schemas import WebhookAck, XCrcResponse
+
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+log = get_logger(__name__)
+META = "meta"
+X = "x"
+
+
+@router.get(
+    "/meta",
+    response_class=PlainTextResponse,
+    summary="Meta's subscription handshake",
+    responses={200: {"content": {"text/plain": {}}}, 403: {}, 503: {}},
+)
+async def meta_handshake(
+    request: Request,
+    mode: Annotated[str | None, Query(alias="hub.mode", max_length=64)] = None,
+    verify_token: Annotated[str | None, Query(alias="hub.verify_token", max_length=1024)] = None,
+    challenge: Annotated[str, Query(alias="hub.challenge", max_length=1024)] = "",
+) -> PlainTextResponse:
+    """Echo `hub.challenge` when `hub.verify_token` is the configured INGEST_META_VERIFY_TOKEN."""
+    settings: Settings = request.app.state.settings
+    if settings.meta_verify_token is None:
+        raise WebhookNotConfigured("INGEST_META_VERIFY_TOKEN")
+    expected = settings.meta_verify_token.get_secret_value()
+    if mode != "subscribe" or not meta.verify_token_matches(verify_token, expected):
+        log.warning("webhook.handshake_refused", network=META, mode=mode)
+        raise VerificationFailed("hub.mode must be subscribe and hub.verify_token must match.")
+    log.info("webhook.handshake_accepted", network=META)
+    return PlainTextResponse(challenge)
+
+
+@router.post(
+    "/meta",
+    summary="Receive a Meta webhook delivery (Pages feed, Instagram, messaging)",
+    responses={401: {}, 413: {}, 503: {}},
+)
+async def meta_delivery(request: Request, session: DbSession) -> WebhookAck:
+    """Stored before the answer; a payload that can never be read is acknowledged and counted.
+
+    Meta retries a delivery until it gets a 200, so only a bad signature or a missing secret is
+    refused; everything left out is counted in `beacon_ingest_webhook_rejected_total`.
+    """
+    settings: Settings = request.app.state.settings
+    if settings.meta_app_secret is None:
+        raise WebhookNotConfigured("INGEST_META_APP_SECRET")
+    # The signature covers the exact bytes sent, so it is checked before anything parses them.
+    body = await request.body()
+    signature = request.headers.get(meta.SIGNATURE_HEADER)
+    if not meta.signature_is_valid(body, signature, settings.meta_app_secret.get_secret_value()):
+        _reject(META, "bad_signature" if signature else "missing_signature")
+        raise InvalidSignature(f"{meta.SIGNATURE_HEADER} must be sha256=<hex HMAC of the body>.")
+    payload = _parse(body, META)
+    if payload is None:
+        return WebhookAck(stored=0, duplicates=0, skipped=1)
+    normalised = meta.normalise(payload)
+    return await _file(session, META, normalised.by_account, normalised.skipped)
+
+
+@router.get(
+    "/x",
+    summary="X's challenge-response check (CRC)",
+    responses={422: {}, 503: {}},
+)
+async def x_crc(
+    request: Request, crc_token: Annotated[str, Query(min_length=1, max_length=1024)]
+) -> XCrcResponse:
+    """`sha256=` + base64 HMAC-SHA256 of `crc_token` with INGEST_X_CONSUMER_SECRET."""
+    secret = _x_secret(request)
+    return XCrcResponse(response_token=x.crc_response_token(crc_token, secret))
+
+
+@router.post(
+    "/x",
+    summary="Receive an X Account Activity delivery (mentions, replies, likes, DMs, follows)",
+    responses={401: {}, 413: {}, 503: {}},
+)
+async def x_delivery(request: Request, session: DbSession) -> WebhookAck:
+    """Stored before the answer; unreadable or unsupported parts are acknowledged and counted."""
+    secret = _x_secret(request)
+    body = await request.body()
+    signature = request.headers.get(x.SIGNATURE_HEADER)
+    if not x.signature_is_valid(body, signature, secret):
+        _reject(X, "bad_signature" if signature else "missing_signature")
+        raise InvalidSignature(f"{x.SIGNATURE_HEADER} must be sha256=<base64 HMAC of the body>.")
+    payload = _parse(body, X)
+    if payload is None:
+        return WebhookAck(stored=0, duplicates=0, skipped=1)
+    normalised = x.normalise(payload)
+    by_account = {(Network.x, normalised.for_user_id): normalised.items} if normalised.items else {}
+    return await _file(session, X, by_account, Counter(normalised.skipped))
+
+
+def _x_secret(request: Request) -> str:
+    settings: Settings = request.app.state.settings
+    if settings.x_consumer_secret is None:
+        raise WebhookNotConfigured("INGEST_X_CONSUMER_SECRET")
+    return settings.x_consumer_secret.get_secret_value()
+
+
+def _parse(body: bytes, network: str) -> dict[str, Any] | None:
+    """The delivery's JSON object, or None (counted) when it can never be read."""
+    try:
+        # PostgreSQL cannot store U+0000; the signature was checked on the bytes as sent.
+        payload = orjson.loads(without_json_nul(body))
+    except orjson.JSONDecodeError:
+        payload = None
+    if not isinstance(payload, dict):
+        _reject(network, "malformed")
+        return None
+    return payload
+
+
+async def _file(
+    session: AsyncSession,
+    network: str,
+    by_account: Mapping[tuple[Network, str], Sequence[InteractionIn]],
+    skipped_before: Mapping[str, int],
+) -> WebhookAck:
+    filed = await file_interactions(session, by_account)
+    skipped = Counter(skipped_before) + filed.skipped
+    for reason, count in skipped.items():
+        _reject(network, reason, count)
+    log.info(
+        "webhook.delivery_filed",
+        network=network,
+        stored=filed.stored,
+        duplicates=filed.duplicates,
+        skipped=dict(skipped),
+    )
+    return WebhookAck(
+        stored=filed.stored, duplicates=filed.duplicates, skipped=sum(skipped.values())
+    )
+
+
+def _reject(network: str, reason: str, count: int = 1) -> None:
+    WEBHOOK_REJECTED.labels(network=network, reason=reason).inc(count)
+    if reason in ("bad_signature", "missing_signature", "malformed"):
+        log.warning("webhook.rejected", network=network, reason=reason)
