@@ -24,6 +24,9 @@ class Settings(ServiceSettings):
     service_name: str = "ingest"
     http_port: int = 8001
     worker_port: int = 9001
+    # Deliveries are durable once in Postgres; the outbox emits them when the broker is back,
+    # so a broker outage must not take ingest out of its load balancer.
+    ready_requires_broker: bool = False
     # Encrypts connected accounts' credentials at rest; without it they cannot be stored.
     # Make one: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key())"
     credentials_key: SecretStr | None = None
