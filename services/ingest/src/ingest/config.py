@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cryptography.fernet import Fernet
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from beacon_shared.settings import ServiceSettings
@@ -27,6 +27,9 @@ class Settings(ServiceSettings):
     # Deliveries are durable once in Postgres; the outbox emits them when the broker is back,
     # so a broker outage must not take ingest out of its load balancer.
     ready_requires_broker: bool = False
+    # Concurrent deliveries share one transaction: each waits at most this long for company.
+    group_commit_window_ms: float = Field(default=2.0, ge=0, le=100)
+    group_commit_max_items: int = Field(default=2000, ge=1)
     # Encrypts connected accounts' credentials at rest; without it they cannot be stored.
     # Make one: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key())"
     credentials_key: SecretStr | None = None

@@ -2,19 +2,37 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
 from fastapi import FastAPI
 
 from beacon_shared.app import create_service_app
 from ingest.accounts.router import router as accounts_router
 from ingest.config import Settings
+from ingest.interactions.group_commit import GroupCommitter
 from ingest.interactions.router import router as interactions_router
 from ingest.webhooks.router import router as webhooks_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; settings come from the environment unless given."""
+    settings = settings or Settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        committer = GroupCommitter(
+            app.state.sessionmaker,
+            window_seconds=settings.group_commit_window_ms / 1000,
+            max_items=settings.group_commit_max_items,
+        )
+        app.state.committer = committer
+        yield
+        await committer.close()
+
     return create_service_app(
-        settings or Settings(),
+        settings,
+        lifespan=lifespan,
         title="Beacon Ingest",
         description="Receives social interactions, stores each once and emits its event.",
         routers=[accounts_router, interactions_router, webhooks_router],

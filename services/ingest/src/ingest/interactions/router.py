@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
 from beacon_shared.auth import Principal, require_scope
 from beacon_shared.db import DbSession
 from ingest.interactions import service
+from ingest.interactions.dependencies import Committer
 from ingest.interactions.schemas import (
     ConversationQuery,
     InteractionAccepted,
@@ -58,11 +59,11 @@ def _echo(response: Response, idempotency_key: str | None) -> None:
 async def submit(
     body: InteractionIn,
     principal: Writer,
-    session: DbSession,
+    committer: Committer,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> InteractionAccepted:
-    (accepted,) = await service.accept(session, tenant_id=principal.tenant_id, items=[body])
+    (accepted,) = await committer.accept(tenant_id=principal.tenant_id, items=[body])
     _echo(response, idempotency_key)
     return accepted
 
@@ -82,11 +83,11 @@ async def submit(
 async def submit_batch(
     body: InteractionBatchIn,
     principal: Writer,
-    session: DbSession,
+    committer: Committer,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> InteractionBatchAccepted:
-    accepted = await service.accept(session, tenant_id=principal.tenant_id, items=body.items)
+    accepted = await committer.accept(tenant_id=principal.tenant_id, items=body.items)
     _echo(response, idempotency_key)
     return InteractionBatchAccepted(items=accepted)
 

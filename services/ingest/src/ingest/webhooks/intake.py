@@ -12,6 +12,7 @@ from beacon_shared.contracts.common import Network
 from ingest.accounts import service as accounts
 from ingest.accounts.models import AccountStatus
 from ingest.interactions import service as interactions
+from ingest.interactions.group_commit import GroupCommitter
 from ingest.interactions.schemas import InteractionIn
 
 
@@ -25,7 +26,10 @@ class Filed:
 
 
 async def file_interactions(
-    session: AsyncSession, by_account: Mapping[tuple[Network, str], Sequence[InteractionIn]]
+    session: AsyncSession,
+    by_account: Mapping[tuple[Network, str], Sequence[InteractionIn]],
+    *,
+    committer: GroupCommitter | None = None,
 ) -> Filed:
     """Store each account's interactions for its tenant and brand; flushes, never commits.
 
@@ -48,7 +52,10 @@ async def file_interactions(
             item.model_copy(update=owned) for item in items
         )
     for tenant_id, items in by_tenant.items():
-        accepted = await interactions.accept(session, tenant_id=tenant_id, items=items)
+        if committer is None:
+            accepted = await interactions.accept(session, tenant_id=tenant_id, items=items)
+        else:
+            accepted = await committer.accept(tenant_id=tenant_id, items=items)
         duplicates = sum(1 for result in accepted if result.duplicate)
         filed.duplicates += duplicates
         filed.stored += len(accepted) - duplicates

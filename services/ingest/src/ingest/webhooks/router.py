@@ -16,6 +16,8 @@ from beacon_shared.db import DbSession
 from beacon_shared.errors import without_json_nul
 from beacon_shared.logging import get_logger
 from ingest.config import Settings
+from ingest.interactions.dependencies import Committer
+from ingest.interactions.group_commit import GroupCommitter
 from ingest.interactions.schemas import InteractionIn
 from ingest.webhooks import meta, x
 from ingest.webhooks.exceptions import InvalidSignature, VerificationFailed, WebhookNotConfigured
@@ -58,7 +60,7 @@ async def meta_handshake(
     summary="Receive a Meta webhook delivery (Pages feed, Instagram, messaging)",
     responses={401: {}, 413: {}, 503: {}},
 )
-async def meta_delivery(request: Request, session: DbSession) -> WebhookAck:
+async def meta_delivery(request: Request, session: DbSession, committer: Committer) -> WebhookAck:
     """Stored before the answer; a payload that can never be read is acknowledged and counted.
 
     Meta retries a delivery until it gets a 200, so only a bad signature or a missing secret is
@@ -77,7 +79,7 @@ async def meta_delivery(request: Request, session: DbSession) -> WebhookAck:
     if payload is None:
         return WebhookAck(stored=0, duplicates=0, skipped=1)
     normalised = meta.normalise(payload)
-    return await _file(session, META, normalised.by_account, normalised.skipped)
+    return await _file(session, committer, META, normalised.by_account, normalised.skipped)
 
 
 @router.get(
@@ -98,7 +100,7 @@ async def x_crc(
     summary="Receive an X Account Activity delivery (mentions, replies, likes, DMs, follows)",
     responses={401: {}, 413: {}, 503: {}},
 )
-async def x_delivery(request: Request, session: DbSession) -> WebhookAck:
+async def x_delivery(request: Request, session: DbSession, committer: Committer) -> WebhookAck:
     """Stored before the answer; unreadable or unsupported parts are acknowledged and counted."""
     secret = _x_secret(request)
     body = await request.body()
@@ -111,7 +113,7 @@ async def x_delivery(request: Request, session: DbSession) -> WebhookAck:
         return WebhookAck(stored=0, duplicates=0, skipped=1)
     normalised = x.normalise(payload)
     by_account = {(Network.x, normalised.for_user_id): normalised.items} if normalised.items else {}
-    return await _file(session, X, by_account, Counter(normalised.skipped))
+    return await _file(session, committer, X, by_account, Counter(normalised.skipped))
 
 
 def _x_secret(request: Request) -> str:
@@ -136,11 +138,12 @@ def _parse(body: bytes, network: str) -> dict[str, Any] | None:
 
 async def _file(
     session: AsyncSession,
+    committer: GroupCommitter,
     network: str,
     by_account: Mapping[tuple[Network, str], Sequence[InteractionIn]],
     skipped_before: Mapping[str, int],
 ) -> WebhookAck:
-    filed = await file_interactions(session, by_account)
+    filed = await file_interactions(session, by_account, committer=committer)
     skipped = Counter(skipped_before) + filed.skipped
     for reason, count in skipped.items():
         _reject(network, reason, count)
