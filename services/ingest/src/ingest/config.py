@@ -39,6 +39,13 @@ class Settings(ServiceSettings):
     meta_verify_token: SecretStr | None = None
     # The X app's consumer secret (API secret key): signs the CRC answer and every delivery.
     x_consumer_secret: SecretStr | None = None
+    # Mastodon and Bluesky pollers (the worker): each account's instance and tokens are in its
+    # credentials; a failing account waits interval * 2^failures, at most poll_backoff_max_seconds.
+    poll_enabled: bool = True
+    poll_interval_seconds: float = Field(default=30.0, gt=0)
+    poll_timeout_seconds: float = Field(default=10.0, gt=0)
+    poll_backoff_max_seconds: float = Field(default=900.0, gt=0)
+    poll_concurrency: int = Field(default=4, ge=1)
 
     @field_validator(
         "credentials_key",

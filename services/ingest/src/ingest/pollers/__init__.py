@@ -1,0 +1,1 @@
+"""Pollers of networks that have no webhooks for us: Mastodon and Bluesky notifications."""

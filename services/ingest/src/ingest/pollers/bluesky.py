@@ -1,0 +1,203 @@
+"""Bluesky: app.bsky.notification.listNotifications over XRPC, with an app password session.
+
+Credentials: {"service": "https://bsky.social", "identifier": "...", "app_password": "..."}.
+listNotifications pages from the newest backwards, so the cursor kept is the newest `indexedAt`
+seen; a poll reads pages until it reaches it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+
+from beacon_shared.contracts.common import Author, Network
+from beacon_shared.contracts.ingest import InteractionKind
+from ingest.interactions.schemas import InteractionIn
+from ingest.pollers.base import Fetched, Malformed, RateLimited, Unauthorized, reset_at
+
+PAGE_SIZE = 50
+MAX_PAGES = 5
+_KINDS = {
+    "reply": InteractionKind.reply,
+    "mention": InteractionKind.mention,
+    # A quote post names the brand's post: for a community manager it is a mention.
+    "quote": InteractionKind.mention,
+    "like": InteractionKind.reaction,
+    "repost": InteractionKind.share,
+    "follow": InteractionKind.follow,
+}
+
+
+def _when(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def to_interaction(notification: Mapping[str, Any]) -> InteractionIn | None:
+    """The interaction a notification stands for; None for reasons Beacon does not keep."""
+    kind = _KINDS.get(notification["reason"])
+    if kind is None:
+        return None
+    author = notification["author"]
+    record = notification.get("record") or {}
+    uri = str(notification["uri"])
+    reply = record.get("reply") or {}
+    parent = (reply.get("parent") or {}).get("uri")
+    root = (reply.get("root") or {}).get("uri")
+    subject = notification.get("reasonSubject")
+    if kind in (InteractionKind.reaction, InteractionKind.share):
+        parent = parent or subject
+    return InteractionIn(
+        network=Network.bluesky,
+        kind=kind,
+        external_id=uri,
+        parent_external_id=parent,
+        thread_external_id=root or parent or (uri if kind is not InteractionKind.follow else None),
+        author=Author(
+            network_id=str(author["did"]),
+            handle=author.get("handle"),
+            display_name=author.get("displayName") or None,
+        ),
+        text=str(record.get("text") or ""),
+        created_at=record.get("createdAt") or notification["indexedAt"],
+        raw=dict(notification),
+    )
+
+
+class BlueskyPoller:
+    """Polls one Bluesky account's notifications, keeping a session per account."""
+
+    network = Network.bluesky
+
+    def __init__(self) -> None:
+        self._access_jwts: dict[tuple[str, str], str] = {}
+
+    async def fetch(
+        self, client: httpx.AsyncClient, credentials: Mapping[str, str], cursor: str | None
+    ) -> Fetched:
+        """Notifications indexed after `cursor` (the latest page on a first poll)."""
+        service = credentials.get("service", "https://bsky.social").rstrip("/")
+        seen_until = _when(cursor) if cursor else None
+        items: list[InteractionIn] = []
+        malformed = 0
+        newest = cursor
+        page_cursor: str | None = None
+        rested: datetime | None = None
+        for _ in range(MAX_PAGES):
+            body, rested = await self._list(client, service, credentials, page_cursor)
+            notifications = body.get("notifications")
+            if not isinstance(notifications, list):
+                raise Malformed("listNotifications has no notifications list")
+            reached_seen = False
+            for notification in notifications:
+                try:
+                    indexed = str(notification["indexedAt"])
+                    if seen_until is not None and _when(indexed) <= seen_until:
+                        reached_seen = True
+                        continue
+                    if newest is None or _when(indexed) > _when(newest):
+                        newest = indexed
+                    item = to_interaction(notification)
+                except (KeyError, TypeError, ValueError, AttributeError, ValidationError):
+                    malformed += 1
+                    continue
+                if item is not None:
+                    items.append(item)
+            next_cursor = body.get("cursor")
+            done = seen_until is None or reached_seen or rested is not None
+            if done or not isinstance(next_cursor, str):
+                break
+            page_cursor = next_cursor
+        return Fetched(items, newest, malformed, rested)
+
+    async def _list(
+        self,
+        client: httpx.AsyncClient,
+        service: str,
+        credentials: Mapping[str, str],
+        page_cursor: str | None,
+    ) -> tuple[Mapping[str, Any], datetime | None]:
+        """One page, and when the quota resets if this call spent it."""
+        params: dict[str, str | int] = {"limit": PAGE_SIZE}
+        if page_cursor is not None:
+            params["cursor"] = page_cursor
+        url = f"{service}/xrpc/app.bsky.notification.listNotifications"
+        key = (service, credentials["identifier"])
+        for attempt in range(2):
+            jwt = self._access_jwts.get(key) or await self._login(client, service, credentials)
+            response = await client.get(
+                url, params=params, headers={"Authorization": f"Bearer {jwt}"}
+            )
+            # An access token lives minutes: an expired one earns a new session, once.
+            if _session_expired(response) and attempt == 0:
+                self._access_jwts.pop(key, None)
+                continue
+            return _json_object(response), _rests_until(response)
+        raise Unauthorized("bluesky refused a fresh session")
+
+    async def _login(
+        self, client: httpx.AsyncClient, service: str, credentials: Mapping[str, str]
+    ) -> str:
+        response = await client.post(
+            f"{service}/xrpc/com.atproto.server.createSession",
+            json={
+                "identifier": credentials["identifier"],
+                "password": credentials["app_password"],
+            },
+        )
+        if response.status_code in (400, 401) and not _rate_limited(response):
+            raise Unauthorized("bluesky refused the app password")
+        jwt = _json_object(response).get("accessJwt")
+        if not isinstance(jwt, str):
+            raise Malformed("createSession has no accessJwt")
+        self._access_jwts[(service, credentials["identifier"])] = jwt
+        return jwt
+
+
+def _rate_limited(response: httpx.Response) -> bool:
+    return response.status_code == 429
+
+
+def _reset(response: httpx.Response) -> datetime:
+    return reset_at(
+        response.headers.get("ratelimit-reset"),
+        now=datetime.now(UTC),
+        fallback=timedelta(minutes=5),
+    )
+
+
+def _rests_until(response: httpx.Response) -> datetime | None:
+    remaining = response.headers.get("ratelimit-remaining")
+    if remaining is not None and remaining.strip() == "0":
+        return _reset(response)
+    return None
+
+
+def _session_expired(response: httpx.Response) -> bool:
+    if response.status_code == 401:
+        return True
+    if response.status_code != 400:
+        return False
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError):
+        return False
+    return error in ("ExpiredToken", "InvalidToken")
+
+
+def _json_object(response: httpx.Response) -> Mapping[str, Any]:
+    if _rate_limited(response):
+        raise RateLimited(_reset(response))
+    if response.status_code in (401, 403):
+        raise Unauthorized(f"bluesky answered {response.status_code}")
+    response.raise_for_status()
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise Malformed("the answer is not JSON") from exc
+    if not isinstance(body, dict):
+        raise Malformed("the answer is not a JSON object")
+    return body

@@ -1,0 +1,151 @@
+"""Mastodon: GET /api/v1/notifications of the account the access token belongs to.
+
+Credentials: {"base_url": "https://mastodon.social", "access_token": "..."}. The cursor is the
+newest notification id seen; `min_id` asks for the page right after it, oldest first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+
+from beacon_shared.contracts.common import Author, Network
+from beacon_shared.contracts.ingest import InteractionKind
+from ingest.interactions.schemas import InteractionIn
+from ingest.pollers.base import Fetched, Malformed, RateLimited, Unauthorized, reset_at
+from ingest.pollers.html_text import html_to_text
+
+TYPES = ("mention", "favourite", "reblog", "follow")
+PAGE_SIZE = 40
+MAX_PAGES = 5
+_KINDS = {
+    "favourite": InteractionKind.reaction,
+    "reblog": InteractionKind.share,
+    "follow": InteractionKind.follow,
+}
+
+
+def _id_order(notification_id: str) -> tuple[int, str]:
+    # Mastodon ids are strings that sort by length, then lexically.
+    return len(notification_id), notification_id
+
+
+def to_interaction(notification: Mapping[str, Any]) -> InteractionIn | None:
+    """The interaction a notification stands for; None for types Beacon does not keep."""
+    kind_name = notification["type"]
+    account = notification["account"]
+    author = Author(
+        network_id=str(account["id"]),
+        handle=account.get("acct"),
+        display_name=account.get("display_name") or None,
+        follower_count=account.get("followers_count"),
+    )
+    status = notification.get("status") or None
+    common: dict[str, Any] = {
+        "network": Network.mastodon,
+        "author": author,
+        "created_at": notification["created_at"],
+        "raw": dict(notification),
+    }
+    if kind_name == "mention":
+        if status is None:
+            raise ValueError("a mention without its status")
+        parent = status.get("in_reply_to_id")
+        return InteractionIn(
+            kind=InteractionKind.reply if parent else InteractionKind.mention,
+            external_id=str(status["id"]),
+            parent_external_id=str(parent) if parent else None,
+            thread_external_id=str(parent) if parent else str(status["id"]),
+            text=html_to_text(status.get("content") or ""),
+            **common,
+        )
+    kind = _KINDS.get(kind_name)
+    if kind is None:
+        return None
+    status_id = str(status["id"]) if status is not None else None
+    # A favourite, boost or follow has no id of its own: the notification's id stands for it.
+    return InteractionIn(
+        kind=kind,
+        external_id=f"notification:{notification['id']}",
+        parent_external_id=status_id,
+        thread_external_id=status_id,
+        **common,
+    )
+
+
+class MastodonPoller:
+    """Polls one Mastodon account's notifications."""
+
+    network = Network.mastodon
+
+    async def fetch(
+        self, client: httpx.AsyncClient, credentials: Mapping[str, str], cursor: str | None
+    ) -> Fetched:
+        """Notifications newer than `cursor` (the latest page on a first poll)."""
+        base_url = credentials["base_url"].rstrip("/")
+        headers = {"Authorization": f"Bearer {credentials['access_token']}"}
+        items: list[InteractionIn] = []
+        malformed = 0
+        newest = cursor
+        rested: datetime | None = None
+        for _ in range(MAX_PAGES):
+            params: list[tuple[str, str | int | float | bool | None]] = [
+                ("types[]", t) for t in TYPES
+            ]
+            params.append(("limit", PAGE_SIZE))
+            if newest is not None:
+                params.append(("min_id", newest))
+            response = await client.get(
+                f"{base_url}/api/v1/notifications", params=params, headers=headers
+            )
+            page = _page_of(response)
+            for notification in page:
+                try:
+                    item = to_interaction(notification)
+                except (KeyError, TypeError, ValueError, ValidationError):
+                    malformed += 1
+                    continue
+                if item is not None:
+                    items.append(item)
+            ids = [str(n["id"]) for n in page if isinstance(n, dict) and "id" in n]
+            if ids:
+                newest = max([*ids, *([newest] if newest else [])], key=_id_order)
+            rested = _rests_until(response)
+            # A first poll takes the latest page only; later ones catch up page by page.
+            if cursor is None or len(page) < PAGE_SIZE or rested is not None:
+                break
+        return Fetched(items, newest, malformed, rested)
+
+
+def _page_of(response: httpx.Response) -> list[Any]:
+    if response.status_code == 429:
+        raise RateLimited(_reset(response))
+    if response.status_code in (401, 403):
+        raise Unauthorized(f"mastodon answered {response.status_code}")
+    response.raise_for_status()
+    try:
+        page = response.json()
+    except ValueError as exc:
+        raise Malformed("notifications are not JSON") from exc
+    if not isinstance(page, list):
+        raise Malformed("notifications are not a list")
+    return page
+
+
+def _reset(response: httpx.Response) -> datetime:
+    return reset_at(
+        response.headers.get("X-RateLimit-Reset"),
+        now=datetime.now(UTC),
+        fallback=timedelta(minutes=5),
+    )
+
+
+def _rests_until(response: httpx.Response) -> datetime | None:
+    remaining = response.headers.get("X-RateLimit-Remaining")
+    if remaining is not None and remaining.strip() == "0":
+        return _reset(response)
+    return None

@@ -1,0 +1,233 @@
+"""Polls every active Mastodon and Bluesky account in turn, one failing account never the rest."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import httpx
+from prometheus_client import Counter
+from pydantic import SecretStr
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from beacon_shared.contracts.common import Network
+from beacon_shared.logging import get_logger
+from beacon_shared.worker import Job, WorkerContext
+from ingest.accounts.service import decrypt_credentials
+from ingest.config import Settings
+from ingest.pollers import cursors
+from ingest.pollers.base import Fetched, Malformed, Poller, RateLimited, Unauthorized
+from ingest.pollers.bluesky import BlueskyPoller
+from ingest.pollers.cursors import PolledAccount
+from ingest.pollers.mastodon import MastodonPoller
+from ingest.webhooks.intake import file_interactions
+
+log = get_logger(__name__)
+
+POLLS = Counter(
+    "beacon_ingest_polls_total",
+    "Account polls by network and outcome (stored, rate_limited, resting, failed, malformed, "
+    "needs_reauth, no_credentials).",
+    ["network", "outcome"],
+)
+POLL_MALFORMED = Counter(
+    "beacon_ingest_poll_malformed_total",
+    "Notifications (or whole answers) a poller could not read, by network.",
+    ["network"],
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one account's poll did."""
+
+    outcome: str
+    stored: int = 0
+    duplicates: int = 0
+    malformed: int = 0
+
+
+@dataclass
+class _Rest:
+    failures: int = 0
+    until: datetime | None = None
+
+
+def default_pollers() -> list[Poller]:
+    """One poller per polled network."""
+    return [MastodonPoller(), BlueskyPoller()]
+
+
+class PollRunner:
+    """Polls accounts, stores what they got, and keeps each account's cursor and rest."""
+
+    def __init__(
+        self,
+        *,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        client: httpx.AsyncClient,
+        credentials_key: SecretStr | None,
+        pollers: Sequence[Poller] | None = None,
+        interval_seconds: float = 30.0,
+        backoff_max_seconds: float = 900.0,
+        concurrency: int = 4,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._client = client
+        self._key = credentials_key
+        self._pollers: Mapping[Network, Poller] = {
+            p.network: p for p in (pollers if pollers is not None else default_pollers())
+        }
+        self._interval = interval_seconds
+        self._backoff_max = backoff_max_seconds
+        self._slots = asyncio.Semaphore(concurrency)
+        self._now = now
+        self._rests: dict[UUID, _Rest] = {}
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll every interval until `stop`."""
+        while not stop.is_set():
+            cycle = asyncio.create_task(self.poll_all())
+            stopping = asyncio.create_task(stop.wait())
+            await asyncio.wait({cycle, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if not cycle.done():
+                # Stopping abandons the cycle: its open transactions roll back, cursors stay.
+                cycle.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await cycle
+                return
+            if cycle.exception() is not None:  # the database being away must not stop us
+                log.warning("poll.cycle_failed", error=repr(cycle.exception()))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self._interval)
+
+    async def poll_all(self) -> dict[UUID, Outcome]:
+        """Poll each pollable account once, a few at a time."""
+        async with self._sessionmaker() as session:
+            accounts = await cursors.pollable_accounts(session, networks=list(self._pollers))
+
+        async def one(account: PolledAccount) -> Outcome:
+            async with self._slots:
+                return await self.poll_account(account)
+
+        outcomes = await asyncio.gather(*(one(a) for a in accounts))
+        return {a.id: o for a, o in zip(accounts, outcomes, strict=True)}
+
+    async def poll_account(self, account: PolledAccount) -> Outcome:
+        """Poll one account; never raises, whatever the network or the credentials do."""
+        outcome = await self._poll(account)
+        POLLS.labels(account.network.value, outcome.outcome).inc()
+        if outcome.malformed:
+            POLL_MALFORMED.labels(account.network.value).inc(outcome.malformed)
+        return outcome
+
+    async def _poll(self, account: PolledAccount) -> Outcome:
+        rest = self._rests.setdefault(account.id, _Rest())
+        if rest.until is not None and self._now() < rest.until:
+            return Outcome("resting")
+        poller = self._pollers[account.network]
+        try:
+            async with self._sessionmaker() as session:
+                credentials = await decrypt_credentials(
+                    session, account_id=account.id, key=self._key
+                )
+                cursor = await cursors.cursor_of(
+                    session, tenant_id=account.tenant_id, account_id=account.id
+                )
+            if credentials is None:
+                return Outcome("no_credentials")
+            fetched = await poller.fetch(self._client, credentials, cursor)
+            filed = await self._store(account, fetched, previous=cursor)
+        except RateLimited as exc:
+            rest.until = exc.until
+            log.info("poll.rate_limited", account_id=str(account.id), until=exc.until.isoformat())
+            return Outcome("rate_limited")
+        except Unauthorized:
+            await self._needs_reauth(account)
+            return Outcome("needs_reauth")
+        except Malformed as exc:
+            self._back_off(account, rest, exc)
+            return Outcome("malformed", malformed=1)
+        except Exception as exc:
+            self._back_off(account, rest, exc)
+            return Outcome("failed")
+        rest.failures = 0
+        rest.until = fetched.rate_limited_until
+        return filed
+
+    async def _store(
+        self, account: PolledAccount, fetched: Fetched, *, previous: str | None
+    ) -> Outcome:
+        # The cursor moves in the transaction that stores the items: both land or neither.
+        async with self._sessionmaker() as session, session.begin():
+            filed = await file_interactions(
+                session, {(account.network, account.external_account_id): fetched.items}
+            )
+            if fetched.cursor is not None and fetched.cursor != previous:
+                await cursors.save_cursor(
+                    session,
+                    tenant_id=account.tenant_id,
+                    account_id=account.id,
+                    cursor=fetched.cursor,
+                )
+        log.info(
+            "poll.stored",
+            account_id=str(account.id),
+            network=account.network.value,
+            stored=filed.stored,
+            duplicates=filed.duplicates,
+            malformed=fetched.malformed,
+        )
+        return Outcome("stored", filed.stored, filed.duplicates, fetched.malformed)
+
+    def _back_off(self, account: PolledAccount, rest: _Rest, exc: Exception) -> None:
+        rest.failures += 1
+        delay = min(self._interval * 2**rest.failures, self._backoff_max)
+        rest.until = self._now() + timedelta(seconds=delay)
+        log.warning(
+            "poll.failed",
+            account_id=str(account.id),
+            network=account.network.value,
+            error=type(exc).__name__,
+            failures=rest.failures,
+            retry_in=delay,
+        )
+
+    async def _needs_reauth(self, account: PolledAccount) -> None:
+        try:
+            async with self._sessionmaker() as session, session.begin():
+                await cursors.mark_needs_reauth(
+                    session, tenant_id=account.tenant_id, account_id=account.id
+                )
+        except Exception as exc:
+            self._back_off(account, self._rests.setdefault(account.id, _Rest()), exc)
+            return
+        log.warning("poll.needs_reauth", account_id=str(account.id), network=account.network.value)
+
+
+def poll_job(ctx: WorkerContext) -> Job:
+    """The worker job that polls Mastodon and Bluesky accounts every interval."""
+    settings = ctx.settings
+    if not isinstance(settings, Settings):
+        raise TypeError("the ingest worker needs ingest's Settings")
+
+    async def run(stop: asyncio.Event) -> None:
+        timeout = httpx.Timeout(settings.poll_timeout_seconds)
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            runner = PollRunner(
+                sessionmaker=ctx.sessionmaker,
+                client=client,
+                credentials_key=settings.credentials_key,
+                interval_seconds=settings.poll_interval_seconds,
+                backoff_max_seconds=settings.poll_backoff_max_seconds,
+                concurrency=settings.poll_concurrency,
+            )
+            await runner.run(stop)
+
+    return run

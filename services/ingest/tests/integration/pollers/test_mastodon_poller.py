@@ -1,0 +1,348 @@
+"""The Mastodon poller against a fake instance speaking GET /api/v1/notifications."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from beacon_shared.contracts.common import Network
+from beacon_shared.testing.plugin import eventually
+from ingest.pollers.base import reset_at
+
+pytestmark = pytest.mark.integration
+
+TOKEN = "mastodon-token"
+BASE_URL = "https://mastodon.example"
+
+
+def account(n: int) -> dict[str, Any]:
+    return {
+        "id": f"90{n}",
+        "acct": f"fan{n}@other.example",
+        "display_name": f"Fan {n}",
+        "followers_count": 10 * n,
+    }
+
+
+def mention(nid: int, *, reply_to: str | None = None) -> dict[str, Any]:
+    return {
+        "id": str(nid),
+        "type": "mention",
+        "created_at": "2026-11-24T10:00:00.000Z",
+        "account": account(nid),
+        "status": {
+            "id": f"1100{nid}",
+            "created_at": "2026-11-24T10:00:00.000Z",
+            "in_reply_to_id": reply_to,
+            "content": f'<p>Hello <span class="h-card">@brand</span> &amp; co #{nid}</p>',
+            "visibility": "public",
+        },
+    }
+
+
+def favourite(nid: int, status_id: str = "77") -> dict[str, Any]:
+    return {
+        "id": str(nid),
+        "type": "favourite",
+        "created_at": "2026-11-24T10:01:00.000Z",
+        "account": account(nid),
+        "status": {"id": status_id, "content": "<p>our post</p>", "in_reply_to_id": None},
+    }
+
+
+def reblog(nid: int) -> dict[str, Any]:
+    return {**favourite(nid), "type": "reblog"}
+
+
+def follow(nid: int) -> dict[str, Any]:
+    return {
+        "id": str(nid),
+        "type": "follow",
+        "created_at": "2026-11-24T10:02:00.000Z",
+        "account": account(nid),
+    }
+
+
+@dataclass
+class FakeInstance:
+    """A Mastodon instance's notifications endpoint, with switchable failures."""
+
+    notifications: list[dict[str, Any]] = field(default_factory=list)
+    fail_with: int | None = None
+    malformed: bool = False
+    remaining: int = 299
+    reset: str = "2026-11-24T12:05:00.000Z"
+    queries: list[dict[str, Any]] = field(default_factory=list)
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.get("/api/v1/notifications")
+        async def notifications(request: Request) -> Response:
+            if request.headers.get("authorization") != f"Bearer {TOKEN}":
+                return JSONResponse({"error": "The access token is invalid"}, status_code=401)
+            query = request.query_params
+            self.queries.append({"types": query.getlist("types[]"), **dict(query)})
+            headers = {"X-RateLimit-Limit": "300", "X-RateLimit-Reset": self.reset}
+            if self.fail_with is not None:
+                return JSONResponse({"error": "nope"}, self.fail_with, headers=headers)
+            if self.malformed:
+                return Response("<html>502 Bad Gateway", media_type="application/json")
+            headers["X-RateLimit-Remaining"] = str(self.remaining)
+            types = set(query.getlist("types[]"))
+            chosen = sorted(
+                (n for n in self.notifications if n["type"] in types),
+                key=lambda n: int(n["id"]),
+            )
+            limit = int(query.get("limit", 40))
+            if "min_id" in query:
+                page = [n for n in chosen if int(n["id"]) > int(query["min_id"])][:limit]
+            else:
+                page = chosen[-limit:]
+            return JSONResponse(list(reversed(page)), headers=headers)
+
+        return app
+
+
+@pytest.fixture
+def instance() -> FakeInstance:
+    return FakeInstance()
+
+
+@pytest.fixture
+async def polled(connect):
+    return await connect(Network.mastodon, {"base_url": BASE_URL, "access_token": TOKEN})
+
+
+async def test_first_poll_stores_each_notification_once_and_saves_the_cursor(
+    instance, polled, runner_for, stored, account_state
+):
+    instance.notifications = [
+        mention(101),
+        mention(102, reply_to="5550"),
+        favourite(103),
+        reblog(104),
+        follow(105),
+    ]
+    runner = runner_for(instance.app())
+
+    outcome = await runner.poll_account(polled)
+
+    rows = {row.external_id: row for row in await stored(polled.tenant_id)}
+    assert outcome.outcome == "stored"
+    assert outcome.stored == 5
+    assert {r.kind for r in rows.values()} == {"mention", "reply", "reaction", "share", "follow"}
+    plain = rows["1100101"]
+    assert plain.kind == "mention"
+    assert plain.text == "Hello @brand & co #101"
+    assert plain.thread_external_id == "1100101"
+    assert plain.author_id == "90101"
+    assert plain.author_handle == "fan101@other.example"
+    assert plain.author_followers == 1010
+    assert plain.brand_id == "brand-1"
+    assert plain.raw["status"]["content"].startswith("<p>Hello")
+    assert rows["1100102"].parent_external_id == "5550"
+    assert rows["notification:103"].parent_external_id == "77"
+    assert rows["notification:105"].kind == "follow"
+    assert (await account_state(polled)).poll_cursor == "105"
+    assert instance.queries[0]["types"] == ["mention", "favourite", "reblog", "follow"]
+    assert "min_id" not in instance.queries[0]
+
+
+async def test_next_poll_asks_after_the_cursor_and_stores_only_new_ones(
+    instance, polled, runner_for, stored, account_state
+):
+    instance.notifications = [mention(201), favourite(202)]
+    runner = runner_for(instance.app())
+    await runner.poll_account(polled)
+    instance.notifications += [mention(203), follow(204)]
+
+    second = await runner.poll_account(polled)
+    third = await runner.poll_account(polled)
+
+    assert instance.queries[1]["min_id"] == "202"
+    assert (second.stored, second.duplicates) == (2, 0)
+    assert (third.stored, third.duplicates) == (0, 0)
+    assert len(await stored(polled.tenant_id)) == 4
+    assert (await account_state(polled)).poll_cursor == "204"
+
+
+async def test_a_repeated_answer_stores_no_duplicates(
+    instance, polled, runner_for, stored, sessionmaker
+):
+    instance.notifications = [mention(301), reblog(302)]
+    runner = runner_for(instance.app())
+    await runner.poll_account(polled)
+    # A lost cursor (or an instance that ignores min_id) serves the same notifications again.
+    async with sessionmaker() as session, session.begin():
+        await session.execute(
+            text("UPDATE ingest.connected_account SET poll_cursor = NULL WHERE id = :id"),
+            {"id": polled.id},
+        )
+
+    again = await runner.poll_account(polled)
+
+    assert (again.stored, again.duplicates) == (0, 2)
+    assert len(await stored(polled.tenant_id)) == 2
+
+
+async def test_an_exhausted_rate_limit_rests_the_account_until_reset(
+    instance, polled, runner_for, stored, clock
+):
+    instance.notifications = [mention(401)]
+    instance.remaining = 0
+    instance.reset = (clock.at + timedelta(minutes=5)).isoformat()
+    runner = runner_for(instance.app())
+
+    first = await runner.poll_account(polled)
+    instance.notifications.append(mention(402))
+    clock.advance(60)
+    resting = await runner.poll_account(polled)
+    clock.advance(300)
+    after_reset = await runner.poll_account(polled)
+
+    assert first.stored == 1
+    assert resting.outcome == "resting"
+    assert len(instance.queries) == 2
+    assert after_reset.stored == 1
+
+
+async def test_429_skips_the_account_until_the_reset_it_names(
+    instance, polled, runner_for, clock, account_state
+):
+    instance.fail_with = 429
+    instance.reset = (clock.at + timedelta(minutes=2)).isoformat()
+    runner = runner_for(instance.app())
+
+    limited = await runner.poll_account(polled)
+    clock.advance(119)
+    still = await runner.poll_account(polled)
+    instance.fail_with = None
+    clock.advance(2)
+    resumed = await runner.poll_account(polled)
+
+    assert limited.outcome == "rate_limited"
+    assert still.outcome == "resting"
+    assert resumed.outcome == "stored"
+    assert len(instance.queries) == 2
+    assert (await account_state(polled)).poll_cursor is None
+
+
+async def test_server_errors_back_off_exponentially_and_keep_the_cursor(
+    instance, polled, runner_for, clock, account_state
+):
+    instance.notifications = [mention(501)]
+    runner = runner_for(instance.app())
+    await runner.poll_account(polled)
+    instance.fail_with = 500
+
+    failed = await runner.poll_account(polled)
+    clock.advance(59)
+    resting = await runner.poll_account(polled)
+    clock.advance(2)
+    failed_again = await runner.poll_account(polled)
+    clock.advance(61)
+    still_resting = await runner.poll_account(polled)
+
+    assert failed.outcome == "failed"
+    assert resting.outcome == "resting"
+    assert failed_again.outcome == "failed"
+    assert still_resting.outcome == "resting"  # the second failure waits 120 s, not 60
+    assert (await account_state(polled)).poll_cursor == "501"
+
+
+async def test_malformed_json_is_counted_and_keeps_the_cursor(
+    instance, polled, runner_for, account_state, stored
+):
+    instance.notifications = [mention(601)]
+    runner = runner_for(instance.app())
+    await runner.poll_account(polled)
+    instance.notifications.append(mention(602))
+    instance.malformed = True
+
+    outcome = await runner.poll_account(polled)
+
+    assert (outcome.outcome, outcome.malformed) == ("malformed", 1)
+    assert (await account_state(polled)).poll_cursor == "601"
+    assert len(await stored(polled.tenant_id)) == 1
+
+
+async def test_a_malformed_notification_is_counted_and_the_rest_stored(
+    instance, polled, runner_for, stored, account_state
+):
+    broken = mention(702)
+    del broken["account"]
+    instance.notifications = [mention(701), broken, follow(703)]
+    runner = runner_for(instance.app())
+
+    outcome = await runner.poll_account(polled)
+
+    assert (outcome.stored, outcome.malformed) == (2, 1)
+    assert (await account_state(polled)).poll_cursor == "703"
+
+
+async def test_a_refused_token_marks_the_account_needs_reauth(
+    instance, connect, runner_for, account_state
+):
+    revoked = await connect(Network.mastodon, {"base_url": BASE_URL, "access_token": "revoked"})
+    runner = runner_for(instance.app())
+
+    outcome = await runner.poll_account(revoked)
+    listed = await runner.poll_all()
+
+    assert outcome.outcome == "needs_reauth"
+    assert (await account_state(revoked)).status == "needs_reauth"
+    assert revoked.id not in listed
+
+
+async def test_one_failing_account_does_not_stop_the_others(
+    instance, polled, connect, runner_for, stored
+):
+    broken = await connect(Network.mastodon, {"access_token": TOKEN})  # no base_url
+    instance.notifications = [mention(801)]
+    runner = runner_for(instance.app())
+
+    outcomes = await runner.poll_all()
+
+    assert outcomes[broken.id].outcome == "failed"
+    assert outcomes[polled.id].outcome == "stored"
+    assert len(await stored(polled.tenant_id)) == 1
+
+
+def test_reset_headers_parse_as_iso_or_epoch_seconds():
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    assert reset_at("2026-01-01T00:05:00.000Z", now=now, fallback=timedelta(0)) == datetime(
+        2026, 1, 1, 0, 5, tzinfo=UTC
+    )
+    assert reset_at("1767225900", now=now, fallback=timedelta(0)) == datetime(
+        2026, 1, 1, 0, 5, tzinfo=UTC
+    )
+    assert reset_at(None, now=now, fallback=timedelta(seconds=9)) == now + timedelta(seconds=9)
+
+
+async def test_the_worker_job_polls_every_interval_and_stops_when_told(
+    instance, polled, runner_for, stored
+):
+    instance.notifications = [mention(901)]
+    runner = runner_for(instance.app(), interval_seconds=0.05)
+    stop = asyncio.Event()
+    running = asyncio.create_task(runner.run(stop))
+
+    def stored_count(expected: int):
+        async def check() -> bool:
+            return len(await stored(polled.tenant_id)) == expected
+
+        return check
+
+    await eventually(stored_count(1), timeout=5)
+    instance.notifications.append(mention(902))
+    await eventually(stored_count(2), timeout=5)
+    stop.set()
+    await asyncio.wait_for(running, timeout=5)
