@@ -8,7 +8,7 @@ SERVICES := ingest moderation publisher analytics
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: help install up test lint fmt typecheck migrate revision docs bench-outbox clean
+.PHONY: help install up test lint fmt typecheck migrate revision docs bench-outbox bench-ingest clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ docs: install ## regenerate docs/asyncapi.yaml and docs/events.md from the contr
 
 bench-outbox: install ## outbox relay throughput and commit-to-broker latency
 	$(RUN) python bench/outbox.py
+
+bench-ingest: install ## signed Meta webhooks against a bare 202 endpoint; loss and duplicates
+	$(RUN) python bench/ingest.py
 
 clean: ## remove local state (.data holds the local stack's database)
 	rm -rf .venv $(TOOLS) .data .pytest_cache .mypy_cache .ruff_cache

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI
 
 from beacon_shared.app import create_service_app
+from ingest.accounts.directory import AccountDirectory
 from ingest.accounts.router import router as accounts_router
 from ingest.config import Settings
 from ingest.interactions.group_commit import GroupCommitter
@@ -27,6 +28,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             max_items=settings.group_commit_max_items,
         )
         app.state.committer = committer
+        app.state.accounts = AccountDirectory(app.state.sessionmaker)
         yield
         await committer.close()
 

@@ -1,4 +1,4 @@
-"""Request dependencies of the interactions package."""
+"""Request dependencies of the receive path."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from ingest.accounts.directory import AccountDirectory
 from ingest.interactions.group_commit import GroupCommitter
 
 
@@ -14,4 +15,10 @@ def _committer(request: Request) -> GroupCommitter:
     return committer
 
 
+def _accounts(request: Request) -> AccountDirectory:
+    directory: AccountDirectory = request.app.state.accounts
+    return directory
+
+
 Committer = Annotated[GroupCommitter, Depends(_committer)]
+Accounts = Annotated[AccountDirectory, Depends(_accounts)]

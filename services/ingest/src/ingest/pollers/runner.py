@@ -24,7 +24,7 @@ from ingest.pollers.base import Fetched, Malformed, Poller, RateLimited, Unautho
 from ingest.pollers.bluesky import BlueskyPoller
 from ingest.pollers.cursors import PolledAccount
 from ingest.pollers.mastodon import MastodonPoller
-from ingest.webhooks.intake import file_interactions
+from ingest.webhooks.intake import file_interactions, in_transaction
 
 log = get_logger(__name__)
 
@@ -166,8 +166,11 @@ class PollRunner:
     ) -> Outcome:
         # The cursor moves in the transaction that stores the items: both land or neither.
         async with self._sessionmaker() as session, session.begin():
+            resolve, accept = in_transaction(session)
             filed = await file_interactions(
-                session, {(account.network, account.external_account_id): fetched.items}
+                {(account.network, account.external_account_id): fetched.items},
+                resolve=resolve,
+                accept=accept,
             )
             if fetched.cursor is not None and fetched.cursor != previous:
                 await cursors.save_cursor(

@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared.contracts.common import Network
 from ingest.accounts import service as accounts
 from ingest.accounts.models import AccountStatus
+from ingest.accounts.schemas import ResolvedAccount
 from ingest.interactions import service as interactions
-from ingest.interactions.group_commit import GroupCommitter
-from ingest.interactions.schemas import InteractionIn
+from ingest.interactions.schemas import InteractionAccepted, InteractionIn
 
 
 @dataclass
@@ -25,22 +27,41 @@ class Filed:
     skipped: Counter[str] = field(default_factory=Counter)
 
 
+class Resolve(Protocol):
+    """Finds the connected account a network account id belongs to."""
+
+    async def __call__(
+        self, *, network: Network, external_account_id: str
+    ) -> ResolvedAccount | None: ...
+
+
+class Accept(Protocol):
+    """Stores a tenant's interactions once each."""
+
+    async def __call__(
+        self, *, tenant_id: str, items: Sequence[InteractionIn]
+    ) -> list[InteractionAccepted]: ...
+
+
+def in_transaction(session: AsyncSession) -> tuple[Resolve, Accept]:
+    """Resolve and store inside the caller's transaction (flushes, never commits)."""
+    return partial(accounts.resolve, session), partial(interactions.accept, session)
+
+
 async def file_interactions(
-    session: AsyncSession,
     by_account: Mapping[tuple[Network, str], Sequence[InteractionIn]],
     *,
-    committer: GroupCommitter | None = None,
+    resolve: Resolve,
+    accept: Accept,
 ) -> Filed:
-    """Store each account's interactions for its tenant and brand; flushes, never commits.
+    """Store each account's interactions for its tenant and brand.
 
     Interactions for an account nobody connected, or one that is paused, are left out.
     """
     filed = Filed()
     by_tenant: dict[str, list[InteractionIn]] = {}
     for (network, external_account_id), items in by_account.items():
-        account = await accounts.resolve(
-            session, network=network, external_account_id=external_account_id
-        )
+        account = await resolve(network=network, external_account_id=external_account_id)
         if account is None:
             filed.skipped["unknown_account"] += len(items)
             continue
@@ -52,10 +73,7 @@ async def file_interactions(
             item.model_copy(update=owned) for item in items
         )
     for tenant_id, items in by_tenant.items():
-        if committer is None:
-            accepted = await interactions.accept(session, tenant_id=tenant_id, items=items)
-        else:
-            accepted = await committer.accept(tenant_id=tenant_id, items=items)
+        accepted = await accept(tenant_id=tenant_id, items=items)
         duplicates = sum(1 for result in accepted if result.duplicate)
         filed.duplicates += duplicates
         filed.stored += len(accepted) - duplicates

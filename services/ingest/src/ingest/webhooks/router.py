@@ -9,14 +9,13 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared.contracts.common import Network
-from beacon_shared.db import DbSession
 from beacon_shared.errors import without_json_nul
 from beacon_shared.logging import get_logger
+from ingest.accounts.directory import AccountDirectory
 from ingest.config import Settings
-from ingest.interactions.dependencies import Committer
+from ingest.interactions.dependencies import Accounts, Committer
 from ingest.interactions.group_commit import GroupCommitter
 from ingest.interactions.schemas import InteractionIn
 from ingest.webhooks import meta, x
@@ -60,7 +59,7 @@ async def meta_handshake(
     summary="Receive a Meta webhook delivery (Pages feed, Instagram, messaging)",
     responses={401: {}, 413: {}, 503: {}},
 )
-async def meta_delivery(request: Request, session: DbSession, committer: Committer) -> WebhookAck:
+async def meta_delivery(request: Request, directory: Accounts, committer: Committer) -> WebhookAck:
     """Stored before the answer; a payload that can never be read is acknowledged and counted.
 
     Meta retries a delivery until it gets a 200, so only a bad signature or a missing secret is
@@ -79,7 +78,7 @@ async def meta_delivery(request: Request, session: DbSession, committer: Committ
     if payload is None:
         return WebhookAck(stored=0, duplicates=0, skipped=1)
     normalised = meta.normalise(payload)
-    return await _file(session, committer, META, normalised.by_account, normalised.skipped)
+    return await _file(directory, committer, META, normalised.by_account, normalised.skipped)
 
 
 @router.get(
@@ -100,7 +99,7 @@ async def x_crc(
     summary="Receive an X Account Activity delivery (mentions, replies, likes, DMs, follows)",
     responses={401: {}, 413: {}, 503: {}},
 )
-async def x_delivery(request: Request, session: DbSession, committer: Committer) -> WebhookAck:
+async def x_delivery(request: Request, directory: Accounts, committer: Committer) -> WebhookAck:
     """Stored before the answer; unreadable or unsupported parts are acknowledged and counted."""
     secret = _x_secret(request)
     body = await request.body()
@@ -113,7 +112,7 @@ async def x_delivery(request: Request, session: DbSession, committer: Committer)
         return WebhookAck(stored=0, duplicates=0, skipped=1)
     normalised = x.normalise(payload)
     by_account = {(Network.x, normalised.for_user_id): normalised.items} if normalised.items else {}
-    return await _file(session, committer, X, by_account, Counter(normalised.skipped))
+    return await _file(directory, committer, X, by_account, Counter(normalised.skipped))
 
 
 def _x_secret(request: Request) -> str:
@@ -137,13 +136,14 @@ def _parse(body: bytes, network: str) -> dict[str, Any] | None:
 
 
 async def _file(
-    session: AsyncSession,
+    directory: AccountDirectory,
     committer: GroupCommitter,
     network: str,
     by_account: Mapping[tuple[Network, str], Sequence[InteractionIn]],
     skipped_before: Mapping[str, int],
 ) -> WebhookAck:
-    filed = await file_interactions(session, by_account, committer=committer)
+    # No connection is held while waiting: the lookup returns its own, the group commit takes one.
+    filed = await file_interactions(by_account, resolve=directory.resolve, accept=committer.accept)
     skipped = Counter(skipped_before) + filed.skipped
     for reason, count in skipped.items():
         _reject(network, reason, count)

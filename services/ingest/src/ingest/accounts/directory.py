@@ -1,0 +1,47 @@
+"""Cached account lookups for the receive path, each on a short session of its own."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from beacon_shared.contracts.common import Network
+from ingest.accounts import service
+from ingest.accounts.schemas import ResolvedAccount
+
+
+class AccountDirectory:
+    """Resolves network accounts, remembering found ones for `ttl_seconds`.
+
+    A viral post sends thousands of deliveries for one page: they share one lookup. Misses are
+    never cached, so an account connected a moment ago receives at once; a pause or a
+    disconnection applies within `ttl_seconds`. The lookup's connection goes back to the pool
+    before the caller goes on, so no request holds one while it waits for its group commit.
+    """
+
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], *, ttl_seconds: float = 5.0
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.ttl_seconds = ttl_seconds
+        self._found: dict[tuple[Network, str], tuple[float, ResolvedAccount]] = {}
+
+    async def resolve(
+        self, *, network: Network, external_account_id: str
+    ) -> ResolvedAccount | None:
+        """The account, or None when nobody connected it."""
+        key = (network, external_account_id)
+        cached = self._found.get(key)
+        now = time.monotonic()
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        async with self.sessionmaker() as session:
+            account = await service.resolve(
+                session, network=network, external_account_id=external_account_id
+            )
+        if account is not None:
+            if len(self._found) > 10_000:
+                self._found.clear()
+            self._found[key] = (now + self.ttl_seconds, account)
+        return account
