@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,7 +48,10 @@ VERIFY_TOKEN = "bench-verify-token"
 PATH = "/v1/webhooks/meta"
 RATES = [
     int(r)
-    for r in os.environ.get("BENCH_RATES", "100,200,400,800,1200,1600,2000,2400,3200").split(",")
+    for r in os.environ.get(
+        "BENCH_RATES",
+        "100,200,400,600,800,1000,1200,1400,1600,1800,2000,2400,2800,3200,3600,4000,4800",
+    ).split(",")
 ]
 STEP_SECONDS = float(os.environ.get("BENCH_STEP_SECONDS", "10"))
 P99_LIMIT_MS = 50.0
@@ -146,7 +149,8 @@ class Client:
 
     def __init__(self, port: int) -> None:
         self.port = port
-        self.idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        # First in, first out: every connection stays in use, so none idles out server-side.
+        self.idle: deque[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = deque()
         self.opened = 0
         self.freed = asyncio.Condition()
 
@@ -157,7 +161,7 @@ class Client:
                 return await asyncio.open_connection("127.0.0.1", self.port)
             async with self.freed:
                 await self.freed.wait()
-        return self.idle.pop()
+        return self.idle.popleft()
 
     async def _release(self, conn: tuple[asyncio.StreamReader, asyncio.StreamWriter]) -> None:
         self.idle.append(conn)
@@ -241,10 +245,13 @@ async def ramp(target: str, port: int, page: str, acked: list[str]) -> list[Step
     client = Client(port)
     steps: list[Step] = []
     try:
-        for n in range(50):  # warm connections and both workers
-            comment = f"{page}_warm{uuid.uuid4().hex}"
-            if 200 <= await client.send(delivery(page, comment, n)) < 300:
-                acked.append(comment)
+        # Open every connection before the clock runs (a step would otherwise pay for the
+        # connections it opens) and warm both workers.
+        warm = [f"{page}_warm{uuid.uuid4().hex}" for _ in range(CONNECTIONS)]
+        statuses = await asyncio.gather(
+            *(client.send(delivery(page, comment, n)) for n, comment in enumerate(warm))
+        )
+        acked.extend(c for c, status in zip(warm, statuses, strict=True) if 200 <= status < 300)
         for rate in RATES:
             result = await step(client, rate, page, acked)
             steps.append(result)

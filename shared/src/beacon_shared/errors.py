@@ -204,6 +204,8 @@ _JSON_NUL = re.compile(rb"(?<!\\)((?:\\\\)*)\\u0000")
 
 def without_json_nul(body: bytes) -> bytes:
     """The JSON body with its U+0000 escapes removed, for routes that must accept what they get."""
+    if b"\\u0000" not in body:  # the usual case, without running the expression
+        return body
     return _JSON_NUL.sub(rb"\1", body)
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
+from uuid import UUID
 
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import (
@@ -18,13 +20,16 @@ from sqlalchemy import (
     MetaData,
     Table,
     Text,
+    any_,
+    bindparam,
     delete,
     func,
     insert,
     select,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from beacon_shared.contracts import EVENT_TYPES
@@ -33,6 +38,7 @@ from beacon_shared.logging import get_logger
 from beacon_shared.metrics import OUTBOX_ERRORS, OUTBOX_OLDEST_AGE, OUTBOX_PUBLISHED
 
 log = get_logger(__name__)
+AGE_EXPORT_SECONDS = 1.0
 
 
 def outbox_table(metadata: MetaData) -> Table:
@@ -41,7 +47,7 @@ def outbox_table(metadata: MetaData) -> Table:
         "outbox",
         metadata,
         Column("id", BigInteger, Identity(always=True), primary_key=True),
-        Column("event_id", UUID(as_uuid=True), nullable=False),
+        Column("event_id", PgUUID(as_uuid=True), nullable=False),
         Column("topic", Text, nullable=False),
         Column("key", Text, nullable=False),
         Column("value", LargeBinary, nullable=False),
@@ -55,25 +61,42 @@ def notify_channel(table: Table) -> str:
     return f"{table.schema}_outbox"
 
 
-async def stage(
-    session: AsyncSession, table: Table, envelopes: Sequence[Envelope], *, keys: Sequence[str] = ()
-) -> None:
-    """Insert events in the caller's transaction; the relay publishes them after it commits.
+class OutboxRecord(NamedTuple):
+    """One row of an outbox, as `stage` inserts it."""
+
+    event_id: UUID
+    topic: str
+    key: str
+    value: bytes
+    headers: list[list[str]]
+
+
+def outbox_records(
+    envelopes: Sequence[Envelope], *, keys: Sequence[str] = ()
+) -> list[OutboxRecord]:
+    """The rows that publish `envelopes`, encoded in the caller's context (its trace).
 
     Each record's key defaults to the envelope's subject, so one aggregate's events stay ordered.
     """
-    if not envelopes:
-        return
-    rows = [
-        {
-            "event_id": env.id,
-            "topic": _topic_of(env),
-            "key": keys[i] if keys else env.subject,
-            "value": encode(env),
-            "headers": [[k, v.decode()] for k, v in record_headers(env)],
-        }
+    return [
+        OutboxRecord(
+            event_id=env.id,
+            topic=_topic_of(env),
+            key=keys[i] if keys else env.subject,
+            value=encode(env),
+            headers=[[k, v.decode()] for k, v in record_headers(env)],
+        )
         for i, env in enumerate(envelopes)
     ]
+
+
+async def stage(
+    session: AsyncSession, table: Table, envelopes: Sequence[Envelope], *, keys: Sequence[str] = ()
+) -> None:
+    """Insert events in the caller's transaction; the relay publishes them after it commits."""
+    if not envelopes:
+        return
+    rows = [record._asdict() for record in outbox_records(envelopes, keys=keys)]
     await session.execute(insert(table), rows)
     # Delivered on commit only, and folded into one notification per transaction.
     await session.execute(
@@ -99,14 +122,28 @@ class OutboxRelay:
         producer: AIOKafkaProducer,
         batch_size: int = 500,
         poll_seconds: float = 1.0,
+        linger_seconds: float = 0.005,
     ) -> None:
         self.engine = engine
         self.table = table
         self.producer = producer
         self.batch_size = batch_size
         self.poll_seconds = poll_seconds
+        # After a wake-up, wait this long for other commits: one batch instead of many.
+        self.linger_seconds = linger_seconds
         self._wake = asyncio.Event()
         self._schema = table.schema or "public"
+        self._select_pending = (
+            select(table.c.id, table.c.topic, table.c.key, table.c.value, table.c.headers)
+            .order_by(table.c.id)
+            .limit(batch_size)
+            .with_for_update(skip_locked=True)
+        )
+        # One compiled statement whatever the batch's length (an IN list would compile per length).
+        self._delete_sent = delete(table).where(
+            table.c.id == any_(bindparam("ids", type_=ARRAY(BigInteger)))
+        )
+        self._age_measured_at = 0.0
 
     async def publish_pending(self) -> int:
         """Publish until nothing is left; returns how many rows went out."""
@@ -118,16 +155,8 @@ class OutboxRelay:
                 return total
 
     async def _publish_batch(self) -> int:
-        t = self.table
         async with self.engine.begin() as conn:
-            rows = (
-                await conn.execute(
-                    select(t.c.id, t.c.topic, t.c.key, t.c.value, t.c.headers)
-                    .order_by(t.c.id)
-                    .limit(self.batch_size)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
+            rows = (await conn.execute(self._select_pending)).all()
             if not rows:
                 return 0
             futures = [
@@ -140,7 +169,7 @@ class OutboxRelay:
                 for row in rows
             ]
             await asyncio.gather(*futures)
-            await conn.execute(delete(t).where(t.c.id.in_([row.id for row in rows])))
+            await conn.execute(self._delete_sent, {"ids": [row.id for row in rows]})
         OUTBOX_PUBLISHED.labels(self._schema).inc(len(rows))
         return len(rows)
 
@@ -154,6 +183,13 @@ class OutboxRelay:
             ).scalar()
         return 0.0 if oldest is None else max(0.0, (datetime.now(UTC) - oldest).total_seconds())
 
+    async def _export_age(self) -> None:
+        """Refresh the lag gauge at most once per AGE_EXPORT_SECONDS: a scrape needs no more."""
+        now = time.monotonic()
+        if now - self._age_measured_at >= AGE_EXPORT_SECONDS:
+            self._age_measured_at = now
+            OUTBOX_OLDEST_AGE.labels(self._schema).set(await self.oldest_age_seconds())
+
     async def run(self, stop: asyncio.Event) -> None:
         """Relay until `stop` is set: woken by NOTIFY, with a slow poll as a safety net."""
         async with self._listening():
@@ -162,7 +198,7 @@ class OutboxRelay:
                 self._wake.clear()
                 try:
                     await self.publish_pending()
-                    OUTBOX_OLDEST_AGE.labels(self._schema).set(await self.oldest_age_seconds())
+                    await self._export_age()
                     backoff = 0.1
                 except Exception as exc:
                     OUTBOX_ERRORS.labels(self._schema).inc()
@@ -175,6 +211,8 @@ class OutboxRelay:
                     backoff = min(backoff * 2, 5.0)
                     continue
                 await _wait_any(stop, self._wake, self.poll_seconds)
+                if self._wake.is_set() and self.linger_seconds:
+                    await _sleep_or_stop(stop, self.linger_seconds)
 
     @contextlib.asynccontextmanager
     async def _listening(self) -> Any:

@@ -30,6 +30,8 @@ class Settings(ServiceSettings):
     # Concurrent deliveries share one transaction: each waits at most this long for company.
     group_commit_window_ms: float = Field(default=2.0, ge=0, le=100)
     group_commit_max_items: int = Field(default=2000, ge=1)
+    # Groups written at once per process; the next group fills while they are written.
+    group_commit_max_writes: int = Field(default=2, ge=1, le=32)
     # Encrypts connected accounts' credentials at rest; without it they cannot be stored.
     # Make one: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key())"
     credentials_key: SecretStr | None = None

@@ -23,9 +23,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         committer = GroupCommitter(
-            app.state.sessionmaker,
+            app.state.engine,
             window_seconds=settings.group_commit_window_ms / 1000,
             max_items=settings.group_commit_max_items,
+            max_writes=settings.group_commit_max_writes,
         )
         app.state.committer = committer
         app.state.accounts = AccountDirectory(app.state.sessionmaker)
@@ -37,7 +38,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         title="Beacon Ingest",
         description="Receives social interactions, stores each once and emits its event.",
-        routers=[accounts_router, interactions_router, webhooks_router],
+        # Webhooks first: routes are matched in order, and they carry a viral spike.
+        routers=[webhooks_router, interactions_router, accounts_router],
         # Networks retry what is refused, so webhooks acknowledge and clean what they receive.
         raw_body_paths=[webhooks_router.prefix + "/"],
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
@@ -54,3 +55,24 @@ async def test_a_found_account_is_served_from_memory_within_the_ttl(engine, uniq
 
     assert await cached.resolve(network=Network.facebook, external_account_id=page)
     assert await fresh.resolve(network=Network.facebook, external_account_id=page) is None
+
+
+async def test_concurrent_resolutions_of_one_account_share_one_lookup(engine, unique):
+    sessions = 0
+    sessionmaker = create_sessionmaker(engine)
+
+    def counting_sessionmaker():
+        nonlocal sessions
+        sessions += 1
+        return sessionmaker()
+
+    directory = AccountDirectory(counting_sessionmaker, ttl_seconds=60)  # type: ignore[arg-type]
+    page = unique("page")
+    account_id = await connect(engine, "t", page)
+
+    found = await asyncio.gather(
+        *(directory.resolve(network=Network.facebook, external_account_id=page) for _ in range(50))
+    )
+
+    assert {a.account_id for a in found if a is not None} == {account_id}
+    assert sessions == 1

@@ -7,7 +7,9 @@ import asyncio
 import pytest
 from sqlalchemy import func, select, text
 
-from beacon_shared.db import create_sessionmaker
+from beacon_shared.events import decode
+from beacon_shared.tracing import current_correlation_id
+from ingest.db import outbox
 from ingest.interactions.group_commit import GroupCommitter
 from ingest.interactions.models import interaction
 from ingest.interactions.schemas import InteractionIn
@@ -40,7 +42,7 @@ async def transactions_of(engine, tenants: list[str]) -> int:
 
 
 async def test_concurrent_submissions_are_written_in_one_transaction(engine, unique):
-    committer = GroupCommitter(create_sessionmaker(engine), window_seconds=0.05)
+    committer = GroupCommitter(engine, window_seconds=0.05)
     tenants = [unique("a"), unique("b")]
     submissions = [
         committer.accept(tenant_id=tenants[n % 2], items=[item(f"c-{n}"), item(f"c-{n}-bis")])
@@ -58,7 +60,7 @@ async def test_concurrent_submissions_are_written_in_one_transaction(engine, uni
 
 
 async def test_the_same_interaction_sent_concurrently_is_stored_once(engine, unique):
-    committer = GroupCommitter(create_sessionmaker(engine), window_seconds=0.05)
+    committer = GroupCommitter(engine, window_seconds=0.05)
     tenant = unique("t")
 
     first, second = await asyncio.gather(
@@ -73,7 +75,7 @@ async def test_the_same_interaction_sent_concurrently_is_stored_once(engine, uni
 
 
 async def test_a_submission_that_fails_does_not_fail_its_neighbours(engine, unique):
-    committer = GroupCommitter(create_sessionmaker(engine), window_seconds=0.05)
+    committer = GroupCommitter(engine, window_seconds=0.05)
     tenant = unique("t")
     poisoned = item("bad")
     object.__setattr__(poisoned, "external_id", "bad\x00id")  # PostgreSQL refuses U+0000
@@ -105,7 +107,7 @@ async def test_a_submission_that_fails_does_not_fail_its_neighbours(engine, uniq
 
 
 async def test_submissions_in_separate_windows_get_separate_transactions(engine, unique):
-    committer = GroupCommitter(create_sessionmaker(engine), window_seconds=0.001)
+    committer = GroupCommitter(engine, window_seconds=0.001)
     tenant = unique("t")
 
     await committer.accept(tenant_id=tenant, items=[item("one")])
@@ -113,3 +115,26 @@ async def test_submissions_in_separate_windows_get_separate_transactions(engine,
     await committer.close()
 
     assert await transactions_of(engine, [tenant]) == 2
+
+
+async def test_each_event_of_a_shared_transaction_keeps_its_own_submitters_correlation(
+    engine, unique
+):
+    committer = GroupCommitter(engine, window_seconds=0.05)
+    tenant = unique("t")
+
+    async def submit(n: int) -> None:
+        current_correlation_id.set(f"request-{n}")
+        await committer.accept(tenant_id=tenant, items=[item(f"c-{n}")])
+
+    await asyncio.gather(*(submit(n) for n in range(5)))
+    await committer.close()
+
+    assert await transactions_of(engine, [tenant]) == 1
+    async with engine.connect() as conn:
+        values = (await conn.execute(select(outbox.c.value))).scalars().all()
+    events = [decode(value) for value in values]
+    correlation_of = {
+        e.data["external_id"]: e.correlationid for e in events if e.tenantid == tenant
+    }
+    assert correlation_of == {f"c-{n}": f"request-{n}" for n in range(5)}

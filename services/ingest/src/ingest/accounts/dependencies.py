@@ -14,7 +14,7 @@ Writer = Annotated[Principal, Depends(require_scope("interactions:write"))]
 Reader = Annotated[Principal, Depends(require_scope("interactions:read"))]
 
 
-def _cipher(request: Request) -> CredentialCipher:
+async def _cipher(request: Request) -> CredentialCipher:
     settings: Settings = request.app.state.settings
     return CredentialCipher(settings.credentials_key)
 

@@ -1,4 +1,7 @@
-"""Request dependencies of the receive path."""
+"""Request dependencies of the receive path.
+
+Coroutines, so that FastAPI does not hand them to its thread pool on every delivery.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +13,12 @@ from ingest.accounts.directory import AccountDirectory
 from ingest.interactions.group_commit import GroupCommitter
 
 
-def _committer(request: Request) -> GroupCommitter:
+async def _committer(request: Request) -> GroupCommitter:
     committer: GroupCommitter = request.app.state.committer
     return committer
 
 
-def _accounts(request: Request) -> AccountDirectory:
+async def _accounts(request: Request) -> AccountDirectory:
     directory: AccountDirectory = request.app.state.accounts
     return directory
 

@@ -2,7 +2,9 @@
 
 Each submission waits at most `window_seconds` for company (or until `max_items` are queued),
 then one transaction stores the whole group and every submitter gets its own results once that
-transaction committed: acknowledged means durable, as with a transaction of its own.
+transaction committed: acknowledged means durable, as with a transaction of its own. At most
+`max_writes` groups are written at once; while they are, the next group keeps filling, so the
+busier the service, the larger its transactions.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ import asyncio
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from beacon_shared.logging import get_logger
 from ingest.interactions import service
@@ -23,8 +26,7 @@ log = get_logger(__name__)
 
 @dataclass
 class _Submission:
-    tenant_id: str
-    items: Sequence[InteractionIn]
+    batch: service.Batch
     done: asyncio.Future[list[InteractionAccepted]]
 
 
@@ -33,14 +35,16 @@ class GroupCommitter:
 
     def __init__(
         self,
-        sessionmaker: async_sessionmaker[AsyncSession],
+        engine: AsyncEngine,
         *,
         window_seconds: float = 0.002,
         max_items: int = 2000,
+        max_writes: int = 2,
     ) -> None:
-        self.sessionmaker = sessionmaker
+        self.engine = engine
         self.window_seconds = window_seconds
         self.max_items = max_items
+        self._write_slots = asyncio.Semaphore(max_writes)
         self._queue: list[_Submission] = []
         self._queued_items = 0
         self._full = asyncio.Event()
@@ -51,8 +55,9 @@ class GroupCommitter:
         self, *, tenant_id: str, items: Sequence[InteractionIn]
     ) -> list[InteractionAccepted]:
         """Results in the order of `items`, once the group holding them is committed."""
+        batch = service.prepare(tenant_id, items)  # here, so its events carry this caller's trace
         done: asyncio.Future[list[InteractionAccepted]] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Submission(tenant_id, items, done))
+        self._queue.append(_Submission(batch, done))
         self._queued_items += len(items)
         if self._queued_items >= self.max_items:
             self._full.set()
@@ -70,14 +75,15 @@ class GroupCommitter:
     async def _flush_after_window(self) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._full.wait(), self.window_seconds)
-        group, self._queue, self._queued_items = self._queue, [], 0
-        self._full.clear()
-        # Later submissions open the next window while this group is written.
-        self._flusher = None
-        write = asyncio.create_task(self._write(group))
-        self._writes.add(write)
-        write.add_done_callback(self._writes.discard)
-        await write
+        async with self._write_slots:
+            group, self._queue, self._queued_items = self._queue, [], 0
+            self._full.clear()
+            # Later submissions open the next window while this group is written.
+            self._flusher = None
+            write = asyncio.create_task(self._write(group))
+            self._writes.add(write)
+            write.add_done_callback(self._writes.discard)
+            await write
 
     async def _write(self, group: list[_Submission]) -> None:
         try:
@@ -95,21 +101,11 @@ class GroupCommitter:
             _settle(submission, result=result)
 
     async def _store(self, group: list[_Submission]) -> list[list[InteractionAccepted]]:
-        """One transaction, one `accept` per tenant over all its submissions' items."""
-        by_tenant: dict[str, list[_Submission]] = {}
-        for submission in group:
-            by_tenant.setdefault(submission.tenant_id, []).append(submission)
-        results: dict[int, list[InteractionAccepted]] = {}
-        async with self.sessionmaker() as session, session.begin():
-            for tenant_id, submissions in by_tenant.items():
-                merged = [item for s in submissions for item in s.items]
-                accepted = await service.accept(session, tenant_id=tenant_id, items=merged)
-                start = 0
-                for submission in submissions:
-                    end = start + len(submission.items)
-                    results[id(submission)] = accepted[start:end]
-                    start = end
-        return [results[id(submission)] for submission in group]
+        """One statement for the whole group: atomic on its own, so no BEGIN/COMMIT round trips."""
+        async with self.engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            driver: Any = raw.driver_connection  # asyncpg's, for its fetch(sql, *args)
+            return await service.store(driver.fetch, [s.batch for s in group])
 
 
 def _settle(

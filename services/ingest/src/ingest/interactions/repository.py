@@ -3,48 +3,125 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from sqlalchemy import Row, select, tuple_
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from beacon_shared.outbox import notify_channel
 from beacon_shared.pagination import Cursor
+from ingest.db import SCHEMA, outbox
 from ingest.interactions.models import interaction
 from ingest.interactions.schemas import InteractionQuery
 
 c = interaction.c
-INSERT_CHUNK = 1_000
+
+# (column, PostgreSQL array type) in the order of the rows `store` receives.
+STORED_COLUMNS = [
+    ("id", "uuid[]"),
+    ("tenant_id", "text[]"),
+    ("brand_id", "text[]"),
+    ("account_id", "text[]"),
+    ("network", "text[]"),
+    ("kind", "text[]"),
+    ("external_id", "text[]"),
+    ("parent_external_id", "text[]"),
+    ("thread_external_id", "text[]"),
+    ("author_id", "text[]"),
+    ("author_handle", "text[]"),
+    ("author_name", "text[]"),
+    ("author_followers", "int4[]"),
+    ("text", "text[]"),
+    ("created_at", "timestamptz[]"),
+    ("received_at", "timestamptz[]"),
+    ("raw", "jsonb[]"),
+]
+EVENT_COLUMNS = [
+    ("interaction_id", "uuid[]"),
+    ("event_id", "uuid[]"),
+    ("topic", "text[]"),
+    ("key", "text[]"),
+    ("value", "bytea[]"),
+    ("headers", "jsonb[]"),
+]
 
 
-async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[UUID]:
-    """Insert rows, skipping (tenant, network, external id) already stored; returns new ids."""
-    new_ids: set[UUID] = set()
-    # One statement per chunk keeps the bind parameters under PostgreSQL's 32,767.
-    for start in range(0, len(rows), INSERT_CHUNK):
-        result = await session.execute(
-            insert(interaction)
-            .values(list(rows[start : start + INSERT_CHUNK]))
-            .on_conflict_do_nothing(index_elements=["tenant_id", "network", "external_id"])
-            .returning(c.id)
-        )
-        new_ids.update(result.scalars())
-    return new_ids
+def _unnest(columns: list[tuple[str, str]], first: int) -> str:
+    arrays = ", ".join(f"${first + n}::{kind}" for n, (_, kind) in enumerate(columns))
+    return f"unnest({arrays})"
 
 
-async def ids_by_external(
-    session: AsyncSession, *, tenant_id: str, network: str, external_ids: Sequence[str]
-) -> dict[str, UUID]:
-    """Stored ids of these external ids."""
-    rows = await session.execute(
-        select(c.external_id, c.id).where(
-            c.tenant_id == tenant_id,
-            c.network == network,
-            c.external_id.in_(external_ids),
-        )
+_names = ", ".join(name for name, _ in STORED_COLUMNS)
+_events = len(STORED_COLUMNS) + 1
+# One statement, so atomic without BEGIN/COMMIT: the rows that are new, the events of exactly
+# those (in the order given, which is the order the relay publishes), and the relay's wake-up.
+# Built from the constants above only, never from input.
+STORE_SQL = f"""
+WITH new AS (
+    INSERT INTO {SCHEMA}.interaction ({_names})
+    SELECT * FROM {_unnest(STORED_COLUMNS, 1)}
+    ON CONFLICT (tenant_id, network, external_id) DO NOTHING
+    RETURNING id
+), staged AS (
+    INSERT INTO {SCHEMA}.outbox (event_id, topic, key, value, headers)
+    SELECT e.event_id, e.topic, e.key, e.value, e.headers
+    FROM {_unnest(EVENT_COLUMNS, _events)} WITH ORDINALITY
+        AS e(interaction_id, event_id, topic, key, value, headers, position)
+    WHERE e.interaction_id IN (SELECT id FROM new)
+    ORDER BY e.position
+)
+SELECT id, pg_notify('{notify_channel(outbox)}', '') FROM new
+"""  # noqa: S608
+STORED_IDS_SQL = f"""
+SELECT i.tenant_id, i.network, i.external_id, i.id
+FROM {SCHEMA}.interaction AS i
+JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(tenant_id, network, external_id)
+    USING (tenant_id, network, external_id)
+"""  # noqa: S608
+
+
+class Fetch(Protocol):
+    """Runs one SQL statement with positional parameters; returns its rows."""
+
+    async def __call__(self, sql: str, *args: Any) -> Sequence[Any]: ...
+
+
+def session_fetch(session: AsyncSession) -> Fetch:
+    """`Fetch` inside the session's transaction."""
+
+    async def fetch(sql: str, *args: Any) -> Sequence[Any]:
+        connection = await session.connection()
+        return (await connection.exec_driver_sql(sql, args)).all()
+
+    return fetch
+
+
+async def store(
+    fetch: Fetch, rows: Sequence[Sequence[Any]], events: Sequence[Sequence[Any]]
+) -> set[UUID]:
+    """Insert rows (STORED_COLUMNS) but those already stored, and the events (EVENT_COLUMNS)
+    of the rows that were new; returns the new rows' ids."""
+    if not rows:
+        return set()
+    row_arrays = [list(column) for column in zip(*rows, strict=True)]
+    event_arrays = (
+        [list(column) for column in zip(*events, strict=True)]
+        if events
+        else [[] for _ in EVENT_COLUMNS]
     )
-    return {row.external_id: row.id for row in rows}
+    return {record[0] for record in await fetch(STORE_SQL, *row_arrays, *event_arrays)}
+
+
+async def stored_ids(
+    fetch: Fetch, keys: Sequence[tuple[str, str, str]]
+) -> dict[tuple[str, str, str], UUID]:
+    """Ids of the stored interactions with these (tenant, network, external id)."""
+    if not keys:
+        return {}
+    tenants, networks, external_ids = (list(column) for column in zip(*keys, strict=True))
+    records = await fetch(STORED_IDS_SQL, tenants, networks, external_ids)
+    return {(r[0], r[1], r[2]): r[3] for r in records}
 
 
 async def get(session: AsyncSession, *, tenant_id: str, interaction_id: UUID) -> Row[Any] | None:

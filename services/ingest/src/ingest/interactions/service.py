@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import orjson
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +22,6 @@ from beacon_shared.contracts.ingest import (
 )
 from beacon_shared.events import Envelope, EventPayload
 from beacon_shared.pagination import Cursor
-from ingest.db import outbox as outbox_table
 from ingest.interactions import repository
 from ingest.interactions.exceptions import ConversationNotFound, InteractionNotFound
 from ingest.interactions.schemas import (
@@ -35,47 +36,89 @@ SOURCE = "/beacon/ingest"
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
-async def accept(
-    session: AsyncSession, *, tenant_id: str, items: Sequence[InteractionIn]
-) -> list[InteractionAccepted]:
-    """Store what is new, stage one event per new interaction, report duplicates.
+@dataclass(frozen=True)
+class Batch:
+    """A tenant's items made ready to store: ids chosen, events encoded in the caller's context
+    (so each event carries its own request's correlation and trace, whoever writes it)."""
 
-    An item repeating an earlier one of the same call (same network and external id) is a
-    duplicate of it; a `created_at` too far in the future is clamped to the time of receipt.
-    """
+    tenant_id: str
+    items: Sequence[InteractionIn]
+    first_of: dict[tuple[str, str], int]  # (network, external id) -> index of its first item
+    own_ids: dict[tuple[str, str], UUID]  # the id each distinct item gets if it is new
+    rows: list[tuple[Any, ...]]  # repository.STORED_COLUMNS
+    events: list[tuple[Any, ...]]  # repository.EVENT_COLUMNS
+
+
+def prepare(tenant_id: str, items: Sequence[InteractionIn]) -> Batch:
+    """An item repeating an earlier one (same network and external id) is a duplicate of it;
+    a `created_at` too far in the future is clamped to the time of receipt."""
     now = datetime.now(UTC)
     first_of: dict[tuple[str, str], int] = {}
     for index, item in enumerate(items):
         first_of.setdefault(_identity(item), index)
-    distinct = sorted(set(first_of.values()))
-    prepared = {index: _prepare(items[index], now) for index in distinct}
-    rows = [_row(tenant_id, prepared[index], now) for index in distinct]
-    new_ids = await repository.insert_new(session, rows) if rows else set()
-    envelopes = []
-    keys = []
-    stored: dict[tuple[str, str], UUID] = {}
-    for index, row in zip(distinct, rows, strict=True):
-        item = prepared[index].item
-        if row["id"] in new_ids:
-            envelopes.append(_event(tenant_id, row["id"], item, now))
-            keys.append(_record_key(item))
-            stored[_identity(item)] = row["id"]
-    await outbox.stage(session, outbox_table, envelopes, keys=keys)
-    for network in {item.network.value for item in items}:
-        already = [ext for (net, ext) in first_of if net == network and (net, ext) not in stored]
-        if already:
-            found = await repository.ids_by_external(
-                session, tenant_id=tenant_id, network=network, external_ids=already
-            )
-            stored.update({(network, ext): id_ for ext, id_ in found.items()})
-    return [
-        InteractionAccepted(
-            id=stored[_identity(item)],
-            external_id=item.external_id,
-            duplicate=index != first_of[_identity(item)] or stored[_identity(item)] not in new_ids,
-        )
-        for index, item in enumerate(items)
+    own_ids: dict[tuple[str, str], UUID] = {}
+    rows, envelopes, keys = [], [], []
+    for identity, index in first_of.items():
+        item, raw = _prepare(items[index], now)
+        own_ids[identity] = interaction_id = uuid.uuid4()
+        rows.append(_row(tenant_id, interaction_id, item, raw, now))
+        envelopes.append(_event(tenant_id, interaction_id, item, now))
+        keys.append(_record_key(item))
+    records = outbox.outbox_records(envelopes, keys=keys)
+    events = [
+        (own, r.event_id, r.topic, r.key, r.value, _json(r.headers))
+        for own, r in zip(own_ids.values(), records, strict=True)
     ]
+    return Batch(tenant_id, items, first_of, own_ids, rows, events)
+
+
+async def store(
+    fetch: repository.Fetch, batches: Sequence[Batch]
+) -> list[list[InteractionAccepted]]:
+    """Store batches in one statement: what is new, with one staged event each.
+
+    Results come per batch in the order of its items; `duplicate` when already stored.
+    """
+    new_ids = await repository.store(
+        fetch, [row for b in batches for row in b.rows], [e for b in batches for e in b.events]
+    )
+    stored: dict[tuple[str, str, str], UUID] = {}
+    for batch in batches:
+        for (network, external_id), own in batch.own_ids.items():
+            if own in new_ids:
+                stored[(batch.tenant_id, network, external_id)] = own
+    already = [
+        (batch.tenant_id, *identity)
+        for batch in batches
+        for identity in batch.first_of
+        if (batch.tenant_id, *identity) not in stored
+    ]
+    stored.update(await repository.stored_ids(fetch, already))
+    return [_results(batch, stored) for batch in batches]
+
+
+async def accept(
+    session: AsyncSession, *, tenant_id: str, items: Sequence[InteractionIn]
+) -> list[InteractionAccepted]:
+    """`store` inside the session's transaction."""
+    (results,) = await store(repository.session_fetch(session), [prepare(tenant_id, items)])
+    return results
+
+
+def _results(batch: Batch, stored: dict[tuple[str, str, str], UUID]) -> list[InteractionAccepted]:
+    results = []
+    for index, item in enumerate(batch.items):
+        identity = _identity(item)
+        stored_id = stored[(batch.tenant_id, *identity)]
+        first = index == batch.first_of[identity]
+        results.append(
+            InteractionAccepted(
+                id=stored_id,
+                external_id=item.external_id,
+                duplicate=not first or stored_id != batch.own_ids[identity],
+            )
+        )
+    return results
 
 
 async def get(session: AsyncSession, *, tenant_id: str, interaction_id: UUID) -> Row[Any]:
@@ -119,49 +162,49 @@ async def conversation_page(
     return page, Cursor(page[-1].created_at, page[-1].id).encode() if more else None
 
 
-@dataclass(frozen=True)
-class _Prepared:
-    """An item as it will be stored: its created_at possibly clamped, and the raw to keep."""
-
-    item: InteractionIn
-    raw: dict[str, Any]
-
-
 def _identity(item: InteractionIn) -> tuple[str, str]:
     return item.network.value, item.external_id
 
 
-def _prepare(item: InteractionIn, now: datetime) -> _Prepared:
+def _prepare(item: InteractionIn, now: datetime) -> tuple[InteractionIn, dict[str, Any]]:
+    """The item as it will be stored (its created_at possibly clamped) and the raw to keep."""
     raw = item.raw if item.raw is not None else item.model_dump(mode="json")
     if item.created_at - now <= FUTURE_TOLERANCE:
-        return _Prepared(item, raw)
+        return item, raw
     # A source clock running ahead would otherwise put this above everything real for days.
-    return _Prepared(
-        item.model_copy(update={"created_at": now}), {**raw, "created_at_clamped": True}
+    return item.model_copy(update={"created_at": now}), {**raw, "created_at_clamped": True}
+
+
+def _row(
+    tenant_id: str, interaction_id: UUID, item: InteractionIn, raw: dict[str, Any], now: datetime
+) -> tuple[Any, ...]:
+    """The values of repository.STORED_COLUMNS."""
+    return (
+        interaction_id,
+        tenant_id,
+        item.brand_id,
+        item.account_id,
+        item.network.value,
+        item.kind.value,
+        item.external_id,
+        item.parent_external_id,
+        item.thread_external_id,
+        item.author.network_id,
+        item.author.handle,
+        item.author.display_name,
+        item.author.follower_count,
+        item.text,
+        item.created_at,
+        now,
+        _json(raw),
     )
 
 
-def _row(tenant_id: str, prepared: _Prepared, now: datetime) -> dict[str, Any]:
-    item = prepared.item
-    return {
-        "id": uuid.uuid4(),
-        "tenant_id": tenant_id,
-        "brand_id": item.brand_id,
-        "account_id": item.account_id,
-        "network": item.network.value,
-        "kind": item.kind.value,
-        "external_id": item.external_id,
-        "parent_external_id": item.parent_external_id,
-        "thread_external_id": item.thread_external_id,
-        "author_id": item.author.network_id,
-        "author_handle": item.author.handle,
-        "author_name": item.author.display_name,
-        "author_followers": item.author.follower_count,
-        "text": item.text,
-        "created_at": item.created_at,
-        "received_at": now,
-        "raw": prepared.raw,
-    }
+def _json(value: object) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # an integer beyond 64 bits, which a custom source's raw payload may hold
+        return json.dumps(value)
 
 
 def _record_key(item: InteractionIn) -> str:

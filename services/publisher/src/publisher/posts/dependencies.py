@@ -13,7 +13,7 @@ Writer = Annotated[Principal, Depends(require_scope("posts:write"))]
 Reader = Annotated[Principal, Depends(require_scope("posts:read"))]
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
