@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Callable, Coroutine, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,23 @@ from beacon_shared.topics import TopicSpec, ensure_topics
 
 log = get_logger(__name__)
 Job = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
+
+
+def every(seconds: float, action: Callable[[], Awaitable[object]], *, name: str) -> Job:
+    """A job running `action` now and then every `seconds` until stopped; a failure is logged
+    and retried at the next tick, never the end of the worker."""
+
+    async def run(stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await action()
+            except Exception as exc:
+                log.warning("job.failed", job=name, error=repr(exc))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), seconds)
+
+    run.__qualname__ = name
+    return run
 
 
 @dataclass

@@ -1,12 +1,18 @@
-"""Ingest's worker: `python -m ingest.worker` relays the outbox and polls Mastodon and Bluesky."""
+"""Ingest's worker: `python -m ingest.worker` relays the outbox, polls Mastodon and Bluesky, and
+forgets expired idempotency keys."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from beacon_shared.contracts.topics import COMMENT_RECEIVED, ENGAGEMENT_RECORDED
-from beacon_shared.worker import WorkerContext, WorkerSpec, worker_main
+from beacon_shared.worker import Job, WorkerContext, WorkerSpec, every, worker_main
 from ingest.config import Settings
 from ingest.db import outbox
+from ingest.interactions import idempotency
 from ingest.pollers.runner import poll_job
+
+PRUNE_SECONDS = 3600.0
 
 
 def spec() -> WorkerSpec:
@@ -14,7 +20,13 @@ def spec() -> WorkerSpec:
     return WorkerSpec(
         topics=[COMMENT_RECEIVED, ENGAGEMENT_RECORDED],
         outbox=outbox,
-        jobs=lambda ctx: [poll_job(ctx)] if _polls(ctx) else [],
+        jobs=lambda ctx: [_prune_idempotency_keys(ctx), *([poll_job(ctx)] if _polls(ctx) else [])],
+    )
+
+
+def _prune_idempotency_keys(ctx: WorkerContext) -> Job:
+    return every(
+        PRUNE_SECONDS, partial(idempotency.prune, ctx.sessionmaker), name="prune_idempotency_keys"
     )
 
 

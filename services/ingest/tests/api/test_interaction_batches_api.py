@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text, update
 
+from beacon_shared.db import create_sessionmaker
 from ingest.config import Settings
 from ingest.db import outbox
-from ingest.interactions.models import interaction
+from ingest.interactions import idempotency
+from ingest.interactions.models import idempotency_key, interaction
 from ingest.main import create_app
 
 pytestmark = pytest.mark.integration
@@ -127,7 +129,7 @@ def ids_of(body: dict[str, object]) -> list[object]:
 
 
 @pytest.mark.parametrize("path", ["/v1/interactions", "/v1/interactions/batch"])
-async def test_an_idempotency_key_is_echoed_and_a_retry_returns_the_same_ids(client, engine, path):
+async def test_a_retry_with_the_same_key_gets_the_first_answer_again(client, engine, path):
     body = item("c-1") if path == "/v1/interactions" else {"items": [item("c-1")]}
     headers = {"Idempotency-Key": "order-42/retry ok"}
 
@@ -137,8 +139,97 @@ async def test_an_idempotency_key_is_echoed_and_a_retry_returns_the_same_ids(cli
     assert (first.status_code, retry.status_code) == (202, 202)
     assert first.headers["Idempotency-Key"] == "order-42/retry ok"
     assert retry.headers["Idempotency-Key"] == "order-42/retry ok"
-    assert ids_of(retry.json()) == ids_of(first.json())
+    assert "Idempotent-Replayed" not in first.headers
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    # The replay is the first answer, `duplicate: false` included, not a fresh "duplicate".
+    assert retry.json() == first.json()
     assert await stored_count(engine, client.tenant) == 1
+
+
+async def test_a_retry_without_a_key_is_reported_as_a_duplicate_of_the_same_id(client, engine):
+    first = await client.post("/v1/interactions", json=item("c-1"))
+    retry = await client.post("/v1/interactions", json=item("c-1"))
+
+    assert (first.json()["duplicate"], retry.json()["duplicate"]) == (False, True)
+    assert retry.json()["id"] == first.json()["id"]
+    assert await stored_count(engine, client.tenant) == 1
+
+
+async def test_reusing_a_key_for_another_body_is_a_422_and_stores_nothing_more(client, engine):
+    headers = {"Idempotency-Key": "k-1"}
+    await client.post("/v1/interactions", json=item("c-1"), headers=headers)
+
+    reused = await client.post("/v1/interactions", json=item("c-2"), headers=headers)
+
+    assert reused.status_code == 422
+    assert reused.json()["code"] == "idempotency_key_reused"
+    assert await stored_count(engine, client.tenant) == 1
+
+
+async def test_the_same_key_is_independent_across_routes_and_tenants(
+    client, engine, api_client, settings_for, issue_api_key, unique
+):
+    headers = {"Idempotency-Key": "shared-key"}
+    single = await client.post("/v1/interactions", json=item("c-1"), headers=headers)
+    batch = await client.post(
+        "/v1/interactions/batch", json={"items": [item("c-1")]}, headers=headers
+    )
+    other_tenant = unique("tenant")
+    key = await issue_api_key(other_tenant)
+    async with api_client(create_app(settings_for(Settings)), key=key.key) as other:
+        elsewhere = await other.post("/v1/interactions", json=item("c-1"), headers=headers)
+
+    assert single.status_code == 202
+    assert batch.status_code == 422  # same tenant and key, another route: another request
+    assert elsewhere.status_code == 202
+    assert elsewhere.json()["duplicate"] is False
+    assert "Idempotent-Replayed" not in elsewhere.headers
+
+
+async def test_a_key_older_than_a_day_is_forgotten_and_can_be_used_again(client, engine):
+    headers = {"Idempotency-Key": "k-old"}
+    await client.post("/v1/interactions", json=item("c-1"), headers=headers)
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(idempotency_key)
+            .where(idempotency_key.c.tenant_id == client.tenant)
+            .values(created_at=func.now() - text("interval '25 hours'"))
+        )
+
+    again = await client.post("/v1/interactions", json=item("c-2"), headers=headers)
+    replay = await client.post("/v1/interactions", json=item("c-2"), headers=headers)
+
+    assert again.status_code == 202
+    assert "Idempotent-Replayed" not in again.headers
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.json() == again.json()
+
+
+async def test_prune_forgets_only_expired_keys(client, engine):
+    await client.post("/v1/interactions", json=item("c-1"), headers={"Idempotency-Key": "old"})
+    await client.post("/v1/interactions", json=item("c-2"), headers={"Idempotency-Key": "new"})
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(idempotency_key)
+            .where(idempotency_key.c.tenant_id == client.tenant, idempotency_key.c.key == "old")
+            .values(created_at=func.now() - text("interval '25 hours'"))
+        )
+
+    assert await idempotency.prune(create_sessionmaker(engine)) >= 1
+
+    async with engine.connect() as conn:
+        left = (
+            (
+                await conn.execute(
+                    select(idempotency_key.c.key).where(
+                        idempotency_key.c.tenant_id == client.tenant
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert left == ["new"]
 
 
 async def test_no_idempotency_key_means_no_echo(client):

@@ -1,8 +1,18 @@
-"""The normalised interaction table."""
+"""The normalised interaction table, and the idempotency keys of the API that fills it."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Index, Integer, Table, Text, UniqueConstraint, func
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from ingest.db import metadata
@@ -38,4 +48,17 @@ interaction = Table(
         "created_at",
         "id",
     ),
+)
+
+# The first answer given for each (tenant, Idempotency-Key), replayed to retries for a day.
+idempotency_key = Table(
+    "idempotency_key",
+    metadata,
+    Column("tenant_id", Text, nullable=False),
+    Column("key", Text, nullable=False),
+    Column("fingerprint", Text, nullable=False),
+    Column("response", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("tenant_id", "key"),
+    Index("ix_idempotency_key_created_at", "created_at"),
 )

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
+from pydantic import BaseModel
 
 from beacon_shared.auth import Principal, require_scope
 from beacon_shared.db import DbSession
-from ingest.interactions import service
+from ingest.interactions import idempotency, service
 from ingest.interactions.dependencies import Committer
 from ingest.interactions.schemas import (
     ConversationQuery,
@@ -23,6 +25,7 @@ from ingest.interactions.schemas import (
 )
 
 router = APIRouter(tags=["interactions"])
+A = TypeVar("A", InteractionAccepted, InteractionBatchAccepted)
 Writer = Annotated[Principal, Depends(require_scope("interactions:write"))]
 Reader = Annotated[Principal, Depends(require_scope("interactions:read"))]
 IdempotencyKey = Annotated[
@@ -33,20 +36,39 @@ IdempotencyKey = Annotated[
         max_length=255,
         # Printable ASCII only: it is echoed back as a header.
         pattern=r"^[\x20-\x7e]+$",
-        description="Up to 255 printable ASCII characters; echoed back in the response.",
+        description=(
+            "Up to 255 printable ASCII characters; echoed back. A retry with the same key and"
+            " body within 24 hours gets the first answer again."
+        ),
     ),
 ]
 
 _RETRIES = (
-    " Retrying is safe, with or without an `Idempotency-Key`: storage is idempotent on"
-    " (network, external_id), so a resubmitted interaction is reported as a duplicate with the"
-    " id it was first stored under and emits nothing again."
+    " Retrying is safe: storage is idempotent on (network, external_id), so a resubmitted"
+    " interaction is reported as a duplicate with the id it was first stored under and emits"
+    " nothing again. With an `Idempotency-Key`, a retry within 24 hours gets the first answer"
+    " again (with `Idempotent-Replayed: true`), and the key's reuse for another body is a 422."
 )
 
 
-def _echo(response: Response, idempotency_key: str | None) -> None:
-    if idempotency_key is not None:
-        response.headers["Idempotency-Key"] = idempotency_key
+async def _once(
+    request: Request,
+    response: Response,
+    principal: Principal,
+    key: str | None,
+    body: BaseModel,
+    model: type[A],
+    produce: Callable[[], Awaitable[A]],
+) -> A:
+    return await idempotency.answer_once(
+        request.app.state.sessionmaker,
+        tenant_id=principal.tenant_id,
+        key=key,
+        request_fingerprint=idempotency.fingerprint(request.url.path, body),
+        response=response,
+        model=model,
+        produce=produce,
+    )
 
 
 @router.post(
@@ -60,12 +82,17 @@ async def submit(
     body: InteractionIn,
     principal: Writer,
     committer: Committer,
+    request: Request,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> InteractionAccepted:
-    (accepted,) = await committer.accept(tenant_id=principal.tenant_id, items=[body])
-    _echo(response, idempotency_key)
-    return accepted
+    async def produce() -> InteractionAccepted:
+        (accepted,) = await committer.accept(tenant_id=principal.tenant_id, items=[body])
+        return accepted
+
+    return await _once(
+        request, response, principal, idempotency_key, body, InteractionAccepted, produce
+    )
 
 
 @router.post(
@@ -84,12 +111,17 @@ async def submit_batch(
     body: InteractionBatchIn,
     principal: Writer,
     committer: Committer,
+    request: Request,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> InteractionBatchAccepted:
-    accepted = await committer.accept(tenant_id=principal.tenant_id, items=body.items)
-    _echo(response, idempotency_key)
-    return InteractionBatchAccepted(items=accepted)
+    async def produce() -> InteractionBatchAccepted:
+        accepted = await committer.accept(tenant_id=principal.tenant_id, items=body.items)
+        return InteractionBatchAccepted(items=accepted)
+
+    return await _once(
+        request, response, principal, idempotency_key, body, InteractionBatchAccepted, produce
+    )
 
 
 @router.get(

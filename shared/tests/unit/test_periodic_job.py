@@ -1,0 +1,40 @@
+"""every(): a periodic job that outlives its action's failures and stops when told."""
+
+from __future__ import annotations
+
+import asyncio
+
+from beacon_shared.worker import every
+
+
+async def test_runs_at_once_then_every_period_and_survives_failures():
+    calls = 0
+    stop = asyncio.Event()
+
+    async def action() -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("first run fails")
+        if calls == 3:
+            stop.set()
+
+    await asyncio.wait_for(every(0.01, action, name="test_job")(stop), timeout=5)
+
+    assert calls == 3
+
+
+async def test_stops_during_the_wait_without_running_again():
+    calls = 0
+    stop = asyncio.Event()
+
+    async def action() -> None:
+        nonlocal calls
+        calls += 1
+
+    job = asyncio.create_task(every(3600, action, name="test_job")(stop))
+    await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.wait_for(job, timeout=5)
+
+    assert calls == 1
