@@ -9,6 +9,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Index,
+    Integer,
     LargeBinary,
     Table,
     Text,
@@ -50,8 +51,11 @@ connected_account = Table(
     Column("status", Text, nullable=False, server_default=text("'active'")),
     # A Fernet token of the credentials' JSON; the plaintext is never stored.
     Column("credentials_encrypted", LargeBinary),
-    # Where a poller resumes (Mastodon, Bluesky).
+    # Where a poller resumes (Mastodon, Bluesky); when the account may be polled next (shared by
+    # every worker replica: a poll holds it, a rate limit or a failure rests it); failures in a row.
     Column("poll_cursor", Text),
+    Column("poll_next_at", DateTime(timezone=True)),
+    Column("poll_failures", Integer, nullable=False, server_default=text("0")),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint(_one_of("status", AccountStatus), name="status"),

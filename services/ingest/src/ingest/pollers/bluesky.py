@@ -8,6 +8,7 @@ seen; a poll reads pages until it reaches it.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -67,13 +68,24 @@ def to_interaction(notification: Mapping[str, Any]) -> InteractionIn | None:
     )
 
 
+@dataclass
+class _Session:
+    access_jwt: str
+    refresh_jwt: str | None
+
+
 class BlueskyPoller:
-    """Polls one Bluesky account's notifications, keeping a session per account."""
+    """Polls one Bluesky account's notifications, keeping a session per account.
+
+    An access token lives minutes: an expired one is renewed with the session's refresh token
+    (com.atproto.server.refreshSession), and only when that is refused too with the app password
+    (createSession, which Bluesky limits far more tightly).
+    """
 
     network = Network.bluesky
 
     def __init__(self) -> None:
-        self._access_jwts: dict[tuple[str, str], str] = {}
+        self._sessions: dict[tuple[str, str], _Session] = {}
 
     async def fetch(
         self, client: httpx.AsyncClient, credentials: Mapping[str, str], cursor: str | None
@@ -127,20 +139,40 @@ class BlueskyPoller:
         url = f"{service}/xrpc/app.bsky.notification.listNotifications"
         key = (service, credentials["identifier"])
         for attempt in range(2):
-            jwt = self._access_jwts.get(key) or await self._login(client, service, credentials)
+            session = self._sessions.get(key) or await self._login(client, service, credentials)
             response = await client.get(
-                url, params=params, headers={"Authorization": f"Bearer {jwt}"}
+                url, params=params, headers={"Authorization": f"Bearer {session.access_jwt}"}
             )
-            # An access token lives minutes: an expired one earns a new session, once.
             if _session_expired(response) and attempt == 0:
-                self._access_jwts.pop(key, None)
+                await self._renew(client, service, credentials, session)
                 continue
             return _json_object(response), _rests_until(response)
         raise Unauthorized("bluesky refused a fresh session")
 
+    async def _renew(
+        self,
+        client: httpx.AsyncClient,
+        service: str,
+        credentials: Mapping[str, str],
+        session: _Session,
+    ) -> None:
+        key = (service, credentials["identifier"])
+        self._sessions.pop(key, None)
+        if session.refresh_jwt is None:
+            return  # the next attempt logs in
+        response = await client.post(
+            f"{service}/xrpc/com.atproto.server.refreshSession",
+            headers={"Authorization": f"Bearer {session.refresh_jwt}"},
+        )
+        if _rate_limited(response):
+            raise RateLimited(_reset(response))
+        if response.is_success:
+            self._sessions[key] = _session_of(_json_object(response), "refreshSession")
+        # A refused refresh token (expired, revoked): the next attempt logs in.
+
     async def _login(
         self, client: httpx.AsyncClient, service: str, credentials: Mapping[str, str]
-    ) -> str:
+    ) -> _Session:
         response = await client.post(
             f"{service}/xrpc/com.atproto.server.createSession",
             json={
@@ -150,11 +182,16 @@ class BlueskyPoller:
         )
         if response.status_code in (400, 401) and not _rate_limited(response):
             raise Unauthorized("bluesky refused the app password")
-        jwt = _json_object(response).get("accessJwt")
-        if not isinstance(jwt, str):
-            raise Malformed("createSession has no accessJwt")
-        self._access_jwts[(service, credentials["identifier"])] = jwt
-        return jwt
+        session = _session_of(_json_object(response), "createSession")
+        self._sessions[(service, credentials["identifier"])] = session
+        return session
+
+
+def _session_of(body: Mapping[str, Any], method: str) -> _Session:
+    access, refresh = body.get("accessJwt"), body.get("refreshJwt")
+    if not isinstance(access, str):
+        raise Malformed(f"{method} has no accessJwt")
+    return _Session(access, refresh if isinstance(refresh, str) else None)
 
 
 def _rate_limited(response: httpx.Response) -> bool:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared.contracts.common import Network
@@ -26,15 +27,16 @@ class PolledAccount:
 
 
 async def pollable_accounts(
-    session: AsyncSession, *, networks: Sequence[Network]
+    session: AsyncSession, *, networks: Sequence[Network], now: datetime
 ) -> list[PolledAccount]:
-    """Active accounts on these networks that have credentials."""
+    """Active accounts on these networks that have credentials and are due at `now`."""
     result = await session.execute(
         select(c.id, c.tenant_id, c.network, c.external_account_id)
         .where(
             c.network.in_([n.value for n in networks]),
             c.status == AccountStatus.active.value,
             c.credentials_encrypted.isnot(None),
+            _due(now),
         )
         .order_by(c.id)
     )
@@ -47,6 +49,41 @@ async def pollable_accounts(
         )
         for row in result
     ]
+
+
+async def claim(
+    session: AsyncSession, *, tenant_id: str, account_id: UUID, now: datetime, hold_until: datetime
+) -> int | None:
+    """Take the account for one poll if it is due at `now`, holding it from every other worker
+    until `hold_until`; its failures in a row so far, or None when it is not due (or held)."""
+    result = await session.execute(
+        update(connected_account)
+        .where(
+            c.id == account_id,
+            c.tenant_id == tenant_id,
+            c.status == AccountStatus.active.value,
+            _due(now),
+        )
+        .values(poll_next_at=hold_until)
+        .returning(c.poll_failures)
+    )
+    failures: int | None = result.scalar_one_or_none()
+    return failures
+
+
+async def schedule(
+    session: AsyncSession, *, tenant_id: str, account_id: UUID, next_at: datetime, failures: int
+) -> None:
+    """When the account may be polled next, and its failures in a row; flushes, never commits."""
+    await session.execute(
+        update(connected_account)
+        .where(c.id == account_id, c.tenant_id == tenant_id)
+        .values(poll_next_at=next_at, poll_failures=failures)
+    )
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    return or_(c.poll_next_at.is_(None), c.poll_next_at <= now)
 
 
 async def cursor_of(session: AsyncSession, *, tenant_id: str, account_id: UUID) -> str | None:

@@ -30,8 +30,8 @@ log = get_logger(__name__)
 
 POLLS = Counter(
     "beacon_ingest_polls_total",
-    "Account polls by network and outcome (stored, rate_limited, resting, failed, malformed, "
-    "needs_reauth, no_credentials).",
+    "Account polls by network and outcome (stored, rate_limited, resting: not due or held by "
+    "another worker, failed, malformed, needs_reauth, no_credentials).",
     ["network", "outcome"],
 )
 POLL_MALFORMED = Counter(
@@ -51,19 +51,19 @@ class Outcome:
     malformed: int = 0
 
 
-@dataclass
-class _Rest:
-    failures: int = 0
-    until: datetime | None = None
-
-
 def default_pollers() -> list[Poller]:
     """One poller per polled network."""
     return [MastodonPoller(), BlueskyPoller()]
 
 
 class PollRunner:
-    """Polls accounts, stores what they got, and keeps each account's cursor and rest."""
+    """Polls accounts, stores what they got, and keeps each account's cursor and schedule.
+
+    The schedule lives in the database, so any number of worker replicas share it: a poll
+    claims its account (no other replica polls it meanwhile), and its outcome sets when the
+    account is next due: one interval later, at a rate limit's reset, or after a backoff that
+    doubles with each failure in a row.
+    """
 
     def __init__(
         self,
@@ -75,6 +75,7 @@ class PollRunner:
         interval_seconds: float = 30.0,
         backoff_max_seconds: float = 900.0,
         concurrency: int = 4,
+        hold_seconds: float = 300.0,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._sessionmaker = sessionmaker
@@ -83,11 +84,12 @@ class PollRunner:
         self._pollers: Mapping[Network, Poller] = {
             p.network: p for p in (pollers if pollers is not None else default_pollers())
         }
-        self._interval = interval_seconds
+        self._interval = timedelta(seconds=interval_seconds)
         self._backoff_max = backoff_max_seconds
         self._slots = asyncio.Semaphore(concurrency)
+        # Longer than any poll takes: a replica that dies mid-poll frees its account after it.
+        self._hold = timedelta(seconds=hold_seconds)
         self._now = now
-        self._rests: dict[UUID, _Rest] = {}
 
     async def run(self, stop: asyncio.Event) -> None:
         """Poll every interval until `stop`."""
@@ -105,12 +107,14 @@ class PollRunner:
             if cycle.exception() is not None:  # the database being away must not stop us
                 log.warning("poll.cycle_failed", error=repr(cycle.exception()))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self._interval)
+                await asyncio.wait_for(stop.wait(), self._interval.total_seconds())
 
     async def poll_all(self) -> dict[UUID, Outcome]:
         """Poll each pollable account once, a few at a time."""
         async with self._sessionmaker() as session:
-            accounts = await cursors.pollable_accounts(session, networks=list(self._pollers))
+            accounts = await cursors.pollable_accounts(
+                session, networks=list(self._pollers), now=self._now()
+            )
 
         async def one(account: PolledAccount) -> Outcome:
             async with self._slots:
@@ -128,8 +132,16 @@ class PollRunner:
         return outcome
 
     async def _poll(self, account: PolledAccount) -> Outcome:
-        rest = self._rests.setdefault(account.id, _Rest())
-        if rest.until is not None and self._now() < rest.until:
+        now = self._now()
+        async with self._sessionmaker() as session, session.begin():
+            failures = await cursors.claim(
+                session,
+                tenant_id=account.tenant_id,
+                account_id=account.id,
+                now=now,
+                hold_until=now + self._hold,
+            )
+        if failures is None:
             return Outcome("resting")
         poller = self._pollers[account.network]
         try:
@@ -141,30 +153,29 @@ class PollRunner:
                     session, tenant_id=account.tenant_id, account_id=account.id
                 )
             if credentials is None:
+                await self._schedule(account, now + self._interval, failures=0)
                 return Outcome("no_credentials")
             fetched = await poller.fetch(self._client, credentials, cursor)
-            filed = await self._store(account, fetched, previous=cursor)
+            next_at = max(now + self._interval, fetched.rate_limited_until or now)
+            return await self._store(account, fetched, previous=cursor, next_at=next_at)
         except RateLimited as exc:
-            rest.until = exc.until
+            await self._schedule(account, exc.until, failures=failures)
             log.info("poll.rate_limited", account_id=str(account.id), until=exc.until.isoformat())
             return Outcome("rate_limited")
         except Unauthorized:
             await self._needs_reauth(account)
             return Outcome("needs_reauth")
         except Malformed as exc:
-            self._back_off(account, rest, exc)
+            await self._back_off(account, now, failures + 1, exc)
             return Outcome("malformed", malformed=1)
         except Exception as exc:
-            self._back_off(account, rest, exc)
+            await self._back_off(account, now, failures + 1, exc)
             return Outcome("failed")
-        rest.failures = 0
-        rest.until = fetched.rate_limited_until
-        return filed
 
     async def _store(
-        self, account: PolledAccount, fetched: Fetched, *, previous: str | None
+        self, account: PolledAccount, fetched: Fetched, *, previous: str | None, next_at: datetime
     ) -> Outcome:
-        # The cursor moves in the transaction that stores the items: both land or neither.
+        # The cursor and the schedule move in the transaction that stores the items.
         async with self._sessionmaker() as session, session.begin():
             resolve, accept = in_transaction(session)
             filed = await file_interactions(
@@ -179,6 +190,13 @@ class PollRunner:
                     account_id=account.id,
                     cursor=fetched.cursor,
                 )
+            await cursors.schedule(
+                session,
+                tenant_id=account.tenant_id,
+                account_id=account.id,
+                next_at=next_at,
+                failures=0,
+            )
         log.info(
             "poll.stored",
             account_id=str(account.id),
@@ -189,27 +207,43 @@ class PollRunner:
         )
         return Outcome("stored", filed.stored, filed.duplicates, fetched.malformed)
 
-    def _back_off(self, account: PolledAccount, rest: _Rest, exc: Exception) -> None:
-        rest.failures += 1
-        delay = min(self._interval * 2**rest.failures, self._backoff_max)
-        rest.until = self._now() + timedelta(seconds=delay)
+    async def _back_off(
+        self, account: PolledAccount, now: datetime, failures: int, exc: Exception
+    ) -> None:
+        delay = min(self._interval.total_seconds() * 2**failures, self._backoff_max)
         log.warning(
             "poll.failed",
             account_id=str(account.id),
             network=account.network.value,
             error=type(exc).__name__,
-            failures=rest.failures,
+            failures=failures,
             retry_in=delay,
         )
+        await self._schedule(account, now + timedelta(seconds=delay), failures=failures)
+
+    async def _schedule(self, account: PolledAccount, next_at: datetime, *, failures: int) -> None:
+        """Best effort: if the database is away, the hold expires and the account is due again."""
+        try:
+            async with self._sessionmaker() as session, session.begin():
+                await cursors.schedule(
+                    session,
+                    tenant_id=account.tenant_id,
+                    account_id=account.id,
+                    next_at=next_at,
+                    failures=failures,
+                )
+        except Exception as exc:
+            log.warning("poll.schedule_failed", account_id=str(account.id), error=repr(exc))
 
     async def _needs_reauth(self, account: PolledAccount) -> None:
+        """No longer active, so no longer claimed; if that cannot be recorded, the hold rests it."""
         try:
             async with self._sessionmaker() as session, session.begin():
                 await cursors.mark_needs_reauth(
                     session, tenant_id=account.tenant_id, account_id=account.id
                 )
         except Exception as exc:
-            self._back_off(account, self._rests.setdefault(account.id, _Rest()), exc)
+            log.warning("poll.reauth_not_recorded", account_id=str(account.id), error=repr(exc))
             return
         log.warning("poll.needs_reauth", account_id=str(account.id), network=account.network.value)
 

@@ -65,7 +65,9 @@ class FakePds:
     ratelimit_reset: str = "0"
     ratelimit_remaining: int = 2999
     sessions: int = 0
+    refreshes: int = 0
     valid_jwt: str | None = None
+    valid_refresh: str | None = None
     password: str = APP_PASSWORD
     listings: list[dict[str, str]] = field(default_factory=list)
 
@@ -85,14 +87,19 @@ class FakePds:
                 )
             self.sessions += 1
             self.valid_jwt = f"jwt-{self.sessions}"
-            return JSONResponse(
-                {
-                    "did": "did:plc:brand",
-                    "handle": IDENTIFIER,
-                    "accessJwt": self.valid_jwt,
-                    "refreshJwt": "refresh",
-                }
-            )
+            self.valid_refresh = f"refresh-{self.sessions}"
+            return self._session()
+
+        @app.post("/xrpc/com.atproto.server.refreshSession")
+        async def refresh_session(request: Request) -> Response:
+            if request.headers.get("authorization") != f"Bearer {self.valid_refresh}":
+                return JSONResponse(
+                    {"error": "ExpiredToken", "message": "Token has expired"}, status_code=400
+                )
+            self.refreshes += 1
+            self.valid_jwt = f"jwt-refreshed-{self.refreshes}"
+            self.valid_refresh = f"refresh-refreshed-{self.refreshes}"
+            return self._session()
 
         @app.get("/xrpc/app.bsky.notification.listNotifications")
         async def list_notifications(request: Request) -> Response:
@@ -127,6 +134,16 @@ class FakePds:
             return JSONResponse(body, headers=headers)
 
         return app
+
+    def _session(self) -> JSONResponse:
+        return JSONResponse(
+            {
+                "did": "did:plc:brand",
+                "handle": IDENTIFIER,
+                "accessJwt": self.valid_jwt,
+                "refreshJwt": self.valid_refresh,
+            }
+        )
 
 
 @pytest.fixture
@@ -175,7 +192,7 @@ async def test_first_poll_stores_each_notification_once_and_saves_the_cursor(
 
 
 async def test_next_poll_pages_back_to_the_cursor_and_stores_only_new_ones(
-    pds, polled, runner_for, stored, account_state
+    pds, polled, runner_for, stored, account_state, clock
 ):
     pds.page_size = 2
     pds.notifications = [notification(n, "like") for n in (1, 2)]
@@ -183,7 +200,9 @@ async def test_next_poll_pages_back_to_the_cursor_and_stores_only_new_ones(
     await runner.poll_account(polled)
     pds.notifications += [notification(n, "mention") for n in (3, 4, 5)]
 
+    clock.advance(30)  # one interval: an account is polled at most once per interval
     second = await runner.poll_account(polled)
+    clock.advance(30)
     third = await runner.poll_account(polled)
 
     assert [listing.get("cursor") for listing in pds.listings] == [None, None, "2", None]
@@ -195,7 +214,7 @@ async def test_next_poll_pages_back_to_the_cursor_and_stores_only_new_ones(
 
 
 async def test_a_repeated_answer_stores_no_duplicates(
-    pds, polled, runner_for, stored, sessionmaker
+    pds, polled, runner_for, stored, sessionmaker, clock
 ):
     pds.notifications = [notification(1, "reply"), notification(2, "repost")]
     runner = runner_for(pds.app())
@@ -205,7 +224,7 @@ async def test_a_repeated_answer_stores_no_duplicates(
             text("UPDATE ingest.connected_account SET poll_cursor = NULL WHERE id = :id"),
             {"id": polled.id},
         )
-
+    clock.advance(30)  # one interval: an account is polled at most once per interval
     again = await runner.poll_account(polled)
 
     assert (again.stored, again.duplicates) == (0, 2)
@@ -240,7 +259,7 @@ async def test_server_errors_back_off_and_keep_the_cursor(
     await runner.poll_account(polled)
     pds.notifications.append(notification(2, "mention"))
     pds.fail_with = 500
-
+    clock.advance(30)  # one interval: an account is polled at most once per interval
     failed = await runner.poll_account(polled)
     clock.advance(30)
     resting = await runner.poll_account(polled)
@@ -262,17 +281,37 @@ async def test_malformed_json_is_counted_and_keeps_the_cursor(
     assert (await account_state(polled)).poll_cursor is None
 
 
-async def test_an_expired_access_token_earns_one_new_session(pds, polled, runner_for, stored):
+async def test_an_expired_access_token_is_refreshed_without_a_new_login(
+    pds, polled, runner_for, stored, clock
+):
     pds.notifications = [notification(1, "mention")]
     runner = runner_for(pds.app())
     await runner.poll_account(polled)
     pds.valid_jwt = "rotated"  # the PDS no longer accepts the first access token
     pds.notifications.append(notification(2, "mention"))
+    clock.advance(30)
 
     outcome = await runner.poll_account(polled)
 
     assert (outcome.outcome, outcome.stored) == ("stored", 1)
-    assert pds.sessions == 2
+    assert (pds.sessions, pds.refreshes) == (1, 1)
+
+
+async def test_a_refused_refresh_token_falls_back_to_one_new_login(
+    pds, polled, runner_for, stored, clock
+):
+    pds.notifications = [notification(1, "mention")]
+    runner = runner_for(pds.app())
+    await runner.poll_account(polled)
+    pds.valid_jwt = "rotated"
+    pds.valid_refresh = "revoked"  # neither token the poller holds is accepted any more
+    pds.notifications.append(notification(2, "mention"))
+    clock.advance(30)
+
+    outcome = await runner.poll_account(polled)
+
+    assert (outcome.outcome, outcome.stored) == ("stored", 1)
+    assert (pds.sessions, pds.refreshes) == (2, 0)
 
 
 async def test_a_revoked_app_password_marks_the_account_needs_reauth(

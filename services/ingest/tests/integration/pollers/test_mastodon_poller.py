@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from beacon_shared.contracts.common import Network
 from beacon_shared.testing.plugin import eventually
+from ingest.pollers import cursors
 from ingest.pollers.base import reset_at
 
 pytestmark = pytest.mark.integration
@@ -157,14 +158,16 @@ async def test_first_poll_stores_each_notification_once_and_saves_the_cursor(
 
 
 async def test_next_poll_asks_after_the_cursor_and_stores_only_new_ones(
-    instance, polled, runner_for, stored, account_state
+    instance, polled, runner_for, stored, account_state, clock
 ):
     instance.notifications = [mention(201), favourite(202)]
     runner = runner_for(instance.app())
     await runner.poll_account(polled)
     instance.notifications += [mention(203), follow(204)]
 
+    clock.advance(30)  # one interval: an account is polled at most once per interval
     second = await runner.poll_account(polled)
+    clock.advance(30)
     third = await runner.poll_account(polled)
 
     assert instance.queries[1]["min_id"] == "202"
@@ -175,7 +178,7 @@ async def test_next_poll_asks_after_the_cursor_and_stores_only_new_ones(
 
 
 async def test_a_repeated_answer_stores_no_duplicates(
-    instance, polled, runner_for, stored, sessionmaker
+    instance, polled, runner_for, stored, sessionmaker, clock
 ):
     instance.notifications = [mention(301), reblog(302)]
     runner = runner_for(instance.app())
@@ -186,7 +189,7 @@ async def test_a_repeated_answer_stores_no_duplicates(
             text("UPDATE ingest.connected_account SET poll_cursor = NULL WHERE id = :id"),
             {"id": polled.id},
         )
-
+    clock.advance(30)  # one interval: an account is polled at most once per interval
     again = await runner.poll_account(polled)
 
     assert (again.stored, again.duplicates) == (0, 2)
@@ -242,7 +245,7 @@ async def test_server_errors_back_off_exponentially_and_keep_the_cursor(
     runner = runner_for(instance.app())
     await runner.poll_account(polled)
     instance.fail_with = 500
-
+    clock.advance(30)  # one interval: an account is polled at most once per interval
     failed = await runner.poll_account(polled)
     clock.advance(59)
     resting = await runner.poll_account(polled)
@@ -259,14 +262,14 @@ async def test_server_errors_back_off_exponentially_and_keep_the_cursor(
 
 
 async def test_malformed_json_is_counted_and_keeps_the_cursor(
-    instance, polled, runner_for, account_state, stored
+    instance, polled, runner_for, account_state, stored, clock
 ):
     instance.notifications = [mention(601)]
     runner = runner_for(instance.app())
     await runner.poll_account(polled)
     instance.notifications.append(mention(602))
     instance.malformed = True
-
+    clock.advance(30)  # one interval: an account is polled at most once per interval
     outcome = await runner.poll_account(polled)
 
     assert (outcome.outcome, outcome.malformed) == ("malformed", 1)
@@ -328,7 +331,7 @@ def test_reset_headers_parse_as_iso_or_epoch_seconds():
 
 
 async def test_the_worker_job_polls_every_interval_and_stops_when_told(
-    instance, polled, runner_for, stored
+    instance, polled, runner_for, stored, clock
 ):
     instance.notifications = [mention(901)]
     runner = runner_for(instance.app(), interval_seconds=0.05)
@@ -343,6 +346,51 @@ async def test_the_worker_job_polls_every_interval_and_stops_when_told(
 
     await eventually(stored_count(1), timeout=5)
     instance.notifications.append(mention(902))
+    clock.advance(1)  # the account is due again
     await eventually(stored_count(2), timeout=5)
     stop.set()
     await asyncio.wait_for(running, timeout=5)
+
+
+async def test_two_workers_polling_at_once_poll_the_account_once(instance, polled, runner_for):
+    instance.notifications = [mention(701)]
+    replicas = [runner_for(instance.app()), runner_for(instance.app())]
+
+    outcomes = await asyncio.gather(*(replica.poll_account(polled) for replica in replicas))
+
+    assert sorted(o.outcome for o in outcomes) == ["resting", "stored"]
+    assert len(instance.queries) == 1
+
+
+async def test_a_backoff_outlives_the_worker_that_set_it(instance, polled, runner_for, clock):
+    instance.fail_with = 500
+    failed = await runner_for(instance.app()).poll_account(polled)
+    restarted = runner_for(instance.app())  # a new process: nothing of the first in memory
+
+    clock.advance(59)
+    resting = await restarted.poll_account(polled)
+    clock.advance(2)
+    instance.fail_with = None
+    resumed = await restarted.poll_account(polled)
+
+    assert [failed.outcome, resting.outcome, resumed.outcome] == ["failed", "resting", "stored"]
+
+
+async def test_an_account_held_by_a_worker_that_died_is_polled_after_the_hold(
+    instance, polled, runner_for, clock, sessionmaker
+):
+    async with sessionmaker() as session, session.begin():
+        await cursors.claim(  # what a worker killed mid-poll leaves behind
+            session,
+            tenant_id=polled.tenant_id,
+            account_id=polled.id,
+            now=clock.at,
+            hold_until=clock.at + timedelta(seconds=300),
+        )
+    runner = runner_for(instance.app())
+
+    held = await runner.poll_account(polled)
+    clock.advance(301)
+    freed = await runner.poll_account(polled)
+
+    assert (held.outcome, freed.outcome) == ("resting", "stored")
