@@ -8,7 +8,7 @@ SERVICES := ingest moderation publisher analytics
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: help install up test lint fmt typecheck migrate revision docs bench-outbox bench-ingest clean
+.PHONY: help install up test lint fmt typecheck migrate revision docs bench-outbox bench-ingest eval-moderation clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -57,6 +57,10 @@ bench-outbox: install ## outbox relay throughput and commit-to-broker latency
 
 bench-ingest: install ## signed Meta webhooks against a bare 202 endpoint; loss and duplicates
 	$(RUN) python bench/ingest.py
+
+eval-moderation: install ## classifier figures per labelled CSV: make eval-moderation MODERATION_DATA_DIR=<dir>
+	@test -n "$(MODERATION_DATA_DIR)" || { echo "set MODERATION_DATA_DIR to a directory of labelled CSVs"; exit 2; }
+	$(RUN) python -m moderation.classify.evaluate "$(MODERATION_DATA_DIR)"
 
 clean: ## remove local state (.data holds the local stack's database)
 	rm -rf .venv $(TOOLS) .data .pytest_cache .mypy_cache .ruff_cache

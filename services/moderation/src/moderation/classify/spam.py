@@ -1,0 +1,98 @@
+"""A spam and scam score from the evidence a comment carries, combined as independent clues.
+
+Each clue has a weight, the chance on its own that the comment is spam; clues combine as
+1 - Π(1 - weight). The weights are set from what each clue means, not fitted to a dataset, so
+every labelled file stays available for measuring them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from moderation.classify.signals import Signals
+
+_COINS = r"(?:crypto|bitcoin|btc|eth|ethereum|usdt|solana|nft)s?"
+
+
+@dataclass(frozen=True)
+class Clue:
+    name: str
+    pattern: re.Pattern[str]
+    weight: float
+
+
+CLUES = (
+    # Selling social proof: SMM panels, followers, likes, views.
+    Clue("smm_panel", re.compile(r"\bsmm\b|\bpanel\b.{0,30}\b(?:cheap|price|followers)"), 0.9),
+    Clue(
+        "sells_followers",
+        re.compile(
+            r"\b(?:buy|cheap|real|free|gain|get)\b.{0,20}\b(?:followers|likes|views|subscribers|abonnés)\b"
+        ),
+        0.8,
+    ),
+    Clue("cheap_price", re.compile(r"\bcheap(?:er|est)? price|\bprix (?:bas|cassés?)\b"), 0.5),
+    # Self-promotion under someone else's post.
+    Clue(
+        "self_promotion",
+        re.compile(
+            r"\b(?:check|look at|visit|watch)\b.{0,12}\b(?:out )?(?:my|our)\b.{0,12}"
+            r"\b(?:channel|page|profile|video|music|song|site|website|shop|store)\b"
+            r"|\bsubscribe\b|\babonnez[- ]vous\b|\bfollow (?:me|back|4 ?follow|for follow)\b"
+            r"|\bf4f\b|\bsub4sub\b"
+        ),
+        0.8,
+    ),
+    Clue(
+        "crypto_scam",
+        re.compile(
+            rf"\b{_COINS}\b.{{0,40}}\b(?:giveaway|airdrop|profit|invest)|\bdouble your {_COINS}\b"
+            r"|\b(?:giveaway|airdrop)\b.{0,40}\b" + _COINS + r"\b"
+        ),
+        0.9,
+    ),
+    Clue(
+        "contact_me",
+        re.compile(
+            r"\b(?:dm|message|text|contact|whatsapp|telegram|écris|contactez)\b.{0,15}\b(?:me|moi|us|nous)\b"
+        ),
+        0.4,
+    ),
+    Clue(
+        "earn_money",
+        re.compile(r"\b(?:earn|make|gagner|gagnez)\b.{0,20}(?:\$|€|money|argent|per (?:day|week))"),
+        0.6,
+    ),
+    Clue(
+        "free_offer",
+        re.compile(r"\b(?:free|gratuit)\b.{0,20}\b(?:gift|iphone|card|cadeau|giveaway)\b"),
+        0.6,
+    ),
+)
+LINK_WEIGHT = 0.35  # a link alone is often a customer pasting an order page
+SHORTENER_WEIGHT = 0.6
+CONTACT_WEIGHT = 0.4  # an e-mail address or a phone number left in a public comment
+
+
+def spam_score(text: str, signals: Signals) -> tuple[float, list[str]]:
+    """The score in [0, 1] of a normalised text, and the clues that raised it."""
+    weights: list[float] = []
+    reasons: list[str] = []
+    for clue in CLUES:
+        if clue.pattern.search(text):
+            weights.append(clue.weight)
+            reasons.append(clue.name)
+    if signals.links:
+        weights.append(1 - (1 - LINK_WEIGHT) ** min(signals.links, 3))
+        reasons.append("link")
+    if signals.shorteners:
+        weights.append(SHORTENER_WEIGHT)
+        reasons.append("link_shortener")
+    if signals.emails or signals.phones:
+        weights.append(CONTACT_WEIGHT)
+        reasons.append("contact_details")
+    remaining = 1.0
+    for weight in weights:
+        remaining *= 1 - weight
+    return 1 - remaining, reasons
