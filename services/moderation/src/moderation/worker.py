@@ -7,16 +7,16 @@ from beacon_shared.worker import WorkerSpec, worker_main
 from moderation.config import Settings
 from moderation.db import inbox, outbox
 from moderation.decisions.handlers import comments_consumer
-from moderation.rules import PlaceholderPolicy, Policy
+from moderation.rules import DefaultPolicy, Policy
 
 
 def spec(policy: Policy | None = None) -> WorkerSpec:
-    """What moderation's worker runs; the policy defaults to the placeholder rules."""
+    """What moderation's worker runs; the policy defaults to the default rules."""
     return WorkerSpec(
         topics=[COMMENT_RECEIVED, COMMENT_MODERATED],
         outbox=outbox,
         inbox=inbox,
-        consumers=[comments_consumer(policy or PlaceholderPolicy())],
+        consumers=[comments_consumer(policy or DefaultPolicy())],
     )
 
 

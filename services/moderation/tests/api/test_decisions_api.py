@@ -30,7 +30,7 @@ async def store_decision(engine, tenant, *, minutes, action="allow", brand_id="b
         "author_handle": "alice",
         "text_excerpt": "hello",
         "action": action,
-        "decided_by": "rule:placeholder.default",
+        "decided_by": "rule:default.allow",
         "reasons": [],
         "scores": {},
         "decided_at": T0 + timedelta(minutes=minutes),
@@ -122,7 +122,7 @@ async def test_one_decision_is_readable_by_its_tenant(client, seeded):
     body = response.json()
     assert body["id"] == ids[0]
     assert body["author_handle"] == "alice"
-    assert body["decided_by"] == "rule:placeholder.default"
+    assert body["decided_by"] == "rule:default.allow"
 
 
 async def test_another_tenant_s_decision_is_not_found(client, engine, unique):

@@ -11,24 +11,27 @@ from beacon_shared.events import Envelope, MalformedEvent
 from moderation.db import outbox
 from moderation.decisions.handlers import comment_received_handler
 from moderation.decisions.models import EXCERPT_CHARS, decision
-from moderation.rules import PlaceholderPolicy, Verdict
+from moderation.rules import DefaultPolicy, Verdict
 
 pytestmark = pytest.mark.integration
 
-handle = comment_received_handler(PlaceholderPolicy())
+handle = comment_received_handler(DefaultPolicy())
 
 
 class ScoringPolicy:
     """Stands in for a classifier: fixed verdict with scores and a model version."""
 
-    def decide(self, comment):
-        return Verdict(
-            ModerationAction.escalate,
-            "classifier.v0",
-            reasons=["toxicity>0.9"],
-            scores={"toxicity": 0.93, "spam": 0.01},
-            model_version="tox-2026.11",
-        )
+    def decide_many(self, comments):
+        return [
+            Verdict(
+                ModerationAction.escalate,
+                "classifier.v0",
+                reasons=["toxicity>0.9"],
+                scores={"toxicity": 0.93, "spam": 0.01},
+                model_version="tox-2026.11",
+            )
+            for _ in comments
+        ]
 
 
 async def decisions_of(session, tenant):
@@ -50,7 +53,7 @@ async def test_a_comment_gets_one_decision_and_one_staged_event(
     db_session, comment, envelope_of, unique
 ):
     tenant = unique("tenant")
-    received = comment("Best smm panel!!", thread_external_id="post-9")
+    received = comment("Best smm panel, cheap price!!", thread_external_id="post-9")
     incoming = envelope_of(received, tenant_id=tenant)
 
     await handle(db_session, [incoming])
@@ -58,10 +61,10 @@ async def test_a_comment_gets_one_decision_and_one_staged_event(
     (stored,) = await decisions_of(db_session, tenant)
     assert stored.interaction_id == received.interaction_id
     assert stored.action == "hide"
-    assert stored.decided_by == "rule:placeholder.spam_phrase"
-    assert stored.reasons == ["spam_phrase:smm panel"]
+    assert stored.decided_by == "rule:default.spam"
+    assert stored.reasons == ["spam:smm_panel", "spam:cheap_price"]
     assert (stored.author_handle, stored.kind, stored.brand_id) == ("alice", "comment", "brand-1")
-    assert stored.text_excerpt == "Best smm panel!!"
+    assert stored.text_excerpt == "Best smm panel, cheap price!!"
     ((topic, key, event),) = await staged_of(db_session, tenant)
     assert (topic, key) == (COMMENT_MODERATED.name, "post-9")
     assert event.causationid == str(incoming.id)

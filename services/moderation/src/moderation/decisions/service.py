@@ -47,15 +47,17 @@ async def decide(
 ) -> list[UUID]:
     """Record a decision for each comment not decided yet and stage its event; returns new ids."""
     now = datetime.now(UTC)
-    pending: dict[tuple[str, UUID], tuple[ReceivedComment, Verdict, UUID]] = {}
+    # The same comment twice in one batch is decided once.
+    unique: dict[tuple[str, UUID], ReceivedComment] = {}
     for item in received:
-        # The same comment twice in one batch is decided once.
-        pending.setdefault(
-            (item.tenant_id, item.comment.interaction_id),
-            (item, policy.decide(item.comment), uuid.uuid4()),
-        )
-    if not pending:
+        unique.setdefault((item.tenant_id, item.comment.interaction_id), item)
+    if not unique:
         return []
+    verdicts = policy.decide_many([item.comment for item in unique.values()])
+    pending = {
+        key: (item, verdict, uuid.uuid4())
+        for (key, item), verdict in zip(unique.items(), verdicts, strict=True)
+    }
     rows = [_row(item, verdict, id_, now) for item, verdict, id_ in pending.values()]
     inserted = await repository.insert_new(session, rows)
     fresh = [entry for entry in pending.values() if entry[2] in inserted]

@@ -1,4 +1,4 @@
-"""The seam every policy plugs into: a classifier and per-brand rules will implement it later."""
+"""The seam every policy plugs into."""
 
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ class Verdict:
 
 
 class Policy(Protocol):
-    """Decides what happens to a received comment; pure, so it never fails on odd text."""
+    """Decides what happens to received comments; never fails on odd text."""
 
-    def decide(self, comment: CommentReceived) -> Verdict:
-        """The verdict for `comment`."""
+    def decide_many(self, comments: Sequence[CommentReceived]) -> list[Verdict]:
+        """One verdict per comment, in order (a batch: classifiers are far cheaper that way)."""
         ...
