@@ -6,8 +6,8 @@ import pytest
 
 from beacon_shared.contracts.moderation import ModerationAction
 from moderation.classify.classifier import MODEL_VERSION
+from moderation.classify.text import normalise
 from moderation.rules import DefaultPolicy, Verdict
-from moderation.rules.text import normalise
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ from moderation.classify.language import LanguageDetector
 from moderation.classify.sentiment import Sentiment, SentimentModel
 from moderation.classify.signals import Signals, signals_of
 from moderation.classify.spam import spam_score
+from moderation.classify.text import normalise
 from moderation.classify.toxicity import toxicity_scores
-from moderation.rules.text import normalise
 
 # Names the models and rules behind the scores; stored with every decision.
 MODEL_VERSION = "baseline-2026.11"

@@ -25,13 +25,13 @@ from sklearn.metrics import (
 )
 
 from moderation.classify.classifier import Classification, Classifier
+from moderation.rules.default import SPAM_HIDE, TOXIC_FLAG
 
-TOXIC_THRESHOLD = 0.5
-SPAM_THRESHOLD = 0.5
+# Each score is measured at the threshold where the default rules act on it.
 BINARY: dict[str, tuple[Callable[[Classification], float], float]] = {
-    "toxic": (lambda c: c.toxicity, TOXIC_THRESHOLD),
-    "hate": (lambda c: c.toxicity, TOXIC_THRESHOLD),
-    "spam": (lambda c: c.spam, SPAM_THRESHOLD),
+    "toxic": (lambda c: c.toxicity, TOXIC_FLAG),
+    "hate": (lambda c: c.toxicity, TOXIC_FLAG),
+    "spam": (lambda c: c.spam, SPAM_HIDE),
 }
 Metrics = dict[str, Any]
 

@@ -39,11 +39,14 @@ CLUES = (
         re.compile(
             r"\b(?:check|look at|visit|watch)\b.{0,12}\b(?:out )?(?:my|our)\b.{0,12}"
             r"\b(?:channel|page|profile|video|music|song|site|website|shop|store)\b"
-            r"|\bsubscribe\b|\babonnez[- ]vous\b|\bfollow (?:me|back|4 ?follow|for follow)\b"
+            r"|\bsubscribe (?:to )?(?:my|our)\b|\b(?:please|pls|plz) subscribe\b"
+            r"|\babonnez[- ]vous\b|\bfollow (?:me|back|4 ?follow|for follow)\b"
             r"|\bf4f\b|\bsub4sub\b"
         ),
         0.8,
     ),
+    # Alone it is also a customer's word ("the subscribe button fails"): weaker evidence.
+    Clue("subscribe", re.compile(r"\bsubscribe\b|\babonne[- ]toi\b"), 0.5),
     Clue(
         "crypto_scam",
         re.compile(
@@ -92,7 +95,12 @@ def spam_score(text: str, signals: Signals) -> tuple[float, list[str]]:
     if signals.emails or signals.phones:
         weights.append(CONTACT_WEIGHT)
         reasons.append("contact_details")
+    return combined(*weights), reasons
+
+
+def combined(*chances: float) -> float:
+    """Independent clues' chances combined: 1 - Π(1 - chance)."""
     remaining = 1.0
-    for weight in weights:
-        remaining *= 1 - weight
-    return 1 - remaining, reasons
+    for chance in chances:
+        remaining *= 1 - chance
+    return 1 - remaining
