@@ -1,4 +1,5 @@
 import ingest.accounts.models
+import ingest.actions.models
 import ingest.interactions.models  # noqa: F401  (registers the tables)
 from beacon_shared.migrations import run_env
 from ingest.db import SCHEMA, metadata

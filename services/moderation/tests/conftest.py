@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from beacon_shared.contracts.common import Author, Network
 from beacon_shared.contracts.ingest import CommentReceived, InteractionKind
+from beacon_shared.db import create_sessionmaker
 from beacon_shared.events import Envelope
+from moderation.decisions.service import ReceivedComment
+from moderation.pipeline import service as pipeline
+from moderation.rules import Verdict
 
 CommentFactory = Callable[..., CommentReceived]
 EnvelopeFactory = Callable[..., Envelope]
@@ -55,3 +60,39 @@ def comment() -> CommentFactory:
 def envelope_of() -> EnvelopeFactory:
     """`envelope_of(comment, tenant_id=...)` wraps it as ingest would."""
     return make_envelope
+
+
+class FixedDecider:
+    """Decides every comment the same way: what follows a decision does not depend on the rules."""
+
+    def __init__(self, verdict: Verdict) -> None:
+        self.verdict = verdict
+
+    async def decide(
+        self, session: AsyncSession, received: Sequence[ReceivedComment]
+    ) -> list[Verdict]:
+        return [self.verdict for _ in received]
+
+
+@pytest.fixture
+def moderate(engine: AsyncEngine) -> Callable[..., Awaitable[CommentReceived]]:
+    """`await moderate(tenant, verdict, text, **fields)` moderates one comment and commits."""
+
+    async def run(
+        tenant: str, verdict: Verdict, text: str = "You people are useless", **fields: object
+    ) -> CommentReceived:
+        received = make_comment(text, **fields)
+        envelope = make_envelope(received, tenant_id=tenant)
+        async with create_sessionmaker(engine)() as session, session.begin():
+            await pipeline.moderate(
+                session, [ReceivedComment(envelope, received)], decider=FixedDecider(verdict)
+            )
+        return received
+
+    return run
+
+
+@pytest.fixture
+def fixed_decider() -> type[FixedDecider]:
+    """`fixed_decider(verdict)`: a decider giving every comment that verdict."""
+    return FixedDecider

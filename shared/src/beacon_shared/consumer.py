@@ -50,7 +50,8 @@ def inbox_table(metadata: MetaData) -> Table:
 class Consumer:
     """A consumer group: the topics it reads and a handler per event type it understands.
 
-    Types with a batch handler are handled a getmany batch at a time in one transaction;
+    Types with a batch handler are handled a fetch (all its partitions) at a time in one
+    transaction, and each partition's offset is committed after it;
     event types nobody handles are skipped.
     """
 
@@ -107,9 +108,11 @@ class ConsumerRunner:
                 batches = await kafka.getmany(
                     timeout_ms=500, max_records=self.settings.consumer_batch_size
                 )
+                if not batches:
+                    continue
+                await self._process(batches, stop)
+                await kafka.commit({tp: records[-1].offset + 1 for tp, records in batches.items()})
                 for tp, records in batches.items():
-                    await self._process_partition(tp, records, stop)
-                    await kafka.commit({tp: records[-1].offset + 1})
                     self._record_lag(kafka, tp, records[-1].offset + 1)
         except _Stopped:
             log.info("consumer.stopped_while_waiting", group=self.spec.group_id)
@@ -125,29 +128,35 @@ class ConsumerRunner:
                 max(0, highwater - position)
             )
 
-    async def _process_partition(
-        self, tp: TopicPartition, records: list[ConsumerRecord], stop: asyncio.Event
+    async def _process(
+        self, batches: Mapping[TopicPartition, list[ConsumerRecord]], stop: asyncio.Event
     ) -> None:
+        """Every partition's records of one fetch: batchable ones in one transaction.
+
+        One transaction per fetch rather than per partition: with many partitions each holds a
+        few records, and batch handlers (a classifier, a set-based upsert) pay per call.
+        """
         decoded: list[tuple[ConsumerRecord, Envelope]] = []
-        for record in records:
-            try:
-                envelope = decode(record.value)
-            except MalformedEvent as exc:
-                await self._dead_letter(record, exc, reason="malformed")
-                continue
-            if self.spec.handles(envelope.type):
-                decoded.append((record, envelope))
-            else:
-                log.debug("consumer.skipped_unknown_type", type=envelope.type)
-                CONSUMED.labels(self.spec.group_id, tp.topic, "skipped").inc()
+        for records in batches.values():
+            for record in records:
+                try:
+                    envelope = decode(record.value)
+                except MalformedEvent as exc:
+                    await self._dead_letter(record, exc, reason="malformed")
+                    continue
+                if self.spec.handles(envelope.type):
+                    decoded.append((record, envelope))
+                else:
+                    log.debug("consumer.skipped_unknown_type", type=envelope.type)
+                    CONSUMED.labels(self.spec.group_id, record.topic, "skipped").inc()
         batchable = [pair for pair in decoded if pair[1].type in self.spec.batch_handlers]
-        if batchable and await self._try_batch(tp, batchable, stop):
+        if batchable and await self._try_batch(batchable, stop):
             decoded = [pair for pair in decoded if pair[1].type not in self.spec.batch_handlers]
         for record, envelope in decoded:
             await self._handle_one(record, envelope, stop)
 
     async def _try_batch(
-        self, tp: TopicPartition, pairs: list[tuple[ConsumerRecord, Envelope]], stop: asyncio.Event
+        self, pairs: list[tuple[ConsumerRecord, Envelope]], stop: asyncio.Event
     ) -> bool:
         """One transaction for the batch; False sends each record down the per-record path."""
         envelopes = [env for _, env in pairs]
@@ -160,10 +169,11 @@ class ConsumerRunner:
                         by_type.setdefault(env.type, []).append(env)
                     for event_type, group in by_type.items():
                         await self.spec.batch_handlers[event_type](session, group)
-                CONSUMED.labels(self.spec.group_id, tp.topic, "handled").inc(len(fresh))
-                CONSUMED.labels(self.spec.group_id, tp.topic, "duplicate").inc(
-                    len(envelopes) - len(fresh)
-                )
+                fresh_ids = {env.id for env in fresh}
+                for record, env in pairs:
+                    outcome = "handled" if env.id in fresh_ids else "duplicate"
+                    CONSUMED.labels(self.spec.group_id, record.topic, outcome).inc()
+                    fresh_ids.discard(env.id)  # the same event twice: the second is a duplicate
                 return True
             except TRANSIENT as exc:
                 await self._wait_transient(exc, stop)
@@ -220,11 +230,10 @@ class ConsumerRunner:
         rows = [{"event_id": env.id, "consumer": self.spec.group_id} for env in envelopes]
         inserted = set(
             (
+                # Rows as parameters, not .values(): the statement compiles once and is cached.
                 await session.execute(
-                    insert(self.inbox)
-                    .values(rows)
-                    .on_conflict_do_nothing()
-                    .returning(self.inbox.c.event_id)
+                    insert(self.inbox).on_conflict_do_nothing().returning(self.inbox.c.event_id),
+                    rows,
                 )
             ).scalars()
         )

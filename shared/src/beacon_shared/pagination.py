@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar
 from uuid import UUID
 
 import orjson
@@ -13,6 +15,7 @@ import orjson
 from beacon_shared.errors import InvalidInput
 
 MAX_LIMIT = 200
+R = TypeVar("R", bound=Any)
 DEFAULT_LIMIT = 50
 
 
@@ -57,3 +60,13 @@ class Cursor:
         if parsed.at.tzinfo is None:
             raise InvalidCursor
         return parsed
+
+
+def split_page(rows: Sequence[R], limit: int, *, at: str) -> tuple[Sequence[R], str | None]:
+    """Rows fetched with `limit + 1`: the page, and the cursor after its last row (None at the
+    end); `at` names the timestamp column the list is ordered by, ties broken by `id`."""
+    if len(rows) <= limit:
+        return rows, None
+    page = rows[:limit]
+    last = page[-1]
+    return page, Cursor(getattr(last, at), last.id).encode()

@@ -147,9 +147,9 @@ class TestThroughTheConsumerRunner:
         tp = TopicPartition("comment.received", 0)
         stop = asyncio.Event()
 
-        await runner._process_partition(tp, self.records(batch), stop)
+        await runner._process({tp: self.records(batch)}, stop)
         first = await counts(db_session, events.tenant_id)
-        await runner._process_partition(tp, self.records(batch, first_offset=3), stop)
+        await runner._process({tp: self.records(batch, first_offset=3)}, stop)
 
         assert first[("brand-a", "comments.received", MINUTE)] == 3
         assert await counts(db_session, events.tenant_id) == first
@@ -158,8 +158,8 @@ class TestThroughTheConsumerRunner:
         comment = events.comment()
         tp = TopicPartition("comment.received", 0)
 
-        await runner._process_partition(
-            tp, self.records([comment, events.comment(), comment]), asyncio.Event()
+        await runner._process(
+            {tp: self.records([comment, events.comment(), comment])}, asyncio.Event()
         )
 
         assert (await counts(db_session, events.tenant_id))[

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from cryptography.fernet import Fernet
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from beacon_shared.settings import ServiceSettings
@@ -48,6 +48,34 @@ class Settings(ServiceSettings):
     poll_timeout_seconds: float = Field(default=10.0, gt=0)
     poll_backoff_max_seconds: float = Field(default=900.0, gt=0)
     poll_concurrency: int = Field(default=4, ge=1)
+    # Network actions (the worker): moderation's hide, delete and reply requests, carried out
+    # with the connected account's credentials. A due action is claimed by one replica for
+    # action_hold_seconds; a retryable failure waits backoff * 2^(attempts - 1) (at least what a
+    # rate limit asks), at most action_max_attempts calls within action_give_up_seconds.
+    action_enabled: bool = True
+    action_interval_seconds: float = Field(default=1.0, gt=0)
+    action_batch_size: int = Field(default=20, ge=1)
+    action_concurrency: int = Field(default=4, ge=1)
+    action_timeout_seconds: float = Field(default=15.0, gt=0)
+    action_max_attempts: int = Field(default=8, ge=1)
+    action_backoff_seconds: float = Field(default=10.0, gt=0)
+    action_backoff_max_seconds: float = Field(default=900.0, gt=0)
+    action_give_up_seconds: float = Field(default=6 * 3600.0, gt=0)
+    action_hold_seconds: float = Field(default=300.0, gt=0)
+    # The networks' API roots; tests point them at fakes. Instagram accounts connected with
+    # Instagram Login (not Facebook Login) use https://graph.instagram.com.
+    graph_api_base_url: str = "https://graph.facebook.com"
+    instagram_api_base_url: str = "https://graph.facebook.com"
+    graph_api_version: str = "v23.0"
+    x_api_base_url: str = "https://api.x.com"
+
+    @model_validator(mode="after")
+    def _hold_outlasts_an_action(self) -> Settings:
+        # A hold shorter than an action's calls (a Bluesky reply makes up to five) would let
+        # another replica take it while the first still waits for the network.
+        if self.action_hold_seconds < 5 * self.action_timeout_seconds:
+            raise ValueError("action_hold_seconds must be at least 5 * action_timeout_seconds")
+        return self
 
     @field_validator(
         "credentials_key",

@@ -1,22 +1,36 @@
-"""Moderation's worker: `python -m moderation.worker` decides comments and relays the outbox."""
+"""Moderation's worker: `python -m moderation.worker` moderates comments and relays the outbox."""
 
 from __future__ import annotations
 
-from beacon_shared.contracts.topics import COMMENT_MODERATED, COMMENT_RECEIVED
+from beacon_shared.contracts.topics import (
+    ACTION_COMPLETED,
+    ACTION_REQUESTED,
+    COMMENT_MODERATED,
+    COMMENT_RECEIVED,
+)
 from beacon_shared.worker import WorkerSpec, worker_main
+from moderation.actions.handlers import outcomes_consumer
+from moderation.classify import Classifier
 from moderation.config import Settings
 from moderation.db import inbox, outbox
-from moderation.decisions.handlers import comments_consumer
-from moderation.rules import DefaultPolicy, Policy
+from moderation.learning.jobs import retrain_job
+from moderation.pipeline.decider import RuleDecider
+from moderation.pipeline.handlers import comments_consumer
+from moderation.pipeline.service import Decider
 
 
-def spec(policy: Policy | None = None) -> WorkerSpec:
-    """What moderation's worker runs; the policy defaults to the default rules."""
+def spec(decider: Decider | None = None) -> WorkerSpec:
+    """What moderation's worker runs; the decider defaults to the classifier and brands' rules.
+
+    Brand models are retrained in the background with the same loaded classifier.
+    """
+    classifier = Classifier()
     return WorkerSpec(
-        topics=[COMMENT_RECEIVED, COMMENT_MODERATED],
+        topics=[COMMENT_RECEIVED, COMMENT_MODERATED, ACTION_REQUESTED, ACTION_COMPLETED],
         outbox=outbox,
         inbox=inbox,
-        consumers=[comments_consumer(policy or DefaultPolicy())],
+        consumers=[comments_consumer(decider or RuleDecider(classifier)), outcomes_consumer()],
+        jobs=lambda ctx: [retrain_job(ctx, classifier=classifier)],
     )
 
 

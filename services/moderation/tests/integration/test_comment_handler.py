@@ -5,33 +5,34 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from beacon_shared.contracts.moderation import CommentModerated, ModerationAction
+from beacon_shared.contracts.moderation import (
+    ActionRequested,
+    CommentModerated,
+    ModerationAction,
+    NetworkAction,
+)
 from beacon_shared.contracts.topics import COMMENT_MODERATED
 from beacon_shared.events import Envelope, MalformedEvent
+from moderation.audit.models import audit_entry
+from moderation.comments.models import comment as comment_table
 from moderation.db import outbox
-from moderation.decisions.handlers import comment_received_handler
 from moderation.decisions.models import EXCERPT_CHARS, decision
-from moderation.rules import DefaultPolicy, Verdict
+from moderation.pipeline.decider import RuleDecider
+from moderation.pipeline.handlers import comment_received_handler
+from moderation.rules import Verdict
 
 pytestmark = pytest.mark.integration
 
-handle = comment_received_handler(DefaultPolicy())
+handle = comment_received_handler(RuleDecider())
 
 
-class ScoringPolicy:
-    """Stands in for a classifier: fixed verdict with scores and a model version."""
-
-    def decide_many(self, comments):
-        return [
-            Verdict(
-                ModerationAction.escalate,
-                "classifier.v0",
-                reasons=["toxicity>0.9"],
-                scores={"toxicity": 0.93, "spam": 0.01},
-                model_version="tox-2026.11",
-            )
-            for _ in comments
-        ]
+SCORED = Verdict(
+    ModerationAction.escalate,
+    "classifier.v0",
+    reasons=["toxicity>0.9"],
+    scores={"toxicity": 0.93, "spam": 0.01},
+    model_version="tox-2026.11",
+)
 
 
 async def decisions_of(session, tenant):
@@ -42,7 +43,7 @@ async def staged_of(session, tenant):
     rows = (
         await session.execute(
             select(outbox.c.topic, outbox.c.key, outbox.c.value).where(
-                outbox.c.value.contains(tenant.encode())
+                outbox.c.value.contains(tenant.encode()), outbox.c.topic == COMMENT_MODERATED.name
             )
         )
     ).all()
@@ -140,11 +141,11 @@ async def test_long_text_is_stored_as_an_excerpt(db_session, comment, envelope_o
     assert stored.text_excerpt == "a" * EXCERPT_CHARS
 
 
-async def test_a_policy_s_scores_and_model_version_are_kept_and_emitted(
-    db_session, comment, envelope_of, unique
+async def test_a_decider_s_scores_and_model_version_are_kept_and_emitted(
+    db_session, comment, envelope_of, unique, fixed_decider
 ):
     tenant = unique("tenant")
-    await comment_received_handler(ScoringPolicy())(
+    await comment_received_handler(fixed_decider(SCORED))(
         db_session, [envelope_of(comment(), tenant_id=tenant)]
     )
     (stored,) = await decisions_of(db_session, tenant)
@@ -169,3 +170,120 @@ async def test_a_payload_off_contract_is_a_malformed_event_and_writes_nothing(
 
     assert await decisions_of(db_session, tenant) == []
     assert await staged_of(db_session, tenant) == []
+
+
+async def test_a_hidden_comment_is_stored_audited_and_its_hide_requested(
+    db_session, comment, envelope_of, unique
+):
+    tenant = unique("tenant")
+    received = comment("Most trustable smm panel on market, cheaper price", account_id="acct-1")
+    await handle(db_session, [envelope_of(received, tenant_id=tenant)])
+
+    (stored,) = await decisions_of(db_session, tenant)
+    kept = (
+        await db_session.execute(select(comment_table).where(comment_table.c.tenant_id == tenant))
+    ).one()
+    assert kept.text == received.text
+    assert kept.classification["spam"] >= 0.75
+    assert kept.language == "en"
+    rows = await db_session.execute(
+        select(outbox.c.value).where(outbox.c.value.contains(tenant.encode()))
+    )
+    events = [Envelope.model_validate_json(row.value) for row in rows]
+    (request,) = [
+        e.payload(ActionRequested) for e in events if e.type == ActionRequested.event_type
+    ]
+    assert (request.action, request.decision_id, request.account_id) == (
+        NetworkAction.hide,
+        stored.id,
+        "acct-1",
+    )
+    (audited,) = (
+        await db_session.execute(
+            select(audit_entry).where(
+                audit_entry.c.tenant_id == tenant, audit_entry.c.event == "decision"
+            )
+        )
+    ).all()
+    assert (audited.actor, audited.action, audited.rule_set_version) == (
+        "rule:default.spam",
+        "hide",
+        "0",
+    )
+    assert audited.scores["spam"] == stored.scores["spam"]
+
+
+ODD_TEXTS = [
+    "",
+    "🔥🔥🔥😍",
+    "x" * 100_000,
+    "Hello мир مرحبا 世界",
+    "f\u200bu\u200bc\u200bk you",
+    "you are an 1d10t",
+    "ᚠᚢᚦᚨᚱᚲ ᚷᚹᚺᚾ",
+    "שלום, מה שלומך? \u202eevil",
+]
+
+
+async def test_odd_texts_each_get_a_decision(db_session, comment, envelope_of, unique):
+    tenant = unique("tenant")
+    envelopes = [envelope_of(comment(text), tenant_id=tenant) for text in ODD_TEXTS]
+    await handle(db_session, envelopes)
+    stored = await decisions_of(db_session, tenant)
+    assert len(stored) == len(ODD_TEXTS)
+    by_text = {row.text_excerpt: row.action for row in stored}
+    assert by_text["you are an 1d10t"] == "flag"
+    assert by_text["🔥🔥🔥😍"] == "allow"
+
+
+# A link alone is weak evidence (0.35); the same text from three authors makes it a campaign.
+CAMPAIGN = "The giveaway is live, everyone who joins wins a prize today: win-now.xyz"
+
+
+async def test_the_same_long_text_from_many_authors_is_hidden_as_a_campaign(
+    db_session, comment, envelope_of, unique
+):
+    tenant = unique("tenant")
+
+    def by(author, text=CAMPAIGN):
+        return envelope_of(comment(text, author={"network_id": author}), tenant_id=tenant)
+
+    await handle(db_session, [by("a1"), by("a1", CAMPAIGN.upper() + "!!")])
+    await handle(
+        db_session,
+        [by("a2", "  the GIVEAWAY is live... everyone who joins wins a prize today: WIN-NOW.xyz")],
+    )
+    first = await decisions_of(db_session, tenant)
+    assert {row.action for row in first} == {"allow"}
+
+    await handle(db_session, [by("a3")])
+    latest = max(await decisions_of(db_session, tenant), key=lambda row: row.decided_at)
+    assert latest.action == "hide"
+    assert "spam:copied_by_many" in latest.reasons
+
+
+async def test_short_texts_said_by_many_are_not_a_campaign(
+    db_session, comment, envelope_of, unique
+):
+    tenant = unique("tenant")
+    envelopes = [
+        envelope_of(
+            comment("Love this so much!", author={"network_id": f"fan-{i}"}), tenant_id=tenant
+        )
+        for i in range(6)
+    ]
+    await handle(db_session, envelopes)
+    assert {row.action for row in await decisions_of(db_session, tenant)} == {"allow"}
+
+
+async def test_customers_asking_the_same_question_are_not_a_campaign(
+    db_session, comment, envelope_of, unique
+):
+    tenant = unique("tenant")
+    question = "Is the blue hoodie back in stock in size M?"
+    envelopes = [
+        envelope_of(comment(question, author={"network_id": f"c-{i}"}), tenant_id=tenant)
+        for i in range(5)
+    ]
+    await handle(db_session, envelopes)
+    assert {row.action for row in await decisions_of(db_session, tenant)} == {"allow"}

@@ -71,3 +71,34 @@ class EngagementRecorded(EventPayload):
     author: Author
     created_at: datetime
     received_at: datetime
+
+
+class ActionOutcome(StrEnum):
+    """How a requested network action ended."""
+
+    succeeded = "succeeded"
+    failed = "failed"
+    unsupported = "unsupported"
+
+
+class ActionCompleted(EventPayload):
+    """The outcome of a moderation.action.requested, once ingest stopped retrying it."""
+
+    event_type = "ingest.action.completed"
+    topic = "action.completed"
+
+    action_id: UUID
+    decision_id: UUID | None = None
+    interaction_id: UUID
+    brand_id: str | None = None
+    account_id: str | None = None
+    network: Network
+    external_id: str
+    action: str = Field(description="hide, delete or reply.")
+    outcome: ActionOutcome
+    attempts: int = Field(ge=0, description="Network calls made.")
+    error: str | None = Field(default=None, description="Why it failed or is unsupported.")
+    reply_external_id: str | None = Field(default=None, description="The network's id of a reply.")
+    requested_by: str
+    comment_created_at: datetime
+    completed_at: datetime

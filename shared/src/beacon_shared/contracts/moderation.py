@@ -40,3 +40,36 @@ class CommentModerated(EventPayload):
     model_version: str | None = None
     scores: dict[str, float] = Field(default_factory=dict)
     decided_at: datetime
+
+
+class NetworkAction(StrEnum):
+    """What moderation asks the network to do with a comment."""
+
+    hide = "hide"
+    delete = "delete"
+    reply = "reply"
+
+
+class ActionRequested(EventPayload):
+    """Moderation asks for a hide, delete or reply on the network the comment came from.
+
+    Carried out by ingest, which holds the connected account's credentials; `action_id` makes a
+    redelivered request a no-op.
+    """
+
+    event_type = "moderation.action.requested"
+    topic = "action.requested"
+
+    action_id: UUID = Field(description="Moderation's id of the request; the idempotency key.")
+    decision_id: UUID | None = Field(default=None, description="The decision that asked for it.")
+    interaction_id: UUID = Field(description="Ingest's interaction id of the comment.")
+    brand_id: str | None = None
+    account_id: str | None = Field(default=None, description="The connected account it reached.")
+    network: Network
+    external_id: str = Field(description="The network's id of the comment acted on.")
+    thread_external_id: str | None = None
+    action: NetworkAction
+    reply_text: str | None = Field(default=None, description="The reply's text, for `reply`.")
+    requested_by: str = Field(description="`rule:<id>` or `user:<id>`.")
+    comment_created_at: datetime = Field(description="When the comment was made (response time).")
+    requested_at: datetime

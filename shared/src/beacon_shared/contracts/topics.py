@@ -34,6 +34,18 @@ POST_PUBLISHED = TopicSpec(
     "Posts published to a network, one event per target account.",
     key="the post id",
 )
+ACTION_REQUESTED = TopicSpec(
+    "action.requested",
+    12,
+    "Hide, delete and reply requests from moderation, carried out by ingest.",
+    key="the thread id, like comment.received",
+)
+ACTION_COMPLETED = TopicSpec(
+    "action.completed",
+    12,
+    "Outcomes of requested network actions, one per request.",
+    key="the thread id, like comment.received",
+)
 
 ALL_TOPICS = (
     COMMENT_RECEIVED,
@@ -41,5 +53,7 @@ ALL_TOPICS = (
     COMMENT_MODERATED,
     POST_SCHEDULED,
     POST_PUBLISHED,
+    ACTION_REQUESTED,
+    ACTION_COMPLETED,
 )
 TOPICS = {t.name: t for t in ALL_TOPICS}

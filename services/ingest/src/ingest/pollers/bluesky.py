@@ -7,7 +7,7 @@ seen; a poll reads pages until it reaches it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -74,24 +74,92 @@ class _Session:
     refresh_jwt: str | None
 
 
-class BlueskyPoller:
-    """Polls one Bluesky account's notifications, keeping a session per account.
+def service_of(credentials: Mapping[str, str]) -> str:
+    """The account's PDS (entryway) URL, without a trailing slash."""
+    return credentials.get("service", "https://bsky.social").rstrip("/")
+
+
+class BlueskySessions:
+    """One session per account, shared by every call made with it.
 
     An access token lives minutes: an expired one is renewed with the session's refresh token
     (com.atproto.server.refreshSession), and only when that is refused too with the app password
-    (createSession, which Bluesky limits far more tightly).
+    (createSession, which Bluesky limits far more tightly). Raises RateLimited when a session
+    call is refused for now, Unauthorized when the app password is refused.
     """
+
+    def __init__(self) -> None:
+        self._sessions: dict[tuple[str, str], _Session] = {}
+
+    async def call(
+        self,
+        client: httpx.AsyncClient,
+        credentials: Mapping[str, str],
+        send: Callable[[str], Awaitable[httpx.Response]],
+    ) -> httpx.Response:
+        """`send(access_jwt)`'s answer, sent again once on a renewed session if it expired."""
+        service = service_of(credentials)
+        key = (service, credentials["identifier"])
+        for attempt in range(2):
+            session = self._sessions.get(key) or await self._login(client, service, credentials)
+            response = await send(session.access_jwt)
+            if _session_expired(response) and attempt == 0:
+                await self._renew(client, service, credentials, session)
+                continue
+            return response
+        raise Unauthorized("bluesky refused a fresh session")
+
+    async def _renew(
+        self,
+        client: httpx.AsyncClient,
+        service: str,
+        credentials: Mapping[str, str],
+        session: _Session,
+    ) -> None:
+        key = (service, credentials["identifier"])
+        self._sessions.pop(key, None)
+        if session.refresh_jwt is None:
+            return  # the next attempt logs in
+        response = await client.post(
+            f"{service}/xrpc/com.atproto.server.refreshSession",
+            headers={"Authorization": f"Bearer {session.refresh_jwt}"},
+        )
+        if _rate_limited(response):
+            raise RateLimited(_reset(response))
+        if response.is_success:
+            self._sessions[key] = _session_of(_json_object(response), "refreshSession")
+        # A refused refresh token (expired, revoked): the next attempt logs in.
+
+    async def _login(
+        self, client: httpx.AsyncClient, service: str, credentials: Mapping[str, str]
+    ) -> _Session:
+        response = await client.post(
+            f"{service}/xrpc/com.atproto.server.createSession",
+            json={
+                "identifier": credentials["identifier"],
+                "password": credentials["app_password"],
+            },
+        )
+        if response.status_code in (400, 401) and not _rate_limited(response):
+            raise Unauthorized("bluesky refused the app password")
+        session = _session_of(_json_object(response), "createSession")
+        self._sessions[(service, credentials["identifier"])] = session
+        return session
+
+
+class BlueskyPoller:
+    """Polls one Bluesky account's notifications, keeping a session per account."""
 
     network = Network.bluesky
 
     def __init__(self) -> None:
-        self._sessions: dict[tuple[str, str], _Session] = {}
+        self._sessions = BlueskySessions()
 
     async def fetch(
         self, client: httpx.AsyncClient, credentials: Mapping[str, str], cursor: str | None
     ) -> Fetched:
         """Notifications indexed after `cursor` (the latest page on a first poll)."""
-        service = credentials.get("service", "https://bsky.social").rstrip("/")
+        service = service_of(credentials)
         seen_until = _when(cursor) if cursor else None
         items: list[InteractionIn] = []
         malformed = 0
@@ -137,54 +205,12 @@ class BlueskyPoller:
         if page_cursor is not None:
             params["cursor"] = page_cursor
         url = f"{service}/xrpc/app.bsky.notification.listNotifications"
-        key = (service, credentials["identifier"])
-        for attempt in range(2):
-            session = self._sessions.get(key) or await self._login(client, service, credentials)
-            response = await client.get(
-                url, params=params, headers={"Authorization": f"Bearer {session.access_jwt}"}
-            )
-            if _session_expired(response) and attempt == 0:
-                await self._renew(client, service, credentials, session)
-                continue
-            return _json_object(response), _rests_until(response)
-        raise Unauthorized("bluesky refused a fresh session")
-
-    async def _renew(
-        self,
-        client: httpx.AsyncClient,
-        service: str,
-        credentials: Mapping[str, str],
-        session: _Session,
-    ) -> None:
-        key = (service, credentials["identifier"])
-        self._sessions.pop(key, None)
-        if session.refresh_jwt is None:
-            return  # the next attempt logs in
-        response = await client.post(
-            f"{service}/xrpc/com.atproto.server.refreshSession",
-            headers={"Authorization": f"Bearer {session.refresh_jwt}"},
+        response = await self._sessions.call(
+            client,
+            credentials,
+            lambda jwt: client.get(url, params=params, headers={"Authorization": f"Bearer {jwt}"}),
         )
-        if _rate_limited(response):
-            raise RateLimited(_reset(response))
-        if response.is_success:
-            self._sessions[key] = _session_of(_json_object(response), "refreshSession")
-        # A refused refresh token (expired, revoked): the next attempt logs in.
-
-    async def _login(
-        self, client: httpx.AsyncClient, service: str, credentials: Mapping[str, str]
-    ) -> _Session:
-        response = await client.post(
-            f"{service}/xrpc/com.atproto.server.createSession",
-            json={
-                "identifier": credentials["identifier"],
-                "password": credentials["app_password"],
-            },
-        )
-        if response.status_code in (400, 401) and not _rate_limited(response):
-            raise Unauthorized("bluesky refused the app password")
-        session = _session_of(_json_object(response), "createSession")
-        self._sessions[(service, credentials["identifier"])] = session
-        return session
+        return _json_object(response), _rests_until(response)
 
 
 def _session_of(body: Mapping[str, Any], method: str) -> _Session:

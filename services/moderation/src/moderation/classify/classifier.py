@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from moderation.classify.intent import intents_of
 from moderation.classify.language import LanguageDetector
 from moderation.classify.sentiment import Sentiment, SentimentModel
 from moderation.classify.signals import Signals, signals_of
-from moderation.classify.spam import spam_score
+from moderation.classify.spam import COPIES_MIN_AUTHORS, COPIES_WEIGHT, combined, spam_score
 from moderation.classify.text import normalise
 from moderation.classify.toxicity import toxicity_scores
 
@@ -61,3 +61,14 @@ class Classifier:
                 )
             )
         return results
+
+
+def with_copies(c: Classification, authors: int) -> Classification:
+    """The classification once we know how many distinct authors posted the same text."""
+    if authors < COPIES_MIN_AUTHORS:
+        return c
+    return replace(
+        c,
+        spam=combined(c.spam, COPIES_WEIGHT),
+        spam_reasons=(*c.spam_reasons, "copied_by_many"),
+    )

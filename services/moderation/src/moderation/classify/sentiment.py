@@ -3,12 +3,19 @@ thresholds its authors recommend: compound ≥ 0.05 positive, ≤ -0.05 negative
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 Sentiment = Literal["negative", "neutral", "positive"]
 THRESHOLD = 0.05
+# VADER's negation check rereads every word of the text for each word (quadratic): long texts
+# are scored in sentence-aligned pieces of about this size and their compounds averaged by length.
+PIECE_CHARS = 400
+# A 100k-character text is judged on its first pieces; its tone rarely turns after that.
+MAX_PIECES = 12
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 
 class SentimentModel:
@@ -17,9 +24,33 @@ class SentimentModel:
 
     def score(self, text: str) -> tuple[Sentiment, float]:
         """The label and VADER's compound score in [-1, 1]."""
-        compound = float(self._vader.polarity_scores(text)["compound"])
+        pieces = _pieces(text)
+        compound = sum(
+            float(self._vader.polarity_scores(piece)["compound"]) * len(piece) for piece in pieces
+        ) / max(1, sum(len(piece) for piece in pieces))
         if compound >= THRESHOLD:
             return "positive", compound
         if compound <= -THRESHOLD:
             return "negative", compound
         return "neutral", compound
+
+
+def _pieces(text: str) -> list[str]:
+    """The text cut at sentence ends into pieces of up to about PIECE_CHARS characters."""
+    if len(text) <= PIECE_CHARS:
+        return [text]
+    pieces: list[str] = []
+    current = ""
+    for sentence in _SENTENCE_END.split(text):
+        while len(sentence) > PIECE_CHARS:  # a run-on "sentence": cut it anyway
+            pieces.append(sentence[:PIECE_CHARS])
+            sentence = sentence[PIECE_CHARS:]
+        if current and len(current) + len(sentence) > PIECE_CHARS:
+            pieces.append(current)
+            current = ""
+        current = f"{current} {sentence}" if current else sentence
+        if len(pieces) >= MAX_PIECES:
+            break
+    if current and len(pieces) < MAX_PIECES:
+        pieces.append(current)
+    return pieces[:MAX_PIECES]

@@ -76,6 +76,10 @@ CLUES = (
 LINK_WEIGHT = 0.35  # a link alone is often a customer pasting an order page
 SHORTENER_WEIGHT = 0.6
 CONTACT_WEIGHT = 0.4  # an e-mail address or a phone number left in a public comment
+# The same long text from this many different authors: weak evidence alone (customers ask the
+# same question, fans paste a contest sentence), enough to hide with any other spam clue.
+COPIES_MIN_AUTHORS = 3
+COPIES_WEIGHT = 0.65
 
 
 def spam_score(text: str, signals: Signals) -> tuple[float, list[str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
@@ -15,3 +16,16 @@ def normalise(text: str) -> str:
     visible = _INVISIBLE.sub("", text)
     folded = unicodedata.normalize("NFKC", visible).casefold()
     return _WHITESPACE.sub(" ", folded).strip()
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
+# Shorter texts ("love it!", "first") are said by many people in good faith.
+FINGERPRINT_MIN_CHARS = 30
+
+
+def fingerprint(text: str) -> str | None:
+    """The same words in any case, spacing, punctuation or disguise give the same value."""
+    words = _NOT_WORD.sub(" ", normalise(text)).strip()
+    if len(words) < FINGERPRINT_MIN_CHARS:
+        return None
+    return hashlib.blake2b(words.encode(), digest_size=12).hexdigest()

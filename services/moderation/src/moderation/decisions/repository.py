@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, select, tuple_
+from sqlalchemy import Row, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,11 +17,12 @@ from moderation.decisions.schemas import DecisionQuery
 
 async def insert_new(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> set[UUID]:
     """Insert rows, skipping comments already decided; returns the ids actually inserted."""
+    # Parameters apart from the statement: it compiles once and stays cached, however many rows.
     result = await session.execute(
         insert(decision)
-        .values(list(rows))
         .on_conflict_do_nothing(index_elements=["tenant_id", "interaction_id"])
-        .returning(decision.c.id)
+        .returning(decision.c.id),
+        list(rows),
     )
     return set(result.scalars())
 
@@ -31,7 +32,8 @@ async def get(session: AsyncSession, *, tenant_id: str, decision_id: UUID) -> Ro
     result = await session.execute(
         select(decision).where(decision.c.tenant_id == tenant_id, decision.c.id == decision_id)
     )
-    return result.first()
+    row: Row[Any] | None = result.first()
+    return row
 
 
 async def list_page(
@@ -56,3 +58,21 @@ async def list_page(
         stmt = stmt.where(tuple_(decision.c.decided_at, decision.c.id) < tuple_(after.at, after.id))
     stmt = stmt.order_by(decision.c.decided_at.desc(), decision.c.id.desc()).limit(limit)
     return (await session.execute(stmt)).all()
+
+
+async def revise(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    decision_id: UUID,
+    values: dict[str, Any],
+) -> Row[Any] | None:
+    """Change a decision in place (a person overrode it); the updated row."""
+    result = await session.execute(
+        update(decision)
+        .where(decision.c.tenant_id == tenant_id, decision.c.id == decision_id)
+        .values(values)
+        .returning(decision)
+    )
+    row: Row[Any] | None = result.first()
+    return row

@@ -14,16 +14,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared import outbox
 from beacon_shared.contracts.ingest import CommentReceived
-from beacon_shared.contracts.moderation import CommentModerated
+from beacon_shared.contracts.moderation import CommentModerated, ModerationAction
 from beacon_shared.events import Envelope
 from beacon_shared.logging import get_logger
-from beacon_shared.pagination import Cursor
+from beacon_shared.pagination import Cursor, split_page
 from moderation.db import outbox as outbox_table
 from moderation.decisions import repository
 from moderation.decisions.exceptions import DecisionNotFound
 from moderation.decisions.models import EXCERPT_CHARS
 from moderation.decisions.schemas import DecisionQuery
-from moderation.rules import Policy, Verdict
+from moderation.rules import Verdict
 
 SOURCE = "/beacon/moderation"
 log = get_logger(__name__)
@@ -42,25 +42,18 @@ class ReceivedComment:
         return self.envelope.tenantid
 
 
-async def decide(
-    session: AsyncSession, received: Sequence[ReceivedComment], *, policy: Policy
-) -> list[UUID]:
-    """Record a decision for each comment not decided yet and stage its event; returns new ids."""
-    now = datetime.now(UTC)
-    # The same comment twice in one batch is decided once.
-    unique: dict[tuple[str, UUID], ReceivedComment] = {}
-    for item in received:
-        unique.setdefault((item.tenant_id, item.comment.interaction_id), item)
-    if not unique:
+async def record(
+    session: AsyncSession, decided: Sequence[tuple[ReceivedComment, Verdict]]
+) -> list[tuple[ReceivedComment, Verdict, UUID]]:
+    """Record each comment's decision unless it has one, staging its event; returns the new ones."""
+    if not decided:
         return []
-    verdicts = policy.decide_many([item.comment for item in unique.values()])
-    pending = {
-        key: (item, verdict, uuid.uuid4())
-        for (key, item), verdict in zip(unique.items(), verdicts, strict=True)
-    }
-    rows = [_row(item, verdict, id_, now) for item, verdict, id_ in pending.values()]
-    inserted = await repository.insert_new(session, rows)
-    fresh = [entry for entry in pending.values() if entry[2] in inserted]
+    now = datetime.now(UTC)
+    pending = [(item, verdict, uuid.uuid4()) for item, verdict in decided]
+    inserted = await repository.insert_new(
+        session, [_row(item, verdict, id_, now) for item, verdict, id_ in pending]
+    )
+    fresh = [entry for entry in pending if entry[2] in inserted]
     await outbox.stage(
         session,
         outbox_table,
@@ -78,7 +71,7 @@ async def decide(
         )
     if len(fresh) < len(pending):
         log.info("decision.already_recorded", count=len(pending) - len(fresh))
-    return [id_ for _, _, id_ in fresh]
+    return fresh
 
 
 async def get(session: AsyncSession, *, tenant_id: str, decision_id: UUID) -> Row[Any]:
@@ -97,11 +90,57 @@ async def list_page(
     rows = await repository.list_page(
         session, tenant_id=tenant_id, query=query, after=after, limit=query.limit + 1
     )
-    if len(rows) <= query.limit:
-        return rows, None
-    page = rows[: query.limit]
-    last = page[-1]
-    return page, Cursor(last.decided_at, last.id).encode()
+    return split_page(rows, query.limit, at="decided_at")
+
+
+async def revise(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    decision_id: UUID,
+    action: ModerationAction,
+    decided_by: str,
+    reasons: Sequence[str],
+    cause: Envelope | None = None,
+) -> Row[Any]:
+    """A person's decision replaces the rule's; comment.moderated is sent again with the same id.
+
+    Consumers keep the latest event of a decision id, so a revision never counts twice.
+    """
+    now = datetime.now(UTC)
+    row = await repository.revise(
+        session,
+        tenant_id=tenant_id,
+        decision_id=decision_id,
+        values={
+            "action": action.value,
+            "decided_by": decided_by,
+            "reasons": list(reasons),
+            "decided_at": now,
+        },
+    )
+    if row is None:
+        raise DecisionNotFound(f"no decision {decision_id}")
+    payload = CommentModerated(
+        decision_id=row.id,
+        interaction_id=row.interaction_id,
+        brand_id=row.brand_id,
+        network=row.network,
+        external_id=row.external_id,
+        action=action,
+        decided_by=decided_by,
+        reasons=list(reasons),
+        model_version=row.model_version,
+        scores=row.scores,
+        decided_at=now,
+    )
+    event = Envelope.build(
+        payload, tenant_id=tenant_id, subject=str(row.id), source=SOURCE, cause=cause
+    )
+    await outbox.stage(
+        session, outbox_table, [event], keys=[row.thread_external_id or row.external_id]
+    )
+    return row
 
 
 def _row(item: ReceivedComment, verdict: Verdict, id_: UUID, now: datetime) -> dict[str, Any]:

@@ -1,13 +1,13 @@
-"""The seam every policy plugs into."""
+"""What the rules decide for one comment."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from uuid import UUID
 
-from beacon_shared.contracts.ingest import CommentReceived
 from beacon_shared.contracts.moderation import ModerationAction
+from moderation.classify import Classification
 
 
 @dataclass(frozen=True)
@@ -19,16 +19,17 @@ class Verdict:
     reasons: Sequence[str] = ()
     scores: Mapping[str, float] = field(default_factory=dict)
     model_version: str | None = None
+    # The brand's rule-set version that decided (0: the built-in default rules).
+    rule_set_version: int | None = None
+    # A saved reply to post, for `reply` (or alongside `hide`).
+    reply_with: UUID | None = None
+    # Who should review it, for `flag` and `escalate`.
+    assign_to: str | None = None
+    labels: Sequence[str] = ()
+    # What the rules saw, so the caller can store it with the comment.
+    classification: Classification | None = None
 
     @property
     def decided_by(self) -> str:
         """The `decided_by` of the stored decision and its event."""
         return f"rule:{self.rule_id}"
-
-
-class Policy(Protocol):
-    """Decides what happens to received comments; never fails on odd text."""
-
-    def decide_many(self, comments: Sequence[CommentReceived]) -> list[Verdict]:
-        """One verdict per comment, in order (a batch: classifiers are far cheaper that way)."""
-        ...

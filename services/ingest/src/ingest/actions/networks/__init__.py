@@ -1,0 +1,1 @@
+"""One client per network, each speaking that network's documented API."""

@@ -1,0 +1,148 @@
+"""Network action rules without I/O: backoff, rate-limit headers, what each answer means."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from beacon_shared.contracts.moderation import NetworkAction
+from ingest.actions.executor import RetryPolicy
+from ingest.actions.networks.base import (
+    CredentialsRefused,
+    NotFound,
+    OutcomeUnknown,
+    Refused,
+    RetryLater,
+    for_status,
+    retry_after,
+)
+from ingest.actions.networks.bluesky import BlueskyClient
+from ingest.actions.networks.graph import FacebookClient
+from ingest.actions.networks.mastodon import MastodonClient
+from ingest.actions.networks.x import XClient
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+def answer(
+    status: int, body: object = None, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    return httpx.Response(
+        status,
+        json=body if body is not None else {},
+        headers=headers,
+        request=httpx.Request("POST", "https://network.test/x"),
+    )
+
+
+class TestRetryPolicy:
+    def test_backoff_doubles_per_attempt_up_to_the_cap(self):
+        policy = RetryPolicy(backoff_seconds=10, backoff_max_seconds=60)
+        delays = [policy.next_at(attempts=n, now=NOW, after=None) - NOW for n in range(1, 6)]
+        assert delays == [timedelta(seconds=s) for s in (10, 20, 40, 60, 60)]
+
+    def test_a_later_time_asked_by_the_network_wins(self):
+        policy = RetryPolicy(backoff_seconds=10)
+        asked = NOW + timedelta(minutes=15)
+        assert policy.next_at(attempts=1, now=NOW, after=asked) == asked
+        assert policy.next_at(attempts=1, now=NOW, after=NOW) == NOW + timedelta(seconds=10)
+
+
+class TestRetryAfter:
+    def test_seconds_an_http_date_and_reset_headers_are_understood(self):
+        assert retry_after(answer(429, headers={"Retry-After": "30"}), now=NOW) == NOW + timedelta(
+            seconds=30
+        )
+        dated = answer(429, headers={"Retry-After": "Tue, 24 Nov 2026 12:05:00 GMT"})
+        assert retry_after(dated, now=NOW) == NOW + timedelta(minutes=5)
+        epoch = answer(429, headers={"x-rate-limit-reset": str(int(NOW.timestamp()) + 900)})
+        assert retry_after(epoch, now=NOW, reset_header="x-rate-limit-reset") == NOW + timedelta(
+            minutes=15
+        )
+        iso = answer(429, headers={"X-RateLimit-Reset": "2026-11-24T12:05:00.000Z"})
+        assert retry_after(iso, now=NOW, reset_header="x-ratelimit-reset") == NOW + timedelta(
+            minutes=5
+        )
+
+    def test_nothing_said_is_none(self):
+        assert retry_after(answer(429), now=NOW, reset_header="x-rate-limit-reset") is None
+        assert retry_after(answer(429, headers={"Retry-After": "soon"}), now=NOW) is None
+
+
+class TestForStatus:
+    @pytest.mark.parametrize(
+        ("status", "creates", "raised"),
+        [
+            (429, True, RetryLater),
+            (500, True, RetryLater),
+            (503, True, RetryLater),
+            (504, False, RetryLater),
+            (504, True, OutcomeUnknown),
+            (401, False, CredentialsRefused),
+            (404, False, NotFound),
+            (403, False, Refused),
+            (422, True, Refused),
+        ],
+    )
+    def test_each_answer_means_one_thing(self, status, creates, raised):
+        with pytest.raises(raised):
+            for_status(answer(status), network="net", creates=creates, now=NOW)
+
+    def test_success_raises_nothing(self):
+        for_status(answer(201), network="net", creates=True, now=NOW)
+
+
+class TestGraphErrors:
+    def check(self, status: int, error: dict[str, object], headers: dict[str, str] | None = None):
+        client = FacebookClient(base_url="https://graph.test", version="v23.0", now=lambda: NOW)
+        client._check(answer(status, {"error": error}, headers), creates=True)
+
+    def test_code_190_is_an_expired_token_whatever_the_status(self):
+        with pytest.raises(CredentialsRefused, match="code 190"):
+            self.check(400, {"code": 190, "error_subcode": 463, "message": "Session has expired"})
+
+    @pytest.mark.parametrize("code", [4, 17, 32, 613, 80001])
+    def test_throttling_codes_are_retried(self, code):
+        with pytest.raises(RetryLater) as raised:
+            self.check(400, {"code": code, "message": "too many calls"})
+        assert raised.value.kind == "rate_limited"
+
+    def test_the_business_use_case_header_says_when_access_returns(self):
+        usage = {"99": [{"type": "pages", "estimated_time_to_regain_access": 7}]}
+        with pytest.raises(RetryLater) as raised:
+            self.check(
+                400,
+                {"code": 80001, "message": "too many calls"},
+                {"X-Business-Use-Case-Usage": json.dumps(usage)},
+            )
+        assert raised.value.after == NOW + timedelta(minutes=7)
+
+    def test_transient_errors_are_retried_and_a_missing_object_is_not_found(self):
+        with pytest.raises(RetryLater):
+            self.check(500, {"code": 1, "message": "An unknown error occurred"})
+        with pytest.raises(RetryLater):
+            self.check(400, {"code": 368, "is_transient": True, "message": "try later"})
+        with pytest.raises(NotFound):
+            self.check(400, {"code": 100, "error_subcode": 33, "message": "does not exist"})
+        with pytest.raises(Refused, match="permission"):
+            self.check(403, {"code": 10, "message": "Permission denied"})
+
+
+def test_what_each_network_cannot_do():
+    x, mastodon, bluesky = XClient(base_url="https://x.test"), MastodonClient(), BlueskyClient()
+    facebook = FacebookClient(base_url="https://graph.test", version="v23.0")
+    assert [a for a in NetworkAction if facebook.unsupported(a)] == []
+    assert [a for a in NetworkAction if x.unsupported(a)] == [NetworkAction.delete]
+    assert [a for a in NetworkAction if mastodon.unsupported(a)] == [
+        NetworkAction.hide,
+        NetworkAction.delete,
+    ]
+    assert [a for a in NetworkAction if bluesky.unsupported(a)] == [
+        NetworkAction.hide,
+        NetworkAction.delete,
+    ]
+    assert mastodon.idempotency_window(NetworkAction.reply) is not None
+    assert x.idempotency_window(NetworkAction.reply) is None

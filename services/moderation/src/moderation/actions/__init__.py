@@ -1,0 +1,1 @@
+"""Network actions (hide, delete, reply) requested from ingest, and their outcomes."""

@@ -1,0 +1,1 @@
+"""Moderation's copy of each received comment, with its classification."""

@@ -1,0 +1,1 @@
+"""The path of every received comment: classify, apply the brand's rules, record, act."""

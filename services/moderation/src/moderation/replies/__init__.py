@@ -1,0 +1,1 @@
+"""Saved replies with variables, per tenant or per brand."""

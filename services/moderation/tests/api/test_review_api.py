@@ -1,0 +1,234 @@
+"""The review queue: flagged comments wait for a person who claims, assigns and resolves them."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from beacon_shared.contracts.moderation import ActionRequested, CommentModerated, ModerationAction
+from beacon_shared.events import Envelope
+from moderation.config import Settings
+from moderation.db import outbox
+from moderation.learning.models import brand_label
+from moderation.main import create_app
+from moderation.rules import Verdict
+
+pytestmark = pytest.mark.integration
+
+
+FLAG = Verdict(ModerationAction.flag, "brand.toxic", reasons=["toxic"], scores={"toxicity": 0.8})
+ESCALATE = Verdict(ModerationAction.escalate, "brand.legal", labels=["legal"])
+
+
+@pytest.fixture
+async def tenant(unique):
+    return unique("tenant")
+
+
+@pytest.fixture
+async def client(tenant, settings_for, api_client, issue_api_key):
+    key = await issue_api_key(tenant, scopes=("moderation:read", "moderation:write"))
+    async with api_client(create_app(settings_for(Settings)), key=key.key) as http:
+        yield http
+
+
+async def queue(client, **params):
+    response = await client.get("/v1/review-items", params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def staged(engine, tenant, event_type):
+    async with engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                select(outbox.c.value).where(outbox.c.value.contains(tenant.encode()))
+            )
+        ).all()
+    events = [Envelope.model_validate_json(row.value) for row in rows]
+    return [event for event in events if event.type == event_type]
+
+
+async def test_flagged_and_escalated_comments_wait_in_order_allowed_ones_do_not(
+    client, moderate, tenant
+):
+    first = await moderate(tenant, FLAG)
+    await moderate(tenant, Verdict(ModerationAction.allow, "default.allow"), "Love it")
+    second = await moderate(tenant, ESCALATE, "I will sue you")
+
+    body = await queue(client)
+    assert [item["interaction_id"] for item in body["items"]] == [
+        str(first.interaction_id),
+        str(second.interaction_id),
+    ]
+    assert [(item["reason"], item["priority"]) for item in body["items"]] == [
+        ("flag", 0),
+        ("escalate", 10),
+    ]
+    assert body["items"][1]["labels"] == ["legal"]
+    escalated = await queue(client, min_priority=10)
+    assert [item["reason"] for item in escalated["items"]] == ["escalate"]
+    by_label = await queue(client, label="legal")
+    assert len(by_label["items"]) == 1
+
+
+async def test_one_item_comes_with_its_comment_and_scores(client, moderate, tenant):
+    await moderate(
+        tenant, FLAG, author={"network_id": "u-9", "handle": "bob", "follower_count": 12}
+    )
+    (item,) = (await queue(client))["items"]
+    response = await client.get(f"/v1/review-items/{item['id']}")
+    assert response.status_code == 200
+    comment = response.json()["comment"]
+    assert comment["text"] == "You people are useless"
+    assert (comment["author_handle"], comment["author_followers"]) == ("bob", 12)
+
+
+async def test_pages_follow_the_cursor(client, moderate, tenant):
+    for _ in range(5):
+        await moderate(tenant, FLAG)
+    all_ids = [item["id"] for item in (await queue(client))["items"]]
+    seen: list[str] = []
+    params: dict[str, object] = {"limit": 2}
+    while True:
+        body = await queue(client, **params)
+        seen.extend(item["id"] for item in body["items"])
+        if body["next_cursor"] is None:
+            break
+        params = {"limit": 2, "cursor": body["next_cursor"]}
+    assert seen == all_ids
+    assert len(seen) == 5
+
+
+async def test_a_claimed_item_is_not_claimed_or_resolved_by_someone_else(client, moderate, tenant):
+    await moderate(tenant, FLAG)
+    (item,) = (await queue(client))["items"]
+    url = f"/v1/review-items/{item['id']}"
+
+    claimed = await client.post(f"{url}/claim", json={"assignee": "ann"})
+    assert claimed.status_code == 200
+    assert (claimed.json()["status"], claimed.json()["assignee"]) == ("claimed", "ann")
+    assert (await client.post(f"{url}/claim", json={"assignee": "ann"})).status_code == 200
+
+    taken = await client.post(f"{url}/claim", json={"assignee": "ben"})
+    assert taken.status_code == 409
+    assert taken.json()["code"] == "review_item_claimed"
+    resolve = {"resolution": "approve", "reviewer": "ben"}
+    assert (await client.post(f"{url}/resolve", json=resolve)).status_code == 409
+
+    assigned = await client.post(f"{url}/assign", json={"assignee": "ben", "by": "ann"})
+    assert assigned.json()["assignee"] == "ben"
+    assert (await queue(client, assignee="ben"))["items"][0]["id"] == item["id"]
+    released = await client.post(f"{url}/release", json={"by": "ben"})
+    assert (released.json()["status"], released.json()["assignee"]) == ("open", None)
+
+
+async def test_approving_overrides_the_rule_and_sends_the_decision_again(
+    client, moderate, tenant, engine
+):
+    received = await moderate(tenant, FLAG)
+    (item,) = (await queue(client))["items"]
+    response = await client.post(
+        f"/v1/review-items/{item['id']}/resolve",
+        json={"resolution": "approve", "reviewer": "ann", "note": "banter"},
+    )
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["resolved_by"]) == ("resolved", "ann")
+    assert (await queue(client))["items"] == []
+
+    decision = (await client.get(f"/v1/decisions/{item['decision_id']}")).json()
+    assert (decision["action"], decision["decided_by"]) == ("allow", "user:ann")
+    moderated = [
+        e.payload(CommentModerated)
+        for e in await staged(engine, tenant, CommentModerated.event_type)
+    ]
+    assert [(m.action, m.decided_by) for m in moderated] == [
+        (ModerationAction.flag, "rule:brand.toxic"),
+        (ModerationAction.allow, "user:ann"),
+    ]
+    assert {m.decision_id for m in moderated} == {uuid.UUID(item["decision_id"])}
+    assert await staged(engine, tenant, ActionRequested.event_type) == []
+
+    again = await client.post(
+        f"/v1/review-items/{item['id']}/resolve", json={"resolution": "hide", "reviewer": "ann"}
+    )
+    assert again.status_code == 409
+    assert again.json()["code"] == "review_item_resolved"
+    audit = await client.get("/v1/audit", params={"interaction_id": str(received.interaction_id)})
+    events = [(e["event"], e["actor"]) for e in reversed(audit.json()["items"])]
+    assert events == [("decision", "rule:brand.toxic"), ("review.resolved", "user:ann")]
+
+
+async def test_hiding_asks_ingest_to_hide_it_on_the_network(client, moderate, tenant, engine):
+    received = await moderate(tenant, FLAG, account_id="acct-1")
+    (item,) = (await queue(client))["items"]
+    await client.post(
+        f"/v1/review-items/{item['id']}/resolve", json={"resolution": "hide", "reviewer": "ann"}
+    )
+    (event,) = await staged(engine, tenant, ActionRequested.event_type)
+    requested = event.payload(ActionRequested)
+    assert (requested.action.value, requested.requested_by) == ("hide", "user:ann")
+    assert (requested.external_id, requested.account_id) == (received.external_id, "acct-1")
+    assert requested.decision_id == uuid.UUID(item["decision_id"])
+
+
+async def test_a_reply_uses_a_saved_reply_filled_in_for_the_author(
+    client, moderate, tenant, engine
+):
+    await moderate(
+        tenant, FLAG, author={"network_id": "u-2", "handle": "cleo", "display_name": "Cleo"}
+    )
+    saved = await client.post(
+        "/v1/saved-replies", json={"name": "sorry", "body": "Sorry {author_name}, DM us please."}
+    )
+    (item,) = (await queue(client))["items"]
+    missing = await client.post(
+        f"/v1/review-items/{item['id']}/resolve", json={"resolution": "reply", "reviewer": "ann"}
+    )
+    assert missing.status_code == 422
+    assert missing.json()["code"] == "reply_missing"
+
+    response = await client.post(
+        f"/v1/review-items/{item['id']}/resolve",
+        json={"resolution": "reply", "reviewer": "ann", "saved_reply_id": saved.json()["id"]},
+    )
+    assert response.status_code == 200
+    (event,) = await staged(engine, tenant, ActionRequested.event_type)
+    assert event.payload(ActionRequested).reply_text == "Sorry Cleo, DM us please."
+
+
+async def test_another_tenant_s_item_is_not_found(client, moderate, unique):
+    await moderate(unique("other"), FLAG)
+    assert (await queue(client))["items"] == []
+    response = await client.get(f"/v1/review-items/{uuid.uuid4()}")
+    assert response.status_code == 404
+    assert response.json()["code"] == "review_item_not_found"
+
+
+async def test_each_resolution_becomes_a_label_for_the_brand_s_model(
+    client, moderate, tenant, engine
+):
+    kept = await moderate(tenant, FLAG, "You lot are hopeless but I still love the product")
+    removed = await moderate(tenant, FLAG, "Buy followers at my store, link in bio")
+    items = {item["interaction_id"]: item["id"] for item in (await queue(client))["items"]}
+    for received, resolution in ((kept, "approve"), (removed, "delete")):
+        await client.post(
+            f"/v1/review-items/{items[str(received.interaction_id)]}/resolve",
+            json={"resolution": resolution, "reviewer": "ann"},
+        )
+    async with engine.connect() as conn:
+        labels = (
+            await conn.execute(
+                select(brand_label.c.text, brand_label.c.label, brand_label.c.labelled_by).where(
+                    brand_label.c.tenant_id == tenant
+                )
+            )
+        ).all()
+    assert sorted(labels) == sorted(
+        [
+            (kept.text, "keep", "user:ann"),
+            (removed.text, "remove", "user:ann"),
+        ]
+    )
