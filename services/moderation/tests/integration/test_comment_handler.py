@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from sqlalchemy import select
 
@@ -19,6 +21,9 @@ from moderation.db import outbox
 from moderation.decisions.models import EXCERPT_CHARS, decision
 from moderation.pipeline.decider import RuleDecider
 from moderation.pipeline.handlers import comment_received_handler
+from moderation.replies import service as replies
+from moderation.replies.schemas import SavedReplyIn
+from moderation.review.models import review_item
 from moderation.rules import Verdict
 
 pytestmark = pytest.mark.integration
@@ -287,3 +292,49 @@ async def test_customers_asking_the_same_question_are_not_a_campaign(
     ]
     await handle(db_session, envelopes)
     assert {row.action for row in await decisions_of(db_session, tenant)} == {"allow"}
+
+
+async def requested_actions(session, tenant):
+    rows = await session.execute(
+        select(outbox.c.value).where(
+            outbox.c.value.contains(tenant.encode()), outbox.c.topic == "action.requested"
+        )
+    )
+    return [Envelope.model_validate_json(row.value).payload(ActionRequested) for row in rows]
+
+
+async def test_a_rule_s_saved_reply_is_filled_in_and_requested_with_the_hide(
+    db_session, comment, envelope_of, unique, fixed_decider
+):
+    tenant = unique("tenant")
+    saved = await replies.create(
+        db_session,
+        tenant_id=tenant,
+        data=SavedReplyIn(name="spam", body="Hi {author_name}, we removed a link."),
+    )
+    verdict = Verdict(ModerationAction.hide, "brand.links", reply_with=saved.id)
+    received = comment(author={"network_id": "u-7", "display_name": "Dana"})
+    await comment_received_handler(fixed_decider(verdict))(
+        db_session, [envelope_of(received, tenant_id=tenant)]
+    )
+    requests = await requested_actions(db_session, tenant)
+    assert sorted((r.action.value, r.reply_text) for r in requests) == [
+        ("hide", None),
+        ("reply", "Hi Dana, we removed a link."),
+    ]
+
+
+async def test_a_rule_s_deleted_saved_reply_sends_the_comment_to_review(
+    db_session, comment, envelope_of, unique, fixed_decider
+):
+    tenant = unique("tenant")
+    verdict = Verdict(ModerationAction.allow, "brand.thanks", reply_with=uuid.uuid4())
+    received = comment("Thanks, love it")
+    await comment_received_handler(fixed_decider(verdict))(
+        db_session, [envelope_of(received, tenant_id=tenant)]
+    )
+    assert await requested_actions(db_session, tenant) == []
+    (item,) = (
+        await db_session.execute(select(review_item).where(review_item.c.tenant_id == tenant))
+    ).all()
+    assert (item.reason, item.interaction_id) == ("reply_missing", received.interaction_id)
