@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -69,9 +70,14 @@ class Events:
         return self._envelope(payload, "/beacon/ingest")
 
     def decision(
-        self, *, action: ModerationAction = ModerationAction.hide, decided_at: datetime = AT
+        self,
+        *,
+        action: ModerationAction = ModerationAction.hide,
+        decided_at: datetime = AT,
+        **revision: Any,
     ) -> Envelope:
         payload = CommentModerated(
+            **revision,
             decision_id=uuid.uuid4(),
             interaction_id=uuid.uuid4(),
             brand_id="brand-a",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiokafka import ConsumerRecord, TopicPartition
@@ -165,3 +165,23 @@ class TestThroughTheConsumerRunner:
         assert (await counts(db_session, events.tenant_id))[
             ("brand-a", "comments.received", MINUTE)
         ] == 2
+
+
+async def test_a_revised_decision_moves_the_count_to_the_reviewer_s_action(db_session, events):
+    later = MINUTE + timedelta(minutes=30)
+    await handle(db_session, [events.decision(action=ModerationAction.flag)])
+    await handle(
+        db_session,
+        [
+            events.decision(
+                action=ModerationAction.hide,
+                decided_at=later,
+                replaces_action=ModerationAction.flag,
+                replaces_decided_at=MINUTE,
+            )
+        ],
+    )
+    assert await counts(db_session, events.tenant_id) == {
+        ("brand-a", "comments.moderated.flag", MINUTE): 0,
+        ("brand-a", "comments.moderated.hide", later): 1,
+    }

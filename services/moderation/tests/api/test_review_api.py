@@ -149,6 +149,11 @@ async def test_approving_overrides_the_rule_and_sends_the_decision_again(
         (ModerationAction.allow, "user:ann"),
     ]
     assert {m.decision_id for m in moderated} == {uuid.UUID(item["decision_id"])}
+    assert (moderated[0].replaces_action, moderated[1].replaces_action) == (
+        None,
+        ModerationAction.flag,
+    )
+    assert moderated[1].replaces_decided_at == moderated[0].decided_at
     assert await staged(engine, tenant, ActionRequested.event_type) == []
 
     again = await client.post(

@@ -40,6 +40,14 @@ class CommentModerated(EventPayload):
     model_version: str | None = None
     scores: dict[str, float] = Field(default_factory=dict)
     decided_at: datetime
+    replaces_action: ModerationAction | None = Field(
+        default=None,
+        description="Set when a person revised the decision: the action this event replaces "
+        "(same decision_id). Counting consumers take it back.",
+    )
+    replaces_decided_at: datetime | None = Field(
+        default=None, description="When the replaced action was decided."
+    )
 
 
 class NetworkAction(StrEnum):

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.counters import service
-from analytics.counters.metrics import EXTRACTORS, Extractor
+from analytics.counters.metrics import EXTRACTORS, REVERSALS, Extractor
 from beacon_shared.consumer import BatchHandler
 from beacon_shared.events import Envelope
 from beacon_shared.logging import get_logger
@@ -15,17 +15,19 @@ from beacon_shared.logging import get_logger
 log = get_logger(__name__)
 
 
-def counting(extract: Extractor) -> BatchHandler:
-    """A batch handler that sums the batch's increments and applies them in one upsert."""
+def counting(extract: Extractor, reverse: Extractor | None = None) -> BatchHandler:
+    """A batch handler that sums the batch's increments (and take-backs) in one upsert."""
 
     async def handle(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
         keys = [key for envelope in envelopes for key in extract(envelope)]
-        rows = await service.record(session, keys)
+        undone = [key for envelope in envelopes for key in reverse(envelope)] if reverse else []
+        rows = await service.record(session, keys, undone=undone)
         log.debug("counters.recorded", events=len(envelopes), increments=len(keys), rows=rows)
 
     return handle
 
 
 BATCH_HANDLERS: Mapping[str, BatchHandler] = {
-    event_type: counting(extract) for event_type, extract in EXTRACTORS.items()
+    event_type: counting(extract, REVERSALS.get(event_type))
+    for event_type, extract in EXTRACTORS.items()
 }

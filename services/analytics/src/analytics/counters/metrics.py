@@ -97,6 +97,19 @@ def comment_moderated(envelope: Envelope) -> list[CounterKey]:
     )
 
 
+def comment_moderated_replaced(envelope: Envelope) -> list[CounterKey]:
+    """A revised decision's replaced per-action metric, at the time it was decided."""
+    decision = envelope.payload(CommentModerated)
+    if decision.replaces_action is None:
+        return []
+    return _keys(
+        envelope,
+        brand_id=decision.brand_id,
+        at=decision.replaces_decided_at or decision.decided_at,
+        metrics=(per(COMMENTS_MODERATED, decision.replaces_action),),
+    )
+
+
 def post_scheduled(envelope: Envelope) -> list[CounterKey]:
     """`posts.scheduled` for new schedules only; reschedules and cancellations count nothing."""
     post = envelope.payload(PostScheduled)
@@ -123,4 +136,8 @@ EXTRACTORS: Mapping[str, Extractor] = {
     CommentModerated.event_type: comment_moderated,
     PostScheduled.event_type: post_scheduled,
     PostPublished.event_type: post_published,
+}
+# Counters an event takes back (one each): what a revision replaces.
+REVERSALS: Mapping[str, Extractor] = {
+    CommentModerated.event_type: comment_moderated_replaced,
 }

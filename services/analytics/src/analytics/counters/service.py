@@ -23,10 +23,14 @@ MAX_RANGE = timedelta(days=400)
 MAX_POINTS = 7 * 24 * 60
 
 
-async def record(session: AsyncSession, keys: Iterable[CounterKey]) -> int:
-    """Add one to the counter of each key (repeats add up); returns the rows touched."""
+async def record(
+    session: AsyncSession, keys: Iterable[CounterKey], *, undone: Iterable[CounterKey] = ()
+) -> int:
+    """Add one to the counter of each key and take one from each `undone` key (repeats add up);
+    returns the rows touched."""
     deltas = Counter(keys)
-    await repository.add(session, deltas)
+    deltas.subtract(undone)
+    await repository.add(session, {key: delta for key, delta in deltas.items() if delta})
     return len(deltas)
 
 

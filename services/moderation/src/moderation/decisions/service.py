@@ -103,10 +103,9 @@ async def revise(
     reasons: Sequence[str],
     cause: Envelope | None = None,
 ) -> Row[Any]:
-    """A person's decision replaces the rule's; comment.moderated is sent again with the same id.
-
-    Consumers keep the latest event of a decision id, so a revision never counts twice.
-    """
+    """A person's decision replaces the rule's; comment.moderated is sent again with the same id,
+    naming the action it replaces so that counting consumers take that one back."""
+    before = await get(session, tenant_id=tenant_id, decision_id=decision_id)
     now = datetime.now(UTC)
     row = await repository.revise(
         session,
@@ -133,6 +132,8 @@ async def revise(
         model_version=row.model_version,
         scores=row.scores,
         decided_at=now,
+        replaces_action=before.action,
+        replaces_decided_at=before.decided_at,
     )
     event = Envelope.build(
         payload, tenant_id=tenant_id, subject=str(row.id), source=SOURCE, cause=cause
