@@ -47,6 +47,7 @@ from ingest.actions.networks.sandbox import SandboxClient
 from ingest.actions.networks.x import XClient
 from ingest.actions.schemas import ClaimedAction
 from ingest.config import Settings
+from ingest.pollers import cursors
 
 log = get_logger(__name__)
 
@@ -215,7 +216,7 @@ class ActionExecutor:
         except OutcomeUnknown as exc:
             return await self._unknown(client, action, exc.reason)
         except CredentialsRefused as exc:
-            return await self._finish(action, ActionOutcome.failed, exc.reason)
+            return await self._finish(action, ActionOutcome.failed, exc.reason, reauth=True)
         except NotFound as exc:
             if action.action is NetworkAction.delete and uncertain is not None:
                 # An earlier delete whose answer was lost did it.
@@ -310,6 +311,7 @@ class ActionExecutor:
         error: str | None,
         *,
         reply_external_id: str | None = None,
+        reauth: bool = False,
     ) -> Settled:
         async with self._sessionmaker() as session, session.begin():
             row = await service.complete(
@@ -320,6 +322,12 @@ class ActionExecutor:
                 reply_external_id=reply_external_id,
                 now=self._now(),
             )
+            if row is not None and reauth and action.account_id:
+                # As the pollers do: the account stops until someone reconnects it, and its
+                # next actions fail at once with that reason instead of calling the network.
+                await cursors.mark_needs_reauth(
+                    session, tenant_id=action.tenant_id, account_id=UUID(action.account_id)
+                )
         if row is None:
             return Settled(action.id, "lost", error)
         ACTIONS.labels(action.network.value, action.action.value, outcome.value).inc()

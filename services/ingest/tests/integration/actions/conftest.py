@@ -296,3 +296,15 @@ async def executor_for(sessionmaker, clock) -> AsyncIterator[Callable[..., Any]]
 def outcomes() -> Callable[[list[Any], UUID], list[str]]:
     """What an executor's run did with one action, from its list of Settled."""
     return lambda settled, action_id: [s.outcome for s in settled if s.action_id == action_id]
+
+
+@pytest.fixture
+def account_status(sessionmaker):
+    """`await account_status(account)`: its status as stored now."""
+
+    async def read(account: Account) -> str:
+        async with sessionmaker() as session:
+            row = await accounts.get(session, tenant_id=account.tenant_id, account_id=account.id)
+            return str(row.status)
+
+    return read

@@ -185,7 +185,15 @@ async def test_instagram_hides_with_hide_and_replies_on_the_replies_edge(
 
 
 async def test_an_expired_token_fails_at_once_and_is_never_retried(
-    graph, connect, make_request, request_action, executor_for, stored, completed_events, clock
+    graph,
+    connect,
+    make_request,
+    request_action,
+    executor_for,
+    stored,
+    completed_events,
+    clock,
+    account_status,
 ):
     account = await connect(Network.facebook, {"access_token": "expired"})
     request = make_request(
@@ -209,6 +217,7 @@ async def test_an_expired_token_fails_at_once_and_is_never_retried(
     [(_, event)] = await completed_events(request.action_id)
     assert event.data["outcome"] == "failed"
     assert event.data["error"] == row.last_error
+    assert await account_status(account) == "needs_reauth"
 
 
 async def test_a_throttled_page_waits_the_time_graph_gives_then_succeeds(
