@@ -176,6 +176,7 @@ async def test_hiding_asks_ingest_to_hide_it_on_the_network(client, moderate, te
     requested = event.payload(ActionRequested)
     assert (requested.action.value, requested.requested_by) == ("hide", "user:ann")
     assert (requested.external_id, requested.account_id) == (received.external_id, "acct-1")
+    assert requested.author_handle == received.author.handle == "alice"
     assert requested.decision_id == uuid.UUID(item["decision_id"])
 
 

@@ -78,6 +78,10 @@ class ActionRequested(EventPayload):
     thread_external_id: str | None = None
     action: NetworkAction
     reply_text: str | None = Field(default=None, description="The reply's text, for `reply`.")
+    author_handle: str | None = Field(
+        default=None,
+        description="The comment author's handle, for networks whose replies name them.",
+    )
     requested_by: str = Field(description="`rule:<id>` or `user:<id>`.")
     comment_created_at: datetime = Field(description="When the comment was made (response time).")
     requested_at: datetime

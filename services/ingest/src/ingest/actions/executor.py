@@ -202,6 +202,7 @@ class ActionExecutor:
             external_id=action.external_id,
             thread_external_id=action.thread_external_id,
             reply_text=action.reply_text,
+            author_handle=action.author_handle,
             account_external_id=account_external_id,
         )
         async with self._sessionmaker() as session, session.begin():

@@ -48,6 +48,7 @@ network_action = Table(
     Column("thread_external_id", Text),
     Column("action", Text, nullable=False),
     Column("reply_text", Text),
+    Column("author_handle", Text),
     Column("requested_by", Text, nullable=False),
     Column("comment_created_at", DateTime(timezone=True), nullable=False),
     Column("requested_at", DateTime(timezone=True), nullable=False),

@@ -28,6 +28,7 @@ class ClaimedAction:
     thread_external_id: str | None
     action: NetworkAction
     reply_text: str | None
+    author_handle: str | None
     requested_by: str
     comment_created_at: datetime
     request_event_id: UUID

@@ -45,6 +45,7 @@ async def record_requests(
             "thread_external_id": request.thread_external_id,
             "action": request.action.value,
             "reply_text": request.reply_text,
+            "author_handle": request.author_handle,
             "requested_by": request.requested_by,
             "comment_created_at": request.comment_created_at,
             "requested_at": request.requested_at,

@@ -175,6 +175,7 @@ def action_request(
     external_id: str,
     account_id: UUID | str | None,
     reply_text: str | None = None,
+    author_handle: str | None = None,
     thread_external_id: str | None = "post-1",
     action_id: UUID | None = None,
 ) -> ActionRequested:
@@ -189,6 +190,7 @@ def action_request(
         thread_external_id=thread_external_id,
         action=action,
         reply_text=reply_text,
+        author_handle=author_handle,
         requested_by="rule:spam",
         comment_created_at=datetime(2026, 11, 24, 10, 0, tzinfo=UTC),
         requested_at=datetime.now(UTC),

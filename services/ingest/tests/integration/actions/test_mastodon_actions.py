@@ -99,6 +99,27 @@ async def test_a_reply_is_a_status_in_reply_to_the_comment_with_an_idempotency_k
     assert (row.status, row.reply_external_id) == ("succeeded", "11330000")
 
 
+@pytest.mark.parametrize(
+    ("handle", "text", "sent"),
+    [
+        ("alice@other.social", "Thanks!", "@alice@other.social Thanks!"),
+        ("@bob", "Thanks!", "@bob Thanks!"),
+        ("carol", "Thanks @Carol, noted", "Thanks @Carol, noted"),
+    ],
+)
+async def test_a_reply_mentions_the_author_so_they_are_notified(
+    instance, on_mastodon, request_action, executor_for, handle, text, sent
+):
+    await request_action(
+        on_mastodon(NetworkAction.reply, "110001", reply_text=text, author_handle=handle)
+    )
+    executor, _ = executor_for({HOST: instance.app()})
+
+    await executor.run_due()
+
+    assert [s["content"] for s in instance.statuses] == [f"<p>{sent}</p>"]
+
+
 async def test_a_reply_whose_answer_is_lost_is_resent_under_the_same_key_and_made_once(
     instance, on_mastodon, request_action, executor_for, stored, clock, completed_events
 ):

@@ -43,6 +43,7 @@ class Target:
     external_id: str
     thread_external_id: str | None
     created_at: datetime
+    author_handle: str | None = None
 
     @classmethod
     def of_received(cls, tenant_id: str, comment: CommentReceived) -> Target:
@@ -55,6 +56,7 @@ class Target:
             external_id=comment.external_id,
             thread_external_id=comment.thread_external_id,
             created_at=comment.created_at,
+            author_handle=comment.author.handle,
         )
 
     @classmethod
@@ -69,6 +71,7 @@ class Target:
             external_id=row.external_id,
             thread_external_id=row.thread_external_id,
             created_at=row.created_at,
+            author_handle=row.author_handle,
         )
 
 
@@ -224,6 +227,7 @@ def _event(request: Request, id_: UUID, now: datetime) -> Envelope:
         thread_external_id=target.thread_external_id,
         action=request.action,
         reply_text=request.reply_text,
+        author_handle=target.author_handle,
         requested_by=request.requested_by,
         comment_created_at=target.created_at,
         requested_at=now,

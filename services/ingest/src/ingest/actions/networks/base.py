@@ -24,6 +24,8 @@ class Target:
     external_id: str
     thread_external_id: str | None
     reply_text: str | None
+    # The comment author's handle, for networks whose replies must name them (Mastodon).
+    author_handle: str | None
     # The connected account's own id on the network (Page id, X user id, Bluesky DID…).
     account_external_id: str
 

@@ -52,7 +52,7 @@ class MastodonClient:
             http,
             "POST",
             f"{base_url.rstrip('/')}/api/v1/statuses",
-            data={"status": target.reply_text or "", "in_reply_to_id": target.external_id},
+            data={"status": _addressed(target), "in_reply_to_id": target.external_id},
             headers={
                 "Authorization": f"Bearer {token}",
                 "Idempotency-Key": str(target.action_id),
@@ -70,3 +70,13 @@ class MastodonClient:
         )
         status_id = body.get("id")
         return Done(reply_external_id=str(status_id) if status_id is not None else None)
+
+
+def _addressed(target: Target) -> str:
+    """The reply starting with the author's @handle unless it names them already: Mastodon
+    notifies (and, for a private status, shows the reply to) only the accounts a status mentions."""
+    text = target.reply_text or ""
+    if not target.author_handle:
+        return text
+    mention = "@" + target.author_handle.lstrip("@")
+    return text if mention.casefold() in text.casefold() else f"{mention} {text}"
