@@ -1,4 +1,4 @@
-import analytics.counters.models  # noqa: F401  (registers the tables)
+# Importing the models registers their tables.
 from analytics.db import SCHEMA, metadata
 from beacon_shared.migrations import run_env
 

@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 
 from beacon_shared.contracts.common import Author, Network
-from beacon_shared.contracts.ingest import CommentReceived, EngagementRecorded, InteractionKind
+from beacon_shared.contracts.ingest import (
+    ActionCompleted,
+    ActionOutcome,
+    CommentReceived,
+    EngagementRecorded,
+    InteractionKind,
+)
 from beacon_shared.contracts.moderation import CommentModerated, ModerationAction
 from beacon_shared.contracts.publisher import (
     PostPublished,
@@ -88,6 +94,30 @@ class Events:
             decided_at=decided_at,
         )
         return self._envelope(payload, "/beacon/moderation")
+
+    def reply_completed(
+        self,
+        *,
+        interaction_id: uuid.UUID,
+        commented_at: datetime,
+        completed_at: datetime,
+        outcome: ActionOutcome = ActionOutcome.succeeded,
+        action: str = "reply",
+    ) -> Envelope:
+        payload = ActionCompleted(
+            action_id=uuid.uuid4(),
+            interaction_id=interaction_id,
+            brand_id="brand-a",
+            network=Network.facebook,
+            external_id=uuid.uuid4().hex,
+            action=action,
+            outcome=outcome,
+            attempts=1,
+            requested_by="user:ann",
+            comment_created_at=commented_at,
+            completed_at=completed_at,
+        )
+        return self._envelope(payload, "/beacon/ingest")
 
     def scheduled(self, *, change: ScheduleChange = ScheduleChange.scheduled) -> Envelope:
         payload = PostScheduled(

@@ -5,8 +5,11 @@ from __future__ import annotations
 from analytics.config import Settings
 from analytics.counters.handlers import BATCH_HANDLERS
 from analytics.db import inbox
+from analytics.responses.handlers import action_completed
 from beacon_shared.consumer import Consumer
+from beacon_shared.contracts.ingest import ActionCompleted
 from beacon_shared.contracts.topics import (
+    ACTION_COMPLETED,
     ALL_TOPICS,
     COMMENT_MODERATED,
     COMMENT_RECEIVED,
@@ -31,9 +34,10 @@ def events_consumer() -> Consumer:
                 COMMENT_MODERATED,
                 POST_SCHEDULED,
                 POST_PUBLISHED,
+                ACTION_COMPLETED,
             )
         ],
-        batch_handlers=BATCH_HANDLERS,
+        batch_handlers={**BATCH_HANDLERS, ActionCompleted.event_type: action_completed},
     )
 
 

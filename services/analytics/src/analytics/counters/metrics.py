@@ -17,6 +17,9 @@ ENGAGEMENTS_RECORDED = "engagements.recorded"
 COMMENTS_MODERATED = "comments.moderated"
 POSTS_SCHEDULED = "posts.scheduled"
 POSTS_PUBLISHED = "posts.published"
+# Care: comments that got a first reply from Beacon, and the sum of their delays in seconds.
+FIRST_RESPONSES = "first_responses"
+FIRST_RESPONSE_SECONDS = "first_response.seconds"
 
 
 def per(family: str, value: str) -> str:
@@ -30,6 +33,8 @@ KNOWN_METRICS = frozenset(
         COMMENTS_RECEIVED,
         POSTS_SCHEDULED,
         POSTS_PUBLISHED,
+        FIRST_RESPONSES,
+        FIRST_RESPONSE_SECONDS,
         *(per(COMMENTS_RECEIVED, kind) for kind in InteractionKind),
         *(per(ENGAGEMENTS_RECORDED, kind) for kind in InteractionKind),
         *(per(COMMENTS_MODERATED, action) for action in ModerationAction),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,12 +24,17 @@ MAX_POINTS = 7 * 24 * 60
 
 
 async def record(
-    session: AsyncSession, keys: Iterable[CounterKey], *, undone: Iterable[CounterKey] = ()
+    session: AsyncSession,
+    keys: Iterable[CounterKey],
+    *,
+    undone: Iterable[CounterKey] = (),
+    amounts: Mapping[CounterKey, int] | None = None,
 ) -> int:
-    """Add one to the counter of each key and take one from each `undone` key (repeats add up);
-    returns the rows touched."""
+    """Add one to the counter of each key, take one from each `undone` key and add each of
+    `amounts` (repeats add up); returns the rows touched."""
     deltas = Counter(keys)
     deltas.subtract(undone)
+    deltas.update(amounts or {})
     await repository.add(session, {key: delta for key, delta in deltas.items() if delta})
     return len(deltas)
 

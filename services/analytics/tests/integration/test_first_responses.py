@@ -1,0 +1,72 @@
+"""First-response time: the first successful reply to each comment, counted once."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from analytics.counters.models import counter
+from analytics.responses.handlers import action_completed
+from beacon_shared.contracts.ingest import ActionOutcome
+
+pytestmark = pytest.mark.integration
+
+COMMENTED = datetime(2026, 11, 24, 10, 0, 5, tzinfo=UTC)
+
+
+async def care_counts(session, tenant):
+    rows = await session.execute(
+        select(counter.c.metric, counter.c.bucket_start, counter.c.count).where(
+            counter.c.tenant_id == tenant, counter.c.metric.like("first_response%")
+        )
+    )
+    return {(r.metric, r.bucket_start.minute): r.count for r in rows}
+
+
+async def test_only_the_first_successful_reply_counts_with_its_delay(db_session, events):
+    first, second = uuid.uuid4(), uuid.uuid4()
+    at = COMMENTED.replace(second=0)
+    batch = [
+        events.reply_completed(
+            interaction_id=first,
+            commented_at=COMMENTED,
+            completed_at=COMMENTED + timedelta(seconds=90),
+        ),
+        # A later reply to the same comment is not its first response.
+        events.reply_completed(
+            interaction_id=first,
+            commented_at=COMMENTED,
+            completed_at=COMMENTED + timedelta(minutes=5),
+        ),
+        events.reply_completed(
+            interaction_id=second,
+            commented_at=COMMENTED,
+            completed_at=COMMENTED + timedelta(seconds=30),
+        ),
+        # Failed replies and hides are no response.
+        events.reply_completed(
+            interaction_id=uuid.uuid4(),
+            commented_at=COMMENTED,
+            completed_at=COMMENTED,
+            outcome=ActionOutcome.failed,
+        ),
+        events.reply_completed(
+            interaction_id=uuid.uuid4(),
+            commented_at=COMMENTED,
+            completed_at=COMMENTED,
+            action="hide",
+        ),
+    ]
+    await action_completed(db_session, batch)
+    # Redelivered, or a reply recorded later: nothing counts twice.
+    await action_completed(db_session, batch[:1])
+
+    assert await care_counts(db_session, events.tenant_id) == {
+        ("first_responses", at.minute): 1,
+        ("first_response.seconds", at.minute): 30,
+        ("first_responses", at.minute + 1): 1,
+        ("first_response.seconds", at.minute + 1): 90,
+    }
