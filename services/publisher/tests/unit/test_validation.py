@@ -12,9 +12,14 @@ from beacon_shared.contracts.common import Network
 from beacon_shared.pagination import Cursor, InvalidCursor
 from publisher.config import Settings
 from publisher.connectors.registry import BUILT_IN_NETWORKS, ConnectorRegistry, NoConnector
-from publisher.posts.exceptions import NoConnectorForNetwork, ScheduledInPast
+from publisher.posts.exceptions import ContentRejected, NoConnectorForNetwork, ScheduledInPast
 from publisher.posts.schemas import PostIn, TargetIn
-from publisher.posts.service import check_networks, check_schedulable, fingerprint
+from publisher.posts.service import (
+    check_content,
+    check_networks,
+    check_schedulable,
+    fingerprint,
+)
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 TOLERANCE = timedelta(seconds=5)
@@ -66,6 +71,32 @@ class TestNetworks:
     def test_the_registry_refuses_a_network_it_has_no_connector_for(self):
         with pytest.raises(NoConnector, match="mastodon"):
             ConnectorRegistry().get(Network.mastodon)
+
+
+class TestContent:
+    def test_text_that_every_target_network_takes_passes(self):
+        check_content(post_in(targets=[{"account_id": "a", "network": "x"}]))
+
+    def test_each_target_network_s_rules_apply_naming_the_network(self):
+        body = post_in(
+            text="a" * 290,
+            link="https://example.com/" + "p" * 200,
+            targets=[
+                {"account_id": "a", "network": "mastodon"},
+                {"account_id": "b", "network": "x"},
+                {"account_id": "c", "network": "instagram"},
+            ],
+        )
+        with pytest.raises(ContentRejected) as raised:
+            check_content(body)
+        assert raised.value.status == 422
+        # Mastodon: 290 + 1 + a URL counted as 23 fits in 500; X: 314 weighted is over 280.
+        assert [(e["pointer"], e["type"]) for e in raised.value.errors] == [
+            ("/text", "text_too_long"),
+            ("/media", "media_required"),
+        ]
+        assert raised.value.errors[0]["message"].startswith("x: ")
+        assert raised.value.errors[1]["message"].startswith("instagram: ")
 
 
 class TestPostBody:

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from beacon_shared.contracts.common import Network
 from beacon_shared.errors import Conflict, InvalidInput, NotFound
+from publisher.content import ContentProblem
 
 
 class PostNotFound(NotFound):
@@ -73,4 +74,14 @@ class PostNotCancellable(Conflict):
     def __init__(self, post_id: UUID, status: str) -> None:
         super().__init__(
             f"Post {post_id} is {status}: publishing has started, so it can no longer be cancelled."
+        )
+
+
+class ContentRejected(InvalidInput):
+    code, title = "content_rejected", "A target network would refuse this content"
+
+    def __init__(self, problems: Sequence[ContentProblem]) -> None:
+        super().__init__(
+            "; ".join(problem.message for problem in problems),
+            errors=[dict(problem.as_error()) for problem in problems],
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -22,9 +22,11 @@ from beacon_shared.logging import get_logger
 from beacon_shared.pagination import Cursor
 from beacon_shared.tracing import current_correlation_id
 from publisher.connectors.registry import BUILT_IN_NETWORKS
+from publisher.content import check_variant
 from publisher.db import outbox as outbox_table
 from publisher.posts import repository
 from publisher.posts.exceptions import (
+    ContentRejected,
     IdempotencyKeyReused,
     NoConnectorForNetwork,
     PostNotCancellable,
@@ -67,6 +69,18 @@ def check_networks(targets: Sequence[TargetIn], available: Collection[Network]) 
         raise NoConnectorForNetwork(unsupported, sorted(n.value for n in available))
 
 
+def check_content(body: PostIn) -> None:
+    """The text (with its link) must suit every target's network; media come with variants."""
+    text = f"{body.text} {body.link}" if body.link else body.text
+    problems = [
+        replace(problem, message=f"{network.value}: {problem.message}")
+        for network in dict.fromkeys(target.network for target in body.targets)
+        for problem in check_variant(network, text, pointer="")
+    ]
+    if problems:
+        raise ContentRejected(problems)
+
+
 def fingerprint(body: PostIn) -> str:
     """A digest of the request body, to tell a replay from a reuse of its Idempotency-Key."""
     canonical = orjson.dumps(body.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
@@ -92,6 +106,7 @@ async def create(
     now = datetime.now(UTC)
     check_schedulable(body.scheduled_at, now=now, tolerance=tolerance)
     check_networks(body.targets, networks)
+    check_content(body)
     post_id = uuid.uuid4()
     inserted = await repository.insert_post(
         session,
