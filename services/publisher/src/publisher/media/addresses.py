@@ -1,0 +1,147 @@
+"""Which hosts and addresses media may be fetched from: public ones only."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Awaitable, Callable, Sequence
+from ipaddress import IPv4Address, IPv6Address, ip_address, ip_network
+
+from publisher.media.exceptions import NotPublicAddress, UnresolvableHost
+
+IPAddress = IPv4Address | IPv6Address
+
+Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
+"""Resolves `(host, port)` to every address the host has, as strings."""
+
+# Names that reach the machine itself or a cloud metadata service without needing DNS to say so.
+_REFUSED_NAMES = frozenset(
+    {
+        "localhost",
+        "metadata",
+        "metadata.google.internal",
+        "metadata.azure.internal",
+        "instance-data",
+        "instance-data.ec2.internal",
+    }
+)
+# Special-use suffixes (RFC 6761 .localhost, mDNS .local, RFC 8375 home.arpa, ICANN's .internal).
+_REFUSED_SUFFIXES = (".localhost", ".local", ".localdomain", ".internal", ".home.arpa")
+
+# Ranges `is_global` misses on some Python versions, or that embed an IPv4 address we must judge.
+_SHARED_V4 = ip_network("100.64.0.0/10")
+_METADATA = frozenset({ip_address("169.254.169.254"), ip_address("fd00:ec2::254")})
+_V4_COMPATIBLE = ip_network("::/96")
+_NAT64_WELL_KNOWN = ip_network("64:ff9b::/96")
+_NAT64_LOCAL = ip_network("64:ff9b:1::/48")
+
+
+def non_public_reason(address: IPAddress) -> str | None:
+    """Why an address is not a public one, or None when it is."""
+    if address in _METADATA:
+        return "cloud metadata address"
+    if isinstance(address, IPv6Address):
+        embedded = _embedded_v4(address)
+        if embedded is not None:
+            inner = non_public_reason(embedded)
+            return f"IPv6 address embedding an IPv4 {inner}" if inner else None
+        if address in _V4_COMPATIBLE and not (address.is_unspecified or address.is_loopback):
+            return "deprecated IPv4-compatible IPv6 address"
+        if address in _NAT64_LOCAL:
+            return "local-use NAT64 address"
+    elif address in _SHARED_V4:
+        return "shared (carrier-grade NAT) address"
+    for flag, reason in (
+        (address.is_unspecified, "unspecified address"),
+        (address.is_loopback, "loopback address"),
+        (address.is_link_local, "link-local address"),
+        (address.is_multicast, "multicast address"),
+        (address.is_private, "private address"),
+        (address.is_reserved, "reserved address"),
+        (not address.is_global, "address that is not globally routable"),
+    ):
+        if flag:
+            return reason
+    return None
+
+
+def _embedded_v4(address: IPv6Address) -> IPv4Address | None:
+    """The IPv4 address a mapped, 6to4 or NAT64 IPv6 address reaches, if any."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address in _NAT64_WELL_KNOWN:
+        return IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
+def parse_literal(host: str) -> IPAddress | None:
+    """The address when the host is an IP literal, else None."""
+    try:
+        return ip_address(host)
+    except ValueError:
+        return None
+
+
+def refused_name_reason(host: str) -> str | None:
+    """Why a host name is refused before any lookup, or None."""
+    name = host.rstrip(".").lower()
+    if name in _REFUSED_NAMES or name.endswith(_REFUSED_SUFFIXES):
+        return "local or metadata host name"
+    if "." not in name:
+        # Single-label names resolve through the search domains, i.e. to internal hosts.
+        return "single-label host name"
+    if name.rsplit(".", 1)[-1].isdigit():
+        # No top-level domain is numeric: this is a shorthand IPv4 literal such as 127.1.
+        return "non-canonical IP address"
+    return None
+
+
+async def system_resolver(host: str, port: int) -> Sequence[str]:
+    """Every address the system resolver gives for a host."""
+    infos = await asyncio.get_running_loop().getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP
+    )
+    return [str(info[4][0]) for info in infos]
+
+
+async def resolve_public(host: str, port: int, *, url: str, resolver: Resolver) -> IPAddress:
+    """The address to connect to, refusing the host if any address it has is not public."""
+    literal = parse_literal(host)
+    if literal is not None:
+        reason = non_public_reason(literal)
+        if reason is not None:
+            raise NotPublicAddress(url, host, reason, str(literal))
+        return literal
+    name_reason = refused_name_reason(host)
+    if name_reason is not None:
+        raise NotPublicAddress(url, host, name_reason)
+    try:
+        answers = await resolver(host, port)
+    except (OSError, UnicodeError) as exc:
+        raise UnresolvableHost(url, host) from exc
+    addresses: list[IPAddress] = []
+    for answer in answers:
+        address = parse_literal(answer)
+        if address is None:
+            raise UnresolvableHost(url, host)
+        reason = non_public_reason(address)
+        if reason is not None:
+            # One bad answer is enough: a later lookup or connection could pick it.
+            raise NotPublicAddress(url, host, reason, str(address))
+        addresses.append(address)
+    if not addresses:
+        raise UnresolvableHost(url, host)
+    return addresses[0]
+
+
+__all__ = [
+    "IPAddress",
+    "Resolver",
+    "non_public_reason",
+    "parse_literal",
+    "refused_name_reason",
+    "resolve_public",
+    "system_resolver",
+]
