@@ -8,7 +8,7 @@ SERVICES := ingest moderation publisher analytics
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: help install up test lint fmt typecheck migrate revision docs bench-outbox bench-ingest bench-moderation eval-moderation clean
+.PHONY: help install up test lint fmt typecheck migrate revision docs bench-outbox bench-ingest bench-moderation eval-moderation eval-learning clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -65,7 +65,6 @@ eval-moderation: install ## classifier figures per labelled CSV: make eval-moder
 	@test -n "$(MODERATION_DATA_DIR)" || { echo "set MODERATION_DATA_DIR to a directory of labelled CSVs"; exit 2; }
 	$(RUN) python -m moderation.classify.evaluate "$(MODERATION_DATA_DIR)"
 
-.PHONY: eval-learning
 eval-learning: install ## per-brand models against the shared classifier: make eval-learning MODERATION_DATA_DIR=<dir>
 	@test -n "$(MODERATION_DATA_DIR)" || { echo "set MODERATION_DATA_DIR to a directory of labelled CSVs"; exit 2; }
 	$(RUN) python -m moderation.learning.experiment "$(MODERATION_DATA_DIR)"
