@@ -68,17 +68,6 @@ def _walk(rng: Fixed | random.Random) -> list[datetime]:
 
 
 class TestSchedule:
-    def test_nominal_delays_are_the_spec_style_schedule(self) -> None:
-        assert (
-            timedelta(seconds=5),
-            timedelta(minutes=5),
-            timedelta(minutes=30),
-            timedelta(hours=2),
-            timedelta(hours=5),
-            timedelta(hours=10),
-            timedelta(hours=10),
-        ) == RETRY_DELAYS
-
     def test_first_retry_follows_five_seconds_after_the_first_attempt(self) -> None:
         at = next_attempt_at(1, first_attempt_at=START, now=START, rng=MIDDLE)
         assert at == START + timedelta(seconds=5)
