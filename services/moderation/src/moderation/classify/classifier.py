@@ -10,7 +10,7 @@ from moderation.classify.language import LanguageDetector
 from moderation.classify.sentiment import Sentiment, SentimentModel
 from moderation.classify.signals import Signals, signals_of
 from moderation.classify.spam import COPIES_MIN_AUTHORS, COPIES_WEIGHT, combined, spam_score
-from moderation.classify.text import normalise
+from moderation.classify.text import fingerprint, normalise
 from moderation.classify.toxicity import toxicity_scores
 
 # Names the models and rules behind the scores; stored with every decision.
@@ -27,6 +27,9 @@ class Classification:
     sentiment_score: float
     intents: tuple[str, ...]
     signals: Signals
+    # classify.text.fingerprint of the text: finds the same text posted by many authors. Not
+    # stored with the classification (the comment row keeps it in a column of its own).
+    fingerprint: str | None = None
     model_version: str = MODEL_VERSION
 
 
@@ -58,6 +61,7 @@ class Classifier:
                     sentiment_score=compound,
                     intents=tuple(intents_of(text)),
                     signals=signals,
+                    fingerprint=fingerprint(text),
                 )
             )
         return results

@@ -23,9 +23,10 @@ _NOT_WORD = re.compile(r"[\W_]+")
 FINGERPRINT_MIN_CHARS = 30
 
 
-def fingerprint(text: str) -> str | None:
-    """The same words in any case, spacing, punctuation or disguise give the same value."""
-    words = _NOT_WORD.sub(" ", normalise(text)).strip()
+def fingerprint(normalised: str) -> str | None:
+    """Of a `normalise`d text: the same words in any case, spacing, punctuation or disguise give
+    the same value; None for texts too short to tell a campaign from common phrases."""
+    words = _NOT_WORD.sub(" ", normalised).strip()
     if len(words) < FINGERPRINT_MIN_CHARS:
         return None
     return hashlib.blake2b(words.encode(), digest_size=12).hexdigest()

@@ -11,13 +11,15 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared.contracts.ingest import CommentReceived
-from moderation.classify.text import fingerprint
 from moderation.comments import repository
 from moderation.comments.exceptions import CommentNotFound
 
 
 def row(
-    tenant_id: str, comment: CommentReceived, classification: Mapping[str, Any] | None
+    tenant_id: str,
+    comment: CommentReceived,
+    classification: Mapping[str, Any] | None,
+    fingerprint: str | None,
 ) -> dict[str, Any]:
     """The stored form of a received comment; `classification` as the rules serialise it."""
     classification = classification or {}
@@ -37,7 +39,7 @@ def row(
         "author_followers": comment.author.follower_count,
         "text": comment.text,
         "language": str(classification.get("language", "und")),
-        "fingerprint": fingerprint(comment.text),
+        "fingerprint": fingerprint,
         "classification": dict(classification),
         "created_at": comment.created_at,
         "received_at": comment.received_at,

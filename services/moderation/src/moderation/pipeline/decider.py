@@ -9,7 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from moderation.classify import Classification, Classifier
 from moderation.classify.classifier import with_copies
-from moderation.classify.text import fingerprint
 from moderation.comments import service as comments
 from moderation.decisions.service import ReceivedComment
 from moderation.learning.service import BrandModels
@@ -88,7 +87,7 @@ async def _with_copies(
     classified: Sequence[Classification],
 ) -> list[Classification]:
     """Adds the spam clue of a long text that many authors posted, in this batch or before."""
-    prints = [fingerprint(item.comment.text) for item in received]
+    prints = [c.fingerprint for c in classified]
     authors = await comments.authors_of_copies(
         session,
         tenant_id=tenant_id,

@@ -66,7 +66,12 @@ async def _carry_out(
     await comments.store(
         session,
         [
-            comments.row(item.tenant_id, item.comment, _classification(verdict))
+            comments.row(
+                item.tenant_id,
+                item.comment,
+                _classification(verdict),
+                verdict.classification.fingerprint if verdict.classification else None,
+            )
             for item, verdict, _ in fresh
         ],
     )
