@@ -77,6 +77,8 @@ async def _carry_out(
     )
     queued: list[dict[str, Any]] = []
     requests: list[actions.Request] = []
+    # A rule's saved reply is read once per batch, however many comments it answers.
+    saved: dict[tuple[str, UUID], str | None] = {}
     for item, verdict, decision_id in fresh:
         target = actions.Target.of_received(item.tenant_id, item.comment)
         network_action = ON_NETWORK.get(verdict.action)
@@ -88,7 +90,7 @@ async def _carry_out(
             )
         reason = verdict.action.value if verdict.action in REVIEWED else None
         if verdict.reply_with is not None:
-            reply = await _reply_text(session, item, verdict.reply_with)
+            reply = await _reply_text(session, item, verdict.reply_with, saved)
             if reply is None:
                 reason = "reply_missing"
             else:
@@ -146,20 +148,34 @@ def _classification(verdict: Verdict) -> dict[str, Any] | None:
     return classification_to_json(verdict.classification)
 
 
-async def _reply_text(session: AsyncSession, item: ReceivedComment, reply_id: UUID) -> str | None:
-    """The rule's saved reply for this author; None (sent to review) when it was deleted."""
-    try:
-        return await replies.render_for(
-            session,
-            tenant_id=item.tenant_id,
-            reply_id=reply_id,
-            author_name=item.comment.author.display_name,
-            author_handle=item.comment.author.handle,
-            network=item.comment.network.value,
-        )
-    except SavedReplyNotFound:
-        log.warning("decision.saved_reply_missing", reply_id=str(reply_id))
+async def _reply_text(
+    session: AsyncSession,
+    item: ReceivedComment,
+    reply_id: UUID,
+    saved: dict[tuple[str, UUID], str | None],
+) -> str | None:
+    """The rule's saved reply for this author; None (sent to review) when it was deleted.
+
+    `saved` holds the bodies already read in this batch (None for a deleted reply).
+    """
+    key = (item.tenant_id, reply_id)
+    if key not in saved:
+        try:
+            row = await replies.get(session, tenant_id=item.tenant_id, reply_id=reply_id)
+            saved[key] = row.body
+        except SavedReplyNotFound:
+            log.warning("decision.saved_reply_missing", reply_id=str(reply_id))
+            saved[key] = None
+    body = saved[key]
+    if body is None:
         return None
+    author = item.comment.author
+    return replies.fill(
+        body,
+        author_name=author.display_name,
+        author_handle=author.handle,
+        network=item.comment.network.value,
+    )
 
 
 def _version(version: int | None) -> str | None:

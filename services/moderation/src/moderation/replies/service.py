@@ -81,9 +81,13 @@ async def render_for(
 ) -> str:
     """The saved reply's text for one comment's author."""
     row = await get(session, tenant_id=tenant_id, reply_id=reply_id)
+    return fill(row.body, author_name=author_name, author_handle=author_handle, network=network)
+
+
+def fill(body: str, *, author_name: str | None, author_handle: str | None, network: str) -> str:
+    """A saved reply's body filled in for one comment's author."""
     return render(
-        row.body,
-        {"author_name": author_name, "author_handle": author_handle, "network": network},
+        body, {"author_name": author_name, "author_handle": author_handle, "network": network}
     )
 
 
