@@ -53,10 +53,10 @@ docs: install ## regenerate docs/asyncapi.yaml and docs/events.md from the contr
 	$(RUN) python -m beacon_shared.contracts.docs
 
 bench-outbox: install ## outbox relay throughput and commit-to-broker latency
-	$(RUN) python bench/outbox.py
+	$(RUN) python -m bench.outbox
 
 bench-ingest: install ## signed Meta webhooks against a bare 202 endpoint; loss and duplicates
-	$(RUN) python bench/ingest.py
+	$(RUN) python -m bench.ingest
 
 bench-moderation: install ## classifier comments/s on one core; comment-to-decision latency at 500/s
 	$(RUN) python -m bench.moderation

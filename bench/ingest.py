@@ -21,7 +21,6 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter, deque
@@ -37,8 +36,7 @@ from sqlalchemy import text
 
 from beacon_shared.contracts.topics import COMMENT_RECEIVED, ENGAGEMENT_RECORDED
 from beacon_shared.db import create_engine
-from beacon_shared.embedded import EmbeddedBroker, free_port, start_postgres
-from beacon_shared.migrations import upgrade
+from beacon_shared.embedded import free_port
 from beacon_shared.topics import ensure_topics
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -437,27 +435,11 @@ async def run(database_url: str, bootstrap: str, idempotence: bool) -> dict[str,
 
 
 def main() -> None:
-    # Run as a script, bench/ comes first on the path and this file would shadow the ingest
-    # service's package, which its migrations import.
-    here = str(Path(__file__).resolve().parent)
-    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(here)]
-    pg = broker = None
-    database_url, bootstrap = os.environ.get("DATABASE_URL"), os.environ.get("KAFKA_BOOTSTRAP")
-    if not database_url:
-        pg = start_postgres(Path(tempfile.mkdtemp(prefix="beacon-bench-")) / "pg", ephemeral=True)
-        database_url = pg.url
-    if not bootstrap:
-        broker = EmbeddedBroker().start()
-        bootstrap = broker.bootstrap
-    try:
-        for ini in ALEMBIC_INIS:
-            upgrade(ini, database_url)
-        result = uvloop.run(run(database_url, bootstrap, idempotence=broker is None))
-    finally:
-        if broker:
-            broker.stop()
-        if pg:
-            pg.stop()
+    # Imported here: the baseline servers load this module without the repository on their path.
+    from bench.servers import servers
+
+    with servers(migrate=ALEMBIC_INIS) as found:
+        result = uvloop.run(run(found.database_url, found.bootstrap, idempotence=found.idempotence))
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
 

@@ -20,7 +20,6 @@ import contextlib
 import json
 import os
 import random
-import tempfile
 import time
 import uuid
 from collections import Counter
@@ -37,14 +36,14 @@ from profanity_check import predict_prob
 from beacon_shared.contracts.common import Author, Network
 from beacon_shared.contracts.ingest import CommentReceived, InteractionKind
 from beacon_shared.contracts.topics import COMMENT_MODERATED, COMMENT_RECEIVED
-from beacon_shared.embedded import EmbeddedBroker, free_port, start_postgres
+from beacon_shared.embedded import free_port
 from beacon_shared.events import Envelope
 from beacon_shared.kafka import create_producer
-from beacon_shared.migrations import upgrade
 from beacon_shared.outbox import OutboxRecord, outbox_records
 from beacon_shared.settings import ServiceSettings
 from beacon_shared.topics import ensure_topics
 from bench.ingest import FETCH_MAX_WAIT_MS, percentile, spawn, stop
+from bench.servers import servers
 from moderation.classify import Classifier
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -438,28 +437,13 @@ def main() -> None:
     texts, mix = comment_mix(MIX_SIZE)
     # First, while no server runs: pinned, the classifier shares its core with nothing of ours.
     classify = classifier_throughput(texts)
-    pg = broker = None
-    database_url, bootstrap = os.environ.get("DATABASE_URL"), os.environ.get("KAFKA_BOOTSTRAP")
-    if not database_url:
-        pg = start_postgres(Path(tempfile.mkdtemp(prefix="beacon-bench-")) / "pg", ephemeral=True)
-        database_url = pg.url
-    if not bootstrap:
-        broker = EmbeddedBroker().start()
-        bootstrap = broker.bootstrap
-    settings = ServiceSettings(
-        database_url=database_url,
-        kafka_bootstrap=bootstrap,
-        kafka_enable_idempotence=broker is None,
-    )
-    try:
-        for ini in ALEMBIC_INIS:
-            upgrade(ini, database_url)
+    with servers(migrate=ALEMBIC_INIS) as found:
+        settings = ServiceSettings(
+            database_url=found.database_url,
+            kafka_bootstrap=found.bootstrap,
+            kafka_enable_idempotence=found.idempotence,
+        )
         latency = asyncio.run(decision_latency(settings))
-    finally:
-        if broker:
-            broker.stop()
-        if pg:
-            pg.stop()
     result = {
         "comments": len(texts),
         "mix": dict(mix),

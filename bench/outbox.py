@@ -10,7 +10,6 @@ import asyncio
 import json
 import os
 import statistics
-import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
@@ -25,11 +24,11 @@ from beacon_shared.contracts.common import Author, Network
 from beacon_shared.contracts.ingest import CommentReceived, InteractionKind
 from beacon_shared.contracts.topics import COMMENT_RECEIVED
 from beacon_shared.db import create_engine, create_sessionmaker, make_metadata
-from beacon_shared.embedded import EmbeddedBroker, start_postgres
 from beacon_shared.events import Envelope, encode, record_headers
 from beacon_shared.kafka import create_producer
 from beacon_shared.settings import ServiceSettings
 from beacon_shared.topics import ensure_topics
+from bench.servers import servers
 
 RESULTS = Path(__file__).parent / "results" / "outbox.json"
 THROUGHPUT_EVENTS = int(os.environ.get("BENCH_EVENTS", "20000"))
@@ -185,21 +184,10 @@ async def run(database_url: str, bootstrap: str, idempotence: bool) -> dict[str,
 
 
 def main() -> None:
-    pg = broker = None
-    database_url, bootstrap = os.environ.get("DATABASE_URL"), os.environ.get("KAFKA_BOOTSTRAP")
-    if not database_url:
-        pg = start_postgres(Path(tempfile.mkdtemp(prefix="beacon-bench-")) / "pg", ephemeral=True)
-        database_url = pg.url
-    if not bootstrap:
-        broker = EmbeddedBroker().start()
-        bootstrap = broker.bootstrap
-    try:
-        result = asyncio.run(run(database_url, bootstrap, idempotence=broker is None))
-    finally:
-        if broker:
-            broker.stop()
-        if pg:
-            pg.stop()
+    with servers() as found:
+        result = asyncio.run(
+            run(found.database_url, found.bootstrap, idempotence=found.idempotence)
+        )
     RESULTS.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
 
