@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, any_, literal, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, Row, any_, literal, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -69,10 +69,7 @@ async def claim(
         .where(
             review_item.c.tenant_id == tenant_id,
             review_item.c.id == item_id,
-            or_(
-                review_item.c.status == "open",
-                (review_item.c.status == "claimed") & (review_item.c.assignee == assignee),
-            ),
+            _open_or_held_by(assignee),
         )
         .values(status="claimed", assignee=assignee, claimed_at=now)
         .returning(review_item)
@@ -120,13 +117,18 @@ async def resolve(
         .where(
             review_item.c.tenant_id == tenant_id,
             review_item.c.id == item_id,
-            or_(
-                review_item.c.status == "open",
-                (review_item.c.status == "claimed") & (review_item.c.assignee == reviewer),
-            ),
+            _open_or_held_by(reviewer),
         )
         .values(status="resolved", resolution=resolution, resolved_by=reviewer, resolved_at=now)
         .returning(review_item)
     )
     row: Row[Any] | None = result.first()
     return row
+
+
+def _open_or_held_by(person: str) -> ColumnElement[bool]:
+    """Items `person` may act on: open ones, and those they claimed."""
+    return or_(
+        review_item.c.status == "open",
+        (review_item.c.status == "claimed") & (review_item.c.assignee == person),
+    )
