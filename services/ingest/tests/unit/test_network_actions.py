@@ -9,8 +9,7 @@ import httpx
 import pytest
 
 from beacon_shared.contracts.moderation import NetworkAction
-from ingest.actions.executor import RetryPolicy
-from ingest.actions.networks.base import (
+from beacon_shared.network_calls import (
     CredentialsRefused,
     NotFound,
     OutcomeUnknown,
@@ -19,6 +18,7 @@ from ingest.actions.networks.base import (
     for_status,
     retry_after,
 )
+from ingest.actions.executor import RetryPolicy
 from ingest.actions.networks.bluesky import BlueskyClient
 from ingest.actions.networks.graph import FacebookClient
 from ingest.actions.networks.mastodon import MastodonClient

@@ -24,22 +24,20 @@ from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.ingest import ActionOutcome
 from beacon_shared.contracts.moderation import NetworkAction
 from beacon_shared.logging import get_logger
+from beacon_shared.network_calls import (
+    CredentialsRefused,
+    NotFound,
+    OutcomeUnknown,
+    Refused,
+    RetryLater,
+)
 from beacon_shared.worker import Job, WorkerContext
 from ingest.accounts import service as accounts
 from ingest.accounts.exceptions import AccountNotFound, CredentialsUnreadable
 from ingest.accounts.models import AccountStatus
 from ingest.actions import service
 from ingest.actions.metrics import ACTION_RETRIES, ACTIONS
-from ingest.actions.networks.base import (
-    CredentialsRefused,
-    NetworkClient,
-    NotFound,
-    OutcomeUnknown,
-    Refused,
-    RetryLater,
-    Target,
-    Unsupported,
-)
+from ingest.actions.networks.base import NetworkClient, Target, Unsupported
 from ingest.actions.networks.bluesky import BlueskyClient
 from ingest.actions.networks.graph import FacebookClient, InstagramClient
 from ingest.actions.networks.mastodon import MastodonClient

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
-from typing import Any, ClassVar, Protocol
+from datetime import timedelta
+from typing import ClassVar, Protocol
 from uuid import UUID
 
 import httpx
 
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.moderation import NetworkAction
+from beacon_shared.network_calls import NetworkCallError
 
 
 @dataclass(frozen=True)
@@ -37,40 +37,7 @@ class Done:
     reply_external_id: str | None = None
 
 
-class ActionError(Exception):
-    """The network did not (or may not have) done it; `reason` is what the outcome says."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class RetryLater(ActionError):
-    """Not done, and nothing was changed: try again, no earlier than `after` when given."""
-
-    def __init__(self, reason: str, *, kind: str, after: datetime | None = None) -> None:
-        super().__init__(reason)
-        self.kind = kind  # rate_limited, server_error or connection: the retry metric's label
-        self.after = after
-
-
-class OutcomeUnknown(ActionError):
-    """The request went out and no answer came back: it may or may not have been done."""
-
-
-class CredentialsRefused(ActionError):
-    """The token expired or was revoked: nothing works until the account is reconnected."""
-
-
-class Refused(ActionError):
-    """The network answered no for good (permissions, validation, policy)."""
-
-
-class NotFound(Refused):
-    """The comment is not there (deleted, or never visible to this account)."""
-
-
-class Unsupported(ActionError):
+class Unsupported(NetworkCallError):
     """The network offers no way to do this."""
 
 
@@ -93,111 +60,5 @@ class NetworkClient(Protocol):
     async def perform(
         self, http: httpx.AsyncClient, credentials: Mapping[str, str], target: Target
     ) -> Done:
-        """Do it, or raise an ActionError saying why not."""
+        """Do it, or raise a NetworkCallError saying why not."""
         ...
-
-
-async def send(http: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -> httpx.Response:
-    """One request; transport failures become RetryLater when the request cannot have left,
-    OutcomeUnknown when it may have reached the network."""
-    try:
-        return await http.request(method, url, **kwargs)
-    except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError) as exc:
-        raise RetryLater(
-            f"could not connect ({type(exc).__name__}); the request was not sent",
-            kind="connection",
-        ) from exc
-    except httpx.TransportError as exc:
-        # A read timeout, a reset or a closed connection after the request was written.
-        raise OutcomeUnknown(
-            f"outcome unknown: {type(exc).__name__} after the request was sent"
-        ) from exc
-
-
-def retry_after(
-    response: httpx.Response, *, now: datetime, reset_header: str | None = None
-) -> datetime | None:
-    """When a refused request may be sent again: Retry-After (seconds or an HTTP date), else the
-    network's rate-limit reset header (epoch seconds or ISO 8601); None when neither says."""
-    value = response.headers.get("retry-after")
-    if value:
-        try:
-            return now + timedelta(seconds=max(0.0, float(value)))
-        except ValueError:
-            pass
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            pass
-        else:
-            return when if when.tzinfo else when.replace(tzinfo=UTC)
-    reset = response.headers.get(reset_header) if reset_header else None
-    if reset:
-        try:
-            return datetime.fromtimestamp(float(reset), UTC)
-        except (ValueError, OverflowError):
-            pass
-        try:
-            parsed = datetime.fromisoformat(reset.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None
-
-
-def json_object(response: httpx.Response) -> Mapping[str, Any]:
-    """The answer's JSON object; anything else is an empty mapping."""
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
-def for_status(
-    response: httpx.Response,
-    *,
-    network: str,
-    creates: bool,
-    now: datetime,
-    reset_header: str | None = None,
-    detail: str | None = None,
-) -> None:
-    """Raise what a non-2xx answer means, the same way for every REST network.
-
-    `creates` marks a request that makes something new (a reply): a 504 (the gateway gave up
-    waiting for the network's own answer) leaves its outcome unknown, and the executor resends
-    it only under an idempotency key the network still remembers. Any other 5xx and 429 are
-    retried.
-    """
-    status = response.status_code
-    if response.is_success:
-        return
-    said = f"{network} answered {status}" + (f": {detail}" if detail else "")
-    if status == 429:
-        raise RetryLater(
-            said,
-            kind="rate_limited",
-            after=retry_after(response, now=now, reset_header=reset_header),
-        )
-    if status == 504 and creates:
-        raise OutcomeUnknown(f"outcome unknown: {said}")
-    if status >= 500:
-        raise RetryLater(
-            said,
-            kind="server_error",
-            after=retry_after(response, now=now, reset_header=reset_header),
-        )
-    if status == 401:
-        raise CredentialsRefused(f"{said}; the token expired or was revoked: reconnect the account")
-    if status == 404:
-        raise NotFound(said)
-    raise Refused(said)
-
-
-def required(credentials: Mapping[str, str], *names: str) -> list[str]:
-    """The credentials' values by name; a missing one is Refused (the account is incomplete)."""
-    missing = [name for name in names if not credentials.get(name)]
-    if missing:
-        raise Refused(f"the account's credentials lack {', '.join(missing)}: reconnect it")
-    return [credentials[name] for name in names]

@@ -13,18 +13,17 @@ import httpx
 
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.moderation import NetworkAction
-from ingest.actions.networks.base import (
+from beacon_shared.network_calls import (
     CredentialsRefused,
-    Done,
     NotFound,
     Refused,
     RetryLater,
-    Target,
     for_status,
     json_object,
     required,
     send,
 )
+from ingest.actions.networks.base import Done, Target
 from ingest.pollers.base import Malformed, RateLimited, Unauthorized
 from ingest.pollers.bluesky import BlueskySessions, service_of
 

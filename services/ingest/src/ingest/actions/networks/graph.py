@@ -16,18 +16,17 @@ import orjson
 
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.moderation import NetworkAction
-from ingest.actions.networks.base import (
+from beacon_shared.network_calls import (
     CredentialsRefused,
-    Done,
     NotFound,
     Refused,
     RetryLater,
-    Target,
     for_status,
     json_object,
     retry_after,
     send,
 )
+from ingest.actions.networks.base import Done, Target
 
 # https://developers.facebook.com/docs/graph-api/guides/error-handling
 EXPIRED_TOKEN_CODES = frozenset({102, 190})

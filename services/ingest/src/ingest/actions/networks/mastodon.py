@@ -13,7 +13,8 @@ import httpx
 
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.moderation import NetworkAction
-from ingest.actions.networks.base import Done, Target, for_status, json_object, required, send
+from beacon_shared.network_calls import for_status, json_object, required, send
+from ingest.actions.networks.base import Done, Target
 
 RESET_HEADER = "x-ratelimit-reset"  # ISO 8601
 # Mastodon keeps an Idempotency-Key for up to an hour; a retry must come well within it.

@@ -14,15 +14,8 @@ import httpx
 
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.moderation import NetworkAction
-from ingest.actions.networks.base import (
-    Done,
-    Refused,
-    Target,
-    for_status,
-    json_object,
-    required,
-    send,
-)
+from beacon_shared.network_calls import Refused, for_status, json_object, required, send
+from ingest.actions.networks.base import Done, Target
 
 RESET_HEADER = "x-rate-limit-reset"  # epoch seconds
 
