@@ -1,30 +1,63 @@
-"""The connector protocol and the outcomes a publish can have."""
+"""The connector protocol: what publishing to a network takes, returns and can fail with.
+
+Failures are `beacon_shared.network_calls` errors, which the scheduler tells apart:
+- `RetryLater`: nothing was published (refused before acting, rate limited, 5xx that did not
+  act): the target is retried no earlier than `after`;
+- `OutcomeUnknown`: the request went out and no usable answer came back: the target becomes
+  `unconfirmed` and is reconciled against the account's recent posts before anything is resent;
+- `CredentialsRefused`: the token expired or was revoked: the target fails and the account is
+  marked `needs_reauth`;
+- `Refused` (and anything else): the network said no for good: the target fails with the reason.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import ClassVar, Protocol
 from uuid import UUID
 
 from beacon_shared.contracts.common import Network
 
 
 @dataclass(frozen=True)
-class PublishTarget:
-    """The account a post goes to."""
+class Account:
+    """The connected account a post goes out as."""
 
-    target_id: UUID
+    id: UUID
     tenant_id: str
-    account_id: str
     network: Network
+    # The network's own id: Page id, Instagram user id, X user id, Mastodon account id, Bluesky
+    # DID, LinkedIn person or organization URN.
+    external_account_id: str
+    handle: str | None
+    # The instance (Mastodon) or PDS (Bluesky) the account lives on; None for the networks that
+    # have one API host.
+    instance_url: str | None
+    # Decrypted; which names each network needs is in docs/publisher.md.
+    credentials: Mapping[str, str] = field(repr=False)
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """A media file fetched (through the safe fetcher) from the URL the post names."""
+
+    url: str
+    content_type: str
+    data: bytes = field(repr=False)
+    alt_text: str | None = None
 
 
 @dataclass(frozen=True)
 class PublishContent:
-    """What is published."""
+    """What goes out on one account: its network's variant, links already carrying UTM tags."""
 
     text: str
     link: str | None = None
+    media: Sequence[MediaFile] = ()
+    # Posted as a reply (or comment) under the post once it is out.
+    first_comment: str | None = None
 
 
 @dataclass(frozen=True)
@@ -33,32 +66,37 @@ class PublishResult:
 
     external_id: str
     url: str | None = None
+    # Set when a first comment was asked for and went out; a first comment that fails does not
+    # fail the post (the post is out), it is reported in `first_comment_error`.
+    first_comment_id: str | None = None
+    first_comment_error: str | None = None
 
 
-class PublishError(Exception):
-    """A publish that did not succeed; subclasses say whether retrying can help."""
+@dataclass(frozen=True)
+class RecentPost:
+    """One of the account's own recent posts, as the network lists them (for reconciliation)."""
 
-
-class PermanentFailure(PublishError):
-    """The network refused the post (content rejected, account revoked): retrying will not help."""
-
-
-class UnknownOutcome(PublishError):
-    """The post may or may not be out (timeout, connection lost): retry with the same key."""
+    external_id: str
+    text: str
+    created_at: datetime
+    url: str | None = None
 
 
 class Connector(Protocol):
-    """Publishes to one network.
+    """Publishes to one network as a connected account."""
 
-    `idempotency_key` is stable across retries of one target, so a connector must make a repeat
-    with the same key return the first result instead of publishing twice, using the network's
-    own idempotency support where it has one.
-    """
-
-    network: Network
+    network: ClassVar[Network]
+    # How long the network dedupes a repeated publish under the same idempotency key (Mastodon's
+    # Idempotency-Key: one hour); None when it does not, so an unknown outcome is never resent
+    # before reconciliation says the post is not there.
+    idempotency_window: ClassVar[timedelta | None]
 
     async def publish(
-        self, target: PublishTarget, content: PublishContent, idempotency_key: str
+        self, account: Account, content: PublishContent, idempotency_key: str
     ) -> PublishResult:
-        """Publish `content` to `target`, or raise a PublishError."""
+        """Publish `content` as `account`, or raise a NetworkCallError saying why not."""
+        ...
+
+    async def recent_posts(self, account: Account, since: datetime) -> list[RecentPost]:
+        """The account's own posts created at or after `since`, newest first."""
         ...

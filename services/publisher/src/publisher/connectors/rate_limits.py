@@ -1,0 +1,63 @@
+"""What each network said about its rate limits, kept per network, app and account.
+
+Connectors record what the answers' headers say (remaining calls and when the window resets) and
+ask before calling whether a window is spent; a spent window becomes a `RetryLater` at its reset,
+without a request. Kept in each worker's memory: a worker that has not yet heard of a limit
+learns it from its first refused call, which publishes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from beacon_shared.contracts.common import Network
+
+
+@dataclass(frozen=True)
+class Window:
+    """One rate-limit window: calls left in it, and when it resets."""
+
+    remaining: int
+    reset_at: datetime
+
+
+def account_scope(account_id: object) -> str:
+    """The scope of limits counted per connected account (per user token)."""
+    return f"account:{account_id}"
+
+
+def app_scope(app_id: object) -> str:
+    """The scope of limits counted per client application (shared by its accounts)."""
+    return f"app:{app_id}"
+
+
+class RateLimitBook:
+    """Windows by (network, scope)."""
+
+    def __init__(self) -> None:
+        self._windows: dict[tuple[Network, str], Window] = {}
+
+    def record(self, network: Network, scope: str, *, remaining: int, reset_at: datetime) -> None:
+        """Remember what an answer said about a window."""
+        if len(self._windows) > 100_000:
+            self._windows.clear()
+        self._windows[(network, scope)] = Window(remaining, reset_at)
+
+    def exhaust(self, network: Network, scope: str, *, until: datetime) -> None:
+        """A 429 (or a quota check) said the window is spent until `until`."""
+        self.record(network, scope, remaining=0, reset_at=until)
+
+    def blocked_until(
+        self, network: Network, scopes: Iterable[str], *, now: datetime
+    ) -> datetime | None:
+        """The latest reset among spent, unexpired windows of these scopes; None when free."""
+        latest: datetime | None = None
+        for scope in scopes:
+            window = self._windows.get((network, scope))
+            if window is None or window.reset_at <= now:
+                continue
+            if window.remaining <= 0 and (latest is None or window.reset_at > latest):
+                latest = window.reset_at
+        return latest
