@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from beacon_shared.crypto import check_fernet_key
 from beacon_shared.settings import ServiceSettings
 
 
@@ -88,13 +88,4 @@ class Settings(ServiceSettings):
     def _blank_is_unset(cls, value: object) -> object:
         return None if value == "" else value
 
-    @field_validator("credentials_key")
-    @classmethod
-    def _is_a_fernet_key(cls, value: SecretStr | None) -> SecretStr | None:
-        if value is not None:
-            try:
-                Fernet(value.get_secret_value())
-            except ValueError:
-                # The message must not echo the key.
-                raise ValueError("must be a urlsafe-base64 32-byte Fernet key") from None
-        return value
+    _is_a_fernet_key = field_validator("credentials_key")(check_fernet_key)

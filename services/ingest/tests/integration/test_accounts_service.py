@@ -10,9 +10,10 @@ from pydantic import SecretStr
 from sqlalchemy import text
 
 from beacon_shared.contracts.common import Network
+from beacon_shared.crypto import SecretsUnreadable
 from ingest.accounts import service
-from ingest.accounts.crypto import CredentialCipher
-from ingest.accounts.exceptions import AccountNotFound, CredentialsUnreadable
+from ingest.accounts.crypto import credential_box
+from ingest.accounts.exceptions import AccountNotFound
 from ingest.accounts.schemas import AccountIn, AccountPatch, ResolvedAccount
 
 pytestmark = pytest.mark.integration
@@ -32,7 +33,7 @@ def body(**overrides: object) -> AccountIn:
 async def test_resolve_names_the_tenant_and_brand_of_a_connected_account(db_session, unique):
     tenant = unique("tenant")
     row = await service.connect(
-        db_session, tenant_id=tenant, body=body(brand_id="b-1"), cipher=CredentialCipher(None)
+        db_session, tenant_id=tenant, body=body(brand_id="b-1"), cipher=credential_box(None)
     )
 
     found = await service.resolve(
@@ -49,7 +50,7 @@ async def test_resolve_finds_paused_accounts_and_nothing_for_unknown_ones(db_ses
         db_session,
         tenant_id=unique("tenant"),
         body=body(status="paused"),
-        cipher=CredentialCipher(None),
+        cipher=credential_box(None),
     )
 
     paused = await service.resolve(
@@ -74,7 +75,7 @@ async def test_credentials_are_stored_encrypted_and_decrypt_for_pollers(db_sessi
         db_session,
         tenant_id=unique("tenant"),
         body=body(credentials={"access_token": secret, "app_secret": secret[::-1]}),
-        cipher=CredentialCipher(KEY),
+        cipher=credential_box(KEY),
     )
 
     stored = (
@@ -97,7 +98,7 @@ async def test_credentials_are_stored_encrypted_and_decrypt_for_pollers(db_sessi
 
 async def test_updated_credentials_replace_the_stored_ones(db_session, unique):
     tenant = unique("tenant")
-    cipher = CredentialCipher(KEY)
+    cipher = credential_box(KEY)
     row = await service.connect(
         db_session, tenant_id=tenant, body=body(credentials={"token": "old"}), cipher=cipher
     )
@@ -118,13 +119,13 @@ async def test_decrypting_needs_the_key_that_encrypted(db_session, unique):
         db_session,
         tenant_id=unique("tenant"),
         body=body(credentials={"token": "t"}),
-        cipher=CredentialCipher(KEY),
+        cipher=credential_box(KEY),
     )
     other_key = SecretStr(Fernet.generate_key().decode())
 
-    with pytest.raises(CredentialsUnreadable):
+    with pytest.raises(SecretsUnreadable):
         await service.decrypt_credentials(db_session, account_id=row.id, key=other_key)
-    with pytest.raises(CredentialsUnreadable):
+    with pytest.raises(SecretsUnreadable):
         await service.decrypt_credentials(db_session, account_id=row.id, key=None)
 
 
@@ -132,7 +133,7 @@ async def test_decrypting_without_credentials_is_none_and_without_account_not_fo
     db_session, unique
 ):
     row = await service.connect(
-        db_session, tenant_id=unique("tenant"), body=body(), cipher=CredentialCipher(KEY)
+        db_session, tenant_id=unique("tenant"), body=body(), cipher=credential_box(KEY)
     )
 
     assert await service.decrypt_credentials(db_session, account_id=row.id, key=KEY) is None

@@ -7,16 +7,17 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from beacon_shared.auth import Principal, require_scope
-from ingest.accounts.crypto import CredentialCipher
+from beacon_shared.crypto import SecretBox
+from ingest.accounts.crypto import credential_box
 from ingest.config import Settings
 
 Writer = Annotated[Principal, Depends(require_scope("interactions:write"))]
 Reader = Annotated[Principal, Depends(require_scope("interactions:read"))]
 
 
-async def _cipher(request: Request) -> CredentialCipher:
+async def _cipher(request: Request) -> SecretBox:
     settings: Settings = request.app.state.settings
-    return CredentialCipher(settings.credentials_key)
+    return credential_box(settings.credentials_key)
 
 
-Cipher = Annotated[CredentialCipher, Depends(_cipher)]
+Cipher = Annotated[SecretBox, Depends(_cipher)]

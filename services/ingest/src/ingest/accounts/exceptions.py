@@ -22,17 +22,3 @@ class AccountAlreadyConnected(Conflict):
         super().__init__(
             "This network account is already connected to Beacon; disconnect it there first."
         )
-
-
-class CredentialsKeyMissing(Conflict):
-    code, title = "credentials_key_missing", "Credentials cannot be stored"
-
-    def __init__(self) -> None:
-        super().__init__(
-            "Ingest has no key to encrypt credentials with: set INGEST_CREDENTIALS_KEY "
-            "(a Fernet key) and restart it, or connect the account without credentials."
-        )
-
-
-class CredentialsUnreadable(Exception):
-    """Stored credentials that the configured key cannot decrypt (a changed or missing key)."""

@@ -12,10 +12,11 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared.contracts.common import Network
+from beacon_shared.crypto import SecretBox
 from beacon_shared.logging import get_logger
 from beacon_shared.pagination import Cursor
 from ingest.accounts import repository
-from ingest.accounts.crypto import CredentialCipher
+from ingest.accounts.crypto import credential_box
 from ingest.accounts.exceptions import AccountAlreadyConnected, AccountNotFound
 from ingest.accounts.schemas import AccountIn, AccountPatch, AccountQuery, ResolvedAccount
 
@@ -44,7 +45,7 @@ async def decrypt_credentials(
 ) -> dict[str, str] | None:
     """An account's credentials in plaintext, None when it has none; for pollers, never the API.
 
-    Raises AccountNotFound for an unknown account and CredentialsUnreadable when `key` cannot
+    Raises AccountNotFound for an unknown account and SecretsUnreadable when `key` cannot
     decrypt them.
     """
     row = await repository.credentials_of(session, account_id=account_id)
@@ -52,11 +53,11 @@ async def decrypt_credentials(
         raise AccountNotFound(account_id)
     if row.credentials_encrypted is None:
         return None
-    return CredentialCipher(key).decrypt(row.credentials_encrypted)
+    return credential_box(key).decrypt(row.credentials_encrypted)
 
 
 async def connect(
-    session: AsyncSession, *, tenant_id: str, body: AccountIn, cipher: CredentialCipher
+    session: AsyncSession, *, tenant_id: str, body: AccountIn, cipher: SecretBox
 ) -> Row[Any]:
     """Connect a network account to the tenant; one already connected anywhere is a conflict."""
     encrypted = cipher.encrypt(body.credentials) if body.credentials is not None else None
@@ -115,7 +116,7 @@ async def update(
     tenant_id: str,
     account_id: UUID,
     patch: AccountPatch,
-    cipher: CredentialCipher,
+    cipher: SecretBox,
 ) -> Row[Any]:
     """Apply the fields the patch sets; new credentials revive a needs_reauth account."""
     fields = patch.model_fields_set

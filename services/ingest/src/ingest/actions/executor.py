@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.ingest import ActionOutcome
 from beacon_shared.contracts.moderation import NetworkAction
+from beacon_shared.crypto import SecretsUnreadable
 from beacon_shared.logging import get_logger
 from beacon_shared.network_calls import (
     CredentialsRefused,
@@ -33,7 +34,7 @@ from beacon_shared.network_calls import (
 )
 from beacon_shared.worker import Job, WorkerContext
 from ingest.accounts import service as accounts
-from ingest.accounts.exceptions import AccountNotFound, CredentialsUnreadable
+from ingest.accounts.exceptions import AccountNotFound
 from ingest.accounts.models import AccountStatus
 from ingest.actions import service
 from ingest.actions.metrics import ACTION_RETRIES, ACTIONS
@@ -370,7 +371,7 @@ class ActionExecutor:
                 )
             except AccountNotFound:
                 return f"no connected account {account_id} (was it disconnected?)"
-            except CredentialsUnreadable as exc:
+            except SecretsUnreadable as exc:
                 return f"the account's credentials cannot be read: {exc}"
         if credentials is None:
             return "the account has no credentials: reconnect it with them"

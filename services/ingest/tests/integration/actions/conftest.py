@@ -24,7 +24,7 @@ from beacon_shared.db import create_sessionmaker
 from beacon_shared.events import Envelope, decode
 from beacon_shared.testing.fake_networks import Faults, NoNetwork
 from ingest.accounts import service as accounts
-from ingest.accounts.crypto import CredentialCipher
+from ingest.accounts.crypto import credential_box
 from ingest.accounts.schemas import AccountIn, AccountPatch
 from ingest.actions.executor import ActionExecutor, RetryPolicy
 from ingest.actions.handlers import handle_action_requested
@@ -114,7 +114,7 @@ def connect(sessionmaker, tenant):
                         "credentials": credentials,
                     }
                 ),
-                cipher=CredentialCipher(KEY),
+                cipher=credential_box(KEY),
             )
         return Account(row.id, owner, network, external_id)
 
@@ -130,7 +130,7 @@ def set_status(sessionmaker):
                 tenant_id=account.tenant_id,
                 account_id=account.id,
                 patch=AccountPatch.model_validate({"status": status}),
-                cipher=CredentialCipher(KEY),
+                cipher=credential_box(KEY),
             )
 
     return set_status

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from beacon_shared.contracts.common import Network
 from beacon_shared.db import create_sessionmaker
 from ingest.accounts import service as accounts
-from ingest.accounts.crypto import CredentialCipher
+from ingest.accounts.crypto import credential_box
 from ingest.accounts.schemas import AccountIn
 from ingest.pollers.cursors import PolledAccount
 from ingest.pollers.runner import PollRunner
@@ -68,7 +68,7 @@ def connect(sessionmaker, unique):
                         "credentials": credentials,
                     }
                 ),
-                cipher=CredentialCipher(KEY),
+                cipher=credential_box(KEY),
             )
         return PolledAccount(
             id=row.id, tenant_id=tenant, network=network, external_account_id=external_id

@@ -1,0 +1,64 @@
+"""Secrets at rest (network credentials, webhook signing secrets): Fernet tokens (AES-128-CBC with
+HMAC-SHA256) of their JSON, under a key each service takes from its own setting."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import orjson
+from cryptography.fernet import Fernet, InvalidToken
+from pydantic import SecretStr
+
+from beacon_shared.errors import Conflict
+
+
+class SecretKeyMissing(Conflict):
+    code, title = "credentials_key_missing", "Credentials cannot be stored"
+
+    def __init__(self, setting: str) -> None:
+        super().__init__(
+            f"The service has no key to encrypt secrets with: set {setting} (a Fernet key) and "
+            "restart it."
+        )
+
+
+class SecretsUnreadable(Exception):
+    """Stored secrets that the configured key cannot decrypt (a changed or missing key)."""
+
+
+def check_fernet_key(value: SecretStr | None) -> SecretStr | None:
+    """A settings validator: the key must be a Fernet key; the message never echoes it."""
+    if value is not None:
+        try:
+            Fernet(value.get_secret_value())
+        except ValueError:
+            raise ValueError("must be a urlsafe-base64 32-byte Fernet key") from None
+    return value
+
+
+class SecretBox:
+    """Encrypts and decrypts named secrets with the configured key, refusing when there is none."""
+
+    def __init__(self, key: SecretStr | None, *, setting: str) -> None:
+        self._fernet = Fernet(key.get_secret_value()) if key is not None else None
+        self._setting = setting
+
+    def encrypt(self, secrets: Mapping[str, SecretStr | str]) -> bytes:
+        """The token to store."""
+        if self._fernet is None:
+            raise SecretKeyMissing(self._setting)
+        plain = {
+            name: value.get_secret_value() if isinstance(value, SecretStr) else value
+            for name, value in secrets.items()
+        }
+        return self._fernet.encrypt(orjson.dumps(plain))
+
+    def decrypt(self, token: bytes) -> dict[str, str]:
+        """The secrets a token holds."""
+        if self._fernet is None:
+            raise SecretsUnreadable(f"{self._setting} is not set")
+        try:
+            plain = orjson.loads(self._fernet.decrypt(token))
+        except InvalidToken as exc:
+            raise SecretsUnreadable("the key does not decrypt these secrets") from exc
+        return {str(name): str(value) for name, value in plain.items()}
