@@ -26,11 +26,18 @@ class DomainError(Exception):
     code: str = "bad_request"
     title: str = "Bad request"
 
-    def __init__(self, detail: str | None = None, *, errors: Sequence[Mapping[str, object]] = ()):
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: Sequence[Mapping[str, object]] = (),
+        headers: Mapping[str, str] | None = None,
+    ):
         super().__init__(detail or self.title)
         self.detail = detail or self.title
         self.errors = list(errors)
-        self.headers: dict[str, str] = {}
+        # Sent with the problem document (e.g. WWW-Authenticate, Retry-After).
+        self.headers: dict[str, str] = dict(headers or {})
 
 
 class NotFound(DomainError):
@@ -51,6 +58,23 @@ class Unauthorized(DomainError):
 
 class Forbidden(DomainError):
     status, code, title = 403, "forbidden", "Not allowed"
+
+
+class RateLimited(DomainError):
+    """Too many requests; the client may try again after `retry_after` (whole seconds, >= 1)."""
+
+    status, code, title = 429, "rate_limited", "Too many requests"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        retry_after: int,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail, headers=headers)
+        self.retry_after = max(1, retry_after)
+        self.headers["Retry-After"] = str(self.retry_after)
 
 
 class PayloadTooLarge(DomainError):

@@ -44,6 +44,11 @@ class ServiceSettings(BaseSettings):
     api_key_cache_seconds: float = Field(
         default=5.0, ge=0, validation_alias=_env("API_KEY_CACHE_SECONDS")
     )
+    # Requests a minute per API key, for keys issued without their own limit; counted per API
+    # process, so N replicas let a key through up to N times this.
+    api_rate_limit_per_minute: int = Field(
+        default=600, ge=1, validation_alias=_env("API_RATE_LIMIT_PER_MINUTE")
+    )
     outbox_batch_size: int = Field(default=500, ge=1, validation_alias=_env("OUTBOX_BATCH_SIZE"))
     outbox_poll_seconds: float = Field(
         default=1.0, gt=0, validation_alias=_env("OUTBOX_POLL_SECONDS")

@@ -20,12 +20,17 @@ async def _main(args: argparse.Namespace) -> None:
         async with create_sessionmaker(engine)() as session, session.begin():
             if args.command == "create":
                 issued = await issue_key(
-                    session, tenant_id=args.tenant, name=args.name, scopes=args.scope or ["*"]
+                    session,
+                    tenant_id=args.tenant,
+                    name=args.name,
+                    scopes=args.scope or ["*"],
+                    rate_limit_per_minute=args.rate_limit,
                 )
                 out: object = {
                     "id": str(issued.id),
                     "tenant_id": issued.tenant_id,
                     "scopes": issued.scopes,
+                    "rate_limit_per_minute": issued.rate_limit_per_minute,
                     "key": issued.key,
                 }
             elif args.command == "list":
@@ -38,6 +43,13 @@ async def _main(args: argparse.Namespace) -> None:
     sys.stdout.buffer.write(orjson.dumps(out, option=orjson.OPT_INDENT_2, default=str) + b"\n")
 
 
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def main() -> None:
     """Entry point of `python -m beacon_shared.auth`."""
     parser = argparse.ArgumentParser(prog="python -m beacon_shared.auth", description=__doc__)
@@ -46,6 +58,12 @@ def main() -> None:
     create.add_argument("--tenant", required=True)
     create.add_argument("--name", default="default")
     create.add_argument("--scope", action="append", help="repeatable; default '*'")
+    create.add_argument(
+        "--rate-limit",
+        type=_positive_int,
+        metavar="PER_MINUTE",
+        help="requests a minute per API process; default: API_RATE_LIMIT_PER_MINUTE",
+    )
     listing = sub.add_parser("list", help="list a tenant's keys")
     listing.add_argument("--tenant", required=True)
     revoke = sub.add_parser("revoke", help="revoke a key")

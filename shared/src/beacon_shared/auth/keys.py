@@ -21,6 +21,8 @@ KEY_PREFIX = "bk_"
 SCOPES = frozenset(
     {
         "*",
+        "accounts:read",
+        "accounts:write",
         "interactions:read",
         "interactions:write",
         "moderation:read",
@@ -29,6 +31,8 @@ SCOPES = frozenset(
         "posts:write",
         "analytics:read",
         "analytics:write",
+        "webhooks:read",
+        "webhooks:write",
     }
 )
 
@@ -52,6 +56,8 @@ class IssuedKey:
     name: str
     scopes: tuple[str, ...]
     key: str
+    # None: the platform default (ServiceSettings.api_rate_limit_per_minute) applies.
+    rate_limit_per_minute: int | None = None
 
 
 async def ensure_tenant(session: AsyncSession, *, tenant_id: str, name: str | None = None) -> None:
@@ -68,12 +74,21 @@ async def issue_key(
     name: str,
     scopes: Iterable[str],
     expires_at: datetime | None = None,
+    rate_limit_per_minute: int | None = None,
 ) -> IssuedKey:
-    """Store a new key's hash for `tenant_id` (created if new) and return the plaintext once."""
+    """Store a new key's hash for `tenant_id` (created if new) and return the plaintext once.
+
+    `rate_limit_per_minute` caps the key's requests per API process; None means the platform
+    default.
+    """
     wanted = tuple(sorted(set(scopes)))
     unknown = [s for s in wanted if s not in SCOPES]
     if unknown or not wanted:
         raise InvalidInput(f"unknown or missing scopes: {unknown or 'none given'}")
+    if rate_limit_per_minute is not None and rate_limit_per_minute < 1:
+        raise InvalidInput(
+            "rate_limit_per_minute must be at least 1 (leave it unset for the platform default)"
+        )
     await ensure_tenant(session, tenant_id=tenant_id)
     key = generate_key()
     key_id = uuid4()
@@ -86,9 +101,17 @@ async def issue_key(
             key_hash=hash_key(key),
             scopes=list(wanted),
             expires_at=expires_at,
+            rate_limit_per_minute=rate_limit_per_minute,
         )
     )
-    return IssuedKey(id=key_id, tenant_id=tenant_id, name=name, scopes=wanted, key=key)
+    return IssuedKey(
+        id=key_id,
+        tenant_id=tenant_id,
+        name=name,
+        scopes=wanted,
+        key=key,
+        rate_limit_per_minute=rate_limit_per_minute,
+    )
 
 
 async def revoke_key(session: AsyncSession, *, tenant_id: str, key_id: UUID) -> None:
@@ -111,6 +134,7 @@ async def list_keys(session: AsyncSession, *, tenant_id: str) -> list[dict[str, 
             api_key.c.name,
             api_key.c.prefix,
             api_key.c.scopes,
+            api_key.c.rate_limit_per_minute,
             api_key.c.created_at,
             api_key.c.expires_at,
             api_key.c.revoked_at,

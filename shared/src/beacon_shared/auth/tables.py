@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from sqlalchemy import (
     ARRAY,
+    CheckConstraint,
     Column,
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     Table,
     Text,
     func,
@@ -40,7 +42,13 @@ api_key = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("expires_at", DateTime(timezone=True)),
     Column("revoked_at", DateTime(timezone=True)),
+    Column(
+        "rate_limit_per_minute",
+        Integer,
+        comment="Requests a minute per API process; NULL means the platform default.",
+    ),
     Index("ix_api_key_tenant_id", "tenant_id"),
+    CheckConstraint("rate_limit_per_minute > 0", name="rate_limit_per_minute_positive"),
 )
 
 ACTIVE = text("revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())")

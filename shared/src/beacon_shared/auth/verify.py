@@ -7,14 +7,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from uuid import UUID
 
-from fastapi import Request
+from fastapi import Request, Response
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from beacon_shared.auth.keys import KEY_PREFIX, hash_key
+from beacon_shared.auth.rate_limit import RateLimitDecision, RateLimiter
 from beacon_shared.auth.tables import ACTIVE, api_key
-from beacon_shared.errors import Forbidden, Unauthorized
+from beacon_shared.errors import Forbidden, RateLimited, Unauthorized
+from beacon_shared.settings import ServiceSettings
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,8 @@ class Principal:
     tenant_id: str
     key_id: UUID
     scopes: frozenset[str]
+    # The key's own limit; None means the platform default (api_rate_limit_per_minute).
+    rate_limit_per_minute: int | None = None
 
     def allows(self, scope: str) -> bool:
         """Whether the key grants `scope`."""
@@ -31,11 +35,21 @@ class Principal:
 
 
 class ApiKeyVerifier:
-    """Looks keys up by hash, caching answers (misses too) for a short period."""
+    """Looks keys up by hash, caching answers (misses too) for a short period.
 
-    def __init__(self, engine: AsyncEngine, *, cache_seconds: float = 5.0) -> None:
+    It also holds the process's `rate_limiter`, which `require_scope` meters each key against.
+    """
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        cache_seconds: float = 5.0,
+        rate_limiter: RateLimiter | None = None,
+    ) -> None:
         self.engine = engine
         self.cache_seconds = cache_seconds
+        self.rate_limiter = RateLimiter() if rate_limiter is None else rate_limiter
         self._cache: dict[str, tuple[float, Principal | None]] = {}
 
     async def verify(self, key: str) -> Principal | None:
@@ -48,12 +62,19 @@ class ApiKeyVerifier:
         async with self.engine.connect() as conn:
             row = (
                 await conn.execute(
-                    select(api_key.c.id, api_key.c.tenant_id, api_key.c.scopes).where(
-                        api_key.c.key_hash == digest, ACTIVE
-                    )
+                    select(
+                        api_key.c.id,
+                        api_key.c.tenant_id,
+                        api_key.c.scopes,
+                        api_key.c.rate_limit_per_minute,
+                    ).where(api_key.c.key_hash == digest, ACTIVE)
                 )
             ).first()
-        principal = Principal(row.tenant_id, row.id, frozenset(row.scopes)) if row else None
+        principal = (
+            Principal(row.tenant_id, row.id, frozenset(row.scopes), row.rate_limit_per_minute)
+            if row
+            else None
+        )
         if len(self._cache) > 10_000:
             self._cache.clear()
         self._cache[digest] = (now + self.cache_seconds, principal)
@@ -65,9 +86,16 @@ _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API k
 
 
 def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
-    """A dependency that authenticates the caller and checks one scope."""
+    """A dependency that authenticates the caller, checks one scope and meters the key's rate.
 
-    async def dependency(request: Request) -> Principal:
+    Every authenticated request takes one token from its key's bucket. Over the limit it gets a
+    429 problem with Retry-After. RateLimit-Limit, -Remaining and -Reset go out with the 429s and
+    403s raised here and with the route's answer when FastAPI builds it from the returned value
+    (not on a Response the route builds itself, nor on problems the route raises). Limits are
+    counted per API process: see `beacon_shared.auth.rate_limit`.
+    """
+
+    async def dependency(request: Request, response: Response) -> Principal:
         credentials: HTTPAuthorizationCredentials | None = await _bearer(request)
         key = credentials.credentials if credentials else await _header(request)
         if not key:
@@ -78,8 +106,32 @@ def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
         principal = await verifier.verify(key)
         if principal is None:
             raise Unauthorized("The API key is not valid, or was revoked or expired.")
+        # Metered before the scope check, so refused calls count against the key too.
+        decision = _metered(request, verifier, principal)
+        if not decision.allowed:
+            raise RateLimited(
+                f"This API key may make {decision.limit} requests a minute; "
+                f"try again in {decision.retry_after_seconds} s.",
+                retry_after=decision.retry_after_seconds,
+                headers=decision.headers(),
+            )
         if not principal.allows(scope):
-            raise Forbidden(f"This API key lacks the scope {scope!r}.")
+            raise Forbidden(f"This API key lacks the scope {scope!r}.", headers=decision.headers())
+        response.headers.update(decision.headers())
         return principal
 
     return dependency
+
+
+def _metered(request: Request, verifier: ApiKeyVerifier, principal: Principal) -> RateLimitDecision:
+    """Take one token for this request, once even if a route checks several scopes."""
+    decision: RateLimitDecision | None = getattr(request.state, "rate_limit", None)
+    if decision is None:
+        settings: ServiceSettings = request.app.state.settings
+        limit = principal.rate_limit_per_minute
+        decision = verifier.rate_limiter.take(
+            principal.key_id,
+            limit_per_minute=settings.api_rate_limit_per_minute if limit is None else limit,
+        )
+        request.state.rate_limit = decision
+    return decision
