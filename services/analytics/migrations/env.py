@@ -1,4 +1,6 @@
 # Importing the models registers their tables.
+import analytics.counters.models
+import analytics.responses.models  # noqa: F401
 from analytics.db import SCHEMA, metadata
 from beacon_shared.migrations import run_env
 
