@@ -105,13 +105,18 @@ async def test_a_comment_and_a_post_flow_through_every_service(stack):
 
     assert await eventually(decisions, timeout=30) == {"fb-c-1": "allow", "fb-c-2": "hide"}
 
+    account = await publisher_api.post(
+        "/v1/publishing-accounts",
+        json={"network": "sandbox", "external_account_id": "sandbox-brand"},
+    )
+    assert account.status_code == 201, account.text
     due = datetime.now(UTC) + timedelta(seconds=3)
     created = await publisher_api.post(
         "/v1/posts",
         json={
             "text": "Our winter collection is out!",
             "scheduled_at": due.isoformat(),
-            "targets": [{"account_id": "sandbox-brand", "network": "sandbox"}],
+            "targets": [{"account_id": account.json()["id"], "network": "sandbox"}],
         },
     )
     assert created.status_code == 201, created.text

@@ -1,5 +1,9 @@
+import publisher.accounts.models
+import publisher.brands.models
+import publisher.campaigns.models
 import publisher.connectors.models
-import publisher.posts.models  # noqa: F401
+import publisher.posts.models
+import publisher.webhooks.models  # noqa: F401
 from beacon_shared.migrations import run_env
 from publisher.db import SCHEMA, metadata
 

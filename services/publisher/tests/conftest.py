@@ -12,9 +12,31 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from beacon_shared.db import create_sessionmaker
+from publisher.accounts import repository as accounts_repository
+from publisher.accounts.models import account
 from publisher.db import outbox
 from publisher.posts import repository
 from publisher.posts.models import PostStatus, TargetStatus, post
+
+
+async def sandbox_account(session: AsyncSession, *, tenant_id: str, name: str) -> uuid.UUID:
+    """A sandbox publishing account of the tenant (flushes only); its id."""
+    now = datetime.now(UTC)
+    row = await accounts_repository.insert_account(
+        session,
+        {
+            "id": uuid.uuid4(),
+            "tenant_id": tenant_id,
+            "network": "sandbox",
+            "external_account_id": f"{name}-{uuid.uuid4().hex[:8]}",
+            "handle": name,
+            "status": "active",
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    assert row is not None
+    return row.id
 
 
 @dataclass(frozen=True)
@@ -36,6 +58,10 @@ async def seed_post(
     """Insert a scheduled post with `accounts` sandbox targets due at `due_at`; flushes only."""
     post_id = uuid.uuid4()
     now = datetime.now(UTC)
+    account_ids = [
+        await sandbox_account(session, tenant_id=tenant_id, name=f"acct-{n}")
+        for n in range(accounts)
+    ]
     await repository.insert_post(
         session,
         {
@@ -57,7 +83,7 @@ async def seed_post(
                 "id": target_id,
                 "post_id": post_id,
                 "tenant_id": tenant_id,
-                "account_id": f"acct-{n}",
+                "account_id": str(account_ids[n]),
                 "network": "sandbox",
                 "status": TargetStatus.scheduled.value,
                 "due_at": due_at,
@@ -113,6 +139,7 @@ async def seed_committed(
     # Committed rows would otherwise fall due for every later scheduler in the session.
     async with sessionmaker() as session, session.begin():
         await session.execute(delete(post).where(post.c.tenant_id == tenant_id))
+        await session.execute(delete(account).where(account.c.tenant_id == tenant_id))
         await session.execute(
             delete(outbox).where(outbox.c.key.in_([str(s.post_id) for s in seeded]))
         )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from beacon_shared.crypto import SecretBox, check_fernet_key
 from beacon_shared.settings import ServiceSettings
 
 
@@ -14,7 +15,12 @@ class Settings(ServiceSettings):
     """Environment variables prefixed PUBLISHER_ (platform ones are unprefixed)."""
 
     model_config = SettingsConfigDict(
-        env_prefix="PUBLISHER_", extra="ignore", frozen=True, populate_by_name=True
+        env_prefix="PUBLISHER_",
+        extra="ignore",
+        frozen=True,
+        populate_by_name=True,
+        # A malformed key must not be echoed into logs by a validation error.
+        hide_input_in_errors=True,
     )
 
     service_name: str = "publisher"
@@ -32,11 +38,35 @@ class Settings(ServiceSettings):
     publish_timeout_seconds: float = Field(default=30.0, gt=0)
     publish_max_attempts: int = Field(default=5, ge=1)
     publish_retry_backoff_seconds: float = Field(default=5.0, ge=0)
+    # An unknown outcome is looked for among the account's posts this long after it happened,
+    # and again until the settle time has passed; then a post still not there is sent again.
+    reconcile_delay_seconds: float = Field(default=15.0, gt=0)
+    reconcile_settle_seconds: float = Field(default=120.0, ge=0)
+    media_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
+    # A Fernet key sealing account credentials and webhook secrets at rest; unset, neither can
+    # be stored. Make one with cryptography's Fernet.generate_key().
+    credentials_key: SecretStr | None = None
     # Defaults to host:pid, which is what shows in `claimed_by`.
     worker_id: str | None = Field(default=None, max_length=128)
+    # Lets webhook endpoints use plain http and loopback, private or link-local addresses. Only
+    # for tests and local development, where the receiver runs next to Beacon: in production it
+    # would let any tenant point the worker at internal services.
+    webhooks_allow_private_addresses: bool = False
+
+    @field_validator("credentials_key", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    _is_a_fernet_key = field_validator("credentials_key")(check_fernet_key)
 
     @model_validator(mode="after")
     def _timeout_within_lease(self) -> Self:
         if self.publish_timeout_seconds >= self.scheduler_lease_seconds:
             raise ValueError("publish_timeout_seconds must be shorter than scheduler_lease_seconds")
         return self
+
+
+def credential_box(settings: Settings) -> SecretBox:
+    """The box that seals and opens credentials and webhook secrets with the publisher's key."""
+    return SecretBox(settings.credentials_key, setting="PUBLISHER_CREDENTIALS_KEY")

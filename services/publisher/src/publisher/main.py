@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
 from fastapi import FastAPI
 
 from beacon_shared.app import create_service_app
+from publisher.accounts.router import router as accounts_router
+from publisher.brands.router import router as brands_router
+from publisher.campaigns.router import router as campaigns_router
 from publisher.config import Settings
+from publisher.connectors.registry import BUILT_IN_NETWORKS
+from publisher.posts.router import calendar_router
 from publisher.posts.router import router as posts_router
+from publisher.webhooks.router import router as webhooks_router
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    app.state.networks = BUILT_IN_NETWORKS
+    yield
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -14,6 +29,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         settings or Settings(),
         title="Beacon Publisher",
-        description="Schedules posts and publishes them on time through network connectors.",
-        routers=[posts_router],
+        description="Drafts, reviews, schedules and publishes posts on every network, on time "
+        "and never twice.",
+        routers=[
+            posts_router,
+            calendar_router,
+            accounts_router,
+            brands_router,
+            campaigns_router,
+            webhooks_router,
+        ],
+        lifespan=_lifespan,
     )

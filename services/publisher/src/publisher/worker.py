@@ -1,26 +1,41 @@
-"""Publisher's worker: `python -m publisher.worker` publishes due posts and relays the outbox."""
+"""Publisher's worker: `python -m publisher.worker` publishes due posts, delivers webhooks and
+relays the outbox."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
+
+import httpx
 
 from beacon_shared.contracts.topics import POST_PUBLISHED, POST_SCHEDULED
 from beacon_shared.worker import Job, WorkerContext, WorkerSpec, worker_main
-from publisher.config import Settings
+from publisher.config import Settings, credential_box
 from publisher.connectors.registry import built_in_registry
 from publisher.db import outbox
 from publisher.scheduling.scheduler import Scheduler, SchedulerConfig
+from publisher.webhooks.dispatcher import build_dispatcher
 
 
 def _jobs(ctx: WorkerContext) -> Sequence[Job]:
-    if not isinstance(ctx.settings, Settings):
+    settings = ctx.settings
+    if not isinstance(settings, Settings):
         raise TypeError("the publisher worker needs publisher.config.Settings")
-    scheduler = Scheduler(
-        sessionmaker=ctx.sessionmaker,
-        connectors=built_in_registry(ctx.sessionmaker),
-        config=SchedulerConfig.from_settings(ctx.settings),
-    )
-    return [scheduler.run]
+
+    async def publish(stop: asyncio.Event) -> None:
+        # One client for every network: its pool is shared, its lifetime is the job's.
+        timeout = httpx.Timeout(settings.publish_timeout_seconds, connect=10.0)
+        async with httpx.AsyncClient(timeout=timeout) as http:
+            scheduler = Scheduler(
+                sessionmaker=ctx.sessionmaker,
+                connectors=built_in_registry(ctx.sessionmaker, http),
+                config=SchedulerConfig.from_settings(settings),
+                box=credential_box(settings),
+                http=http,
+            )
+            await scheduler.run(stop)
+
+    return [publish, build_dispatcher(ctx.sessionmaker, settings).run]
 
 
 def spec() -> WorkerSpec:

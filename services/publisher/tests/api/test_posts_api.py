@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.publisher import PostScheduled
 from beacon_shared.events import decode
 from publisher.config import Settings
@@ -18,33 +19,43 @@ from publisher.posts.models import post, post_target
 
 pytestmark = pytest.mark.integration
 
+SCOPES = ("posts:write", "posts:read", "accounts:write", "accounts:read")
+
 
 def in_(**delta: float) -> str:
     return (datetime.now(UTC) + timedelta(**delta)).isoformat()
 
 
-def body(**overrides: object) -> dict[str, object]:
+def body(accounts: list[str], **overrides: object) -> dict[str, object]:
     values: dict[str, object] = {
         "text": "Launch day!",
         "link": "https://example.com/launch",
         "scheduled_at": in_(hours=1),
-        "targets": [
-            {"account_id": "acct-1", "network": "sandbox"},
-            {"account_id": "acct-2", "network": "sandbox"},
-        ],
+        "targets": [{"account_id": a} for a in accounts],
         "brand_id": "brand-1",
-        "campaign_id": "spring",
     }
     values.update(overrides)
     return values
 
 
+async def connect(http, network: str = "sandbox", **fields: object) -> str:
+    """Connect a publishing account of the client's tenant; its id."""
+    response = await http.post(
+        "/v1/publishing-accounts",
+        json={"network": network, "external_account_id": uuid.uuid4().hex, **fields},
+    )
+    assert response.status_code == 201, response.text
+    account_id: str = response.json()["id"]
+    return account_id
+
+
 @pytest.fixture
 async def client(settings_for, api_client, issue_api_key, unique):
     tenant = unique("tenant")
-    key = await issue_api_key(tenant, scopes=("posts:write", "posts:read"))
+    key = await issue_api_key(tenant, scopes=SCOPES)
     async with api_client(create_app(settings_for(Settings)), key=key.key) as http:
         http.tenant = tenant  # type: ignore[attr-defined]
+        http.accounts = [await connect(http), await connect(http)]  # type: ignore[attr-defined]
         yield http
 
 
@@ -59,24 +70,34 @@ async def staged(engine, post_id: str) -> list[PostScheduled]:
 
 
 async def test_a_post_is_scheduled_with_its_targets_and_its_event_staged(client, engine):
-    response = await client.post("/v1/posts", json=body())
+    response = await client.post("/v1/posts", json=body(client.accounts))
 
     assert response.status_code == 201
     created = response.json()
     assert created["status"] == "scheduled"
     assert created["link"] == "https://example.com/launch"
-    assert {(t["account_id"], t["status"]) for t in created["targets"]} == {
-        ("acct-1", "scheduled"),
-        ("acct-2", "scheduled"),
+    assert {(t["account_id"], t["network"], t["status"]) for t in created["targets"]} == {
+        (client.accounts[0], "sandbox", "scheduled"),
+        (client.accounts[1], "sandbox", "scheduled"),
     }
     (event,) = await staged(engine, created["id"])
     assert event.change == "scheduled"
     assert str(event.post_id) == created["id"]
     assert {str(t.target_id) for t in event.targets} == {t["id"] for t in created["targets"]}
+    assert {t.account_id for t in event.targets} == set(client.accounts)
+
+
+async def test_a_target_may_repeat_its_accounts_network(client):
+    targets = [{"account_id": a, "network": "sandbox"} for a in client.accounts]
+
+    response = await client.post("/v1/posts", json=body(client.accounts, targets=targets))
+
+    assert response.status_code == 201
+    assert {t["network"] for t in response.json()["targets"]} == {"sandbox"}
 
 
 async def test_a_post_reads_back_as_created(client):
-    created = (await client.post("/v1/posts", json=body())).json()
+    created = (await client.post("/v1/posts", json=body(client.accounts))).json()
 
     response = await client.get(f"/v1/posts/{created['id']}")
 
@@ -92,7 +113,7 @@ async def test_an_unknown_post_is_a_404_problem(client):
 
 class TestIdempotencyKey:
     async def test_the_same_key_returns_the_same_post_without_a_second_one(self, client, engine):
-        headers, request = {"Idempotency-Key": "launch-1"}, body()
+        headers, request = {"Idempotency-Key": "launch-1"}, body(client.accounts)
         first = await client.post("/v1/posts", json=request, headers=headers)
         again = await client.post("/v1/posts", json=request, headers=headers)
 
@@ -108,7 +129,7 @@ class TestIdempotencyKey:
         assert len(await staged(engine, first.json()["id"])) == 1
 
     async def test_concurrent_requests_with_one_key_create_one_post(self, client):
-        headers, request = {"Idempotency-Key": "launch-race"}, body()
+        headers, request = {"Idempotency-Key": "launch-race"}, body(client.accounts)
         responses = await asyncio.gather(
             *(client.post("/v1/posts", json=request, headers=headers) for _ in range(3))
         )
@@ -117,7 +138,7 @@ class TestIdempotencyKey:
         assert len({r.json()["id"] for r in responses}) == 1
 
     async def test_the_same_key_with_a_different_body_is_refused(self, client):
-        headers, request = {"Idempotency-Key": "launch-2"}, body()
+        headers, request = {"Idempotency-Key": "launch-2"}, body(client.accounts)
         await client.post("/v1/posts", json=request, headers=headers)
 
         response = await client.post(
@@ -131,10 +152,12 @@ class TestIdempotencyKey:
         self, client, settings_for, api_client, issue_api_key, unique
     ):
         headers = {"Idempotency-Key": "shared-key"}
-        mine = await client.post("/v1/posts", json=body(), headers=headers)
+        mine = await client.post("/v1/posts", json=body(client.accounts), headers=headers)
         other_key = await issue_api_key(unique("other"))
         async with api_client(create_app(settings_for(Settings)), key=other_key.key) as other:
-            theirs = await other.post("/v1/posts", json=body(), headers=headers)
+            theirs = await other.post(
+                "/v1/posts", json=body([await connect(other)]), headers=headers
+            )
 
         assert (mine.status_code, theirs.status_code) == (201, 201)
         assert mine.json()["id"] != theirs.json()["id"]
@@ -142,7 +165,9 @@ class TestIdempotencyKey:
 
 class TestBadInput:
     async def test_a_time_in_the_past_is_a_422_problem(self, client, engine):
-        response = await client.post("/v1/posts", json=body(scheduled_at=in_(minutes=-5)))
+        response = await client.post(
+            "/v1/posts", json=body(client.accounts, scheduled_at=in_(minutes=-5))
+        )
 
         problem = response.json()
         assert response.status_code == 422
@@ -155,9 +180,16 @@ class TestBadInput:
             )
         assert stored == 0
 
-    async def test_a_network_without_connector_is_a_422_problem_saying_so(self, client):
-        targets = [{"account_id": "page-1", "network": "facebook"}]
-        response = await client.post("/v1/posts", json=body(targets=targets))
+    async def test_a_network_without_connector_is_a_422_problem_saying_so(
+        self, settings_for, api_client, issue_api_key, unique
+    ):
+        key = await issue_api_key(unique("tenant"))
+        app = create_app(settings_for(Settings))
+        async with api_client(app, key=key.key) as http:
+            # A deployment running only some of the connectors.
+            app.state.networks = frozenset({Network.sandbox})
+            page = await connect(http, "facebook")
+            response = await http.post("/v1/posts", json=body([page]))
 
         problem = response.json()
         assert response.status_code == 422
@@ -166,13 +198,111 @@ class TestBadInput:
         assert problem["errors"][0]["pointer"] == "/targets/0/network"
 
     async def test_a_network_beacon_does_not_know_is_a_422_problem(self, client):
-        targets = [{"account_id": "a", "network": "myspace"}]
-        response = await client.post("/v1/posts", json=body(targets=targets))
+        targets = [{"account_id": client.accounts[0], "network": "myspace"}]
+        response = await client.post("/v1/posts", json=body(client.accounts, targets=targets))
         assert response.status_code == 422
         assert response.json()["errors"][0]["pointer"] == "/targets/0/network"
 
+    async def test_an_account_the_tenant_does_not_have_is_a_422_pointing_at_its_target(
+        self, client, settings_for, api_client, issue_api_key, unique
+    ):
+        other_key = await issue_api_key(unique("other"))
+        async with api_client(create_app(settings_for(Settings)), key=other_key.key) as other:
+            theirs = await connect(other)
+        unknown = str(uuid.uuid4())
+        targets = [
+            {"account_id": client.accounts[0]},
+            {"account_id": unknown},
+            {"account_id": theirs},
+        ]
+
+        response = await client.post("/v1/posts", json=body(client.accounts, targets=targets))
+
+        problem = response.json()
+        assert response.status_code == 422
+        assert problem["code"] == "unknown_account"
+        assert [e["pointer"] for e in problem["errors"]] == [
+            "/targets/1/account_id",
+            "/targets/2/account_id",
+        ]
+        assert unknown in problem["detail"]
+        assert theirs in problem["detail"]
+
+    async def test_a_network_other_than_the_accounts_is_a_422_problem(self, client):
+        targets = [{"account_id": client.accounts[0], "network": "x"}]
+
+        response = await client.post("/v1/posts", json=body(client.accounts, targets=targets))
+
+        problem = response.json()
+        assert response.status_code == 422
+        assert problem["code"] == "account_network_mismatch"
+        assert problem["errors"][0]["pointer"] == "/targets/0/network"
+        assert "sandbox" in problem["detail"]
+
+    async def test_a_variant_over_its_networks_limit_is_a_422_pointing_at_the_variant(
+        self, client, engine
+    ):
+        x = await connect(client, "x")
+        request = body(
+            [client.accounts[0], x],
+            text="Short enough everywhere.",
+            variants={"x": {"text": "a" * 300}},
+        )
+
+        response = await client.post("/v1/posts", json=request)
+
+        problem = response.json()
+        assert response.status_code == 422
+        assert problem["code"] == "content_rejected"
+        assert [(e["pointer"], e["type"]) for e in problem["errors"]] == [
+            ("/variants/x/text", "text_too_long")
+        ]
+        async with engine.connect() as conn:
+            stored = await conn.scalar(
+                select(func.count()).where(post.c.tenant_id == client.tenant)
+            )
+        assert stored == 0
+
+    async def test_a_variant_within_its_limit_lets_a_long_text_through_elsewhere(self, client):
+        x = await connect(client, "x")
+        request = body(
+            [client.accounts[0], x], text="b" * 300, variants={"x": {"text": "Short for X."}}
+        )
+
+        response = await client.post("/v1/posts", json=request)
+
+        assert response.status_code == 201
+        assert response.json()["variants"]["x"]["text"] == "Short for X."
+
+    async def test_an_instagram_target_without_media_is_a_422_problem(self, client):
+        instagram = await connect(client, "instagram")
+
+        response = await client.post(
+            "/v1/posts", json=body([client.accounts[0], instagram], link=None)
+        )
+
+        problem = response.json()
+        assert response.status_code == 422
+        assert [(e["pointer"], e["type"]) for e in problem["errors"]] == [
+            ("/media", "media_required")
+        ]
+        assert problem["errors"][0]["message"].startswith("instagram: ")
+
+    async def test_an_instagram_target_with_media_is_accepted(self, client):
+        instagram = await connect(client, "instagram")
+        media = [{"url": "https://cdn.example.com/launch.jpg", "alt_text": "The launch"}]
+
+        response = await client.post("/v1/posts", json=body([instagram], media=media))
+
+        assert response.status_code == 201
+        assert response.json()["media"] == [
+            {"url": "https://cdn.example.com/launch.jpg", "alt_text": "The launch", "kind": None}
+        ]
+
     async def test_a_naive_time_is_a_422_problem(self, client):
-        response = await client.post("/v1/posts", json=body(scheduled_at="2030-01-01T10:00:00"))
+        response = await client.post(
+            "/v1/posts", json=body(client.accounts, scheduled_at="2030-01-01T10:00:00")
+        )
         assert response.status_code == 422
         assert response.json()["code"] == "validation_failed"
 
@@ -188,7 +318,7 @@ class TestAuth:
     async def test_no_key_is_a_401_problem(self, settings_for, api_client):
         async with api_client(create_app(settings_for(Settings))) as anonymous:
             responses = [
-                await anonymous.post("/v1/posts", json=body()),
+                await anonymous.post("/v1/posts", json=body([str(uuid.uuid4())])),
                 await anonymous.get("/v1/posts"),
                 await anonymous.get(f"/v1/posts/{uuid.uuid4()}"),
                 await anonymous.post(f"/v1/posts/{uuid.uuid4()}/cancel"),
@@ -197,17 +327,17 @@ class TestAuth:
         assert {r.json()["code"] for r in responses} == {"unauthorized"}
 
     async def test_a_read_only_key_cannot_schedule(
-        self, settings_for, api_client, issue_api_key, unique
+        self, client, settings_for, api_client, issue_api_key
     ):
-        key = await issue_api_key(unique("t"), scopes=("posts:read",))
+        key = await issue_api_key(client.tenant, scopes=("posts:read",))
         async with api_client(create_app(settings_for(Settings)), key=key.key) as reader:
-            response = await reader.post("/v1/posts", json=body())
+            response = await reader.post("/v1/posts", json=body(client.accounts))
         assert response.status_code == 403
 
     async def test_another_tenants_post_is_invisible_and_uncancellable(
         self, client, settings_for, api_client, issue_api_key, unique
     ):
-        created = (await client.post("/v1/posts", json=body())).json()
+        created = (await client.post("/v1/posts", json=body(client.accounts))).json()
         other_key = await issue_api_key(unique("other"))
         async with api_client(create_app(settings_for(Settings)), key=other_key.key) as other:
             read = await other.get(f"/v1/posts/{created['id']}")
@@ -221,7 +351,10 @@ class TestAuth:
 
 class TestList:
     async def test_pages_walk_every_post_newest_first(self, client):
-        ids = [(await client.post("/v1/posts", json=body())).json()["id"] for _ in range(5)]
+        ids = [
+            (await client.post("/v1/posts", json=body(client.accounts))).json()["id"]
+            for _ in range(5)
+        ]
 
         seen: list[str] = []
         cursor = None
@@ -237,9 +370,12 @@ class TestList:
         assert seen == list(reversed(ids))
 
     async def test_filters_by_status_and_scheduled_time(self, client):
-        soon = (await client.post("/v1/posts", json=body(scheduled_at=in_(hours=1)))).json()
-        later = (await client.post("/v1/posts", json=body(scheduled_at=in_(hours=5)))).json()
-        gone = (await client.post("/v1/posts", json=body(scheduled_at=in_(hours=3)))).json()
+        def create(**overrides: object) -> object:
+            return client.post("/v1/posts", json=body(client.accounts, **overrides))
+
+        soon = (await create(scheduled_at=in_(hours=1))).json()
+        later = (await create(scheduled_at=in_(hours=5))).json()
+        gone = (await create(scheduled_at=in_(hours=3))).json()
         await client.post(f"/v1/posts/{gone['id']}/cancel")
 
         def ids(**params: object) -> object:
@@ -252,6 +388,51 @@ class TestList:
         assert [p["id"] for p in window["items"]] == [gone["id"], later["id"]]
         assert {p["id"] for p in scheduled["items"]} == {soon["id"], later["id"]}
         assert [p["id"] for p in cancelled["items"]] == [gone["id"]]
+
+    async def test_filters_by_account_network_and_brand(self, client):
+        sandbox, _ = client.accounts
+        x = await connect(client, "x")
+
+        async def create(accounts: list[str], brand: str) -> str:
+            response = await client.post("/v1/posts", json=body(accounts, brand_id=brand))
+            assert response.status_code == 201, response.text
+            post_id: str = response.json()["id"]
+            return post_id
+
+        only_sandbox = await create([sandbox], "brand-a")
+        only_x = await create([x], "brand-b")
+        both = await create([sandbox, x], "brand-a")
+
+        async def ids(**params: object) -> list[str]:
+            response = await client.get("/v1/posts", params=params)
+            assert response.status_code == 200, response.text
+            return [p["id"] for p in response.json()["items"]]
+
+        assert await ids(account_id=sandbox) == [both, only_sandbox]
+        assert await ids(account_id=x) == [both, only_x]
+        assert await ids(network="x") == [both, only_x]
+        assert await ids(network="sandbox") == [both, only_sandbox]
+        assert await ids(brand_id="brand-b") == [only_x]
+        assert await ids(brand_id="brand-a", network="x") == [both]
+        assert await ids(account_id=str(uuid.uuid4())) == []
+
+    async def test_a_filtered_list_pages_with_its_cursor(self, client):
+        sandbox, other = client.accounts
+        mine = [
+            (await client.post("/v1/posts", json=body([sandbox]))).json()["id"] for _ in range(3)
+        ]
+        await client.post("/v1/posts", json=body([other]))
+
+        first = (await client.get("/v1/posts", params={"account_id": sandbox, "limit": 2})).json()
+        rest = (
+            await client.get(
+                "/v1/posts",
+                params={"account_id": sandbox, "limit": 2, "cursor": first["next_cursor"]},
+            )
+        ).json()
+
+        assert [p["id"] for p in first["items"] + rest["items"]] == list(reversed(mine))
+        assert rest["next_cursor"] is None
 
     async def test_a_forged_cursor_is_a_422_problem(self, client):
         response = await client.get("/v1/posts", params={"cursor": "not-a-cursor"})
@@ -267,7 +448,7 @@ class TestCancel:
     async def test_a_scheduled_post_is_cancelled_with_its_targets_and_an_event(
         self, client, engine
     ):
-        created = (await client.post("/v1/posts", json=body())).json()
+        created = (await client.post("/v1/posts", json=body(client.accounts))).json()
 
         response = await client.post(f"/v1/posts/{created['id']}/cancel")
         again = await client.post(f"/v1/posts/{created['id']}/cancel")
@@ -280,7 +461,7 @@ class TestCancel:
         assert changes == ["scheduled", "cancelled"]
 
     async def test_a_post_already_publishing_cannot_be_cancelled(self, client, engine):
-        created = (await client.post("/v1/posts", json=body())).json()
+        created = (await client.post("/v1/posts", json=body(client.accounts))).json()
         async with engine.begin() as conn:
             await conn.execute(
                 update(post_target)

@@ -4,22 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from beacon_shared.contracts.common import Network
-from publisher.connectors.base import PublishContent, PublishTarget
+from publisher.connectors.base import Account, PublishContent
 from publisher.connectors.models import sandbox_publication
 from publisher.connectors.sandbox import SandboxConnector
 
 pytestmark = pytest.mark.integration
 
 
-def target(tenant_id: str) -> PublishTarget:
-    return PublishTarget(
-        target_id=uuid.uuid4(), tenant_id=tenant_id, account_id="acct-1", network=Network.sandbox
-    )
+def target(tenant_id: str) -> Account:
+    return Account(uuid.uuid4(), tenant_id, Network.sandbox, "acct-1", None, None, {})
 
 
 async def test_a_repeat_with_the_same_key_returns_the_first_publication(
@@ -53,3 +52,18 @@ async def test_different_keys_are_different_publications(sessionmaker, unique):
     two = await sandbox.publish(where, content, unique("key"))
 
     assert one.external_id != two.external_id
+
+
+async def test_recent_posts_list_the_accounts_publications_since_a_time(sessionmaker, unique):
+    sandbox = SandboxConnector(sessionmaker)
+    mine, other = target(unique("t")), target(unique("t"))
+    before = await sandbox.recent_posts(mine, datetime.now(UTC) - timedelta(minutes=1))
+
+    published = await sandbox.publish(mine, PublishContent(text="Launch day!"), unique("key"))
+    await sandbox.publish(other, PublishContent(text="Not mine"), unique("key"))
+    recent = await sandbox.recent_posts(mine, datetime.now(UTC) - timedelta(minutes=1))
+    later = await sandbox.recent_posts(mine, datetime.now(UTC) + timedelta(minutes=1))
+
+    assert before == []
+    assert [(p.external_id, p.text) for p in recent] == [(published.external_id, "Launch day!")]
+    assert later == []

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
+from typing import ClassVar
 
+import httpx
 import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import select
 
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.publisher import PostPublished
+from beacon_shared.crypto import SecretBox
 from beacon_shared.events import decode
-from publisher.connectors.base import (
-    PermanentFailure,
-    PublishContent,
-    PublishResult,
-    PublishTarget,
-)
+from beacon_shared.network_calls import Refused
+from beacon_shared.testing.fake_networks import NoNetwork
+from publisher.connectors.base import Account, PublishContent, PublishResult, RecentPost
 from publisher.connectors.models import sandbox_publication
 from publisher.connectors.registry import ConnectorRegistry, built_in_registry
 from publisher.db import outbox
@@ -29,30 +30,35 @@ pytestmark = pytest.mark.integration
 class RefusingNetwork:
     """A network that refuses every post."""
 
-    network = Network.sandbox
+    network: ClassVar[Network] = Network.sandbox
+    idempotency_window: ClassVar[timedelta | None] = None
 
     async def publish(
-        self, target: PublishTarget, content: PublishContent, idempotency_key: str
+        self, account: Account, content: PublishContent, idempotency_key: str
     ) -> PublishResult:
-        raise PermanentFailure("the account was disconnected from the network")
+        raise Refused("the account was disconnected from the network")
+
+    async def recent_posts(self, account: Account, since: datetime) -> list[RecentPost]:
+        return []
 
 
-class SilentNetwork:
-    """A network that never answers in time."""
-
-    network = Network.sandbox
+class SilentNetwork(RefusingNetwork):
+    """A network that never answers in time, and never lists anything: nothing went out."""
 
     async def publish(
-        self, target: PublishTarget, content: PublishContent, idempotency_key: str
+        self, account: Account, content: PublishContent, idempotency_key: str
     ) -> PublishResult:
         raise TimeoutError
 
 
 def scheduler(sessionmaker, connectors=None, **config) -> Scheduler:
+    http = httpx.AsyncClient(transport=NoNetwork())
     return Scheduler(
         sessionmaker=sessionmaker,
-        connectors=connectors or built_in_registry(sessionmaker),
+        connectors=connectors or built_in_registry(sessionmaker, http),
         config=SchedulerConfig(worker_id="test-worker", **config),
+        box=SecretBox(None, setting="PUBLISHER_CREDENTIALS_KEY"),
+        http=http,
     )
 
 
@@ -107,10 +113,13 @@ async def test_a_republish_after_a_lost_lease_reuses_the_network_post(
 ):
     seeded = await seed_committed()
     (target_id,) = seeded.target_ids
-    sandbox = built_in_registry(sessionmaker).get(Network.sandbox)
+    sandbox = built_in_registry(sessionmaker, httpx.AsyncClient(transport=NoNetwork())).get(
+        Network.sandbox
+    )
+    account_id = uuid.UUID((await target_row(engine, target_id)).account_id)
     # A worker published, then died before recording it; its lease has run out.
     first = await sandbox.publish(
-        PublishTarget(target_id, "t", "acct-0", Network.sandbox),
+        Account(account_id, "t", Network.sandbox, "acct-0", None, None, {}),
         PublishContent(text="Launch day!"),
         str(target_id),
     )
@@ -126,11 +135,17 @@ async def test_a_republish_after_a_lost_lease_reuses_the_network_post(
             )
         )
 
-    await scheduler(sessionmaker).tick()
+    jobs = scheduler(sessionmaker)
+    await jobs.tick()
+    held = await target_row(engine, target_id)
+    await jobs.reconcile()
 
+    # The lost worker's outcome is unknown: the post is looked for before anything is resent.
+    assert held.status == "unconfirmed"
     row = await target_row(engine, target_id)
-    assert (row.status, row.attempts, row.external_id) == ("published", 2, first.external_id)
-    assert len(await published_events(engine, seeded.post_id)) == 1
+    assert (row.status, row.attempts, row.external_id) == ("published", 1, first.external_id)
+    (event,) = await published_events(engine, seeded.post_id)
+    assert event.confirmed_by == "reconciled"
 
 
 async def test_a_refused_post_fails_with_the_networks_reason_and_no_event(
@@ -142,12 +157,12 @@ async def test_a_refused_post_fails_with_the_networks_reason_and_no_event(
     await scheduler(sessionmaker, ConnectorRegistry([RefusingNetwork()])).tick()
 
     row = await target_row(engine, target_id)
-    assert row.status == "failed"
-    assert row.error == "the account was disconnected from the network"
+    assert (row.status, row.failure_kind) == ("failed", "refused")
+    assert row.error == "Refused: the account was disconnected from the network"
     assert await published_events(engine, seeded.post_id) == []
 
 
-async def test_an_unanswered_publish_is_retried_later_then_given_up(
+async def test_an_unanswered_publish_is_reconciled_before_it_is_sent_again_then_given_up(
     sessionmaker, engine, seed_committed
 ):
     seeded = await seed_committed()
@@ -157,17 +172,32 @@ async def test_an_unanswered_publish_is_retried_later_then_given_up(
         ConnectorRegistry([SilentNetwork()]),
         max_attempts=2,
         retry_backoff=timedelta(0),
+        reconcile_delay=timedelta(0),
+        reconcile_settle=timedelta(0),
     )
 
     await jobs.tick()
-    after_first = await target_row(engine, target_id)
+    unconfirmed = await target_row(engine, target_id)
     await jobs.tick()
-    after_second = await target_row(engine, target_id)
+    still_held = await target_row(engine, target_id)
+    await jobs.reconcile()
+    not_found = await target_row(engine, target_id)
+    await jobs.tick()
+    await jobs.reconcile()
+    given_up = await target_row(engine, target_id)
 
-    assert (after_first.status, after_first.attempts) == ("scheduled", 1)
-    assert "outcome unknown" in after_first.error
-    assert (after_second.status, after_second.attempts) == ("failed", 2)
-    assert after_second.error.startswith("gave up after 2 attempts")
+    assert (unconfirmed.status, unconfirmed.attempts) == ("unconfirmed", 1)
+    assert "outcome unknown" in unconfirmed.error
+    # Nothing is sent while the outcome is unknown.
+    assert (still_held.status, still_held.attempts) == ("unconfirmed", 1)
+    # Not among the account's posts: safe to send again.
+    assert (not_found.status, not_found.attempts) == ("scheduled", 1)
+    assert (given_up.status, given_up.attempts, given_up.failure_kind) == (
+        "failed",
+        2,
+        "exhausted",
+    )
+    assert given_up.error.startswith("gave up after 2 attempts")
 
 
 async def test_the_publish_lag_is_how_long_the_oldest_due_target_has_waited(

@@ -40,11 +40,16 @@ async def test_a_post_due_in_two_seconds_is_scheduled_then_published_on_time(
     seen: list[Envelope] = []
     try:
         async with api_client(create_app(settings), key=key.key) as http:
+            account = await http.post(
+                "/v1/publishing-accounts",
+                json={"network": "sandbox", "external_account_id": unique("acct")},
+            )
+            assert account.status_code == 201
             due = datetime.now(UTC) + timedelta(seconds=2)
             body = {
                 "text": "Launch day!",
                 "scheduled_at": due.isoformat(),
-                "targets": [{"account_id": "acct-1", "network": "sandbox"}],
+                "targets": [{"account_id": account.json()["id"]}],
             }
             created = await http.post("/v1/posts", json=body)
             assert created.status_code == 201
@@ -78,3 +83,4 @@ async def test_a_post_due_in_two_seconds_is_scheduled_then_published_on_time(
     assert published_event.correlationid == scheduled_event.correlationid
     assert final["status"] == "published"
     assert final["targets"][0]["external_id"] == published.external_id
+    assert published.account_id == account.json()["id"]

@@ -60,3 +60,41 @@ class PostPublished(EventPayload):
     url: str | None = None
     scheduled_at: datetime
     published_at: datetime
+    # Added: how the publication was confirmed (`answer`: the network said so; `reconciled`: an
+    # unknown outcome was found among the account's posts).
+    confirmed_by: str = "answer"
+
+
+class PostFailed(EventPayload):
+    """A post could not go out on one target account; `reason` says why, for people."""
+
+    event_type = "publisher.post.failed"
+    topic = "post.failed"
+
+    post_id: UUID
+    target_id: UUID
+    brand_id: str | None = None
+    campaign_id: str | None = None
+    account_id: str
+    network: Network
+    reason: str
+    # `refused` (the network said no), `credentials` (token expired or revoked), `exhausted`
+    # (attempts used up), `account` (the account is paused, gone or needs reconnecting).
+    kind: str
+    attempts: int
+    scheduled_at: datetime
+    failed_at: datetime
+
+
+class AccountDeauthorized(EventPayload):
+    """The network refused a publishing account's token: its posts stop until it is reconnected."""
+
+    event_type = "publisher.account.deauthorized"
+    topic = "account.deauthorized"
+
+    account_id: UUID
+    brand_id: str | None = None
+    network: Network
+    handle: str | None = None
+    reason: str
+    at: datetime

@@ -34,6 +34,18 @@ POST_PUBLISHED = TopicSpec(
     "Posts published to a network, one event per target account.",
     key="the post id",
 )
+POST_FAILED = TopicSpec(
+    "post.failed",
+    6,
+    "Posts that could not be published on a target account, one event per target.",
+    key="the post id",
+)
+ACCOUNT_DEAUTHORIZED = TopicSpec(
+    "account.deauthorized",
+    3,
+    "Publishing accounts whose token the network refused: their posts stop until reconnected.",
+    key="the account id",
+)
 ACTION_REQUESTED = TopicSpec(
     "action.requested",
     12,
@@ -53,6 +65,8 @@ ALL_TOPICS = (
     COMMENT_MODERATED,
     POST_SCHEDULED,
     POST_PUBLISHED,
+    POST_FAILED,
+    ACCOUNT_DEAUTHORIZED,
     ACTION_REQUESTED,
     ACTION_COMPLETED,
 )

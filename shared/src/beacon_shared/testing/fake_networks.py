@@ -1,10 +1,48 @@
 """Fake social networks for tests: their FastAPI apps reached through an httpx transport that can
-fail as a test scripts, and a transport that fails anything not meant for a fake."""
+fail as a test scripts, a transport that fails anything not meant for a fake, a clock moved by
+hand, and multipart parsing for fakes that take uploads."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from email import policy
+from email.parser import BytesParser
+
 import httpx
 from fastapi import FastAPI
+
+# When a test's clock starts.
+CLOCK_START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, at: datetime = CLOCK_START) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, seconds: float) -> None:
+        self.at += timedelta(seconds=seconds)
+
+
+def form_parts(body: bytes, content_type: str) -> dict[str, tuple[str | None, str, bytes]]:
+    """A multipart/form-data body by field name: (file name, content type, bytes)."""
+    message = BytesParser(policy=policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
+    )
+    parts: dict[str, tuple[str | None, str, bytes]] = {}
+    for part in message.iter_parts():
+        payload = part.get_payload(decode=True)
+        name = str(part.get_param("name", header="content-disposition"))
+        parts[name] = (
+            part.get_filename(),
+            part.get_content_type(),
+            payload if isinstance(payload, bytes) else b"",
+        )
+    return parts
 
 
 class Faults(httpx.AsyncBaseTransport):

@@ -12,7 +12,7 @@ Failures are `beacon_shared.network_calls` errors, which the scheduler tells apa
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import ClassVar, Protocol
@@ -80,6 +80,15 @@ class RecentPost:
     text: str
     created_at: datetime
     url: str | None = None
+
+
+def newest_since(posts: Iterable[RecentPost], since: datetime) -> list[RecentPost]:
+    """The posts created at or after `since`, newest first, as `recent_posts` returns them."""
+    return sorted(
+        (post for post in posts if post.created_at >= since),
+        key=lambda post: post.created_at,
+        reverse=True,
+    )
 
 
 class Connector(Protocol):

@@ -8,9 +8,9 @@ learns it from its first refused call, which publishes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from beacon_shared.contracts.common import Network
 
@@ -21,6 +21,15 @@ class Window:
 
     remaining: int
     reset_at: datetime
+
+
+# A 429 that says nothing about when to come back is waited out this long.
+DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=1)
+
+
+def utc_now() -> datetime:
+    """The connectors' default clock."""
+    return datetime.now(UTC)
 
 
 def account_scope(account_id: object) -> str:
@@ -61,3 +70,24 @@ class RateLimitBook:
             if window.remaining <= 0 and (latest is None or window.reset_at > latest):
                 latest = window.reset_at
         return latest
+
+    def refuse(
+        self,
+        network: Network,
+        scopes: Sequence[str],
+        *,
+        said: datetime | None,
+        now: datetime,
+        default_wait: timedelta = DEFAULT_RATE_LIMIT_WAIT,
+    ) -> datetime:
+        """A 429 (or a spent quota): the first scope's window is spent until the latest of what
+        the answer `said` and any window of these scopes already known to be spent, or
+        `default_wait` from now when neither says. Returns that time."""
+        candidates = [
+            when
+            for when in (said, self.blocked_until(network, scopes, now=now))
+            if when is not None and when > now
+        ]
+        until = max(candidates) if candidates else now + default_wait
+        self.exhaust(network, scopes[0], until=until)
+        return until

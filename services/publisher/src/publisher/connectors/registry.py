@@ -4,14 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from beacon_shared.contracts.common import Network
 from publisher.connectors.base import Connector
+from publisher.connectors.bluesky import BlueskyConnector
+from publisher.connectors.facebook import FacebookPageConnector
+from publisher.connectors.instagram import InstagramConnector
+from publisher.connectors.linkedin import LinkedInConnector
+from publisher.connectors.mastodon import MastodonConnector
+from publisher.connectors.rate_limits import RateLimitBook
 from publisher.connectors.sandbox import SandboxConnector
+from publisher.connectors.x import XConnector
 
-# Networks a post may target today; real connectors join this set as they are written.
-BUILT_IN_NETWORKS = frozenset({Network.sandbox})
+# Networks a post may target: every network with a connector.
+BUILT_IN_NETWORKS = frozenset(
+    {
+        Network.sandbox,
+        Network.mastodon,
+        Network.bluesky,
+        Network.x,
+        Network.facebook,
+        Network.instagram,
+        Network.linkedin,
+    }
+)
 
 
 class NoConnector(LookupError):
@@ -43,6 +61,19 @@ class ConnectorRegistry:
         return frozenset(self._by_network)
 
 
-def built_in_registry(sessionmaker: async_sessionmaker[AsyncSession]) -> ConnectorRegistry:
-    """The connectors that ship with Beacon."""
-    return ConnectorRegistry([SandboxConnector(sessionmaker)])
+def built_in_registry(
+    sessionmaker: async_sessionmaker[AsyncSession], http: httpx.AsyncClient
+) -> ConnectorRegistry:
+    """The connectors that ship with Beacon, sharing one HTTP client and one rate-limit book."""
+    limits = RateLimitBook()
+    return ConnectorRegistry(
+        [
+            SandboxConnector(sessionmaker),
+            MastodonConnector(http, limits),
+            BlueskyConnector(http, limits),
+            XConnector(http, limits),
+            FacebookPageConnector(http, limits),
+            InstagramConnector(http, limits),
+            LinkedInConnector(http, limits),
+        ]
+    )

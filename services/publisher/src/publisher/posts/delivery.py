@@ -1,4 +1,5 @@
-"""The delivery side of posts: claiming due targets, recording outcomes, reclaiming lost claims.
+"""The delivery side of posts: claiming due targets, recording outcomes, reclaiming lost claims,
+and holding targets whose outcome is unknown until reconciliation settles them.
 
 Each function runs in the caller's short transaction; the network call happens between them,
 never inside one.
@@ -8,25 +9,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared import outbox
 from beacon_shared.contracts.common import Network
-from beacon_shared.contracts.publisher import PostPublished
-from beacon_shared.events import Envelope
+from beacon_shared.contracts.publisher import PostFailed, PostPublished
+from beacon_shared.events import Envelope, EventPayload
 from beacon_shared.logging import get_logger
 from publisher.db import outbox as outbox_table
-from publisher.posts import repository
+from publisher.posts import repository, service
 from publisher.posts.service import SOURCE
+from publisher.webhooks import service as webhooks
 
 log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
 class ClaimedTarget:
-    """A target this worker holds until `lease_until`, with what it needs to publish it."""
+    """A target this worker holds until its lease ends, with what it needs to publish it."""
 
     target_id: UUID
     post_id: UUID
@@ -37,38 +41,49 @@ class ClaimedTarget:
     due_at: datetime
     text: str
     link: str | None
+    media: list[dict[str, Any]]
+    first_comment: str | None
+    variants: dict[str, dict[str, Any]]
     brand_id: str | None
     campaign_id: str | None
     scheduled_at: datetime
     correlation_id: str | None
+    unconfirmed_at: datetime | None = None
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> ClaimedTarget:
+        """From a claimed row (CLAIMED_COLUMNS)."""
+        values = dict(row._mapping)
+        values["target_id"] = values.pop("id")
+        values["network"] = Network(values["network"])
+        return cls(**values)
 
 
 async def claim_due(
     session: AsyncSession, *, now: datetime, lease: timedelta, worker_id: str, limit: int
 ) -> list[ClaimedTarget]:
-    """Claim due targets no other worker holds, for `lease`."""
+    """Claim due targets no other worker holds, for `lease`; the next occurrence of a recurring
+    post is created as its first target is claimed."""
     rows = await repository.claim_due(
         session, now=now, lease_until=now + lease, worker_id=worker_id, limit=limit
     )
-    await repository.mark_posts_publishing(session, {row.post_id for row in rows}, now=now)
-    return [
-        ClaimedTarget(
-            target_id=row.id,
-            post_id=row.post_id,
-            tenant_id=row.tenant_id,
-            account_id=row.account_id,
-            network=Network(row.network),
-            attempts=row.attempts,
-            due_at=row.due_at,
-            text=row.text,
-            link=row.link,
-            brand_id=row.brand_id,
-            campaign_id=row.campaign_id,
-            scheduled_at=row.scheduled_at,
-            correlation_id=row.correlation_id,
-        )
-        for row in rows
-    ]
+    started = await repository.mark_posts_publishing(
+        session, {row.post_id for row in rows}, now=now
+    )
+    for post in started:
+        if post.recurrence is not None:
+            await service.spawn_next_occurrence(session, post)
+    return [ClaimedTarget.from_row(row) for row in rows]
+
+
+async def claim_unconfirmed(
+    session: AsyncSession, *, now: datetime, lease: timedelta, worker_id: str, limit: int
+) -> list[ClaimedTarget]:
+    """Claim targets whose outcome is unknown and whose reconciliation is due."""
+    rows = await repository.claim_unconfirmed(
+        session, now=now, lease_until=now + lease, worker_id=worker_id, limit=limit
+    )
+    return [ClaimedTarget.from_row(row) for row in rows]
 
 
 async def record_published(
@@ -78,6 +93,9 @@ async def record_published(
     external_id: str,
     url: str | None,
     published_at: datetime,
+    first_comment_id: str | None = None,
+    first_comment_error: str | None = None,
+    confirmed_by: str = "answer",
 ) -> bool:
     """Mark the target published and stage `post.published`, once; False if already recorded."""
     if not await repository.mark_published(
@@ -86,6 +104,8 @@ async def record_published(
         external_id=external_id,
         url=url,
         published_at=published_at,
+        first_comment_id=first_comment_id,
+        first_comment_error=first_comment_error,
     ):
         log.info("target.already_finished", target_id=str(claimed.target_id))
         return False
@@ -101,39 +121,88 @@ async def record_published(
         url=url,
         scheduled_at=claimed.scheduled_at,
         published_at=published_at,
+        confirmed_by=confirmed_by,
     )
-    envelope = Envelope.build(
-        payload,
-        tenant_id=claimed.tenant_id,
-        subject=str(claimed.post_id),
-        source=SOURCE,
-        correlation_id=claimed.correlation_id,
-    )
-    await outbox.stage(session, outbox_table, [envelope], keys=[str(claimed.post_id)])
+    await _emit(session, claimed, payload, "post.published")
     log.info(
         "target.published",
         target_id=str(claimed.target_id),
         post_id=str(claimed.post_id),
         network=claimed.network.value,
         external_id=external_id,
+        confirmed_by=confirmed_by,
         lag_seconds=round((published_at - claimed.due_at).total_seconds(), 3),
     )
     return True
 
 
 async def record_failed(
-    session: AsyncSession, claimed: ClaimedTarget, *, error: str, now: datetime
+    session: AsyncSession, claimed: ClaimedTarget, *, error: str, kind: str, now: datetime
 ) -> bool:
-    """Mark the target failed for good; False if it was already finished."""
-    if not await repository.mark_failed(session, target_id=claimed.target_id, error=error, now=now):
+    """Mark the target failed for good and stage `post.failed`; False if already finished."""
+    if not await repository.mark_failed(
+        session, target_id=claimed.target_id, error=error, kind=kind, now=now
+    ):
         return False
     await repository.refresh_post_status(session, [claimed.post_id], now=now)
+    payload = PostFailed(
+        post_id=claimed.post_id,
+        target_id=claimed.target_id,
+        brand_id=claimed.brand_id,
+        campaign_id=claimed.campaign_id,
+        account_id=claimed.account_id,
+        network=claimed.network,
+        reason=error,
+        kind=kind,
+        attempts=claimed.attempts,
+        scheduled_at=claimed.scheduled_at,
+        failed_at=now,
+    )
+    await _emit(session, claimed, payload, "post.failed")
     log.warning(
         "target.failed",
         target_id=str(claimed.target_id),
         post_id=str(claimed.post_id),
         network=claimed.network.value,
         attempts=claimed.attempts,
+        kind=kind,
+        error=error,
+    )
+    return True
+
+
+async def record_unconfirmed(
+    session: AsyncSession,
+    claimed: ClaimedTarget,
+    *,
+    worker_id: str,
+    error: str,
+    reconcile_at: datetime,
+    now: datetime,
+) -> bool:
+    """Hold a target whose outcome is unknown until its reconciliation at `reconcile_at`."""
+    if not await repository.mark_unconfirmed(
+        session,
+        target_id=claimed.target_id,
+        worker_id=worker_id,
+        error=error,
+        reconcile_at=reconcile_at,
+        now=now,
+    ):
+        return False
+    await repository.refresh_post_status(session, [claimed.post_id], now=now)
+    await webhooks.notify(
+        session,
+        tenant_id=claimed.tenant_id,
+        event_type="post.unconfirmed",
+        data={**_summary(claimed), "reason": error},
+        brand_id=claimed.brand_id,
+    )
+    log.warning(
+        "target.unconfirmed",
+        target_id=str(claimed.target_id),
+        network=claimed.network.value,
+        reconcile_at=reconcile_at.isoformat(),
         error=error,
     )
     return True
@@ -148,7 +217,9 @@ async def retry_later(
     retry_at: datetime,
     now: datetime,
 ) -> bool:
-    """Hand the target back to be attempted again at `retry_at`; False if no longer ours."""
+    """Hand the target back to be attempted again at `retry_at`; False if no longer ours.
+
+    An unconfirmed target comes back here once reconciliation found it is not out."""
     released = await repository.release(
         session,
         target_id=claimed.target_id,
@@ -168,14 +239,21 @@ async def retry_later(
     return released
 
 
-async def reclaim_expired(
-    session: AsyncSession, *, now: datetime, max_attempts: int, limit: int = 500
-) -> int:
-    """Give targets whose worker lost its lease back to the scheduler (or fail them); a count."""
+async def reconcile_later(
+    session: AsyncSession, claimed: ClaimedTarget, *, worker_id: str, at: datetime, now: datetime
+) -> bool:
+    """Look for an unconfirmed target again at `at`."""
+    return await repository.postpone_reconciliation(
+        session, target_id=claimed.target_id, worker_id=worker_id, at=at, now=now
+    )
+
+
+async def reclaim_expired(session: AsyncSession, *, now: datetime, limit: int = 500) -> int:
+    """Targets whose worker lost its lease become unconfirmed, due for reconciliation: the lost
+    worker may have published them. A count."""
     rows = await repository.expire_leases(
         session,
         now=now,
-        max_attempts=max_attempts,
         error="the worker publishing it stopped before recording the outcome",
         limit=limit,
     )
@@ -193,3 +271,35 @@ async def reclaim_expired(
 async def oldest_due_at(session: AsyncSession, *, now: datetime) -> datetime | None:
     """When the longest-waiting unpublished target fell due, if any is due."""
     return await repository.oldest_due_at(session, now=now)
+
+
+def _summary(claimed: ClaimedTarget) -> dict[str, Any]:
+    return {
+        "post_id": str(claimed.post_id),
+        "target_id": str(claimed.target_id),
+        "brand_id": claimed.brand_id,
+        "campaign_id": claimed.campaign_id,
+        "account_id": claimed.account_id,
+        "network": claimed.network.value,
+        "scheduled_at": claimed.scheduled_at.isoformat(),
+    }
+
+
+async def _emit(
+    session: AsyncSession, claimed: ClaimedTarget, payload: EventPayload, webhook: str
+) -> None:
+    envelope = Envelope.build(
+        payload,
+        tenant_id=claimed.tenant_id,
+        subject=str(claimed.post_id),
+        source=SOURCE,
+        correlation_id=claimed.correlation_id,
+    )
+    await outbox.stage(session, outbox_table, [envelope], keys=[str(claimed.post_id)])
+    await webhooks.notify(
+        session,
+        tenant_id=claimed.tenant_id,
+        event_type=webhook,
+        data=payload.model_dump(mode="json"),
+        brand_id=claimed.brand_id,
+    )

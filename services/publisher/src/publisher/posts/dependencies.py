@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 
 from beacon_shared.auth import Principal, require_scope
+from beacon_shared.contracts.common import Network
 from publisher.config import Settings
 
 Writer = Annotated[Principal, Depends(require_scope("posts:write"))]
@@ -19,6 +20,15 @@ async def _settings(request: Request) -> Settings:
 
 
 PublisherSettings = Annotated[Settings, Depends(_settings)]
+
+
+async def _networks(request: Request) -> frozenset[Network]:
+    networks: frozenset[Network] = request.app.state.networks
+    return networks
+
+
+# Networks with a connector in this deployment.
+Networks = Annotated[frozenset[Network], Depends(_networks)]
 IdempotencyKey = Annotated[
     str | None,
     Header(

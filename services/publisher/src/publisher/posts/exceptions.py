@@ -85,3 +85,64 @@ class ContentRejected(InvalidInput):
             "; ".join(problem.message for problem in problems),
             errors=[dict(problem.as_error()) for problem in problems],
         )
+
+
+class WrongState(Conflict):
+    code, title = "post_wrong_state", "The post is not in a state that allows this"
+
+    def __init__(self, post_id: UUID, status: str, action: str, allowed: Sequence[str]) -> None:
+        super().__init__(
+            f"Post {post_id} is {status}; {action} needs it to be {' or '.join(allowed)}."
+        )
+
+
+class ApprovalRequired(Conflict):
+    code, title = "approval_required", "The brand's posts need approval first"
+
+    def __init__(self, brand_id: str) -> None:
+        super().__init__(
+            f"Brand {brand_id} requires a reviewer's approval before a post is scheduled: "
+            "create it with submit=review, then approve it."
+        )
+
+
+class NoFreeSlot(InvalidInput):
+    code, title = "no_free_slot", "The account's queue has no free slot"
+
+    def __init__(self, pointer: str, account_id: UUID) -> None:
+        super().__init__(
+            f"Account {account_id} has no free queue slot in the coming year; add slots under "
+            f"/v1/publishing-accounts/{account_id}/slots.",
+            errors=[
+                {
+                    "pointer": pointer,
+                    "location": "body",
+                    "type": "no_free_slot",
+                    "message": "no free queue slot",
+                }
+            ],
+        )
+
+
+class NothingToRetry(Conflict):
+    code, title = "nothing_to_retry", "No target of the post failed"
+
+    def __init__(self, post_id: UUID) -> None:
+        super().__init__(f"Post {post_id} has no failed target to publish again.")
+
+
+class TimeRequired(InvalidInput):
+    code, title = "time_required", "A time is needed to schedule"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Give scheduled_at, local_time (with an optional timezone) or next_slot.",
+            errors=[
+                {
+                    "pointer": "/scheduled_at",
+                    "location": "body",
+                    "type": "time_required",
+                    "message": "one of scheduled_at, local_time or next_slot is required",
+                }
+            ],
+        )

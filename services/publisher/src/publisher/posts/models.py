@@ -17,14 +17,17 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from publisher.db import metadata
 
 
 class PostStatus(StrEnum):
-    """Where a post stands, derived from its targets once publishing starts."""
+    """Where a post stands: its workflow state, then derived from its targets once scheduled."""
 
+    draft = "draft"
+    in_review = "in_review"
+    approved = "approved"
     scheduled = "scheduled"
     publishing = "publishing"
     published = "published"
@@ -36,11 +39,26 @@ class PostStatus(StrEnum):
 class TargetStatus(StrEnum):
     """Where one target (a post on one account) stands."""
 
+    draft = "draft"
+    in_review = "in_review"
+    approved = "approved"
     scheduled = "scheduled"
     publishing = "publishing"
     published = "published"
     failed = "failed"
+    # The network may or may not have published it (a timeout, a lost answer): it is looked for
+    # among the account's recent posts before anything is sent again.
+    unconfirmed = "unconfirmed"
     cancelled = "cancelled"
+
+
+class ReviewDecision(StrEnum):
+    """What a reviewer (or the author) did to a post."""
+
+    submitted = "submitted"
+    approved = "approved"
+    changes_requested = "changes_requested"
+    comment = "comment"
 
 
 def _one_of(column: str, values: type[StrEnum]) -> str:
@@ -56,8 +74,22 @@ post = Table(
     Column("campaign_id", Text),
     Column("text", Text, nullable=False),
     Column("link", Text),
+    # [{"url", "alt_text"}]: fetched (from public addresses only) when the post goes out.
+    Column("media", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    Column("first_comment", Text),
+    # Per network, fields replacing the ones above: {"x": {"text": ...}, ...}.
+    Column("variants", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Column("status", Text, nullable=False),
-    Column("scheduled_at", DateTime(timezone=True), nullable=False),
+    # Null until a time is chosen (drafts); the earliest of its targets' due times.
+    Column("scheduled_at", DateTime(timezone=True)),
+    # The wall-clock time and zone a local schedule was given in, so a recurrence stays at that
+    # local time across DST changes.
+    Column("timezone", Text),
+    Column("local_scheduled_at", DateTime(timezone=False)),
+    Column("recurrence", Text),
+    # The first post of a recurring series, and this post's place in it (0 for the first).
+    Column("series_id", UUID(as_uuid=True)),
+    Column("occurrence", Integer, nullable=False, server_default=text("0")),
     # The client's Idempotency-Key and a fingerprint of the body it came with.
     Column("idempotency_key", Text),
     Column("request_hash", Text),
@@ -69,6 +101,8 @@ post = Table(
     UniqueConstraint("tenant_id", "idempotency_key"),
     Index("ix_post_tenant_id_created_at_id", "tenant_id", "created_at", "id"),
     Index("ix_post_tenant_id_scheduled_at", "tenant_id", "scheduled_at"),
+    # One post per place in a recurring series, however many workers spawn the next one.
+    UniqueConstraint("series_id", "occurrence"),
 )
 
 post_target = Table(
@@ -89,6 +123,12 @@ post_target = Table(
     Column("external_id", Text),
     Column("url", Text),
     Column("error", Text),
+    # Why it failed, for machines: refused, credentials, exhausted, account, media.
+    Column("failure_kind", Text),
+    # When the outcome became unknown; reconciliation looks for the post from a little before.
+    Column("unconfirmed_at", DateTime(timezone=True)),
+    Column("first_comment_id", Text),
+    Column("first_comment_error", Text),
     Column("published_at", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -105,4 +145,27 @@ post_target = Table(
         "lease_until",
         postgresql_where=text("status = 'publishing'"),
     ),
+    Index(
+        "ix_post_target_due_at_unconfirmed",
+        "due_at",
+        postgresql_where=text("status = 'unconfirmed'"),
+    ),
+    # Queues: which slot times an account's posts already take.
+    Index("ix_post_target_account_id_due_at", "account_id", "due_at"),
+)
+
+post_review = Table(
+    "post_review",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column(
+        "post_id", UUID(as_uuid=True), ForeignKey(post.c.id, ondelete="CASCADE"), nullable=False
+    ),
+    Column("tenant_id", Text, nullable=False),
+    Column("reviewer", Text, nullable=False),
+    Column("decision", Text, nullable=False),
+    Column("comment", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    CheckConstraint(_one_of("decision", ReviewDecision), name="decision"),
+    Index("ix_post_review_post_id_created_at", "post_id", "created_at"),
 )

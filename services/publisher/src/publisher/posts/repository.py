@@ -11,15 +11,19 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Row, case, func, select, tuple_, update
+from sqlalchemy import ColumnElement, Row, case, exists, func, literal, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared.pagination import Cursor
-from publisher.posts.models import PostStatus, TargetStatus, post, post_target
+from publisher.posts.models import PostStatus, TargetStatus, post, post_review, post_target
 from publisher.posts.schemas import PostQuery
 
-OPEN = (TargetStatus.scheduled.value, TargetStatus.publishing.value)
+OPEN = (
+    TargetStatus.scheduled.value,
+    TargetStatus.publishing.value,
+    TargetStatus.unconfirmed.value,
+)
 # What a worker needs to publish a claimed target: the target and its post's content.
 CLAIMED_COLUMNS: tuple[ColumnElement[Any], ...] = (
     post_target.c.id,
@@ -31,10 +35,14 @@ CLAIMED_COLUMNS: tuple[ColumnElement[Any], ...] = (
     post_target.c.due_at,
     post.c.text,
     post.c.link,
+    post.c.media,
+    post.c.first_comment,
+    post.c.variants,
     post.c.brand_id,
     post.c.campaign_id,
     post.c.scheduled_at,
     post.c.correlation_id,
+    post_target.c.unconfirmed_at,
 )
 
 
@@ -110,6 +118,17 @@ async def list_posts(
     stmt = select(post).where(post.c.tenant_id == tenant_id)
     if query.status is not None:
         stmt = stmt.where(post.c.status == query.status.value)
+    if query.brand_id is not None:
+        stmt = stmt.where(post.c.brand_id == query.brand_id)
+    if query.campaign_id is not None:
+        stmt = stmt.where(post.c.campaign_id == query.campaign_id)
+    if query.account_id is not None or query.network is not None:
+        has = select(post_target.c.id).where(post_target.c.post_id == post.c.id)
+        if query.account_id is not None:
+            has = has.where(post_target.c.account_id == query.account_id)
+        if query.network is not None:
+            has = has.where(post_target.c.network == query.network.value)
+        stmt = stmt.where(exists(has))
     if query.from_ is not None:
         stmt = stmt.where(post.c.scheduled_at >= query.from_)
     if query.to is not None:
@@ -174,6 +193,90 @@ async def claim_due(
     return list(rows.all())
 
 
+async def claim_unconfirmed(
+    session: AsyncSession, *, now: datetime, lease_until: datetime, worker_id: str, limit: int
+) -> list[Row[Any]]:
+    """Claim unconfirmed targets whose reconciliation is due and that nobody else holds."""
+    due = (
+        select(post_target.c.id)
+        .where(
+            post_target.c.status == TargetStatus.unconfirmed.value,
+            post_target.c.due_at <= now,
+            (post_target.c.lease_until.is_(None)) | (post_target.c.lease_until < now),
+        )
+        .order_by(post_target.c.due_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list(
+        (
+            await session.execute(
+                update(post_target)
+                .where(post_target.c.id.in_(due))
+                .values(lease_until=lease_until, claimed_by=worker_id, updated_at=now)
+                .returning(post_target.c.id)
+            )
+        ).scalars()
+    )
+    if not ids:
+        return []
+    rows = await session.execute(
+        select(*CLAIMED_COLUMNS)
+        .join(post, post.c.id == post_target.c.post_id)
+        .where(post_target.c.id.in_(ids))
+        .order_by(post_target.c.due_at)
+    )
+    return list(rows.all())
+
+
+async def mark_unconfirmed(
+    session: AsyncSession,
+    *,
+    target_id: UUID,
+    worker_id: str,
+    error: str,
+    reconcile_at: datetime,
+    now: datetime,
+) -> bool:
+    """Hold a claimed target whose outcome is unknown; False if no longer ours."""
+    result = await session.execute(
+        update(post_target)
+        .where(
+            post_target.c.id == target_id,
+            post_target.c.status == TargetStatus.publishing.value,
+            post_target.c.claimed_by == worker_id,
+        )
+        .values(
+            status=TargetStatus.unconfirmed.value,
+            unconfirmed_at=func.coalesce(post_target.c.unconfirmed_at, now),
+            due_at=reconcile_at,
+            error=error,
+            lease_until=None,
+            claimed_by=None,
+            updated_at=now,
+        )
+        .returning(post_target.c.id)
+    )
+    return result.first() is not None
+
+
+async def postpone_reconciliation(
+    session: AsyncSession, *, target_id: UUID, worker_id: str, at: datetime, now: datetime
+) -> bool:
+    """Look for an unconfirmed target again at `at`; False if no longer ours."""
+    result = await session.execute(
+        update(post_target)
+        .where(
+            post_target.c.id == target_id,
+            post_target.c.status == TargetStatus.unconfirmed.value,
+            post_target.c.claimed_by == worker_id,
+        )
+        .values(due_at=at, lease_until=None, claimed_by=None, updated_at=now)
+        .returning(post_target.c.id)
+    )
+    return result.first() is not None
+
+
 async def mark_published(
     session: AsyncSession,
     *,
@@ -181,6 +284,8 @@ async def mark_published(
     external_id: str,
     url: str | None,
     published_at: datetime,
+    first_comment_id: str | None = None,
+    first_comment_error: str | None = None,
 ) -> bool:
     """Record the publication; False when the target was already finished or cancelled."""
     result = await session.execute(
@@ -191,8 +296,11 @@ async def mark_published(
             external_id=external_id,
             url=url,
             published_at=published_at,
+            first_comment_id=first_comment_id,
+            first_comment_error=first_comment_error,
             error=None,
             lease_until=None,
+            claimed_by=None,
             updated_at=published_at,
         )
         .returning(post_target.c.id)
@@ -201,12 +309,21 @@ async def mark_published(
     return oldest is not None
 
 
-async def mark_failed(session: AsyncSession, *, target_id: UUID, error: str, now: datetime) -> bool:
+async def mark_failed(
+    session: AsyncSession, *, target_id: UUID, error: str, kind: str, now: datetime
+) -> bool:
     """Record a final failure; False when the target was already finished or cancelled."""
     result = await session.execute(
         update(post_target)
         .where(post_target.c.id == target_id, post_target.c.status.in_(OPEN))
-        .values(status=TargetStatus.failed.value, error=error, lease_until=None, updated_at=now)
+        .values(
+            status=TargetStatus.failed.value,
+            error=error,
+            failure_kind=kind,
+            lease_until=None,
+            claimed_by=None,
+            updated_at=now,
+        )
         .returning(post_target.c.id)
     )
     oldest: datetime | None = result.scalar()
@@ -227,12 +344,15 @@ async def release(
         update(post_target)
         .where(
             post_target.c.id == target_id,
-            post_target.c.status == TargetStatus.publishing.value,
+            post_target.c.status.in_(
+                [TargetStatus.publishing.value, TargetStatus.unconfirmed.value]
+            ),
             post_target.c.claimed_by == worker_id,
         )
         .values(
             status=TargetStatus.scheduled.value,
             due_at=retry_at,
+            unconfirmed_at=None,
             error=error,
             lease_until=None,
             claimed_by=None,
@@ -245,9 +365,10 @@ async def release(
 
 
 async def expire_leases(
-    session: AsyncSession, *, now: datetime, max_attempts: int, error: str, limit: int
+    session: AsyncSession, *, now: datetime, error: str, limit: int
 ) -> list[Row[Any]]:
-    """Reschedule claims whose lease ran out, or fail those out of attempts; returns them."""
+    """Claims whose lease ran out become unconfirmed, due for reconciliation now: their worker
+    may have published them before it stopped. Returns them."""
     expired = (
         select(post_target.c.id)
         .where(
@@ -257,15 +378,13 @@ async def expire_leases(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    out_of_attempts = post_target.c.attempts >= max_attempts
     result = await session.execute(
         update(post_target)
         .where(post_target.c.id.in_(expired))
         .values(
-            status=case(
-                (out_of_attempts, TargetStatus.failed.value),
-                else_=TargetStatus.scheduled.value,
-            ),
+            status=TargetStatus.unconfirmed.value,
+            unconfirmed_at=now,
+            due_at=now,
             error=error,
             lease_until=None,
             claimed_by=None,
@@ -282,7 +401,7 @@ async def expire_leases(
 
 async def mark_posts_publishing(
     session: AsyncSession, post_ids: Collection[UUID], *, now: datetime
-) -> None:
+) -> list[Row[Any]]:
     """Move scheduled posts to publishing once a target is claimed.
 
     Posts another transaction holds are skipped: that holder is a claimer doing the same, or a
@@ -290,17 +409,19 @@ async def mark_posts_publishing(
     serialise every claimer of a post's targets.
     """
     if not post_ids:
-        return
+        return []
     locked = (
         select(post.c.id)
         .where(post.c.id.in_(list(post_ids)), post.c.status == PostStatus.scheduled.value)
         .with_for_update(skip_locked=True)
     )
-    await session.execute(
+    result = await session.execute(
         update(post)
         .where(post.c.id.in_(locked))
         .values(status=PostStatus.publishing.value, updated_at=now)
+        .returning(post)
     )
+    return list(result.all())
 
 
 async def refresh_post_status(
@@ -361,3 +482,176 @@ async def oldest_due_at(session: AsyncSession, *, now: datetime) -> datetime | N
     )
     oldest: datetime | None = result.scalar()
     return oldest
+
+
+async def update_post(session: AsyncSession, *, post_id: UUID, values: Mapping[str, Any]) -> None:
+    """Change a post's columns (the caller holds its lock)."""
+    await session.execute(update(post).where(post.c.id == post_id).values(dict(values)))
+
+
+async def set_target_status(
+    session: AsyncSession, *, post_id: UUID, status: TargetStatus, now: datetime
+) -> None:
+    """Move every target of a post not yet publishing to a workflow state."""
+    await session.execute(
+        update(post_target)
+        .where(post_target.c.post_id == post_id)
+        .values(status=status.value, updated_at=now)
+    )
+
+
+async def schedule_targets(
+    session: AsyncSession, *, due: Mapping[UUID, datetime], now: datetime
+) -> None:
+    """Schedule targets, each at its own due time."""
+    for target_id, due_at in due.items():
+        await session.execute(
+            update(post_target)
+            .where(post_target.c.id == target_id)
+            .values(status=TargetStatus.scheduled.value, due_at=due_at, updated_at=now)
+        )
+
+
+async def retry_targets(
+    session: AsyncSession, target_ids: Sequence[UUID], *, now: datetime
+) -> None:
+    """Schedule failed targets again, due now, with their attempts counted afresh."""
+    await session.execute(
+        update(post_target)
+        .where(
+            post_target.c.id.in_(list(target_ids)),
+            post_target.c.status == TargetStatus.failed.value,
+        )
+        .values(
+            status=TargetStatus.scheduled.value,
+            due_at=now,
+            attempts=0,
+            error=None,
+            failure_kind=None,
+            updated_at=now,
+        )
+    )
+
+
+async def insert_review(session: AsyncSession, row: Mapping[str, Any]) -> Row[Any]:
+    """Add an entry to a post's review history."""
+    result = await session.execute(insert(post_review).values(dict(row)).returning(post_review))
+    inserted: Row[Any] = result.one()
+    return inserted
+
+
+async def reviews_of(session: AsyncSession, post_id: UUID) -> list[Row[Any]]:
+    """A post's review history, oldest first."""
+    result = await session.execute(
+        select(post_review)
+        .where(post_review.c.post_id == post_id)
+        .order_by(post_review.c.created_at, post_review.c.id)
+    )
+    return list(result.all())
+
+
+async def insert_occurrence(
+    session: AsyncSession,
+    *,
+    source: UUID,
+    new_id: UUID,
+    at: datetime,
+    local: datetime,
+    now: datetime,
+) -> bool:
+    """Copy a recurring post as its series' next occurrence, scheduled at `at`; False when that
+    occurrence exists already (another worker made it)."""
+    copied = [
+        c
+        for c in post.c
+        if c.name
+        not in {
+            "id",
+            "status",
+            "scheduled_at",
+            "local_scheduled_at",
+            "occurrence",
+            "idempotency_key",
+            "request_hash",
+            "created_at",
+            "updated_at",
+        }
+    ]
+    result = await session.execute(
+        insert(post)
+        .from_select(
+            [
+                *(c.name for c in copied),
+                "id",
+                "status",
+                "scheduled_at",
+                "local_scheduled_at",
+                "occurrence",
+                "created_at",
+                "updated_at",
+            ],
+            select(
+                *copied,
+                literal(new_id),
+                literal(PostStatus.scheduled.value),
+                literal(at),
+                literal(local),
+                post.c.occurrence + 1,
+                literal(now),
+                literal(now),
+            ).where(post.c.id == source),
+        )
+        .on_conflict_do_nothing(index_elements=["series_id", "occurrence"])
+        .returning(post.c.id)
+    )
+    if result.first() is None:
+        return False
+    await session.execute(
+        insert(post_target).from_select(
+            [
+                "id",
+                "post_id",
+                "tenant_id",
+                "account_id",
+                "network",
+                "status",
+                "due_at",
+                "created_at",
+                "updated_at",
+            ],
+            select(
+                func.gen_random_uuid(),
+                literal(new_id),
+                post_target.c.tenant_id,
+                post_target.c.account_id,
+                post_target.c.network,
+                literal(TargetStatus.scheduled.value),
+                literal(at),
+                literal(now),
+                literal(now),
+            ).where(post_target.c.post_id == source),
+        )
+    )
+    return True
+
+
+async def taken_times(
+    session: AsyncSession,
+    *,
+    account_id: str,
+    start: datetime,
+    end: datetime,
+    exclude_post: UUID | None = None,
+) -> set[datetime]:
+    """Due times of the account's posts that are not cancelled or failed, in [start, end),
+    other than `exclude_post`'s (a post being rescheduled frees its own slot)."""
+    result = await session.execute(
+        select(post_target.c.due_at).where(
+            post_target.c.post_id.is_distinct_from(exclude_post),
+            post_target.c.account_id == account_id,
+            post_target.c.due_at >= start,
+            post_target.c.due_at < end,
+            post_target.c.status.not_in([TargetStatus.cancelled.value, TargetStatus.failed.value]),
+        )
+    )
+    return set(result.scalars())

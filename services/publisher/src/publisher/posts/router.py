@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
 from beacon_shared.db import DbSession
 from publisher.posts import service
-from publisher.posts.dependencies import IdempotencyKey, PublisherSettings, Reader, Writer
-from publisher.posts.schemas import PostIn, PostOut, PostPage, PostQuery
+from publisher.posts.agenda import Agenda, AgendaQuery, agenda
+from publisher.posts.dependencies import (
+    IdempotencyKey,
+    Networks,
+    PublisherSettings,
+    Reader,
+    Writer,
+)
+from publisher.posts.schemas import (
+    ChangesRequestedIn,
+    PostIn,
+    PostOut,
+    PostPage,
+    PostPatch,
+    PostQuery,
+    ReviewIn,
+    ReviewOut,
+    ScheduleIn,
+)
 
 router = APIRouter(prefix="/v1/posts", tags=["posts"])
 
@@ -19,7 +36,7 @@ router = APIRouter(prefix="/v1/posts", tags=["posts"])
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    summary="Schedule a post on one or more accounts",
+    summary="Create a post for one or more accounts: a draft, for review, or scheduled",
     responses={
         200: {"model": PostOut, "description": "An Idempotency-Key replay: the existing post."},
         400: {},
@@ -35,15 +52,19 @@ async def create_post(
     session: DbSession,
     settings: PublisherSettings,
     response: Response,
+    networks: Networks,
     idempotency_key: IdempotencyKey = None,
 ) -> PostOut:
-    """Publishes at `scheduled_at` on every target; emits `post.scheduled`."""
+    """Each target's variant is checked against its network's rules (422 with a pointer per
+    problem). Scheduled posts emit `post.scheduled`; brands needing approval get a 409 for
+    `submit=schedule`."""
     outcome = await service.create(
         session,
         tenant_id=principal.tenant_id,
         body=body,
         idempotency_key=idempotency_key,
         tolerance=timedelta(seconds=settings.schedule_tolerance_seconds),
+        networks=networks,
     )
     if not outcome.created:
         response.status_code = status.HTTP_200_OK
@@ -55,7 +76,8 @@ async def create_post(
 async def list_posts(
     query: Annotated[PostQuery, Query()], principal: Reader, session: DbSession
 ) -> PostPage:
-    """Filter by status and scheduled time (`from` inclusive, `to` exclusive); page by `cursor`."""
+    """Filter by status, brand, campaign, account, network and scheduled time (`from`
+    inclusive, `to` exclusive); page by `cursor`."""
     records, next_cursor = await service.list_page(
         session, tenant_id=principal.tenant_id, query=query
     )
@@ -71,12 +93,141 @@ async def get_post(post_id: UUID, principal: Reader, session: DbSession) -> Post
     return PostOut.from_rows(record.post, record.targets)
 
 
+_CHANGE: dict[int | str, dict[str, Any]] = {401: {}, 403: {}, 404: {}, 409: {}, 422: {}}
+
+
+def _out(record: service.PostRecord) -> PostOut:
+    return PostOut.from_rows(record.post, record.targets)
+
+
+@router.patch("/{post_id}", summary="Change a post's content", responses=_CHANGE)
+async def update_post(
+    post_id: UUID, patch: PostPatch, principal: Writer, session: DbSession
+) -> PostOut:
+    """Until it starts publishing. Where posts need approval, changing an approved or scheduled
+    post sends it back to review."""
+    return _out(
+        await service.update(session, tenant_id=principal.tenant_id, post_id=post_id, patch=patch)
+    )
+
+
+@router.post("/{post_id}/submit", summary="Send a draft to review", responses=_CHANGE)
+async def submit_post(post_id: UUID, principal: Writer, session: DbSession) -> PostOut:
+    """draft → in_review."""
+    return _out(await service.submit(session, tenant_id=principal.tenant_id, post_id=post_id))
+
+
+@router.post("/{post_id}/approve", summary="Approve a post in review", responses=_CHANGE)
+async def approve_post(
+    post_id: UUID,
+    body: ReviewIn,
+    principal: Writer,
+    session: DbSession,
+    settings: PublisherSettings,
+) -> PostOut:
+    """in_review → approved, or straight to scheduled when the post has its time."""
+    return _out(
+        await service.approve(
+            session,
+            tenant_id=principal.tenant_id,
+            post_id=post_id,
+            review=body,
+            tolerance=timedelta(seconds=settings.schedule_tolerance_seconds),
+        )
+    )
+
+
+@router.post(
+    "/{post_id}/request-changes", summary="Send a post back to its author", responses=_CHANGE
+)
+async def request_changes(
+    post_id: UUID, body: ChangesRequestedIn, principal: Writer, session: DbSession
+) -> PostOut:
+    """in_review → draft, with the reviewer's comment."""
+    return _out(
+        await service.request_changes(
+            session, tenant_id=principal.tenant_id, post_id=post_id, review=body
+        )
+    )
+
+
+@router.post(
+    "/{post_id}/comments",
+    status_code=status.HTTP_201_CREATED,
+    summary="Comment on a post",
+    responses=_CHANGE,
+)
+async def comment_post(
+    post_id: UUID, body: ChangesRequestedIn, principal: Writer, session: DbSession
+) -> ReviewOut:
+    """A review comment that changes no state."""
+    row = await service.comment(
+        session, tenant_id=principal.tenant_id, post_id=post_id, review=body
+    )
+    return ReviewOut.model_validate(dict(row._mapping))
+
+
+@router.get(
+    "/{post_id}/reviews",
+    summary="A post's review history",
+    responses={401: {}, 403: {}, 404: {}, 422: {}},
+)
+async def post_reviews(post_id: UUID, principal: Reader, session: DbSession) -> list[ReviewOut]:
+    """Submissions, approvals, requested changes and comments, oldest first."""
+    rows = await service.reviews(session, tenant_id=principal.tenant_id, post_id=post_id)
+    return [ReviewOut.model_validate(dict(r._mapping)) for r in rows]
+
+
+@router.post("/{post_id}/schedule", summary="Schedule or reschedule a post", responses=_CHANGE)
+async def schedule_post(
+    post_id: UUID,
+    body: ScheduleIn,
+    principal: Writer,
+    session: DbSession,
+    settings: PublisherSettings,
+) -> PostOut:
+    """An instant, a local time in a zone (DST-safe), or each account's next free slot; a
+    scheduled post is moved (`post.scheduled` with change=rescheduled)."""
+    return _out(
+        await service.schedule(
+            session,
+            tenant_id=principal.tenant_id,
+            post_id=post_id,
+            spec=body,
+            tolerance=timedelta(seconds=settings.schedule_tolerance_seconds),
+        )
+    )
+
+
 @router.post(
     "/{post_id}/cancel",
     summary="Cancel a post before it starts publishing",
-    responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}},
+    responses=_CHANGE,
 )
 async def cancel_post(post_id: UUID, principal: Writer, session: DbSession) -> PostOut:
     """Emits `post.scheduled` with change=cancelled; a post already publishing is a 409."""
-    record = await service.cancel(session, tenant_id=principal.tenant_id, post_id=post_id)
-    return PostOut.from_rows(record.post, record.targets)
+    return _out(await service.cancel(session, tenant_id=principal.tenant_id, post_id=post_id))
+
+
+@router.post(
+    "/{post_id}/retry",
+    summary="Publish the failed targets again",
+    responses=_CHANGE,
+)
+async def retry_post(post_id: UUID, principal: Writer, session: DbSession) -> PostOut:
+    """Only failed targets are touched; published ones stay as they are."""
+    return _out(await service.retry_failed(session, tenant_id=principal.tenant_id, post_id=post_id))
+
+
+calendar_router = APIRouter(prefix="/v1/calendar", tags=["calendar"])
+
+
+@calendar_router.get(
+    "", summary="A brand's calendar between two local days", responses={401: {}, 403: {}, 422: {}}
+)
+async def get_calendar(
+    query: Annotated[AgendaQuery, Query()], principal: Reader, session: DbSession
+) -> Agenda:
+    """Posts (and the coming occurrences of recurring posts) on the brand's wall clock, from
+    `from` to `to` inclusive, at most 93 days."""
+    return await agenda(session, tenant_id=principal.tenant_id, query=query)

@@ -6,24 +6,34 @@ import asyncio
 import contextlib
 import os
 import socket
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from uuid import UUID
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from beacon_shared.crypto import SecretBox
 from beacon_shared.logging import get_logger
+from beacon_shared.network_calls import CredentialsRefused, OutcomeUnknown, RetryLater
 from beacon_shared.tracing import current_correlation_id
+from publisher.accounts import service as accounts
+from publisher.campaigns import service as campaigns
+from publisher.campaigns.service import CampaignRow
 from publisher.config import Settings
-from publisher.connectors.base import (
-    PermanentFailure,
-    PublishContent,
-    PublishResult,
-    PublishTarget,
-)
+from publisher.connectors.base import Account, Connector, PublishContent, PublishResult
 from publisher.connectors.registry import ConnectorRegistry, NoConnector
 from publisher.posts import delivery
 from publisher.posts.delivery import ClaimedTarget
 from publisher.scheduling.metrics import PUBLISH_LAG, PUBLISH_OUTCOMES
+from publisher.scheduling.preparation import (
+    MediaLimits,
+    NotPublishable,
+    account_for,
+    content_for,
+)
+from publisher.scheduling.reconciliation import find_published
 
 log = get_logger(__name__)
 
@@ -44,6 +54,12 @@ class SchedulerConfig:
     publish_timeout: float = 30.0
     max_attempts: int = 5
     retry_backoff: timedelta = timedelta(seconds=5)
+    # An unknown outcome is first looked for this long after it happened (networks list a new
+    # post within seconds), and keeps being looked for until `reconcile_settle` has passed; a
+    # post still not listed then was not published and is sent again.
+    reconcile_delay: timedelta = timedelta(seconds=15)
+    reconcile_settle: timedelta = timedelta(minutes=2)
+    media: MediaLimits = field(default_factory=MediaLimits)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SchedulerConfig:
@@ -56,12 +72,16 @@ class SchedulerConfig:
             publish_timeout=settings.publish_timeout_seconds,
             max_attempts=settings.publish_max_attempts,
             retry_backoff=timedelta(seconds=settings.publish_retry_backoff_seconds),
+            reconcile_delay=timedelta(seconds=settings.reconcile_delay_seconds),
+            reconcile_settle=timedelta(seconds=settings.reconcile_settle_seconds),
+            media=MediaLimits(max_bytes=settings.media_max_bytes),
         )
 
 
 class Scheduler:
-    """Publishes every target once it falls due, at least once per target and, with the
-    connectors' idempotency keys, at most once on the network."""
+    """Publishes every target once it falls due, and never twice: a call whose outcome is
+    unknown is sent again only under an idempotency key the network still honours, or after
+    reconciliation found the post is not among the account's recent posts."""
 
     def __init__(
         self,
@@ -69,10 +89,14 @@ class Scheduler:
         sessionmaker: async_sessionmaker[AsyncSession],
         connectors: ConnectorRegistry,
         config: SchedulerConfig,
+        box: SecretBox,
+        http: httpx.AsyncClient,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.connectors = connectors
         self.config = config
+        self.box = box
+        self.http = http
 
     async def run(self, stop: asyncio.Event) -> None:
         """Tick until `stop`; a failing tick is logged and retried with backoff."""
@@ -81,6 +105,7 @@ class Scheduler:
         while not stop.is_set():
             try:
                 handled = await self.tick()
+                await self.reconcile()
                 await self.update_lag()
                 backoff = self.config.poll_seconds
             except Exception as exc:
@@ -96,7 +121,7 @@ class Scheduler:
         """Reclaim lost claims, then claim and publish one batch; returns how many were claimed."""
         now = datetime.now(UTC)
         async with self.sessionmaker() as session, session.begin():
-            await delivery.reclaim_expired(session, now=now, max_attempts=self.config.max_attempts)
+            await delivery.reclaim_expired(session, now=now)
         async with self.sessionmaker() as session, session.begin():
             claimed = await delivery.claim_due(
                 session,
@@ -105,17 +130,21 @@ class Scheduler:
                 worker_id=self.config.worker_id,
                 limit=self.config.batch_size,
             )
-        outcomes = await asyncio.gather(
-            *(self._publish(target) for target in claimed), return_exceptions=True
-        )
-        for target, outcome in zip(claimed, outcomes, strict=True):
-            if isinstance(outcome, BaseException):
-                # Recording failed (the database, usually); the lease expiry brings it back.
-                log.warning(
-                    "scheduler.outcome_not_recorded",
-                    target_id=str(target.target_id),
-                    error=repr(outcome),
-                )
+        await self._each(claimed, self._publish)
+        return len(claimed)
+
+    async def reconcile(self) -> int:
+        """Settle one batch of targets whose outcome is unknown; returns how many were looked at."""
+        now = datetime.now(UTC)
+        async with self.sessionmaker() as session, session.begin():
+            claimed = await delivery.claim_unconfirmed(
+                session,
+                now=now,
+                lease=self.config.lease,
+                worker_id=self.config.worker_id,
+                limit=self.config.batch_size,
+            )
+        await self._each(claimed, self._reconcile)
         return len(claimed)
 
     async def update_lag(self) -> float:
@@ -127,56 +156,211 @@ class Scheduler:
         PUBLISH_LAG.set(lag)
         return lag
 
-    async def _publish(self, claimed: ClaimedTarget) -> None:
-        token = current_correlation_id.set(claimed.correlation_id)
+    async def _each(
+        self,
+        claimed: list[ClaimedTarget],
+        handle: Callable[[ClaimedTarget, Account, CampaignRow | None], Awaitable[None]],
+    ) -> None:
+        if not claimed:
+            return
+        async with self.sessionmaker() as session:
+            rows = await accounts.for_publishing(
+                session, list({UUID(t.account_id) for t in claimed if _is_uuid(t.account_id)})
+            )
+            named = {(t.tenant_id, t.campaign_id) for t in claimed if t.campaign_id is not None}
+            found = [
+                await campaigns.find(session, tenant_id=tenant_id, campaign_id=campaign_id)
+                for tenant_id, campaign_id in named
+                if campaign_id is not None
+            ]
+        by_id = {row.id: row for row in rows}
+        by_campaign = {str(c.id): c for c in found if c is not None}
+
+        async def one(target: ClaimedTarget) -> None:
+            token = current_correlation_id.set(target.correlation_id)
+            try:
+                try:
+                    account = account_for(target, by_id, self.box)
+                except NotPublishable as exc:
+                    await self._fail(target, exc.reason, exc.kind)
+                    return
+                campaign = by_campaign.get(target.campaign_id or "")
+                await handle(target, account, campaign)
+            finally:
+                current_correlation_id.reset(token)
+
+        outcomes = await asyncio.gather(*(one(t) for t in claimed), return_exceptions=True)
+        for target, outcome in zip(claimed, outcomes, strict=True):
+            if isinstance(outcome, BaseException):
+                # Recording failed (the database, usually); the lease expiry brings it back.
+                log.warning(
+                    "scheduler.outcome_not_recorded",
+                    target_id=str(target.target_id),
+                    error=repr(outcome),
+                )
+
+    async def _publish(
+        self, claimed: ClaimedTarget, account: Account, campaign: CampaignRow | None
+    ) -> None:
         try:
-            result = await self._call_connector(claimed)
-        except PermanentFailure as exc:
-            await self._fail(claimed, str(exc) or type(exc).__name__)
+            connector = self.connectors.get(claimed.network)
+            content = await self._content(claimed, campaign)
         except NoConnector as exc:
-            await self._fail(claimed, str(exc))
+            await self._fail(claimed, str(exc), "refused")
+            return
+        except NotPublishable as exc:
+            if exc.retryable:
+                await self._retry_or_fail(claimed, exc.reason, after=None)
+            else:
+                await self._fail(claimed, exc.reason, exc.kind)
+            return
+        try:
+            result = await self._call(connector, account, content, claimed)
+        except RetryLater as exc:
+            await self._retry_or_fail(claimed, exc.reason, after=exc.after)
+        except CredentialsRefused as exc:
+            await self._refused_credentials(claimed, account, exc.reason)
+        except (OutcomeUnknown, TimeoutError) as exc:
+            await self._unknown(claimed, connector, _describe(exc, self.config.publish_timeout))
         except Exception as exc:
-            # Timeouts, lost connections, connector bugs: the outcome is unknown, so retry with
-            # the same idempotency key, which cannot publish twice.
-            await self._retry_or_fail(claimed, _describe(exc, self.config.publish_timeout))
+            # Refused by the network, or a connector bug: sending it again would not help.
+            await self._fail(claimed, _describe(exc, self.config.publish_timeout), "refused")
         else:
+            await self._published(claimed, result)
+
+    async def _content(
+        self, claimed: ClaimedTarget, campaign: CampaignRow | None
+    ) -> PublishContent:
+        return await content_for(
+            claimed, http=self.http, limits=self.config.media, campaign=campaign
+        )
+
+    async def _call(
+        self,
+        connector: Connector,
+        account: Account,
+        content: PublishContent,
+        claimed: ClaimedTarget,
+    ) -> PublishResult:
+        async with asyncio.timeout(self.config.publish_timeout):
+            return await connector.publish(account, content, str(claimed.target_id))
+
+    async def _reconcile(
+        self, claimed: ClaimedTarget, account: Account, campaign: CampaignRow | None
+    ) -> None:
+        now = datetime.now(UTC)
+        since = (claimed.unconfirmed_at or now) - self.config.lease
+        try:
+            connector = self.connectors.get(claimed.network)
+            content = await self._content(claimed, campaign)
+            recent = await connector.recent_posts(account, since)
+        except CredentialsRefused as exc:
+            await self._refused_credentials(claimed, account, exc.reason)
+            return
+        except Exception as exc:
+            # The network cannot be asked now: ask again later, never send blindly meanwhile.
+            log.warning(
+                "target.reconcile_failed", target_id=str(claimed.target_id), error=repr(exc)
+            )
+            await self._look_again(claimed, now)
+            return
+        found = find_published(content.text, recent)
+        if found is not None:
             async with self.sessionmaker() as session, session.begin():
                 await delivery.record_published(
                     session,
                     claimed,
-                    external_id=result.external_id,
-                    url=result.url,
-                    published_at=datetime.now(UTC),
+                    external_id=found.external_id,
+                    url=found.url,
+                    published_at=found.created_at,
+                    confirmed_by="reconciled",
                 )
-            PUBLISH_OUTCOMES.labels(claimed.network.value, "published").inc()
-        finally:
-            current_correlation_id.reset(token)
+            PUBLISH_OUTCOMES.labels(claimed.network.value, "reconciled").inc()
+            return
+        if (
+            claimed.unconfirmed_at is not None
+            and now - claimed.unconfirmed_at < self.config.reconcile_settle
+        ):
+            await self._look_again(claimed, now)
+            return
+        # Not out after the settle time: sending again cannot make a second post.
+        await self._retry_or_fail(claimed, "not found among the account's posts", after=now)
 
-    async def _call_connector(self, claimed: ClaimedTarget) -> PublishResult:
-        connector = self.connectors.get(claimed.network)
-        async with asyncio.timeout(self.config.publish_timeout):
-            return await connector.publish(
-                PublishTarget(
-                    target_id=claimed.target_id,
-                    tenant_id=claimed.tenant_id,
-                    account_id=claimed.account_id,
-                    network=claimed.network,
-                ),
-                PublishContent(text=claimed.text, link=claimed.link),
-                str(claimed.target_id),
+    async def _look_again(self, claimed: ClaimedTarget, now: datetime) -> None:
+        async with self.sessionmaker() as session, session.begin():
+            await delivery.reconcile_later(
+                session,
+                claimed,
+                worker_id=self.config.worker_id,
+                at=now + self.config.reconcile_delay,
+                now=now,
             )
 
-    async def _fail(self, claimed: ClaimedTarget, error: str) -> None:
+    async def _published(self, claimed: ClaimedTarget, result: PublishResult) -> None:
         async with self.sessionmaker() as session, session.begin():
-            await delivery.record_failed(session, claimed, error=error, now=datetime.now(UTC))
-        PUBLISH_OUTCOMES.labels(claimed.network.value, "failed").inc()
+            await delivery.record_published(
+                session,
+                claimed,
+                external_id=result.external_id,
+                url=result.url,
+                published_at=datetime.now(UTC),
+                first_comment_id=result.first_comment_id,
+                first_comment_error=result.first_comment_error,
+            )
+        PUBLISH_OUTCOMES.labels(claimed.network.value, "published").inc()
 
-    async def _retry_or_fail(self, claimed: ClaimedTarget, error: str) -> None:
-        if claimed.attempts >= self.config.max_attempts:
-            await self._fail(claimed, f"gave up after {claimed.attempts} attempts: {error}")
+    async def _unknown(self, claimed: ClaimedTarget, connector: Connector, error: str) -> None:
+        window = connector.idempotency_window
+        if window is not None and datetime.now(UTC) - claimed.due_at < window / 2:
+            # The network dedupes this key for a while yet: sending again cannot post twice.
+            await self._retry_or_fail(claimed, error, after=None)
             return
         now = datetime.now(UTC)
-        retry_at = now + self.config.retry_backoff * 2 ** (claimed.attempts - 1)
+        async with self.sessionmaker() as session, session.begin():
+            await delivery.record_unconfirmed(
+                session,
+                claimed,
+                worker_id=self.config.worker_id,
+                error=error,
+                reconcile_at=now + self.config.reconcile_delay,
+                now=now,
+            )
+        PUBLISH_OUTCOMES.labels(claimed.network.value, "unconfirmed").inc()
+
+    async def _refused_credentials(
+        self, claimed: ClaimedTarget, account: Account, reason: str
+    ) -> None:
+        now = datetime.now(UTC)
+        async with self.sessionmaker() as session, session.begin():
+            await accounts.mark_needs_reauth(session, account_id=account.id, reason=reason, now=now)
+            await delivery.record_failed(
+                session,
+                claimed,
+                error=f"the account needs reconnecting: {reason}",
+                kind="credentials",
+                now=now,
+            )
+        PUBLISH_OUTCOMES.labels(claimed.network.value, "failed").inc()
+
+    async def _fail(self, claimed: ClaimedTarget, error: str, kind: str) -> None:
+        async with self.sessionmaker() as session, session.begin():
+            await delivery.record_failed(
+                session, claimed, error=error, kind=kind, now=datetime.now(UTC)
+            )
+        PUBLISH_OUTCOMES.labels(claimed.network.value, "failed").inc()
+
+    async def _retry_or_fail(
+        self, claimed: ClaimedTarget, error: str, *, after: datetime | None
+    ) -> None:
+        if claimed.attempts >= self.config.max_attempts:
+            await self._fail(
+                claimed, f"gave up after {claimed.attempts} attempts: {error}", "exhausted"
+            )
+            return
+        now = datetime.now(UTC)
+        retry_at = now + self.config.retry_backoff * 2 ** max(0, claimed.attempts - 1)
+        if after is not None:
+            retry_at = max(after, now)
         async with self.sessionmaker() as session, session.begin():
             await delivery.retry_later(
                 session,
@@ -189,10 +373,19 @@ class Scheduler:
         PUBLISH_OUTCOMES.labels(claimed.network.value, "retried").inc()
 
 
-def _describe(exc: Exception, timeout: float) -> str:
+def _is_uuid(value: str) -> bool:
+    try:
+        UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _describe(exc: BaseException, timeout: float) -> str:
     if isinstance(exc, TimeoutError):
         return f"no answer from the network within {timeout:g}s; outcome unknown"
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    reason = getattr(exc, "reason", None) or str(exc)
+    return f"{type(exc).__name__}: {reason}" if reason else type(exc).__name__
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

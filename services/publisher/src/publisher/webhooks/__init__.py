@@ -1,4 +1,9 @@
-"""Outgoing webhooks per the Standard Webhooks spec: signing, retry schedule, one delivery."""
+"""Outgoing webhooks per the Standard Webhooks spec: signing, retry schedule, one delivery.
+
+The endpoints API is `router`, `service.notify` queues an event for a tenant's endpoints, and
+`dispatcher` is the worker job that sends them; import those modules directly (they need the
+database, these pure parts do not).
+"""
 
 from publisher.webhooks.delivery import Attempt, JsonValue, deliver, envelope
 from publisher.webhooks.schedule import (

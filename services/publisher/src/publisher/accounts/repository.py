@@ -1,0 +1,153 @@
+"""All SQL of publishing accounts and their queue slots."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, Row, delete, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from beacon_shared.pagination import Cursor
+from publisher.accounts.models import account, account_slot
+from publisher.accounts.schemas import AccountQuery
+
+# Every column the API shows; the ciphertext never leaves through these.
+PUBLIC: tuple[ColumnElement[Any], ...] = (
+    account.c.id,
+    account.c.tenant_id,
+    account.c.network,
+    account.c.external_account_id,
+    account.c.brand_id,
+    account.c.handle,
+    account.c.display_name,
+    account.c.instance_url,
+    account.c.max_characters,
+    account.c.status,
+    account.c.status_reason,
+    (account.c.credentials_encrypted.is_not(None)).label("has_credentials"),
+    account.c.created_at,
+    account.c.updated_at,
+)
+
+# For publishing only: the public columns and the ciphertext.
+SEALED: tuple[ColumnElement[Any], ...] = (*PUBLIC, account.c.credentials_encrypted)
+SLOT: tuple[ColumnElement[Any], ...] = (account_slot.c.weekday, account_slot.c.local_time)
+
+
+async def insert_account(session: AsyncSession, row: Mapping[str, Any]) -> Row[Any] | None:
+    """Insert an account; None when the tenant already has this network account."""
+    result = await session.execute(
+        insert(account)
+        .values(dict(row))
+        .on_conflict_do_nothing(index_elements=["tenant_id", "network", "external_account_id"])
+        .returning(*PUBLIC)
+    )
+    return result.first()
+
+
+async def get(session: AsyncSession, *, tenant_id: str, account_id: UUID) -> Row[Any] | None:
+    """One account of the tenant."""
+    result = await session.execute(
+        select(*PUBLIC).where(account.c.tenant_id == tenant_id, account.c.id == account_id)
+    )
+    return result.first()
+
+
+async def of_tenant(
+    session: AsyncSession, *, tenant_id: str, account_ids: Collection[UUID]
+) -> list[Row[Any]]:
+    """The tenant's accounts among these ids."""
+    if not account_ids:
+        return []
+    result = await session.execute(
+        select(*PUBLIC).where(account.c.tenant_id == tenant_id, account.c.id.in_(list(account_ids)))
+    )
+    return list(result.all())
+
+
+async def with_credentials(session: AsyncSession, account_ids: Collection[UUID]) -> list[Row[Any]]:
+    """Accounts with their ciphertext, for publishing."""
+    if not account_ids:
+        return []
+    result = await session.execute(select(*SEALED).where(account.c.id.in_(list(account_ids))))
+    rows: list[Row[Any]] = list(result.all())
+    return rows
+
+
+async def list_accounts(
+    session: AsyncSession, *, tenant_id: str, query: AccountQuery, after: Cursor | None, limit: int
+) -> list[Row[Any]]:
+    """Up to `limit` accounts of the tenant, newest first, strictly after `after`."""
+    stmt = select(*PUBLIC).where(account.c.tenant_id == tenant_id)
+    if query.network is not None:
+        stmt = stmt.where(account.c.network == query.network.value)
+    if query.brand_id is not None:
+        stmt = stmt.where(account.c.brand_id == query.brand_id)
+    if query.status is not None:
+        stmt = stmt.where(account.c.status == query.status.value)
+    if after is not None:
+        stmt = stmt.where(tuple_(account.c.created_at, account.c.id) < tuple_(after.at, after.id))
+    stmt = stmt.order_by(account.c.created_at.desc(), account.c.id.desc()).limit(limit)
+    return list((await session.execute(stmt)).all())
+
+
+async def update_account(
+    session: AsyncSession, *, tenant_id: str, account_id: UUID, values: Mapping[str, Any]
+) -> Row[Any] | None:
+    """Change an account; None when the tenant has no such account."""
+    result = await session.execute(
+        update(account)
+        .where(account.c.tenant_id == tenant_id, account.c.id == account_id)
+        .values(dict(values))
+        .returning(*PUBLIC)
+    )
+    return result.first()
+
+
+async def mark_needs_reauth(
+    session: AsyncSession, *, account_id: UUID, reason: str, now: datetime
+) -> Row[Any] | None:
+    """Flag an account whose token the network refused; None when it already was flagged."""
+    result = await session.execute(
+        update(account)
+        .where(account.c.id == account_id, account.c.status != "needs_reauth")
+        .values(status="needs_reauth", status_reason=reason, updated_at=now)
+        .returning(*PUBLIC)
+    )
+    return result.first()
+
+
+async def delete_account(session: AsyncSession, *, tenant_id: str, account_id: UUID) -> bool:
+    """Remove an account and its slots; False when the tenant has no such account."""
+    result = await session.execute(
+        delete(account)
+        .where(account.c.tenant_id == tenant_id, account.c.id == account_id)
+        .returning(account.c.id)
+    )
+    return result.first() is not None
+
+
+async def slots_of(session: AsyncSession, account_id: UUID) -> list[Row[Any]]:
+    """The account's queue, in weekday and time order."""
+    result = await session.execute(
+        select(*SLOT)
+        .where(account_slot.c.account_id == account_id)
+        .order_by(account_slot.c.weekday, account_slot.c.local_time)
+    )
+    rows: list[Row[Any]] = list(result.all())
+    return rows
+
+
+async def replace_slots(
+    session: AsyncSession, account_id: UUID, slots: Sequence[Mapping[str, Any]]
+) -> None:
+    """Replace the account's queue."""
+    await session.execute(delete(account_slot).where(account_slot.c.account_id == account_id))
+    if slots:
+        await session.execute(
+            insert(account_slot), [{"account_id": account_id, **slot} for slot in slots]
+        )

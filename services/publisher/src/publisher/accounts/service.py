@@ -1,0 +1,201 @@
+"""Publishing accounts: connecting them, their credentials, their state and their queues."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from beacon_shared import outbox
+from beacon_shared.contracts.common import Network
+from beacon_shared.contracts.publisher import AccountDeauthorized
+from beacon_shared.crypto import SecretBox
+from beacon_shared.events import Envelope
+from beacon_shared.logging import get_logger
+from beacon_shared.pagination import Cursor, split_page
+from publisher.accounts import repository
+from publisher.accounts.exceptions import (
+    AccountAlreadyConnected,
+    AccountNetworkMismatch,
+    AccountNotFound,
+    MastodonOnly,
+    UnknownAccounts,
+)
+from publisher.accounts.models import AccountStatus
+from publisher.accounts.schemas import AccountIn, AccountPatch, AccountQuery, Slot
+from publisher.db import outbox as outbox_table
+from publisher.webhooks import service as webhooks
+
+SOURCE = "/beacon/publisher"
+log = get_logger(__name__)
+
+
+async def connect(
+    session: AsyncSession, *, tenant_id: str, body: AccountIn, box: SecretBox
+) -> Row[Any]:
+    """Store an account of the tenant, its credentials encrypted."""
+    now = datetime.now(UTC)
+    row = await repository.insert_account(
+        session,
+        {
+            "id": uuid.uuid4(),
+            "tenant_id": tenant_id,
+            "brand_id": body.brand_id,
+            "network": body.network.value,
+            "external_account_id": body.external_account_id,
+            "handle": body.handle,
+            "display_name": body.display_name,
+            "instance_url": str(body.instance_url).rstrip("/") if body.instance_url else None,
+            "max_characters": body.max_characters,
+            "status": AccountStatus.active.value,
+            "credentials_encrypted": box.encrypt(body.credentials) if body.credentials else None,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    if row is None:
+        raise AccountAlreadyConnected
+    log.info("account.connected", account_id=str(row.id), network=row.network)
+    return row
+
+
+async def get(session: AsyncSession, *, tenant_id: str, account_id: UUID) -> Row[Any]:
+    """One account of the tenant, or AccountNotFound."""
+    row = await repository.get(session, tenant_id=tenant_id, account_id=account_id)
+    if row is None:
+        raise AccountNotFound(account_id)
+    return row
+
+
+async def list_page(
+    session: AsyncSession, *, tenant_id: str, query: AccountQuery
+) -> tuple[Sequence[Row[Any]], str | None]:
+    """A page of the tenant's accounts, newest first, and the cursor of the next one."""
+    after = Cursor.decode(query.cursor) if query.cursor else None
+    rows = await repository.list_accounts(
+        session, tenant_id=tenant_id, query=query, after=after, limit=query.limit + 1
+    )
+    return split_page(rows, query.limit, at="created_at")
+
+
+async def update(
+    session: AsyncSession, *, tenant_id: str, account_id: UUID, patch: AccountPatch, box: SecretBox
+) -> Row[Any]:
+    """Apply a patch; new credentials bring a needs_reauth account back to active."""
+    values: dict[str, Any] = patch.model_dump(exclude_unset=True, exclude={"credentials"})
+    if values.get("max_characters") is not None:
+        current = await get(session, tenant_id=tenant_id, account_id=account_id)
+        if current.network != Network.mastodon:
+            raise MastodonOnly
+    if "status" in values:
+        values["status"] = values["status"].value if values["status"] else None
+        if values["status"] is None:
+            del values["status"]
+        else:
+            values["status_reason"] = None
+    if patch.credentials is not None:
+        values["credentials_encrypted"] = box.encrypt(patch.credentials)
+        if "status" not in values:
+            current = await get(session, tenant_id=tenant_id, account_id=account_id)
+            if current.status == AccountStatus.needs_reauth:
+                values["status"], values["status_reason"] = AccountStatus.active.value, None
+    values["updated_at"] = datetime.now(UTC)
+    row = await repository.update_account(
+        session, tenant_id=tenant_id, account_id=account_id, values=values
+    )
+    if row is None:
+        raise AccountNotFound(account_id)
+    return row
+
+
+async def disconnect(session: AsyncSession, *, tenant_id: str, account_id: UUID) -> None:
+    """Forget an account; its posts still due fail with a reason when their time comes."""
+    if not await repository.delete_account(session, tenant_id=tenant_id, account_id=account_id):
+        raise AccountNotFound(account_id)
+    log.info("account.disconnected", account_id=str(account_id))
+
+
+async def require_targets(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    targets: Sequence[tuple[str, UUID, Network | None]],
+) -> dict[UUID, Row[Any]]:
+    """The tenant's accounts each target names, by id.
+
+    `targets` holds each target's JSON pointer, account id and the network the caller gave (if
+    any). An unknown account is an UnknownAccounts, a network other than the account's an
+    AccountNetworkMismatch: both 422s pointing at the target.
+    """
+    rows = await repository.of_tenant(
+        session, tenant_id=tenant_id, account_ids={account_id for _, account_id, _ in targets}
+    )
+    found = {row.id: row for row in rows}
+    unknown = [(f"{pointer}/account_id", str(a)) for pointer, a, _ in targets if a not in found]
+    if unknown:
+        raise UnknownAccounts(unknown)
+    for pointer, account_id, network in targets:
+        if network is not None and found[account_id].network != network.value:
+            raise AccountNetworkMismatch(
+                f"{pointer}/network", found[account_id].network, network.value
+            )
+    return found
+
+
+async def for_publishing(session: AsyncSession, account_ids: Sequence[UUID]) -> list[Row[Any]]:
+    """Accounts with their ciphertext, for the scheduler (which decrypts them)."""
+    return await repository.with_credentials(session, set(account_ids))
+
+
+async def mark_needs_reauth(
+    session: AsyncSession, *, account_id: UUID, reason: str, now: datetime
+) -> bool:
+    """Flag the account, stage `account.deauthorized` and notify webhooks, once per refusal."""
+    row = await repository.mark_needs_reauth(session, account_id=account_id, reason=reason, now=now)
+    if row is None:
+        return False
+    payload = AccountDeauthorized(
+        account_id=row.id,
+        brand_id=row.brand_id,
+        network=Network(row.network),
+        handle=row.handle,
+        reason=reason,
+        at=now,
+    )
+    envelope = Envelope.build(payload, tenant_id=row.tenant_id, subject=str(row.id), source=SOURCE)
+    await outbox.stage(session, outbox_table, [envelope], keys=[str(row.id)])
+    await webhooks.notify(
+        session,
+        tenant_id=row.tenant_id,
+        event_type="account.needs_reauth",
+        data=payload.model_dump(mode="json"),
+        brand_id=row.brand_id,
+    )
+    log.warning("account.needs_reauth", account_id=str(row.id), reason=reason)
+    return True
+
+
+async def slots(session: AsyncSession, *, tenant_id: str, account_id: UUID) -> list[Slot]:
+    """The account's queue."""
+    await get(session, tenant_id=tenant_id, account_id=account_id)
+    return [
+        Slot(weekday=r.weekday, local_time=r.local_time)
+        for r in await repository.slots_of(session, account_id)
+    ]
+
+
+async def replace_slots(
+    session: AsyncSession, *, tenant_id: str, account_id: UUID, slots: Sequence[Slot]
+) -> list[Slot]:
+    """Replace the account's queue (duplicates collapse)."""
+    await get(session, tenant_id=tenant_id, account_id=account_id)
+    unique = sorted(set(slots), key=lambda s: (s.weekday, s.local_time))
+    await repository.replace_slots(
+        session, account_id, [{"weekday": s.weekday, "local_time": s.local_time} for s in unique]
+    )
+    return unique

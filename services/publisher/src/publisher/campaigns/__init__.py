@@ -1,0 +1,1 @@
+"""Campaigns (events, promotions, launches) that group posts and UTM-tag their links."""

@@ -1,0 +1,604 @@
+"""Bluesky: posts written as records into the account's repository over XRPC, on an app-password
+session.
+
+Credentials: {"identifier": "...", "app_password": "..."}; the account's `instance_url` is its
+PDS (https://bsky.social when unset) and `external_account_id` its DID.
+
+A post's record key is a TID derived from the idempotency key alone, so sending a post again
+cannot make a second record: the repository refuses the key it already holds, and that refusal
+resolves to the record already there (com.atproto.repo.getRecord).
+
+Rate limits come as `ratelimit-remaining` / `ratelimit-reset` (epoch seconds), counted per
+family: repository writes (the account's own scope), blob uploads, sessions and reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+import httpx
+
+from beacon_shared.contracts.common import Network
+from beacon_shared.network_calls import (
+    CredentialsRefused,
+    NetworkCallError,
+    OutcomeUnknown,
+    Refused,
+    RetryLater,
+    for_status,
+    json_object,
+    required,
+    retry_after,
+    send,
+)
+from publisher.connectors.base import (
+    Account,
+    MediaFile,
+    PublishContent,
+    PublishResult,
+    RecentPost,
+    newest_since,
+)
+from publisher.connectors.rate_limits import RateLimitBook, account_scope, utc_now
+
+DEFAULT_SERVICE = "https://bsky.social"
+POST_COLLECTION = "app.bsky.feed.post"
+REMAINING_HEADER = "ratelimit-remaining"
+RESET_HEADER = "ratelimit-reset"  # epoch seconds
+FEED_PAGE_SIZE = 100
+# Answers to a call made on a session that is no longer good: renew it and send once more.
+_SESSION_ERRORS = frozenset({"ExpiredToken", "InvalidToken"})
+
+# TIDs: base32-sortable, a 64-bit integer of 53 bits of microseconds since the epoch and a
+# 10-bit clock id (https://atproto.com/specs/tid).
+_TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
+# Derived keys keep their timestamp within about 400 days from 2023-01-01: always in the past,
+# never the far future a plain hash would often give.
+_TID_BASE_MICROS = 1_672_531_200_000_000
+_TID_SPAN_BITS = 45
+
+_URL = re.compile(r"https?://[^\s<>\"']+")
+# A handle after an `@` that does not follow a word character (atproto handle syntax).
+_MENTION = re.compile(
+    r"(?<![\w@/])@((?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+"
+    r"[a-zA-Z](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)"
+)
+_TRAILING = ".,;:!?)]}"
+
+
+def record_key(idempotency_key: str) -> str:
+    """A valid TID that depends only on `idempotency_key`: the post's record key."""
+    digest = int.from_bytes(hashlib.sha256(idempotency_key.encode()).digest()[:8], "big")
+    micros = _TID_BASE_MICROS + (digest >> 10) % (1 << _TID_SPAN_BITS)
+    value = (micros << 10) | (digest & 0x3FF)
+    return "".join(_TID_ALPHABET[(value >> (5 * i)) & 31] for i in reversed(range(13)))
+
+
+def first_comment_key(idempotency_key: str) -> str:
+    """The idempotency key of the post's first comment (its record key derives from it)."""
+    return f"{idempotency_key}:first-comment"
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A link or mention at UTF-8 byte offsets of the text, before its DID is known."""
+
+    byte_start: int
+    byte_end: int
+    uri: str | None = None
+    handle: str | None = None
+
+
+def find_facets(text: str) -> list[Facet]:
+    """Links and @handle mentions in `text`, at UTF-8 byte offsets as app.bsky.richtext.facet
+    counts them; a mention inside a link is part of the link."""
+    facets: list[Facet] = []
+    spans: list[tuple[int, int]] = []
+    for match in _URL.finditer(text):
+        url = _trimmed(match.group(0))
+        start, end = match.start(), match.start() + len(url)
+        spans.append((start, end))
+        facets.append(Facet(_byte(text, start), _byte(text, end), uri=url))
+    for match in _MENTION.finditer(text):
+        start, end = match.start(), match.end()
+        if any(s <= start < e for s, e in spans):
+            continue
+        facets.append(Facet(_byte(text, start), _byte(text, end), handle=match.group(1)))
+    return sorted(facets, key=lambda facet: facet.byte_start)
+
+
+@dataclass
+class _Session:
+    access_jwt: str
+    refresh_jwt: str | None
+    did: str
+
+
+class BlueskyConnector:
+    """Posts app.bsky.feed.post records (images uploaded as blobs, the first comment as a reply)."""
+
+    network: ClassVar[Network] = Network.bluesky
+    # The derived record key keeps a resend from making a second post for as long as the post is
+    # not deleted; a day bounds the resend of a post someone may have removed on purpose.
+    idempotency_window: ClassVar[timedelta | None] = timedelta(days=1)
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        limits: RateLimitBook,
+        *,
+        default_service: str = DEFAULT_SERVICE,
+        recent_pages: int = 5,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        """`default_service` is the PDS of accounts without an `instance_url`; `recent_pages`
+        bounds how many pages of 100 posts `recent_posts` reads."""
+        self._http = http
+        self._limits = limits
+        self._default_service = default_service.rstrip("/")
+        self._recent_pages = recent_pages
+        self._clock = clock
+        self._sessions: dict[tuple[str, str, str], _Session] = {}
+        self._logins: dict[tuple[str, str, str], asyncio.Lock] = {}
+
+    async def publish(
+        self, account: Account, content: PublishContent, idempotency_key: str
+    ) -> PublishResult:
+        """Upload the images, create the post under its derived record key, then the comment."""
+        required(account.credentials, "identifier", "app_password")
+        if any(not media.content_type.startswith("image/") for media in content.media):
+            raise Refused("bluesky posts here take images only; videos are not supported")
+        self._ensure_free(_writes(account) + (_blobs(account) if content.media else []))
+        text = _with_link(content.text, content.link)
+        record: dict[str, Any] = {
+            "$type": POST_COLLECTION,
+            "text": text,
+            "createdAt": self._created_at(),
+        }
+        facets = await self._facets(account, text)
+        if facets:
+            record["facets"] = facets
+        if content.media:
+            record["embed"] = {
+                "$type": "app.bsky.embed.images",
+                "images": [
+                    {"alt": media.alt_text or "", "image": await self._upload(account, media)}
+                    for media in content.media
+                ],
+            }
+        elif content.link:
+            record["embed"] = _external(content.link)
+        post = await self._create(account, record, record_key(idempotency_key))
+        result = PublishResult(
+            external_id=post["uri"], url=post_url(account.external_account_id, post["uri"])
+        )
+        if content.first_comment is None:
+            return result
+        try:
+            reply: dict[str, Any] = {
+                "$type": POST_COLLECTION,
+                "text": content.first_comment,
+                "createdAt": self._created_at(),
+                "reply": {"root": post, "parent": post},
+            }
+            reply_facets = await self._facets(account, content.first_comment)
+            if reply_facets:
+                reply["facets"] = reply_facets
+            comment = await self._create(
+                account, reply, record_key(first_comment_key(idempotency_key))
+            )
+        except NetworkCallError as exc:
+            # The post is out: a failed comment is reported, not raised.
+            return replace(result, first_comment_error=exc.reason)
+        return replace(result, first_comment_id=comment["uri"])
+
+    async def recent_posts(self, account: Account, since: datetime) -> list[RecentPost]:
+        """The account's own posts (no replies, no reposts) created at or after `since`, from its
+        author feed (newest first by date, whatever their record keys)."""
+        required(account.credentials, "identifier", "app_password")
+        did = account.external_account_id
+        found: list[RecentPost] = []
+        cursor: str | None = None
+        for _ in range(self._recent_pages):
+            params = {"actor": did, "filter": "posts_no_replies", "limit": str(FEED_PAGE_SIZE)}
+            if cursor is not None:
+                params["cursor"] = cursor
+            response = await self._authed(
+                account, _reads(account), "GET", "app.bsky.feed.getAuthorFeed", params=params
+            )
+            self._check(response, creates=False)
+            body = json_object(response)
+            feed = body.get("feed")
+            if not isinstance(feed, list):
+                raise RetryLater("bluesky answered the feed without a list", kind="server_error")
+            page = [post for item in feed if (post := _own_post(item, did)) is not None]
+            found.extend(post for post in page if post.created_at >= since)
+            next_cursor = body.get("cursor")
+            if (
+                not feed
+                or not isinstance(next_cursor, str)
+                or any(post.created_at < since for post in page)
+            ):
+                break
+            cursor = next_cursor
+        return newest_since(found, since)
+
+    async def _create(
+        self, account: Account, record: Mapping[str, Any], rkey: str
+    ) -> dict[str, str]:
+        """createRecord under `rkey`: the record's strong ref (uri and cid). A key the
+        repository already holds is this post sent before: its record is the answer."""
+        body = {
+            "repo": account.external_account_id,
+            "collection": POST_COLLECTION,
+            "rkey": rkey,
+            "record": record,
+        }
+        response = await self._authed(
+            account,
+            _writes(account),
+            "POST",
+            "com.atproto.repo.createRecord",
+            creates=True,
+            json=body,
+        )
+        if _may_exist(response):
+            existing = await self._existing(account, rkey)
+            if existing is not None:
+                return existing
+        self._check(response, creates=True)
+        answer = json_object(response)
+        uri, cid = answer.get("uri"), answer.get("cid")
+        if not isinstance(uri, str) or not isinstance(cid, str):
+            # The PDS said yes without naming the record: it may be there.
+            raise OutcomeUnknown("outcome unknown: bluesky created the record without its uri")
+        return {"uri": uri, "cid": cid}
+
+    async def _existing(self, account: Account, rkey: str) -> dict[str, str] | None:
+        """The strong ref of the account's post under `rkey`, or None when there is none."""
+        response = await self._authed(
+            account,
+            _reads(account),
+            "GET",
+            "com.atproto.repo.getRecord",
+            params={
+                "repo": account.external_account_id,
+                "collection": POST_COLLECTION,
+                "rkey": rkey,
+            },
+        )
+        if response.status_code in (400, 404) and _error(response) in (
+            "RecordNotFound",
+            "NotFound",
+        ):
+            return None
+        self._check(response, creates=False)
+        body = json_object(response)
+        uri, cid = body.get("uri"), body.get("cid")
+        if not isinstance(uri, str) or not isinstance(cid, str):
+            return None
+        return {"uri": uri, "cid": cid}
+
+    async def _upload(self, account: Account, media: MediaFile) -> Mapping[str, Any]:
+        """uploadBlob: the blob reference an image embed names."""
+        response = await self._authed(
+            account,
+            _blobs(account),
+            "POST",
+            "com.atproto.repo.uploadBlob",
+            content=media.data,
+            headers={"Content-Type": media.content_type},
+        )
+        self._check(response, creates=False)
+        blob = json_object(response).get("blob")
+        if not isinstance(blob, dict):
+            raise RetryLater(
+                "bluesky stored the image without a blob reference", kind="server_error"
+            )
+        return blob
+
+    async def _facets(self, account: Account, text: str) -> list[dict[str, Any]]:
+        """The text's link and mention facets; a mention whose handle does not resolve stays
+        plain text."""
+        facets: list[dict[str, Any]] = []
+        dids: dict[str, str | None] = {}
+        for facet in find_facets(text):
+            index = {"byteStart": facet.byte_start, "byteEnd": facet.byte_end}
+            if facet.uri is not None:
+                feature = {"$type": "app.bsky.richtext.facet#link", "uri": facet.uri}
+            else:
+                assert facet.handle is not None
+                handle = facet.handle.lower()
+                if handle not in dids:
+                    dids[handle] = await self._resolve(account, handle)
+                did = dids[handle]
+                if did is None:
+                    continue
+                feature = {"$type": "app.bsky.richtext.facet#mention", "did": did}
+            facets.append({"index": index, "features": [feature]})
+        return facets
+
+    async def _resolve(self, account: Account, handle: str) -> str | None:
+        response = await self._authed(
+            account,
+            _reads(account),
+            "GET",
+            "com.atproto.identity.resolveHandle",
+            params={"handle": handle},
+        )
+        if 400 <= response.status_code < 500 and response.status_code != 429:
+            return None
+        self._check(response, creates=False)
+        did = json_object(response).get("did")
+        return did if isinstance(did, str) and did.startswith("did:") else None
+
+    async def _authed(
+        self,
+        account: Account,
+        scopes: Sequence[str],
+        method: str,
+        nsid: str,
+        *,
+        creates: bool = False,
+        headers: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
+        """`nsid` on the account's session, renewed once when the PDS says it expired; the answer
+        as it came (see `_check`), a 429 raised."""
+        service = self._service(account)
+        session = await self._session(account)
+        for attempt in range(2):
+            response = await self._send(
+                scopes,
+                method,
+                f"{service}/xrpc/{nsid}",
+                creates=creates,
+                headers={**(headers or {}), "Authorization": f"Bearer {session.access_jwt}"},
+                **kwargs,
+            )
+            if attempt == 0 and _session_expired(response):
+                session = await self._renew(account, session)
+                continue
+            return response
+        return response
+
+    async def _session(self, account: Account) -> _Session:
+        key = self._key(account)
+        session = self._sessions.get(key)
+        if session is not None:
+            return session
+        async with self._logins.setdefault(key, asyncio.Lock()):
+            return self._sessions.get(key) or await self._login(account)
+
+    async def _renew(self, account: Account, session: _Session) -> _Session:
+        """refreshSession with the refresh token; when that is refused too, log in again."""
+        key = self._key(account)
+        self._sessions.pop(key, None)
+        if session.refresh_jwt is not None:
+            response = await self._send(
+                _sessions(account),
+                "POST",
+                f"{self._service(account)}/xrpc/com.atproto.server.refreshSession",
+                creates=False,
+                headers={"Authorization": f"Bearer {session.refresh_jwt}"},
+            )
+            if response.is_success:
+                renewed = _session_of(json_object(response))
+                self._sessions[key] = renewed
+                return renewed
+            if response.status_code >= 500:
+                self._check(response, creates=False)
+        return await self._login(account)
+
+    async def _login(self, account: Account) -> _Session:
+        """createSession with the app password; refused = the account must be reconnected."""
+        identifier, password = required(account.credentials, "identifier", "app_password")
+        response = await self._send(
+            _sessions(account),
+            "POST",
+            f"{self._service(account)}/xrpc/com.atproto.server.createSession",
+            creates=False,
+            json={"identifier": identifier, "password": password},
+        )
+        if response.status_code in (400, 401):
+            raise CredentialsRefused(
+                f"bluesky refused the app password ({_error(response) or response.status_code}): "
+                "reconnect the account"
+            )
+        self._check(response, creates=False)
+        session = _session_of(json_object(response))
+        self._sessions[self._key(account)] = session
+        return session
+
+    async def _send(
+        self, scopes: Sequence[str], method: str, url: str, *, creates: bool, **kwargs: Any
+    ) -> httpx.Response:
+        """One request in the family of `scopes` (its own window first): refused locally while
+        the window is spent, its rate-limit headers recorded, a 429 raised. Only a record
+        (`creates`) can have been made when no answer comes back."""
+        self._ensure_free(scopes)
+        try:
+            response = await send(self._http, method, url, **kwargs)
+        except OutcomeUnknown as exc:
+            if creates:
+                raise
+            raise RetryLater(f"bluesky: {exc.reason}", kind="connection") from exc
+        now = self._clock()
+        self._record(scopes[0], response)
+        if response.status_code == 429:
+            raise RetryLater(
+                "bluesky answered 429" + (f": {detail}" if (detail := _detail(response)) else ""),
+                kind="rate_limited",
+                after=self._exhaust(scopes, response, now),
+            )
+        return response
+
+    def _check(self, response: httpx.Response, *, creates: bool) -> None:
+        for_status(
+            response,
+            network=self.network.value,
+            creates=creates,
+            now=self._clock(),
+            reset_header=RESET_HEADER,
+            detail=_detail(response),
+        )
+
+    def _ensure_free(self, scopes: Iterable[str]) -> None:
+        until = self._limits.blocked_until(self.network, scopes, now=self._clock())
+        if until is not None:
+            raise RetryLater(
+                f"bluesky rate limit spent until {until.isoformat()}; nothing was sent",
+                kind="rate_limited",
+                after=until,
+            )
+
+    def _record(self, scope: str, response: httpx.Response) -> None:
+        remaining = response.headers.get(REMAINING_HEADER)
+        reset = response.headers.get(RESET_HEADER)
+        if remaining is None or reset is None:
+            return
+        try:
+            left = int(float(remaining))
+            reset_at = datetime.fromtimestamp(float(reset), UTC)
+        except (ValueError, OverflowError):
+            return
+        self._limits.record(self.network, scope, remaining=left, reset_at=reset_at)
+
+    def _exhaust(self, scopes: Sequence[str], response: httpx.Response, now: datetime) -> datetime:
+        said = retry_after(response, now=now, reset_header=RESET_HEADER)
+        return self._limits.refuse(self.network, scopes, said=said, now=now)
+
+    def _service(self, account: Account) -> str:
+        return (account.instance_url or self._default_service).rstrip("/")
+
+    def _key(self, account: Account) -> tuple[str, str, str]:
+        return (str(account.id), self._service(account), account.credentials["identifier"])
+
+    def _created_at(self) -> str:
+        return self._clock().astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def post_url(did: str, uri: str) -> str:
+    """The post's page on bsky.app, by the author's DID (a handle can change, a DID cannot)."""
+    return f"https://bsky.app/profile/{did}/post/{uri.rsplit('/', 1)[-1]}"
+
+
+def _own_post(item: object, did: str) -> RecentPost | None:
+    """A feed item as a post of the account; None for reposts, others' posts and malformed ones."""
+    if not isinstance(item, dict) or item.get("reason") is not None:
+        return None
+    post = item.get("post")
+    if not isinstance(post, dict):
+        return None
+    author = post.get("author")
+    record = post.get("record")
+    uri = post.get("uri")
+    if not isinstance(author, dict) or author.get("did") != did:
+        return None
+    if not isinstance(record, dict) or not isinstance(uri, str):
+        return None
+    created = _timestamp(record.get("createdAt")) or _timestamp(post.get("indexedAt"))
+    if created is None:
+        return None
+    return RecentPost(
+        external_id=uri,
+        text=str(record.get("text") or ""),
+        created_at=created,
+        url=post_url(did, uri),
+    )
+
+
+def _session_of(body: Mapping[str, Any]) -> _Session:
+    access, refresh, did = body.get("accessJwt"), body.get("refreshJwt"), body.get("did")
+    if not isinstance(access, str) or not isinstance(did, str):
+        raise RetryLater("bluesky answered the session without its tokens", kind="server_error")
+    return _Session(access, refresh if isinstance(refresh, str) else None, did)
+
+
+def _session_expired(response: httpx.Response) -> bool:
+    return response.status_code == 401 or (
+        response.status_code == 400 and _error(response) in _SESSION_ERRORS
+    )
+
+
+def _may_exist(response: httpx.Response) -> bool:
+    """A createRecord refusal that can mean the record key is taken: PDSes answer a 500 (or,
+    newer ones, a 400 RecordAlreadyExists) when the key already holds a record."""
+    if response.status_code == 500:
+        return True
+    if response.status_code != 400:
+        return False
+    message = f"{_error(response)} {json_object(response).get('message') or ''}".lower()
+    return "alreadyexists" in message or "already exists" in message
+
+
+def _error(response: httpx.Response) -> str | None:
+    error = json_object(response).get("error")
+    return str(error) if error else None
+
+
+def _detail(response: httpx.Response) -> str | None:
+    body = json_object(response)
+    detail = " ".join(str(body[k]) for k in ("error", "message") if body.get(k))
+    return detail[:300] or None
+
+
+def _external(link: str) -> dict[str, Any]:
+    """A link card with what is known without fetching the page: its address and host."""
+    return {
+        "$type": "app.bsky.embed.external",
+        "external": {"uri": link, "title": urlsplit(link).hostname or link, "description": ""},
+    }
+
+
+def _with_link(text: str, link: str | None) -> str:
+    if not link or link in text:
+        return text
+    return f"{text} {link}" if text else link
+
+
+def _trimmed(url: str) -> str:
+    """A URL without the punctuation that ends the sentence around it (a closing parenthesis
+    stays when the URL opened one)."""
+    while url and url[-1] in _TRAILING:
+        if url[-1] == ")" and url.count("(") >= url.count(")"):
+            break
+        url = url[:-1]
+    return url
+
+
+def _byte(text: str, index: int) -> int:
+    return len(text[:index].encode("utf-8"))
+
+
+def _timestamp(value: object) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _writes(account: Account) -> list[str]:
+    return [account_scope(account.id)]
+
+
+def _blobs(account: Account) -> list[str]:
+    return [f"{account_scope(account.id)}:blobs"]
+
+
+def _sessions(account: Account) -> list[str]:
+    return [f"{account_scope(account.id)}:sessions"]
+
+
+def _reads(account: Account) -> list[str]:
+    return [f"{account_scope(account.id)}:reads"]

@@ -1,0 +1,405 @@
+"""All SQL of webhook endpoints, deliveries and attempts.
+
+Lock order, everywhere: a delivery before its endpoint. The dispatcher disables an endpoint in a
+transaction of its own, after recording the delivery, so deleting an endpoint (which locks it,
+then its deliveries) never waits on the dispatcher in a cycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    and_,
+    case,
+    delete,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import DateTime, Text
+
+from beacon_shared.pagination import Cursor
+from publisher.webhooks.models import (
+    DeliveryStatus,
+    webhook_attempt,
+    webhook_delivery,
+    webhook_endpoint,
+)
+from publisher.webhooks.schemas import DeliveryQuery
+
+# What the dispatcher needs to send a claimed delivery: the message and where it goes.
+CLAIMED_COLUMNS: tuple[ColumnElement[Any], ...] = (
+    webhook_delivery.c.id,
+    webhook_delivery.c.endpoint_id,
+    webhook_delivery.c.tenant_id,
+    webhook_delivery.c.payload,
+    webhook_delivery.c.attempts,
+    webhook_delivery.c.next_attempt_at,
+    webhook_endpoint.c.url,
+    webhook_endpoint.c.secret_encrypted,
+)
+# What an attempt found out, overwritten when a real outcome replaces a placeholder.
+_ATTEMPT_RESULT = ("at", "outcome", "status_code", "error", "duration_ms", "response_excerpt")
+
+
+# Endpoints
+
+
+async def insert_endpoint(session: AsyncSession, row: Mapping[str, Any]) -> Row[Any]:
+    """Insert an endpoint and return it."""
+    result = await session.execute(
+        insert(webhook_endpoint).values(dict(row)).returning(webhook_endpoint)
+    )
+    stored: Row[Any] = result.one()
+    return stored
+
+
+async def get_endpoint(
+    session: AsyncSession, *, tenant_id: str, endpoint_id: UUID, for_update: bool = False
+) -> Row[Any] | None:
+    """One endpoint of the tenant."""
+    stmt = select(webhook_endpoint).where(
+        webhook_endpoint.c.tenant_id == tenant_id, webhook_endpoint.c.id == endpoint_id
+    )
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).first()
+
+
+async def list_endpoints(
+    session: AsyncSession, *, tenant_id: str, after: Cursor | None, limit: int
+) -> list[Row[Any]]:
+    """Up to `limit` endpoints of the tenant, newest first, strictly after `after`."""
+    e = webhook_endpoint.c
+    stmt = select(webhook_endpoint).where(e.tenant_id == tenant_id)
+    if after is not None:
+        stmt = stmt.where(tuple_(e.created_at, e.id) < tuple_(after.at, after.id))
+    stmt = stmt.order_by(e.created_at.desc(), e.id.desc()).limit(limit)
+    return list((await session.execute(stmt)).all())
+
+
+async def update_endpoint(
+    session: AsyncSession, *, endpoint_id: UUID, values: Mapping[str, Any]
+) -> Row[Any]:
+    """Change an endpoint (the caller holds its lock) and return it."""
+    result = await session.execute(
+        update(webhook_endpoint)
+        .where(webhook_endpoint.c.id == endpoint_id)
+        .values(dict(values))
+        .returning(webhook_endpoint)
+    )
+    stored: Row[Any] = result.one()
+    return stored
+
+
+async def delete_endpoint(session: AsyncSession, *, tenant_id: str, endpoint_id: UUID) -> bool:
+    """Delete an endpoint with its deliveries and attempts; False when the tenant has no such."""
+    result = await session.execute(
+        delete(webhook_endpoint)
+        .where(webhook_endpoint.c.tenant_id == tenant_id, webhook_endpoint.c.id == endpoint_id)
+        .returning(webhook_endpoint.c.id)
+    )
+    return result.first() is not None
+
+
+async def disable_endpoint(
+    session: AsyncSession, *, endpoint_id: UUID, reason: str, now: datetime
+) -> bool:
+    """Stop deliveries to an endpoint; False when it was already disabled or is gone."""
+    result = await session.execute(
+        update(webhook_endpoint)
+        .where(webhook_endpoint.c.id == endpoint_id, webhook_endpoint.c.enabled)
+        .values(enabled=False, disabled_reason=reason, updated_at=now)
+        .returning(webhook_endpoint.c.id)
+    )
+    return result.first() is not None
+
+
+# Deliveries
+
+
+async def enqueue_for_subscribers(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    event_type: str,
+    brand_id: str | None,
+    payload: Mapping[str, Any],
+    now: datetime,
+) -> int:
+    """One pending delivery per enabled endpoint of the tenant subscribed to the type and brand.
+
+    One INSERT … SELECT, so the ids come from the database here rather than from Python.
+    """
+    e = webhook_endpoint.c
+    of_brand = (
+        e.brand_ids.contains(literal([brand_id], ARRAY(Text))) if brand_id is not None else false()
+    )
+    subscribers = select(
+        func.gen_random_uuid(),
+        e.id,
+        e.tenant_id,
+        literal(event_type, Text),
+        literal(dict(payload), JSONB),
+        literal(DeliveryStatus.pending.value, Text),
+        literal(now, DateTime(timezone=True)),
+        literal(now, DateTime(timezone=True)),
+    ).where(
+        e.tenant_id == tenant_id,
+        e.enabled,
+        or_(
+            func.cardinality(e.event_types) == 0,
+            e.event_types.contains(literal([event_type], ARRAY(Text))),
+        ),
+        # Endpoints limited to some brands receive nothing about brandless posts.
+        or_(func.cardinality(e.brand_ids) == 0, of_brand),
+    )
+    result = await session.execute(
+        insert(webhook_delivery)
+        .from_select(
+            [
+                "id",
+                "endpoint_id",
+                "tenant_id",
+                "event_type",
+                "payload",
+                "status",
+                "next_attempt_at",
+                "created_at",
+            ],
+            subscribers,
+        )
+        .returning(webhook_delivery.c.id)
+    )
+    return len(result.all())
+
+
+async def insert_delivery(session: AsyncSession, row: Mapping[str, Any]) -> Row[Any]:
+    """Insert one delivery and return it."""
+    result = await session.execute(
+        insert(webhook_delivery).values(dict(row)).returning(webhook_delivery)
+    )
+    stored: Row[Any] = result.one()
+    return stored
+
+
+async def get_delivery(
+    session: AsyncSession, *, tenant_id: str, delivery_id: UUID, for_update: bool = False
+) -> Row[Any] | None:
+    """One delivery of the tenant."""
+    stmt = select(webhook_delivery).where(
+        webhook_delivery.c.tenant_id == tenant_id, webhook_delivery.c.id == delivery_id
+    )
+    if for_update:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).first()
+
+
+async def list_deliveries(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    endpoint_id: UUID,
+    query: DeliveryQuery,
+    after: Cursor | None,
+    limit: int,
+) -> list[Row[Any]]:
+    """Up to `limit` deliveries to the endpoint, newest first, strictly after `after`."""
+    d = webhook_delivery.c
+    stmt = select(webhook_delivery).where(d.tenant_id == tenant_id, d.endpoint_id == endpoint_id)
+    if query.status is not None:
+        stmt = stmt.where(d.status == query.status.value)
+    if query.event_type is not None:
+        stmt = stmt.where(d.event_type == query.event_type)
+    if after is not None:
+        stmt = stmt.where(tuple_(d.created_at, d.id) < tuple_(after.at, after.id))
+    stmt = stmt.order_by(d.created_at.desc(), d.id.desc()).limit(limit)
+    return list((await session.execute(stmt)).all())
+
+
+async def attempts_of(session: AsyncSession, delivery_id: UUID) -> list[Row[Any]]:
+    """A delivery's attempts, in order."""
+    result = await session.execute(
+        select(webhook_attempt)
+        .where(webhook_attempt.c.delivery_id == delivery_id)
+        .order_by(webhook_attempt.c.attempt)
+    )
+    return list(result.all())
+
+
+async def schedule_now(session: AsyncSession, *, delivery_id: UUID, now: datetime) -> Row[Any]:
+    """Make a delivery (locked by the caller) due at once and return it."""
+    result = await session.execute(
+        update(webhook_delivery)
+        .where(webhook_delivery.c.id == delivery_id)
+        .values(status=DeliveryStatus.pending.value, next_attempt_at=now, lease_until=None)
+        .returning(webhook_delivery)
+    )
+    stored: Row[Any] = result.one()
+    return stored
+
+
+# Dispatching
+
+
+async def claim_due(
+    session: AsyncSession, *, now: datetime, lease_until: datetime, limit: int
+) -> list[Row[Any]]:
+    """Claim up to `limit` due deliveries to enabled endpoints that nobody else holds."""
+    d = webhook_delivery.c
+    due = (
+        select(d.id)
+        .join(webhook_endpoint, webhook_endpoint.c.id == d.endpoint_id)
+        .where(
+            d.status == DeliveryStatus.pending.value,
+            d.next_attempt_at <= now,
+            webhook_endpoint.c.enabled,
+        )
+        .order_by(d.next_attempt_at)
+        .limit(limit)
+        .with_for_update(of=webhook_delivery, skip_locked=True)
+    )
+    claimed = (
+        await session.execute(
+            update(webhook_delivery)
+            .where(d.id.in_(due))
+            .values(
+                status=DeliveryStatus.delivering.value,
+                lease_until=lease_until,
+                attempts=d.attempts + 1,
+                last_attempt_at=now,
+            )
+            .returning(d.id)
+        )
+    ).scalars()
+    ids = list(claimed)
+    if not ids:
+        return []
+    rows = await session.execute(
+        select(*CLAIMED_COLUMNS)
+        .join(webhook_endpoint, webhook_endpoint.c.id == d.endpoint_id)
+        .where(d.id.in_(ids))
+        .order_by(d.next_attempt_at)
+    )
+    return list(rows.all())
+
+
+async def lock_delivery(session: AsyncSession, delivery_id: UUID) -> Row[Any] | None:
+    """A delivery, locked until the transaction ends; None once deleted."""
+    result = await session.execute(
+        select(webhook_delivery).where(webhook_delivery.c.id == delivery_id).with_for_update()
+    )
+    return result.first()
+
+
+async def save_attempt(session: AsyncSession, row: Mapping[str, Any]) -> None:
+    """Record an attempt; a real outcome replaces a placeholder left by a lease expiry."""
+    stmt = insert(webhook_attempt).values(dict(row))
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[webhook_attempt.c.delivery_id, webhook_attempt.c.attempt],
+            set_={name: stmt.excluded[name] for name in _ATTEMPT_RESULT},
+        )
+    )
+
+
+async def first_attempt_at(session: AsyncSession, delivery_id: UUID) -> datetime | None:
+    """When the delivery was first attempted."""
+    at: datetime | None = await session.scalar(
+        select(func.min(webhook_attempt.c.at)).where(webhook_attempt.c.delivery_id == delivery_id)
+    )
+    return at
+
+
+async def finish_attempt(
+    session: AsyncSession, *, delivery_id: UUID, attempt: int, values: Mapping[str, Any]
+) -> bool:
+    """Apply an attempt's outcome; False when the claim was lost (its lease ran out)."""
+    result = await session.execute(
+        update(webhook_delivery)
+        .where(
+            webhook_delivery.c.id == delivery_id,
+            webhook_delivery.c.status == DeliveryStatus.delivering.value,
+            webhook_delivery.c.attempts == attempt,
+        )
+        .values({**values, "lease_until": None})
+        .returning(webhook_delivery.c.id)
+    )
+    return result.first() is not None
+
+
+async def expire_leases(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    max_attempts: int,
+    error: str,
+    limit: int,
+) -> list[Row[Any]]:
+    """Make claims whose lease ran out due again, or fail those out of attempts; returns them."""
+    d = webhook_delivery.c
+    expired = (
+        select(d.id)
+        .where(d.status == DeliveryStatus.delivering.value, d.lease_until < now)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    out_of_attempts = d.attempts >= max_attempts
+    result = await session.execute(
+        update(webhook_delivery)
+        .where(d.id.in_(expired))
+        .values(
+            status=case(
+                (out_of_attempts, DeliveryStatus.failed.value),
+                else_=DeliveryStatus.pending.value,
+            ),
+            next_attempt_at=case((out_of_attempts, None), else_=now),
+            last_error=error,
+            last_status_code=None,
+            lease_until=None,
+        )
+        .returning(d.id, d.attempts, d.last_attempt_at, d.status)
+    )
+    return list(result.all())
+
+
+async def insert_placeholder_attempts(
+    session: AsyncSession, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Record attempts whose outcome nobody reported; a late real outcome replaces them."""
+    if rows:
+        await session.execute(
+            insert(webhook_attempt).on_conflict_do_nothing(), [dict(r) for r in rows]
+        )
+
+
+async def backlog(
+    session: AsyncSession, *, now: datetime
+) -> tuple[datetime | None, datetime | None]:
+    """The creation time of the oldest undelivered message to an enabled endpoint, and the due
+    time of the longest-waiting due one."""
+    d = webhook_delivery.c
+    due = and_(d.status == DeliveryStatus.pending.value, d.next_attempt_at <= now)
+    row = (
+        await session.execute(
+            select(func.min(d.created_at), func.min(d.next_attempt_at).filter(due))
+            .join(webhook_endpoint, webhook_endpoint.c.id == d.endpoint_id)
+            .where(
+                webhook_endpoint.c.enabled,
+                d.status.in_((DeliveryStatus.pending.value, DeliveryStatus.delivering.value)),
+            )
+        )
+    ).one()
+    return row[0], row[1]
