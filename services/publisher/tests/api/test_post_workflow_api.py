@@ -525,7 +525,9 @@ async def test_every_workflow_change_notifies_subscribed_webhooks(client, engine
     assert removed.status_code == 204
 
     assert [r.event_type for r in delivered] == [
+        "post.submitted",
         "post.changes_requested",
+        "post.submitted",
         "post.approved",
         "post.scheduled",
         "post.rescheduled",
@@ -534,7 +536,7 @@ async def test_every_workflow_change_notifies_subscribed_webhooks(client, engine
     assert {(r.payload["type"], r.payload["data"]["post_id"]) for r in delivered} == {
         (r.event_type, post_id) for r in delivered
     }
-    assert delivered[0].payload["data"]["comment"] == "Shorter, please."
+    assert delivered[1].payload["data"]["comment"] == "Shorter, please."
 
 
 async def test_a_post_whose_time_passed_in_review_is_approved_unscheduled_then_given_a_new_time(

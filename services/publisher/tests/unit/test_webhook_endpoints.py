@@ -13,7 +13,6 @@ from pydantic import SecretStr
 from beacon_shared.crypto import SecretBox, SecretsUnreadable
 from publisher.webhooks import Outcome, deliver, new_secret
 from publisher.webhooks.exceptions import InvalidEndpointUrl, UnknownEventType
-from publisher.webhooks.schemas import WEBHOOK_EVENT_TYPES
 from publisher.webhooks.secret_store import ROTATION_OVERLAP, EndpointSecrets, seal, unseal
 from publisher.webhooks.service import check_event_types
 from publisher.webhooks.transport import EndpointNotPublic, PublicAddressTransport, webhook_client
@@ -63,19 +62,6 @@ class TestCheckUrl:
 
 
 class TestEventTypes:
-    def test_the_subscribable_types(self) -> None:
-        assert set(WEBHOOK_EVENT_TYPES) == {
-            "post.scheduled",
-            "post.rescheduled",
-            "post.cancelled",
-            "post.approved",
-            "post.changes_requested",
-            "post.published",
-            "post.failed",
-            "post.unconfirmed",
-            "account.needs_reauth",
-        }
-
     def test_duplicates_are_dropped_in_order(self) -> None:
         wanted = ["post.failed", "post.published", "post.failed"]
         assert check_event_types(wanted) == ["post.failed", "post.published"]

@@ -71,6 +71,13 @@ async def claim_due(
         session, {row.post_id for row in rows}, now=now
     )
     for post in started:
+        await webhooks.notify(
+            session,
+            tenant_id=post.tenant_id,
+            event_type="post.publishing",
+            data={"post_id": str(post.id), "brand_id": post.brand_id, "status": "publishing"},
+            brand_id=post.brand_id,
+        )
         if post.recurrence is not None:
             await service.spawn_next_occurrence(session, post)
     return [ClaimedTarget.from_row(row) for row in rows]

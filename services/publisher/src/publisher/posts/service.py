@@ -66,6 +66,7 @@ NOT_STARTED = (
     PostStatus.approved,
     PostStatus.scheduled,
 )
+_WEBHOOK_OF_STATUS = {PostStatus.draft: "post.drafted", PostStatus.in_review: "post.submitted"}
 _WEBHOOK_OF_CHANGE = {
     ScheduleChange.scheduled: "post.scheduled",
     ScheduleChange.rescheduled: "post.rescheduled",
@@ -317,6 +318,8 @@ async def create(
     record = await get(session, tenant_id=tenant_id, post_id=post_id)
     if status is PostStatus.scheduled:
         await _announce(session, record, ScheduleChange.scheduled)
+    else:
+        await _notify(session, record, _WEBHOOK_OF_STATUS[status], {})
     log.info("post.created", post_id=str(post_id), tenant_id=tenant_id, status=status.value)
     return Created(record, created=True)
 
@@ -399,6 +402,8 @@ async def update(
     record = await get(session, tenant_id=tenant_id, post_id=post_id)
     if back_to_review and post.status == PostStatus.scheduled:
         await _announce(session, record, ScheduleChange.cancelled)
+    if back_to_review:
+        await _notify(session, record, "post.submitted", {"reason": "edited after approval"})
     return record
 
 
@@ -407,7 +412,9 @@ async def submit(session: AsyncSession, *, tenant_id: str, post_id: UUID) -> Pos
     await _locked(session, tenant_id, post_id, "submitting", (PostStatus.draft,))
     await _move(session, post_id, PostStatus.in_review)
     await _review(session, post_id, tenant_id, "author", ReviewDecision.submitted, None)
-    return await get(session, tenant_id=tenant_id, post_id=post_id)
+    record = await get(session, tenant_id=tenant_id, post_id=post_id)
+    await _notify(session, record, "post.submitted", {})
+    return record
 
 
 async def approve(

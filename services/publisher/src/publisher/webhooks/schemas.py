@@ -17,9 +17,12 @@ from publisher.webhooks.schedule import Outcome
 # What endpoints may subscribe to. The database keeps plain text, so adding a type here is all a
 # new event needs.
 WEBHOOK_EVENT_TYPES: tuple[str, ...] = (
+    "post.drafted",
+    "post.submitted",
     "post.scheduled",
     "post.rescheduled",
     "post.cancelled",
+    "post.publishing",
     "post.approved",
     "post.changes_requested",
     "post.published",
