@@ -32,6 +32,8 @@ class Settings(ServiceSettings):
     # Short so a post due in a few seconds goes out within about a second.
     scheduler_poll_seconds: float = Field(default=0.25, gt=0, le=60)
     scheduler_batch_size: int = Field(default=50, ge=1, le=1000)
+    # Targets one worker publishes at once; batches are claimed whenever there is room.
+    scheduler_max_in_flight: int = Field(default=200, ge=1, le=10_000)
     # A claimed target whose worker has not finished by then is reclaimed by another worker.
     scheduler_lease_seconds: float = Field(default=60.0, gt=0)
     # Must stay below the lease so a slow network never outlives its claim.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
@@ -209,3 +210,37 @@ async def test_the_publish_lag_is_how_long_the_oldest_due_target_has_waited(
 
     assert lag >= 30
     assert REGISTRY.get_sample_value("beacon_publisher_publish_lag_seconds") == lag
+
+
+class SlowNetwork(RefusingNetwork):
+    """Answers after a while, as a real network does."""
+
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+
+    async def publish(
+        self, account: Account, content: PublishContent, idempotency_key: str
+    ) -> PublishResult:
+        self.started.set()
+        await asyncio.sleep(0.5)
+        return PublishResult(external_id=f"slow-{idempotency_key}")
+
+
+async def test_on_stop_the_calls_in_flight_finish_and_are_recorded(
+    sessionmaker, engine, seed_committed
+):
+    seeded = await seed_committed()
+    (target_id,) = seeded.target_ids
+    network = SlowNetwork()
+    jobs = scheduler(sessionmaker, ConnectorRegistry([network]), poll_seconds=0.05)
+    stop = asyncio.Event()
+    running = asyncio.create_task(jobs.run(stop))
+
+    await asyncio.wait_for(network.started.wait(), timeout=10)
+    stop.set()
+    await asyncio.wait_for(running, timeout=10)
+
+    row = await target_row(engine, target_id)
+    assert (row.status, row.external_id) == ("published", f"slow-{target_id}")
+    (event,) = await published_events(engine, seeded.post_id)
+    assert event.external_id == row.external_id

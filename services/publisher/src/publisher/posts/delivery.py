@@ -7,6 +7,7 @@ never inside one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -93,54 +94,74 @@ async def claim_unconfirmed(
     return [ClaimedTarget.from_row(row) for row in rows]
 
 
-async def record_published(
-    session: AsyncSession,
-    claimed: ClaimedTarget,
-    *,
-    external_id: str,
-    url: str | None,
-    published_at: datetime,
-    first_comment_id: str | None = None,
-    first_comment_error: str | None = None,
-    confirmed_by: str = "answer",
-) -> bool:
-    """Mark the target published and stage `post.published`, once; False if already recorded."""
-    if not await repository.mark_published(
-        session,
-        target_id=claimed.target_id,
-        external_id=external_id,
-        url=url,
-        published_at=published_at,
-        first_comment_id=first_comment_id,
-        first_comment_error=first_comment_error,
-    ):
-        log.info("target.already_finished", target_id=str(claimed.target_id))
-        return False
-    await repository.refresh_post_status(session, [claimed.post_id], now=published_at)
-    payload = PostPublished(
-        post_id=claimed.post_id,
-        target_id=claimed.target_id,
-        brand_id=claimed.brand_id,
-        campaign_id=claimed.campaign_id,
-        account_id=claimed.account_id,
-        network=claimed.network,
-        external_id=external_id,
-        url=url,
-        scheduled_at=claimed.scheduled_at,
-        published_at=published_at,
-        confirmed_by=confirmed_by,
+@dataclass(frozen=True)
+class Published:
+    """What a network said of a target it published."""
+
+    claimed: ClaimedTarget
+    external_id: str
+    url: str | None
+    published_at: datetime
+    first_comment_id: str | None = None
+    first_comment_error: str | None = None
+    # `answer`: the network said so; `reconciled`: found among the account's posts.
+    confirmed_by: str = "answer"
+
+
+async def record_published(session: AsyncSession, outcomes: Sequence[Published]) -> int:
+    """Mark targets published and stage their `post.published`, each once; returns how many
+    were recorded (a target already finished or cancelled is skipped)."""
+    marked = set(
+        await repository.mark_published_many(
+            session,
+            [
+                {
+                    "id": o.claimed.target_id,
+                    "external_id": o.external_id,
+                    "url": o.url,
+                    "published_at": o.published_at,
+                    "first_comment_id": o.first_comment_id,
+                    "first_comment_error": o.first_comment_error,
+                }
+                for o in outcomes
+            ],
+        )
     )
-    await _emit(session, claimed, payload, "post.published")
-    log.info(
-        "target.published",
-        target_id=str(claimed.target_id),
-        post_id=str(claimed.post_id),
-        network=claimed.network.value,
-        external_id=external_id,
-        confirmed_by=confirmed_by,
-        lag_seconds=round((published_at - claimed.due_at).total_seconds(), 3),
-    )
-    return True
+    recorded = [o for o in outcomes if o.claimed.target_id in marked]
+    for skipped in (o for o in outcomes if o.claimed.target_id not in marked):
+        log.info("target.already_finished", target_id=str(skipped.claimed.target_id))
+    if not recorded:
+        return 0
+    now = max(o.published_at for o in recorded)
+    await repository.refresh_post_status(session, {o.claimed.post_id for o in recorded}, now=now)
+    events = []
+    for outcome in recorded:
+        claimed = outcome.claimed
+        payload = PostPublished(
+            post_id=claimed.post_id,
+            target_id=claimed.target_id,
+            brand_id=claimed.brand_id,
+            campaign_id=claimed.campaign_id,
+            account_id=claimed.account_id,
+            network=claimed.network,
+            external_id=outcome.external_id,
+            url=outcome.url,
+            scheduled_at=claimed.scheduled_at,
+            published_at=outcome.published_at,
+            confirmed_by=outcome.confirmed_by,
+        )
+        events.append((claimed, payload))
+        log.info(
+            "target.published",
+            target_id=str(claimed.target_id),
+            post_id=str(claimed.post_id),
+            network=claimed.network.value,
+            external_id=outcome.external_id,
+            confirmed_by=outcome.confirmed_by,
+            lag_seconds=round((outcome.published_at - claimed.due_at).total_seconds(), 3),
+        )
+    await _emit(session, events, "post.published")
+    return len(recorded)
 
 
 async def record_failed(
@@ -165,7 +186,7 @@ async def record_failed(
         scheduled_at=claimed.scheduled_at,
         failed_at=now,
     )
-    await _emit(session, claimed, payload, "post.failed")
+    await _emit(session, [(claimed, payload)], "post.failed")
     log.warning(
         "target.failed",
         target_id=str(claimed.target_id),
@@ -293,20 +314,27 @@ def _summary(claimed: ClaimedTarget) -> dict[str, Any]:
 
 
 async def _emit(
-    session: AsyncSession, claimed: ClaimedTarget, payload: EventPayload, webhook: str
+    session: AsyncSession, events: Sequence[tuple[ClaimedTarget, EventPayload]], webhook: str
 ) -> None:
-    envelope = Envelope.build(
-        payload,
-        tenant_id=claimed.tenant_id,
-        subject=str(claimed.post_id),
-        source=SOURCE,
-        correlation_id=claimed.correlation_id,
+    """Stage the events (keyed by post) in one outbox insert, and offer each to webhooks."""
+    envelopes = [
+        Envelope.build(
+            payload,
+            tenant_id=claimed.tenant_id,
+            subject=str(claimed.post_id),
+            source=SOURCE,
+            correlation_id=claimed.correlation_id,
+        )
+        for claimed, payload in events
+    ]
+    await outbox.stage(
+        session, outbox_table, envelopes, keys=[str(claimed.post_id) for claimed, _ in events]
     )
-    await outbox.stage(session, outbox_table, [envelope], keys=[str(claimed.post_id)])
-    await webhooks.notify(
-        session,
-        tenant_id=claimed.tenant_id,
-        event_type=webhook,
-        data=payload.model_dump(mode="json"),
-        brand_id=claimed.brand_id,
-    )
+    for claimed, payload in events:
+        await webhooks.notify(
+            session,
+            tenant_id=claimed.tenant_id,
+            event_type=webhook,
+            data=payload.model_dump(mode="json"),
+            brand_id=claimed.brand_id,
+        )

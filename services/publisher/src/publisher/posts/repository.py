@@ -11,7 +11,22 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Row, case, exists, func, literal, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Row,
+    Text,
+    case,
+    column,
+    exists,
+    func,
+    literal,
+    select,
+    tuple_,
+    update,
+    values,
+)
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -277,36 +292,51 @@ async def postpone_reconciliation(
     return result.first() is not None
 
 
-async def mark_published(
-    session: AsyncSession,
-    *,
-    target_id: UUID,
-    external_id: str,
-    url: str | None,
-    published_at: datetime,
-    first_comment_id: str | None = None,
-    first_comment_error: str | None = None,
-) -> bool:
-    """Record the publication; False when the target was already finished or cancelled."""
+async def mark_published_many(
+    session: AsyncSession, rows: Sequence[Mapping[str, Any]]
+) -> list[UUID]:
+    """Record many publications in one statement; returns the ids recorded (a target already
+    finished or cancelled is left alone). Each row: id, external_id, url, published_at,
+    first_comment_id, first_comment_error."""
+    if not rows:
+        return []
+    given = values(
+        column("id", PG_UUID(as_uuid=True)),
+        column("external_id", Text),
+        column("url", Text),
+        column("published_at", DateTime(timezone=True)),
+        column("first_comment_id", Text),
+        column("first_comment_error", Text),
+        name="given",
+    ).data([tuple(row[name] for name in _PUBLISHED_FIELDS) for row in rows])
     result = await session.execute(
         update(post_target)
-        .where(post_target.c.id == target_id, post_target.c.status.in_(OPEN))
+        .where(post_target.c.id == given.c.id, post_target.c.status.in_(OPEN))
         .values(
             status=TargetStatus.published.value,
-            external_id=external_id,
-            url=url,
-            published_at=published_at,
-            first_comment_id=first_comment_id,
-            first_comment_error=first_comment_error,
+            external_id=given.c.external_id,
+            url=given.c.url,
+            published_at=given.c.published_at,
+            first_comment_id=given.c.first_comment_id,
+            first_comment_error=given.c.first_comment_error,
             error=None,
             lease_until=None,
             claimed_by=None,
-            updated_at=published_at,
+            updated_at=given.c.published_at,
         )
         .returning(post_target.c.id)
     )
-    oldest: datetime | None = result.scalar()
-    return oldest is not None
+    return list(result.scalars())
+
+
+_PUBLISHED_FIELDS = (
+    "id",
+    "external_id",
+    "url",
+    "published_at",
+    "first_comment_id",
+    "first_comment_error",
+)
 
 
 async def mark_failed(
@@ -383,7 +413,9 @@ async def expire_leases(
         .where(post_target.c.id.in_(expired))
         .values(
             status=TargetStatus.unconfirmed.value,
-            unconfirmed_at=now,
+            # When the lease ran out, not when that was noticed: reconciliation looks for the
+            # post from one lease before, i.e. from the claim, when the worker sent it.
+            unconfirmed_at=post_target.c.lease_until,
             due_at=now,
             error=error,
             lease_until=None,

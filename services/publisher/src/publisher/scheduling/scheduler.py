@@ -25,7 +25,7 @@ from publisher.config import Settings
 from publisher.connectors.base import Account, Connector, PublishContent, PublishResult
 from publisher.connectors.registry import ConnectorRegistry, NoConnector
 from publisher.posts import delivery
-from publisher.posts.delivery import ClaimedTarget
+from publisher.posts.delivery import ClaimedTarget, Published
 from publisher.scheduling.metrics import PUBLISH_LAG, PUBLISH_OUTCOMES
 from publisher.scheduling.preparation import (
     MediaLimits,
@@ -60,6 +60,11 @@ class SchedulerConfig:
     reconcile_delay: timedelta = timedelta(seconds=15)
     reconcile_settle: timedelta = timedelta(minutes=2)
     media: MediaLimits = field(default_factory=MediaLimits)
+    # Targets being published at once by this worker: a batch is claimed whenever there is room,
+    # without waiting for the slowest call of the previous one.
+    max_in_flight: int = 200
+    # How often lost claims are swept, unknown outcomes reconciled and the lag measured.
+    housekeeping_seconds: float = 1.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SchedulerConfig:
@@ -75,6 +80,7 @@ class SchedulerConfig:
             reconcile_delay=timedelta(seconds=settings.reconcile_delay_seconds),
             reconcile_settle=timedelta(seconds=settings.reconcile_settle_seconds),
             media=MediaLimits(max_bytes=settings.media_max_bytes),
+            max_in_flight=settings.scheduler_max_in_flight,
         )
 
 
@@ -97,41 +103,89 @@ class Scheduler:
         self.config = config
         self.box = box
         self.http = http
+        # Publications the network confirmed, recorded together by the next flush.
+        self._published: list[Published] = []
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Tick until `stop`; a failing tick is logged and retried with backoff."""
+        """Publish until `stop`, then finish the calls in flight and record them.
+
+        Batches are claimed whenever fewer than `max_in_flight` targets are being published, so a
+        slow network call delays nothing else; confirmed publications are recorded together,
+        one transaction per loop. A failing loop is logged and retried with backoff.
+        """
         log.info("scheduler.started", worker_id=self.config.worker_id)
+        loop = asyncio.get_running_loop()
+        # Batches being published, by how many targets each holds.
+        batches: dict[asyncio.Task[None], int] = {}
+        next_housekeeping = 0.0
         backoff = self.config.poll_seconds
-        while not stop.is_set():
-            try:
-                handled = await self.tick()
-                await self.reconcile()
-                await self.update_lag()
-                backoff = self.config.poll_seconds
-            except Exception as exc:
-                log.warning("scheduler.tick_failed", error=repr(exc))
-                await _sleep_or_stop(stop, backoff)
-                backoff = min(backoff * 2, 10.0)
-                continue
-            # A full batch means more may be due right now.
-            if handled < self.config.batch_size:
-                await _sleep_or_stop(stop, self.config.poll_seconds)
+        try:
+            while not stop.is_set():
+                in_flight = sum(batches.values())
+                room = min(self.config.batch_size, self.config.max_in_flight - in_flight)
+                claimed: list[ClaimedTarget] = []
+                try:
+                    await self.flush()
+                    if loop.time() >= next_housekeeping:
+                        await self.sweep()
+                        await self.reconcile()
+                        await self.update_lag()
+                        next_housekeeping = loop.time() + self.config.housekeeping_seconds
+                    if room > 0:
+                        claimed = await self._claim(room)
+                    if claimed:
+                        task = asyncio.create_task(self._each(claimed, self._publish))
+                        batches[task] = len(claimed)
+                        task.add_done_callback(batches.pop)
+                    backoff = self.config.poll_seconds
+                except Exception as exc:
+                    log.warning("scheduler.tick_failed", error=repr(exc))
+                    await _sleep_or_stop(stop, backoff)
+                    backoff = min(backoff * 2, 10.0)
+                    continue
+                # A full claim means more may be due right now.
+                if not claimed or len(claimed) < room:
+                    await _sleep_or_stop(stop, self.config.poll_seconds)
+        finally:
+            # Graceful stop: let the calls in flight finish, and record what they published.
+            await asyncio.gather(*batches, return_exceptions=True)
+            await self.flush()
 
     async def tick(self) -> int:
-        """Reclaim lost claims, then claim and publish one batch; returns how many were claimed."""
-        now = datetime.now(UTC)
+        """Sweep lost claims, then claim one batch, publish it and record the outcomes; returns
+        how many were claimed."""
+        await self.sweep()
+        claimed = await self._claim(self.config.batch_size)
+        await self._each(claimed, self._publish)
+        await self.flush()
+        return len(claimed)
+
+    async def sweep(self) -> int:
+        """Claims whose lease ran out become unconfirmed, for reconciliation."""
         async with self.sessionmaker() as session, session.begin():
-            await delivery.reclaim_expired(session, now=now)
+            return await delivery.reclaim_expired(session, now=datetime.now(UTC))
+
+    async def flush(self) -> int:
+        """Record the publications confirmed since the last flush, in one transaction."""
+        if not self._published:
+            return 0
+        pending, self._published = self._published, []
         async with self.sessionmaker() as session, session.begin():
-            claimed = await delivery.claim_due(
+            recorded = await delivery.record_published(session, pending)
+        for outcome in pending:
+            label = "published" if outcome.confirmed_by == "answer" else outcome.confirmed_by
+            PUBLISH_OUTCOMES.labels(outcome.claimed.network.value, label).inc()
+        return recorded
+
+    async def _claim(self, limit: int) -> list[ClaimedTarget]:
+        async with self.sessionmaker() as session, session.begin():
+            return await delivery.claim_due(
                 session,
-                now=now,
+                now=datetime.now(UTC),
                 lease=self.config.lease,
                 worker_id=self.config.worker_id,
-                limit=self.config.batch_size,
+                limit=limit,
             )
-        await self._each(claimed, self._publish)
-        return len(claimed)
 
     async def reconcile(self) -> int:
         """Settle one batch of targets whose outcome is unknown; returns how many were looked at."""
@@ -145,6 +199,7 @@ class Scheduler:
                 limit=self.config.batch_size,
             )
         await self._each(claimed, self._reconcile)
+        await self.flush()
         return len(claimed)
 
     async def update_lag(self) -> float:
@@ -226,7 +281,7 @@ class Scheduler:
             # Refused by the network, or a connector bug: sending it again would not help.
             await self._fail(claimed, _describe(exc, self.config.publish_timeout), "refused")
         else:
-            await self._published(claimed, result)
+            self._confirmed(claimed, result)
 
     async def _content(
         self, claimed: ClaimedTarget, campaign: CampaignRow | None
@@ -266,16 +321,15 @@ class Scheduler:
             return
         found = find_published(content.text, recent)
         if found is not None:
-            async with self.sessionmaker() as session, session.begin():
-                await delivery.record_published(
-                    session,
+            self._published.append(
+                Published(
                     claimed,
                     external_id=found.external_id,
                     url=found.url,
                     published_at=found.created_at,
                     confirmed_by="reconciled",
                 )
-            PUBLISH_OUTCOMES.labels(claimed.network.value, "reconciled").inc()
+            )
             return
         if (
             claimed.unconfirmed_at is not None
@@ -296,10 +350,10 @@ class Scheduler:
                 now=now,
             )
 
-    async def _published(self, claimed: ClaimedTarget, result: PublishResult) -> None:
-        async with self.sessionmaker() as session, session.begin():
-            await delivery.record_published(
-                session,
+    def _confirmed(self, claimed: ClaimedTarget, result: PublishResult) -> None:
+        # Recorded by the next flush; until then the lease keeps the target ours.
+        self._published.append(
+            Published(
                 claimed,
                 external_id=result.external_id,
                 url=result.url,
@@ -307,7 +361,7 @@ class Scheduler:
                 first_comment_id=result.first_comment_id,
                 first_comment_error=result.first_comment_error,
             )
-        PUBLISH_OUTCOMES.labels(claimed.network.value, "published").inc()
+        )
 
     async def _unknown(self, claimed: ClaimedTarget, connector: Connector, error: str) -> None:
         window = connector.idempotency_window
