@@ -43,6 +43,11 @@ class CommentReceived(EventPayload):
     interaction_id: UUID = Field(description="Ingest's id of the stored interaction.")
     brand_id: str | None = Field(default=None, description="The brand the account belongs to.")
     account_id: str | None = Field(default=None, description="The connected account it reached.")
+    # Added: the network's id of that account, the same in every service (ingest's and the
+    # publisher's account ids differ).
+    account_external_id: str | None = Field(
+        default=None, description="The network's id of the account it reached."
+    )
     network: Network
     kind: InteractionKind
     external_id: str = Field(description="The network's id of the interaction.")
@@ -63,6 +68,8 @@ class EngagementRecorded(EventPayload):
     interaction_id: UUID
     brand_id: str | None = None
     account_id: str | None = None
+    # Added: see CommentReceived.account_external_id.
+    account_external_id: str | None = None
     network: Network
     kind: InteractionKind
     external_id: str
@@ -102,3 +109,28 @@ class ActionCompleted(EventPayload):
     requested_by: str
     comment_created_at: datetime
     completed_at: datetime
+
+
+class PostMetricsObserved(EventPayload):
+    """A post's public metrics as a poller read them: the brand's own posts, or the posts of a
+    competitor's account the brand tracks. Each observation carries totals, not increments."""
+
+    event_type = "ingest.post.metrics_observed"
+    topic = "post.metrics.observed"
+
+    brand_id: str | None = None
+    network: Network
+    account_external_id: str = Field(description="The network's id of the post's author.")
+    account_handle: str | None = None
+    # Whose the account is: the brand's own (`own`) or a tracked competitor (`competitor`).
+    owner: str = Field(description="own or competitor.")
+    competitor_id: str | None = Field(default=None, description="The tracked competitor's id.")
+    post_external_id: str
+    text: str = ""
+    post_created_at: datetime
+    likes: int | None = None
+    comments: int | None = None
+    shares: int | None = None
+    impressions: int | None = None
+    reach: int | None = None
+    observed_at: datetime

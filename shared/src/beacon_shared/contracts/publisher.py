@@ -60,6 +60,8 @@ class PostPublished(EventPayload):
     url: str | None = None
     scheduled_at: datetime
     published_at: datetime
+    # Added: the network's id of the account it went out as (see CommentReceived).
+    external_account_id: str | None = None
     # Added: how the publication was confirmed (`answer`: the network said so; `reconciled`: an
     # unknown outcome was found among the account's posts).
     confirmed_by: str = "answer"
@@ -98,3 +100,38 @@ class AccountDeauthorized(EventPayload):
     handle: str | None = None
     reason: str
     at: datetime
+
+
+class BrandConfigured(EventPayload):
+    """A brand's publishing settings were saved (its time zone is every service's day)."""
+
+    event_type = "publisher.brand.configured"
+    topic = "brand.configured"
+
+    brand_id: str
+    timezone: str = Field(description="IANA zone: the brand's days start at its midnight.")
+    approval_required: bool
+    pause_on_alert: bool = Field(
+        default=False, description="Publishing pauses while a bad-buzz alert is open."
+    )
+    configured_at: datetime
+
+
+class CampaignChanged(EventPayload):
+    """A campaign was created or changed (archived included): the whole campaign each time."""
+
+    event_type = "publisher.campaign.changed"
+    topic = "campaign.changed"
+
+    campaign_id: UUID
+    brand_id: str | None = None
+    name: str
+    kind: str
+    utm_campaign: str
+    utm_medium: str
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None
+    cost_amount: str | None = Field(default=None, description="A decimal, e.g. '1500.00'.")
+    currency: str | None = None
+    archived: bool = False
+    changed_at: datetime

@@ -46,6 +46,42 @@ ACCOUNT_DEAUTHORIZED = TopicSpec(
     "Publishing accounts whose token the network refused: their posts stop until reconnected.",
     key="the account id",
 )
+BRAND_CONFIGURED = TopicSpec(
+    "brand.configured",
+    3,
+    "Brands' publishing settings (time zone, approval, pause on alert), whole each time.",
+    key="the brand id",
+)
+CAMPAIGN_CHANGED = TopicSpec(
+    "campaign.changed",
+    3,
+    "Campaigns created or changed, whole each time.",
+    key="the campaign id",
+)
+POST_METRICS_OBSERVED = TopicSpec(
+    "post.metrics.observed",
+    12,
+    "Public metrics of the brands' own posts and of tracked competitors' posts, as polled.",
+    key="the post's external id",
+)
+ALERT_RAISED = TopicSpec(
+    "alert.raised",
+    3,
+    "Bad-buzz alerts: a brand's negative sentiment or mention volume left its baseline.",
+    key="the brand id",
+)
+ALERT_RESOLVED = TopicSpec(
+    "alert.resolved",
+    3,
+    "Bad-buzz alerts closed.",
+    key="the brand id",
+)
+REPORT_GENERATED = TopicSpec(
+    "report.generated",
+    3,
+    "Scheduled reports ready to download.",
+    key="the brand id",
+)
 ACTION_REQUESTED = TopicSpec(
     "action.requested",
     12,
@@ -67,6 +103,12 @@ ALL_TOPICS = (
     POST_PUBLISHED,
     POST_FAILED,
     ACCOUNT_DEAUTHORIZED,
+    BRAND_CONFIGURED,
+    CAMPAIGN_CHANGED,
+    POST_METRICS_OBSERVED,
+    ALERT_RAISED,
+    ALERT_RESOLVED,
+    REPORT_GENERATED,
     ACTION_REQUESTED,
     ACTION_COMPLETED,
 )
