@@ -1,5 +1,5 @@
-"""Publisher's worker: `python -m publisher.worker` publishes due posts, delivers webhooks and
-relays the outbox."""
+"""Publisher's worker: `python -m publisher.worker` publishes due posts, delivers webhooks, keeps
+the bad-buzz alerts that pause brands' queues, and relays the outbox."""
 
 from __future__ import annotations
 
@@ -8,11 +8,19 @@ from collections.abc import Sequence
 
 import httpx
 
-from beacon_shared.contracts.topics import POST_PUBLISHED, POST_SCHEDULED
+from beacon_shared.contracts.topics import (
+    ALERT_RAISED,
+    ALERT_RESOLVED,
+    BRAND_CONFIGURED,
+    CAMPAIGN_CHANGED,
+    POST_PUBLISHED,
+    POST_SCHEDULED,
+)
 from beacon_shared.worker import Job, WorkerContext, WorkerSpec, worker_main
+from publisher.brands.handlers import alerts_consumer
 from publisher.config import Settings, credential_box
 from publisher.connectors.registry import built_in_registry
-from publisher.db import outbox
+from publisher.db import inbox, outbox
 from publisher.scheduling.scheduler import Scheduler, SchedulerConfig
 from publisher.webhooks.dispatcher import build_dispatcher
 
@@ -40,7 +48,20 @@ def _jobs(ctx: WorkerContext) -> Sequence[Job]:
 
 def spec() -> WorkerSpec:
     """What publisher's worker runs."""
-    return WorkerSpec(topics=[POST_SCHEDULED, POST_PUBLISHED], outbox=outbox, jobs=_jobs)
+    return WorkerSpec(
+        topics=[
+            POST_SCHEDULED,
+            POST_PUBLISHED,
+            CAMPAIGN_CHANGED,
+            BRAND_CONFIGURED,
+            ALERT_RAISED,
+            ALERT_RESOLVED,
+        ],
+        outbox=outbox,
+        inbox=inbox,
+        consumers=[alerts_consumer()],
+        jobs=_jobs,
+    )
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ async def client(settings_for, api_client, issue_api_key, unique):
     settings = settings_for(
         Settings,
         credentials_key=Fernet.generate_key().decode(),
-        webhooks_allow_private_addresses=True,
+        allow_private_addresses=True,
     )
     async with api_client(create_app(settings), key=key.key) as http:
         account = await http.post(

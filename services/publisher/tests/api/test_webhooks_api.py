@@ -138,7 +138,7 @@ class TestCreate:
         assert problem["errors"][0]["pointer"] == "/url"
 
     async def test_local_http_is_accepted_where_private_addresses_are_allowed(self, make_client):
-        async with make_client(webhooks_allow_private_addresses=True) as client:
+        async with make_client(allow_private_addresses=True) as client:
             created = await create(client, url="http://127.0.0.1:8080/hooks")
         assert created["url"] == "http://127.0.0.1:8080/hooks"
 

@@ -78,11 +78,13 @@ async def test_a_campaigns_links_go_out_tagged_for_the_network(sessionmaker, see
         async with sessionmaker() as session, session.begin():
             await session.execute(delete(campaign).where(campaign.c.id == row.id))
 
+    tags = (
+        "utm_source=sandbox&utm_medium=social&utm_campaign=winter-sale"
+        f"&utm_content={seeded.post_id}"
+    )
     assert text == (
-        "Sale starts now: https://shop.example/winter?ref=home"
-        "&utm_source=sandbox&utm_medium=social&utm_campaign=winter-sale "
-        "https://shop.example/landing"
-        "?utm_source=sandbox&utm_medium=social&utm_campaign=winter-sale"
+        f"Sale starts now: https://shop.example/winter?ref=home&{tags} "
+        f"https://shop.example/landing?{tags}"
     )
 
 

@@ -107,6 +107,8 @@ async def test_a_due_target_is_published_once_and_its_event_staged_once(
     (event,) = await published_events(engine, seeded.post_id)
     assert (event.target_id, event.external_id) == (target_id, row.external_id)
     assert event.published_at >= event.scheduled_at
+    # The seeded account's network id (`acct-0-<hex>`), for analytics' per-account figures.
+    assert (event.external_account_id or "").startswith("acct-0-")
 
 
 async def test_a_republish_after_a_lost_lease_reuses_the_network_post(
@@ -147,6 +149,7 @@ async def test_a_republish_after_a_lost_lease_reuses_the_network_post(
     assert (row.status, row.attempts, row.external_id) == ("published", 1, first.external_id)
     (event,) = await published_events(engine, seeded.post_id)
     assert event.confirmed_by == "reconciled"
+    assert (event.external_account_id or "").startswith("acct-0-")
 
 
 async def test_a_refused_post_fails_with_the_networks_reason_and_no_event(
@@ -244,3 +247,34 @@ async def test_on_stop_the_calls_in_flight_finish_and_are_recorded(
     assert (row.status, row.external_id) == ("published", f"slow-{target_id}")
     (event,) = await published_events(engine, seeded.post_id)
     assert event.external_id == row.external_id
+
+
+async def test_a_lost_claim_the_network_never_got_is_sent_again_at_once_under_its_key(
+    sessionmaker, engine, seed_committed
+):
+    seeded = await seed_committed()
+    (target_id,) = seeded.target_ids
+    # A worker claimed it and died before sending; its lease has run out.
+    async with sessionmaker() as session, session.begin():
+        await session.execute(
+            post_target.update()
+            .where(post_target.c.id == target_id)
+            .values(
+                status="publishing",
+                attempts=1,
+                claimed_by="crashed",
+                lease_until=datetime.now(UTC) - timedelta(seconds=1),
+            )
+        )
+    # The sandbox dedupes by key, so no settle time is waited out (it would be an hour here).
+    jobs = scheduler(sessionmaker, reconcile_settle=timedelta(hours=1))
+
+    await jobs.sweep()
+    await jobs.reconcile()
+    requeued = await target_row(engine, target_id)
+    await jobs.tick()
+
+    assert requeued.status == "scheduled"
+    row = await target_row(engine, target_id)
+    assert (row.status, row.attempts) == ("published", 2)
+    assert len(await published_events(engine, seeded.post_id)) == 1

@@ -74,3 +74,20 @@ class MastodonOnly(InvalidInput):
                 }
             ],
         )
+
+
+class InstanceUrlRefused(InvalidInput):
+    code, title = "instance_url_refused", "The instance URL cannot be used"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            f"The account's instance must be reached over https on a public host: {reason}.",
+            errors=[
+                {
+                    "pointer": "/instance_url",
+                    "location": "body",
+                    "type": "instance_url_refused",
+                    "message": reason,
+                }
+            ],
+        )

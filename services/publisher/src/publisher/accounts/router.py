@@ -20,6 +20,7 @@ from publisher.accounts.schemas import (
     SlotsOut,
 )
 from publisher.brands import service as brands
+from publisher.posts.dependencies import PublisherSettings
 
 router = APIRouter(prefix="/v1/publishing-accounts", tags=["publishing accounts"])
 
@@ -31,12 +32,19 @@ router = APIRouter(prefix="/v1/publishing-accounts", tags=["publishing accounts"
     responses={400: {}, 401: {}, 403: {}, 409: {}, 413: {}, 422: {}},
 )
 async def connect_account(
-    body: AccountIn, principal: Writer, session: DbSession, box: Box
+    body: AccountIn, principal: Writer, session: DbSession, box: Box, settings: PublisherSettings
 ) -> AccountOut:
     """Credentials are stored encrypted (409 `credentials_key_missing` without
-    PUBLISHER_CREDENTIALS_KEY); the same network account twice is a 409."""
+    PUBLISHER_CREDENTIALS_KEY); the same network account twice is a 409; an instance URL must be
+    https on a public host (422 `instance_url_refused`)."""
     return AccountOut.from_row(
-        await service.connect(session, tenant_id=principal.tenant_id, body=body, box=box)
+        await service.connect(
+            session,
+            tenant_id=principal.tenant_id,
+            body=body,
+            box=box,
+            allow_private=settings.allow_private_addresses,
+        )
     )
 
 

@@ -23,12 +23,14 @@ from publisher.accounts.exceptions import (
     AccountAlreadyConnected,
     AccountNetworkMismatch,
     AccountNotFound,
+    InstanceUrlRefused,
     MastodonOnly,
     UnknownAccounts,
 )
 from publisher.accounts.models import AccountStatus
 from publisher.accounts.schemas import AccountIn, AccountPatch, AccountQuery, Slot
 from publisher.db import outbox as outbox_table
+from publisher.public_urls import UrlRefused, check_public_url
 from publisher.webhooks import service as webhooks
 
 SOURCE = "/beacon/publisher"
@@ -36,9 +38,21 @@ log = get_logger(__name__)
 
 
 async def connect(
-    session: AsyncSession, *, tenant_id: str, body: AccountIn, box: SecretBox
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    body: AccountIn,
+    box: SecretBox,
+    allow_private: bool = False,
 ) -> Row[Any]:
-    """Store an account of the tenant, its credentials encrypted."""
+    """Store an account of the tenant, its credentials encrypted; its instance must be https on
+    a public host (unless `allow_private`, for local development)."""
+    instance_url = None
+    if body.instance_url is not None:
+        try:
+            instance_url = check_public_url(str(body.instance_url), allow_private=allow_private)
+        except UrlRefused as exc:
+            raise InstanceUrlRefused(exc.reason) from exc
     now = datetime.now(UTC)
     row = await repository.insert_account(
         session,
@@ -50,7 +64,7 @@ async def connect(
             "external_account_id": body.external_account_id,
             "handle": body.handle,
             "display_name": body.display_name,
-            "instance_url": str(body.instance_url).rstrip("/") if body.instance_url else None,
+            "instance_url": instance_url.rstrip("/") if instance_url else None,
             "max_characters": body.max_characters,
             "status": AccountStatus.active.value,
             "credentials_encrypted": box.encrypt(body.credentials) if body.credentials else None,

@@ -1,1 +1,2 @@
-"""Each brand's publishing settings: its time zone and whether posts need approval."""
+"""Each brand's publishing settings (time zone, approval, pause on alert) and the bad-buzz alerts
+that pause its queue while open."""

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path
 from beacon_shared.auth import Principal, require_scope
 from beacon_shared.db import DbSession
 from publisher.brands import service
-from publisher.brands.schemas import BrandSettings
+from publisher.brands.schemas import BrandPublishing, BrandSettings
 
 router = APIRouter(prefix="/v1/brands/{brand_id}/publishing-settings", tags=["brands"])
 BrandId = Annotated[str, Path(min_length=1, max_length=128)]
@@ -20,9 +20,10 @@ async def get_settings(
     brand_id: BrandId,
     principal: Annotated[Principal, Depends(require_scope("posts:read"))],
     session: DbSession,
-) -> BrandSettings:
-    """The defaults (UTC, no approval) until the brand's settings are saved."""
-    return await service.get(session, tenant_id=principal.tenant_id, brand_id=brand_id)
+) -> BrandPublishing:
+    """The defaults (UTC, no approval, no pause) until the brand's settings are saved; with
+    `paused_by_alert` true, the brand's due posts wait for its bad-buzz alerts to be resolved."""
+    return await service.publishing(session, tenant_id=principal.tenant_id, brand_id=brand_id)
 
 
 @router.put("", summary="Save a brand's publishing settings", responses={401: {}, 403: {}, 422: {}})
@@ -31,8 +32,9 @@ async def put_settings(
     body: BrandSettings,
     principal: Annotated[Principal, Depends(require_scope("posts:write"))],
     session: DbSession,
-) -> BrandSettings:
-    """Time zone and approval rule; posts already scheduled keep their UTC time."""
+) -> BrandPublishing:
+    """Time zone, approval rule and pause on alert (`brand.configured` is published); posts
+    already scheduled keep their UTC time, and turning pause_on_alert on or off applies at once."""
     return await service.put(
         session, tenant_id=principal.tenant_id, brand_id=brand_id, settings=body
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from uuid import UUID
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from publisher.calendar import zone
@@ -23,9 +26,33 @@ class BrandSettings(BaseModel):
     approval_required: bool = Field(
         default=False, description="Posts need a reviewer's approval before they are scheduled."
     )
+    pause_on_alert: bool = Field(
+        default=False,
+        description="While a bad-buzz alert of the brand is open, its due posts wait instead of "
+        "going out; they go out once every alert is resolved.",
+    )
 
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
         zone(value)
         return value
+
+
+class OpenAlert(BaseModel):
+    """A bad-buzz alert of the brand that analytics has not resolved yet."""
+
+    alert_id: UUID
+    kind: str = Field(description="negative_sentiment or mention_volume.")
+    since: datetime
+
+
+class BrandPublishing(BrandSettings):
+    """A brand's settings and whether its queue is paused right now (read-only fields)."""
+
+    paused_by_alert: bool = Field(
+        description="Due posts are waiting: pause_on_alert is on and an alert is open."
+    )
+    open_alerts: list[OpenAlert] = Field(
+        description="The brand's open bad-buzz alerts, oldest first, paused or not."
+    )

@@ -1,39 +1,125 @@
-"""Reading and saving brand publishing settings; a brand never configured gets the defaults."""
+"""Reading and saving brand publishing settings (a brand never configured gets the defaults),
+and the bad-buzz alerts that pause a brand's queue while open."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from publisher.brands.models import brand_settings
-from publisher.brands.schemas import BrandSettings
+from beacon_shared import outbox
+from beacon_shared.contracts.analytics import AlertRaised, AlertResolved
+from beacon_shared.contracts.publisher import BrandConfigured
+from beacon_shared.events import Envelope
+from beacon_shared.logging import get_logger
+from publisher.brands import repository
+from publisher.brands.schemas import BrandPublishing, BrandSettings, OpenAlert
+from publisher.db import outbox as outbox_table
+
+log = get_logger(__name__)
+SOURCE = "/beacon/publisher"
 
 
 async def get(session: AsyncSession, *, tenant_id: str, brand_id: str | None) -> BrandSettings:
     """The brand's settings (the defaults for no brand or a brand never configured)."""
     if brand_id is None:
         return BrandSettings()
-    row = (
-        await session.execute(
-            select(brand_settings.c.timezone, brand_settings.c.approval_required).where(
-                brand_settings.c.tenant_id == tenant_id, brand_settings.c.brand_id == brand_id
-            )
-        )
-    ).first()
+    row = await repository.get_settings(session, tenant_id=tenant_id, brand_id=brand_id)
     return BrandSettings() if row is None else BrandSettings.model_validate(dict(row._mapping))
+
+
+async def publishing(session: AsyncSession, *, tenant_id: str, brand_id: str) -> BrandPublishing:
+    """The brand's settings, its open alerts and whether they pause its queue now."""
+    settings = await get(session, tenant_id=tenant_id, brand_id=brand_id)
+    alerts = await repository.open_alerts(session, tenant_id=tenant_id, brand_id=brand_id)
+    return BrandPublishing(
+        **settings.model_dump(),
+        paused_by_alert=settings.pause_on_alert and bool(alerts),
+        open_alerts=[OpenAlert.model_validate(dict(row._mapping)) for row in alerts],
+    )
 
 
 async def put(
     session: AsyncSession, *, tenant_id: str, brand_id: str, settings: BrandSettings
-) -> BrandSettings:
-    """Save the brand's settings whole."""
-    values = {**settings.model_dump(), "updated_at": datetime.now(UTC)}
-    await session.execute(
-        insert(brand_settings)
-        .values(tenant_id=tenant_id, brand_id=brand_id, **values)
-        .on_conflict_do_update(index_elements=["tenant_id", "brand_id"], set_=values)
+) -> BrandPublishing:
+    """Save the brand's settings whole and announce them (`brand.configured`)."""
+    last = await repository.lock_updated_at(session, tenant_id=tenant_id, brand_id=brand_id)
+    now = datetime.now(UTC)
+    # Consumers keep the latest configuration by this time: it must move forward per brand even
+    # if this host's clock is behind the one that saved last.
+    configured_at = now if last is None or now > last else last + timedelta(microseconds=1)
+    await repository.upsert_settings(
+        session,
+        tenant_id=tenant_id,
+        brand_id=brand_id,
+        values={**settings.model_dump(), "updated_at": configured_at},
     )
-    return settings
+    configured = BrandConfigured(
+        brand_id=brand_id,
+        timezone=settings.timezone,
+        approval_required=settings.approval_required,
+        pause_on_alert=settings.pause_on_alert,
+        configured_at=configured_at,
+    )
+    envelope = Envelope.build(configured, tenant_id=tenant_id, subject=brand_id, source=SOURCE)
+    await outbox.stage(session, outbox_table, [envelope])
+    log.info(
+        "brand.configured",
+        tenant_id=tenant_id,
+        brand_id=brand_id,
+        pause_on_alert=settings.pause_on_alert,
+    )
+    return await publishing(session, tenant_id=tenant_id, brand_id=brand_id)
+
+
+# Bad-buzz alerts --------------------------------------------------------------------------------
+
+
+async def alert_raised(session: AsyncSession, *, tenant_id: str, alert: AlertRaised) -> bool:
+    """Keep an alert analytics raised; returns whether the brand's queue is paused now."""
+    added = await repository.insert_alert(
+        session,
+        tenant_id=tenant_id,
+        brand_id=alert.brand_id,
+        alert_id=alert.alert_id,
+        kind=alert.kind.value,
+        since=alert.raised_at,
+    )
+    state = await publishing(session, tenant_id=tenant_id, brand_id=alert.brand_id)
+    if added and state.paused_by_alert:
+        log.warning(
+            "brand.paused_by_alert",
+            tenant_id=tenant_id,
+            brand_id=alert.brand_id,
+            alert_id=str(alert.alert_id),
+        )
+    return state.paused_by_alert
+
+
+async def alert_resolved(session: AsyncSession, *, tenant_id: str, alert: AlertResolved) -> bool:
+    """Close an alert; returns whether the brand's queue is still paused (by another alert)."""
+    await repository.resolve_alert(
+        session,
+        tenant_id=tenant_id,
+        brand_id=alert.brand_id,
+        alert_id=alert.alert_id,
+        kind=alert.kind.value,
+        resolved_at=alert.resolved_at,
+    )
+    state = await publishing(session, tenant_id=tenant_id, brand_id=alert.brand_id)
+    log.info(
+        "brand.alert_resolved",
+        tenant_id=tenant_id,
+        brand_id=alert.brand_id,
+        alert_id=str(alert.alert_id),
+        still_paused=state.paused_by_alert,
+    )
+    return state.paused_by_alert
+
+
+def paused(
+    tenant_id: ColumnElement[str], brand_id: ColumnElement[str | None]
+) -> ColumnElement[bool]:
+    """A condition for other packages' queries: the brand's queue is paused by an open alert."""
+    return repository.paused(tenant_id, brand_id)

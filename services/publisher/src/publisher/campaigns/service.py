@@ -1,14 +1,15 @@
 """Campaigns: created, changed and archived per tenant; the UTM values their posts' links carry.
 
 Posts name a campaign through `require_open` (only open campaigns take new posts), and the
-publisher tags each target's links with `utm_for(campaign, network)`.
+publisher tags each target's links with `utm_for(campaign, network)`. Every change stages
+`campaign.changed` (the whole campaign) in the same transaction, for analytics' ROI reports.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypedDict
 from uuid import UUID
@@ -16,6 +17,9 @@ from uuid import UUID
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from beacon_shared import outbox
+from beacon_shared.contracts.publisher import CampaignChanged
+from beacon_shared.events import Envelope
 from beacon_shared.logging import get_logger
 from beacon_shared.pagination import Cursor, split_page
 from publisher.campaigns import repository
@@ -30,8 +34,10 @@ from publisher.campaigns.models import CampaignKind
 from publisher.campaigns.repository import UtmCampaignConflict
 from publisher.campaigns.schemas import CampaignIn, CampaignPatch, CampaignQuery
 from publisher.campaigns.slugs import slugify
+from publisher.db import outbox as outbox_table
 
 log = get_logger(__name__)
+SOURCE = "/beacon/publisher"
 
 
 @dataclass(frozen=True)
@@ -121,10 +127,12 @@ async def create(session: AsyncSession, *, tenant_id: str, body: CampaignIn) -> 
         )
     except UtmCampaignConflict:
         raise UtmCampaignTaken(utm_campaign) from None
+    created = CampaignRow.from_row(row)
+    await _announce(session, created)
     log.info(
         "campaign.created", campaign_id=str(campaign_id), tenant_id=tenant_id, kind=body.kind.value
     )
-    return CampaignRow.from_row(row)
+    return created
 
 
 async def get(session: AsyncSession, *, tenant_id: str, campaign_id: UUID) -> CampaignRow:
@@ -214,17 +222,19 @@ async def update(
         changes["kind"] = CampaignKind(str(changes["kind"])).value
     try:
         updated = await repository.update_campaign(
-            session, campaign_id=campaign_id, values={**changes, "updated_at": datetime.now(UTC)}
+            session, campaign_id=campaign_id, values={**changes, "updated_at": _next_change(row)}
         )
     except UtmCampaignConflict:
         raise UtmCampaignTaken(str(changes["utm_campaign"])) from None
+    changed = CampaignRow.from_row(updated)
+    await _announce(session, changed)
     log.info(
         "campaign.updated",
         campaign_id=str(campaign_id),
         tenant_id=tenant_id,
         fields=sorted(changes),
     )
-    return CampaignRow.from_row(updated)
+    return changed
 
 
 async def archive(session: AsyncSession, *, tenant_id: str, campaign_id: UUID) -> CampaignRow:
@@ -236,12 +246,49 @@ async def archive(session: AsyncSession, *, tenant_id: str, campaign_id: UUID) -
         raise CampaignNotFound(campaign_id)
     if row.archived_at is not None:
         return CampaignRow.from_row(row)
-    now = datetime.now(UTC)
+    now = _next_change(row)
     updated = await repository.update_campaign(
         session, campaign_id=campaign_id, values={"archived_at": now, "updated_at": now}
     )
+    archived = CampaignRow.from_row(updated)
+    await _announce(session, archived)
     log.info("campaign.archived", campaign_id=str(campaign_id), tenant_id=tenant_id)
-    return CampaignRow.from_row(updated)
+    return archived
+
+
+def campaign_changed(row: CampaignRow) -> CampaignChanged:
+    """The `campaign.changed` payload of a stored campaign: all of it, as it now stands."""
+    return CampaignChanged(
+        campaign_id=row.id,
+        brand_id=row.brand_id,
+        name=row.name,
+        kind=row.kind.value,
+        utm_campaign=row.utm_campaign,
+        utm_medium=row.utm_medium,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        cost_amount=str(row.cost_amount) if row.cost_amount is not None else None,
+        currency=row.currency,
+        archived=row.archived,
+        # Consumers keep the latest version by this, so it moves with every stored change.
+        changed_at=row.updated_at,
+    )
+
+
+async def _announce(session: AsyncSession, row: CampaignRow) -> None:
+    """Stage `campaign.changed` in the change's transaction, keyed by the campaign so its
+    events stay in order."""
+    envelope = Envelope.build(
+        campaign_changed(row), tenant_id=row.tenant_id, subject=str(row.id), source=SOURCE
+    )
+    await outbox.stage(session, outbox_table, [envelope], keys=[str(row.id)])
+
+
+def _next_change(row: Row[Any]) -> datetime:
+    """Now, or just after the last change if this host's clock is behind the one that made it:
+    `updated_at` is the event's `changed_at`, by which consumers keep the latest version."""
+    last: datetime = row.updated_at
+    return max(datetime.now(UTC), last + timedelta(microseconds=1))
 
 
 def _parse_id(campaign_id: UUID | str) -> UUID | None:

@@ -71,14 +71,19 @@ async def claim_due(
     started = await repository.mark_posts_publishing(
         session, {row.post_id for row in rows}, now=now
     )
+    await webhooks.notify_many(
+        session,
+        [
+            webhooks.Notice(
+                tenant_id=post.tenant_id,
+                event_type="post.publishing",
+                data={"post_id": str(post.id), "brand_id": post.brand_id, "status": "publishing"},
+                brand_id=post.brand_id,
+            )
+            for post in started
+        ],
+    )
     for post in started:
-        await webhooks.notify(
-            session,
-            tenant_id=post.tenant_id,
-            event_type="post.publishing",
-            data={"post_id": str(post.id), "brand_id": post.brand_id, "status": "publishing"},
-            brand_id=post.brand_id,
-        )
         if post.recurrence is not None:
             await service.spawn_next_occurrence(session, post)
     return [ClaimedTarget.from_row(row) for row in rows]
@@ -106,6 +111,8 @@ class Published:
     first_comment_error: str | None = None
     # `answer`: the network said so; `reconciled`: found among the account's posts.
     confirmed_by: str = "answer"
+    # The network's id of the account it went out as (analytics cuts per account with it).
+    external_account_id: str | None = None
 
 
 async def record_published(session: AsyncSession, outcomes: Sequence[Published]) -> int:
@@ -148,6 +155,7 @@ async def record_published(session: AsyncSession, outcomes: Sequence[Published])
             url=outcome.url,
             scheduled_at=claimed.scheduled_at,
             published_at=outcome.published_at,
+            external_account_id=outcome.external_account_id,
             confirmed_by=outcome.confirmed_by,
         )
         events.append((claimed, payload))
@@ -330,11 +338,15 @@ async def _emit(
     await outbox.stage(
         session, outbox_table, envelopes, keys=[str(claimed.post_id) for claimed, _ in events]
     )
-    for claimed, payload in events:
-        await webhooks.notify(
-            session,
-            tenant_id=claimed.tenant_id,
-            event_type=webhook,
-            data=payload.model_dump(mode="json"),
-            brand_id=claimed.brand_id,
-        )
+    await webhooks.notify_many(
+        session,
+        [
+            webhooks.Notice(
+                tenant_id=claimed.tenant_id,
+                event_type=webhook,
+                data=payload.model_dump(mode="json"),
+                brand_id=claimed.brand_id,
+            )
+            for claimed, payload in events
+        ],
+    )

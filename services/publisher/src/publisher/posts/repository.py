@@ -31,6 +31,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared.pagination import Cursor
+from publisher.brands import service as brands
 from publisher.posts.models import PostStatus, TargetStatus, post, post_review, post_target
 from publisher.posts.schemas import PostQuery
 
@@ -171,12 +172,20 @@ async def cancel(session: AsyncSession, *, post_id: UUID, now: datetime) -> None
 async def claim_due(
     session: AsyncSession, *, now: datetime, lease_until: datetime, worker_id: str, limit: int
 ) -> list[Row[Any]]:
-    """Claim up to `limit` due targets nobody else holds; returns them with their post's content."""
+    """Claim up to `limit` due targets nobody else holds; returns them with their post's content.
+
+    Targets of a brand paused by a bad-buzz alert are passed over: they stay scheduled and are
+    claimed once the pause ends.
+    """
+    of_paused_brand = exists().where(
+        post.c.id == post_target.c.post_id, brands.paused(post.c.tenant_id, post.c.brand_id)
+    )
     due = (
         select(post_target.c.id)
         .where(
             post_target.c.status == TargetStatus.scheduled.value,
             post_target.c.due_at <= now,
+            ~of_paused_brand,
         )
         .order_by(post_target.c.due_at)
         .limit(limit)

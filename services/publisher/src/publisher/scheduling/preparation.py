@@ -111,8 +111,9 @@ async def content_for(
     text, link = variant.text, variant.link
     if campaign is not None:
         utm = utm_for(campaign, claimed.network.value)
-        text = tag_links_in_text(text, **utm)
-        link = tag_link(link, **utm) if link else None
+        # utm_content names the post, so conversions are attributed to it as well.
+        text = tag_links_in_text(text, **utm, content=str(claimed.post_id))
+        link = tag_link(link, **utm, content=str(claimed.post_id)) if link else None
         variant = replace(variant, text=text, link=link)
     return PublishContent(
         # Facebook and LinkedIn show the link as a card of its own; elsewhere it goes in the text.

@@ -281,7 +281,7 @@ class Scheduler:
             # Refused by the network, or a connector bug: sending it again would not help.
             await self._fail(claimed, _describe(exc, self.config.publish_timeout), "refused")
         else:
-            self._confirmed(claimed, result)
+            self._confirmed(claimed, result, account)
 
     async def _content(
         self, claimed: ClaimedTarget, campaign: CampaignRow | None
@@ -328,8 +328,13 @@ class Scheduler:
                     url=found.url,
                     published_at=found.created_at,
                     confirmed_by="reconciled",
+                    external_account_id=account.external_account_id,
                 )
             )
+            return
+        if self._key_remembered(claimed, connector, now):
+            # Not listed yet, but the network dedupes this key: sending again is safe now.
+            await self._retry_or_fail(claimed, "not found among the account's posts", after=now)
             return
         if (
             claimed.unconfirmed_at is not None
@@ -350,7 +355,7 @@ class Scheduler:
                 now=now,
             )
 
-    def _confirmed(self, claimed: ClaimedTarget, result: PublishResult) -> None:
+    def _confirmed(self, claimed: ClaimedTarget, result: PublishResult, account: Account) -> None:
         # Recorded by the next flush; until then the lease keeps the target ours.
         self._published.append(
             Published(
@@ -360,12 +365,18 @@ class Scheduler:
                 published_at=datetime.now(UTC),
                 first_comment_id=result.first_comment_id,
                 first_comment_error=result.first_comment_error,
+                external_account_id=account.external_account_id,
             )
         )
 
-    async def _unknown(self, claimed: ClaimedTarget, connector: Connector, error: str) -> None:
+    @staticmethod
+    def _key_remembered(claimed: ClaimedTarget, connector: Connector, now: datetime) -> bool:
+        """Whether the network still dedupes the target's idempotency key (with a margin)."""
         window = connector.idempotency_window
-        if window is not None and datetime.now(UTC) - claimed.due_at < window / 2:
+        return window is not None and now - claimed.due_at < window / 2
+
+    async def _unknown(self, claimed: ClaimedTarget, connector: Connector, error: str) -> None:
+        if self._key_remembered(claimed, connector, datetime.now(UTC)):
             # The network dedupes this key for a while yet: sending again cannot post twice.
             await self._retry_or_fail(claimed, error, after=None)
             return

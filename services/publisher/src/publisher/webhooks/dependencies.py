@@ -21,7 +21,7 @@ async def _box(request: Request) -> SecretBox:
 
 async def _allow_private(request: Request) -> bool:
     settings: Settings = request.app.state.settings
-    return settings.webhooks_allow_private_addresses
+    return settings.allow_private_addresses
 
 
 # Seals and opens endpoints' signing secrets.

@@ -64,7 +64,7 @@ class DispatcherConfig:
         """From the publisher's settings."""
         return cls(
             worker_id=settings.worker_id or f"{socket.gethostname()}:{os.getpid()}",
-            allow_private_addresses=settings.webhooks_allow_private_addresses,
+            allow_private_addresses=settings.allow_private_addresses,
         )
 
 

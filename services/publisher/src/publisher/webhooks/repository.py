@@ -16,17 +16,19 @@ from sqlalchemy import (
     ColumnElement,
     Row,
     and_,
+    any_,
     case,
+    column,
     delete,
-    false,
     func,
     literal,
     or_,
     select,
     tuple_,
     update,
+    values,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import DateTime, Text
 
@@ -131,40 +133,45 @@ async def disable_endpoint(
 
 
 async def enqueue_for_subscribers(
-    session: AsyncSession,
-    *,
-    tenant_id: str,
-    event_type: str,
-    brand_id: str | None,
-    payload: Mapping[str, Any],
-    now: datetime,
+    session: AsyncSession, notices: Sequence[Mapping[str, Any]], *, now: datetime
 ) -> int:
-    """One pending delivery per enabled endpoint of the tenant subscribed to the type and brand.
+    """One pending delivery per (notice, enabled endpoint of its tenant subscribed to its type and
+    brand). Each notice: tenant_id, event_type, brand_id, payload.
 
-    One INSERT … SELECT, so the ids come from the database here rather than from Python.
+    One INSERT … SELECT over all the notices, so a batch of events costs one statement, whether
+    their tenants have endpoints or not.
     """
+    if not notices:
+        return 0
+    given = values(
+        column("tenant_id", Text),
+        column("event_type", Text),
+        column("brand_id", Text),
+        column("payload", JSONB),
+        name="notice",
+    ).data([(n["tenant_id"], n["event_type"], n["brand_id"], n["payload"]) for n in notices])
     e = webhook_endpoint.c
-    of_brand = (
-        e.brand_ids.contains(literal([brand_id], ARRAY(Text))) if brand_id is not None else false()
-    )
     subscribers = select(
         func.gen_random_uuid(),
         e.id,
         e.tenant_id,
-        literal(event_type, Text),
-        literal(dict(payload), JSONB),
+        given.c.event_type,
+        given.c.payload,
         literal(DeliveryStatus.pending.value, Text),
         literal(now, DateTime(timezone=True)),
         literal(now, DateTime(timezone=True)),
     ).where(
-        e.tenant_id == tenant_id,
+        e.tenant_id == given.c.tenant_id,
         e.enabled,
         or_(
             func.cardinality(e.event_types) == 0,
-            e.event_types.contains(literal([event_type], ARRAY(Text))),
+            given.c.event_type == any_(e.event_types),
         ),
         # Endpoints limited to some brands receive nothing about brandless posts.
-        or_(func.cardinality(e.brand_ids) == 0, of_brand),
+        or_(
+            func.cardinality(e.brand_ids) == 0,
+            and_(given.c.brand_id.is_not(None), given.c.brand_id == any_(e.brand_ids)),
+        ),
     )
     result = await session.execute(
         insert(webhook_delivery)

@@ -29,6 +29,8 @@ WEBHOOK_EVENT_TYPES: tuple[str, ...] = (
     "post.failed",
     "post.unconfirmed",
     "account.needs_reauth",
+    "alert.raised",
+    "alert.resolved",
 )
 # Sent by "test" to one endpoint whatever it subscribes to; nobody subscribes to it.
 TEST_EVENT_TYPE = "webhook.test"

@@ -88,17 +88,39 @@ async def notify(
     `data` may hold UUIDs, datetimes and enums; they are stored as their JSON forms. Endpoints
     limited to some brands get nothing about events without a brand.
     """
+    return await notify_many(
+        session, [Notice(tenant_id=tenant_id, event_type=event_type, data=data, brand_id=brand_id)]
+    )
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One event to offer to a tenant's webhook endpoints."""
+
+    tenant_id: str
+    event_type: str
+    data: Mapping[str, Any]
+    brand_id: str | None
+
+
+async def notify_many(session: AsyncSession, notices: Sequence[Notice]) -> int:
+    """`notify` for many events at once, in one statement; returns how many were queued."""
     now = datetime.now(UTC)
     queued = await repository.enqueue_for_subscribers(
         session,
-        tenant_id=tenant_id,
-        event_type=event_type,
-        brand_id=brand_id,
-        payload=body(event_type, data, occurred_at=now),
+        [
+            {
+                "tenant_id": n.tenant_id,
+                "event_type": n.event_type,
+                "brand_id": n.brand_id,
+                "payload": body(n.event_type, n.data, occurred_at=now),
+            }
+            for n in notices
+        ],
         now=now,
     )
     if queued:
-        log.info("webhook.queued", tenant_id=tenant_id, event_type=event_type, deliveries=queued)
+        log.info("webhook.queued", events=len(notices), deliveries=queued)
     return queued
 
 
