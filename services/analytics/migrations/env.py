@@ -1,6 +1,12 @@
 # Importing the models registers their tables.
-import analytics.counters.models
-import analytics.responses.models  # noqa: F401
+import analytics.alerts.models
+import analytics.brands.models
+import analytics.listening.models
+import analytics.posts.models
+import analytics.responses.models
+import analytics.roi.models
+import analytics.rollups.models
+import analytics.sentiment.models  # noqa: F401
 from analytics.db import SCHEMA, metadata
 from beacon_shared.migrations import run_env
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from analytics.aggregation import BATCH_HANDLERS
+from analytics.rollups.models import rollup
 from beacon_shared.contracts.common import Author, Network
 from beacon_shared.contracts.ingest import (
     ActionCompleted,
@@ -16,9 +20,12 @@ from beacon_shared.contracts.ingest import (
     CommentReceived,
     EngagementRecorded,
     InteractionKind,
+    PostMetricsObserved,
 )
 from beacon_shared.contracts.moderation import CommentModerated, ModerationAction
 from beacon_shared.contracts.publisher import (
+    BrandConfigured,
+    PostFailed,
     PostPublished,
     PostScheduled,
     PostTarget,
@@ -30,15 +37,20 @@ AT = datetime(2026, 11, 24, 10, 15, 42, tzinfo=UTC)
 
 
 class Events:
-    """Builds envelopes for one tenant, as their producers would."""
+    """Builds envelopes for one tenant, as their producers would.
+
+    Each envelope is stamped with the time its producer would have stored it (`received`,
+    by default the event's own time), so lateness never depends on when the tests run.
+    """
 
     def __init__(self, tenant_id: str) -> None:
         self.tenant_id = tenant_id
 
-    def _envelope(self, payload: EventPayload, source: str) -> Envelope:
-        return Envelope.build(
+    def _envelope(self, payload: EventPayload, source: str, received: datetime) -> Envelope:
+        envelope = Envelope.build(
             payload, tenant_id=self.tenant_id, subject=str(uuid.uuid4()), source=source
         )
+        return envelope.model_copy(update={"time": received})
 
     def comment(
         self,
@@ -46,54 +58,75 @@ class Events:
         kind: InteractionKind = InteractionKind.comment,
         brand_id: str | None = "brand-a",
         created_at: datetime = AT,
+        received: datetime | None = None,
+        interaction_id: uuid.UUID | None = None,
+        network: Network = Network.custom,
+        account: str | None = "acc-1",
+        thread: str | None = None,
+        author: str = "u-1",
     ) -> Envelope:
         payload = CommentReceived(
-            interaction_id=uuid.uuid4(),
+            interaction_id=interaction_id or uuid.uuid4(),
             brand_id=brand_id,
-            network=Network.custom,
+            account_external_id=account,
+            network=network,
             kind=kind,
             external_id=uuid.uuid4().hex,
-            author=Author(network_id="u-1"),
+            thread_external_id=thread,
+            author=Author(network_id=author),
             text="hello",
             created_at=created_at,
-            received_at=created_at,
+            received_at=received or created_at,
         )
-        return self._envelope(payload, "/beacon/ingest")
+        return self._envelope(payload, "/beacon/ingest", received or created_at)
 
     def engagement(
-        self, *, kind: InteractionKind = InteractionKind.reaction, created_at: datetime = AT
+        self,
+        *,
+        kind: InteractionKind = InteractionKind.reaction,
+        created_at: datetime = AT,
+        network: Network = Network.custom,
+        target: str | None = None,
+        author: str = "u-2",
+        brand_id: str | None = "brand-a",
     ) -> Envelope:
         payload = EngagementRecorded(
             interaction_id=uuid.uuid4(),
-            brand_id="brand-a",
-            network=Network.custom,
+            brand_id=brand_id,
+            account_external_id="acc-1",
+            network=network,
             kind=kind,
             external_id=uuid.uuid4().hex,
-            author=Author(network_id="u-2"),
+            target_external_id=target,
+            author=Author(network_id=author),
             created_at=created_at,
             received_at=created_at,
         )
-        return self._envelope(payload, "/beacon/ingest")
+        return self._envelope(payload, "/beacon/ingest", created_at)
 
     def decision(
         self,
         *,
         action: ModerationAction = ModerationAction.hide,
         decided_at: datetime = AT,
+        interaction_id: uuid.UUID | None = None,
+        sentiment: float | None = None,
+        network: Network = Network.custom,
         **revision: Any,
     ) -> Envelope:
         payload = CommentModerated(
             **revision,
             decision_id=uuid.uuid4(),
-            interaction_id=uuid.uuid4(),
+            interaction_id=interaction_id or uuid.uuid4(),
             brand_id="brand-a",
-            network=Network.custom,
+            network=network,
             external_id=uuid.uuid4().hex,
             action=action,
             decided_by="rule:placeholder",
+            scores={} if sentiment is None else {"toxicity": 0.01, "sentiment": sentiment},
             decided_at=decided_at,
         )
-        return self._envelope(payload, "/beacon/moderation")
+        return self._envelope(payload, "/beacon/moderation", decided_at)
 
     def reply_completed(
         self,
@@ -117,35 +150,147 @@ class Events:
             comment_created_at=commented_at,
             completed_at=completed_at,
         )
-        return self._envelope(payload, "/beacon/ingest")
+        return self._envelope(payload, "/beacon/ingest", completed_at)
 
-    def scheduled(self, *, change: ScheduleChange = ScheduleChange.scheduled) -> Envelope:
+    def scheduled(
+        self,
+        *,
+        change: ScheduleChange = ScheduleChange.scheduled,
+        at: datetime = AT,
+        campaign_id: str | None = None,
+    ) -> Envelope:
         payload = PostScheduled(
             post_id=uuid.uuid4(),
             brand_id="brand-a",
+            campaign_id=campaign_id,
             change=change,
-            scheduled_at=AT,
+            scheduled_at=at,
             targets=[PostTarget(target_id=uuid.uuid4(), account_id="acc", network=Network.sandbox)],
         )
-        return self._envelope(payload, "/beacon/publisher")
+        return self._envelope(payload, "/beacon/publisher", at)
 
     def published(
-        self, *, network: Network = Network.sandbox, published_at: datetime = AT
+        self,
+        *,
+        network: Network = Network.sandbox,
+        published_at: datetime = AT,
+        post_id: uuid.UUID | None = None,
+        external_id: str | None = None,
+        campaign_id: str | None = None,
+        account: str | None = "acc-1",
     ) -> Envelope:
         payload = PostPublished(
+            post_id=post_id or uuid.uuid4(),
+            target_id=uuid.uuid4(),
+            brand_id="brand-a",
+            campaign_id=campaign_id,
+            account_id="acc",
+            network=network,
+            external_id=external_id or uuid.uuid4().hex,
+            scheduled_at=published_at,
+            published_at=published_at,
+            external_account_id=account,
+        )
+        return self._envelope(payload, "/beacon/publisher", published_at)
+
+    def failed(self, *, failed_at: datetime = AT, campaign_id: str | None = None) -> Envelope:
+        payload = PostFailed(
             post_id=uuid.uuid4(),
             target_id=uuid.uuid4(),
             brand_id="brand-a",
+            campaign_id=campaign_id,
             account_id="acc",
-            network=network,
-            external_id=uuid.uuid4().hex,
-            scheduled_at=published_at,
-            published_at=published_at,
+            network=Network.mastodon,
+            reason="refused",
+            kind="refused",
+            attempts=1,
+            scheduled_at=failed_at,
+            failed_at=failed_at,
         )
-        return self._envelope(payload, "/beacon/publisher")
+        return self._envelope(payload, "/beacon/publisher", failed_at)
+
+    def observed(
+        self,
+        *,
+        post: str,
+        observed_at: datetime = AT,
+        impressions: int | None = None,
+        reach: int | None = None,
+        owner: str = "own",
+        network: Network = Network.sandbox,
+    ) -> Envelope:
+        payload = PostMetricsObserved(
+            brand_id="brand-a",
+            network=network,
+            account_external_id="acc-1",
+            owner=owner,
+            post_external_id=post,
+            post_created_at=observed_at,
+            impressions=impressions,
+            reach=reach,
+            observed_at=observed_at,
+        )
+        return self._envelope(payload, "/beacon/ingest", observed_at)
+
+    def brand_configured(
+        self, *, timezone: str, brand_id: str = "brand-a", configured_at: datetime = AT
+    ) -> Envelope:
+        payload = BrandConfigured(
+            brand_id=brand_id,
+            timezone=timezone,
+            approval_required=False,
+            configured_at=configured_at,
+        )
+        return self._envelope(payload, "/beacon/publisher", configured_at)
 
 
 @pytest.fixture
 def events(unique: Callable[[str], str]) -> Events:
     """Envelope builders for a fresh tenant."""
     return Events(unique("tenant"))
+
+
+RowKey = tuple[str, str, str, datetime, str]  # grain, dimension, key, bucket start, metric
+
+
+async def read_rollups(
+    session: AsyncSession, tenant_id: str, *, brand_id: str | None = None, **where: str
+) -> dict[RowKey, int]:
+    """The tenant's rollup rows, optionally of one brand and one grain, dimension or metric."""
+    query = select(
+        rollup.c.grain,
+        rollup.c.dimension,
+        rollup.c.dimension_key,
+        rollup.c.bucket_start,
+        rollup.c.metric,
+        rollup.c.value,
+    ).where(rollup.c.tenant_id == tenant_id)
+    if brand_id is not None:
+        query = query.where(rollup.c.brand_id == brand_id)
+    for column, value in where.items():
+        query = query.where(rollup.c[column] == value)
+    rows = await session.execute(query)
+    return {
+        (r.grain, r.dimension, r.dimension_key, r.bucket_start, r.metric): r.value for r in rows
+    }
+
+
+async def handle(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+    """Call the batch handler of each type the way the runner does: one call per type."""
+    by_type: dict[str, list[Envelope]] = {}
+    for envelope in envelopes:
+        by_type.setdefault(envelope.type, []).append(envelope)
+    for event_type, batch in by_type.items():
+        await BATCH_HANDLERS[event_type](session, batch)
+
+
+@pytest.fixture
+def rollups() -> Callable[..., Awaitable[dict[RowKey, int]]]:
+    """`await rollups(session, tenant, dimension="post", grain="day")`: rollup rows by key."""
+    return read_rollups
+
+
+@pytest.fixture
+def consume() -> Callable[[AsyncSession, Sequence[Envelope]], Awaitable[None]]:
+    """`await consume(session, envelopes)`: the aggregating handlers, one call per type."""
+    return handle

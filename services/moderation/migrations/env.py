@@ -1,5 +1,6 @@
 # Importing the models registers their tables.
 import moderation.actions.models
+import moderation.alerts.models
 import moderation.audit.models
 import moderation.comments.models
 import moderation.decisions.models

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import AliasChoices, Field
 from pydantic_settings import SettingsConfigDict
 
 from beacon_shared.settings import ServiceSettings
@@ -17,3 +18,10 @@ class Settings(ServiceSettings):
     service_name: str = "analytics"
     http_port: int = 8004
     worker_port: int = 9004
+    # Aggregation pays per statement, not per event: larger fetches pre-aggregate into fewer
+    # rows per event (the platform default is 500).
+    consumer_batch_size: int = Field(
+        default=5000,
+        ge=1,
+        validation_alias=AliasChoices("consumer_batch_size", "CONSUMER_BATCH_SIZE"),
+    )

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from analytics.alerts.router import router as alerts_router
 from analytics.config import Settings
-from analytics.counters.router import router as counters_router
+from analytics.listening.router import accounts_router as best_times_router
+from analytics.listening.router import router as listening_router
+from analytics.roi.router import router as roi_router
+from analytics.rollups.router import router as rollups_router
 from beacon_shared.app import create_service_app
 
 
@@ -14,6 +18,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         settings or Settings(),
         title="Beacon Analytics",
-        description="Counts what happens across Beacon and serves the counts as time series.",
-        routers=[counters_router],
+        description="Aggregates what happens across Beacon into rollups served to dashboards.",
+        routers=[rollups_router, roi_router, alerts_router, listening_router, best_times_router],
     )

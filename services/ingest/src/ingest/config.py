@@ -48,6 +48,16 @@ class Settings(ServiceSettings):
     poll_timeout_seconds: float = Field(default=10.0, gt=0)
     poll_backoff_max_seconds: float = Field(default=900.0, gt=0)
     poll_concurrency: int = Field(default=4, ge=1)
+    # Post metrics (the worker): public totals of the brands' own Mastodon and Bluesky posts and
+    # of tracked competitors' posts younger than metrics_max_post_age_days, read per account every
+    # metrics_poll_interval_seconds (a failing account waits interval * 2^(failures - 1), at most
+    # metrics_poll_backoff_max_seconds). Bluesky posts are read from a public AppView.
+    metrics_poll_enabled: bool = True
+    metrics_poll_interval_seconds: float = Field(default=900.0, gt=0)
+    metrics_max_post_age_days: float = Field(default=7.0, gt=0)
+    metrics_poll_backoff_max_seconds: float = Field(default=6 * 3600.0, gt=0)
+    metrics_poll_concurrency: int = Field(default=4, ge=1)
+    bluesky_appview_url: str = "https://public.api.bsky.app"
     # Network actions (the worker): moderation's hide, delete and reply requests, carried out
     # with the connected account's credentials. A due action is claimed by one replica for
     # action_hold_seconds; a retryable failure waits backoff * 2^(attempts - 1) (at least what a

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from beacon_shared.app import create_service_app
 from ingest.accounts.directory import AccountDirectory
 from ingest.accounts.router import router as accounts_router
+from ingest.competitors.router import router as competitors_router
 from ingest.config import Settings
 from ingest.interactions.group_commit import GroupCommitter
 from ingest.interactions.router import router as interactions_router
@@ -39,7 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Beacon Ingest",
         description="Receives social interactions, stores each once and emits its event.",
         # Webhooks first: routes are matched in order, and they carry a viral spike.
-        routers=[webhooks_router, interactions_router, accounts_router],
+        routers=[webhooks_router, interactions_router, accounts_router, competitors_router],
         # Networks retry what is refused, so webhooks acknowledge and clean what they receive.
         raw_body_paths=[webhooks_router.prefix + "/"],
     )

@@ -1,5 +1,6 @@
-"""Ingest's worker: `python -m ingest.worker` relays the outbox, polls Mastodon and Bluesky,
-carries out moderation's network actions, and forgets expired idempotency keys."""
+"""Ingest's worker: `python -m ingest.worker` relays the outbox, polls Mastodon and Bluesky
+(notifications, and post metrics of own and tracked accounts), carries out moderation's network
+actions, and forgets expired idempotency keys."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from beacon_shared.contracts.topics import (
     ACTION_REQUESTED,
     COMMENT_RECEIVED,
     ENGAGEMENT_RECORDED,
+    POST_METRICS_OBSERVED,
 )
 from beacon_shared.worker import Job, WorkerContext, WorkerSpec, every, worker_main
 from ingest.actions.executor import action_job
@@ -18,6 +20,7 @@ from ingest.config import Settings
 from ingest.db import inbox, outbox
 from ingest.interactions import idempotency
 from ingest.pollers.runner import poll_job
+from ingest.post_metrics.runner import metrics_jobs
 
 PRUNE_SECONDS = 3600.0
 
@@ -25,7 +28,13 @@ PRUNE_SECONDS = 3600.0
 def spec() -> WorkerSpec:
     """What ingest's worker runs."""
     return WorkerSpec(
-        topics=[COMMENT_RECEIVED, ENGAGEMENT_RECORDED, ACTION_REQUESTED, ACTION_COMPLETED],
+        topics=[
+            COMMENT_RECEIVED,
+            ENGAGEMENT_RECORDED,
+            ACTION_REQUESTED,
+            ACTION_COMPLETED,
+            POST_METRICS_OBSERVED,
+        ],
         outbox=outbox,
         inbox=inbox,
         consumers=[actions_consumer()],
@@ -33,6 +42,7 @@ def spec() -> WorkerSpec:
             _prune_idempotency_keys(ctx),
             *([poll_job(ctx)] if _polls(ctx) else []),
             *([action_job(ctx)] if _acts(ctx) else []),
+            *metrics_jobs(ctx),
         ],
     )
 

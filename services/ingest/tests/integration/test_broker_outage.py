@@ -38,7 +38,13 @@ async def test_deliveries_during_an_outage_are_accepted_then_emitted_once(
     tenant = unique("tenant")
     key = await issue_api_key(tenant)
     port = free_port()  # nothing listens here yet: the broker is down
-    settings = settings_for(Settings, kafka_bootstrap=f"127.0.0.1:{port}")
+    settings = settings_for(
+        Settings,
+        kafka_bootstrap=f"127.0.0.1:{port}",
+        # No network polling: tests never leave the machine.
+        poll_enabled=False,
+        metrics_poll_enabled=False,
+    )
     stop = asyncio.Event()
     broker: EmbeddedBroker | None = None
     running = asyncio.create_task(run_worker(settings, worker.spec(), stop, serve_http=False))

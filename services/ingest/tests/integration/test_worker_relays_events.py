@@ -22,7 +22,8 @@ async def test_accepted_comments_reach_comment_received(
 ):
     tenant = unique("tenant")
     key = await issue_api_key(tenant)
-    settings = settings_for(Settings, worker_port=0)
+    # No network polling: tests never leave the machine.
+    settings = settings_for(Settings, worker_port=0, poll_enabled=False, metrics_poll_enabled=False)
     stop = asyncio.Event()
     running = asyncio.create_task(run_worker(settings, worker.spec(), stop, serve_http=False))
     consumer = AIOKafkaConsumer(

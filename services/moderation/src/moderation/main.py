@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from beacon_shared.app import create_service_app
 from moderation.actions.router import router as actions_router
+from moderation.alerts.router import router as alerts_router
 from moderation.audit.router import router as audit_router
 from moderation.config import Settings
 from moderation.decisions.router import router as decisions_router
@@ -29,5 +30,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             learning_router,
             replies_router,
             audit_router,
+            alerts_router,
         ],
     )

@@ -5,11 +5,14 @@ from __future__ import annotations
 from beacon_shared.contracts.topics import (
     ACTION_COMPLETED,
     ACTION_REQUESTED,
+    ALERT_RAISED,
+    ALERT_RESOLVED,
     COMMENT_MODERATED,
     COMMENT_RECEIVED,
 )
 from beacon_shared.worker import WorkerSpec, worker_main
 from moderation.actions.handlers import outcomes_consumer
+from moderation.alerts.handlers import alerts_consumer
 from moderation.classify import Classifier
 from moderation.config import Settings
 from moderation.db import inbox, outbox
@@ -26,10 +29,21 @@ def spec(decider: Decider | None = None) -> WorkerSpec:
     """
     classifier = Classifier()
     return WorkerSpec(
-        topics=[COMMENT_RECEIVED, COMMENT_MODERATED, ACTION_REQUESTED, ACTION_COMPLETED],
+        topics=[
+            COMMENT_RECEIVED,
+            COMMENT_MODERATED,
+            ACTION_REQUESTED,
+            ACTION_COMPLETED,
+            ALERT_RAISED,
+            ALERT_RESOLVED,
+        ],
         outbox=outbox,
         inbox=inbox,
-        consumers=[comments_consumer(decider or RuleDecider(classifier)), outcomes_consumer()],
+        consumers=[
+            comments_consumer(decider or RuleDecider(classifier)),
+            outcomes_consumer(),
+            alerts_consumer(),
+        ],
         jobs=lambda ctx: [retrain_job(ctx, classifier=classifier)],
     )
 

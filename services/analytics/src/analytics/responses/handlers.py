@@ -1,20 +1,18 @@
-"""Replies Beacon posted (ingest.action.completed) become first-response times and counters."""
+"""Replies Beacon posted (ingest.action.completed) become first-response times and rollups."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from analytics.counters import service as counters
-from analytics.counters.metrics import (
-    FIRST_RESPONSE_SECONDS,
-    FIRST_RESPONSES,
-    CounterKey,
-    minute_bucket,
-)
 from analytics.responses import repository
+from analytics.rollups import metrics
+from analytics.rollups import service as rollups
+from analytics.rollups.facts import Fact
+from analytics.rollups.lateness import Placement
 from beacon_shared.contracts.ingest import ActionCompleted, ActionOutcome
 from beacon_shared.events import Envelope
 
@@ -23,10 +21,12 @@ async def action_completed(session: AsyncSession, envelopes: Sequence[Envelope])
     """Keep each comment's first successful reply; count it and its delay once.
 
     The delay runs from the comment's creation to the reply's completion, in whole seconds, and
-    is counted in the minute of the reply: `first_response.seconds / first_responses` over a
-    range is the mean first-response time of the replies made in it.
+    both are counted at the comment's time: over a range, `first_responses` are the responses to
+    its comments (the response rate's numerator) and `first_response.seconds / first_responses`
+    their mean first-response time.
     """
     rows: dict[tuple[str, Any], dict[str, Any]] = {}
+    received: dict[tuple[str, Any], datetime] = {}
     for envelope in envelopes:
         done = envelope.payload(ActionCompleted)
         if done.action != "reply" or done.outcome is not ActionOutcome.succeeded:
@@ -35,6 +35,7 @@ async def action_completed(session: AsyncSession, envelopes: Sequence[Envelope])
         delay = max(0.0, (done.completed_at - done.comment_created_at).total_seconds())
         earlier = rows.get(key)
         if earlier is None or done.completed_at < earlier["responded_at"]:
+            received[key] = envelope.time
             rows[key] = {
                 "tenant_id": envelope.tenantid,
                 "interaction_id": done.interaction_id,
@@ -47,12 +48,18 @@ async def action_completed(session: AsyncSession, envelopes: Sequence[Envelope])
     if not rows:
         return
     inserted = await repository.insert_new(session, list(rows.values()))
-    firsts = [row for key, row in rows.items() if key in inserted]
-    keys: list[CounterKey] = []
-    delays: dict[CounterKey, int] = {}
-    for row in firsts:
-        bucket = minute_bucket(row["responded_at"])
-        keys.append(CounterKey(row["tenant_id"], row["brand_id"], FIRST_RESPONSES, bucket))
-        total = CounterKey(row["tenant_id"], row["brand_id"], FIRST_RESPONSE_SECONDS, bucket)
-        delays[total] = delays.get(total, 0) + round(row["seconds"])
-    await counters.record(session, keys, amounts=delays)
+    placement = Placement()
+    facts: list[Fact] = []
+    for key, row in rows.items():
+        if key not in inserted:
+            continue
+        at = placement.place(row["tenant_id"], row["brand_id"], row["commented_at"], received[key])
+        if at is None:
+            continue
+        tenant, brand, network = row["tenant_id"], row["brand_id"], row["network"]
+        facts.append(Fact(tenant, brand, at, metrics.FIRST_RESPONSES, 1, network))
+        facts.append(
+            Fact(tenant, brand, at, metrics.FIRST_RESPONSE_SECONDS, round(row["seconds"]), network)
+        )
+    facts.extend(placement.policy_facts)
+    await rollups.record(session, facts)

@@ -35,6 +35,11 @@ class InteractionIn(BaseModel):
     external_id: str = Field(min_length=1, max_length=256, description="The source's own id.")
     brand_id: str | None = Field(default=None, max_length=128)
     account_id: str | None = Field(default=None, max_length=128)
+    account_external_id: str | None = Field(
+        default=None,
+        max_length=256,
+        description="The network's id of the account it reached (set from the connected account).",
+    )
     parent_external_id: str | None = Field(default=None, max_length=256)
     thread_external_id: str | None = Field(default=None, max_length=256)
     author: Author

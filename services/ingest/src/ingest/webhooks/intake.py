@@ -68,7 +68,11 @@ async def file_interactions(
         if account.status == AccountStatus.paused:
             filed.skipped["account_paused"] += len(items)
             continue
-        owned = {"brand_id": account.brand_id, "account_id": str(account.account_id)}
+        owned = {
+            "brand_id": account.brand_id,
+            "account_id": str(account.account_id),
+            "account_external_id": external_account_id,
+        }
         by_tenant.setdefault(account.tenant_id, []).extend(
             item.model_copy(update=owned) for item in items
         )

@@ -1,4 +1,5 @@
-"""The production decider: the shared classifier, each brand's own model, then its rules."""
+"""The production decider: the shared classifier, each brand's own model, then its rules (and,
+while the brand has a bad-buzz alert open, the heightened adjustment)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from moderation.alerts import service as alerts
 from moderation.classify import Classification, Classifier
 from moderation.classify.classifier import with_copies
 from moderation.comments import service as comments
@@ -53,7 +55,12 @@ class RuleDecider:
             )
             for i, verdict in zip(indexes, decided, strict=True):
                 verdicts[i] = verdict
-        return [v for v in verdicts if v is not None]
+        # Brands with a bad-buzz alert open get the heightened adjustment on top of their rules.
+        return await alerts.adjust(
+            session,
+            brands=[(item.tenant_id, item.comment.brand_id) for item in received],
+            verdicts=[v for v in verdicts if v is not None],
+        )
 
     async def _brand_scores(
         self,

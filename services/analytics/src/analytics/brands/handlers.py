@@ -1,0 +1,29 @@
+"""brand.configured keeps each brand's time zone."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from analytics.brands import service
+from beacon_shared.contracts.publisher import BrandConfigured
+from beacon_shared.events import Envelope, MalformedEvent
+from beacon_shared.logging import get_logger
+
+log = get_logger(__name__)
+
+
+async def brand_configured(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+    """Record the zones; an unknown zone name is a malformed event (dead-lettered)."""
+    configurations = []
+    for envelope in envelopes:
+        brand = envelope.payload(BrandConfigured)
+        configurations.append(
+            (envelope.tenantid, brand.brand_id, brand.timezone, brand.configured_at)
+        )
+    try:
+        changed = await service.configure(session, configurations)
+    except service.UnknownZone as exc:
+        raise MalformedEvent(f"brand.configured names an unknown time zone: {exc}") from exc
+    log.debug("brands.configured", events=len(envelopes), changed=changed)

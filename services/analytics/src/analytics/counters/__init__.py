@@ -1,1 +1,0 @@
-"""Event counters: how many of each thing happened per tenant, brand and minute."""

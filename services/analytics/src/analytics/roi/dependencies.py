@@ -1,0 +1,22 @@
+"""Request dependencies of the conversions and ROI API."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header
+
+from beacon_shared.auth import Principal, require_scope
+
+Writer = Annotated[Principal, Depends(require_scope("analytics:write"))]
+Reader = Annotated[Principal, Depends(require_scope("analytics:read"))]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="Retrying with the same key replays the first request instead of storing "
+        "it again.",
+    ),
+]

@@ -1,0 +1,19 @@
+"""Errors of rollup queries."""
+
+from beacon_shared.errors import InvalidInput
+
+
+class InvalidTimeRange(InvalidInput):
+    code, title = "invalid_time_range", "The time range is not valid"
+
+
+class TooManyBuckets(InvalidInput):
+    code, title = "too_many_buckets", "The range holds too many buckets"
+
+
+class UnknownMetric(InvalidInput):
+    code, title = "unknown_metric", "Unknown metric"
+
+
+class UnsupportedQuery(InvalidInput):
+    code, title = "unsupported_query", "This combination of parameters is not served"

@@ -1,0 +1,417 @@
+"""All SQL of rollups: set-based upserts compiled once, and reads over index ranges."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    BigInteger,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+    select,
+    text,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from analytics.rollups.aggregate import PendingKey, RollupKey
+from analytics.rollups.buckets import Span
+from analytics.rollups.facts import PostRef, ThreadKey
+from analytics.rollups.models import pending_post_rollup, published_post, rollup
+from analytics.sql import BIGINT, TEXT, TIME, arrays, unnest, upsert_adding
+
+_ROLLUP_COLUMNS = (
+    ("tenant_id", TEXT),
+    ("brand_id", TEXT),
+    ("grain", TEXT),
+    ("dimension", TEXT),
+    ("dimension_key", TEXT),
+    ("bucket_start", TIME),
+    ("metric", TEXT),
+    ("value", BIGINT),
+)
+_PENDING_COLUMNS = (
+    ("tenant_id", TEXT),
+    ("network", TEXT),
+    ("thread_external_id", TEXT),
+    ("brand_id", TEXT),
+    ("bucket_start", TIME),
+    ("metric", TEXT),
+    ("value", BIGINT),
+)
+_ADD_ROLLUP = upsert_adding(rollup, _ROLLUP_COLUMNS)
+_ADD_PENDING = upsert_adding(pending_post_rollup, _PENDING_COLUMNS)
+
+
+def _rows(increments: Mapping[Any, int]) -> list[tuple[Any, ...]]:
+    # Sorted rows make concurrent batches (other partitions, other replicas) lock in one order.
+    return [(*key, amount) for key, amount in sorted(increments.items())]
+
+
+async def add(session: AsyncSession, increments: Mapping[RollupKey, int]) -> None:
+    """Add each increment to its rollup row, in one statement."""
+    if increments:
+        await session.execute(_ADD_ROLLUP, arrays(_rows(increments), _ROLLUP_COLUMNS))
+
+
+async def hold(session: AsyncSession, increments: Mapping[PendingKey, int]) -> None:
+    """Add each increment to the amounts held for a thread not known as a post yet."""
+    if increments:
+        await session.execute(_ADD_PENDING, arrays(_rows(increments), _PENDING_COLUMNS))
+
+
+_THREADS = unnest("thread", (("tenant_id", TEXT), ("network", TEXT), ("external_id", TEXT)))
+_FIND_POSTS = select(
+    published_post.c.tenant_id,
+    published_post.c.network,
+    published_post.c.external_id,
+    published_post.c.post_id,
+    published_post.c.campaign_id,
+    published_post.c.brand_id,
+).join(
+    _THREADS,
+    and_(
+        published_post.c.tenant_id == _THREADS.c.tenant_id,
+        published_post.c.network == _THREADS.c.network,
+        published_post.c.external_id == _THREADS.c.external_id,
+    ),
+)
+
+
+async def find_posts(
+    session: AsyncSession, threads: Iterable[ThreadKey]
+) -> dict[ThreadKey, PostRef]:
+    """The published posts among `threads`."""
+    keys = list(threads)
+    if not keys:
+        return {}
+    rows = await session.execute(
+        _FIND_POSTS,
+        {
+            "tenant_id": [k[0] for k in keys],
+            "network": [k[1] for k in keys],
+            "external_id": [k[2] for k in keys],
+        },
+    )
+    return {
+        (r.tenant_id, r.network, r.external_id): PostRef(str(r.post_id), r.campaign_id, r.brand_id)
+        for r in rows
+    }
+
+
+async def insert_published(
+    session: AsyncSession, rows: Sequence[dict[str, Any]]
+) -> set[tuple[str, str, str]]:
+    """Record posts not recorded yet; the (tenant, network, external id) of those inserted."""
+    if not rows:
+        return set()
+    result = await session.execute(
+        insert(published_post)
+        .on_conflict_do_nothing()
+        .returning(
+            published_post.c.tenant_id, published_post.c.network, published_post.c.external_id
+        ),
+        sorted(rows, key=lambda r: (r["tenant_id"], r["network"], r["external_id"])),
+    )
+    return {(r.tenant_id, r.network, r.external_id) for r in result}
+
+
+# Held amounts of the given posts' threads move to the post and its campaign, as hour rows and
+# day rows of the brand's zone, in one statement: the DELETE … RETURNING hands each held row
+# over once, even to two workers racing for it.
+_MOVE_HELD = text(
+    """
+WITH ref AS (
+    SELECT * FROM unnest(:tenant_id, :network, :external_id, :post_id, :campaign_id, :zone)
+        AS r(tenant_id, network, external_id, post_id, campaign_id, zone)
+),
+moved AS (
+    DELETE FROM analytics.pending_post_rollup AS held
+    USING ref
+    WHERE held.tenant_id = ref.tenant_id
+      AND held.network = ref.network
+      AND held.thread_external_id = ref.external_id
+    RETURNING held.tenant_id, held.brand_id, held.bucket_start, held.metric, held.value,
+              ref.post_id, ref.campaign_id, ref.zone
+)
+INSERT INTO analytics.rollup AS r
+    (tenant_id, brand_id, grain, dimension, dimension_key, bucket_start, metric, value)
+SELECT moved.tenant_id, moved.brand_id, g.grain, d.dimension, d.dimension_key,
+       g.bucket_start, moved.metric, sum(moved.value)
+FROM moved
+CROSS JOIN LATERAL (
+    VALUES ('hour', moved.bucket_start),
+           ('day', date_trunc('day', moved.bucket_start AT TIME ZONE moved.zone)
+                   AT TIME ZONE moved.zone)
+) AS g(grain, bucket_start)
+CROSS JOIN LATERAL (VALUES ('post', moved.post_id), ('campaign', moved.campaign_id))
+    AS d(dimension, dimension_key)
+WHERE d.dimension_key IS NOT NULL
+GROUP BY 1, 2, 3, 4, 5, 6, 7
+ORDER BY 1, 2, 3, 4, 5, 6, 7
+ON CONFLICT ON CONSTRAINT pk_rollup DO UPDATE SET value = r.value + excluded.value
+"""
+).bindparams(
+    *(
+        bindparam(name, type_=ARRAY(TEXT))
+        for name in ("tenant_id", "network", "external_id", "post_id", "campaign_id", "zone")
+    )
+)
+
+
+@dataclass(frozen=True)
+class NewPost:
+    """A published post whose held amounts can be attributed, and its brand's zone name."""
+
+    tenant_id: str
+    network: str
+    external_id: str
+    post_id: UUID
+    campaign_id: str | None
+    brand_id: str
+
+
+async def attribute_held(
+    session: AsyncSession, posts: Sequence[NewPost], zones: Mapping[tuple[str, str], str]
+) -> None:
+    """Move the amounts held for these posts' threads to the posts and their campaigns; days
+    follow `zones` (zone names by (tenant, brand); UTC when missing)."""
+    if not posts:
+        return
+    await session.execute(
+        _MOVE_HELD,
+        {
+            "tenant_id": [p.tenant_id for p in posts],
+            "network": [p.network for p in posts],
+            "external_id": [p.external_id for p in posts],
+            "post_id": [str(p.post_id) for p in posts],
+            "campaign_id": [p.campaign_id for p in posts],
+            "zone": [zones.get((p.tenant_id, p.brand_id), "UTC") for p in posts],
+        },
+    )
+
+
+async def recorded_since(session: AsyncSession, since: datetime) -> list[NewPost]:
+    """Posts recorded since `since`."""
+    rows = await session.execute(
+        select(
+            published_post.c.tenant_id,
+            published_post.c.network,
+            published_post.c.external_id,
+            published_post.c.post_id,
+            published_post.c.campaign_id,
+            published_post.c.brand_id,
+        ).where(published_post.c.recorded_at >= since)
+    )
+    return [NewPost(*row) for row in rows]
+
+
+async def purge_held(session: AsyncSession, before: datetime) -> int:
+    """Forget held amounts of buckets before `before`: those threads were never our posts."""
+    result = await session.execute(
+        pending_post_rollup.delete().where(pending_post_rollup.c.bucket_start < before)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+# --- reads -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The rows a read covers: brands (each with its spans) and one dimension key or all."""
+
+    tenant_id: str
+    spans_by_brands: Sequence[tuple[Sequence[str], Sequence[Span]]]
+    dimension: str
+    dimension_key: str | None  # None: every key of the dimension
+
+
+def _rows_in(scope: Scope, metrics: Sequence[str] | None = None) -> Any:
+    """The scope's rollup rows as a UNION ALL of index ranges, one per brand group and span.
+
+    Separate ranges rather than one WHERE with ORs: each branch is a plain primary-key range
+    scan, where an OR of ranges lets the planner fall back to scanning the table.
+    """
+    branches = []
+    for brand_ids, spans in scope.spans_by_brands:
+        if not brand_ids:
+            continue
+        brand_filter = (
+            rollup.c.brand_id == brand_ids[0]
+            if len(brand_ids) == 1
+            else rollup.c.brand_id.in_(list(brand_ids))
+        )
+        for span in spans:
+            conditions: list[ColumnElement[bool]] = [
+                rollup.c.tenant_id == scope.tenant_id,
+                brand_filter,
+                rollup.c.grain == span.grain.value,
+                rollup.c.dimension == scope.dimension,
+                rollup.c.bucket_start >= span.start,
+                rollup.c.bucket_start < span.end,
+            ]
+            if scope.dimension_key is not None:
+                conditions.append(rollup.c.dimension_key == scope.dimension_key)
+            if metrics is not None:
+                conditions.append(rollup.c.metric.in_(list(metrics)))
+            branches.append(
+                select(
+                    rollup.c.brand_id,
+                    rollup.c.bucket_start,
+                    rollup.c.dimension_key,
+                    rollup.c.metric,
+                    rollup.c.value,
+                ).where(*conditions)
+            )
+    if not branches:
+        # Nothing to read: an empty relation of the same shape.
+        branches.append(
+            select(
+                rollup.c.brand_id,
+                rollup.c.bucket_start,
+                rollup.c.dimension_key,
+                rollup.c.metric,
+                rollup.c.value,
+            ).where(literal_column("false"))
+        )
+    return (
+        union_all(*branches).subquery("scoped")
+        if len(branches) > 1
+        else branches[0].subquery("scoped")
+    )
+
+
+async def sums_by_metric(
+    session: AsyncSession, scope: Scope, *, split_at: datetime | None = None
+) -> dict[str, tuple[int, int]]:
+    """Per metric, the sum over the scope's spans: (from split_at on, before split_at); with no
+    split_at everything is in the first."""
+    rows_in = _rows_in(scope)
+    value = rows_in.c.value
+    current: ColumnElement[Any] = func.sum(value)
+    previous: ColumnElement[Any] = literal_column("0")
+    if split_at is not None:
+        current = func.sum(value).filter(rows_in.c.bucket_start >= split_at)
+        previous = func.sum(value).filter(rows_in.c.bucket_start < split_at)
+    rows = await session.execute(
+        select(rows_in.c.metric, cast(current, BigInteger), cast(previous, BigInteger)).group_by(
+            rows_in.c.metric
+        )
+    )
+    return {metric: (int(now or 0), int(before or 0)) for metric, now, before in rows}
+
+
+async def sums_by_bucket(
+    session: AsyncSession, scope: Scope, metrics: Sequence[str]
+) -> dict[tuple[datetime, str], int]:
+    """(bucket start, metric) → sum over the scope's brands, for the given stored metrics."""
+    rows_in = _rows_in(scope, metrics)
+    rows = await session.execute(
+        select(
+            rows_in.c.bucket_start, rows_in.c.metric, cast(func.sum(rows_in.c.value), BigInteger)
+        ).group_by(rows_in.c.bucket_start, rows_in.c.metric)
+    )
+    return {(at, metric): int(total) for at, metric, total in rows}
+
+
+async def sums_by_key(
+    session: AsyncSession, scope: Scope, metrics: Sequence[str]
+) -> dict[tuple[str, str], int]:
+    """(dimension key, metric) → sum over the scope's spans, for the given stored metrics."""
+    rows_in = _rows_in(scope, metrics)
+    await _roomy(session)
+    rows = await session.execute(
+        select(
+            rows_in.c.dimension_key, rows_in.c.metric, cast(func.sum(rows_in.c.value), BigInteger)
+        ).group_by(rows_in.c.dimension_key, rows_in.c.metric)
+    )
+    return {(key, metric): int(total) for key, metric, total in rows}
+
+
+async def sums_by_brand(
+    session: AsyncSession, scope: Scope, metrics: Sequence[str]
+) -> dict[tuple[str, str], int]:
+    """(brand, metric) → sum over the scope's spans, for the given stored metrics."""
+    rows_in = _rows_in(scope, metrics)
+    rows = await session.execute(
+        select(
+            rows_in.c.brand_id, rows_in.c.metric, cast(func.sum(rows_in.c.value), BigInteger)
+        ).group_by(rows_in.c.brand_id, rows_in.c.metric)
+    )
+    return {(brand, metric): int(total) for brand, metric, total in rows}
+
+
+async def ranking(
+    session: AsyncSession, scope: Scope, weights: Mapping[str, int], limit: int
+) -> list[tuple[str, int]]:
+    """The `limit` dimension keys with the highest weighted sum of stored metrics."""
+    rows_in = _rows_in(scope, list(weights))
+    weighted = case(
+        *(
+            (rows_in.c.metric == metric, rows_in.c.value * weight)
+            for metric, weight in weights.items()
+        ),
+        else_=0,
+    )
+    score = cast(func.sum(weighted), BigInteger)
+    await _roomy(session)
+    rows = await session.execute(
+        select(rows_in.c.dimension_key, score)
+        .group_by(rows_in.c.dimension_key)
+        .order_by(score.desc(), rows_in.c.dimension_key)
+        .limit(limit)
+    )
+    return [(key, int(total)) for key, total in rows]
+
+
+async def _roomy(session: AsyncSession) -> None:
+    """Enough memory for this transaction to group tens of thousands of keys without spilling
+    to disk (rankings of authors over a month)."""
+    await session.execute(text("SET LOCAL work_mem = '64MB'"))
+
+
+async def published_posts(
+    session: AsyncSession, tenant_id: str, post_ids: Sequence[str]
+) -> dict[str, list[tuple[str, str, str | None, str | None]]]:
+    """Per post id: its publications (network, external id, campaign, account)."""
+    if not post_ids:
+        return {}
+    rows = await session.execute(
+        select(
+            published_post.c.post_id,
+            published_post.c.network,
+            published_post.c.external_id,
+            published_post.c.campaign_id,
+            published_post.c.account_key,
+        )
+        .where(
+            published_post.c.tenant_id == tenant_id,
+            published_post.c.post_id.in_([UUID(p) for p in post_ids if _is_uuid(p)]),
+        )
+        .order_by(published_post.c.network, published_post.c.external_id)
+    )
+    found: dict[str, list[tuple[str, str, str | None, str | None]]] = {}
+    for row in rows:
+        found.setdefault(str(row.post_id), []).append(
+            (row.network, row.external_id, row.campaign_id, row.account_key)
+        )
+    return found
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        UUID(value)
+    except ValueError:
+        return False
+    return True

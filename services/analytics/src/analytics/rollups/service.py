@@ -1,0 +1,122 @@
+"""Writing rollups: the one way any analytics package adds figures.
+
+`record` takes facts from any number of events, pre-aggregates them in memory and writes them
+with one set-based upsert (plus one for amounts held for posts not published through Beacon
+yet). Handlers call it once per batch; it may flush, never commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from analytics.brands import service as brands
+from analytics.rollups import repository
+from analytics.rollups.aggregate import aggregate, threads_of
+from analytics.rollups.facts import Fact, PostRef, ThreadKey
+from analytics.rollups.lateness import LATENESS_HORIZON
+
+# Held amounts are re-attributed for posts recorded this recently (see `sweep`).
+SWEEP_WINDOW = timedelta(minutes=15)
+
+
+async def record(session: AsyncSession, facts: Sequence[Fact]) -> int:
+    """Add the facts to the rollups; returns the rollup rows touched."""
+    if not facts:
+        return 0
+    zones = await brands.zones(session, {(f.tenant_id, f.brand_id) for f in facts})
+    posts = await _posts(session, threads_of(facts))
+    increments = aggregate(facts, zones=zones, posts=posts)
+    await repository.add(session, increments.rollup)
+    await repository.hold(session, increments.pending)
+    return len(increments.rollup)
+
+
+# Threads known to be posts published through Beacon. A recorded post never changes, so found
+# ones are remembered for good (bounded); unknown ones are looked up again at every batch.
+_KNOWN_POSTS: dict[ThreadKey, PostRef] = {}
+_KNOWN_POSTS_MAX = 200_000
+
+
+async def _posts(session: AsyncSession, threads: set[ThreadKey]) -> dict[ThreadKey, PostRef]:
+    found = {t: _KNOWN_POSTS[t] for t in threads if t in _KNOWN_POSTS}
+    missing = threads.difference(found)
+    if missing:
+        looked_up = await repository.find_posts(session, missing)
+        if len(_KNOWN_POSTS) + len(looked_up) > _KNOWN_POSTS_MAX:
+            _KNOWN_POSTS.clear()
+        _KNOWN_POSTS.update(looked_up)
+        found.update(looked_up)
+    return found
+
+
+@dataclass(frozen=True)
+class Publication:
+    """A post published through Beacon on one account (one post.published)."""
+
+    tenant_id: str
+    brand_id: str
+    network: str
+    external_id: str
+    post_id: UUID
+    campaign_id: str | None
+    account_key: str | None
+    published_at: datetime
+
+
+async def record_publications(
+    session: AsyncSession, publications: Sequence[Publication]
+) -> list[Publication]:
+    """Remember posts published through Beacon, each (network, external id) once, and move the
+    amounts held for them to the post and its campaign; returns those recorded now."""
+    first: dict[tuple[str, str, str], Publication] = {}
+    for p in publications:
+        first.setdefault((p.tenant_id, p.network, p.external_id), p)
+    inserted = await repository.insert_published(
+        session,
+        [
+            {
+                "tenant_id": p.tenant_id,
+                "network": p.network,
+                "external_id": p.external_id,
+                "post_id": p.post_id,
+                "brand_id": p.brand_id,
+                "campaign_id": p.campaign_id,
+                "account_key": p.account_key,
+                "published_at": p.published_at,
+            }
+            for p in first.values()
+        ],
+    )
+    new = [p for key, p in first.items() if key in inserted]
+    await _attribute_held(
+        session,
+        [
+            repository.NewPost(
+                p.tenant_id, p.network, p.external_id, p.post_id, p.campaign_id, p.brand_id
+            )
+            for p in new
+        ],
+    )
+    return new
+
+
+async def _attribute_held(session: AsyncSession, posts: Sequence[repository.NewPost]) -> None:
+    if not posts:
+        return
+    zones = await brands.zones(session, {(p.tenant_id, p.brand_id) for p in posts})
+    names = {pair: zone.key for pair, zone in zones.items() if zone is not None}
+    await repository.attribute_held(session, posts, names)
+
+
+async def sweep(session: AsyncSession, *, now: datetime) -> int:
+    """Attribute amounts held for posts recorded lately (a batch holding an amount for a post
+    while that post's own batch committed), and purge held amounts past the lateness horizon;
+    returns how many held rows were purged."""
+    await _attribute_held(session, await repository.recorded_since(session, now - SWEEP_WINDOW))
+    # A day bucket starts up to a day before its events: keep one more day.
+    return await repository.purge_held(session, now - LATENESS_HORIZON - timedelta(days=1))

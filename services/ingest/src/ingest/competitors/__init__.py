@@ -1,0 +1,1 @@
+"""Competitors' public accounts a brand tracks, for listening and share of voice."""

@@ -1,0 +1,1 @@
+"""Public metrics of the brands' own posts and of tracked competitors' posts, polled."""
