@@ -25,10 +25,16 @@ from beacon_shared.logging import configure_logging, get_logger
 from beacon_shared.metrics import HTTP_REQUESTS
 from beacon_shared.settings import ServiceSettings
 from beacon_shared.tracing import (
+    SpanKind,
     child_traceparent,
+    configure_tracing,
     current_correlation_id,
     current_traceparent,
+    mark_failed,
+    shutdown_tracing,
+    start_span,
     trace_id_of,
+    traceparent_of,
 )
 
 log = get_logger("beacon.http")
@@ -53,6 +59,7 @@ def create_service_app(
     @contextlib.asynccontextmanager
     async def shared_lifespan(app: FastAPI) -> AsyncIterator[None]:
         configure_logging(fmt=settings.log_format, level=settings.log_level)
+        exporting = configure_tracing(settings.service_name)
         engine = create_engine(
             settings.database_url, pool_size=settings.db_pool_size, app_name=settings.service_name
         )
@@ -68,6 +75,8 @@ def create_service_app(
         finally:
             await app.state.broker_probe.close()
             await engine.dispose()
+            if exporting:
+                shutdown_tracing()
 
     app = FastAPI(
         title=title,
@@ -112,7 +121,15 @@ class RequestContextMiddleware:
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         request_id = headers.get("x-request-id") or uuid.uuid4().hex
-        traceparent = child_traceparent(headers.get("traceparent"))
+        span = start_span(
+            f"{scope['method']} {scope['path']}",
+            kind=SpanKind.SERVER,
+            parent=headers.get("traceparent"),
+            attributes={"http.request.method": scope["method"], "url.path": scope["path"]},
+        )
+        traceparent = (
+            child_traceparent(headers.get("traceparent")) if span is None else traceparent_of(span)
+        )
         structlog.contextvars.clear_contextvars()
         correlation_id = headers.get("x-correlation-id") or request_id
         structlog.contextvars.bind_contextvars(
@@ -145,6 +162,14 @@ class RequestContextMiddleware:
             route = scope.get("route")
             path = getattr(route, "path", "unmatched")
             HTTP_REQUESTS.labels(scope["method"], path, str(status)).observe(elapsed)
+            if span is not None:
+                # Named after the route template, known only once routed: low cardinality.
+                span.update_name(f"{scope['method']} {path}")
+                span.set_attribute("http.route", path)
+                span.set_attribute("http.response.status_code", status)
+                if status >= 500:
+                    mark_failed(span, f"HTTP {status}")
+                span.end()
             if self.log_requests and path not in ("/healthz", "/readyz", "/metrics"):
                 log.info(
                     "http.request",

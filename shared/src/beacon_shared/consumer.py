@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import (
+    AIOKafkaConsumer,
+    AIOKafkaProducer,
+    ConsumerRebalanceListener,
+    ConsumerRecord,
+    TopicPartition,
+)
+from aiokafka.errors import CommitFailedError, IllegalStateError
+from opentelemetry.trace import Span
 from sqlalchemy import Column, DateTime, MetaData, Table, Text, func
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import UUID, insert
@@ -19,7 +27,17 @@ from beacon_shared.logging import get_logger
 from beacon_shared.metrics import CONSUMED, CONSUMER_LAG, CONSUMER_RETRIES
 from beacon_shared.settings import ServiceSettings
 from beacon_shared.topics import dlq_name
-from beacon_shared.tracing import child_traceparent, current_correlation_id, current_traceparent
+from beacon_shared.tracing import (
+    SpanKind,
+    cause_traceparents,
+    child_traceparent,
+    current_correlation_id,
+    mark_failed,
+    start_span,
+    traced,
+    traceparent_of,
+    tracing_enabled,
+)
 
 log = get_logger(__name__)
 
@@ -83,10 +101,13 @@ class ConsumerRunner:
         self.inbox = inbox
         self.producer = producer  # for dead letters only
         self._kafka: AIOKafkaConsumer | None = None
+        self._lag_exported: set[TopicPartition] = set()
+        # Clear while a fetched batch is being handled and committed.
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     def _build_kafka_consumer(self) -> AIOKafkaConsumer:
-        return AIOKafkaConsumer(
-            *self.spec.topics,
+        kafka = AIOKafkaConsumer(
             bootstrap_servers=self.settings.kafka_bootstrap,
             group_id=self.spec.group_id,
             client_id=f"{self.settings.service_name}-{self.spec.group_id}",
@@ -97,6 +118,8 @@ class ConsumerRunner:
             session_timeout_ms=self.settings.consumer_session_timeout_ms,
             heartbeat_interval_ms=self.settings.consumer_session_timeout_ms // 3,
         )
+        kafka.subscribe(list(self.spec.topics), listener=_FinishBatchFirst(self._idle))
+        return kafka
 
     async def run(self, stop: asyncio.Event) -> None:
         """Consume until `stop`; the batch in hand is finished and committed before leaving."""
@@ -108,17 +131,37 @@ class ConsumerRunner:
                 batches = await kafka.getmany(
                     timeout_ms=500, max_records=self.settings.consumer_batch_size
                 )
+                self._forget_lag(kafka.assignment())
                 if not batches:
                     continue
-                await self._process(batches, stop)
-                await kafka.commit({tp: records[-1].offset + 1 for tp, records in batches.items()})
-                for tp, records in batches.items():
-                    self._record_lag(kafka, tp, records[-1].offset + 1)
+                self._idle.clear()
+                try:
+                    await self._process(batches, stop)
+                    await self._commit(kafka, batches)
+                finally:
+                    self._idle.set()
         except _Stopped:
             log.info("consumer.stopped_while_waiting", group=self.spec.group_id)
         finally:
             await kafka.stop()  # leaves the group so partitions move at once
+            self._forget_lag(frozenset())
             log.info("consumer.stopped", group=self.spec.group_id)
+
+    async def _commit(
+        self, kafka: AIOKafkaConsumer, batches: Mapping[TopicPartition, list[ConsumerRecord]]
+    ) -> None:
+        """Commit the batch's offsets; a commit the group refuses is left to the inbox.
+
+        The group refuses it when this member lost the partitions meanwhile (it outlived its
+        session, say): their new owner reads the records again and the inbox skips them.
+        """
+        try:
+            await kafka.commit({tp: records[-1].offset + 1 for tp, records in batches.items()})
+        except (CommitFailedError, IllegalStateError) as exc:
+            log.warning("consumer.commit_refused", group=self.spec.group_id, error=repr(exc))
+            return
+        for tp, records in batches.items():
+            self._record_lag(kafka, tp, records[-1].offset + 1)
 
     def _record_lag(self, kafka: AIOKafkaConsumer, tp: TopicPartition, position: int) -> None:
         # highwater() comes from the last fetch response; end_offsets() is not trusted (see docs).
@@ -127,6 +170,15 @@ class ConsumerRunner:
             CONSUMER_LAG.labels(self.spec.group_id, tp.topic, str(tp.partition)).set(
                 max(0, highwater - position)
             )
+            self._lag_exported.add(tp)
+
+    def _forget_lag(self, assigned: Set[TopicPartition]) -> None:
+        """Drop the lag of partitions this member no longer owns: their new owner reports it,
+        and a stale figure left here would keep a lag alert firing."""
+        for tp in self._lag_exported - assigned:
+            with contextlib.suppress(KeyError):
+                CONSUMER_LAG.remove(self.spec.group_id, tp.topic, str(tp.partition))
+        self._lag_exported &= assigned
 
     async def _process(
         self, batches: Mapping[TopicPartition, list[ConsumerRecord]], stop: asyncio.Event
@@ -159,6 +211,52 @@ class ConsumerRunner:
         self, pairs: list[tuple[ConsumerRecord, Envelope]], stop: asyncio.Event
     ) -> bool:
         """One transaction for the batch; False sends each record down the per-record path."""
+        spans = [self._start_span(record) for record, _ in pairs]
+        token = cause_traceparents.set(
+            {
+                str(env.id): (
+                    child_traceparent(header(record.headers, "traceparent"))
+                    if span is None
+                    else traceparent_of(span)
+                )
+                for (record, env), span in zip(pairs, spans, strict=True)
+            }
+        )
+        handled = False
+        try:
+            handled = await self._run_batch(pairs, stop)
+            return handled
+        finally:
+            cause_traceparents.reset(token)
+            for span in spans:
+                if span is not None:
+                    if not handled:
+                        mark_failed(span, "batch failed; records handled one at a time")
+                    span.end()
+
+    def _start_span(self, record: ConsumerRecord) -> Span | None:
+        if not tracing_enabled():
+            return None
+        return start_span(
+            f"process {record.topic}",
+            kind=SpanKind.CONSUMER,
+            parent=header(record.headers, "traceparent"),
+            attributes=self._span_attributes(record),
+        )
+
+    def _span_attributes(self, record: ConsumerRecord) -> dict[str, str | int]:
+        return {
+            "messaging.system": "kafka",
+            "messaging.operation.type": "process",
+            "messaging.destination.name": record.topic,
+            "messaging.consumer.group.name": self.spec.group_id,
+            "messaging.destination.partition.id": str(record.partition),
+            "messaging.kafka.offset": record.offset,
+        }
+
+    async def _run_batch(
+        self, pairs: list[tuple[ConsumerRecord, Envelope]], stop: asyncio.Event
+    ) -> bool:
         envelopes = [env for _, env in pairs]
         while True:
             try:
@@ -187,14 +285,29 @@ class ConsumerRunner:
     async def _handle_one(
         self, record: ConsumerRecord, envelope: Envelope, stop: asyncio.Event
     ) -> None:
+        correlation_token = current_correlation_id.set(envelope.correlationid)
+        try:
+            with traced(
+                f"process {record.topic}",
+                kind=SpanKind.CONSUMER,
+                parent=header(record.headers, "traceparent"),
+                attributes=self._span_attributes(record),
+            ) as span:
+                await self._handle_with_retries(record, envelope, stop, span)
+        finally:
+            current_correlation_id.reset(correlation_token)
+
+    async def _handle_with_retries(
+        self,
+        record: ConsumerRecord,
+        envelope: Envelope,
+        stop: asyncio.Event,
+        span: Span | None,
+    ) -> None:
         handler = self.spec.handlers.get(envelope.type)
         batch_handler = self.spec.batch_handlers.get(envelope.type)
         attempt = 0
         while True:
-            token = current_traceparent.set(
-                child_traceparent(header(record.headers, "traceparent"))
-            )
-            correlation_token = current_correlation_id.set(envelope.correlationid)
             try:
                 async with self.sessionmaker() as session, session.begin():
                     fresh = await self._claim(session, [envelope])
@@ -207,6 +320,7 @@ class ConsumerRunner:
                 CONSUMED.labels(self.spec.group_id, record.topic, outcome).inc()
                 return
             except MalformedEvent as exc:
+                mark_failed(span, "malformed")
                 await self._dead_letter(record, exc, reason="malformed")
                 return
             except TRANSIENT as exc:
@@ -216,14 +330,12 @@ class ConsumerRunner:
                     await self._wait_transient(exc, stop)
                     continue
                 if attempt >= self.settings.consumer_max_retries:
+                    mark_failed(span, "handler_failed")
                     await self._dead_letter(record, exc, reason="handler_failed")
                     return
                 CONSUMER_RETRIES.labels(self.spec.group_id, record.topic).inc()
                 await asyncio.sleep(self.settings.consumer_retry_backoff_seconds * 2**attempt)
                 attempt += 1
-            finally:
-                current_traceparent.reset(token)
-                current_correlation_id.reset(correlation_token)
 
     async def _claim(self, session: AsyncSession, envelopes: Sequence[Envelope]) -> list[Envelope]:
         """Insert inbox rows; only the events not seen before by this group come back."""
@@ -279,6 +391,23 @@ class ConsumerRunner:
             reason=reason,
             error=repr(exc),
         )
+
+
+class _FinishBatchFirst(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Holds a rebalance until the batch in hand is handled and committed.
+
+    Without it a member scaled in or out mid-batch would commit for partitions already given
+    away: the commit is refused and the next owner handles the batch's records again.
+    """
+
+    def __init__(self, idle: asyncio.Event) -> None:
+        self._idle = idle
+
+    async def on_partitions_revoked(self, revoked: Set[TopicPartition]) -> None:
+        await self._idle.wait()
+
+    async def on_partitions_assigned(self, assigned: Set[TopicPartition]) -> None:
+        return None
 
 
 class _Stopped(Exception):

@@ -1,12 +1,16 @@
 """Secrets at rest (network credentials, webhook signing secrets): Fernet tokens (AES-128-CBC with
-HMAC-SHA256) of their JSON, under a key each service takes from its own setting."""
+HMAC-SHA256) of their JSON, under a key each service takes from its own setting.
+
+The setting may list several keys, comma-separated: the first seals, every one opens. To rotate,
+put the new key first, re-seal (`SecretBox.reseal`) or let updates re-seal, then drop the old one.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 import orjson
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from pydantic import SecretStr
 
 from beacon_shared.errors import Conflict
@@ -26,13 +30,22 @@ class SecretsUnreadable(Exception):
     """Stored secrets that the configured key cannot decrypt (a changed or missing key)."""
 
 
+def _keys(value: SecretStr) -> list[str]:
+    return [key.strip() for key in value.get_secret_value().split(",") if key.strip()]
+
+
 def check_fernet_key(value: SecretStr | None) -> SecretStr | None:
-    """A settings validator: the key must be a Fernet key; the message never echoes it."""
+    """A settings validator: one or more comma-separated Fernet keys; the message never echoes
+    them."""
     if value is not None:
         try:
-            Fernet(value.get_secret_value())
+            keys = [Fernet(key) for key in _keys(value)]
         except ValueError:
-            raise ValueError("must be a urlsafe-base64 32-byte Fernet key") from None
+            raise ValueError(
+                "must be urlsafe-base64 32-byte Fernet keys, comma-separated"
+            ) from None
+        if not keys:
+            raise ValueError("must name at least one Fernet key")
     return value
 
 
@@ -40,7 +53,7 @@ class SecretBox:
     """Encrypts and decrypts named secrets with the configured key, refusing when there is none."""
 
     def __init__(self, key: SecretStr | None, *, setting: str) -> None:
-        self._fernet = Fernet(key.get_secret_value()) if key is not None else None
+        self._fernet = MultiFernet([Fernet(k) for k in _keys(key)]) if key is not None else None
         self._setting = setting
 
     def encrypt(self, secrets: Mapping[str, SecretStr | str]) -> bytes:
@@ -62,3 +75,12 @@ class SecretBox:
         except InvalidToken as exc:
             raise SecretsUnreadable("the key does not decrypt these secrets") from exc
         return {str(name): str(value) for name, value in plain.items()}
+
+    def reseal(self, token: bytes) -> bytes:
+        """The token sealed again under the first key (after a rotation)."""
+        if self._fernet is None:
+            raise SecretsUnreadable(f"{self._setting} is not set")
+        try:
+            return self._fernet.rotate(token)
+        except InvalidToken as exc:
+            raise SecretsUnreadable("the keys do not open these secrets") from exc

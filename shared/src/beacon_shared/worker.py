@@ -1,10 +1,17 @@
-"""The worker process: consumers, the outbox relay and periodic jobs, with health and metrics."""
+"""The worker process: consumers, the outbox relay and periodic jobs, with health and metrics.
+
+On SIGTERM (or SIGINT) it stops in order, so nothing is left half done for the next replica:
+consumers finish the batch in hand, commit its offsets and leave their groups, and the other
+jobs finish what they are doing; then the relay publishes what they staged; then the health
+server stops. `python -m <service>.worker topics` only creates the service's topics and exits.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import signal
+import sys
 from collections.abc import Awaitable, Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +31,7 @@ from beacon_shared.logging import configure_logging, get_logger
 from beacon_shared.outbox import OutboxRelay
 from beacon_shared.settings import ServiceSettings
 from beacon_shared.topics import TopicSpec, ensure_topics
+from beacon_shared.tracing import configure_tracing, shutdown_tracing
 
 log = get_logger(__name__)
 Job = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
@@ -84,6 +92,7 @@ async def run_worker(
             return
         ctx = WorkerContext(settings, engine, create_sessionmaker(engine), producer)
         jobs: list[Job] = list(spec.jobs(ctx))
+        relays: list[Job] = []
         if spec.outbox is not None:
             relay = OutboxRelay(
                 engine=engine,
@@ -92,7 +101,7 @@ async def run_worker(
                 batch_size=settings.outbox_batch_size,
                 poll_seconds=settings.outbox_poll_seconds,
             )
-            jobs.append(relay.run)
+            relays.append(relay.run)
         for consumer in spec.consumers:
             if spec.inbox is None:
                 raise ValueError("a worker with consumers needs an inbox table")
@@ -104,9 +113,8 @@ async def run_worker(
                 producer=producer,
             )
             jobs.append(runner.run)
-        if serve_http:
-            jobs.append(_health_server(settings, engine, probe))
-        await _run_all(jobs, stop)
+        servers = [_health_server(settings, engine, probe)] if serve_http else []
+        await _run_all([jobs, relays, servers], stop)
     finally:
         if producer is not None:
             await producer.stop()
@@ -139,16 +147,30 @@ async def _until_broker(
     return None
 
 
-async def _run_all(jobs: Sequence[Job], stop: asyncio.Event) -> None:
-    tasks = [
-        asyncio.create_task(job(stop), name=getattr(job, "__qualname__", "job")) for job in jobs
+async def _run_all(phases: Sequence[Sequence[Job]], stop: asyncio.Event) -> None:
+    """Run every job until `stop`, then stop them a phase at a time, in order.
+
+    Each phase has its own stop event, set once the phases before it have ended: the relay
+    (second phase) still runs while the consumers (first) finish, so what they stage is sent.
+    """
+    phase_stops = [asyncio.Event() for _ in phases]
+    running = [
+        [
+            asyncio.create_task(job(phase_stop), name=getattr(job, "__qualname__", "job"))
+            for job in jobs
+        ]
+        for jobs, phase_stop in zip(phases, phase_stops, strict=True)
     ]
+    every_task = [task for tasks in running for task in tasks]
     stopper = asyncio.create_task(stop.wait())
-    done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
-    crashed = [t for t in done if t is not stopper and t.exception() is not None]
+    await asyncio.wait([*every_task, stopper], return_when=asyncio.FIRST_COMPLETED)
     stop.set()  # one job ending on its own ends them all, so the orchestrator restarts us
-    await asyncio.gather(*tasks, return_exceptions=True)
-    stopper.cancel()
+    log.info("worker.stopping")
+    for tasks, phase_stop in zip(running, phase_stops, strict=True):
+        phase_stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    await stopper
+    crashed = [t for t in every_task if not t.cancelled() and t.exception() is not None]
     for task in crashed:
         log.error("worker.job_crashed", job=task.get_name(), error=repr(task.exception()))
     if crashed:
@@ -190,8 +212,18 @@ class _QuietServer(uvicorn.Server):
 
 
 def worker_main(settings: ServiceSettings, spec: WorkerSpec) -> None:
-    """Entry point of `python -m <service>.worker`: SIGINT/SIGTERM drain and stop cleanly."""
+    """Entry point of `python -m <service>.worker`: SIGINT/SIGTERM drain and stop cleanly.
+
+    With the argument `topics` it creates the service's topics (and their dead-letter topics)
+    with their partition counts and exits: the one-shot step deployments run before the workers.
+    """
     configure_logging(fmt=settings.log_format, level=settings.log_level)
+    command = sys.argv[1:]
+    if command == ["topics"]:
+        asyncio.run(create_topics(settings, spec))
+        return
+    if command:
+        sys.exit(f"usage: python -m {settings.service_name}.worker [topics]")
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -200,4 +232,16 @@ def worker_main(settings: ServiceSettings, spec: WorkerSpec) -> None:
             loop.add_signal_handler(sig, stop.set)
         await run_worker(settings, spec, stop)
 
-    asyncio.run(main())
+    configure_tracing(f"{settings.service_name}-worker")
+    try:
+        asyncio.run(main())
+    finally:
+        shutdown_tracing()
+
+
+async def create_topics(settings: ServiceSettings, spec: WorkerSpec) -> None:
+    """Create the worker's topics and dead-letter topics; existing ones are left as they are."""
+    await ensure_topics(
+        settings.kafka_bootstrap, spec.topics, replication_factor=settings.kafka_replication_factor
+    )
+    log.info("topics.ready", service=settings.service_name, topics=[t.name for t in spec.topics])
