@@ -37,14 +37,28 @@ log = get_logger(__name__)
 Job = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 
-def every(seconds: float, action: Callable[[], Awaitable[object]], *, name: str) -> Job:
+def every(
+    seconds: float,
+    action: Callable[[], Awaitable[object]],
+    *,
+    name: str,
+    abandon_on_stop: bool = False,
+) -> Job:
     """A job running `action` now and then every `seconds` until stopped; a failure is logged
-    and retried at the next tick, never the end of the worker."""
+    and retried at the next tick, never the end of the worker.
+
+    With `abandon_on_stop`, a stop cancels the action in progress (its open transactions roll
+    back) instead of waiting for it: for long cycles whose every step is safe to redo.
+    """
 
     async def run(stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                await action()
+                if abandon_on_stop:
+                    if not await _unless_stopped(action(), stop):
+                        return
+                else:
+                    await action()
             except Exception as exc:
                 log.warning("job.failed", job=name, error=repr(exc))
             with contextlib.suppress(TimeoutError):
@@ -52,6 +66,21 @@ def every(seconds: float, action: Callable[[], Awaitable[object]], *, name: str)
 
     run.__qualname__ = name
     return run
+
+
+async def _unless_stopped(action: Awaitable[object], stop: asyncio.Event) -> bool:
+    """Run `action` unless `stop` comes first, cancelling it then; False when stopped."""
+    task = asyncio.ensure_future(action)
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({task, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    stopping.cancel()
+    if not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        return False
+    task.result()  # raises what the action raised
+    return True
 
 
 @dataclass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -16,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from beacon_shared.contracts.common import Network
 from beacon_shared.logging import get_logger
-from beacon_shared.worker import Job, WorkerContext
+from beacon_shared.worker import Job, WorkerContext, every
 from ingest.accounts.service import decrypt_credentials
 from ingest.config import Settings
 from ingest.pollers import cursors
@@ -92,22 +91,11 @@ class PollRunner:
         self._now = now
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Poll every interval until `stop`."""
-        while not stop.is_set():
-            cycle = asyncio.create_task(self.poll_all())
-            stopping = asyncio.create_task(stop.wait())
-            await asyncio.wait({cycle, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            stopping.cancel()
-            if not cycle.done():
-                # Stopping abandons the cycle: its open transactions roll back, cursors stay.
-                cycle.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await cycle
-                return
-            if cycle.exception() is not None:  # the database being away must not stop us
-                log.warning("poll.cycle_failed", error=repr(cycle.exception()))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self._interval.total_seconds())
+        """Poll every interval until `stop`, which abandons the cycle in progress: its open
+        transactions roll back and the cursors stay where they were."""
+        await every(
+            self._interval.total_seconds(), self.poll_all, name="poll", abandon_on_stop=True
+        )(stop)
 
     async def poll_all(self) -> dict[UUID, Outcome]:
         """Poll each pollable account once, a few at a time."""

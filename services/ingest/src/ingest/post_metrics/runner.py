@@ -9,7 +9,6 @@ one post.metrics.observed per post through the outbox, in the transaction that r
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -23,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from beacon_shared import outbox
 from beacon_shared.contracts.common import Network
 from beacon_shared.logging import get_logger
-from beacon_shared.worker import Job, WorkerContext
+from beacon_shared.worker import Job, WorkerContext, every
 from ingest.accounts.service import decrypt_credentials
 from ingest.config import Settings
 from ingest.db import outbox as outbox_table
@@ -105,22 +104,9 @@ class MetricsPoller:
         self._now = now
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Poll due accounts every tick until `stop`."""
-        while not stop.is_set():
-            cycle = asyncio.create_task(self.poll_due())
-            stopping = asyncio.create_task(stop.wait())
-            await asyncio.wait({cycle, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            stopping.cancel()
-            if not cycle.done():
-                # Stopping abandons the cycle: open transactions roll back, holds expire.
-                cycle.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await cycle
-                return
-            if cycle.exception() is not None:  # the database being away must not stop us
-                log.warning("metrics_poll.cycle_failed", error=repr(cycle.exception()))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self._tick)
+        """Poll due accounts every tick until `stop`, which abandons the cycle in progress: its
+        open transactions roll back and its holds expire."""
+        await every(self._tick, self.poll_due, name="metrics_poll", abandon_on_stop=True)(stop)
 
     async def poll_due(self) -> dict[UUID, Outcome]:
         """Poll each due account once, a few at a time."""
