@@ -17,9 +17,9 @@ from aiokafka import (
 )
 from aiokafka.errors import CommitFailedError, IllegalStateError
 from opentelemetry.trace import Span
-from sqlalchemy import Column, DateTime, MetaData, Table, Text, func
+from sqlalchemy import Column, DateTime, MetaData, Table, Text, bindparam, func, literal, select
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.dialects.postgresql import UUID, insert
+from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from beacon_shared.events import Envelope, MalformedEvent, decode, header
@@ -99,6 +99,20 @@ class ConsumerRunner:
         self.settings = settings
         self.sessionmaker = sessionmaker
         self.inbox = inbox
+        # One statement for a whole fetch, whatever its size: the ids go as one array parameter
+        # (rows as parameters would send one row per round of the driver's batching).
+        self._claim_ids = (
+            insert(inbox)
+            .from_select(
+                ["event_id", "consumer"],
+                select(
+                    func.unnest(bindparam("ids", type_=ARRAY(UUID(as_uuid=True)))),
+                    literal(consumer.group_id, Text),
+                ),
+            )
+            .on_conflict_do_nothing()
+            .returning(inbox.c.event_id)
+        )
         self.producer = producer  # for dead letters only
         self._kafka: AIOKafkaConsumer | None = None
         self._lag_exported: set[TopicPartition] = set()
@@ -339,16 +353,8 @@ class ConsumerRunner:
 
     async def _claim(self, session: AsyncSession, envelopes: Sequence[Envelope]) -> list[Envelope]:
         """Insert inbox rows; only the events not seen before by this group come back."""
-        rows = [{"event_id": env.id, "consumer": self.spec.group_id} for env in envelopes]
-        inserted = set(
-            (
-                # Rows as parameters, not .values(): the statement compiles once and is cached.
-                await session.execute(
-                    insert(self.inbox).on_conflict_do_nothing().returning(self.inbox.c.event_id),
-                    rows,
-                )
-            ).scalars()
-        )
+        ids = [env.id for env in envelopes]
+        inserted = set((await session.execute(self._claim_ids, {"ids": ids})).scalars())
         seen: set[object] = set()
         fresh = []
         for env in envelopes:
