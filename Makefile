@@ -8,7 +8,7 @@ SERVICES := ingest moderation publisher analytics
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: help install up test lint fmt typecheck migrate revision docs bench-outbox bench-ingest bench-moderation bench-publisher eval-moderation eval-learning clean
+.PHONY: help install up test lint fmt typecheck migrate revision docs bench-outbox bench-ingest bench-moderation bench-publisher bench-analytics eval-moderation eval-learning clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ bench-moderation: install ## classifier comments/s on one core; comment-to-decis
 
 bench-publisher: install ## 10,000 posts due in one minute on a fake Mastodon: lateness, duplicates, a worker killed
 	$(RUN) python -m bench.publisher
+
+bench-analytics: install ## events/s aggregated against raw consume; freshness; summary over 10 M events
+	$(RUN) python -m bench.analytics
 
 eval-moderation: install ## classifier figures per labelled CSV: make eval-moderation MODERATION_DATA_DIR=<dir>
 	@test -n "$(MODERATION_DATA_DIR)" || { echo "set MODERATION_DATA_DIR to a directory of labelled CSVs"; exit 2; }
