@@ -19,7 +19,7 @@ from publisher.connectors.base import Account, MediaFile, PublishContent
 from publisher.media import MediaRefused, fetch_media
 from publisher.media.fetch import DEFAULT_MEDIA_TYPES
 from publisher.posts.delivery import ClaimedTarget
-from publisher.posts.variants import variant_for
+from publisher.posts.variants import Variant, variant_for
 
 _LINK_CARD_NETWORKS = frozenset({Network.facebook, Network.linkedin})
 
@@ -77,15 +77,8 @@ def account_for(claimed: ClaimedTarget, rows: Mapping[UUID, Row[Any]], box: Secr
     )
 
 
-async def content_for(
-    claimed: ClaimedTarget,
-    *,
-    http: httpx.AsyncClient,
-    limits: MediaLimits,
-    campaign: CampaignRow | None,
-) -> PublishContent:
-    """The network's variant of the post, its links tagged with the campaign's UTM values,
-    with its media fetched."""
+def tagged_variant(claimed: ClaimedTarget, campaign: CampaignRow | None) -> Variant:
+    """The network's variant of the post, its links tagged with the campaign's UTM values."""
     variant = variant_for(
         claimed.network,
         text=claimed.text,
@@ -94,6 +87,32 @@ async def content_for(
         first_comment=claimed.first_comment,
         variants=claimed.variants,
     )
+    if campaign is None:
+        return variant
+    utm = utm_for(campaign, claimed.network.value)
+    # utm_content names the post, so conversions are attributed to it as well.
+    return replace(
+        variant,
+        text=tag_links_in_text(variant.text, **utm, content=str(claimed.post_id)),
+        link=tag_link(variant.link, **utm, content=str(claimed.post_id)) if variant.link else None,
+    )
+
+
+def published_text(claimed: ClaimedTarget, variant: Variant) -> str:
+    """The text as it goes out: Facebook and LinkedIn show the link as a card of its own,
+    elsewhere it goes in the text."""
+    return variant.text if claimed.network in _LINK_CARD_NETWORKS else variant.text_with_link
+
+
+async def content_for(
+    claimed: ClaimedTarget,
+    *,
+    http: httpx.AsyncClient,
+    limits: MediaLimits,
+    campaign: CampaignRow | None,
+) -> PublishContent:
+    """The tagged variant of the post, with its media fetched."""
+    variant = tagged_variant(claimed, campaign)
     files = []
     for item in variant.media:
         try:
@@ -108,16 +127,8 @@ async def content_for(
                 f"media {item.url}: {exc.detail}", kind="media", retryable=exc.retryable
             ) from exc
         files.append(MediaFile(item.url, fetched.content_type, fetched.content, item.alt_text))
-    text, link = variant.text, variant.link
-    if campaign is not None:
-        utm = utm_for(campaign, claimed.network.value)
-        # utm_content names the post, so conversions are attributed to it as well.
-        text = tag_links_in_text(text, **utm, content=str(claimed.post_id))
-        link = tag_link(link, **utm, content=str(claimed.post_id)) if link else None
-        variant = replace(variant, text=text, link=link)
     return PublishContent(
-        # Facebook and LinkedIn show the link as a card of its own; elsewhere it goes in the text.
-        text=variant.text if claimed.network in _LINK_CARD_NETWORKS else variant.text_with_link,
+        text=published_text(claimed, variant),
         link=variant.link,
         media=files,
         first_comment=variant.first_comment,

@@ -32,6 +32,8 @@ from publisher.scheduling.preparation import (
     NotPublishable,
     account_for,
     content_for,
+    published_text,
+    tagged_variant,
 )
 from publisher.scheduling.reconciliation import find_published
 
@@ -307,7 +309,8 @@ class Scheduler:
         since = (claimed.unconfirmed_at or now) - self.config.lease
         try:
             connector = self.connectors.get(claimed.network)
-            content = await self._content(claimed, campaign)
+            # Only the text is matched: the media are not fetched again to look for the post.
+            text = published_text(claimed, tagged_variant(claimed, campaign))
             recent = await connector.recent_posts(account, since)
         except CredentialsRefused as exc:
             await self._refused_credentials(claimed, account, exc.reason)
@@ -319,7 +322,7 @@ class Scheduler:
             )
             await self._look_again(claimed, now)
             return
-        found = find_published(content.text, recent)
+        found = find_published(text, recent)
         if found is not None:
             self._published.append(
                 Published(
