@@ -6,9 +6,9 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from publisher.posts import delivery
+from publisher.posts import delivery, repository
 from publisher.posts.models import post, post_target
 
 pytestmark = pytest.mark.integration
@@ -96,6 +96,34 @@ async def test_a_target_not_yet_due_is_not_claimed(db_session, seed):
     claimed = await delivery.claim_due(db_session, now=now, lease=LEASE, worker_id="w", limit=500)
 
     assert not {c.target_id for c in claimed} & set(seeded.target_ids)
+
+
+async def test_the_claim_passes_over_targets_of_brands_the_caller_s_condition_names(
+    db_session, seed
+):
+    now = datetime.now(UTC)
+    held = await seed(due_at=now - timedelta(seconds=1))
+    free = await seed(due_at=now - timedelta(seconds=1))
+    await db_session.execute(
+        update(post).where(post.c.id == held.post_id).values(brand_id="brand-held")
+    )
+
+    claimed = await repository.claim_due(
+        db_session,
+        now=now,
+        lease_until=now + LEASE,
+        worker_id="w",
+        limit=500,
+        brand_paused=lambda _tenant, brand: brand == "brand-held",
+    )
+
+    ids = {row.id for row in claimed}
+    assert set(free.target_ids) <= ids
+    assert not set(held.target_ids) & ids
+    statuses = await db_session.scalars(
+        select(post_target.c.status).where(post_target.c.post_id == held.post_id)
+    )
+    assert set(statuses) == {"scheduled"}
 
 
 async def test_a_claim_whose_lease_expired_is_held_for_reconciliation_then_claimed_by_another(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -18,7 +18,8 @@ from pydantic import ValidationError
 from beacon_shared.contracts.common import Author, Network
 from beacon_shared.contracts.ingest import InteractionKind
 from ingest.interactions.schemas import InteractionIn
-from ingest.pollers.base import Fetched, Malformed, RateLimited, Unauthorized, reset_at
+from ingest.pollers.base import Fetched, Malformed, RateLimited, Unauthorized
+from ingest.pollers.paging import BLUESKY_LIMITS, bluesky_pages, xrpc_error, xrpc_object
 
 PAGE_SIZE = 50
 MAX_PAGES = 5
@@ -125,9 +126,9 @@ class BlueskySessions:
             headers={"Authorization": f"Bearer {session.refresh_jwt}"},
         )
         if _rate_limited(response):
-            raise RateLimited(_reset(response))
+            raise RateLimited(BLUESKY_LIMITS.reset_of(response))
         if response.is_success:
-            self._sessions[key] = _session_of(_json_object(response), "refreshSession")
+            self._sessions[key] = _session_of(xrpc_object(response), "refreshSession")
         # A refused refresh token (expired, revoked): the next attempt logs in.
 
     async def _login(
@@ -142,7 +143,7 @@ class BlueskySessions:
         )
         if response.status_code in (400, 401) and not _rate_limited(response):
             raise Unauthorized("bluesky refused the app password")
-        session = _session_of(_json_object(response), "createSession")
+        session = _session_of(xrpc_object(response), "createSession")
         self._sessions[(service, credentials["identifier"])] = session
         return session
 
@@ -160,19 +161,33 @@ class BlueskyPoller:
     ) -> Fetched:
         """Notifications indexed after `cursor` (the latest page on a first poll)."""
         service = service_of(credentials)
+        url = f"{service}/xrpc/app.bsky.notification.listNotifications"
         seen_until = _when(cursor) if cursor else None
         items: list[InteractionIn] = []
         malformed = 0
         newest = cursor
-        page_cursor: str | None = None
         rested: datetime | None = None
-        for _ in range(MAX_PAGES):
-            body, rested = await self._list(client, service, credentials, page_cursor)
-            notifications = body.get("notifications")
-            if not isinstance(notifications, list):
-                raise Malformed("listNotifications has no notifications list")
+
+        def list_page(params: Mapping[str, str | int]) -> Awaitable[httpx.Response]:
+            return self._sessions.call(
+                client,
+                credentials,
+                lambda jwt: client.get(
+                    url, params=params, headers={"Authorization": f"Bearer {jwt}"}
+                ),
+            )
+
+        pages = bluesky_pages(
+            list_page,
+            params={"limit": PAGE_SIZE},
+            method="listNotifications",
+            key="notifications",
+            max_pages=MAX_PAGES,
+        )
+        async for page in pages:
+            rested = page.rests_until
             reached_seen = False
-            for notification in notifications:
+            for notification in page.entries:
                 try:
                     indexed = str(notification["indexedAt"])
                     if seen_until is not None and _when(indexed) <= seen_until:
@@ -186,31 +201,10 @@ class BlueskyPoller:
                     continue
                 if item is not None:
                     items.append(item)
-            next_cursor = body.get("cursor")
-            done = seen_until is None or reached_seen or rested is not None
-            if done or not isinstance(next_cursor, str):
+            # A first poll takes the latest page only; later ones read back to the cursor.
+            if seen_until is None or reached_seen:
                 break
-            page_cursor = next_cursor
         return Fetched(items, newest, malformed, rested)
-
-    async def _list(
-        self,
-        client: httpx.AsyncClient,
-        service: str,
-        credentials: Mapping[str, str],
-        page_cursor: str | None,
-    ) -> tuple[Mapping[str, Any], datetime | None]:
-        """One page, and when the quota resets if this call spent it."""
-        params: dict[str, str | int] = {"limit": PAGE_SIZE}
-        if page_cursor is not None:
-            params["cursor"] = page_cursor
-        url = f"{service}/xrpc/app.bsky.notification.listNotifications"
-        response = await self._sessions.call(
-            client,
-            credentials,
-            lambda jwt: client.get(url, params=params, headers={"Authorization": f"Bearer {jwt}"}),
-        )
-        return _json_object(response), _rests_until(response)
 
 
 def _session_of(body: Mapping[str, Any], method: str) -> _Session:
@@ -224,43 +218,7 @@ def _rate_limited(response: httpx.Response) -> bool:
     return response.status_code == 429
 
 
-def _reset(response: httpx.Response) -> datetime:
-    return reset_at(
-        response.headers.get("ratelimit-reset"),
-        now=datetime.now(UTC),
-        fallback=timedelta(minutes=5),
-    )
-
-
-def _rests_until(response: httpx.Response) -> datetime | None:
-    remaining = response.headers.get("ratelimit-remaining")
-    if remaining is not None and remaining.strip() == "0":
-        return _reset(response)
-    return None
-
-
 def _session_expired(response: httpx.Response) -> bool:
     if response.status_code == 401:
         return True
-    if response.status_code != 400:
-        return False
-    try:
-        error = response.json().get("error")
-    except (ValueError, AttributeError):
-        return False
-    return error in ("ExpiredToken", "InvalidToken")
-
-
-def _json_object(response: httpx.Response) -> Mapping[str, Any]:
-    if _rate_limited(response):
-        raise RateLimited(_reset(response))
-    if response.status_code in (401, 403):
-        raise Unauthorized(f"bluesky answered {response.status_code}")
-    response.raise_for_status()
-    try:
-        body = response.json()
-    except ValueError as exc:
-        raise Malformed("the answer is not JSON") from exc
-    if not isinstance(body, dict):
-        raise Malformed("the answer is not a JSON object")
-    return body
+    return response.status_code == 400 and xrpc_error(response) in ("ExpiredToken", "InvalidToken")

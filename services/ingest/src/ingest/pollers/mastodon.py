@@ -7,7 +7,7 @@ newest notification id seen; `min_id` asks for the page right after it, oldest f
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -16,8 +16,9 @@ from pydantic import ValidationError
 from beacon_shared.contracts.common import Author, Network
 from beacon_shared.contracts.ingest import InteractionKind
 from ingest.interactions.schemas import InteractionIn
-from ingest.pollers.base import Fetched, Malformed, RateLimited, Unauthorized, reset_at
+from ingest.pollers.base import Fetched
 from ingest.pollers.html_text import html_to_text
+from ingest.pollers.paging import Towards, mastodon_pages
 
 TYPES = ("mention", "favourite", "reblog", "follow")
 PAGE_SIZE = 40
@@ -27,11 +28,6 @@ _KINDS = {
     "reblog": InteractionKind.share,
     "follow": InteractionKind.follow,
 }
-
-
-def _id_order(notification_id: str) -> tuple[int, str]:
-    # Mastodon ids are strings that sort by length, then lexically.
-    return len(notification_id), notification_id
 
 
 def to_interaction(notification: Mapping[str, Any]) -> InteractionIn | None:
@@ -87,23 +83,23 @@ class MastodonPoller:
     ) -> Fetched:
         """Notifications newer than `cursor` (the latest page on a first poll)."""
         base_url = credentials["base_url"].rstrip("/")
-        headers = {"Authorization": f"Bearer {credentials['access_token']}"}
         items: list[InteractionIn] = []
         malformed = 0
         newest = cursor
         rested: datetime | None = None
-        for _ in range(MAX_PAGES):
-            params: list[tuple[str, str | int | float | bool | None]] = [
-                ("types[]", t) for t in TYPES
-            ]
-            params.append(("limit", PAGE_SIZE))
-            if newest is not None:
-                params.append(("min_id", newest))
-            response = await client.get(
-                f"{base_url}/api/v1/notifications", params=params, headers=headers
-            )
-            page = _page_of(response)
-            for notification in page:
+        pages = mastodon_pages(
+            client,
+            f"{base_url}/api/v1/notifications",
+            headers={"Authorization": f"Bearer {credentials['access_token']}"},
+            params=[("types[]", t) for t in TYPES],
+            towards=Towards.newer,
+            after=cursor,
+            what="notifications",
+            page_size=PAGE_SIZE,
+            max_pages=MAX_PAGES,
+        )
+        async for page in pages:
+            for notification in page.entries:
                 try:
                     item = to_interaction(notification)
                 except (KeyError, TypeError, ValueError, ValidationError):
@@ -111,41 +107,8 @@ class MastodonPoller:
                     continue
                 if item is not None:
                     items.append(item)
-            ids = [str(n["id"]) for n in page if isinstance(n, dict) and "id" in n]
-            if ids:
-                newest = max([*ids, *([newest] if newest else [])], key=_id_order)
-            rested = _rests_until(response)
+            newest, rested = page.next, page.rests_until
             # A first poll takes the latest page only; later ones catch up page by page.
-            if cursor is None or len(page) < PAGE_SIZE or rested is not None:
+            if cursor is None:
                 break
         return Fetched(items, newest, malformed, rested)
-
-
-def _page_of(response: httpx.Response) -> list[Any]:
-    if response.status_code == 429:
-        raise RateLimited(_reset(response))
-    if response.status_code in (401, 403):
-        raise Unauthorized(f"mastodon answered {response.status_code}")
-    response.raise_for_status()
-    try:
-        page = response.json()
-    except ValueError as exc:
-        raise Malformed("notifications are not JSON") from exc
-    if not isinstance(page, list):
-        raise Malformed("notifications are not a list")
-    return page
-
-
-def _reset(response: httpx.Response) -> datetime:
-    return reset_at(
-        response.headers.get("X-RateLimit-Reset"),
-        now=datetime.now(UTC),
-        fallback=timedelta(minutes=5),
-    )
-
-
-def _rests_until(response: httpx.Response) -> datetime | None:
-    remaining = response.headers.get("X-RateLimit-Remaining")
-    if remaining is not None and remaining.strip() == "0":
-        return _reset(response)
-    return None

@@ -7,14 +7,14 @@ passes `since`. Reposts and pinned posts (items with a `reason`) and replies are
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Awaitable, Mapping
+from datetime import datetime
 from typing import Any
 
 import httpx
 
 from beacon_shared.contracts.common import Network
-from ingest.pollers.base import Malformed, RateLimited, Unauthorized, reset_at
+from ingest.pollers.paging import bluesky_pages, xrpc_error
 from ingest.post_metrics.base import (
     MAX_TEXT,
     Gone,
@@ -79,23 +79,23 @@ class BlueskyMetrics:
         posts: list[ObservedPost] = []
         handle: str | None = None
         malformed = 0
-        cursor: str | None = None
         rested: datetime | None = None
-        for _ in range(MAX_PAGES):
-            params: dict[str, str | int] = {
-                "actor": actor,
-                "limit": PAGE_SIZE,
-                "filter": "posts_no_replies",
-            }
-            if cursor is not None:
-                params["cursor"] = cursor
-            response = await client.get(url, params=params)
-            body = _json_object(response)
-            feed = body.get("feed")
-            if not isinstance(feed, list):
-                raise Malformed("getAuthorFeed has no feed list")
+
+        def feed_page(params: Mapping[str, str | int]) -> Awaitable[httpx.Response]:
+            return client.get(url, params=params)
+
+        pages = bluesky_pages(
+            feed_page,
+            params={"actor": actor, "limit": PAGE_SIZE, "filter": "posts_no_replies"},
+            method="getAuthorFeed",
+            key="feed",
+            max_pages=MAX_PAGES,
+            refuse=_gone,
+        )
+        async for page in pages:
+            rested = page.rests_until
             passed_since = False
-            for item in feed:
+            for item in page.entries:
                 try:
                     read = to_post(item, actor)
                     if read is not None and handle is None:
@@ -111,52 +111,15 @@ class BlueskyMetrics:
                     continue
                 if post.created_at >= since:
                     posts.append(post)
-            rested = _rests_until(response)
-            next_cursor = body.get("cursor")
-            if passed_since or rested is not None or not feed or not isinstance(next_cursor, str):
+            if passed_since or not page.entries:
                 break
-            cursor = next_cursor
         return Observation(posts, handle, malformed, rested)
 
 
-def _json_object(response: httpx.Response) -> Mapping[str, Any]:
-    if response.status_code == 429:
-        raise RateLimited(_reset(response))
-    if response.status_code in (401, 403):
-        raise Unauthorized(f"bluesky answered {response.status_code}")
-    if response.status_code == 400:
-        error = _error_of(response)
-        if error in _GONE_ERRORS or error == "InvalidRequest":
-            # InvalidRequest is what the AppView answers for a profile it does not know.
-            raise Gone(f"bluesky answered {error}")
-    response.raise_for_status()
-    try:
-        body = response.json()
-    except ValueError as exc:
-        raise Malformed("the answer is not JSON") from exc
-    if not isinstance(body, dict):
-        raise Malformed("the answer is not a JSON object")
-    return body
-
-
-def _error_of(response: httpx.Response) -> str | None:
-    try:
-        error = response.json().get("error")
-    except (ValueError, AttributeError):
-        return None
-    return error if isinstance(error, str) else None
-
-
-def _reset(response: httpx.Response) -> datetime:
-    return reset_at(
-        response.headers.get("ratelimit-reset"),
-        now=datetime.now(UTC),
-        fallback=timedelta(minutes=5),
-    )
-
-
-def _rests_until(response: httpx.Response) -> datetime | None:
-    remaining = response.headers.get("ratelimit-remaining")
-    if remaining is not None and remaining.strip() == "0":
-        return _reset(response)
-    return None
+def _gone(response: httpx.Response) -> None:
+    if response.status_code != 400:
+        return
+    error = xrpc_error(response)
+    if error in _GONE_ERRORS or error == "InvalidRequest":
+        # InvalidRequest is what the AppView answers for a profile it does not know.
+        raise Gone(f"bluesky answered {error}")

@@ -8,15 +8,15 @@ left out: they are not the account's posts.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
 from beacon_shared.contracts.common import Network
-from ingest.pollers.base import Malformed, RateLimited, Unauthorized, reset_at
 from ingest.pollers.html_text import html_to_text
+from ingest.pollers.paging import Towards, mastodon_pages
 from ingest.post_metrics.base import (
     MAX_TEXT,
     Gone,
@@ -29,11 +29,6 @@ from ingest.post_metrics.base import (
 
 PAGE_SIZE = 40
 MAX_PAGES = 5
-
-
-def _id_order(status_id: str) -> tuple[int, str]:
-    # Mastodon ids are strings that sort by length, then lexically.
-    return len(status_id), status_id
 
 
 def to_post(status: Mapping[str, Any]) -> ObservedPost | None:
@@ -68,24 +63,26 @@ class MastodonMetrics:
         url = (
             f"{base_url.rstrip('/')}/api/v1/accounts/{quote(account.external_account_id)}/statuses"
         )
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
         posts: list[ObservedPost] = []
         handle: str | None = None
         malformed = 0
-        max_id: str | None = None
         rested: datetime | None = None
-        for _ in range(MAX_PAGES):
-            params: dict[str, str | int] = {
-                "limit": PAGE_SIZE,
-                "exclude_reblogs": "true",
-                "exclude_replies": "true",
-            }
-            if max_id is not None:
-                params["max_id"] = max_id
-            response = await client.get(url, params=params, headers=headers)
-            page = _page_of(response)
+        pages = mastodon_pages(
+            client,
+            url,
+            headers={"Authorization": f"Bearer {token}"} if token else {},
+            params=[("exclude_reblogs", "true"), ("exclude_replies", "true")],
+            towards=Towards.older,
+            after=None,
+            what="statuses",
+            page_size=PAGE_SIZE,
+            max_pages=MAX_PAGES,
+            refuse=_gone,
+        )
+        async for page in pages:
+            rested = page.rests_until
             passed_since = False
-            for status in page:
+            for status in page.entries:
                 try:
                     post = to_post(status)
                     handle = handle or _handle_of(status)
@@ -98,11 +95,8 @@ class MastodonMetrics:
                     passed_since = True
                     continue
                 posts.append(post)
-            ids = [str(s["id"]) for s in page if isinstance(s, dict) and "id" in s]
-            rested = _rests_until(response)
-            if passed_since or len(page) < PAGE_SIZE or rested is not None or not ids:
+            if passed_since:
                 break
-            max_id = min(ids, key=_id_order)
         return Observation(posts, handle, malformed, rested)
 
 
@@ -111,33 +105,6 @@ def _handle_of(status: Mapping[str, Any]) -> str | None:
     return str(acct) if acct else None
 
 
-def _page_of(response: httpx.Response) -> list[Any]:
-    if response.status_code == 429:
-        raise RateLimited(_reset(response))
-    if response.status_code in (401, 403):
-        raise Unauthorized(f"mastodon answered {response.status_code}")
+def _gone(response: httpx.Response) -> None:
     if response.status_code in (404, 410):
         raise Gone(f"mastodon answered {response.status_code}")
-    response.raise_for_status()
-    try:
-        page = response.json()
-    except ValueError as exc:
-        raise Malformed("statuses are not JSON") from exc
-    if not isinstance(page, list):
-        raise Malformed("statuses are not a list")
-    return page
-
-
-def _reset(response: httpx.Response) -> datetime:
-    return reset_at(
-        response.headers.get("X-RateLimit-Reset"),
-        now=datetime.now(UTC),
-        fallback=timedelta(minutes=5),
-    )
-
-
-def _rests_until(response: httpx.Response) -> datetime | None:
-    remaining = response.headers.get("X-RateLimit-Remaining")
-    if remaining is not None and remaining.strip() == "0":
-        return _reset(response)
-    return None

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import ClassVar, Protocol
 from uuid import UUID
 
@@ -89,6 +89,18 @@ def newest_since(posts: Iterable[RecentPost], since: datetime) -> list[RecentPos
         key=lambda post: post.created_at,
         reverse=True,
     )
+
+
+def parse_timestamp(value: object) -> datetime | None:
+    """An ISO 8601 time as a network writes it (`Z` or an offset; none is read as UTC); None for
+    anything else."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 class Connector(Protocol):

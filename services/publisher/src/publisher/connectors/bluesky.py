@@ -45,13 +45,19 @@ from publisher.connectors.base import (
     PublishResult,
     RecentPost,
     newest_since,
+    parse_timestamp,
 )
-from publisher.connectors.rate_limits import RateLimitBook, account_scope, utc_now
+from publisher.connectors.rate_limits import (
+    LimitHeaders,
+    RateLimitBook,
+    ResetFormat,
+    account_scope,
+    utc_now,
+)
 
 DEFAULT_SERVICE = "https://bsky.social"
 POST_COLLECTION = "app.bsky.feed.post"
-REMAINING_HEADER = "ratelimit-remaining"
-RESET_HEADER = "ratelimit-reset"  # epoch seconds
+LIMIT_HEADERS = LimitHeaders("ratelimit-remaining", "ratelimit-reset", ResetFormat.epoch_seconds)
 FEED_PAGE_SIZE = 100
 # Answers to a call made on a session that is no longer good: renew it and send once more.
 _SESSION_ERRORS = frozenset({"ExpiredToken", "InvalidToken"})
@@ -431,7 +437,7 @@ class BlueskyConnector:
                 raise
             raise RetryLater(f"bluesky: {exc.reason}", kind="connection") from exc
         now = self._clock()
-        self._record(scopes[0], response)
+        self._limits.record_headers(self.network, scopes[0], response.headers, LIMIT_HEADERS)
         if response.status_code == 429:
             raise RetryLater(
                 "bluesky answered 429" + (f": {detail}" if (detail := _detail(response)) else ""),
@@ -446,7 +452,7 @@ class BlueskyConnector:
             network=self.network.value,
             creates=creates,
             now=self._clock(),
-            reset_header=RESET_HEADER,
+            reset_header=LIMIT_HEADERS.reset,
             detail=_detail(response),
         )
 
@@ -459,20 +465,8 @@ class BlueskyConnector:
                 after=until,
             )
 
-    def _record(self, scope: str, response: httpx.Response) -> None:
-        remaining = response.headers.get(REMAINING_HEADER)
-        reset = response.headers.get(RESET_HEADER)
-        if remaining is None or reset is None:
-            return
-        try:
-            left = int(float(remaining))
-            reset_at = datetime.fromtimestamp(float(reset), UTC)
-        except (ValueError, OverflowError):
-            return
-        self._limits.record(self.network, scope, remaining=left, reset_at=reset_at)
-
     def _exhaust(self, scopes: Sequence[str], response: httpx.Response, now: datetime) -> datetime:
-        said = retry_after(response, now=now, reset_header=RESET_HEADER)
+        said = retry_after(response, now=now, reset_header=LIMIT_HEADERS.reset)
         return self._limits.refuse(self.network, scopes, said=said, now=now)
 
     def _service(self, account: Account) -> str:
@@ -504,7 +498,7 @@ def _own_post(item: object, did: str) -> RecentPost | None:
         return None
     if not isinstance(record, dict) or not isinstance(uri, str):
         return None
-    created = _timestamp(record.get("createdAt")) or _timestamp(post.get("indexedAt"))
+    created = parse_timestamp(record.get("createdAt")) or parse_timestamp(post.get("indexedAt"))
     if created is None:
         return None
     return RecentPost(
@@ -576,16 +570,6 @@ def _trimmed(url: str) -> str:
 
 def _byte(text: str, index: int) -> int:
     return len(text[:index].encode("utf-8"))
-
-
-def _timestamp(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _writes(account: Account) -> list[str]:

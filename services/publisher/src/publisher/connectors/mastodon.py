@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import PurePosixPath
 from typing import Any, ClassVar
@@ -41,11 +41,17 @@ from publisher.connectors.base import (
     PublishResult,
     RecentPost,
     newest_since,
+    parse_timestamp,
 )
-from publisher.connectors.rate_limits import RateLimitBook, account_scope, utc_now
+from publisher.connectors.rate_limits import (
+    LimitHeaders,
+    RateLimitBook,
+    ResetFormat,
+    account_scope,
+    utc_now,
+)
 
-REMAINING_HEADER = "x-ratelimit-remaining"
-RESET_HEADER = "x-ratelimit-reset"  # ISO 8601
+LIMIT_HEADERS = LimitHeaders("x-ratelimit-remaining", "x-ratelimit-reset", ResetFormat.iso8601)
 # GET /api/v1/accounts/:id/statuses returns at most 40 statuses a page.
 STATUSES_PAGE_SIZE = 40
 
@@ -209,7 +215,7 @@ class MastodonConnector:
                 raise
             raise RetryLater(f"mastodon: {exc.reason}", kind="connection") from exc
         now = self._clock()
-        self._record(scopes[0], response)
+        self._limits.record_headers(self.network, scopes[0], response.headers, LIMIT_HEADERS)
         body = json_object(response)
         error = body.get("error")
         detail = str(error)[:300] if error else None
@@ -225,7 +231,7 @@ class MastodonConnector:
             network=self.network.value,
             creates=creates,
             now=now,
-            reset_header=RESET_HEADER,
+            reset_header=LIMIT_HEADERS.reset,
             detail=detail,
         )
         return response
@@ -239,19 +245,8 @@ class MastodonConnector:
                 after=until,
             )
 
-    def _record(self, scope: str, response: httpx.Response) -> None:
-        remaining = response.headers.get(REMAINING_HEADER)
-        reset = _timestamp(response.headers.get(RESET_HEADER))
-        if remaining is None or reset is None:
-            return
-        try:
-            left = int(float(remaining))
-        except ValueError:
-            return
-        self._limits.record(self.network, scope, remaining=left, reset_at=reset)
-
     def _exhaust(self, scopes: Sequence[str], response: httpx.Response, now: datetime) -> datetime:
-        said = retry_after(response, now=now, reset_header=RESET_HEADER)
+        said = retry_after(response, now=now, reset_header=LIMIT_HEADERS.reset)
         return self._limits.refuse(self.network, scopes, said=said, now=now)
 
 
@@ -296,7 +291,7 @@ def _statuses_of(response: httpx.Response) -> list[RecentPost]:
     for status in body:
         if not isinstance(status, dict):
             continue
-        created = _timestamp(status.get("created_at"))
+        created = parse_timestamp(status.get("created_at"))
         status_id = status.get("id")
         if created is None or status_id is None:
             continue
@@ -344,13 +339,3 @@ def _with_link(text: str, link: str | None) -> str:
 
 def _file_name(media: MediaFile) -> str:
     return PurePosixPath(urlsplit(media.url).path).name or "media"
-
-
-def _timestamp(value: object) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -8,11 +8,13 @@ learns it from its first refused call, which publishes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 
 from beacon_shared.contracts.common import Network
+from publisher.connectors.base import parse_timestamp
 
 
 @dataclass(frozen=True)
@@ -21,6 +23,31 @@ class Window:
 
     remaining: int
     reset_at: datetime
+
+
+class ResetFormat(StrEnum):
+    """How a network writes when a window resets."""
+
+    epoch_seconds = "epoch_seconds"
+    iso8601 = "iso8601"
+
+    def parse(self, value: str) -> datetime | None:
+        """The reset time `value` says; None when it is not in this format."""
+        if self is ResetFormat.iso8601:
+            return parse_timestamp(value)
+        try:
+            return datetime.fromtimestamp(float(value), UTC)
+        except (ValueError, OverflowError):
+            return None
+
+
+@dataclass(frozen=True)
+class LimitHeaders:
+    """The pair of answer headers that describe one window: calls left, and its reset."""
+
+    remaining: str
+    reset: str
+    reset_format: ResetFormat
 
 
 # A 429 that says nothing about when to come back is waited out this long.
@@ -53,6 +80,23 @@ class RateLimitBook:
         if len(self._windows) > 100_000:
             self._windows.clear()
         self._windows[(network, scope)] = Window(remaining, reset_at)
+
+    def record_headers(
+        self, network: Network, scope: str, headers: Mapping[str, str], names: LimitHeaders
+    ) -> None:
+        """Remember what an answer's `headers` (named by `names`) said about a window; an
+        answer without both, or with either unreadable, changes nothing."""
+        remaining = headers.get(names.remaining)
+        reset = headers.get(names.reset)
+        if remaining is None or reset is None:
+            return
+        try:
+            left = int(float(remaining))
+        except (ValueError, OverflowError):
+            return
+        reset_at = names.reset_format.parse(reset)
+        if reset_at is not None:
+            self.record(network, scope, remaining=left, reset_at=reset_at)
 
     def exhaust(self, network: Network, scope: str, *, until: datetime) -> None:
         """A 429 (or a quota check) said the window is spent until `until`."""

@@ -42,11 +42,28 @@ from publisher.connectors.base import (
     PublishResult,
     RecentPost,
     newest_since,
+    parse_timestamp,
 )
-from publisher.connectors.rate_limits import RateLimitBook, account_scope, app_scope, utc_now
+from publisher.connectors.rate_limits import (
+    LimitHeaders,
+    RateLimitBook,
+    ResetFormat,
+    account_scope,
+    app_scope,
+    utc_now,
+)
 
 DEFAULT_BASE_URL = "https://api.x.com"
-RESET_HEADER = "x-rate-limit-reset"  # epoch seconds
+# The endpoint's own window, and posting's 24-hour windows of the user and of the app.
+ENDPOINT_LIMITS = LimitHeaders(
+    "x-rate-limit-remaining", "x-rate-limit-reset", ResetFormat.epoch_seconds
+)
+USER_DAY_LIMITS = LimitHeaders(
+    "x-user-limit-24hour-remaining", "x-user-limit-24hour-reset", ResetFormat.epoch_seconds
+)
+APP_DAY_LIMITS = LimitHeaders(
+    "x-app-limit-24hour-remaining", "x-app-limit-24hour-reset", ResetFormat.epoch_seconds
+)
 TIMELINE_PAGE_SIZE = 100
 _MEDIA_CATEGORIES = {"image/gif": "tweet_gif"}
 
@@ -56,8 +73,7 @@ class _Window:
     """Where one pair of rate-limit headers is kept in the book."""
 
     scope: str
-    remaining_header: str
-    reset_header: str
+    headers: LimitHeaders
 
 
 class XConnector:
@@ -241,7 +257,9 @@ class XConnector:
             raise RetryLater(f"x: {exc.reason}", kind="connection") from exc
         now = self._clock()
         for window in windows:
-            self._record(window, response)
+            self._limits.record_headers(
+                self.network, window.scope, response.headers, window.headers
+            )
         body = json_object(response)
         detail = _detail(body)
         if response.status_code == 429:
@@ -257,24 +275,16 @@ class XConnector:
             network=self.network.value,
             creates=creates,
             now=now,
-            reset_header=RESET_HEADER,
+            reset_header=ENDPOINT_LIMITS.reset,
             detail=detail,
         )
         return response
 
     def _posting(self, account: Account) -> list[_Window]:
         return [
-            _Window(account_scope(account.id), "x-rate-limit-remaining", "x-rate-limit-reset"),
-            _Window(
-                f"{account_scope(account.id)}:24hour",
-                "x-user-limit-24hour-remaining",
-                "x-user-limit-24hour-reset",
-            ),
-            _Window(
-                f"{app_scope(self._app_id)}:24hour",
-                "x-app-limit-24hour-remaining",
-                "x-app-limit-24hour-reset",
-            ),
+            _Window(account_scope(account.id), ENDPOINT_LIMITS),
+            _Window(f"{account_scope(account.id)}:24hour", USER_DAY_LIMITS),
+            _Window(f"{app_scope(self._app_id)}:24hour", APP_DAY_LIMITS),
         ]
 
     def _ensure_free(self, windows: Iterable[_Window]) -> None:
@@ -288,24 +298,12 @@ class XConnector:
                 after=until,
             )
 
-    def _record(self, window: _Window, response: httpx.Response) -> None:
-        remaining = response.headers.get(window.remaining_header)
-        reset = response.headers.get(window.reset_header)
-        if remaining is None or reset is None:
-            return
-        try:
-            left = int(float(remaining))
-            reset_at = datetime.fromtimestamp(float(reset), UTC)
-        except (ValueError, OverflowError):
-            return
-        self._limits.record(self.network, window.scope, remaining=left, reset_at=reset_at)
-
     def _exhaust(
         self, windows: Sequence[_Window], response: httpx.Response, now: datetime
     ) -> datetime:
         """A 429: wait for the latest of Retry-After, the endpoint's reset and any window the
         headers say is spent (a user's or the app's day)."""
-        said = retry_after(response, now=now, reset_header=RESET_HEADER)
+        said = retry_after(response, now=now, reset_header=ENDPOINT_LIMITS.reset)
         return self._limits.refuse(self.network, [w.scope for w in windows], said=said, now=now)
 
 
@@ -317,15 +315,9 @@ def post_url(post_id: str) -> str:
 def _post_of(item: object) -> RecentPost | None:
     if not isinstance(item, dict):
         return None
-    post_id, created = item.get("id"), item.get("created_at")
-    if not isinstance(post_id, str) or not isinstance(created, str):
+    post_id, created_at = item.get("id"), parse_timestamp(item.get("created_at"))
+    if not isinstance(post_id, str) or created_at is None:
         return None
-    try:
-        created_at = datetime.fromisoformat(created.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if created_at.tzinfo is None:
-        created_at = created_at.replace(tzinfo=UTC)
     return RecentPost(
         external_id=post_id,
         text=str(item.get("text") or ""),
@@ -335,21 +327,11 @@ def _post_of(item: object) -> RecentPost | None:
 
 
 def _media(account: Account) -> list[_Window]:
-    return [
-        _Window(
-            f"{account_scope(account.id)}:media", "x-rate-limit-remaining", "x-rate-limit-reset"
-        )
-    ]
+    return [_Window(f"{account_scope(account.id)}:media", ENDPOINT_LIMITS)]
 
 
 def _timeline(account: Account) -> list[_Window]:
-    return [
-        _Window(
-            f"{account_scope(account.id)}:timeline",
-            "x-rate-limit-remaining",
-            "x-rate-limit-reset",
-        )
-    ]
+    return [_Window(f"{account_scope(account.id)}:timeline", ENDPOINT_LIMITS)]
 
 
 def _bearer(token: str) -> dict[str, str]:

@@ -21,6 +21,7 @@ from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.publisher import PostFailed, PostPublished
 from beacon_shared.events import Envelope, EventPayload
 from beacon_shared.logging import get_logger
+from publisher.brands import service as brands
 from publisher.db import outbox as outbox_table
 from publisher.posts import repository, service
 from publisher.posts.service import SOURCE
@@ -64,9 +65,15 @@ async def claim_due(
     session: AsyncSession, *, now: datetime, lease: timedelta, worker_id: str, limit: int
 ) -> list[ClaimedTarget]:
     """Claim due targets no other worker holds, for `lease`; the next occurrence of a recurring
-    post is created as its first target is claimed."""
+    post is created as its first target is claimed. Targets of a brand paused by a bad-buzz alert
+    wait, scheduled, until the pause ends."""
     rows = await repository.claim_due(
-        session, now=now, lease_until=now + lease, worker_id=worker_id, limit=limit
+        session,
+        now=now,
+        lease_until=now + lease,
+        worker_id=worker_id,
+        limit=limit,
+        brand_paused=brands.paused,
     )
     started = await repository.mark_posts_publishing(
         session, {row.post_id for row in rows}, now=now

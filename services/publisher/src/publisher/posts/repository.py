@@ -6,7 +6,7 @@ the sweeper and cancellations never wait on each other in a cycle.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -31,7 +31,6 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared.pagination import Cursor
-from publisher.brands import service as brands
 from publisher.posts.models import PostStatus, TargetStatus, post, post_review, post_target
 from publisher.posts.schemas import PostQuery
 
@@ -60,6 +59,8 @@ CLAIMED_COLUMNS: tuple[ColumnElement[Any], ...] = (
     post.c.correlation_id,
     post_target.c.unconfirmed_at,
 )
+# Builds, from a post's tenant and brand columns, a condition on its brand (the caller's rule).
+BrandCondition = Callable[[ColumnElement[str], ColumnElement[str | None]], ColumnElement[bool]]
 
 
 async def find_by_idempotency_key(
@@ -170,15 +171,21 @@ async def cancel(session: AsyncSession, *, post_id: UUID, now: datetime) -> None
 
 
 async def claim_due(
-    session: AsyncSession, *, now: datetime, lease_until: datetime, worker_id: str, limit: int
+    session: AsyncSession,
+    *,
+    now: datetime,
+    lease_until: datetime,
+    worker_id: str,
+    limit: int,
+    brand_paused: BrandCondition,
 ) -> list[Row[Any]]:
     """Claim up to `limit` due targets nobody else holds; returns them with their post's content.
 
-    Targets of a brand paused by a bad-buzz alert are passed over: they stay scheduled and are
-    claimed once the pause ends.
+    Targets of a post whose brand `brand_paused` holds true for are passed over: they stay
+    scheduled and are claimed once it no longer does. The condition joins the claim's statement.
     """
     of_paused_brand = exists().where(
-        post.c.id == post_target.c.post_id, brands.paused(post.c.tenant_id, post.c.brand_id)
+        post.c.id == post_target.c.post_id, brand_paused(post.c.tenant_id, post.c.brand_id)
     )
     due = (
         select(post_target.c.id)
