@@ -13,6 +13,7 @@ ENV UV_COMPILE_BYTECODE=1 \
     UV_PROJECT_ENVIRONMENT=/app/.venv
 WORKDIR /app
 # Dependencies first, from the lockfile only: this layer is rebuilt only when they change.
+# --locked installs exactly uv.lock and fails the build if it no longer matches the pyprojects.
 COPY pyproject.toml uv.lock ./
 COPY shared/pyproject.toml shared/
 COPY services/ingest/pyproject.toml services/ingest/
@@ -20,12 +21,12 @@ COPY services/moderation/pyproject.toml services/moderation/
 COPY services/publisher/pyproject.toml services/publisher/
 COPY services/analytics/pyproject.toml services/analytics/
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --all-packages --no-install-workspace
+    uv sync --locked --no-dev --all-packages --no-install-workspace
 COPY shared/ shared/
 COPY services/ services/
 # Not editable: the runtime stage copies the environment without the sources beside it.
 RUN --mount=type=cache,target=/root/.cache/uv \
-    uv sync --frozen --no-dev --all-packages --no-editable
+    uv sync --locked --no-dev --all-packages --no-editable
 
 # ---- runtime: the environment, the migrations and the entry point; no build tools ---------
 FROM ${PYTHON_IMAGE} AS runtime

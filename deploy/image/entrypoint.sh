@@ -1,7 +1,8 @@
 #!/bin/sh
 # The container's entry point: `<role> <service> [extra arguments]`.
 #
-#   api <service>       the service's HTTP API (uvicorn, one process: scale with replicas)
+#   api <service>       the service's HTTP API (uvicorn through beacon_shared.serve, so a drained
+#                       SIGTERM exits 0; one process: scale with replicas)
 #   worker <service>    its worker: consumers, outbox relay, scheduled jobs
 #   migrate <service>   its schema to the latest migration (`iam` for the API keys' schema)
 #   topics <service>    its Kafka topics and dead-letter topics, with their partition counts
@@ -51,7 +52,7 @@ case "$role" in
     api)
         port=$(port_of HTTP 8000)
         remember_health_url "$port"
-        exec uvicorn --factory "$service.main:create_app" \
+        exec python -m beacon_shared.serve --factory "$service.main:create_app" \
             --host "${BIND_HOST:-0.0.0.0}" --port "$port" \
             --no-access-log --proxy-headers --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
             --timeout-graceful-shutdown "${API_SHUTDOWN_GRACE_SECONDS:-20}" "$@"

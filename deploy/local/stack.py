@@ -244,7 +244,14 @@ class Stack:
         env = self._child_env()
         python = sys.executable
         for service in self.config.services:
-            api = [python, "-m", "uvicorn", "--factory", f"{service.name}.main:create_app"]
+            # The image's way to serve an API: uvicorn, with a drained stop exiting 0.
+            api = [
+                python,
+                "-m",
+                "beacon_shared.serve",
+                "--factory",
+                f"{service.name}.main:create_app",
+            ]
             api += ["--host", HOST, "--port", str(service.api_port)]
             api += ["--timeout-graceful-shutdown", str(max(1, int(self.config.stop_grace) - 2))]
             worker = [python, "-m", f"{service.name}.worker"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,3 +61,19 @@ def load_services() -> dict[str, ServiceInfo]:
         worker = importlib.import_module(f"{name}.worker")
         found[name] = ServiceInfo(name, config.Settings, worker.spec())
     return found
+
+
+def documented_variables() -> set[str]:
+    """Variables the README's Configuration and Deployment sections describe (`<SVC>` expanded)."""
+    readme = (ROOT / "README.md").read_text()
+    sections = [
+        readme[readme.index("## Configuration") : readme.index("## API keys")],
+        readme[readme.index("## Deployment") : readme.index("## Development")],
+    ]
+    names = set()
+    for name in re.findall(r"`(<SVC>_[A-Z0-9_]+|[A-Z][A-Z0-9_]+)`", "\n".join(sections)):
+        if name.startswith("<SVC>"):
+            names.update(name.replace("<SVC>", svc.upper()) for svc in SERVICE_NAMES)
+        else:
+            names.add(name)
+    return names

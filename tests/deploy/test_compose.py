@@ -15,7 +15,13 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from deploy_support import ROOT, SERVICE_NAMES, ServiceInfo, settings_env_names
+from deploy_support import (
+    ROOT,
+    SERVICE_NAMES,
+    ServiceInfo,
+    documented_variables,
+    settings_env_names,
+)
 
 from beacon_shared.settings import ServiceSettings
 
@@ -140,6 +146,13 @@ class TestTrueToTheCode:
             )
             unknown = set(svc["environment"]) - known - entrypoint_env_names - OTEL_VARIABLES
             assert unknown == set(), f"{name} sets variables nothing reads: {sorted(unknown)}"
+
+    def test_every_variable_is_documented_in_the_readme(self, compose):
+        passed = {var for svc in beacon_services(compose).values() for var in svc["environment"]}
+        interpolated = set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", COMPOSE.read_text()))
+        assert passed
+        assert {"BEACON_IMAGE", "POSTGRES_PASSWORD"} <= interpolated
+        assert (passed | interpolated) - documented_variables() == set()
 
     def test_secrets_are_never_given_values(self, compose):
         secret = re.compile(r"(KEY|SECRET|TOKEN|PASSWORD)$")

@@ -393,9 +393,8 @@ async def test_the_api_finishes_a_request_in_flight_then_exits(
         assert status_line == "HTTP/1.1 202 Accepted", response
         assert json.loads(rest.split("\r\n\r\n", 1)[1])["duplicate"] is False
         code = await api.wait(API_GRACE_SECONDS + 5)
-        # uvicorn ends by raising the signal it caught again, once shut down: the exit status
-        # says SIGTERM, the log says it got there cleanly.
-        assert code in (0, -signal.SIGTERM), api.text
+        # A drained stop is a success, not death by SIGTERM (143).
+        assert code == 0, api.text
         assert "Application shutdown complete" in api.text
         assert "Finished server process" in api.text
     finally:

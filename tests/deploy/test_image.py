@@ -7,17 +7,24 @@ import fnmatch
 import os
 import re
 import shlex
+import shutil
 import stat
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
-from deploy_support import ROOT, SERVICE_NAMES, ServiceInfo
+from deploy_support import ROOT, SERVICE_NAMES, ServiceInfo, documented_variables
+
+from beacon_shared.embedded import free_port
 
 DOCKERFILE = ROOT / "Dockerfile"
 ENTRYPOINT = ROOT / "deploy" / "image" / "entrypoint.sh"
+HEALTHCHECK = ROOT / "deploy" / "image" / "healthcheck.py"
 
 
 def instructions() -> list[tuple[str, str]]:
@@ -65,7 +72,26 @@ class TestDockerfile:
         runs = " ".join(args for keyword, args in steps if keyword == "RUN")
         syncs = re.findall(r"uv sync [^&;]*", runs)
         assert syncs
-        assert all("--frozen" in s and "--no-dev" in s for s in syncs)
+        # --locked: exactly uv.lock, and the build fails if it is stale (--frozen would not).
+        assert all("--locked" in s and "--no-dev" in s for s in syncs)
+        assert not [s for s in syncs if "--frozen" in s]
+        assert "uv pip install" not in runs
+
+    def test_the_lockfile_matches_the_projects(self):
+        # What `uv sync --locked` checks first in the image build, without the build.
+        uv = ROOT / ".tools" / "bin" / "uv"
+        found = str(uv) if uv.exists() else shutil.which("uv")
+        assert found, "uv is installed by `make install`"
+        done = subprocess.run(
+            [found, "lock", "--check", "--offline"],
+            cwd=ROOT,
+            env={**os.environ, "UV_PYTHON_DOWNLOADS": "never"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
 
     def test_uv_is_the_makefile_s(self):
         pinned = re.search(r'"uv==([\d.]+)"', (ROOT / "Makefile").read_text())
@@ -109,10 +135,64 @@ class TestDockerfile:
         assert not ignored("services/ingest/src/ingest/main.py")
 
 
+class _Answer(BaseHTTPRequestHandler):
+    """200 on /healthz, 503 on /readyz: a live process that is not ready."""
+
+    def do_GET(self) -> None:
+        self.send_response(200 if self.path == "/healthz" else 503)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def health_server() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Answer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def healthcheck(*args: str, health_file: Path) -> int:
+    """The HEALTHCHECK command's exit status (the image has python, not curl)."""
+    env = {**os.environ, "BEACON_HEALTH_FILE": str(health_file)}
+    done = subprocess.run(
+        [sys.executable, str(HEALTHCHECK), *args], env=env, timeout=30, check=False
+    )
+    return done.returncode
+
+
+class TestHealthcheck:
+    def test_a_url_given_is_checked(self, health_server, tmp_path):
+        missing = tmp_path / "none"
+        assert healthcheck(f"{health_server}/healthz", health_file=missing) == 0
+        assert healthcheck(f"{health_server}/readyz", health_file=missing) == 1
+
+    def test_without_a_url_it_checks_the_one_the_entry_point_wrote(self, health_server, tmp_path):
+        written = tmp_path / "health-url"
+        written.write_text(f"{health_server}/healthz\n")
+        assert healthcheck(health_file=written) == 0
+        written.write_text(f"{health_server}/readyz\n")
+        assert healthcheck(health_file=written) == 1
+
+    def test_a_process_that_does_not_answer_is_unhealthy(self, tmp_path):
+        nobody = free_port()
+        assert healthcheck(f"http://127.0.0.1:{nobody}/healthz", health_file=tmp_path / "x") == 1
+
+    def test_roles_that_serve_nothing_are_healthy(self, tmp_path):
+        # migrate and topics write no URL.
+        assert healthcheck(health_file=tmp_path / "never-written") == 0
+
+
 @pytest.fixture
 def fake_tools(tmp_path: Path) -> Path:
-    """uvicorn, python and alembic stand-ins that print how they were called."""
-    for tool in ("uvicorn", "python", "alembic"):
+    """python and alembic stand-ins that print how they were called."""
+    for tool in ("python", "alembic"):
         script = tmp_path / tool
         script.write_text(f'#!/bin/sh\necho {tool} "$@"\n')
         script.chmod(0o755)
@@ -144,7 +224,13 @@ class TestEntrypointRoles:
             done = run_entrypoint("api", svc, tools=fake_tools, health_file=health)
             assert done.returncode == 0, done.stderr
             words = done.stdout.split()
-            assert words[:3] == ["uvicorn", "--factory", f"{svc}.main:create_app"]
+            assert words[:5] == [
+                "python",
+                "-m",
+                "beacon_shared.serve",
+                "--factory",
+                f"{svc}.main:create_app",
+            ]
             assert words[words.index("--port") + 1] == str(info.http_port)
             assert words[words.index("--timeout-graceful-shutdown") + 1] == "20"
             assert health.read_text().strip() == f"http://127.0.0.1:{info.http_port}/healthz"
@@ -181,6 +267,10 @@ class TestEntrypointRoles:
             "upgrade",
             "head",
         ]
+
+    def test_every_variable_it_reads_is_documented(self, entrypoint_env_names):
+        assert entrypoint_env_names
+        assert entrypoint_env_names - documented_variables() == set()
 
     @pytest.mark.parametrize(
         "args", [(), ("api",), ("serve", "ingest"), ("api", "billing"), ("worker", "iam")]

@@ -9,19 +9,27 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import jsonschema
 import kubernetes_validate
 import pytest
-from deploy_support import ROOT, SERVICE_NAMES, ServiceInfo, settings_env_names
+import yaml
+from deploy_support import (
+    ROOT,
+    SERVICE_NAMES,
+    ServiceInfo,
+    documented_variables,
+    settings_env_names,
+)
 from kustomize_subset import render
 
 from beacon_shared.contracts.topics import TOPICS
 from beacon_shared.settings import ServiceSettings
 
 K8S = ROOT / "deploy" / "k8s"
+RUNBOOK = ROOT / "docs" / "operations.md"
 KUSTOMIZATIONS = ["base", "overlays/production"]
 KUBERNETES_VERSIONS = ["1.30", "1.37"]  # the oldest supported, and the newest the schemas know
 OTEL_VARIABLES = {"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"}
@@ -383,6 +391,18 @@ class TestConfiguration:
                     assert names - known == set(), f"{name}: {sorted(names - known)}"
                     assert {"DATABASE_URL", "KAFKA_BOOTSTRAP"} <= names
 
+    def test_every_variable_is_documented_in_the_readme(self, rendered):
+        names = {
+            key
+            for config in of_kind(rendered, "ConfigMap").values()
+            for key in config.get("data") or {}
+        }
+        for kind in ("Deployment", "Job"):
+            for obj in of_kind(rendered, kind).values():
+                for container in containers(obj):
+                    names |= {env["name"] for env in container.get("env", [])}
+        assert names - documented_variables() == set()
+
     def test_every_secret_reference_is_documented(self, rendered):
         runbook = (ROOT / "docs" / "operations.md").read_text()
         for kind in ("Deployment", "Job"):
@@ -412,3 +432,73 @@ class TestProduction:
         data = of_kind(production, "ConfigMap")["beacon-platform"]["data"]
         assert int(data["KAFKA_REPLICATION_FACTOR"]) == 3
         assert len(data["KAFKA_BOOTSTRAP"].split(",")) == 3
+
+
+def selects(selector: str, labels: Mapping[str, str]) -> bool:
+    """Whether `labels` satisfy a Kubernetes label selector (equality- and set-based)."""
+    for requirement in re.split(r",(?![^()]*\))", selector):
+        requirement = requirement.strip()
+        if found := re.fullmatch(r"([\w./-]+)\s+(in|notin)\s+\(([^)]*)\)", requirement):
+            key, op, listed = found.groups()
+            values = {value.strip() for value in listed.split(",")}
+            ok = (labels.get(key) in values) == (op == "in")
+        elif found := re.fullmatch(r"([\w./-]+)\s*(==|=|!=)\s*([\w.-]*)", requirement):
+            key, op, value = found.groups()
+            ok = (labels.get(key) == value) == (op != "!=")
+        elif found := re.fullmatch(r"(!?)([\w./-]+)", requirement):
+            ok = (found.group(2) in labels) != bool(found.group(1))
+        else:
+            raise ValueError(f"not a label selector: {requirement!r}")
+        if not ok:
+            return False
+    return True
+
+
+def labels_of(obj: dict[str, Any]) -> dict[str, str]:
+    return dict(obj["metadata"].get("labels") or {})
+
+
+class TestRunbookOrder:
+    """The runbook's install commands, evaluated on the rendered production overlay."""
+
+    def test_the_selector_check_follows_kubernetes(self):
+        assert selects("a in (x, y)", {"a": "y"})
+        assert not selects("a in (x,y)", {})
+        assert selects("a notin (x)", {})  # a missing label is "not in"
+        assert selects("a=x,b!=y", {"a": "x"})
+        assert not selects("a==x,b", {"a": "x"})
+        assert selects("!b", {"a": "x"})
+
+    def test_the_first_apply_is_the_jobs_and_what_they_read_nothing_that_serves(self, production):
+        ((path, selector),) = re.findall(
+            r"kubectl apply -k (\S+) -l '([^']+)'", RUNBOOK.read_text()
+        )
+        assert (ROOT / path).resolve() == K8S / "overlays" / "production"
+        chosen = [obj for obj in production if selects(selector, labels_of(obj))]
+        assert {obj["kind"] for obj in chosen} == {"ConfigMap", "Job"}
+        jobs = of_kind(production, "Job")
+        assert of_kind(chosen, "Job").keys() == jobs.keys()
+        read = {
+            source["configMapRef"]["name"]
+            for job in jobs.values()
+            for container in containers(job)
+            for source in container.get("envFrom", [])
+        }
+        assert read <= of_kind(chosen, "ConfigMap").keys()
+
+    def test_the_wait_is_for_every_job(self, production):
+        (selector,) = re.findall(r"wait --for=condition=complete job -l (\S+)", RUNBOOK.read_text())
+        jobs = of_kind(production, "Job")
+        assert {name for name, job in jobs.items() if selects(selector, labels_of(job))} == set(
+            jobs
+        )
+
+    def test_the_namespace_exists_before_the_secrets(self, production):
+        text = RUNBOOK.read_text()
+        (path,) = re.findall(r"kubectl apply -f (\S+namespace\.yaml)", text)
+        assert text.index(path) < text.index("create secret")
+        namespaces = {
+            doc["metadata"]["name"] for doc in yaml.safe_load_all((ROOT / path).read_text())
+        }
+        assert namespaces == of_kind(production, "Namespace").keys() == {"beacon"}
+        assert set(re.findall(r"kubectl -n (\S+)", text)) == {"beacon"}

@@ -91,6 +91,24 @@ def check_query(expr: str, exported: dict[str, set[str]]) -> list[str]:
     return problems
 
 
+def runbook_sections() -> dict[str, str]:
+    """docs/operations.md by heading anchor (GitHub's): each heading's text up to the next
+    heading of the same or a higher level; code blocks are not headings."""
+    prose = re.sub(
+        r"^```.*?^```", "", (ROOT / "docs" / "operations.md").read_text(), flags=re.M | re.S
+    )
+    headings = [
+        (match.start(), len(match.group(1)), match.group(2))
+        for match in re.finditer(r"^(#+) (.+)$", prose, re.M)
+    ]
+    sections = {}
+    for i, (start, level, title) in enumerate(headings):
+        end = next((s for s, lv, _ in headings[i + 1 :] if lv <= level), len(prose))
+        anchor = re.sub(r"[^a-z0-9 -]", "", title.strip().lower()).replace(" ", "-")
+        sections[anchor] = prose[start:end]
+    return sections
+
+
 class TestAlertRules:
     def test_each_figure_has_its_alert(self, rules):
         names = {rule["alert"] for rule in rules}
@@ -116,15 +134,16 @@ class TestAlertRules:
             promql_parser.parse("sum(rate(beacon_consumer_lag[5m]) > ")
 
     def test_runbook_anchors_exist(self, rules):
-        runbook = (ROOT / "docs" / "operations.md").read_text()
-        anchors = {
-            re.sub(r"[^a-z0-9 -]", "", line.lstrip("#").strip().lower()).replace(" ", "-")
-            for line in runbook.splitlines()
-            if line.startswith("#")
-        }
+        sections = runbook_sections()
         for rule in rules:
             anchor = rule["annotations"]["runbook"].split("#", 1)[1]
-            assert anchor in anchors, rule["alert"]
+            assert anchor in sections, rule["alert"]
+
+    def test_each_alert_is_named_in_the_section_it_links_to(self, rules):
+        sections = runbook_sections()
+        for rule in rules:
+            anchor = rule["annotations"]["runbook"].split("#", 1)[1]
+            assert f"`{rule['alert']}`" in sections.get(anchor, ""), rule["alert"]
 
 
 class TestDashboard:

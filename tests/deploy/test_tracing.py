@@ -1,16 +1,22 @@
-"""OpenTelemetry traces: one comment is one trace from the ingest API through Kafka to analytics."""
+"""OpenTelemetry traces: one comment is one trace from a network's webhook through Kafka to
+analytics."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import json
+import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
 
 import pytest
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
+from sqlalchemy import insert
 
 import analytics.config
 import analytics.worker
@@ -22,8 +28,10 @@ import moderation.worker
 from beacon_shared import tracing
 from beacon_shared.testing.plugin import eventually
 from beacon_shared.worker import run_worker
+from ingest.accounts.models import connected_account
 
 PARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+META_APP_SECRET = "5f1e0c3b7a9d2e4f6a8c0b2d4e6f8a1c"
 
 
 @pytest.fixture
@@ -89,9 +97,8 @@ class TestConfiguration:
 
 
 @pytest.fixture
-async def pipeline(settings_for, api_client, issue_api_key, unique) -> AsyncIterator[object]:
+async def pipeline(settings_for, api_client) -> AsyncIterator[object]:
     """Ingest's API (over ASGI) and the ingest, moderation and analytics workers (as tasks)."""
-    key = (await issue_api_key(unique("traced"))).key
     stop = asyncio.Event()
     workers = [
         asyncio.create_task(
@@ -103,9 +110,11 @@ async def pipeline(settings_for, api_client, issue_api_key, unique) -> AsyncIter
             (analytics.config.Settings, analytics.worker),
         )
     ]
-    app = ingest.main.create_app(settings_for(ingest.config.Settings))
+    app = ingest.main.create_app(
+        settings_for(ingest.config.Settings, meta_app_secret=META_APP_SECRET)
+    )
     try:
-        async with api_client(app, key=key) as http:
+        async with api_client(app) as http:
             yield http
     finally:
         stop.set()
@@ -125,21 +134,42 @@ def _one(spans: list[ReadableSpan], name: str, **attributes: str) -> ReadableSpa
 @pytest.mark.integration
 @pytest.mark.kafka
 @pytest.mark.slow
-async def test_one_comment_is_one_trace_from_the_api_to_analytics(spans, pipeline, unique):
-    response = await pipeline.post(
-        "/v1/interactions",
-        json={
-            "kind": "comment",
-            "external_id": unique("traced-comment"),
-            "thread_external_id": unique("traced-thread"),
-            "author": {"network_id": "u-7"},
-            "text": "Where is my order?",
-            "created_at": datetime.now(UTC).isoformat(),
+async def test_one_comment_is_one_trace_from_the_webhook_to_analytics(
+    spans, pipeline, engine, unique
+):
+    page = unique("page")
+    async with engine.begin() as conn:
+        await conn.execute(
+            insert(connected_account).values(
+                id=uuid.uuid4(),
+                tenant_id=unique("tenant"),
+                network="facebook",
+                external_account_id=page,
+            )
+        )
+    comment = {
+        "field": "feed",
+        "value": {
+            "from": {"id": "3141592653", "name": "Ada Lovelace"},
+            "post_id": f"{page}_777",
+            "created_time": int(time.time()),
+            "item": "comment",
+            "verb": "add",
+            "comment_id": unique("comment"),
+            "message": "Where is my order?",
         },
+    }
+    body = json.dumps({"object": "page", "entry": [{"id": page, "changes": [comment]}]}).encode()
+    signature = hmac.new(META_APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+    response = await pipeline.post(
+        "/v1/webhooks/meta",
+        content=body,
+        headers={"Content-Type": "application/json", "X-Hub-Signature-256": f"sha256={signature}"},
     )
-    assert response.status_code == 202, response.text
+    assert response.status_code == 200, response.text
+    assert response.json()["stored"] == 1
     (request,) = [s for s in spans.get_finished_spans() if s.kind == SpanKind.SERVER]
-    assert request.name == "POST /v1/interactions"
+    assert request.name == "POST /v1/webhooks/meta"
     trace_id = request.context.trace_id
 
     def trace() -> list[ReadableSpan]:
