@@ -3,6 +3,7 @@ import analytics.alerts.models
 import analytics.brands.models
 import analytics.listening.models
 import analytics.posts.models
+import analytics.reports.models
 import analytics.responses.models
 import analytics.roi.models
 import analytics.rollups.models

@@ -8,6 +8,7 @@ from analytics.alerts.jobs import quiet_brands_job
 from analytics.config import Settings
 from analytics.db import inbox, outbox
 from analytics.listening.handlers import listening_consumer
+from analytics.reports.jobs import scheduled_reports_job
 from analytics.roi.consumer import roi_consumer
 from beacon_shared.contracts.topics import ALL_TOPICS
 from beacon_shared.worker import WorkerSpec, worker_main
@@ -16,13 +17,13 @@ __all__ = ["GROUP_ID", "events_consumer", "spec"]
 
 
 def spec() -> WorkerSpec:
-    """What analytics's worker runs; its outbox carries the bad-buzz alerts."""
+    """What analytics's worker runs; its outbox carries the bad-buzz alerts and the reports."""
     return WorkerSpec(
         topics=ALL_TOPICS,
         outbox=outbox,
         inbox=inbox,
         consumers=[events_consumer(), roi_consumer(), alerts_consumer(), listening_consumer()],
-        jobs=lambda ctx: [sweep_job(ctx), quiet_brands_job(ctx)],
+        jobs=lambda ctx: [sweep_job(ctx), quiet_brands_job(ctx), scheduled_reports_job(ctx)],
     )
 
 

@@ -176,17 +176,40 @@ class TestShareOfVoice:
         assert body["competitors"] == []
 
     @pytest.mark.parametrize(
-        "params",
+        ("params", "code", "pointer", "error_type"),
         [
-            {"brand_id": "brand-a", "from": "2026-11-22", "to": "2026-11-20"},
-            {"brand_id": "brand-a", "from": "2025-01-01", "to": "2026-11-20"},
-            {"from": "2026-11-20", "to": "2026-11-22"},
-            {"brand_id": "brand-a", "from": "yesterday", "to": "2026-11-22"},
+            (
+                {"brand_id": "brand-a", "from": "2026-11-22", "to": "2026-11-20"},
+                "invalid_period",
+                "/query/to",
+                "period_empty",
+            ),
+            (
+                {"brand_id": "brand-a", "from": "2025-01-01", "to": "2026-11-20"},
+                "invalid_period",
+                "/query/to",
+                "period_too_long",
+            ),
+            (
+                {"from": "2026-11-20", "to": "2026-11-22"},
+                "validation_failed",
+                "/query/brand_id",
+                "missing",
+            ),
+            (
+                {"brand_id": "brand-a", "from": "yesterday", "to": "2026-11-22"},
+                "validation_failed",
+                "/query/from",
+                "date_from_datetime_parsing",
+            ),
         ],
     )
-    async def test_invalid_periods_are_422(self, client, params):
+    async def test_invalid_periods_are_422(self, client, params, code, pointer, error_type):
         response = await client.get("/v1/listening/share-of-voice", params=params)
         assert response.status_code == 422
+        body = response.json()
+        assert body["code"] == code
+        assert [(e["pointer"], e["type"]) for e in body["errors"]] == [(pointer, error_type)]
 
     async def test_other_tenants_see_nothing(self, client, make_client, unique):
         async with make_client(unique("other")) as other:
@@ -287,17 +310,19 @@ class TestTrends:
         assert len(body["spiking"]) == 1
 
     @pytest.mark.parametrize(
-        "overrides",
+        ("overrides", "code", "error_type"),
         [
-            {"to": "2026-11-23T00:00:00+00:00"},
-            {"from": "2026-10-01T00:00:00+00:00"},
-            {"from": "2026-11-24T00:00:00"},
-            {"source": "tweets"},
+            ({"to": "2026-11-23T00:00:00+00:00"}, "invalid_period", "period_empty"),
+            ({"from": "2026-10-01T00:00:00+00:00"}, "invalid_period", "period_too_long"),
+            ({"from": "2026-11-24T00:00:00"}, "validation_failed", "timezone_aware"),
+            ({"source": "tweets"}, "validation_failed", "enum"),
         ],
     )
-    async def test_invalid_queries_are_422(self, client, overrides):
+    async def test_invalid_queries_are_422(self, client, overrides, code, error_type):
         response = await client.get("/v1/listening/trends", params=self.params(**overrides))
         assert response.status_code == 422
+        body = response.json()
+        assert (body["code"], [e["type"] for e in body["errors"]]) == (code, [error_type])
 
 
 class TestBestTimes:

@@ -571,6 +571,7 @@ class TestValidation:
             "/v1/roi/networks", params={"from": "2025-11-30", "to": "2025-11-01"}
         )
         assert_problem(response, 422, "invalid_period", {"/query/to"})
+        assert response.json()["errors"][0]["type"] == "period_empty"
 
     async def test_malformed_query_values_are_refused(self, reader):
         response = await reader.get(

@@ -1,5 +1,6 @@
-"""Publisher's worker: `python -m publisher.worker` publishes due posts, delivers webhooks, keeps
-the bad-buzz alerts that pause brands' queues, and relays the outbox."""
+"""Publisher's worker: `python -m publisher.worker` publishes due posts, delivers webhooks
+(analytics' scheduled reports among them), keeps the bad-buzz alerts that pause brands' queues,
+and relays the outbox."""
 
 from __future__ import annotations
 
@@ -15,12 +16,14 @@ from beacon_shared.contracts.topics import (
     CAMPAIGN_CHANGED,
     POST_PUBLISHED,
     POST_SCHEDULED,
+    REPORT_GENERATED,
 )
 from beacon_shared.worker import Job, WorkerContext, WorkerSpec, worker_main
 from publisher.brands.handlers import alerts_consumer
 from publisher.config import Settings, credential_box
 from publisher.connectors.registry import built_in_registry
 from publisher.db import inbox, outbox
+from publisher.reports.handlers import reports_consumer
 from publisher.scheduling.scheduler import Scheduler, SchedulerConfig
 from publisher.webhooks.dispatcher import build_dispatcher
 
@@ -56,10 +59,11 @@ def spec() -> WorkerSpec:
             BRAND_CONFIGURED,
             ALERT_RAISED,
             ALERT_RESOLVED,
+            REPORT_GENERATED,
         ],
         outbox=outbox,
         inbox=inbox,
-        consumers=[alerts_consumer()],
+        consumers=[alerts_consumer(), reports_consumer()],
         jobs=_jobs,
     )
 

@@ -1,25 +1,8 @@
-"""Listening query errors."""
+"""Listening query errors (an invalid period is `analytics.periods.InvalidPeriod`)."""
 
 from __future__ import annotations
 
 from beacon_shared.errors import InvalidInput
-
-
-class InvalidPeriod(InvalidInput):
-    code, title = "invalid_period", "The period is not valid"
-
-    def __init__(self, detail: str, *, field: str = "to") -> None:
-        super().__init__(
-            detail,
-            errors=[
-                {
-                    "pointer": f"/query/{field}",
-                    "location": "query",
-                    "type": "invalid_period",
-                    "message": detail,
-                }
-            ],
-        )
 
 
 class InvalidAccountKey(InvalidInput):

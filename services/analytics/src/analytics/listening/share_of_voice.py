@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from analytics import periods
 from analytics.brands import service as brands
 from analytics.listening import repository
-from analytics.listening.exceptions import InvalidPeriod
 from analytics.listening.schemas import (
     AccountEngagement,
     BrandEngagement,
@@ -36,11 +36,8 @@ async def share_of_voice(
 ) -> ShareOfVoice:
     """Engagement earned by the posts published on [first_day, last_day] (the brand's days):
     the brand's own accounts, each tracked competitor, and their shares of the total."""
-    if first_day > last_day:
-        raise InvalidPeriod("`to` must not be before `from`.")
+    periods.check_days(first_day, last_day, max_days=MAX_DAYS)
     days = (last_day - first_day).days + 1
-    if days > MAX_DAYS:
-        raise InvalidPeriod(f"The period may span at most {MAX_DAYS} days.")
     rows = await repository.engagement_by_account(
         session, tenant_id=tenant_id, brand_id=brand_id, first_day=first_day, last_day=last_day
     )

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from analytics import periods
 from analytics.listening import repository
-from analytics.listening.exceptions import InvalidPeriod
 from analytics.listening.recording import hour_of
 from analytics.listening.schemas import SpikingTerm, TermKind, TermSource, TopTerm, Trends
 from analytics.listening.spikes import SpikeRule, strongest_spike
@@ -48,10 +48,7 @@ async def trends(
 ) -> Trends:
     """Top terms over the hours touching [start, end), with their count in the hours before;
     spiking terms, strongest first."""
-    if start >= end:
-        raise InvalidPeriod("`from` must be before `to`.")
-    if end - start > MAX_RANGE:
-        raise InvalidPeriod(f"The period may span at most {MAX_RANGE.days} days.")
+    periods.check_range(start, end, max_span=MAX_RANGE)
     first = hour_of(start)
     last = hour_of(end - timedelta(microseconds=1)) + HOUR
     names = sorted({s.value for s in sources})

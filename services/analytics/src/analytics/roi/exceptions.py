@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
 from uuid import UUID
 
 from beacon_shared.errors import InvalidInput, NotFound
@@ -37,20 +36,3 @@ class CampaignNotFound(NotFound):
 
     def __init__(self, campaign_id: UUID) -> None:
         super().__init__(f"No campaign {campaign_id} for this tenant.")
-
-
-class InvalidPeriod(InvalidInput):
-    code, title = "invalid_period", "The period is not valid"
-
-    def __init__(self, start: date, end: date) -> None:
-        super().__init__(
-            f"`to` ({end.isoformat()}) is before `from` ({start.isoformat()}).",
-            errors=[
-                {
-                    "pointer": "/query/to",
-                    "location": "query",
-                    "type": "period_reversed",
-                    "message": "must be on or after `from`",
-                }
-            ],
-        )

@@ -16,9 +16,10 @@ from uuid import UUID
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from analytics import periods
 from analytics.roi import repository
 from analytics.roi.arithmetic import Tally, allocate, money, returns, total_by_currency
-from analytics.roi.exceptions import CampaignNotFound, InvalidPeriod
+from analytics.roi.exceptions import CampaignNotFound
 from analytics.roi.repository import Period
 from analytics.roi.schemas import (
     CampaignBreakdown,
@@ -42,8 +43,7 @@ K = TypeVar("K", bound=Hashable)
 
 def period_of(query: PeriodQuery) -> Period:
     """The query's period; InvalidPeriod when it ends before it starts."""
-    if query.from_ is not None and query.to is not None and query.to < query.from_:
-        raise InvalidPeriod(query.from_, query.to)
+    periods.check_days(query.from_, query.to)
     return Period(query.from_, query.to)
 
 

@@ -1,10 +1,6 @@
-"""Errors of rollup queries."""
+"""Errors of rollup queries (an invalid period is `analytics.periods.InvalidPeriod`)."""
 
 from beacon_shared.errors import InvalidInput
-
-
-class InvalidTimeRange(InvalidInput):
-    code, title = "invalid_time_range", "The time range is not valid"
 
 
 class TooManyBuckets(InvalidInput):

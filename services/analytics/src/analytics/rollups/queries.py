@@ -11,16 +11,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from analytics import periods
 from analytics.brands import service as brands
 from analytics.rollups import metrics, repository
 from analytics.rollups.buckets import Span, plan
 from analytics.rollups.dimensions import GRAINS, Dimension, Grain
-from analytics.rollups.exceptions import (
-    InvalidTimeRange,
-    TooManyBuckets,
-    UnknownMetric,
-    UnsupportedQuery,
-)
+from analytics.rollups.exceptions import TooManyBuckets, UnknownMetric, UnsupportedQuery
 from analytics.rollups.schemas import (
     Breakdown,
     BreakdownItem,
@@ -91,7 +87,7 @@ async def series(
     day (from hour rows) so that every point covers the same instants.
     """
     definition = _metric(metric)
-    _check_range(start, end)
+    periods.check_range(start, end, max_span=MAX_RANGE)
     if grain not in GRAINS[where.dimension]:
         raise UnsupportedQuery(
             f"{where.dimension.value} rows exist per "
@@ -135,7 +131,7 @@ async def summary(
     """Every figure of the catalogue over [start, end) and over the period of the same length
     just before, from one query: whole local days from day rows, the ends from hours and minutes.
     """
-    _check_range(start, end)
+    periods.check_range(start, end, max_span=MAX_RANGE)
     before = start - (end - start)
     scope = await _scope(session, tenant_id, where, [(before, start), (start, end)])
     sums = await repository.sums_by_metric(session, scope, split_at=start)
@@ -176,7 +172,7 @@ async def breakdown(
     """One metric per key of a dimension (or per brand when `by` is None) over [start, end),
     highest first."""
     definition = _metric(metric)
-    _check_range(start, end)
+    periods.check_range(start, end, max_span=MAX_RANGE)
     dimension = by if by is not None else Dimension.total
     scope = await _scope(
         session, tenant_id, Filter(brand_id, dimension, None), [(start, end)], every_key=True
@@ -239,7 +235,7 @@ async def top(
             f"{ranked_by} is a ratio: rank by a count.",
             errors=[_error("metric", "not_additive", "use a count such as engagement")],
         )
-    _check_range(start, end)
+    periods.check_range(start, end, max_span=MAX_RANGE)
     dimension = Dimension.post if kind is TopKind.posts else Dimension.author
     scope = await _scope(
         session, tenant_id, Filter(brand_id, dimension, None), [(start, end)], every_key=True
@@ -346,19 +342,6 @@ def _change(current: float | int | None, previous: float | int | None) -> float 
     if current is None or previous is None or previous == 0:
         return None
     return (current - previous) / abs(previous)
-
-
-def _check_range(start: datetime, end: datetime) -> None:
-    if start >= end:
-        raise InvalidTimeRange(
-            "`from` must be before `to`.",
-            errors=[_error("to", "range_empty", "must be after `from`")],
-        )
-    if end - start > MAX_RANGE:
-        raise InvalidTimeRange(
-            f"The range may span at most {MAX_RANGE.days} days.",
-            errors=[_error("to", "range_too_long", f"at most {MAX_RANGE.days} days after `from`")],
-        )
 
 
 def _error(field: str, error_type: str, message: str) -> dict[str, object]:

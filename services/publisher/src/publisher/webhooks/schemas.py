@@ -31,6 +31,7 @@ WEBHOOK_EVENT_TYPES: tuple[str, ...] = (
     "account.needs_reauth",
     "alert.raised",
     "alert.resolved",
+    "report.generated",
 )
 # Sent by "test" to one endpoint whatever it subscribes to; nobody subscribes to it.
 TEST_EVENT_TYPE = "webhook.test"

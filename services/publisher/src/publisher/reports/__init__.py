@@ -1,0 +1,1 @@
+"""Analytics' scheduled reports, offered to the tenant's webhooks."""
