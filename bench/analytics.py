@@ -6,8 +6,9 @@ report latency over 10 million events.
    as the services' outboxes encode them.
 2. Raw consume: a bare consumer in a new group reads them all, decoding nothing.
 3. Aggregation: the worker runtime (`worker_main`, its consumer runner, inbox and rollup
-   upserts) in a process of its own, running only the `analytics.events` group, from the start of
-   the topics; its rate runs from its first committed offset to the commit covering every event.
+   upserts) in BENCH_WORKERS processes (2 by default) sharing the `analytics.events` group and
+   nothing else, from the start of the topics; the rate runs from the first committed batch to
+   the commit covering every event.
 4. Freshness: once the backlog is drained, comments stamped with their send time at a steady
    rate; GET /v1/analytics/summary is polled until each is counted (the k-th comment sent is
    visible once the brand's count reaches k).
@@ -77,6 +78,7 @@ FRESH_SECONDS = float(os.environ.get("BENCH_FRESH_SECONDS", "15"))
 POLL_SECONDS = 0.05  # how often the freshness probe reads the summary
 REPORT_EVENTS = 10_000_000
 REPORT_REQUESTS = int(os.environ.get("BENCH_REPORT_REQUESTS", "200"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))  # processes sharing the group's partitions
 STARTUP_SECONDS = 120.0  # to start, join the group and commit a first batch
 IDLE_SECONDS = 20.0  # without a new batch: the rest counts as not aggregated
 TOPICS = (COMMENT_RECEIVED, ENGAGEMENT_RECORDED, COMMENT_MODERATED, POST_PUBLISHED)
@@ -255,22 +257,29 @@ async def handled(engine: AsyncEngine) -> int:
 
 async def aggregation(
     database_url: str, env: dict[str, str], total: int
-) -> tuple[dict[str, object], Popen[bytes]]:
-    """Start the worker and time its batches from the first committed one to the one that
-    completes `total`; gives up after IDLE_SECONDS without progress."""
+) -> tuple[dict[str, object], list[Popen[bytes]]]:
+    """Start WORKERS workers (one group) and time their batches from the first committed one
+    to the one that completes `total`; gives up after IDLE_SECONDS without progress."""
     engine = create_engine(database_url)
-    worker = spawn(["-m", "bench.analytics", "worker"], env)
+    workers = [
+        spawn(
+            ["-m", "bench.analytics", "worker"], {**env, "ANALYTICS_WORKER_PORT": str(free_port())}
+        )
+        for _ in range(WORKERS)
+    ]
     try:
         first: tuple[float, int] | None = None
         done, last, progressed = 0, 0, time.perf_counter()
         cpu_first = cpu_last = 0.0
         while done < total:
-            if worker.poll() is not None:
-                raise RuntimeError(f"the analytics worker exited with code {worker.returncode}")
+            for worker in workers:
+                if worker.poll() is not None:
+                    raise RuntimeError(f"an analytics worker exited with code {worker.returncode}")
             done = await handled(engine)
             now = time.perf_counter()
             if done != last:
-                last, progressed, cpu_last = done, now, cpu_seconds(worker.pid)
+                last, progressed = done, now
+                cpu_last = sum(cpu_seconds(worker.pid) for worker in workers)
                 if first is None:
                     first, cpu_first = (now, done), cpu_last
             elif now - progressed > (STARTUP_SECONDS if first is None else IDLE_SECONDS):
@@ -278,12 +287,13 @@ async def aggregation(
             await asyncio.sleep(0.1)
         seconds = progressed - first[0] if first else 0.0
         rate = (last - first[1]) / seconds if first and seconds > 0 else 0.0
-        # Near 100: the worker's one event loop is the limit, not the database or the broker.
+        # Per worker near 100: their event loops are the limit, not the database or the broker.
         busy = 100 * (cpu_last - cpu_first) / seconds if seconds > 0 else 0.0
         result = {"aggregated": last, "seconds": round(seconds, 2), "per_s": rate}
-        return {**result, "worker_cpu_percent": round(busy)}, worker
+        return {**result, "workers": WORKERS, "workers_cpu_percent": round(busy)}, workers
     except BaseException:
-        stop(worker)
+        for worker in workers:
+            stop(worker)
         raise
     finally:
         await engine.dispose()
@@ -538,13 +548,14 @@ async def run(database_url: str, bootstrap: str, idempotence: bool) -> dict[str,
     raw = await raw_consume(bootstrap, len(records))
     env = worker_env(database_url, bootstrap, idempotence)
     rate = 0.0
-    aggregated, worker = await aggregation(database_url, env, len(records))
+    aggregated, workers = await aggregation(database_url, env, len(records))
     rate = float(aggregated["per_s"])  # type: ignore[arg-type]
     try:
         async with api(database_url, bootstrap, tenant) as client:
             fresh = await freshness(bootstrap, client, tenant)
     finally:
-        stop(worker)
+        for worker in workers:
+            stop(worker)
     report_tenant = f"bench-report-{uuid.uuid4().hex[:8]}"
     report_start = (now - timedelta(days=60)).replace(hour=0, minute=0, second=0, microsecond=0)
     loaded = await load_report_rows(database_url, report_tenant, report_start)
@@ -556,7 +567,8 @@ async def run(database_url: str, bootstrap: str, idempotence: bool) -> dict[str,
         "raw_consume_per_s": round(raw),
         "aggregated": aggregated["aggregated"],
         "aggregation_seconds": aggregated["seconds"],
-        "aggregation_worker_cpu_percent": aggregated["worker_cpu_percent"],
+        "aggregation_workers": aggregated["workers"],
+        "aggregation_workers_cpu_percent": aggregated["workers_cpu_percent"],
         "aggregated_per_s": round(rate),
         "ratio_to_raw": round(rate / raw, 3) if raw else 0.0,
         "freshness": fresh,

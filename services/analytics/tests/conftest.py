@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from analytics.aggregation import BATCH_HANDLERS
+from analytics.aggregation import aggregate
 from analytics.rollups.models import rollup
 from beacon_shared.contracts.common import Author, Network
 from beacon_shared.contracts.ingest import (
@@ -276,12 +276,8 @@ async def read_rollups(
 
 
 async def handle(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
-    """Call the batch handler of each type the way the runner does: one call per type."""
-    by_type: dict[str, list[Envelope]] = {}
-    for envelope in envelopes:
-        by_type.setdefault(envelope.type, []).append(envelope)
-    for event_type, batch in by_type.items():
-        await BATCH_HANDLERS[event_type](session, batch)
+    """Aggregate the envelopes the way the runner does: one call for the whole batch."""
+    await aggregate(session, envelopes)
 
 
 @pytest.fixture
@@ -292,5 +288,5 @@ def rollups() -> Callable[..., Awaitable[dict[RowKey, int]]]:
 
 @pytest.fixture
 def consume() -> Callable[[AsyncSession, Sequence[Envelope]], Awaitable[None]]:
-    """`await consume(session, envelopes)`: the aggregating handlers, one call per type."""
+    """`await consume(session, envelopes)`: the aggregating handler, one call per batch."""
     return handle

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,7 +32,6 @@ from beacon_shared.topics import dlq_name
 from beacon_shared.tracing import (
     SpanKind,
     cause_traceparents,
-    child_traceparent,
     current_correlation_id,
     mark_failed,
     start_span,
@@ -46,6 +47,17 @@ BatchHandler = Callable[[AsyncSession, Sequence[Envelope]], Awaitable[None]]
 
 # Failures of the infrastructure, not of the record: retried until they pass, never dead-lettered.
 TRANSIENT = (sa_exc.OperationalError, sa_exc.InterfaceError, ConnectionError, OSError)
+
+
+# The server aborted the transaction against another one (a deadlock, a serialization
+# failure): nothing is wrong with the records, and the batch is run again as a whole, never
+# record by record, after a jittered pause that grows up to MAX_CONFLICT_PAUSE seconds.
+_CONFLICTS = frozenset({"40P01", "40001"})
+MAX_CONFLICT_PAUSE = 2.0
+
+
+def _conflict(exc: Exception) -> bool:
+    return isinstance(exc, sa_exc.DBAPIError) and getattr(exc.orig, "sqlstate", None) in _CONFLICTS
 
 
 def _lost_connection(exc: Exception) -> bool:
@@ -69,7 +81,8 @@ class Consumer:
     """A consumer group: the topics it reads and a handler per event type it understands.
 
     Types with a batch handler are handled a fetch (all its partitions) at a time in one
-    transaction, and each partition's offset is committed after it;
+    transaction, and each partition's offset is committed after it; types sharing one batch
+    handler are handed to it together, in one call;
     event types nobody handles are skipped.
     """
 
@@ -226,16 +239,14 @@ class ConsumerRunner:
     ) -> bool:
         """One transaction for the batch; False sends each record down the per-record path."""
         spans = [self._start_span(record) for record, _ in pairs]
-        token = cause_traceparents.set(
-            {
-                str(env.id): (
-                    child_traceparent(header(record.headers, "traceparent"))
-                    if span is None
-                    else traceparent_of(span)
-                )
-                for (record, env), span in zip(pairs, spans, strict=True)
-            }
-        )
+        # Each record's own parent: its span, or (untraced) the traceparent it came with, of
+        # which an event staged for it gets a child when staged (none is drawn for the rest).
+        causes: dict[str, str] = {}
+        for (record, env), span in zip(pairs, spans, strict=True):
+            parent = header(record.headers, "traceparent") if span is None else traceparent_of(span)
+            if parent is not None:
+                causes[str(env.id)] = parent
+        token = cause_traceparents.set(causes)
         handled = False
         try:
             handled = await self._run_batch(pairs, stop)
@@ -272,26 +283,38 @@ class ConsumerRunner:
         self, pairs: list[tuple[ConsumerRecord, Envelope]], stop: asyncio.Event
     ) -> bool:
         envelopes = [env for _, env in pairs]
+        conflicts = 0
         while True:
             try:
                 async with self.sessionmaker() as session, session.begin():
                     fresh = await self._claim(session, envelopes)
-                    by_type: dict[str, list[Envelope]] = {}
+                    by_handler: dict[BatchHandler, list[Envelope]] = {}
                     for env in fresh:
-                        by_type.setdefault(env.type, []).append(env)
-                    for event_type, group in by_type.items():
-                        await self.spec.batch_handlers[event_type](session, group)
+                        handler = self.spec.batch_handlers[env.type]
+                        by_handler.setdefault(handler, []).append(env)
+                    for handler, group in by_handler.items():
+                        await handler(session, group)
                 fresh_ids = {env.id for env in fresh}
+                outcomes: Counter[tuple[str, str]] = Counter()
                 for record, env in pairs:
                     outcome = "handled" if env.id in fresh_ids else "duplicate"
-                    CONSUMED.labels(self.spec.group_id, record.topic, outcome).inc()
+                    outcomes[record.topic, outcome] += 1
                     fresh_ids.discard(env.id)  # the same event twice: the second is a duplicate
+                for (topic, outcome), count in outcomes.items():
+                    CONSUMED.labels(self.spec.group_id, topic, outcome).inc(count)
                 return True
             except TRANSIENT as exc:
                 await self._wait_transient(exc, stop)
             except Exception as exc:
                 if _lost_connection(exc):
                     await self._wait_transient(exc, stop)
+                    continue
+                if _conflict(exc):
+                    conflicts += 1
+                    log.info("consumer.batch_conflict", group=self.spec.group_id, error=repr(exc))
+                    pause = min(MAX_CONFLICT_PAUSE, 0.05 * 2**conflicts)
+                    # Jittered, so the two sides do not meet again at once.
+                    await self._pause(random.uniform(0.0, pause), exc, stop)
                     continue
                 log.warning("consumer.batch_failed", group=self.spec.group_id, error=repr(exc))
                 return False
@@ -368,8 +391,12 @@ class ConsumerRunner:
         log.warning(
             "consumer.infrastructure_unavailable", group=self.spec.group_id, error=repr(exc)
         )
+        await self._pause(1.0, exc, stop)
+
+    async def _pause(self, seconds: float, exc: Exception, stop: asyncio.Event) -> None:
+        """Wait `seconds` before trying again, or leave uncommitted when stopping."""
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), 1.0)
+            await asyncio.wait_for(stop.wait(), seconds)
         if stop.is_set():
             raise _Stopped from exc
 

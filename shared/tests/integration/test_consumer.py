@@ -21,6 +21,7 @@ from beacon_shared.topics import dlq_name
 pytestmark = [pytest.mark.integration, pytest.mark.kafka]
 
 PING = "sharedtest.ping.sent"
+PONG = "sharedtest.pong.sent"
 ReadTopic = Callable[..., Awaitable[list[ConsumerRecord]]]
 
 
@@ -49,10 +50,13 @@ async def send(producer: AIOKafkaProducer, topic: str, *envelopes: Envelope) -> 
 class Recorder:
     """Test handlers: each writes an effect row in the runner's transaction, and logs its calls."""
 
-    def __init__(self, effect: Table, group: str, *, poison: Sequence[int] = ()) -> None:
+    def __init__(
+        self, effect: Table, group: str, *, poison: Sequence[int] = (), conflicts: int = 0
+    ) -> None:
         self.effect = effect
         self.group = group
         self.poison = set(poison)
+        self.conflicts = conflicts  # the first calls' transactions the server aborts
         self.calls: list[list[UUID]] = []
 
     async def handle(self, session: AsyncSession, env: Envelope) -> None:
@@ -62,6 +66,14 @@ class Recorder:
         self.calls.append([env.id for env in envelopes])
         if any(env.payload(Ping).n in self.poison for env in envelopes):
             raise ValueError("cannot handle a poison ping")
+        if len(self.calls) <= self.conflicts:
+            # The error the server raises in the transaction it picks to end a deadlock.
+            await session.execute(
+                text(
+                    "DO $$ BEGIN RAISE EXCEPTION 'deadlock' USING ERRCODE = 'deadlock_detected';"
+                    " END $$"
+                )
+            )
         txid = (await session.execute(select(func.txid_current()))).scalar_one()
         await session.execute(
             insert(self.effect),
@@ -310,6 +322,41 @@ async def test_a_poison_event_in_a_batch_falls_back_to_one_record_at_a_time(
     assert header(dead.headers, "dlq.reason") == "handler_failed"
     assert sorted(await handled(engine, effect, group)) == sorted(e.id for e in good)
     assert any(len(call) > 1 for call in recorder.calls)
+
+
+async def test_types_sharing_a_batch_handler_are_handed_to_it_together(
+    engine, effect, producer, topic, group, run_consumer
+):
+    pings = [envelope(n) for n in range(6)]
+    pongs = [envelope(n, event_type=PONG) for n in range(6, 12)]
+    await send(producer, topic, *[e for pair in zip(pings, pongs, strict=True) for e in pair])
+    recorder = Recorder(effect, group)
+    shared = recorder.handle_batch
+
+    async with run_consumer(group, [topic], batch_handlers={PING: shared, PONG: shared}):
+        await until_handled(engine, effect, group, *pings, *pongs)
+
+    ping_ids, pong_ids = {e.id for e in pings}, {e.id for e in pongs}
+    assert any(ping_ids & set(call) and pong_ids & set(call) for call in recorder.calls)
+    assert sorted(await handled(engine, effect, group)) == sorted(ping_ids | pong_ids)
+
+
+async def test_a_batch_the_server_aborts_for_a_conflict_is_run_again_whole(
+    engine, effect, producer, topic, group, run_consumer
+):
+    events = [envelope(n) for n in range(10)]
+    await send(producer, topic, *events)
+    recorder = Recorder(effect, group, conflicts=2)
+
+    async with run_consumer(group, [topic], batch_handlers={PING: recorder.handle_batch}):
+        await until_handled(engine, effect, group, *events)
+
+    assert sorted(await handled(engine, effect, group)) == sorted(e.id for e in events)
+    # Aborted twice, then committed: three calls with the same batch, none record by record.
+    first = recorder.calls[0]
+    assert len(first) > 1
+    assert recorder.calls[:3] == [first, first, first]
+    assert all(len(call) > 1 for call in recorder.calls)
 
 
 async def test_stopping_finishes_the_record_in_hand_and_commits_it(

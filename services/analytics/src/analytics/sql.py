@@ -36,8 +36,17 @@ def insert_from_arrays(table: Table, columns: Columns) -> Any:
 
 
 def upsert_adding(table: Table, columns: Columns) -> Any:
-    """…ON CONFLICT (primary key) DO UPDATE SET value = table.value + excluded.value."""
-    statement = insert_from_arrays(table, columns)
+    """…ON CONFLICT (primary key) DO UPDATE SET value = table.value + excluded.value.
+
+    The rows are inserted in primary-key order, sorted by the server: concurrent batches (other
+    partitions, other replicas) then lock the rows they share in one order and cannot deadlock.
+    """
+    source = unnest("batch", columns)
+    names = [column for column, _ in columns]
+    key = [column.name for column in table.primary_key.columns]
+    statement = insert(table).from_select(
+        names, select(*(source.c[n] for n in names)).order_by(*(source.c[n] for n in key))
+    )
     return statement.on_conflict_do_update(
         index_elements=list(table.primary_key.columns),
         set_={"value": table.c.value + statement.excluded.value},

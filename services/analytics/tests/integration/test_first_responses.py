@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from analytics.responses.handlers import action_completed
 from beacon_shared.contracts.ingest import ActionOutcome
 
 pytestmark = pytest.mark.integration
@@ -24,7 +23,9 @@ async def care_counts(rollups, session, tenant):
     }
 
 
-async def test_only_the_first_successful_reply_counts_with_its_delay(db_session, events, rollups):
+async def test_only_the_first_successful_reply_counts_with_its_delay(
+    db_session, events, rollups, consume
+):
     first, second = uuid.uuid4(), uuid.uuid4()
     at = COMMENTED.replace(second=0)
     batch = [
@@ -58,9 +59,9 @@ async def test_only_the_first_successful_reply_counts_with_its_delay(db_session,
             action="hide",
         ),
     ]
-    await action_completed(db_session, batch)
+    await consume(db_session, batch)
     # Redelivered, or a reply recorded later: nothing counts twice.
-    await action_completed(db_session, batch[:1])
+    await consume(db_session, batch[:1])
 
     # Both counted at their comment's minute (the response rate's cohort), delays summed.
     assert await care_counts(rollups, db_session, events.tenant_id) == {

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.brands import service
+from analytics.rollups.facts import Fact
 from beacon_shared.contracts.publisher import BrandConfigured
 from beacon_shared.events import Envelope, MalformedEvent
 from beacon_shared.logging import get_logger
@@ -14,8 +15,8 @@ from beacon_shared.logging import get_logger
 log = get_logger(__name__)
 
 
-async def brand_configured(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
-    """Record the zones; an unknown zone name is a malformed event (dead-lettered)."""
+async def brand_configured(session: AsyncSession, envelopes: Sequence[Envelope]) -> list[Fact]:
+    """Record the zones (no facts); an unknown zone name is a malformed event (dead-lettered)."""
     configurations = []
     for envelope in envelopes:
         brand = envelope.payload(BrandConfigured)
@@ -27,3 +28,4 @@ async def brand_configured(session: AsyncSession, envelopes: Sequence[Envelope])
     except service.UnknownZone as exc:
         raise MalformedEvent(f"brand.configured names an unknown time zone: {exc}") from exc
     log.debug("brands.configured", events=len(envelopes), changed=changed)
+    return []

@@ -1,4 +1,4 @@
-"""Batch handler of moderation's decisions."""
+"""Facts of moderation's decisions, a batch at a time."""
 
 from __future__ import annotations
 
@@ -7,18 +7,14 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.decisions.extract import decision_facts
-from analytics.rollups import service as rollups
 from analytics.rollups.facts import Fact
 from analytics.rollups.lateness import Placement
 from analytics.sentiment import service as sentiment
 from beacon_shared.events import Envelope
-from beacon_shared.logging import get_logger
-
-log = get_logger(__name__)
 
 
-async def comment_moderated(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
-    """Count outcomes (with reversals) and the sentiment of comments already received."""
+async def comment_moderated(session: AsyncSession, envelopes: Sequence[Envelope]) -> list[Fact]:
+    """Outcomes (with reversals) and the sentiment of comments already received."""
     placement = Placement()
     facts: list[Fact] = []
     scores = []
@@ -29,5 +25,4 @@ async def comment_moderated(session: AsyncSession, envelopes: Sequence[Envelope]
             scores.append(score)
     facts.extend(await sentiment.scored(session, scores, placement))
     facts.extend(placement.policy_facts)
-    rows = await rollups.record(session, facts)
-    log.debug("decisions.counted", events=len(envelopes), rows=rows)
+    return facts

@@ -1,4 +1,4 @@
-"""Batch handlers of ingest's interaction events."""
+"""Facts of ingest's interaction events, a batch at a time."""
 
 from __future__ import annotations
 
@@ -7,18 +7,14 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.interactions.extract import comment_facts, engagement_fact
-from analytics.rollups import service as rollups
 from analytics.rollups.facts import Fact
 from analytics.rollups.lateness import Placement
 from analytics.sentiment import service as sentiment
 from beacon_shared.events import Envelope
-from beacon_shared.logging import get_logger
-
-log = get_logger(__name__)
 
 
-async def comment_received(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
-    """Count the comments by kind, and their sentiment when it was scored first."""
+async def comment_received(session: AsyncSession, envelopes: Sequence[Envelope]) -> list[Fact]:
+    """The comments by kind, and their sentiment when it was scored first."""
     placement = Placement()
     facts: list[Fact] = []
     comments = []
@@ -29,14 +25,12 @@ async def comment_received(session: AsyncSession, envelopes: Sequence[Envelope])
             comments.append(attribution)
     facts.extend(await sentiment.received(session, comments))
     facts.extend(placement.policy_facts)
-    rows = await rollups.record(session, facts)
-    log.debug("interactions.comments_counted", events=len(envelopes), rows=rows)
+    return facts
 
 
-async def engagement_recorded(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
-    """Count the reactions, shares and follows."""
+async def engagement_recorded(session: AsyncSession, envelopes: Sequence[Envelope]) -> list[Fact]:
+    """The reactions, shares and follows."""
     placement = Placement()
     facts = [f for f in (engagement_fact(e, placement) for e in envelopes) if f is not None]
     facts.extend(placement.policy_facts)
-    rows = await rollups.record(session, facts)
-    log.debug("interactions.engagements_counted", events=len(envelopes), rows=rows)
+    return facts

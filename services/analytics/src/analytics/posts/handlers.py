@@ -1,4 +1,4 @@
-"""Batch handlers of the publisher's post events and of own posts' observed metrics."""
+"""Facts of the publisher's post events and of own posts' observed metrics, a batch at a time."""
 
 from __future__ import annotations
 
@@ -19,15 +19,13 @@ from beacon_shared.contracts.publisher import (
     ScheduleChange,
 )
 from beacon_shared.events import Envelope
-from beacon_shared.logging import get_logger
 
-log = get_logger(__name__)
 OWN = "own"
 
 
-async def post_published(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+async def post_published(session: AsyncSession, envelopes: Sequence[Envelope]) -> list[Fact]:
     """Remember each publication (so interactions on it count toward the post and its
-    campaign) and count it once, however many post.published it gets."""
+    campaign); its fact comes once, however many post.published it gets."""
     placement = Placement()
     publications = []
     received = {}
@@ -70,11 +68,11 @@ async def post_published(session: AsyncSession, envelopes: Sequence[Envelope]) -
                 )
             )
     facts.extend(placement.policy_facts)
-    await rollups.record(session, facts)
+    return facts
 
 
-async def post_failed(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
-    """Count publications that failed for good."""
+async def post_failed(session: AsyncSession, envelopes: Sequence[Envelope]) -> list[Fact]:
+    """Publications that failed for good."""
     placement = Placement()
     facts = []
     for envelope in envelopes:
@@ -95,11 +93,11 @@ async def post_failed(session: AsyncSession, envelopes: Sequence[Envelope]) -> N
                 )
             )
     facts.extend(placement.policy_facts)
-    await rollups.record(session, facts)
+    return facts
 
 
-async def post_scheduled(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
-    """Count new schedules, at the time they were made (reschedules and cancellations: none)."""
+async def post_scheduled(session: AsyncSession, envelopes: Sequence[Envelope]) -> list[Fact]:
+    """New schedules, at the time they were made (reschedules and cancellations: none)."""
     facts = []
     for envelope in envelopes:
         post = envelope.payload(PostScheduled)
@@ -115,10 +113,10 @@ async def post_scheduled(session: AsyncSession, envelopes: Sequence[Envelope]) -
                     campaign=post.campaign_id,
                 )
             )
-    await rollups.record(session, facts)
+    return facts
 
 
-async def post_metrics_observed(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+async def post_metrics_observed(session: AsyncSession, envelopes: Sequence[Envelope]) -> list[Fact]:
     """Impressions and reach of the brand's own posts (competitors' are listening's)."""
     placement = Placement()
     observations = []
@@ -142,5 +140,4 @@ async def post_metrics_observed(session: AsyncSession, envelopes: Sequence[Envel
         )
     facts = await service.observed(session, observations, placement)
     facts.extend(placement.policy_facts)
-    rows = await rollups.record(session, facts)
-    log.debug("posts.metrics_counted", events=len(envelopes), rows=rows)
+    return facts

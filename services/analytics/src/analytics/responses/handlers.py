@@ -10,15 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.responses import repository
 from analytics.rollups import metrics
-from analytics.rollups import service as rollups
 from analytics.rollups.facts import Fact
 from analytics.rollups.lateness import Placement
 from beacon_shared.contracts.ingest import ActionCompleted, ActionOutcome
 from beacon_shared.events import Envelope
 
 
-async def action_completed(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
-    """Keep each comment's first successful reply; count it and its delay once.
+async def action_completed(session: AsyncSession, envelopes: Sequence[Envelope]) -> list[Fact]:
+    """Keep each comment's first successful reply; its facts (it and its delay) come once.
 
     The delay runs from the comment's creation to the reply's completion, in whole seconds, and
     both are counted at the comment's time: over a range, `first_responses` are the responses to
@@ -46,7 +45,7 @@ async def action_completed(session: AsyncSession, envelopes: Sequence[Envelope])
                 "seconds": delay,
             }
     if not rows:
-        return
+        return []
     inserted = await repository.insert_new(session, list(rows.values()))
     placement = Placement()
     facts: list[Fact] = []
@@ -62,4 +61,4 @@ async def action_completed(session: AsyncSession, envelopes: Sequence[Envelope])
             Fact(tenant, brand, at, metrics.FIRST_RESPONSE_SECONDS, round(row["seconds"]), network)
         )
     facts.extend(placement.policy_facts)
-    await rollups.record(session, facts)
+    return facts

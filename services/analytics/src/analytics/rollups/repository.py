@@ -54,8 +54,8 @@ _ADD_PENDING = upsert_adding(pending_post_rollup, _PENDING_COLUMNS)
 
 
 def _rows(increments: Mapping[Any, int]) -> list[tuple[Any, ...]]:
-    # Sorted rows make concurrent batches (other partitions, other replicas) lock in one order.
-    return [(*key, amount) for key, amount in sorted(increments.items())]
+    # In any order: the upsert sorts them (see upsert_adding).
+    return [(*key, amount) for key, amount in increments.items()]
 
 
 async def add(session: AsyncSession, increments: Mapping[RollupKey, int]) -> None:
