@@ -8,6 +8,7 @@ from analytics.alerts.jobs import quiet_brands_job
 from analytics.config import Settings
 from analytics.db import inbox, outbox
 from analytics.listening.handlers import listening_consumer
+from analytics.listening.jobs import prune_terms_job
 from analytics.reports.jobs import scheduled_reports_job
 from analytics.roi.consumer import roi_consumer
 from beacon_shared.contracts.topics import ALL_TOPICS
@@ -23,7 +24,12 @@ def spec() -> WorkerSpec:
         outbox=outbox,
         inbox=inbox,
         consumers=[events_consumer(), roi_consumer(), alerts_consumer(), listening_consumer()],
-        jobs=lambda ctx: [sweep_job(ctx), quiet_brands_job(ctx), scheduled_reports_job(ctx)],
+        jobs=lambda ctx: [
+            sweep_job(ctx),
+            quiet_brands_job(ctx),
+            scheduled_reports_job(ctx),
+            prune_terms_job(ctx),
+        ],
     )
 
 

@@ -186,6 +186,9 @@ class TestPosts:
         assert of(rows, "post")[(str(post), "comments")] == 2
         assert of(rows, "campaign")[("camp-2", "comments")] == 2
         assert of(rows, "post", grain="hour")[(str(post), "comments")] == 2
+        # Counted in the brand's totals when they were read, and not again when attributed.
+        for grain in ("minute", "hour", "day"):
+            assert of(rows, "total", grain)[("", "comments")] == 2
         held = await db_session.scalar(
             select(pending_post_rollup.c.value).where(
                 pending_post_rollup.c.tenant_id == events.tenant_id

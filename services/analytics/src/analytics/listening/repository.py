@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import (
     BigInteger,
+    ColumnClause,
     Date,
     DateTime,
     Float,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
+    delete,
     func,
     literal_column,
     select,
@@ -206,6 +208,24 @@ async def add_terms(
             set_={"count": h.count + statement.excluded["count"]},
         )
     )
+
+
+async def delete_terms_before(session: AsyncSession, *, before: datetime, limit: int) -> int:
+    """Delete at most `limit` counts of hours before `before`; the number deleted.
+
+    Rows an upsert holds are skipped rather than waited for (the next call gets them), so a
+    delete never queues behind the listening consumer nor deadlocks with it.
+    """
+    ctid: ColumnClause[Any] = literal_column("ctid")
+    doomed = (
+        select(ctid)
+        .select_from(term_hour)
+        .where(h.hour_start < before)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    result = await session.execute(delete(term_hour).where(ctid.in_(doomed)))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 class TermScope(NamedTuple):

@@ -58,8 +58,9 @@ def aggregate(
             at = at.replace(tzinfo=UTC)
         tenant, brand, metric, amount = fact.tenant_id, fact.brand_id, fact.metric, fact.amount
         minute = int(at.timestamp() // 60)
-        key = (tenant, brand, minute, metric, _TOTAL, "")
-        per_minute[key] = count(key, 0) + amount
+        if not fact.attributed_only:
+            key = (tenant, brand, minute, metric, _TOTAL, "")
+            per_minute[key] = count(key, 0) + amount
         network = fact.network
         if network is not None:
             key = (tenant, brand, minute, metric, _NETWORK, network)

@@ -26,6 +26,9 @@ class Fact(NamedTuple):
     post: str | None = None  # Beacon's post id
     campaign: str | None = None
     author: str | None = None  # "<network>:<author's id on it>"
+    # An amount already in the brand's totals (held for a post not known then), now added to
+    # its post and campaign only.
+    attributed_only: bool = False
 
 
 class PostRef(NamedTuple):

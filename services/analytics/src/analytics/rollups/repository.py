@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from sqlalchemy import (
@@ -126,52 +126,33 @@ async def insert_published(
     return {(r.tenant_id, r.network, r.external_id) for r in result}
 
 
-# Held amounts of the given posts' threads move to the post and its campaign, as hour rows and
-# day rows of the brand's zone, in one statement: the DELETE … RETURNING hands each held row
-# over once, even to two workers racing for it.
-_MOVE_HELD = text(
+# The amounts held for the given posts' threads, deleted and returned in one statement: the
+# DELETE … RETURNING hands each held row over once, even to two workers racing for it.
+_TAKE_HELD = text(
     """
 WITH ref AS (
-    SELECT * FROM unnest(:tenant_id, :network, :external_id, :post_id, :campaign_id, :zone)
-        AS r(tenant_id, network, external_id, post_id, campaign_id, zone)
-),
-moved AS (
-    DELETE FROM analytics.pending_post_rollup AS held
-    USING ref
-    WHERE held.tenant_id = ref.tenant_id
-      AND held.network = ref.network
-      AND held.thread_external_id = ref.external_id
-    RETURNING held.tenant_id, held.brand_id, held.bucket_start, held.metric, held.value,
-              ref.post_id, ref.campaign_id, ref.zone
+    SELECT * FROM unnest(:tenant_id, :network, :external_id, :post_id, :campaign_id)
+        AS r(tenant_id, network, external_id, post_id, campaign_id)
 )
-INSERT INTO analytics.rollup AS r
-    (tenant_id, brand_id, grain, dimension, dimension_key, bucket_start, metric, value)
-SELECT moved.tenant_id, moved.brand_id, g.grain, d.dimension, d.dimension_key,
-       g.bucket_start, moved.metric, sum(moved.value)
-FROM moved
-CROSS JOIN LATERAL (
-    VALUES ('hour', moved.bucket_start),
-           ('day', date_trunc('day', moved.bucket_start AT TIME ZONE moved.zone)
-                   AT TIME ZONE moved.zone)
-) AS g(grain, bucket_start)
-CROSS JOIN LATERAL (VALUES ('post', moved.post_id), ('campaign', moved.campaign_id))
-    AS d(dimension, dimension_key)
-WHERE d.dimension_key IS NOT NULL
-GROUP BY 1, 2, 3, 4, 5, 6, 7
-ORDER BY 1, 2, 3, 4, 5, 6, 7
-ON CONFLICT ON CONSTRAINT pk_rollup DO UPDATE SET value = r.value + excluded.value
+DELETE FROM analytics.pending_post_rollup AS held
+USING ref
+WHERE held.tenant_id = ref.tenant_id
+  AND held.network = ref.network
+  AND held.thread_external_id = ref.external_id
+RETURNING held.tenant_id, held.brand_id, held.bucket_start, held.metric, held.value,
+          ref.post_id, ref.campaign_id
 """
 ).bindparams(
     *(
         bindparam(name, type_=ARRAY(TEXT))
-        for name in ("tenant_id", "network", "external_id", "post_id", "campaign_id", "zone")
+        for name in ("tenant_id", "network", "external_id", "post_id", "campaign_id")
     )
 )
 
 
 @dataclass(frozen=True)
 class NewPost:
-    """A published post whose held amounts can be attributed, and its brand's zone name."""
+    """A published post whose held amounts can be attributed."""
 
     tenant_id: str
     network: str
@@ -181,24 +162,33 @@ class NewPost:
     brand_id: str
 
 
-async def attribute_held(
-    session: AsyncSession, posts: Sequence[NewPost], zones: Mapping[tuple[str, str], str]
-) -> None:
-    """Move the amounts held for these posts' threads to the posts and their campaigns; days
-    follow `zones` (zone names by (tenant, brand); UTC when missing)."""
+class HeldAmount(NamedTuple):
+    """An hour's amount held for a thread, now known as a post (and maybe a campaign)."""
+
+    tenant_id: str
+    brand_id: str
+    hour: datetime
+    metric: str
+    value: int
+    post_id: str
+    campaign_id: str | None
+
+
+async def take_held(session: AsyncSession, posts: Sequence[NewPost]) -> list[HeldAmount]:
+    """Delete and return the amounts held for these posts' threads."""
     if not posts:
-        return
-    await session.execute(
-        _MOVE_HELD,
+        return []
+    rows = await session.execute(
+        _TAKE_HELD,
         {
             "tenant_id": [p.tenant_id for p in posts],
             "network": [p.network for p in posts],
             "external_id": [p.external_id for p in posts],
             "post_id": [str(p.post_id) for p in posts],
             "campaign_id": [p.campaign_id for p in posts],
-            "zone": [zones.get((p.tenant_id, p.brand_id), "UTC") for p in posts],
         },
     )
+    return [HeldAmount(*row) for row in rows]
 
 
 async def recorded_since(session: AsyncSession, since: datetime) -> list[NewPost]:

@@ -70,9 +70,10 @@ class Publication:
 
 async def record_publications(
     session: AsyncSession, publications: Sequence[Publication]
-) -> list[Publication]:
-    """Remember posts published through Beacon, each (network, external id) once, and move the
-    amounts held for them to the post and its campaign; returns those recorded now."""
+) -> tuple[list[Publication], list[Fact]]:
+    """Remember posts published through Beacon, each (network, external id) once; returns those
+    recorded now, and the facts moving the amounts held for them to the post and its campaign
+    (for the caller to `record` with the rest of its batch)."""
     first: dict[tuple[str, str, str], Publication] = {}
     for p in publications:
         first.setdefault((p.tenant_id, p.network, p.external_id), p)
@@ -93,7 +94,7 @@ async def record_publications(
         ],
     )
     new = [p for key, p in first.items() if key in inserted]
-    await _attribute_held(
+    moved = await _held_for(
         session,
         [
             repository.NewPost(
@@ -102,21 +103,31 @@ async def record_publications(
             for p in new
         ],
     )
-    return new
+    return new, moved
 
 
-async def _attribute_held(session: AsyncSession, posts: Sequence[repository.NewPost]) -> None:
-    if not posts:
-        return
-    zones = await brands.zones(session, {(p.tenant_id, p.brand_id) for p in posts})
-    names = {pair: zone.key for pair, zone in zones.items() if zone is not None}
-    await repository.attribute_held(session, posts, names)
+async def _held_for(session: AsyncSession, posts: Sequence[repository.NewPost]) -> list[Fact]:
+    """The amounts held for these posts, taken out of hold, as facts of their posts only."""
+    return [
+        Fact(
+            held.tenant_id,
+            held.brand_id,
+            held.hour,
+            held.metric,
+            held.value,
+            post=held.post_id,
+            campaign=held.campaign_id,
+            attributed_only=True,
+        )
+        for held in await repository.take_held(session, posts)
+    ]
 
 
 async def sweep(session: AsyncSession, *, now: datetime) -> int:
     """Attribute amounts held for posts recorded lately (a batch holding an amount for a post
     while that post's own batch committed), and purge held amounts past the lateness horizon;
     returns how many held rows were purged."""
-    await _attribute_held(session, await repository.recorded_since(session, now - SWEEP_WINDOW))
+    recent = await repository.recorded_since(session, now - SWEEP_WINDOW)
+    await record(session, await _held_for(session, recent))
     # A day bucket starts up to a day before its events: keep one more day.
     return await repository.purge_held(session, now - LATENESS_HORIZON - timedelta(days=1))
