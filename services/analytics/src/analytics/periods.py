@@ -2,7 +2,8 @@
 
 Two forms of period are served: instants `[start, end)` (rollups, trends, reports) and days
 `[first, last]`, both included (share of voice, ROI). Either way, a period that holds nothing or
-spans too long is refused with the same problem document, pointing at the end parameter.
+spans too long is refused with the same problem document, pointing at the end parameter; one
+that starts before what is kept (trends), pointing at the start.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class PeriodErrorType(StrEnum):
 
     empty = "period_empty"
     too_long = "period_too_long"
+    too_old = "period_too_old"
 
 
 @dataclass(frozen=True)
@@ -30,10 +32,10 @@ class Bounds:
     end: str = "to"
     location: Literal["query", "body"] = "query"
 
-    @property
-    def pointer(self) -> str:
-        """The end's JSON pointer, in the shape request validation uses."""
-        return f"/{self.end}" if self.location == "body" else f"/{self.location}/{self.end}"
+    def pointer(self, *, at_start: bool = False) -> str:
+        """The end's (or start's) JSON pointer, in the shape request validation uses."""
+        name = self.start if at_start else self.end
+        return f"/{name}" if self.location == "body" else f"/{self.location}/{name}"
 
 
 QUERY = Bounds()
@@ -42,12 +44,19 @@ QUERY = Bounds()
 class InvalidPeriod(InvalidInput):
     code, title = "invalid_period", "The period is not valid"
 
-    def __init__(self, detail: str, *, bounds: Bounds, error_type: PeriodErrorType) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        bounds: Bounds,
+        error_type: PeriodErrorType,
+        at_start: bool = False,
+    ) -> None:
         super().__init__(
             detail,
             errors=[
                 {
-                    "pointer": bounds.pointer,
+                    "pointer": bounds.pointer(at_start=at_start),
                     "location": bounds.location,
                     "type": error_type.value,
                     "message": detail,
@@ -95,6 +104,19 @@ def check_days(
             f"The period may span at most {max_days} days.",
             bounds=bounds,
             error_type=PeriodErrorType.too_long,
+        )
+
+
+def check_since(start: datetime, *, oldest: datetime, bounds: Bounds = QUERY) -> None:
+    """`start` is no earlier than `oldest`, what the figures read are kept since; this error
+    points at the period's start."""
+    if start < oldest:
+        raise InvalidPeriod(
+            f"`{bounds.start}` may be no earlier than {oldest.isoformat()}: older figures are "
+            "not kept.",
+            bounds=bounds,
+            error_type=PeriodErrorType.too_old,
+            at_start=True,
         )
 
 

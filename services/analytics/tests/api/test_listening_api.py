@@ -11,6 +11,7 @@ from analytics.brands import service as brands
 from analytics.config import Settings
 from analytics.listening import recording
 from analytics.listening.handlers import post_metrics_observed
+from analytics.listening.trends import HISTORY
 from analytics.main import create_app
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.ingest import PostMetricsObserved
@@ -223,7 +224,10 @@ class TestShareOfVoice:
 
 
 class TestTrends:
-    START = datetime(2026, 11, 24, 0, tzinfo=UTC)
+    # Recent, as trends serve periods of the last 90 days only.
+    START = (datetime.now(UTC) - timedelta(days=2)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
 
     @pytest.fixture
     async def client(self, tenant, commit, make_client):
@@ -290,7 +294,8 @@ class TestTrends:
         assert [t["term"] for t in body["top"][:2]] == ["coffee", "time"]
         spiking = {s["term"]: s for s in body["spiking"]}
         assert set(spiking) == {"outage", "app"}
-        assert spiking["outage"]["hour"] == "2026-11-24T10:00:00Z"
+        outage_hour = self.START + timedelta(hours=10)
+        assert spiking["outage"]["hour"] == outage_hour.isoformat().replace("+00:00", "Z")
         assert spiking["outage"]["count"] == 12
         assert spiking["outage"]["baseline"] == 0
         assert spiking["outage"]["z"] == pytest.approx(12)
@@ -323,6 +328,21 @@ class TestTrends:
         assert response.status_code == 422
         body = response.json()
         assert (body["code"], [e["type"] for e in body["errors"]]) == (code, [error_type])
+
+    async def test_a_period_older_than_the_kept_counts_is_422_at_its_start(self, client):
+        start = datetime.now(UTC) - HISTORY - timedelta(days=1)
+        response = await client.get(
+            "/v1/listening/trends",
+            params=self.params(
+                **{"from": start.isoformat(), "to": (start + timedelta(days=2)).isoformat()}
+            ),
+        )
+        assert response.status_code == 422
+        body = response.json()
+        assert body["code"] == "invalid_period"
+        assert [(e["pointer"], e["type"]) for e in body["errors"]] == [
+            ("/query/from", "period_too_old")
+        ]
 
 
 class TestBestTimes:

@@ -17,7 +17,7 @@ from analytics.listening.jobs import TERM_RETENTION, prune_terms
 from analytics.listening.models import term_hour
 from analytics.listening.recording import hour_of
 from analytics.listening.schemas import TermSource
-from analytics.listening.trends import MAX_RANGE, trends
+from analytics.listening.trends import HISTORY, MAX_RANGE, trends
 from analytics.worker import spec
 
 pytestmark = pytest.mark.integration
@@ -92,16 +92,19 @@ class TestPruneTerms:
         assert deleted == 2
         assert await hours_of(session, tenant) == [cutoff, NOW - HOUR]
 
-    async def test_a_trend_of_the_longest_period_still_reads_its_previous_period(
+    async def test_the_oldest_longest_trend_still_reads_its_previous_period(
         self, sessionmaker, session, tenant
     ):
-        # A 31-day period ending mid-hour is widened to whole hours, and so is the period of the
-        # same length before it: its first hour is the earliest any trend reads.
+        # The oldest period trends serve, 31 days from mid-hour, is widened to whole hours, and
+        # so is the period of the same length before it: its first hour is the earliest any
+        # trend reads.
         now = NOW + timedelta(minutes=30)
-        start = now - MAX_RANGE
-        earliest = hour_of(start) - MAX_RANGE - HOUR
-        await add(session, tenant, earliest, now - HOUR)
-        await add(session, tenant, earliest, now - HOUR, term="refund")
+        start = now - HISTORY
+        end = start + MAX_RANGE
+        first, last = hour_of(start), hour_of(end) + HOUR
+        earliest = first - (last - first)
+        await add(session, tenant, earliest, end - HOUR)
+        await add(session, tenant, earliest, end - HOUR, term="refund")
 
         await prune_terms(sessionmaker, now=now)
 
@@ -110,9 +113,10 @@ class TestPruneTerms:
             tenant_id=tenant,
             brand_id="brand-a",
             start=start,
-            end=now,
+            end=end,
             sources=[TermSource.comment],
             limit=10,
+            now=now,
         )
         assert {t.term: t.previous_count for t in found.top} == {"#launch": 1, "refund": 1}
 

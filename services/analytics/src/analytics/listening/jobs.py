@@ -12,13 +12,10 @@ from beacon_shared.worker import Job, WorkerContext, every
 
 log = get_logger(__name__)
 
-# The furthest before a period's end that trends read: the previous period of the same length
-# (for `previous_count`), or the spike baseline's lookback before the period, whichever is longer.
-TRENDS_READ_WINDOW = max(2 * trends.MAX_RANGE, trends.MAX_RANGE + trends.LOOKBACK)
-# A period that ended up to a week ago (a report read late) keeps its whole comparison; this also
-# covers the whole hours a period's ends are widened to.
-RETENTION_MARGIN = timedelta(days=7)
-TERM_RETENTION = TRENDS_READ_WINDOW + RETENTION_MARGIN
+# The oldest hour a trend reads: its period starts at most trends.HISTORY ago and reads
+# trends.READS_BEFORE before that; the margin covers the whole hours its ends are widened to.
+RETENTION_MARGIN = timedelta(days=1)
+TERM_RETENTION = trends.HISTORY + trends.READS_BEFORE + RETENTION_MARGIN
 PRUNE_SECONDS = 3600.0
 # Rows deleted per transaction: each chunk commits quickly, so the rows it locks never hold the
 # listening consumer's upserts for long.

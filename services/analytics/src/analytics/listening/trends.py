@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +17,11 @@ from analytics.listening.terms import is_hashtag
 MAX_RANGE = timedelta(days=31)
 # The baseline of each hour is built from this many hours before the period too.
 LOOKBACK = timedelta(days=7)
+# How far before its start a trend reads: the period of the same length before it (for
+# `previous_count`) or the baseline's lookback, whichever is longer.
+READS_BEFORE = max(MAX_RANGE, LOOKBACK)
+# Periods start at most this long ago; term counts are kept long enough for them (see jobs).
+HISTORY = timedelta(days=90)
 # Only the terms with the busiest hours are scored: a term below min_count cannot spike.
 MAX_CANDIDATES = 100
 HOUR = timedelta(hours=1)
@@ -45,10 +50,12 @@ async def trends(
     sources: Sequence[TermSource],
     limit: int,
     rule: SpikeRule = DEFAULT_RULE,
+    now: datetime | None = None,
 ) -> Trends:
     """Top terms over the hours touching [start, end), with their count in the hours before;
-    spiking terms, strongest first."""
+    spiking terms, strongest first. The period starts within HISTORY of `now`."""
     periods.check_range(start, end, max_span=MAX_RANGE)
+    periods.check_since(start, oldest=(now or datetime.now(UTC)) - HISTORY)
     first = hour_of(start)
     last = hour_of(end - timedelta(microseconds=1)) + HOUR
     names = sorted({s.value for s in sources})
