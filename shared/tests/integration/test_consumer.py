@@ -305,13 +305,13 @@ async def test_a_batch_handler_handles_a_fetch_in_one_transaction(
         assert sorted(claimed.scalars()) == sorted(e.id for e in events)
 
 
-async def test_a_poison_event_in_a_batch_falls_back_to_one_record_at_a_time(
-    engine, effect, producer, topic, group, run_consumer, dead_letters
+async def test_a_poison_event_in_a_batch_is_isolated_by_halving_it(
+    engine, effect, producer, topic, group, run_consumer, dead_letters, settings
 ):
-    events = [envelope(n) for n in range(10)]
-    poison = events[4]
+    events = [envelope(n) for n in range(64)]
+    poison = events[37]
     await send(producer, topic, *events)
-    recorder = Recorder(effect, group, poison=[4])
+    recorder = Recorder(effect, group, poison=[37])
 
     async with run_consumer(group, [topic], batch_handlers={PING: recorder.handle_batch}):
         good = [e for e in events if e is not poison]
@@ -321,7 +321,13 @@ async def test_a_poison_event_in_a_batch_falls_back_to_one_record_at_a_time(
     assert header(dead.headers, "ce_id") == str(poison.id)
     assert header(dead.headers, "dlq.reason") == "handler_failed"
     assert sorted(await handled(engine, effect, group)) == sorted(e.id for e in good)
-    assert any(len(call) > 1 for call in recorder.calls)
+    # Halves down to the poison, then its own retries: far fewer calls than one per record.
+    alone = [call for call in recorder.calls if call == [poison.id]]
+    assert len(alone) == 1 + settings.consumer_max_retries
+    assert len(recorder.calls) - len(alone) <= 2 * 6 + 1
+    # The records before the poison were handled before those after it.
+    order = [event_id for call in recorder.calls for event_id in call]
+    assert order.index(events[36].id) < order.index(events[38].id)
 
 
 async def test_types_sharing_a_batch_handler_are_handed_to_it_together(
