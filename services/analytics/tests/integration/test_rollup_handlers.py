@@ -182,6 +182,11 @@ class TestPosts:
             db_session,
             [events.published(post_id=post, external_id="ext-2", campaign_id="camp-2")],
         )
+        # Still held: the sweep moves them, in a transaction of its own.
+        assert of(await rollups(db_session, events.tenant_id), "post") == {
+            (str(post), "posts.published"): 1
+        }
+        await rollups_service.sweep(db_session, now=datetime.now(UTC))
         rows = await rollups(db_session, events.tenant_id)
         assert of(rows, "post")[(str(post), "comments")] == 2
         assert of(rows, "campaign")[("camp-2", "comments")] == 2

@@ -45,8 +45,8 @@ async def post_published(session: AsyncSession, envelopes: Sequence[Envelope]) -
                 published_at=post.published_at,
             )
         )
-    recorded, facts = await rollups.record_publications(session, publications)
-    for p in recorded:
+    facts = []
+    for p in await rollups.record_publications(session, publications):
         at = placement.place(
             p.tenant_id,
             p.brand_id,

@@ -127,20 +127,29 @@ async def insert_published(
 
 
 # The amounts held for the given posts' threads, deleted and returned in one statement: the
-# DELETE … RETURNING hands each held row over once, even to two workers racing for it.
+# DELETE … RETURNING hands each held row over once, even to two workers racing for it. The rows
+# are locked in primary-key order first, the order `hold` adds to them in.
 _TAKE_HELD = text(
     """
 WITH ref AS (
     SELECT * FROM unnest(:tenant_id, :network, :external_id, :post_id, :campaign_id)
         AS r(tenant_id, network, external_id, post_id, campaign_id)
+),
+taken AS (
+    SELECT held.ctid AS row_id, ref.post_id, ref.campaign_id
+    FROM analytics.pending_post_rollup AS held
+    JOIN ref ON held.tenant_id = ref.tenant_id
+            AND held.network = ref.network
+            AND held.thread_external_id = ref.external_id
+    ORDER BY held.tenant_id, held.network, held.thread_external_id, held.brand_id,
+             held.bucket_start, held.metric
+    FOR UPDATE OF held
 )
 DELETE FROM analytics.pending_post_rollup AS held
-USING ref
-WHERE held.tenant_id = ref.tenant_id
-  AND held.network = ref.network
-  AND held.thread_external_id = ref.external_id
+USING taken
+WHERE held.ctid = taken.row_id
 RETURNING held.tenant_id, held.brand_id, held.bucket_start, held.metric, held.value,
-          ref.post_id, ref.campaign_id
+          taken.post_id, taken.campaign_id
 """
 ).bindparams(
     *(

@@ -31,8 +31,10 @@ async def record(session: AsyncSession, facts: Sequence[Fact]) -> int:
     zones = await brands.zones(session, {(f.tenant_id, f.brand_id) for f in facts})
     posts = await _posts(session, threads_of(facts))
     increments = aggregate(facts, zones=zones, posts=posts)
-    await repository.add(session, increments.rollup)
+    # Held amounts, then rollups, each one statement in key order: the order the sweep locks
+    # them in too, so that no two transactions wait on each other.
     await repository.hold(session, increments.pending)
+    await repository.add(session, increments.rollup)
     return len(increments.rollup)
 
 
@@ -70,10 +72,9 @@ class Publication:
 
 async def record_publications(
     session: AsyncSession, publications: Sequence[Publication]
-) -> tuple[list[Publication], list[Fact]]:
+) -> list[Publication]:
     """Remember posts published through Beacon, each (network, external id) once; returns those
-    recorded now, and the facts moving the amounts held for them to the post and its campaign
-    (for the caller to `record` with the rest of its batch)."""
+    recorded now. Amounts held for them move at the next `sweep`."""
     first: dict[tuple[str, str, str], Publication] = {}
     for p in publications:
         first.setdefault((p.tenant_id, p.network, p.external_id), p)
@@ -93,17 +94,7 @@ async def record_publications(
             for p in first.values()
         ],
     )
-    new = [p for key, p in first.items() if key in inserted]
-    moved = await _held_for(
-        session,
-        [
-            repository.NewPost(
-                p.tenant_id, p.network, p.external_id, p.post_id, p.campaign_id, p.brand_id
-            )
-            for p in new
-        ],
-    )
-    return new, moved
+    return [p for key, p in first.items() if key in inserted]
 
 
 async def _held_for(session: AsyncSession, posts: Sequence[repository.NewPost]) -> list[Fact]:
@@ -124,9 +115,11 @@ async def _held_for(session: AsyncSession, posts: Sequence[repository.NewPost]) 
 
 
 async def sweep(session: AsyncSession, *, now: datetime) -> int:
-    """Attribute amounts held for posts recorded lately (a batch holding an amount for a post
-    while that post's own batch committed), and purge held amounts past the lateness horizon;
-    returns how many held rows were purged."""
+    """Move the amounts held for posts recorded lately to them, and purge held amounts past the
+    lateness horizon; returns how many held rows were purged.
+
+    Moving here rather than in the batch recording the post keeps each batch to one statement
+    on held amounts: a batch taking them while another adds to them could deadlock."""
     recent = await repository.recorded_since(session, now - SWEEP_WINDOW)
     await record(session, await _held_for(session, recent))
     # A day bucket starts up to a day before its events: keep one more day.
