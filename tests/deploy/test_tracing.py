@@ -15,7 +15,7 @@ import pytest
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import SpanKind, StatusCode
 from sqlalchemy import insert
 
 import analytics.config
@@ -122,10 +122,15 @@ async def pipeline(settings_for, api_client) -> AsyncIterator[object]:
 
 
 def _one(spans: list[ReadableSpan], name: str, **attributes: str) -> ReadableSpan:
+    """The one span of that name and attributes that did not fail. A batch failing for another
+    record of its fetch (a malformed one another test left on the topic) ends its spans as
+    failed, and its records are handled again under new spans."""
     found = [
         s
         for s in spans
-        if s.name == name and all(s.attributes.get(k) == v for k, v in attributes.items())
+        if s.name == name
+        and all(s.attributes.get(k) == v for k, v in attributes.items())
+        and s.status.status_code is not StatusCode.ERROR
     ]
     assert len(found) == 1, (name, attributes, [s.name for s in spans])
     return found[0]
@@ -180,6 +185,7 @@ async def test_one_comment_is_one_trace_from_the_webhook_to_analytics(
             s.name
             for s in trace()
             if s.attributes.get("messaging.consumer.group.name") == "analytics.events"
+            and s.status.status_code is not StatusCode.ERROR
         }
         return processed >= {"process comment.received", "process comment.moderated"}
 

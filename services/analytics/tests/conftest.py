@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from analytics.aggregation import aggregate
 from analytics.rollups.models import rollup
@@ -290,3 +290,24 @@ def rollups() -> Callable[..., Awaitable[dict[RowKey, int]]]:
 def consume() -> Callable[[AsyncSession, Sequence[Envelope]], Awaitable[None]]:
     """`await consume(session, envelopes)`: the aggregating handler, one call per batch."""
     return handle
+
+
+@pytest.fixture
+async def sessionmaker(engine: AsyncEngine) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions whose transactions are savepoints of one outer transaction rolled back at the
+    end: for jobs that open a transaction of their own per unit of work."""
+    async with engine.connect() as conn:
+        outer = await conn.begin()
+        yield async_sessionmaker(
+            bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        await outer.rollback()
+
+
+@pytest.fixture
+async def session(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """A session of `sessionmaker`, to set up and read what a job sees."""
+    async with sessionmaker() as session:
+        yield session

@@ -29,24 +29,6 @@ h = term_hour.c
 
 
 @pytest.fixture
-async def sessionmaker(engine) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    """Sessions whose transactions are savepoints of one outer transaction rolled back at the
-    end, as the job opens them."""
-    async with engine.connect() as conn:
-        outer = await conn.begin()
-        yield async_sessionmaker(
-            bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False
-        )
-        await outer.rollback()
-
-
-@pytest.fixture
-async def session(sessionmaker) -> AsyncIterator[AsyncSession]:
-    async with sessionmaker() as session:
-        yield session
-
-
-@pytest.fixture
 def tenant(unique) -> str:
     return unique("tenant")
 

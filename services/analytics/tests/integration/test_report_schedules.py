@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from analytics.db import outbox
 from analytics.reports import jobs, service
@@ -27,24 +26,6 @@ PARIS = ZoneInfo("Europe/Paris")
 
 def paris(*args: int) -> datetime:
     return datetime(*args, tzinfo=PARIS)
-
-
-@pytest.fixture
-async def sessionmaker(engine):
-    """Sessions whose transactions are savepoints of one outer transaction rolled back at the
-    end, as the job opens them."""
-    async with engine.connect() as conn:
-        outer = await conn.begin()
-        yield async_sessionmaker(
-            bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False
-        )
-        await outer.rollback()
-
-
-@pytest.fixture
-async def session(sessionmaker) -> AsyncSession:
-    async with sessionmaker() as session:
-        yield session
 
 
 @pytest.fixture
