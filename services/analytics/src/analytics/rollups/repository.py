@@ -20,7 +20,7 @@ from sqlalchemy import (
     text,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -126,21 +126,19 @@ async def insert_published(
     return {(r.tenant_id, r.network, r.external_id) for r in result}
 
 
-# The amounts held for the given posts' threads, deleted and returned in one statement: the
-# DELETE … RETURNING hands each held row over once, even to two workers racing for it. The rows
-# are locked in primary-key order first, the order `hold` adds to them in.
+# The amounts held for the threads of posts recorded since `:since`, deleted and returned in
+# one statement: the DELETE … RETURNING hands each held row over once, even to two workers
+# racing for it. The rows are locked in primary-key order first, the order `hold` adds to them in.
 _TAKE_HELD = text(
     """
-WITH ref AS (
-    SELECT * FROM unnest(:tenant_id, :network, :external_id, :post_id, :campaign_id)
-        AS r(tenant_id, network, external_id, post_id, campaign_id)
-),
-taken AS (
-    SELECT held.ctid AS row_id, ref.post_id, ref.campaign_id
+WITH taken AS (
+    SELECT held.ctid AS row_id, post.post_id::text AS post_id, post.campaign_id
     FROM analytics.pending_post_rollup AS held
-    JOIN ref ON held.tenant_id = ref.tenant_id
-            AND held.network = ref.network
-            AND held.thread_external_id = ref.external_id
+    JOIN analytics.published_post AS post
+      ON held.tenant_id = post.tenant_id
+     AND held.network = post.network
+     AND held.thread_external_id = post.external_id
+    WHERE post.recorded_at >= :since
     ORDER BY held.tenant_id, held.network, held.thread_external_id, held.brand_id,
              held.bucket_start, held.metric
     FOR UPDATE OF held
@@ -151,24 +149,7 @@ WHERE held.ctid = taken.row_id
 RETURNING held.tenant_id, held.brand_id, held.bucket_start, held.metric, held.value,
           taken.post_id, taken.campaign_id
 """
-).bindparams(
-    *(
-        bindparam(name, type_=ARRAY(TEXT))
-        for name in ("tenant_id", "network", "external_id", "post_id", "campaign_id")
-    )
-)
-
-
-@dataclass(frozen=True)
-class NewPost:
-    """A published post whose held amounts can be attributed."""
-
-    tenant_id: str
-    network: str
-    external_id: str
-    post_id: UUID
-    campaign_id: str | None
-    brand_id: str
+).bindparams(bindparam("since", type_=TIME))
 
 
 class HeldAmount(NamedTuple):
@@ -183,36 +164,10 @@ class HeldAmount(NamedTuple):
     campaign_id: str | None
 
 
-async def take_held(session: AsyncSession, posts: Sequence[NewPost]) -> list[HeldAmount]:
-    """Delete and return the amounts held for these posts' threads."""
-    if not posts:
-        return []
-    rows = await session.execute(
-        _TAKE_HELD,
-        {
-            "tenant_id": [p.tenant_id for p in posts],
-            "network": [p.network for p in posts],
-            "external_id": [p.external_id for p in posts],
-            "post_id": [str(p.post_id) for p in posts],
-            "campaign_id": [p.campaign_id for p in posts],
-        },
-    )
+async def take_held(session: AsyncSession, *, recorded_since: datetime) -> list[HeldAmount]:
+    """Delete and return the amounts held for the threads of posts recorded since then."""
+    rows = await session.execute(_TAKE_HELD, {"since": recorded_since})
     return [HeldAmount(*row) for row in rows]
-
-
-async def recorded_since(session: AsyncSession, since: datetime) -> list[NewPost]:
-    """Posts recorded since `since`."""
-    rows = await session.execute(
-        select(
-            published_post.c.tenant_id,
-            published_post.c.network,
-            published_post.c.external_id,
-            published_post.c.post_id,
-            published_post.c.campaign_id,
-            published_post.c.brand_id,
-        ).where(published_post.c.recorded_at >= since)
-    )
-    return [NewPost(*row) for row in rows]
 
 
 async def purge_held(session: AsyncSession, before: datetime) -> int:
@@ -311,44 +266,39 @@ async def sums_by_metric(
     return {metric: (int(now or 0), int(before or 0)) for metric, now, before in rows}
 
 
+async def _sums_by(
+    session: AsyncSession, scope: Scope, metrics: Sequence[str], by: str
+) -> dict[tuple[Any, str], int]:
+    """(value of column `by`, metric) → sum of the scope's rows, for the given stored metrics."""
+    rows_in = _rows_in(scope, metrics)
+    rows = await session.execute(
+        select(
+            rows_in.c[by], rows_in.c.metric, cast(func.sum(rows_in.c.value), BigInteger)
+        ).group_by(rows_in.c[by], rows_in.c.metric)
+    )
+    return {(key, metric): int(total) for key, metric, total in rows}
+
+
 async def sums_by_bucket(
     session: AsyncSession, scope: Scope, metrics: Sequence[str]
 ) -> dict[tuple[datetime, str], int]:
     """(bucket start, metric) → sum over the scope's brands, for the given stored metrics."""
-    rows_in = _rows_in(scope, metrics)
-    rows = await session.execute(
-        select(
-            rows_in.c.bucket_start, rows_in.c.metric, cast(func.sum(rows_in.c.value), BigInteger)
-        ).group_by(rows_in.c.bucket_start, rows_in.c.metric)
-    )
-    return {(at, metric): int(total) for at, metric, total in rows}
+    return await _sums_by(session, scope, metrics, "bucket_start")
 
 
 async def sums_by_key(
     session: AsyncSession, scope: Scope, metrics: Sequence[str]
 ) -> dict[tuple[str, str], int]:
     """(dimension key, metric) → sum over the scope's spans, for the given stored metrics."""
-    rows_in = _rows_in(scope, metrics)
     await _roomy(session)
-    rows = await session.execute(
-        select(
-            rows_in.c.dimension_key, rows_in.c.metric, cast(func.sum(rows_in.c.value), BigInteger)
-        ).group_by(rows_in.c.dimension_key, rows_in.c.metric)
-    )
-    return {(key, metric): int(total) for key, metric, total in rows}
+    return await _sums_by(session, scope, metrics, "dimension_key")
 
 
 async def sums_by_brand(
     session: AsyncSession, scope: Scope, metrics: Sequence[str]
 ) -> dict[tuple[str, str], int]:
     """(brand, metric) → sum over the scope's spans, for the given stored metrics."""
-    rows_in = _rows_in(scope, metrics)
-    rows = await session.execute(
-        select(
-            rows_in.c.brand_id, rows_in.c.metric, cast(func.sum(rows_in.c.value), BigInteger)
-        ).group_by(rows_in.c.brand_id, rows_in.c.metric)
-    )
-    return {(brand, metric): int(total) for brand, metric, total in rows}
+    return await _sums_by(session, scope, metrics, "brand_id")
 
 
 async def ranking(

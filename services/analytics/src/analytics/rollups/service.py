@@ -97,30 +97,29 @@ async def record_publications(
     return [p for key, p in first.items() if key in inserted]
 
 
-async def _held_for(session: AsyncSession, posts: Sequence[repository.NewPost]) -> list[Fact]:
-    """The amounts held for these posts, taken out of hold, as facts of their posts only."""
-    return [
-        Fact(
-            held.tenant_id,
-            held.brand_id,
-            held.hour,
-            held.metric,
-            held.value,
-            post=held.post_id,
-            campaign=held.campaign_id,
-            attributed_only=True,
-        )
-        for held in await repository.take_held(session, posts)
-    ]
-
-
 async def sweep(session: AsyncSession, *, now: datetime) -> int:
     """Move the amounts held for posts recorded lately to them, and purge held amounts past the
     lateness horizon; returns how many held rows were purged.
 
     Moving here rather than in the batch recording the post keeps each batch to one statement
     on held amounts: a batch taking them while another adds to them could deadlock."""
-    recent = await repository.recorded_since(session, now - SWEEP_WINDOW)
-    await record(session, await _held_for(session, recent))
+    held = await repository.take_held(session, recorded_since=now - SWEEP_WINDOW)
+    # Already in the brand's totals (and networks, accounts, authors): now their post's too.
+    await record(
+        session,
+        [
+            Fact(
+                h.tenant_id,
+                h.brand_id,
+                h.hour,
+                h.metric,
+                h.value,
+                post=h.post_id,
+                campaign=h.campaign_id,
+                attributed_only=True,
+            )
+            for h in held
+        ],
+    )
     # A day bucket starts up to a day before its events: keep one more day.
     return await repository.purge_held(session, now - LATENESS_HORIZON - timedelta(days=1))
