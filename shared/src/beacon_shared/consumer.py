@@ -331,10 +331,7 @@ class ConsumerRunner:
                     continue
                 if _conflict(exc):
                     conflicts += 1
-                    log.info("consumer.batch_conflict", group=self.spec.group_id, error=repr(exc))
-                    pause = min(MAX_CONFLICT_PAUSE, 0.05 * 2**conflicts)
-                    # Jittered, so the two sides do not meet again at once.
-                    await self._pause(random.uniform(0.0, pause), exc, stop)
+                    await self._after_conflict(exc, conflicts, stop)
                     continue
                 log.warning("consumer.batch_failed", group=self.spec.group_id, error=repr(exc))
                 return False
@@ -363,7 +360,7 @@ class ConsumerRunner:
     ) -> None:
         handler = self.spec.handlers.get(envelope.type)
         batch_handler = self.spec.batch_handlers.get(envelope.type)
-        attempt = 0
+        attempt = conflicts = 0
         while True:
             try:
                 async with self.sessionmaker() as session, session.begin():
@@ -387,7 +384,8 @@ class ConsumerRunner:
                     await self._wait_transient(exc, stop)
                     continue
                 if _conflict(exc):  # not the record's fault: not an attempt
-                    await self._pause(random.uniform(0.0, MAX_CONFLICT_PAUSE), exc, stop)
+                    conflicts += 1
+                    await self._after_conflict(exc, conflicts, stop)
                     continue
                 if attempt >= self.settings.consumer_max_retries:
                     mark_failed(span, "handler_failed")
@@ -415,6 +413,13 @@ class ConsumerRunner:
             "consumer.infrastructure_unavailable", group=self.spec.group_id, error=repr(exc)
         )
         await self._pause(1.0, exc, stop)
+
+    async def _after_conflict(self, exc: Exception, conflicts: int, stop: asyncio.Event) -> None:
+        """Wait before running the transaction the server aborted again: jittered, so the two
+        sides do not meet again at once, and longer after each conflict in a row."""
+        log.info("consumer.conflict", group=self.spec.group_id, error=repr(exc))
+        pause = min(MAX_CONFLICT_PAUSE, 0.05 * 2**conflicts)
+        await self._pause(random.uniform(0.0, pause), exc, stop)
 
     async def _pause(self, seconds: float, exc: Exception, stop: asyncio.Event) -> None:
         """Wait `seconds` before trying again, or leave uncommitted when stopping."""
