@@ -8,11 +8,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from aiokafka import ConsumerRecord
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from analytics.aggregation import aggregate
+from analytics.config import Settings
+from analytics.db import inbox
 from analytics.rollups.models import rollup
+from beacon_shared.consumer import Consumer, ConsumerRunner
 from beacon_shared.contracts.common import Author, Network
 from beacon_shared.contracts.ingest import (
     ActionCompleted,
@@ -31,7 +35,7 @@ from beacon_shared.contracts.publisher import (
     PostTarget,
     ScheduleChange,
 )
-from beacon_shared.events import Envelope, EventPayload
+from beacon_shared.events import Envelope, EventPayload, encode
 
 AT = datetime(2026, 11, 24, 10, 15, 42, tzinfo=UTC)
 
@@ -311,3 +315,69 @@ async def session(
     """A session of `sessionmaker`, to set up and read what a job sees."""
     async with sessionmaker() as session:
         yield session
+
+
+class DeadLetters:
+    """Stands for a runner's producer: keeps what it dead-letters as (topic, value, headers)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, bytes, dict[str, bytes]]] = []
+
+    async def send_and_wait(self, topic: str, *, value: bytes, key: Any, headers: Any) -> None:
+        self.sent.append((topic, value, dict(headers)))
+
+
+@pytest.fixture
+def dead_letters() -> DeadLetters:
+    """What the runners of `runner_for` dead-letter."""
+    return DeadLetters()
+
+
+@pytest.fixture
+def runner_for(
+    db_session: AsyncSession, settings_for: Callable[..., Any], dead_letters: DeadLetters
+) -> Callable[[Consumer], ConsumerRunner]:
+    """`runner_for(consumer)`: its runner on the test's connection (the runner's commits become
+    savepoint releases), dead-lettering into `dead_letters`."""
+
+    def build(consumer: Consumer) -> ConsumerRunner:
+        sessions = async_sessionmaker(
+            bind=db_session.bind, join_transaction_mode="create_savepoint", expire_on_commit=False
+        )
+        return ConsumerRunner(
+            consumer,
+            settings=settings_for(Settings),
+            sessionmaker=sessions,
+            inbox=inbox,
+            producer=dead_letters,  # type: ignore[arg-type]
+        )
+
+    return build
+
+
+def _consumer_records(
+    topic: str, values: Sequence[Envelope | bytes], first_offset: int = 0
+) -> list[ConsumerRecord]:
+    """The envelopes (or raw values) as a fetch of the topic's partition 0 hands them over."""
+    return [
+        ConsumerRecord(
+            topic=topic,
+            partition=0,
+            offset=first_offset + n,
+            timestamp=0,
+            timestamp_type=0,
+            key=b"k",
+            value=value if isinstance(value, bytes) else encode(value),
+            checksum=None,
+            serialized_key_size=1,
+            serialized_value_size=0,
+            headers=[],
+        )
+        for n, value in enumerate(values)
+    ]
+
+
+@pytest.fixture
+def records() -> Callable[..., list[ConsumerRecord]]:
+    """`records(topic, envelopes, first_offset=0)`: see `_consumer_records`."""
+    return _consumer_records

@@ -8,21 +8,20 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from aiokafka import ConsumerRecord, TopicPartition
+from aiokafka import TopicPartition
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.alerts import service
 from analytics.alerts.detector import CALM_WINDOWS, QUIET, WARMUP_WINDOWS, WINDOW, window_start
 from analytics.alerts.exceptions import AlertAlreadyResolved
 from analytics.alerts.handlers import BATCH_HANDLERS, alerts_consumer
 from analytics.alerts.models import alert, alert_signal, alert_window
-from analytics.db import inbox, outbox
-from beacon_shared.consumer import ConsumerRunner
+from analytics.db import outbox
 from beacon_shared.contracts.common import Author, Network
 from beacon_shared.contracts.ingest import CommentReceived, InteractionKind
 from beacon_shared.contracts.moderation import CommentModerated, ModerationAction
-from beacon_shared.events import Envelope, EventPayload, decode, encode
+from beacon_shared.events import Envelope, EventPayload, decode
 
 pytestmark = pytest.mark.integration
 
@@ -334,46 +333,16 @@ class TestRedelivery:
     """Through the consumer runner on the test transaction: its inbox drops redeliveries."""
 
     @pytest.fixture
-    def runner(self, db_session, settings_for):
-        from analytics.config import Settings
+    def runner(self, runner_for):
+        return runner_for(alerts_consumer())
 
-        sessions = async_sessionmaker(
-            bind=db_session.bind, join_transaction_mode="create_savepoint", expire_on_commit=False
-        )
-        return ConsumerRunner(
-            alerts_consumer(),
-            settings=settings_for(Settings),
-            sessionmaker=sessions,
-            inbox=inbox,
-            producer=None,  # only dead letters use it, and these records are all valid
-        )
-
-    @staticmethod
-    def records(envelopes: Sequence[Envelope], first_offset: int) -> list[ConsumerRecord]:
-        return [
-            ConsumerRecord(
-                topic="comment.received",
-                partition=0,
-                offset=first_offset + n,
-                timestamp=0,
-                timestamp_type=0,
-                key=b"k",
-                value=encode(envelope),
-                checksum=None,
-                serialized_key_size=1,
-                serialized_value_size=0,
-                headers=[],
-            )
-            for n, envelope in enumerate(envelopes)
-        ]
-
-    async def test_redelivered_events_do_not_raise_twice(self, runner, db_session, buzz):
+    async def test_redelivered_events_do_not_raise_twice(self, runner, records, db_session, buzz):
         tp = TopicPartition("comment.received", 0)
         stop = asyncio.Event()
         batches = a_spike(buzz, spike=(40, 45))
         offset = 0
         for batch in batches:
-            await runner._process({tp: self.records(batch, offset)}, stop)
+            await runner._process({tp: records("comment.received", batch, offset)}, stop)
             offset += len(batch)
         first = await alerts_of(db_session, buzz.tenant_id)
         signal_before = (
@@ -384,7 +353,7 @@ class TestRedelivery:
 
         # The whole topic again, as after a lost commit or a replay from the start.
         everything = [env for batch in batches for env in batch]
-        await runner._process({tp: self.records(everything, offset)}, stop)
+        await runner._process({tp: records("comment.received", everything, offset)}, stop)
 
         assert len(first) == 1
         assert await alerts_of(db_session, buzz.tenant_id) == first

@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from analytics.aggregation import BATCH_HANDLERS, TOPICS, events_consumer
 from analytics.config import Settings
 from analytics.db import inbox
 from analytics.rollups.models import rollup
-from beacon_shared.consumer import Consumer, ConsumerRunner
+from beacon_shared.consumer import Consumer
 from beacon_shared.contracts import EVENT_TYPES
 from beacon_shared.contracts.ingest import InteractionKind
 from beacon_shared.contracts.moderation import ModerationAction
@@ -41,81 +39,44 @@ def day_totals(rows) -> dict[str, int]:
     return out
 
 
-class _Dlq:
-    """Stands for the runner's producer: keeps what it dead-letters."""
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, bytes, dict[str, bytes]]] = []
-
-    async def send_and_wait(self, topic: str, *, value: bytes, key: Any, headers: Any) -> None:
-        self.sent.append((topic, value, dict(headers)))
-
-
-def records(envelopes: list[Envelope | bytes], first_offset: int = 0) -> list[ConsumerRecord]:
-    return [
-        ConsumerRecord(
-            topic="comment.received",
-            partition=0,
-            offset=first_offset + n,
-            timestamp=0,
-            timestamp_type=0,
-            key=b"k",
-            value=envelope if isinstance(envelope, bytes) else encode(envelope),
-            checksum=None,
-            serialized_key_size=1,
-            serialized_value_size=0,
-            headers=[],
-        )
-        for n, envelope in enumerate(envelopes)
-    ]
-
-
 class TestThroughTheConsumerRunner:
     """The runner's batch path on the test transaction: inbox dedupe, then the handlers."""
 
     @pytest.fixture
-    def dlq(self) -> _Dlq:
-        return _Dlq()
+    def runner(self, runner_for):
+        return runner_for(events_consumer())
 
     @pytest.fixture
-    def runner(self, db_session, settings_for, dlq):
-        # Sessions on the test's connection: the runner's commits become savepoint releases.
-        sessions = async_sessionmaker(
-            bind=db_session.bind, join_transaction_mode="create_savepoint", expire_on_commit=False
-        )
-        return ConsumerRunner(
-            events_consumer(),
-            settings=settings_for(Settings),
-            sessionmaker=sessions,
-            inbox=inbox,
-            producer=dlq,  # type: ignore[arg-type]
-        )
+    def comments(self, records):
+        return lambda values, first_offset=0: records("comment.received", values, first_offset)
 
-    async def test_a_redelivered_batch_counts_nothing(self, runner, db_session, events, rollups):
+    async def test_a_redelivered_batch_counts_nothing(
+        self, runner, comments, db_session, events, rollups
+    ):
         batch = [events.comment(), events.comment(), events.comment(kind=InteractionKind.reply)]
         tp = TopicPartition("comment.received", 0)
         stop = asyncio.Event()
 
-        await runner._process({tp: records(batch)}, stop)
+        await runner._process({tp: comments(batch)}, stop)
         first = await rollups(db_session, events.tenant_id)
         # The same records again (a rebalance before the offsets were committed).
-        await runner._process({tp: records(batch, first_offset=3)}, stop)
+        await runner._process({tp: comments(batch, first_offset=3)}, stop)
 
         assert day_totals(first) == {"comments": 2, "replies": 1}
         assert await rollups(db_session, events.tenant_id) == first
 
     async def test_a_duplicate_inside_one_batch_counts_once(
-        self, runner, db_session, events, rollups
+        self, runner, comments, db_session, events, rollups
     ):
         comment = events.comment()
         tp = TopicPartition("comment.received", 0)
 
-        await runner._process({tp: records([comment, events.comment(), comment])}, asyncio.Event())
+        await runner._process({tp: comments([comment, events.comment(), comment])}, asyncio.Event())
 
         assert day_totals(await rollups(db_session, events.tenant_id)) == {"comments": 2}
 
     async def test_a_malformed_event_is_dead_lettered_and_the_rest_counts(
-        self, runner, db_session, events, rollups, dlq
+        self, runner, comments, db_session, events, rollups, dead_letters
     ):
         good = [events.comment(), events.comment()]
         bad = events.comment()
@@ -123,21 +84,23 @@ class TestThroughTheConsumerRunner:
         tp = TopicPartition("comment.received", 0)
 
         await runner._process(
-            {tp: records([good[0], broken, good[1], b"not json"])}, asyncio.Event()
+            {tp: comments([good[0], broken, good[1], b"not json"])}, asyncio.Event()
         )
 
         assert day_totals(await rollups(db_session, events.tenant_id)) == {"comments": 2}
-        assert sorted(headers["dlq.reason"] for _, _, headers in dlq.sent) == [
+        assert sorted(headers["dlq.reason"] for _, _, headers in dead_letters.sent) == [
             b"malformed",
             b"malformed",
         ]
-        assert {topic for topic, _, _ in dlq.sent} == {dlq_name("comment.received")}
+        assert {topic for topic, _, _ in dead_letters.sent} == {dlq_name("comment.received")}
 
-    async def test_an_unknown_event_type_is_skipped(self, runner, db_session, events, rollups):
+    async def test_an_unknown_event_type_is_skipped(
+        self, runner, comments, db_session, events, rollups
+    ):
         stranger = events.comment().model_copy(update={"type": "ingest.comment.teleported"})
         tp = TopicPartition("comment.received", 0)
 
-        await runner._process({tp: records([stranger, events.comment()])}, asyncio.Event())
+        await runner._process({tp: comments([stranger, events.comment()])}, asyncio.Event())
 
         assert day_totals(await rollups(db_session, events.tenant_id)) == {"comments": 1}
 

@@ -7,19 +7,16 @@ import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from aiokafka import ConsumerRecord, TopicPartition
+from aiokafka import TopicPartition
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.brands import service as brands
-from analytics.config import Settings
-from analytics.db import inbox
 from analytics.listening.handlers import listening_consumer, post_metrics_observed
 from analytics.listening.models import account_engagement_day, observed_post, term_hour
-from beacon_shared.consumer import ConsumerRunner
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.ingest import PostMetricsObserved
-from beacon_shared.events import Envelope, MalformedEvent, encode
+from beacon_shared.events import Envelope, MalformedEvent
 
 pytestmark = pytest.mark.integration
 
@@ -240,48 +237,17 @@ class TestThroughTheConsumerRunner:
     """The runner on the test transaction: inbox dedupe, batches, dead letters."""
 
     @pytest.fixture
-    def dead(self):
-        return []
+    def runner(self, runner_for):
+        return runner_for(listening_consumer())
 
     @pytest.fixture
-    def runner(self, db_session, settings_for, dead):
-        sessions = async_sessionmaker(
-            bind=db_session.bind, join_transaction_mode="create_savepoint", expire_on_commit=False
+    def observed(self, records):
+        return lambda envelopes, first_offset=0: records(
+            "post.metrics.observed", envelopes, first_offset
         )
-
-        class Producer:
-            async def send_and_wait(self, topic, *, value, key, headers):
-                dead.append((topic, dict(headers)))
-
-        return ConsumerRunner(
-            listening_consumer(),
-            settings=settings_for(Settings),
-            sessionmaker=sessions,
-            inbox=inbox,
-            producer=Producer(),
-        )
-
-    @staticmethod
-    def records(envelopes: list[Envelope], first_offset: int = 0) -> list[ConsumerRecord]:
-        return [
-            ConsumerRecord(
-                topic="post.metrics.observed",
-                partition=0,
-                offset=first_offset + n,
-                timestamp=0,
-                timestamp_type=0,
-                key=b"k",
-                value=encode(envelope),
-                checksum=None,
-                serialized_key_size=1,
-                serialized_value_size=0,
-                headers=[],
-            )
-            for n, envelope in enumerate(envelopes)
-        ]
 
     async def test_replaying_the_topic_from_the_start_changes_nothing(
-        self, runner, db_session, observe
+        self, runner, observed, db_session, observe
     ):
         stream = [
             observe.of("p-1", likes=2),
@@ -292,27 +258,27 @@ class TestThroughTheConsumerRunner:
         tp = TopicPartition("post.metrics.observed", 0)
         stop = asyncio.Event()
 
-        await runner._process({tp: self.records(stream[:2])}, stop)
-        await runner._process({tp: self.records(stream[2:], 2)}, stop)
+        await runner._process({tp: observed(stream[:2])}, stop)
+        await runner._process({tp: observed(stream[2:], 2)}, stop)
         first = await days(db_session, observe.tenant_id)
-        await runner._process({tp: self.records(stream, 4)}, stop)
+        await runner._process({tp: observed(stream, 4)}, stop)
 
         assert first == {("brand-a", "own", "acc-own", DAY): (2, 6, 4, 0)}
         assert await days(db_session, observe.tenant_id) == first
 
     async def test_a_malformed_event_is_dead_lettered_and_the_rest_counted(
-        self, runner, db_session, observe, dead
+        self, runner, observed, db_session, observe, dead_letters
     ):
         bad = observe.of("p-9", owner="partner")
         tp = TopicPartition("post.metrics.observed", 0)
 
         await runner._process(
-            {tp: self.records([observe.of("p-1", likes=3), bad, observe.of("p-2", likes=4)])},
+            {tp: observed([observe.of("p-1", likes=3), bad, observe.of("p-2", likes=4)])},
             asyncio.Event(),
         )
 
         assert await days(db_session, observe.tenant_id) == {
             ("brand-a", "own", "acc-own", DAY): (2, 7, 0, 0)
         }
-        assert [topic for topic, _ in dead] == ["post.metrics.observed.dlq"]
-        assert dead[0][1]["dlq.reason"] == b"malformed"
+        assert [topic for topic, _, _ in dead_letters.sent] == ["post.metrics.observed.dlq"]
+        assert dead_letters.sent[0][2]["dlq.reason"] == b"malformed"

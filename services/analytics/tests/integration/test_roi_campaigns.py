@@ -9,19 +9,17 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from aiokafka import ConsumerRecord, TopicPartition
+from aiokafka import TopicPartition
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from analytics.db import inbox
 from analytics.roi import repository
 from analytics.roi.consumer import roi_consumer
 from analytics.roi.handlers import campaign_changed, post_published
 from analytics.roi.models import campaign, campaign_publication, utm_claim
-from beacon_shared.consumer import ConsumerRunner
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.publisher import CampaignChanged, PostPublished
-from beacon_shared.events import Envelope, MalformedEvent, encode
+from beacon_shared.events import Envelope, MalformedEvent
 
 pytestmark = pytest.mark.integration
 
@@ -246,40 +244,10 @@ class TestThroughTheConsumerRunner:
     """A replayed topic changes nothing: the inbox drops the events already handled."""
 
     @pytest.fixture
-    def runner(self, db_session, settings_for):
-        from analytics.config import Settings
+    def runner(self, runner_for):
+        return runner_for(roi_consumer())
 
-        sessions = async_sessionmaker(
-            bind=db_session.bind, join_transaction_mode="create_savepoint", expire_on_commit=False
-        )
-        return ConsumerRunner(
-            roi_consumer(),
-            settings=settings_for(Settings),
-            sessionmaker=sessions,
-            inbox=inbox,
-            producer=None,  # only dead letters use it, and these records are all valid
-        )
-
-    @staticmethod
-    def records(topic: str, envelopes: list[Envelope], first: int = 0) -> list[ConsumerRecord]:
-        return [
-            ConsumerRecord(
-                topic=topic,
-                partition=0,
-                offset=first + n,
-                timestamp=0,
-                timestamp_type=0,
-                key=b"k",
-                value=encode(envelope),
-                checksum=None,
-                serialized_key_size=1,
-                serialized_value_size=0,
-                headers=[],
-            )
-            for n, envelope in enumerate(envelopes)
-        ]
-
-    async def test_replaying_both_topics_changes_nothing(self, runner, db_session, tenant):
+    async def test_replaying_both_topics_changes_nothing(self, runner, records, db_session, tenant):
         campaign_id = uuid.uuid4()
         campaigns = [
             changed(tenant, campaign_id),
@@ -287,8 +255,8 @@ class TestThroughTheConsumerRunner:
         ]
         posts = [published(tenant, campaign_id), published(tenant, campaign_id)]
         batches = {
-            TopicPartition("campaign.changed", 0): self.records("campaign.changed", campaigns),
-            TopicPartition("post.published", 0): self.records("post.published", posts),
+            TopicPartition("campaign.changed", 0): records("campaign.changed", campaigns),
+            TopicPartition("post.published", 0): records("post.published", posts),
         }
         stop = asyncio.Event()
 
