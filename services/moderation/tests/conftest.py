@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -23,6 +23,8 @@ EnvelopeFactory = Callable[..., Envelope]
 
 def make_comment(text: str = "Where can I buy this?", **overrides: object) -> CommentReceived:
     """A valid CommentReceived payload."""
+    # Times come from the clock the code reads too: clues look back from now (the copies clue: 24 h).
+    now = datetime.now(UTC)
     values: dict[str, object] = {
         "interaction_id": uuid.uuid4(),
         "brand_id": "brand-1",
@@ -32,8 +34,8 @@ def make_comment(text: str = "Where can I buy this?", **overrides: object) -> Co
         "thread_external_id": "post-1",
         "author": Author(network_id="u-1", handle="alice"),
         "text": text,
-        "created_at": datetime(2026, 11, 24, 10, tzinfo=UTC),
-        "received_at": datetime(2026, 11, 24, 10, 0, 1, tzinfo=UTC),
+        "created_at": now - timedelta(seconds=1),
+        "received_at": now,
     }
     values.update(overrides)
     return CommentReceived.model_validate(values)
