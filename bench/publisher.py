@@ -58,6 +58,7 @@ from beacon_shared.crypto import SecretBox
 from beacon_shared.db import create_engine, create_sessionmaker
 from beacon_shared.embedded import free_port
 from beacon_shared.logging import configure_logging
+from beacon_shared.testing.egress import LOCAL_EGRESS, LOCAL_NETWORKS
 from bench import fake_mastodon
 from bench.ingest import stop, wait_until_up
 from bench.servers import Servers, servers
@@ -254,6 +255,9 @@ def worker_env(
         "PUBLISHER_WORKER_PORT": str(port),
         "PUBLISHER_SCHEDULER_BATCH_SIZE": str(BATCH_SIZE),
         "PUBLISHER_SCHEDULER_POLL_SECONDS": str(POLL_SECONDS),
+        # The fake Mastodon listens on loopback over http: let the egress guard reach it.
+        "EGRESS_ALLOW_HTTP": "true",
+        "EGRESS_ALLOWED_NETWORKS": LOCAL_NETWORKS,
     }
     if spec.lease_seconds is not None:
         env["PUBLISHER_SCHEDULER_LEASE_SECONDS"] = str(spec.lease_seconds)
@@ -289,7 +293,7 @@ async def connect_accounts(
             tenant = tenants[n % len(tenants)]
             # The fake instance runs on loopback over plain http.
             row = await accounts.connect(
-                session, tenant_id=tenant, body=body, box=box, allow_private=True
+                session, tenant_id=tenant, body=body, box=box, egress=LOCAL_EGRESS
             )
             connected.append((row.id, tenant))
     return connected

@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 
+from beacon_shared.egress import EgressRefused
+
 
 class NetworkCallError(Exception):
     """A call to a social network that did not (or may not have) done its job; `reason` says why."""
@@ -49,6 +51,9 @@ async def send(http: httpx.AsyncClient, method: str, url: str, **kwargs: Any) ->
     OutcomeUnknown when it may have reached the network."""
     try:
         return await http.request(method, url, **kwargs)
+    except EgressRefused as exc:
+        # The guard refused the address or the answer's size: waiting will not change it.
+        raise Refused(f"refused by the egress guard: {exc}") from exc
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError) as exc:
         raise RetryLater(
             f"could not connect ({type(exc).__name__}); the request was not sent",

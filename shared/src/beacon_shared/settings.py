@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from beacon_shared.egress.policy import (
+    DEFAULT_DEADLINE_SECONDS,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    EgressPolicy,
+    parse_networks,
+)
 
 
 def _env(name: str) -> AliasChoices:
@@ -53,6 +60,17 @@ class ServiceSettings(BaseSettings):
     outbox_poll_seconds: float = Field(
         default=1.0, gt=0, validation_alias=_env("OUTBOX_POLL_SECONDS")
     )
+    # Relayed events are kept this long, to be sent again if the broker loses them.
+    outbox_retention_seconds: float = Field(
+        default=86_400.0, ge=0, validation_alias=_env("OUTBOX_RETENTION_SECONDS")
+    )
+    outbox_loss_detection: bool = Field(
+        default=True, validation_alias=_env("OUTBOX_LOSS_DETECTION")
+    )
+    # How often the relay compares partitions' high watermarks with what was acknowledged.
+    outbox_check_seconds: float = Field(
+        default=30.0, gt=0, validation_alias=_env("OUTBOX_CHECK_SECONDS")
+    )
     consumer_max_retries: int = Field(
         default=3, ge=0, validation_alias=_env("CONSUMER_MAX_RETRIES")
     )
@@ -72,3 +90,32 @@ class ServiceSettings(BaseSettings):
     http_port: int = 8000
     worker_port: int = 9000
     admin_token: SecretStr | None = Field(default=None, validation_alias=_env("BEACON_ADMIN_TOKEN"))
+    # The egress guard (beacon_shared.egress): what calls made on a tenant's behalf may reach.
+    egress_allow_http: bool = Field(default=False, validation_alias=_env("EGRESS_ALLOW_HTTP"))
+    egress_allowed_networks: str = Field(
+        default="", validation_alias=_env("EGRESS_ALLOWED_NETWORKS")
+    )
+    egress_max_response_bytes: int = Field(
+        default=DEFAULT_MAX_RESPONSE_BYTES,
+        ge=1024,
+        validation_alias=_env("EGRESS_MAX_RESPONSE_BYTES"),
+    )
+    egress_deadline_seconds: float = Field(
+        default=DEFAULT_DEADLINE_SECONDS, gt=0, validation_alias=_env("EGRESS_DEADLINE_SECONDS")
+    )
+
+    @field_validator("egress_allowed_networks")
+    @classmethod
+    def _networks_parse(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    @property
+    def egress(self) -> EgressPolicy:
+        """The egress guard's policy."""
+        return EgressPolicy(
+            allow_http=self.egress_allow_http,
+            allowed_networks=parse_networks(self.egress_allowed_networks),
+            max_response_bytes=self.egress_max_response_bytes,
+            deadline_seconds=self.egress_deadline_seconds,
+        )

@@ -300,3 +300,74 @@ async def test_credentials_never_reach_the_logs(
     assert "account.connected" in logged
     assert "account.updated" in logged
     assert secret not in logged
+
+
+# What a tenant could point the pollers and network actions at, with its token attached.
+SERVER_URLS_REFUSED = [
+    "http://mastodon.example",
+    "file:///etc/passwd",
+    "gopher://mastodon.example:70/",
+    "https://127.0.0.1:8080",
+    "https://127.1",
+    "https://2130706433",
+    "https://0x7f.1",
+    "https://10.1",
+    "https://169.254.169.254",
+    "https://169.254.43518",
+    "https://[::ffff:127.0.0.1]",
+    "https://[::1]",
+    "https://localhost",
+    "https://metadata.google.internal",
+    "https://mastodon.example/api/v1",
+]
+
+
+@pytest.mark.parametrize("url", SERVER_URLS_REFUSED)
+@pytest.mark.parametrize(
+    ("network", "credential"), [("mastodon", "base_url"), ("bluesky", "service")]
+)
+async def test_a_server_url_the_egress_guard_refuses_is_a_422_when_connecting(
+    client, network, credential, url
+):
+    token = f"token-{uuid.uuid4().hex}"
+    body = account(network=network, credentials={credential: url, "access_token": token})
+
+    response = await client.post("/v1/accounts", json=body)
+
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["code"] == "server_url_refused"
+    assert problem["errors"][0]["pointer"] == f"/credentials/{credential}"
+    assert token not in response.text
+    listed = await client.get("/v1/accounts")
+    assert listed.json()["items"] == []
+
+
+async def test_a_server_url_the_egress_guard_refuses_is_a_422_when_changing_credentials(client):
+    created = await client.post(
+        "/v1/accounts",
+        json=account(
+            network="mastodon",
+            credentials={"base_url": "https://mastodon.example", "access_token": "t"},
+        ),
+    )
+    assert created.status_code == 201
+
+    changed = await client.patch(
+        f"/v1/accounts/{created.json()['id']}",
+        json={"credentials": {"base_url": "https://169.254.43518", "access_token": "t"}},
+    )
+
+    assert changed.status_code == 422
+    assert changed.json()["code"] == "server_url_refused"
+
+
+async def test_a_public_server_url_is_stored_as_its_root(client):
+    created = await client.post(
+        "/v1/accounts",
+        json=account(
+            network="bluesky",
+            credentials={"service": "https://PDS.Example/", "app_password": "p"},
+        ),
+    )
+    assert created.status_code == 201

@@ -50,11 +50,6 @@ class Settings(ServiceSettings):
     credentials_key: SecretStr | None = None
     # Defaults to host:pid, which is what shows in `claimed_by`.
     worker_id: str | None = Field(default=None, max_length=128)
-    # Lets webhook endpoints and account instances (Mastodon, Bluesky PDS) use plain http and
-    # loopback, private or link-local addresses. Only for tests and local development, where
-    # they run next to Beacon: in production it would let any tenant point the publisher at
-    # internal services, and send tokens in the clear.
-    allow_private_addresses: bool = False
 
     @field_validator("credentials_key", mode="before")
     @classmethod

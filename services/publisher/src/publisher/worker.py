@@ -18,6 +18,7 @@ from beacon_shared.contracts.topics import (
     POST_SCHEDULED,
     REPORT_GENERATED,
 )
+from beacon_shared.egress import egress_client
 from beacon_shared.worker import Job, WorkerContext, WorkerSpec, worker_main
 from publisher.brands.handlers import alerts_consumer
 from publisher.config import Settings, credential_box
@@ -36,7 +37,7 @@ def _jobs(ctx: WorkerContext) -> Sequence[Job]:
     async def publish(stop: asyncio.Event) -> None:
         # One client for every network: its pool is shared, its lifetime is the job's.
         timeout = httpx.Timeout(settings.publish_timeout_seconds, connect=10.0)
-        async with httpx.AsyncClient(timeout=timeout) as http:
+        async with egress_client(settings.egress, timeout=timeout) as http:
             scheduler = Scheduler(
                 sessionmaker=ctx.sessionmaker,
                 connectors=built_in_registry(ctx.sessionmaker, http),

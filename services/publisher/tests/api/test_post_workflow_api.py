@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from beacon_shared.contracts.publisher import PostScheduled
 from beacon_shared.events import decode
+from beacon_shared.testing.egress import LOCAL_EGRESS_SETTINGS
 from publisher.config import Settings
 from publisher.db import outbox
 from publisher.main import create_app
@@ -42,7 +43,7 @@ async def client(settings_for, api_client, issue_api_key, unique):
     settings = settings_for(
         Settings,
         credentials_key=Fernet.generate_key().decode(),
-        allow_private_addresses=True,
+        **LOCAL_EGRESS_SETTINGS,
     )
     async with api_client(create_app(settings), key=key.key) as http:
         account = await http.post(

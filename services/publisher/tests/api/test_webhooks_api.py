@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, select, update
 
 from beacon_shared.crypto import SecretBox
 from beacon_shared.db import create_sessionmaker
+from beacon_shared.testing.egress import LOCAL_EGRESS_SETTINGS
 from publisher.config import Settings
 from publisher.main import create_app
 from publisher.webhooks import service
@@ -138,7 +139,7 @@ class TestCreate:
         assert problem["errors"][0]["pointer"] == "/url"
 
     async def test_local_http_is_accepted_where_private_addresses_are_allowed(self, make_client):
-        async with make_client(allow_private_addresses=True) as client:
+        async with make_client(**LOCAL_EGRESS_SETTINGS) as client:
             created = await create(client, url="http://127.0.0.1:8080/hooks")
         assert created["url"] == "http://127.0.0.1:8080/hooks"
 

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 
 from beacon_shared.contracts.analytics import AlertKind, AlertRaised, AlertResolved
 from beacon_shared.crypto import SecretBox
+from beacon_shared.egress import EgressPolicy
 from beacon_shared.events import Envelope
 from publisher.brands import service as brands
 from publisher.brands.handlers import alert_raised, alert_resolved, alerts_consumer
@@ -214,7 +215,7 @@ class TestWebhooks:
                 event_types=["alert.raised", "alert.resolved"],
             ),
             box=BOX,
-            allow_private=False,
+            egress=EgressPolicy(),
         )
         await configure(db_session, tenant, "brand-1", pause_on_alert=True)
         alert = raised(tenant, "brand-1")

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from beacon_shared.contracts.analytics import ReportGenerated
 from beacon_shared.crypto import SecretBox
+from beacon_shared.egress import EgressPolicy
 from beacon_shared.events import Envelope
 from publisher.reports.handlers import report_generated, reports_consumer
 from publisher.webhooks import service as webhooks
@@ -46,7 +47,7 @@ async def endpoint(session, tenant_id: str, **subscription: list[str]) -> uuid.U
         tenant_id=tenant_id,
         body=EndpointIn(url="https://hooks.example.com/beacon", **subscription),
         box=BOX,
-        allow_private=False,
+        egress=EgressPolicy(),
     )
     return created.endpoint.id
 

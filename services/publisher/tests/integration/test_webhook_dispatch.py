@@ -18,6 +18,8 @@ from pydantic import SecretStr
 from sqlalchemy import delete, func, select, update
 
 from beacon_shared.crypto import SecretBox
+from beacon_shared.egress import EgressPolicy
+from beacon_shared.testing.egress import LOCAL_EGRESS
 from publisher.webhooks import claims, service, verify
 from publisher.webhooks.claims import ClaimedDelivery
 from publisher.webhooks.delivery import Attempt
@@ -161,7 +163,7 @@ def add_endpoint(sessionmaker, tenant) -> Callable[..., Any]:
                 tenant_id=tenant,
                 body=EndpointIn(url=url, **fields),
                 box=BOX,
-                allow_private=True,
+                egress=LOCAL_EGRESS,
             )
         return Endpoint(created.endpoint.id, created.secret)
 
@@ -189,13 +191,13 @@ def notify(sessionmaker, tenant) -> Callable[..., Any]:
 async def make_dispatcher(sessionmaker) -> AsyncIterator[Callable[..., Dispatcher]]:
     made: list[Dispatcher] = []
 
-    def make(*, box: SecretBox = BOX, allow_private: bool = True, **config: Any) -> Dispatcher:
+    def make(
+        *, box: SecretBox = BOX, egress: EgressPolicy = LOCAL_EGRESS, **config: Any
+    ) -> Dispatcher:
         dispatcher = Dispatcher(
             sessionmaker=sessionmaker,
             box=box,
-            config=DispatcherConfig(
-                worker_id=f"test-{len(made)}", allow_private_addresses=allow_private, **config
-            ),
+            config=DispatcherConfig(worker_id=f"test-{len(made)}", egress=egress, **config),
             rng=Middle(),
         )
         made.append(dispatcher)
@@ -254,7 +256,7 @@ class TestNotify:
                 tenant_id=tenant,
                 body=EndpointIn(url="https://hooks.example.com/beacon", **fields),
                 box=BOX,
-                allow_private=False,
+                egress=EgressPolicy(),
             )
             return created.endpoint.id
 
@@ -269,14 +271,14 @@ class TestNotify:
             tenant_id=tenant,
             endpoint_id=disabled,
             patch=EndpointPatch(enabled=False),
-            allow_private=False,
+            egress=EgressPolicy(),
         )
         await service.create_endpoint(
             db_session,
             tenant_id=unique("other-tenant"),
             body=EndpointIn(url="https://hooks.example.com/beacon"),
             box=BOX,
-            allow_private=False,
+            egress=EgressPolicy(),
         )
         post_id = uuid.uuid4()
         at = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
@@ -457,7 +459,7 @@ class TestDelivery:
                 tenant_id=tenant,
                 endpoint_id=endpoint.id,
                 patch=EndpointPatch(enabled=True),
-                allow_private=True,
+                egress=LOCAL_EGRESS,
             )
         await dispatcher.tick()
 
@@ -582,7 +584,7 @@ class TestAddresses:
         loopback = await add_endpoint(f"https://127.0.0.1:{receiver.port}/hooks")
         await notify()
 
-        await make_dispatcher(allow_private=False).tick()
+        await make_dispatcher(egress=EgressPolicy()).tick()
 
         (refused_http,) = await deliveries(engine, plain.id)
         (refused_loopback,) = await deliveries(engine, loopback.id)

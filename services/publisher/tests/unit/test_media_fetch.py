@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 import httpx
 import pytest
 
+from beacon_shared.egress import EgressPolicy, EgressTransport, Resolver
+from beacon_shared.egress.addresses import non_public_reason, parse_literal
 from publisher.media import (
     DEFAULT_MEDIA_TYPES,
     BadMediaUrl,
@@ -26,7 +28,6 @@ from publisher.media import (
     UnsupportedMediaType,
     fetch_media,
 )
-from publisher.media.addresses import non_public_reason, parse_literal
 
 PUBLIC_IP = "93.184.216.34"
 OTHER_PUBLIC_IP = "2606:2800:220:1:248:1893:25c8:1946"
@@ -105,9 +106,17 @@ def dns() -> FakeDns:
     )
 
 
+def guarded(internet: FakeInternet, resolver: Resolver) -> httpx.AsyncClient:
+    """The egress guard's transport over the fake internet; media may be plain http here."""
+    guard = EgressTransport(
+        httpx.MockTransport(internet), EgressPolicy(allow_http=True), resolver=resolver
+    )
+    return httpx.AsyncClient(transport=guard)
+
+
 @pytest.fixture
-async def client(internet: FakeInternet) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.MockTransport(internet)) as c:
+async def client(internet: FakeInternet, dns: FakeDns) -> AsyncIterator[httpx.AsyncClient]:
+    async with guarded(internet, dns) as c:
         yield c
 
 
@@ -119,7 +128,6 @@ async def fetch(
         client=client,
         max_bytes=LIMIT,
         allowed_types=DEFAULT_MEDIA_TYPES,
-        resolver=dns,
         total_timeout=total_timeout,
     )
 
@@ -184,7 +192,6 @@ class TestFetchMedia:
             client=client,
             max_bytes=LIMIT,
             allowed_types=DEFAULT_MEDIA_TYPES,
-            resolver=dns,
         )
 
         assert (media.content, media.content_type) == (PNG, "image/png")
@@ -196,7 +203,7 @@ class TestFetchMedia:
         assert dns.lookups == [("cdn.example.com", 443)]
 
     async def test_a_second_dns_answer_cannot_move_the_connection(
-        self, internet: FakeInternet, client: httpx.AsyncClient
+        self, internet: FakeInternet
     ) -> None:
         answers = iter([[PUBLIC_IP], ["127.0.0.1"]])
 
@@ -205,13 +212,13 @@ class TestFetchMedia:
 
         internet.serve_response("cdn.example.com", "/a.png", image)
 
-        await fetch_media(
-            "http://cdn.example.com/a.png",
-            client=client,
-            max_bytes=LIMIT,
-            allowed_types=DEFAULT_MEDIA_TYPES,
-            resolver=rebinding,
-        )
+        async with guarded(internet, rebinding) as client:
+            await fetch_media(
+                "http://cdn.example.com/a.png",
+                client=client,
+                max_bytes=LIMIT,
+                allowed_types=DEFAULT_MEDIA_TYPES,
+            )
 
         assert [r.url.host for r in internet.requests] == [PUBLIC_IP]
 
@@ -347,7 +354,6 @@ class TestFetchMedia:
             client=client,
             max_bytes=LIMIT,
             allowed_types=DEFAULT_MEDIA_TYPES,
-            resolver=dns,
         )
 
         assert media.url == "https://other.example.net/c"
@@ -408,7 +414,6 @@ class TestFetchMedia:
             client=client,
             max_bytes=LIMIT,
             allowed_types=DEFAULT_MEDIA_TYPES,
-            resolver=dns,
         )
 
         assert media.url == "https://cdn.example.com/5"
@@ -485,7 +490,6 @@ class TestFetchMedia:
             client=client,
             max_bytes=LIMIT,
             allowed_types=DEFAULT_MEDIA_TYPES,
-            resolver=dns,
         )
 
         assert len(media.content) == LIMIT
@@ -517,7 +521,6 @@ class TestFetchMedia:
             client=client,
             max_bytes=LIMIT,
             allowed_types=DEFAULT_MEDIA_TYPES,
-            resolver=dns,
         )
 
         assert media.content_type == "image/jpeg"
@@ -582,20 +585,20 @@ class TestFetchMedia:
         with pytest.raises(MediaTimeout):
             await fetch("https://cdn.example.com/a.png", client, dns, total_timeout=0.05)
 
-    async def test_a_resolver_that_hangs_times_out(self, client: httpx.AsyncClient) -> None:
+    async def test_a_resolver_that_hangs_times_out(self, internet: FakeInternet) -> None:
         async def hang(host: str, port: int) -> Sequence[str]:
             await asyncio.sleep(60)
             return [PUBLIC_IP]
 
-        with pytest.raises(MediaTimeout):
-            await fetch_media(
-                "https://cdn.example.com/a.png",
-                client=client,
-                max_bytes=LIMIT,
-                allowed_types=DEFAULT_MEDIA_TYPES,
-                resolver=hang,
-                total_timeout=0.05,
-            )
+        async with guarded(internet, hang) as client:
+            with pytest.raises(MediaTimeout):
+                await fetch_media(
+                    "https://cdn.example.com/a.png",
+                    client=client,
+                    max_bytes=LIMIT,
+                    allowed_types=DEFAULT_MEDIA_TYPES,
+                    total_timeout=0.05,
+                )
 
     async def test_a_transport_timeout_is_reported_as_a_timeout(
         self, internet: FakeInternet, dns: FakeDns, client: httpx.AsyncClient

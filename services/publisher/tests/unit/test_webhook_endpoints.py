@@ -11,11 +11,13 @@ from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
 from beacon_shared.crypto import SecretBox, SecretsUnreadable
+from beacon_shared.egress import AddressNotPublic, EgressPolicy, EgressTransport
+from beacon_shared.testing.egress import LOCAL_EGRESS
 from publisher.webhooks import Outcome, deliver, new_secret
 from publisher.webhooks.exceptions import InvalidEndpointUrl, UnknownEventType
 from publisher.webhooks.secret_store import ROTATION_OVERLAP, EndpointSecrets, seal, unseal
 from publisher.webhooks.service import check_event_types
-from publisher.webhooks.transport import EndpointNotPublic, PublicAddressTransport, webhook_client
+from publisher.webhooks.transport import webhook_client
 from publisher.webhooks.urls import check_url
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -25,7 +27,7 @@ class TestCheckUrl:
     def test_a_public_https_url_is_kept(self) -> None:
         url = "https://Hooks.Agency.example/beacon?token=abc"
         assert (
-            check_url(url, allow_private=False) == "https://hooks.agency.example/beacon?token=abc"
+            check_url(url, egress=EgressPolicy()) == "https://hooks.agency.example/beacon?token=abc"
         )
 
     @pytest.mark.parametrize(
@@ -50,15 +52,15 @@ class TestCheckUrl:
     )
     def test_unusable_urls_are_refused_with_the_reason(self, url: str, reason: str) -> None:
         with pytest.raises(InvalidEndpointUrl) as raised:
-            check_url(url, allow_private=False)
+            check_url(url, egress=EgressPolicy())
         assert reason in raised.value.detail
         assert raised.value.errors[0]["pointer"] == "/url"
 
     def test_local_plain_http_is_accepted_only_when_allowed(self) -> None:
         url = "http://127.0.0.1:8080/hooks"
-        assert check_url(url, allow_private=True) == url
+        assert check_url(url, egress=LOCAL_EGRESS) == url
         with pytest.raises(InvalidEndpointUrl):
-            check_url(url, allow_private=False)
+            check_url(url, egress=EgressPolicy())
 
 
 class TestEventTypes:
@@ -80,7 +82,7 @@ def resolver_of(*addresses: str):
     return resolve
 
 
-class TestPublicAddressTransport:
+class TestTheGuardedTransport:
     async def test_the_request_goes_to_the_vetted_address_under_its_name(self) -> None:
         seen: list[httpx.Request] = []
 
@@ -88,8 +90,8 @@ class TestPublicAddressTransport:
             seen.append(request)
             return httpx.Response(204)
 
-        transport = PublicAddressTransport(
-            httpx.MockTransport(answer), resolver=resolver_of("93.184.215.14")
+        transport = EgressTransport(
+            httpx.MockTransport(answer), EgressPolicy(), resolver=resolver_of("93.184.215.14")
         )
         async with httpx.AsyncClient(transport=transport) as client:
             response = await client.post("https://hooks.agency.example:8443/beacon", content=b"{}")
@@ -103,16 +105,20 @@ class TestPublicAddressTransport:
 
     @pytest.mark.parametrize("address", ["127.0.0.1", "10.1.2.3", "169.254.169.254", "::1"])
     async def test_a_name_resolving_to_a_non_public_address_is_refused(self, address: str) -> None:
-        transport = PublicAddressTransport(
-            httpx.MockTransport(lambda r: httpx.Response(200)), resolver=resolver_of(address)
+        transport = EgressTransport(
+            httpx.MockTransport(lambda r: httpx.Response(200)),
+            EgressPolicy(),
+            resolver=resolver_of(address),
         )
         async with httpx.AsyncClient(transport=transport) as client:
-            with pytest.raises(EndpointNotPublic, match="not a public address"):
+            with pytest.raises(AddressNotPublic, match="not on the public internet"):
                 await client.post("https://rebound.agency.example/beacon")
 
     async def test_a_refused_address_fails_the_delivery_for_good(self) -> None:
-        transport = PublicAddressTransport(
-            httpx.MockTransport(lambda r: httpx.Response(200)), resolver=resolver_of("10.0.0.1")
+        transport = EgressTransport(
+            httpx.MockTransport(lambda r: httpx.Response(200)),
+            EgressPolicy(),
+            resolver=resolver_of("10.0.0.1"),
         )
         async with httpx.AsyncClient(transport=transport) as client:
             attempt = await deliver(
@@ -132,8 +138,8 @@ class TestPublicAddressTransport:
         async def fails(host: str, port: int) -> Sequence[str]:
             raise OSError("no such host")
 
-        transport = PublicAddressTransport(
-            httpx.MockTransport(lambda r: httpx.Response(200)), resolver=fails
+        transport = EgressTransport(
+            httpx.MockTransport(lambda r: httpx.Response(200)), EgressPolicy(), resolver=fails
         )
         async with httpx.AsyncClient(transport=transport) as client:
             attempt = await deliver(
@@ -150,7 +156,7 @@ class TestPublicAddressTransport:
         assert attempt.error.startswith("ConnectError")
 
     async def test_the_client_keeps_no_cookies(self) -> None:
-        client = webhook_client(allow_private=True)
+        client = webhook_client(egress=LOCAL_EGRESS)
         try:
             client.cookies.extract_cookies(
                 httpx.Response(

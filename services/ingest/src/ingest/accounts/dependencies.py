@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from beacon_shared.auth import Principal, require_scope
 from beacon_shared.crypto import SecretBox
+from beacon_shared.egress import EgressPolicy
 from ingest.accounts.crypto import credential_box
 from ingest.config import Settings
 
@@ -21,3 +22,11 @@ async def _cipher(request: Request) -> SecretBox:
 
 
 Cipher = Annotated[SecretBox, Depends(_cipher)]
+
+
+async def _egress(request: Request) -> EgressPolicy:
+    settings: Settings = request.app.state.settings
+    return settings.egress
+
+
+Egress = Annotated[EgressPolicy, Depends(_egress)]

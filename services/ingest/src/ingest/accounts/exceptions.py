@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from beacon_shared.errors import Conflict, NotFound
+from beacon_shared.errors import Conflict, InvalidInput, NotFound
 
 
 class AccountNotFound(NotFound):
@@ -21,4 +21,21 @@ class AccountAlreadyConnected(Conflict):
     def __init__(self) -> None:
         super().__init__(
             "This network account is already connected to Beacon; disconnect it there first."
+        )
+
+
+class ServerUrlRefused(InvalidInput):
+    code, title = "server_url_refused", "The account's server URL cannot be used"
+
+    def __init__(self, credential: str, reason: str) -> None:
+        super().__init__(
+            f"credentials.{credential} cannot be called: {reason}.",
+            errors=[
+                {
+                    "pointer": f"/credentials/{credential}",
+                    "location": "body",
+                    "type": "url_refused",
+                    "message": reason,
+                }
+            ],
         )

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from beacon_shared.db import DbSession
 from ingest.accounts import service
-from ingest.accounts.dependencies import Cipher, Reader, Writer
+from ingest.accounts.dependencies import Cipher, Egress, Reader, Writer
 from ingest.accounts.schemas import AccountIn, AccountOut, AccountPage, AccountPatch, AccountQuery
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
@@ -22,14 +22,16 @@ router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
     responses={400: {}, 401: {}, 403: {}, 409: {}, 413: {}, 422: {}},
 )
 async def connect_account(
-    body: AccountIn, principal: Writer, session: DbSession, cipher: Cipher
+    body: AccountIn, principal: Writer, session: DbSession, cipher: Cipher, egress: Egress
 ) -> AccountOut:
     """Interactions for this network account are filed under the caller's tenant.
 
     A network account already connected (to any tenant) is a 409 `account_already_connected`;
     credentials without INGEST_CREDENTIALS_KEY set are a 409 `credentials_key_missing`.
     """
-    row = await service.connect(session, tenant_id=principal.tenant_id, body=body, cipher=cipher)
+    row = await service.connect(
+        session, tenant_id=principal.tenant_id, body=body, cipher=cipher, egress=egress
+    )
     return AccountOut.from_row(row)
 
 
@@ -61,11 +63,21 @@ async def get_account(account_id: UUID, principal: Reader, session: DbSession) -
     responses={400: {}, 401: {}, 403: {}, 404: {}, 409: {}, 413: {}, 422: {}},
 )
 async def update_account(
-    account_id: UUID, body: AccountPatch, principal: Writer, session: DbSession, cipher: Cipher
+    account_id: UUID,
+    body: AccountPatch,
+    principal: Writer,
+    session: DbSession,
+    cipher: Cipher,
+    egress: Egress,
 ) -> AccountOut:
     """Absent fields stay, null clears; `credentials` replaces (or with null removes) them."""
     row = await service.update(
-        session, tenant_id=principal.tenant_id, account_id=account_id, patch=body, cipher=cipher
+        session,
+        tenant_id=principal.tenant_id,
+        account_id=account_id,
+        patch=body,
+        cipher=cipher,
+        egress=egress,
     )
     return AccountOut.from_row(row)
 

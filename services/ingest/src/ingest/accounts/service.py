@@ -13,14 +13,34 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared.contracts.common import Network
 from beacon_shared.crypto import SecretBox
+from beacon_shared.egress import EgressPolicy, UrlRefused, check_base_url
 from beacon_shared.logging import get_logger
 from beacon_shared.pagination import Cursor
 from ingest.accounts import repository
 from ingest.accounts.crypto import credential_box
-from ingest.accounts.exceptions import AccountAlreadyConnected, AccountNotFound
+from ingest.accounts.exceptions import AccountAlreadyConnected, AccountNotFound, ServerUrlRefused
 from ingest.accounts.schemas import AccountIn, AccountPatch, AccountQuery, ResolvedAccount
 
 log = get_logger(__name__)
+
+# The credential naming the server that pollers and actions call with the account's secrets.
+SERVER_CREDENTIAL = {Network.mastodon: "base_url", Network.bluesky: "service"}
+STRICT = EgressPolicy()  # https and public hosts only, as deployed
+
+
+def checked_credentials(
+    network: Network, credentials: dict[str, SecretStr], egress: EgressPolicy
+) -> dict[str, SecretStr]:
+    """The credentials with their server URL checked by the egress guard (and again at connect
+    time: a name can change where it points after it was stored)."""
+    name = SERVER_CREDENTIAL.get(network)
+    if name is None or name not in credentials:
+        return credentials
+    try:
+        url = check_base_url(credentials[name].get_secret_value(), egress)
+    except UrlRefused as exc:
+        raise ServerUrlRefused(name, exc.reason) from exc
+    return {**credentials, name: SecretStr(url)}
 
 
 async def resolve(
@@ -57,10 +77,19 @@ async def decrypt_credentials(
 
 
 async def connect(
-    session: AsyncSession, *, tenant_id: str, body: AccountIn, cipher: SecretBox
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    body: AccountIn,
+    cipher: SecretBox,
+    egress: EgressPolicy = STRICT,
 ) -> Row[Any]:
     """Connect a network account to the tenant; one already connected anywhere is a conflict."""
-    encrypted = cipher.encrypt(body.credentials) if body.credentials is not None else None
+    encrypted = (
+        cipher.encrypt(checked_credentials(body.network, body.credentials, egress))
+        if body.credentials is not None
+        else None
+    )
     now = datetime.now(UTC)
     row = await repository.insert_account(
         session,
@@ -117,6 +146,7 @@ async def update(
     account_id: UUID,
     patch: AccountPatch,
     cipher: SecretBox,
+    egress: EgressPolicy = STRICT,
 ) -> Row[Any]:
     """Apply the fields the patch sets; new credentials revive a needs_reauth account."""
     fields = patch.model_fields_set
@@ -128,9 +158,12 @@ async def update(
     if "status" in fields and patch.status is not None:
         values["status"] = patch.status.value
     if "credentials" in fields:
-        values["credentials_encrypted"] = (
-            cipher.encrypt(patch.credentials) if patch.credentials is not None else None
-        )
+        encrypted = None
+        if patch.credentials is not None:
+            account = await get(session, tenant_id=tenant_id, account_id=account_id)
+            network = Network(account.network)
+            encrypted = cipher.encrypt(checked_credentials(network, patch.credentials, egress))
+        values["credentials_encrypted"] = encrypted
     if not values:
         return await get(session, tenant_id=tenant_id, account_id=account_id)
     values["updated_at"] = datetime.now(UTC)

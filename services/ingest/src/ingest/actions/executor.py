@@ -24,6 +24,7 @@ from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.ingest import ActionOutcome
 from beacon_shared.contracts.moderation import NetworkAction
 from beacon_shared.crypto import SecretsUnreadable
+from beacon_shared.egress import egress_client
 from beacon_shared.logging import get_logger
 from beacon_shared.network_calls import (
     CredentialsRefused,
@@ -398,7 +399,7 @@ def action_job(ctx: WorkerContext) -> Job:
 
     async def run(stop: asyncio.Event) -> None:
         timeout = httpx.Timeout(settings.action_timeout_seconds)
-        async with httpx.AsyncClient(timeout=timeout) as client:
+        async with egress_client(settings.egress, timeout=timeout) as client:
             executor = ActionExecutor(
                 sessionmaker=ctx.sessionmaker,
                 client=client,

@@ -2,48 +2,31 @@
 
 from __future__ import annotations
 
-import ipaddress
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import Row
 
 from beacon_shared.contracts.common import Network
+from beacon_shared.egress import EgressPolicy, UrlRefused, check_base_url
 from beacon_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from ingest.competitors.models import TrackingStatus
 
 # Networks whose public posts the metrics poller reads.
 TRACKABLE_NETWORKS = frozenset({Network.mastodon, Network.bluesky})
-_PRIVATE_SUFFIXES = (".localhost", ".local", ".internal", ".lan", ".home.arpa")
 
 
 def public_instance_url(value: str) -> str:
     """`https://host[:port]` of a public Mastodon instance; anything else raises ValueError.
 
-    The worker calls this URL, so it must not name a host of Beacon's own network: loopback,
-    private and link-local addresses and local-only names are refused.
+    The worker calls this URL, so the egress guard judges it now and again at connect time.
     """
-    parts = urlsplit(value.strip())
-    if parts.scheme != "https" or not parts.hostname:
-        raise ValueError("must be an https:// URL")
-    if parts.username or parts.password or parts.query or parts.fragment:
-        raise ValueError("must be the instance's root URL, without credentials or query")
-    if parts.path not in ("", "/"):
-        raise ValueError("must be the instance's root URL, without a path")
-    host = parts.hostname.lower()
     try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        if host == "localhost" or host.endswith(_PRIVATE_SUFFIXES) or "." not in host:
-            raise ValueError("must be a public host name") from None
-    else:
-        if not address.is_global:
-            raise ValueError("must be a public address")
-    port = f":{parts.port}" if parts.port else ""
-    return f"https://{host}{port}"
+        return check_base_url(value, EgressPolicy())
+    except UrlRefused as exc:
+        raise ValueError(exc.reason) from exc
 
 
 class CompetitorIn(BaseModel):

@@ -14,6 +14,7 @@ from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from beacon_shared.contracts.common import Network
+from beacon_shared.egress import egress_client
 from beacon_shared.logging import get_logger
 from beacon_shared.worker import Job, WorkerContext, every
 from ingest.accounts.service import decrypt_credentials
@@ -244,7 +245,7 @@ def poll_job(ctx: WorkerContext) -> Job:
 
     async def run(stop: asyncio.Event) -> None:
         timeout = httpx.Timeout(settings.poll_timeout_seconds)
-        async with httpx.AsyncClient(timeout=timeout) as client:
+        async with egress_client(settings.egress, timeout=timeout) as client:
             runner = PollRunner(
                 sessionmaker=ctx.sessionmaker,
                 client=client,

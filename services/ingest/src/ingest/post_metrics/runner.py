@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from beacon_shared import outbox
 from beacon_shared.contracts.common import Network
+from beacon_shared.egress import egress_client
 from beacon_shared.logging import get_logger
 from beacon_shared.worker import Job, WorkerContext, every
 from ingest.accounts.service import decrypt_credentials
@@ -250,7 +251,7 @@ def metrics_jobs(ctx: WorkerContext) -> list[Job]:
 
     async def run(stop: asyncio.Event) -> None:
         timeout = httpx.Timeout(settings.poll_timeout_seconds)
-        async with httpx.AsyncClient(timeout=timeout) as client:
+        async with egress_client(settings.egress, timeout=timeout) as client:
             poller = MetricsPoller(
                 sessionmaker=ctx.sessionmaker,
                 client=client,

@@ -43,7 +43,7 @@ async def connect_account(
             tenant_id=principal.tenant_id,
             body=body,
             box=box,
-            allow_private=settings.allow_private_addresses,
+            egress=settings.egress,
         )
     )
 

@@ -15,6 +15,7 @@ from beacon_shared import outbox
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.publisher import AccountDeauthorized
 from beacon_shared.crypto import SecretBox
+from beacon_shared.egress import EgressPolicy, UrlRefused, check_url
 from beacon_shared.events import Envelope
 from beacon_shared.logging import get_logger
 from beacon_shared.pagination import Cursor, split_page
@@ -30,7 +31,6 @@ from publisher.accounts.exceptions import (
 from publisher.accounts.models import AccountStatus
 from publisher.accounts.schemas import AccountIn, AccountPatch, AccountQuery, Slot
 from publisher.db import outbox as outbox_table
-from publisher.public_urls import UrlRefused, check_public_url
 from publisher.webhooks import service as webhooks
 
 SOURCE = "/beacon/publisher"
@@ -43,14 +43,14 @@ async def connect(
     tenant_id: str,
     body: AccountIn,
     box: SecretBox,
-    allow_private: bool = False,
+    egress: EgressPolicy,
 ) -> Row[Any]:
     """Store an account of the tenant, its credentials encrypted; its instance must be https on
-    a public host (unless `allow_private`, for local development)."""
+    a host the egress guard lets through."""
     instance_url = None
     if body.instance_url is not None:
         try:
-            instance_url = check_public_url(str(body.instance_url), allow_private=allow_private)
+            instance_url = check_url(str(body.instance_url), egress)
         except UrlRefused as exc:
             raise InstanceUrlRefused(exc.reason) from exc
     now = datetime.now(UTC)

@@ -1,6 +1,5 @@
 """Fetching post media from public URLs only, within size, type and time limits."""
 
-from publisher.media.addresses import Resolver, system_resolver
 from publisher.media.exceptions import (
     BadMediaUrl,
     BadScheme,
@@ -29,10 +28,8 @@ __all__ = [
     "MediaTooLarge",
     "MediaUnreachable",
     "NotPublicAddress",
-    "Resolver",
     "TooManyRedirects",
     "UnresolvableHost",
     "UnsupportedMediaType",
     "fetch_media",
-    "system_resolver",
 ]

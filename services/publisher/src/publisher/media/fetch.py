@@ -1,21 +1,9 @@
 """Fetch a post's media from a public URL, within size, type and time limits.
 
-Each hop (the URL and every redirect) is checked the same way: http or https only, the host
-resolved once and refused if any address it has is not public, then the request is sent to
-that vetted address. The URL handed to httpx carries the IP, while the `Host` header and the
-TLS SNI / certificate check (httpcore's `sni_hostname` extension) keep the original name, so a
-second DNS answer (rebinding) can never redirect the connection somewhere else.
-
-Residual risks, for whoever builds the client:
-- a client with a proxy (including one picked up from HTTP(S)_PROXY with `trust_env=True`)
-  sends the pinned request through the proxy; for https the tunnel then verifies the
-  certificate against the IP and fails closed, for plain http the proxy connects to the
-  vetted IP. Pass a client built with `trust_env=False` and no proxy.
-- httpcore pools connections by (scheme, IP, port), so two host names on one IP could share a
-  TLS connection verified for the first name; every request therefore sends
-  `Connection: close`, which keeps HTTP/1.1 connections out of the pool. Do not enable HTTP/2
-  on the client, where that header has no effect.
-- the client's own default headers, auth and cookies are sent to every hop; give it none.
+The client must be the egress guard's (`beacon_shared.egress.egress_client`): it checks each hop
+(the URL and every redirect, followed here one by one) and pins the connection to the address it
+checked. Here: the media's own limits (types, size, redirects, total time) and errors a post's
+author can act on.
 """
 
 from __future__ import annotations
@@ -26,7 +14,12 @@ from dataclasses import dataclass
 
 import httpx
 
-from publisher.media.addresses import IPAddress, Resolver, resolve_public, system_resolver
+from beacon_shared.egress import (
+    AddressNotPublic,
+    HostUnresolvable,
+    ResponseTooLarge,
+    SchemeRefused,
+)
 from publisher.media.exceptions import (
     BadMediaUrl,
     BadScheme,
@@ -35,7 +28,9 @@ from publisher.media.exceptions import (
     MediaTimeout,
     MediaTooLarge,
     MediaUnreachable,
+    NotPublicAddress,
     TooManyRedirects,
+    UnresolvableHost,
     UnsupportedMediaType,
 )
 
@@ -62,7 +57,6 @@ async def fetch_media(
     client: httpx.AsyncClient,
     max_bytes: int,
     allowed_types: frozenset[str],
-    resolver: Resolver = system_resolver,
     max_redirects: int = MAX_REDIRECTS,
     connect_timeout: float = 5.0,
     read_timeout: float = 10.0,
@@ -77,7 +71,6 @@ async def fetch_media(
                 client=client,
                 max_bytes=max_bytes,
                 allowed_types=frozenset(t.lower() for t in allowed_types),
-                resolver=resolver,
                 max_redirects=max_redirects,
                 timeouts=timeouts,
             )
@@ -91,20 +84,14 @@ async def _follow(
     client: httpx.AsyncClient,
     max_bytes: int,
     allowed_types: frozenset[str],
-    resolver: Resolver,
     max_redirects: int,
     timeouts: httpx.Timeout,
 ) -> FetchedMedia:
     current = _parse(url)
     for hop in range(max_redirects + 1):
         shown = str(current)
-        address = await _vet(current, shown, resolver)
         request = client.build_request(
-            "GET",
-            _pinned(current, address),
-            headers=_headers(current, allowed_types),
-            extensions=_tls_name(current, address),
-            timeout=timeouts,
+            "GET", current, headers=_headers(allowed_types), timeout=timeouts
         )
         try:
             response = await client.send(request, stream=True, follow_redirects=False)
@@ -123,8 +110,18 @@ async def _follow(
                 content = await _read_capped(response, shown, max_bytes)
             finally:
                 await response.aclose()
+        except SchemeRefused as exc:
+            raise BadScheme(shown, current.scheme) from exc
+        except AddressNotPublic as exc:
+            raise NotPublicAddress(shown, exc.host, exc.reason, exc.address) from exc
+        except ResponseTooLarge as exc:
+            raise MediaTooLarge(shown, max_bytes) from exc
         except httpx.TimeoutException as exc:
             raise MediaTimeout(shown) from exc
+        except httpx.ConnectError as exc:
+            if isinstance(exc.__cause__, HostUnresolvable):
+                raise UnresolvableHost(shown, current.host) from exc
+            raise MediaUnreachable(shown, str(exc) or type(exc).__name__) from exc
         except httpx.HTTPError as exc:
             raise MediaUnreachable(shown, str(exc) or type(exc).__name__) from exc
         _sniff(content, content_type, shown, allowed_types)
@@ -154,30 +151,12 @@ def _redirect_target(current: httpx.URL, location: str) -> httpx.URL:
     return _parse(str(target))
 
 
-async def _vet(url: httpx.URL, shown: str, resolver: Resolver) -> IPAddress:
-    port = url.port or (443 if url.scheme == "https" else 80)
-    return await resolve_public(url.host, port, url=shown, resolver=resolver)
-
-
-def _pinned(url: httpx.URL, address: IPAddress) -> httpx.URL:
-    """The URL with its host replaced by the vetted address, so no second lookup happens."""
-    return url.copy_with(host=str(address).split("%", 1)[0])
-
-
-def _headers(url: httpx.URL, allowed_types: frozenset[str]) -> dict[str, str]:
+def _headers(allowed_types: frozenset[str]) -> dict[str, str]:
     return {
-        "Host": url.netloc.decode("ascii"),
         "Accept": ", ".join(sorted(allowed_types)),
         # Media is already compressed; refusing transfer compression keeps the size cap honest.
         "Accept-Encoding": "identity",
-        "Connection": "close",
     }
-
-
-def _tls_name(url: httpx.URL, address: IPAddress) -> dict[str, str]:
-    if url.scheme != "https" or url.host == str(address):
-        return {}
-    return {"sni_hostname": url.raw_host.decode("ascii")}
 
 
 def _check_response(

@@ -16,6 +16,8 @@ from typing import TypeAlias
 
 import httpx
 
+from beacon_shared.egress import AddressNotPublic, SchemeRefused
+
 from publisher.webhooks import signing
 from publisher.webhooks.schedule import Outcome, classify, parse_retry_after
 
@@ -115,7 +117,7 @@ async def deliver(
 
     try:
         response, head = await _post(client, url, body, sent_headers, timeout)
-    except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol, SchemeRefused, AddressNotPublic) as exc:
         # A bad endpoint URL will not heal by waiting; the endpoint owner must fix it.
         return _no_response(msg_id, url, now, Outcome.FAILED, elapsed_ms(), exc)
     except (httpx.HTTPError, TimeoutError) as exc:

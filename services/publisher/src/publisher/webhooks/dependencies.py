@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from beacon_shared.auth import Principal, require_scope
 from beacon_shared.crypto import SecretBox
+from beacon_shared.egress import EgressPolicy
 from publisher.config import Settings, credential_box
 
 Writer = Annotated[Principal, Depends(require_scope("webhooks:write"))]
@@ -19,12 +20,12 @@ async def _box(request: Request) -> SecretBox:
     return credential_box(settings)
 
 
-async def _allow_private(request: Request) -> bool:
+async def _egress(request: Request) -> EgressPolicy:
     settings: Settings = request.app.state.settings
-    return settings.allow_private_addresses
+    return settings.egress
 
 
 # Seals and opens endpoints' signing secrets.
 Box = Annotated[SecretBox, Depends(_box)]
-# Whether endpoint URLs may be plain http on local addresses (tests, local development only).
-AllowPrivate = Annotated[bool, Depends(_allow_private)]
+# What the egress guard lets endpoint URLs reach.
+Egress = Annotated[EgressPolicy, Depends(_egress)]

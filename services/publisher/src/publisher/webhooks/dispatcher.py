@@ -12,13 +12,14 @@ import asyncio
 import contextlib
 import os
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from beacon_shared.crypto import SecretBox, SecretsUnreadable
+from beacon_shared.egress import EgressPolicy
 from beacon_shared.logging import get_logger
 from publisher.config import Settings, credential_box
 from publisher.webhooks import claims
@@ -52,7 +53,7 @@ class DispatcherConfig:
     batch_size: int = 50
     lease: timedelta = timedelta(seconds=60)
     timeout: float = DEFAULT_TIMEOUT_SECONDS
-    allow_private_addresses: bool = False
+    egress: EgressPolicy = field(default_factory=EgressPolicy)
 
     def __post_init__(self) -> None:
         # A POST outliving its claim could be sent twice at once by two workers.
@@ -64,7 +65,7 @@ class DispatcherConfig:
         """From the publisher's settings."""
         return cls(
             worker_id=settings.worker_id or f"{socket.gethostname()}:{os.getpid()}",
-            allow_private_addresses=settings.allow_private_addresses,
+            egress=settings.egress,
         )
 
 
@@ -83,7 +84,7 @@ class Dispatcher:
         self.sessionmaker = sessionmaker
         self.box = box
         self.config = config
-        self.client = client or webhook_client(allow_private=config.allow_private_addresses)
+        self.client = client or webhook_client(config.egress)
         self.rng = rng
 
     async def run(self, stop: asyncio.Event) -> None:

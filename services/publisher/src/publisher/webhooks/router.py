@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from beacon_shared.db import DbSession
 from publisher.webhooks import service
-from publisher.webhooks.dependencies import AllowPrivate, Box, Reader, Writer
+from publisher.webhooks.dependencies import Box, Egress, Reader, Writer
 from publisher.webhooks.schemas import (
     DeliveryDetail,
     DeliveryOut,
@@ -34,7 +34,7 @@ router = APIRouter(prefix="/v1", tags=["webhooks"])
     responses={401: {}, 403: {}, 409: {}, 422: {}},
 )
 async def create_endpoint(
-    body: EndpointIn, principal: Writer, session: DbSession, box: Box, allow_private: AllowPrivate
+    body: EndpointIn, principal: Writer, session: DbSession, box: Box, egress: Egress
 ) -> EndpointWithSecret:
     """The response holds the signing secret, which no later call shows again.
 
@@ -43,7 +43,7 @@ async def create_endpoint(
     more than 24 hours.
     """
     created = await service.create_endpoint(
-        session, tenant_id=principal.tenant_id, body=body, box=box, allow_private=allow_private
+        session, tenant_id=principal.tenant_id, body=body, box=box, egress=egress
     )
     return EndpointWithSecret.from_created(created.endpoint, created.secret)
 
@@ -86,7 +86,7 @@ async def update_endpoint(
     patch: EndpointPatch,
     principal: Writer,
     session: DbSession,
-    allow_private: AllowPrivate,
+    egress: Egress,
 ) -> EndpointOut:
     """Fields left out keep their value; enabling sends the deliveries that waited meanwhile."""
     row = await service.update_endpoint(
@@ -94,7 +94,7 @@ async def update_endpoint(
         tenant_id=principal.tenant_id,
         endpoint_id=endpoint_id,
         patch=patch,
-        allow_private=allow_private,
+        egress=egress,
     )
     return EndpointOut.from_row(row)
 

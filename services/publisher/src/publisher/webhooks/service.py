@@ -18,6 +18,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared.crypto import SecretBox, SecretsUnreadable
+from beacon_shared.egress import EgressPolicy
 from beacon_shared.logging import get_logger
 from beacon_shared.pagination import Cursor, split_page
 from publisher.webhooks import repository
@@ -142,10 +143,10 @@ async def create_endpoint(
     tenant_id: str,
     body: EndpointIn,
     box: SecretBox,
-    allow_private: bool,
+    egress: EgressPolicy,
 ) -> EndpointWithSecret:
     """Store an endpoint with a fresh signing secret; the secret is returned this once."""
-    url = check_url(body.url, allow_private=allow_private)
+    url = check_url(body.url, egress=egress)
     event_types = check_event_types(body.event_types)
     secret = new_secret()
     now = datetime.now(UTC)
@@ -193,7 +194,7 @@ async def update_endpoint(
     tenant_id: str,
     endpoint_id: UUID,
     patch: EndpointPatch,
-    allow_private: bool,
+    egress: EgressPolicy,
 ) -> Row[Any]:
     """Change the fields the patch sets; enabling clears the reason it was disabled."""
     row = await repository.get_endpoint(
@@ -204,7 +205,7 @@ async def update_endpoint(
     given = patch.model_fields_set
     values: dict[str, Any] = {}
     if "url" in given and patch.url is not None:
-        values["url"] = check_url(patch.url, allow_private=allow_private)
+        values["url"] = check_url(patch.url, egress=egress)
     if "description" in given:
         values["description"] = patch.description
     if "event_types" in given:

@@ -1,15 +1,16 @@
-"""Which URLs a webhook endpoint may have: https on a public host (see publisher.public_urls)."""
+"""Which URLs a webhook endpoint may have: https on a public host (the egress guard's check)."""
 
 from __future__ import annotations
 
-from publisher.public_urls import UrlRefused, check_public_url
+from beacon_shared import egress as guard
+from beacon_shared.egress import EgressPolicy, UrlRefused
 from publisher.webhooks.exceptions import InvalidEndpointUrl
 
 
-def check_url(raw: str, *, allow_private: bool) -> str:
+def check_url(raw: str, *, egress: EgressPolicy) -> str:
     """The URL as it will be called, or InvalidEndpointUrl saying why it cannot be used."""
     try:
-        return check_public_url(raw, allow_private=allow_private)
+        return guard.check_url(raw, egress)
     except UrlRefused as exc:
         message = exc.reason
         if message == "credentials in the URL are not accepted":

@@ -13,6 +13,7 @@ import httpx
 
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.moderation import NetworkAction
+from beacon_shared.egress import EgressRefused
 from beacon_shared.network_calls import (
     CredentialsRefused,
     NotFound,
@@ -144,6 +145,8 @@ class BlueskyClient:
                     f"bluesky session: {exc.response.status_code}", kind="server_error"
                 ) from exc
             raise Refused(f"bluesky refused the session: {exc.response.status_code}") from exc
+        except EgressRefused as exc:
+            raise Refused(f"bluesky session: refused by the egress guard: {exc}") from exc
         except httpx.TransportError as exc:
             # Only the session calls send raw: none of them acts on the comment.
             raise RetryLater(f"bluesky session: {type(exc).__name__}", kind="connection") from exc

@@ -1,15 +1,21 @@
-"""Which hosts and addresses media may be fetched from: public ones only."""
+"""Which addresses and host names a call on a tenant's behalf may reach: public ones only."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
 from collections.abc import Awaitable, Callable, Sequence
-from ipaddress import IPv4Address, IPv6Address, ip_address, ip_network
-
-from publisher.media.exceptions import NotPublicAddress, UnresolvableHost
+from ipaddress import (
+    IPv4Address,
+    IPv4Network,
+    IPv6Address,
+    IPv6Network,
+    ip_address,
+    ip_network,
+)
 
 IPAddress = IPv4Address | IPv6Address
+IPNetwork = IPv4Network | IPv6Network
 
 Resolver = Callable[[str, int], Awaitable[Sequence[str]]]
 """Resolves `(host, port)` to every address the host has, as strings."""
@@ -26,7 +32,7 @@ _REFUSED_NAMES = frozenset(
     }
 )
 # Special-use suffixes (RFC 6761 .localhost, mDNS .local, RFC 8375 home.arpa, ICANN's .internal).
-_REFUSED_SUFFIXES = (".localhost", ".local", ".localdomain", ".internal", ".home.arpa")
+_REFUSED_SUFFIXES = (".localhost", ".local", ".localdomain", ".internal", ".lan", ".home.arpa")
 
 # Ranges `is_global` misses on some Python versions, or that embed an IPv4 address we must judge.
 _SHARED_V4 = ip_network("100.64.0.0/10")
@@ -34,6 +40,25 @@ _METADATA = frozenset({ip_address("169.254.169.254"), ip_address("fd00:ec2::254"
 _V4_COMPATIBLE = ip_network("::/96")
 _NAT64_WELL_KNOWN = ip_network("64:ff9b::/96")
 _NAT64_LOCAL = ip_network("64:ff9b:1::/48")
+
+
+class AddressRefused(Exception):
+    """A host the guard will not connect to; `reason` says why, for people."""
+
+    def __init__(self, host: str, reason: str, address: str | None = None) -> None:
+        super().__init__(f"the host {host!r} is not on the public internet ({reason})")
+        self.host = host
+        self.reason = reason
+        # Kept for logs, never shown: an error must not say what internal names resolve to.
+        self.address = address
+
+
+class HostUnresolvable(Exception):
+    """The host name has no address (DNS may recover: callers retry)."""
+
+    def __init__(self, host: str) -> None:
+        super().__init__(f"the host {host!r} does not resolve to any address")
+        self.host = host
 
 
 def non_public_reason(address: IPAddress) -> str | None:
@@ -77,11 +102,25 @@ def _embedded_v4(address: IPv6Address) -> IPv4Address | None:
 
 
 def parse_literal(host: str) -> IPAddress | None:
-    """The address when the host is an IP literal, else None."""
+    """The address when the host is a canonical IP literal (brackets, zone allowed), else None."""
+    bare = host.strip("[]").split("%", 1)[0]
     try:
-        return ip_address(host)
+        return ip_address(bare)
     except ValueError:
         return None
+
+
+def non_canonical_literal(host: str) -> bool:
+    """True for the other spellings of an IPv4 address that resolvers accept: shorthand (127.1),
+    decimal (2130706433), octal (0177.0.0.1) and hex (0x7f.1), with or without a final dot."""
+    name = host.rstrip(".")
+    if parse_literal(name) is not None:
+        return host != name  # "127.0.0.1." is still a literal, spelled so a check might miss it
+    try:
+        socket.inet_aton(name)
+    except (OSError, UnicodeError, ValueError):
+        return name.rsplit(".", 1)[-1].isdigit()  # no top-level domain is numeric
+    return True
 
 
 def refused_name_reason(host: str) -> str | None:
@@ -92,10 +131,23 @@ def refused_name_reason(host: str) -> str | None:
     if "." not in name:
         # Single-label names resolve through the search domains, i.e. to internal hosts.
         return "single-label host name"
-    if name.rsplit(".", 1)[-1].isdigit():
-        # No top-level domain is numeric: this is a shorthand IPv4 literal such as 127.1.
-        return "non-canonical IP address"
     return None
+
+
+def allowed(address: IPAddress, networks: Sequence[IPNetwork]) -> bool:
+    """True when an operator allowed this non-public address (local development, a private
+    instance); IPv4-mapped IPv6 addresses are judged by their IPv4 address."""
+    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address in network for network in networks)
+
+
+def refusal_for(address: IPAddress, networks: Sequence[IPNetwork]) -> str | None:
+    """Why the guard refuses to connect to `address`, or None."""
+    reason = non_public_reason(address)
+    if reason is None or allowed(address, networks):
+        return None
+    return reason
 
 
 async def system_resolver(host: str, port: int) -> Sequence[str]:
@@ -106,42 +158,36 @@ async def system_resolver(host: str, port: int) -> Sequence[str]:
     return [str(info[4][0]) for info in infos]
 
 
-async def resolve_public(host: str, port: int, *, url: str, resolver: Resolver) -> IPAddress:
-    """The address to connect to, refusing the host if any address it has is not public."""
+async def resolve_public(
+    host: str, port: int, *, resolver: Resolver, allowed_networks: Sequence[IPNetwork] = ()
+) -> IPAddress:
+    """The one address to connect to; AddressRefused if any address the host has is not public
+    (nor allowed), HostUnresolvable when it has none."""
+    if non_canonical_literal(host):
+        raise AddressRefused(host, "non-canonical IP address")
     literal = parse_literal(host)
     if literal is not None:
-        reason = non_public_reason(literal)
+        reason = refusal_for(literal, allowed_networks)
         if reason is not None:
-            raise NotPublicAddress(url, host, reason, str(literal))
+            raise AddressRefused(host, reason, str(literal))
         return literal
     name_reason = refused_name_reason(host)
-    if name_reason is not None:
-        raise NotPublicAddress(url, host, name_reason)
+    if name_reason is not None and not allowed_networks:
+        raise AddressRefused(host, name_reason)
     try:
         answers = await resolver(host, port)
     except (OSError, UnicodeError) as exc:
-        raise UnresolvableHost(url, host) from exc
+        raise HostUnresolvable(host) from exc
     addresses: list[IPAddress] = []
     for answer in answers:
         address = parse_literal(answer)
         if address is None:
-            raise UnresolvableHost(url, host)
-        reason = non_public_reason(address)
+            raise HostUnresolvable(host)
+        reason = refusal_for(address, allowed_networks)
         if reason is not None:
             # One bad answer is enough: a later lookup or connection could pick it.
-            raise NotPublicAddress(url, host, reason, str(address))
+            raise AddressRefused(host, reason, str(address))
         addresses.append(address)
     if not addresses:
-        raise UnresolvableHost(url, host)
+        raise HostUnresolvable(host)
     return addresses[0]
-
-
-__all__ = [
-    "IPAddress",
-    "Resolver",
-    "non_public_reason",
-    "parse_literal",
-    "refused_name_reason",
-    "resolve_public",
-    "system_resolver",
-]

@@ -1,4 +1,5 @@
-"""Against a real local TLS server: the vetted address is dialled, the name is verified."""
+"""The egress guard against real local servers: the vetted address is dialled, the TLS name is
+verified, a second DNS answer cannot move the connection, and redirects are checked again."""
 
 from __future__ import annotations
 
@@ -14,13 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from publisher.media import (
-    DEFAULT_MEDIA_TYPES,
-    MediaTimeout,
-    MediaUnreachable,
-    addresses,
-    fetch_media,
-)
+from beacon_shared.egress import AddressNotPublic, EgressPolicy, EgressTransport, Resolver
 
 x509 = pytest.importorskip("cryptography.x509")
 hashes = pytest.importorskip("cryptography.hazmat.primitives.hashes")
@@ -93,12 +88,20 @@ def tls_server(certificate: tuple[Path, Path]) -> Iterator[tuple[int, list[str]]
     server.server_close()
 
 
-@pytest.fixture(autouse=True)
-def loopback_counts_as_public(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The local server lives on 127.0.0.1; let only that address through for these tests."""
-    real = addresses.non_public_reason
-    monkeypatch.setattr(
-        addresses, "non_public_reason", lambda a: None if a == LOOPBACK else real(a)
+# The local servers live on loopback: let only the address they listen on through.
+ONLY_LOOPBACK = EgressPolicy(
+    allow_http=True, allowed_networks=(ipaddress.ip_network("127.0.0.1/32"),)
+)
+
+
+def guarded(
+    resolver: Resolver, *, verify: ssl.SSLContext | bool = True, read: float = 5.0
+) -> httpx.AsyncClient:
+    inner = httpx.AsyncHTTPTransport(verify=verify, trust_env=False)
+    return httpx.AsyncClient(
+        transport=EgressTransport(inner, ONLY_LOOPBACK, resolver=resolver),
+        trust_env=False,
+        timeout=httpx.Timeout(read),
     )
 
 
@@ -111,16 +114,10 @@ async def test_the_vetted_address_is_dialled_and_the_certificate_checked_for_the
 ) -> None:
     port, names = tls_server
     verify = ssl.create_default_context(cafile=str(certificate[0]))
-    async with httpx.AsyncClient(verify=verify, trust_env=False) as client:
-        media = await fetch_media(
-            f"https://{NAME}:{port}/a.png",
-            client=client,
-            max_bytes=1024,
-            allowed_types=DEFAULT_MEDIA_TYPES,
-            resolver=to_loopback,
-        )
+    async with guarded(to_loopback, verify=verify) as client:
+        response = await client.get(f"https://{NAME}:{port}/a.png")
 
-    assert media.content == PNG
+    assert response.content == PNG
     assert names == [NAME]
     assert Handler.hosts == [f"{NAME}:{port}"]
 
@@ -130,17 +127,57 @@ async def test_a_certificate_for_another_name_is_refused(
 ) -> None:
     port, _ = tls_server
     verify = ssl.create_default_context(cafile=str(certificate[0]))
-    async with httpx.AsyncClient(verify=verify, trust_env=False) as client:
-        with pytest.raises(MediaUnreachable):
-            await fetch_media(
-                f"https://other.example.com:{port}/a.png",
-                client=client,
-                max_bytes=1024,
-                allowed_types=DEFAULT_MEDIA_TYPES,
-                resolver=to_loopback,
-            )
+    async with guarded(to_loopback, verify=verify) as client:
+        with pytest.raises(httpx.ConnectError):
+            await client.get(f"https://other.example.com:{port}/a.png")
 
     assert Handler.hosts == []
+
+
+async def test_a_second_dns_answer_cannot_move_the_connection(
+    certificate: tuple[Path, Path], tls_server: tuple[int, list[str]]
+) -> None:
+    port, _ = tls_server
+    answers = iter([["127.0.0.1"], ["10.0.0.1"], ["169.254.169.254"]])
+
+    async def rebinding(host: str, port: int) -> Sequence[str]:
+        return next(answers)
+
+    verify = ssl.create_default_context(cafile=str(certificate[0]))
+    async with guarded(rebinding, verify=verify) as client:
+        response = await client.get(f"https://{NAME}:{port}/a.png")
+
+    # One lookup, checked, then dialled: the later answers were never asked for.
+    assert response.status_code == 200
+    assert next(answers) == ["10.0.0.1"]
+
+
+async def test_a_redirect_to_an_address_the_guard_refuses_is_not_followed() -> None:
+    seen: list[str] = []
+
+    class Redirect(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.path)
+            self.send_response(302)
+            # 127.0.0.2 is loopback too, but not the one address the policy allows.
+            self.send_header("Location", f"http://127.0.0.2:{self.server.server_address[1]}/x")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = server.server_address[1]
+        async with guarded(to_loopback) as client:
+            with pytest.raises(AddressNotPublic, match="loopback"):
+                await client.get(f"http://{NAME}:{port}/start", follow_redirects=True)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert seen == ["/start"]
 
 
 async def test_a_server_that_accepts_but_never_answers_times_out() -> None:
@@ -148,13 +185,6 @@ async def test_a_server_that_accepts_but_never_answers_times_out() -> None:
         silent.bind(("127.0.0.1", 0))
         silent.listen()
         port = silent.getsockname()[1]
-        async with httpx.AsyncClient(trust_env=False) as client:
-            with pytest.raises(MediaTimeout):
-                await fetch_media(
-                    f"http://{NAME}:{port}/a.png",
-                    client=client,
-                    max_bytes=1024,
-                    allowed_types=DEFAULT_MEDIA_TYPES,
-                    resolver=to_loopback,
-                    read_timeout=0.2,
-                )
+        async with guarded(to_loopback, read=0.2) as client:
+            with pytest.raises(httpx.ReadTimeout):
+                await client.get(f"http://{NAME}:{port}/a.png")
