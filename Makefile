@@ -21,7 +21,12 @@ $(UV):
 	$(UV) sync --frozen --all-packages
 	@touch $@
 
-install: .venv/.synced ## install the locked dependencies into .venv
+# The local OpenID Connect issuer (tests and `make up`): node-oidc-provider, locked.
+deploy/oidc/node_modules/.installed: deploy/oidc/package.json deploy/oidc/package-lock.json
+	npm ci --prefix deploy/oidc --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: .venv/.synced deploy/oidc/node_modules/.installed ## install the locked dependencies (.venv, deploy/oidc)
 
 up: install ## run the whole stack (embedded Postgres and broker unless DATABASE_URL/KAFKA_BOOTSTRAP)
 	$(RUN) python deploy/local/stack.py
