@@ -90,6 +90,10 @@ class ServiceSettings(BaseSettings):
     http_port: int = 8000
     worker_port: int = 9000
     admin_token: SecretStr | None = Field(default=None, validation_alias=_env("BEACON_ADMIN_TOKEN"))
+    # Sign-in: access tokens of this OpenID Connect issuer, meant for this audience, are accepted
+    # as bearer tokens beside API keys (beacon_shared.auth.oidc); unset, only API keys are.
+    oidc_issuer: str | None = Field(default=None, validation_alias=_env("OIDC_ISSUER"))
+    oidc_audience: str = Field(default="beacon", validation_alias=_env("OIDC_AUDIENCE"))
     # The egress guard (beacon_shared.egress): what calls made on a tenant's behalf may reach.
     egress_allow_http: bool = Field(default=False, validation_alias=_env("EGRESS_ALLOW_HTTP"))
     egress_allowed_networks: str = Field(

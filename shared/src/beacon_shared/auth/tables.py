@@ -1,4 +1,4 @@
-"""The `iam` schema: tenants and their API keys."""
+"""The `iam` schema: tenants (organizations), their API keys, and the people who sign in."""
 
 from __future__ import annotations
 
@@ -10,13 +10,16 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     Table,
     Text,
+    UniqueConstraint,
     func,
     text,
 )
 from sqlalchemy.dialects.postgresql import UUID
 
+from beacon_shared.auth.roles import ROLES
 from beacon_shared.db import make_metadata
 
 IAM_SCHEMA = "iam"
@@ -49,6 +52,34 @@ api_key = Table(
     ),
     Index("ix_api_key_tenant_id", "tenant_id"),
     CheckConstraint("rate_limit_per_minute > 0", name="rate_limit_per_minute_positive"),
+)
+
+# Someone the deployment's OpenID Connect issuer vouches for, known by (issuer, subject).
+user = Table(
+    "user",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("issuer", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("email", Text),
+    Column("name", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("issuer", "subject"),
+)
+
+# A user's place in an organization (a tenant): the role sets the scopes.
+membership = Table(
+    "membership",
+    metadata,
+    Column("tenant_id", Text, ForeignKey(tenant.c.id, ondelete="CASCADE"), nullable=False),
+    Column(
+        "user_id", UUID(as_uuid=True), ForeignKey(user.c.id, ondelete="CASCADE"), nullable=False
+    ),
+    Column("role", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("tenant_id", "user_id"),
+    Index("ix_membership_user_id", "user_id"),
+    CheckConstraint(f"role IN ({', '.join(map(repr, ROLES))})", name="role_known"),
 )
 
 ACTIVE = text("revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())")
