@@ -110,8 +110,18 @@ async def run(database_url: str, bootstrap: str, idempotence: bool) -> dict[str,
     producer = create_producer(settings)
     await producer.start()
     try:
+        # As a worker builds it: relayed rows kept for the window, the broker watched.
         relay = outbox.OutboxRelay(
-            engine=engine, table=table, producer=producer, batch_size=500, poll_seconds=POLL_SECONDS
+            engine=engine,
+            table=table,
+            producer=producer,
+            batch_size=500,
+            poll_seconds=POLL_SECONDS,
+            retention_seconds=settings.outbox_retention_seconds,
+            loss_detection=settings.outbox_loss_detection,
+            check_seconds=settings.outbox_check_seconds,
+            bootstrap=bootstrap,
+            topics=[COMMENT_RECEIVED],
         )
         stop = asyncio.Event()
         relay_task = asyncio.create_task(relay.run(stop))
@@ -162,7 +172,29 @@ async def run(database_url: str, bootstrap: str, idempotence: bool) -> dict[str,
                 )
         staged_rate = THROUGHPUT_EVENTS / (time.perf_counter() - started)
         relay_rate = THROUGHPUT_EVENTS / (await consumer - started)
+        stop.set()
+        await relay_task
 
+        # The relay alone: a backlog staged while it was stopped, drained from its start.
+        tenant = f"backlog-{uuid.uuid4().hex[:6]}"
+        for first in range(0, THROUGHPUT_EVENTS, EVENTS_PER_TRANSACTION):
+            async with sessionmaker() as session, session.begin():
+                await outbox.stage(
+                    session,
+                    table,
+                    [envelope(tenant, n) for n in range(first, first + EVENTS_PER_TRANSACTION)],
+                )
+        backlog_latencies: list[float] = []
+        consumer = asyncio.create_task(
+            consume(
+                bootstrap, tenant, THROUGHPUT_EVENTS, backlog_latencies, ready := asyncio.Event()
+            )
+        )
+        await ready.wait()
+        stop = asyncio.Event()
+        started = time.perf_counter()
+        relay_task = asyncio.create_task(relay.run(stop))
+        backlog_rate = THROUGHPUT_EVENTS / (await consumer - started)
         stop.set()
         await relay_task
     finally:
@@ -176,6 +208,7 @@ async def run(database_url: str, bootstrap: str, idempotence: bool) -> dict[str,
         "staged_per_s": round(staged_rate),
         "relayed_per_s": round(relay_rate),
         "relay_to_raw_ratio": round(relay_rate / raw_rate, 3),
+        "backlog_relayed_per_s": round(backlog_rate),
         "latency_rate_per_s": LATENCY_RATE,
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p99_ms": percentile(latencies, 99),

@@ -18,7 +18,7 @@ from beacon_shared.contracts import EVENT_TYPES
 from beacon_shared.db import create_sessionmaker, make_metadata
 from beacon_shared.events import EventPayload
 from beacon_shared.kafka import create_producer
-from beacon_shared.outbox import outbox_table
+from beacon_shared.outbox import outbox_table, position_table
 from beacon_shared.settings import ServiceSettings
 from beacon_shared.topics import TopicSpec, ensure_topics
 
@@ -55,9 +55,11 @@ async def shared_test_schema(engine: AsyncEngine) -> AsyncIterator[str]:
 async def outbox(shared_test_schema: str, engine: AsyncEngine) -> AsyncIterator[Table]:
     """The test schema's outbox; rows a failed test left behind are removed afterwards."""
     yield _outbox
-    # The relay publishes every row of its table: leftovers would leak into the next test.
+    # The relay publishes every row of its table: leftovers would leak into the next test, and
+    # so would the offsets it recorded (a test may use a broker of its own).
     async with engine.begin() as conn:
         await conn.execute(delete(_outbox))
+        await conn.execute(delete(position_table(_outbox)))
 
 
 @pytest.fixture

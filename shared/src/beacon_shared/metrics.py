@@ -34,3 +34,8 @@ CONSUMER_LAG = Gauge(
     "High watermark minus committed position.",
     ["group", "topic", "partition"],
 )
+OUTBOX_REPLAYED = Counter(
+    "beacon_outbox_replayed_total",
+    "Relayed outbox rows sent again because the broker lost them, by how the loss was found.",
+    ["schema", "reason"],
+)

@@ -134,6 +134,12 @@ async def run_worker(
                 producer=producer,
                 batch_size=settings.outbox_batch_size,
                 poll_seconds=settings.outbox_poll_seconds,
+                retention_seconds=settings.outbox_retention_seconds,
+                loss_detection=settings.outbox_loss_detection,
+                check_seconds=settings.outbox_check_seconds,
+                bootstrap=settings.kafka_bootstrap,
+                topics=spec.topics,
+                replication_factor=settings.kafka_replication_factor,
             )
             relays.append(relay.run)
         for consumer in spec.consumers:
