@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
@@ -63,6 +64,38 @@ def die_with_parent(sig: signal.Signals, *, block: bool = False) -> Callable[[],
     return preexec
 
 
+@dataclass
+class Backoff:
+    """When to restart a process that exited: after `first` seconds, doubled at each exit in a
+    row up to `longest`, and after `first` again once it had run `stable` seconds."""
+
+    first: float = 1.0
+    longest: float = 30.0
+    stable: float = 60.0
+    delay: float = 0.0
+    started_at: float = 0.0
+    due_at: float | None = None
+    restarts: int = 0
+
+    def exited(self, now: float) -> float:
+        """The process was found exited at `now`: schedule its restart; the delay."""
+        if now - self.started_at >= self.stable:
+            self.delay = self.first
+        else:
+            self.delay = min(self.longest, max(self.first, self.delay * 2))
+        self.due_at = now + self.delay
+        return self.delay
+
+    def due(self, now: float) -> bool:
+        """Whether a scheduled restart is due."""
+        return self.due_at is not None and now >= self.due_at
+
+    def started(self, now: float) -> None:
+        """The process was (re)started at `now`."""
+        self.started_at = now
+        self.due_at = None
+
+
 class Child:
     """One supervised process: the runner's own child, alone in its process group."""
 
@@ -74,6 +107,7 @@ class Child:
         self.env = dict(env)
         self.cwd = cwd
         self.process: subprocess.Popen[bytes] | None = None
+        self.backoff = Backoff()
         self._pump: threading.Thread | None = None
 
     @property
@@ -94,8 +128,8 @@ class Child:
             preexec_fn=die_with_parent(signal.SIGKILL),
         )
 
-    def pump_output(self, output: Output, on_exit: Callable[[Child, int], None]) -> None:
-        """Copy the child's output line by line in a thread; call `on_exit` once it has exited."""
+    def pump_output(self, output: Output) -> None:
+        """Copy the child's output line by line in a thread, until it has exited."""
         process = self.process
         if process is None or process.stdout is None:
             raise RuntimeError(f"{self.name} has not been spawned with a pipe")
@@ -104,7 +138,7 @@ class Child:
         def pump() -> None:
             for raw in stream:
                 output.line(self.name, raw.decode(errors="replace").rstrip())
-            on_exit(self, process.wait())
+            process.wait()
 
         self._pump = threading.Thread(target=pump, name=f"output-{self.name}", daemon=True)
         self._pump.start()
@@ -112,6 +146,11 @@ class Child:
     def running(self) -> bool:
         """Whether the process is still alive (not yet reaped)."""
         return self.process is not None and self.process.poll() is None
+
+    @property
+    def exit_code(self) -> int | None:
+        """The exit code once the process has exited (negative: the signal that ended it)."""
+        return None if self.process is None else self.process.poll()
 
     def signal(self, sig: signal.Signals) -> None:
         """Send `sig` to the child's process group, if it is still running."""

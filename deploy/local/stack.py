@@ -5,8 +5,15 @@ Unless DATABASE_URL / KAFKA_BOOTSTRAP are set, it starts an embedded PostgreSQL 
 port. It migrates every schema, issues a demo API key, starts `<svc>-api` (uvicorn) and
 `<svc>-worker` for each service, waits for every `/readyz`, and prints the URLs. Ctrl-C or SIGTERM
 stops the children (SIGTERM, then SIGKILL after a grace period), the broker and PostgreSQL; another
-Ctrl-C a second later skips the grace period. A child that exits on its own stops everything (exit
-code 1).
+Ctrl-C a second later skips the grace period.
+
+It supervises what it started: a child that exits on its own is restarted after a back-off (1 s,
+doubled at each exit in a row up to 30 s, 1 s again once it had run a minute), and both are said.
+If the embedded broker exits, the workers are stopped, the broker is started again on the same
+port (a new cluster: it keeps nothing in memory), then the workers: each creates its topics again
+and its outbox relay, seeing another cluster, sends the events it retained again (the consumers'
+inbox skips what they had handled). Workers are stopped first so that none commits offsets of the
+old broker to the new one or has a topic created with the broker's default partition count.
 
 Other variables: BEACON_PORT_OFFSET (added to every default port), BEACON_SERVICES (a comma
 separated subset of services), BEACON_READY_TIMEOUT and BEACON_STOP_GRACE (seconds), and each
@@ -28,7 +35,7 @@ from pathlib import Path
 from types import FrameType
 
 import httpx
-from processes import Child, Output, start_guard, stop_all, stop_guard
+from processes import Backoff, Child, Output, start_guard, stop_all, stop_guard
 from servers import (
     MigrationFailed,
     Servers,
@@ -39,6 +46,7 @@ from servers import (
     start_database,
 )
 
+from beacon_shared.embedded import EmbeddedBroker
 from beacon_shared.logging import configure_logging
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -114,7 +122,7 @@ class StackConfig:
 
 
 class Supervisor:
-    """What ends the stack: SIGINT/SIGTERM, or a child that exits while it should be running."""
+    """What ends the stack: SIGINT or SIGTERM."""
 
     # `uv run` forwards the terminal's SIGINT to a child that already got it from the terminal:
     # signals this close together are one Ctrl-C.
@@ -122,7 +130,6 @@ class Supervisor:
 
     def __init__(self) -> None:
         self.signals = 0
-        self.failure: str | None = None
         self.stopping = False
         self._last_signal_at = 0.0
         self._stop_began_at = 0.0
@@ -136,14 +143,9 @@ class Supervisor:
         self.signals += 1
         self._last_signal_at = time.monotonic()
 
-    def child_exited(self, child: Child, code: int) -> None:
-        """Called from a child's output thread once it has exited."""
-        if not self.stopping and self.failure is None:
-            self.failure = f"{child.name} exited unexpectedly with code {code}"
-
     def should_stop(self) -> bool:
-        """Whether a signal arrived or a child failed."""
-        return self.signals > 0 or self.failure is not None
+        """Whether a signal arrived."""
+        return self.signals > 0
 
     def begin_stop(self) -> None:
         """From now on children are expected to exit."""
@@ -165,6 +167,7 @@ class Stack:
         self.servers = Servers()
         self.children: list[Child] = []
         self.guard: subprocess.Popen[bytes] | None = None
+        self.broker_backoff = Backoff()
 
     def say(self, text: str) -> None:
         """A line from the runner itself."""
@@ -175,7 +178,7 @@ class Stack:
         started = time.monotonic()
         self._start_servers()
         if self.supervisor.should_stop():
-            return self._exit_code()
+            return 0
         inis = alembic_inis(ROOT)
         step = time.monotonic()
         try:
@@ -186,14 +189,15 @@ class Stack:
         self.say(f"migrated {names} in {time.monotonic() - step:.1f} s")
         demo_key = issue_demo_key(self.servers.database_url)
         if self.supervisor.should_stop():
-            return self._exit_code()
+            return 0
         self._start_children()
         if not self._wait_until_ready():
-            return self._exit_code()
+            return 0
         self._print_banner(demo_key, time.monotonic() - started)
         while not self.supervisor.should_stop():
+            self._supervise()
             time.sleep(0.1)
-        return self._exit_code()
+        return 0
 
     def _start_servers(self) -> None:
         pg_dir = self.config.data_dir / "postgres"
@@ -208,6 +212,13 @@ class Stack:
             log_path=self.config.data_dir / "broker.log",
         )
         self.say(f"broker at {self.servers.kafka_bootstrap}")
+        self._start_guard()
+
+    def _start_guard(self) -> None:
+        """(Re)start the guard over the embedded servers' current processes."""
+        if self.guard is not None:
+            stop_guard(self.guard)
+            self.guard = None
         targets: dict[int, signal.Signals] = {}
         if self.servers.postgres is not None:
             # SIGINT is PostgreSQL's "fast shutdown": roll back sessions, checkpoint, exit.
@@ -258,11 +269,76 @@ class Stack:
             self.children.append(Child(f"{service.name}-api", api, env=env, cwd=ROOT))
             self.children.append(Child(f"{service.name}-worker", worker, env=env, cwd=ROOT))
         # Spawn everything before the first output thread exists: forking is simplest then.
+        now = time.monotonic()
         for child in self.children:
             child.spawn()
+            child.backoff.started(now)
         for child in self.children:
-            child.pump_output(self.output, self.supervisor.child_exited)
+            child.pump_output(self.output)
         self.say(f"started {len(self.children)} processes, waiting for /readyz")
+
+    def _supervise(self) -> None:
+        """Restart what exited: the embedded broker (and the workers after it), then children
+        whose back-off is over. Called from the main thread only (see processes.py)."""
+        broker = self.servers.broker
+        if broker is not None and not broker.running():
+            self._restart_broker(broker)
+        # Workers wait for the broker: they are started again right after it.
+        broker_down = self.servers.broker is not None and not self.servers.broker.running()
+        now = time.monotonic()
+        for child in self.children:
+            if child.running() or self.supervisor.should_stop():
+                continue
+            if broker_down and child.name.endswith("-worker"):
+                continue
+            if child.backoff.due_at is None:
+                delay = child.backoff.exited(now)
+                code = child.exit_code
+                self.say(f"{child.name} exited with code {code}: restarting it in {delay:.0f} s")
+            elif child.backoff.due(now):
+                child.backoff.restarts += 1
+                self._respawn(child)
+                self.say(
+                    f"{child.name} restarted (pid {child.pid}, restart {child.backoff.restarts})"
+                )
+
+    def _respawn(self, child: Child) -> None:
+        child.join_output(2.0)  # the last lines of the process that ended come first
+        child.spawn()
+        child.backoff.started(time.monotonic())
+        child.pump_output(self.output)
+
+    def _restart_broker(self, broker: EmbeddedBroker) -> None:
+        """Stop the workers, start the broker again on its port, then the workers."""
+        now = time.monotonic()
+        if self.broker_backoff.due_at is None:
+            self.say(
+                f"the broker exited with code {broker.exit_code}: stopping the workers, then "
+                "starting it again with them (its events were in memory only: each service "
+                "sends the events it retained again)"
+            )
+            workers = [c for c in self.children if c.name.endswith("-worker")]
+            stop_all(workers, grace=self.config.stop_grace, hurry=self.supervisor.should_stop)
+            self.broker_backoff.due_at = now
+        if not self.broker_backoff.due(now) or self.supervisor.should_stop():
+            return
+        try:
+            restarted = EmbeddedBroker(port=broker.port, log_path=broker.log_path).start()
+        except RuntimeError as exc:
+            delay = self.broker_backoff.exited(now)
+            self.say(f"the broker did not start again ({exc}): trying again in {delay:.0f} s")
+            return
+        self.servers.broker = restarted
+        self.broker_backoff.started(time.monotonic())
+        self.broker_backoff.restarts += 1
+        self._start_guard()
+        self.say(
+            f"broker restarted at {restarted.bootstrap} (restart {self.broker_backoff.restarts})"
+        )
+        for child in self.children:
+            if child.name.endswith("-worker") and not child.running():
+                self._respawn(child)
+        self.say("workers restarted: they create their topics and send their events again")
 
     def _wait_until_ready(self) -> bool:
         """Poll every /readyz until all answer 200; False if the stack must stop meanwhile."""
@@ -276,6 +352,7 @@ class Stack:
             while pending:
                 if self.supervisor.should_stop():
                     return False
+                self._supervise()
                 for name, url in list(pending.items()):
                     try:
                         status = http.get(url).status_code
@@ -313,12 +390,6 @@ class Stack:
         lines += ["", f"Beacon is ready in {elapsed:.1f} s. Ctrl-C stops everything.", ""]
         self.output.raw("\n".join(lines))
 
-    def _exit_code(self) -> int:
-        if self.supervisor.failure is not None:
-            self.say(f"{self.supervisor.failure}: stopping everything")
-            return 1
-        return 0
-
     def shutdown(self) -> None:
         """Stop the children (they drain), then the broker, then PostgreSQL."""
         self.supervisor.begin_stop()
@@ -347,7 +418,7 @@ def _port_free(port: int) -> bool:
 
 
 def main() -> int:
-    """Run the stack until Ctrl-C/SIGTERM; 0 on a clean stop, 1 if anything failed."""
+    """Run the stack until Ctrl-C/SIGTERM; 0 on a clean stop, 1 if it could not start."""
     supervisor = Supervisor()
     supervisor.install()
     output = Output(width=len("moderation-worker"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import queue
@@ -13,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,9 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
 pytestmark = pytest.mark.slow
 
@@ -34,6 +38,7 @@ PORTS = {
 }
 READY_LINE = "Beacon is ready"
 KEY_LINE = re.compile(r"demo API key .*: (bk_\S+)")
+DATABASE_LINE = re.compile(r"database: (\S+)")
 # The runner's own variables and the servers it would reuse instead of starting embedded ones.
 INHERITED_NOT = ("DATABASE_URL", "KAFKA_BOOTSTRAP", "BEACON_SERVICES", "BEACON_DATA_DIR")
 
@@ -86,6 +91,13 @@ class RunningStack:
                 return match.group(1)
         pytest.fail("no demo API key printed:\n" + self.tail())
 
+    def database_url(self) -> str:
+        """The embedded database's URL the runner printed."""
+        for line in self.lines:
+            if match := DATABASE_LINE.search(line):
+                return match.group(1)
+        pytest.fail("no database URL printed:\n" + self.tail())
+
     def urls(self) -> dict[str, str]:
         """Each process's base URL, by the runner's name for it."""
         urls: dict[str, str] = {}
@@ -122,7 +134,7 @@ def _port_free(port: int) -> bool:
 
 
 @contextlib.contextmanager
-def local_stack(data_dir: Path) -> Iterator[RunningStack]:
+def local_stack(data_dir: Path, **variables: str) -> Iterator[RunningStack]:
     """Start the runner on a fresh data folder and free ports; kill whatever a failure leaves."""
     offset = _free_offset()
     env = {
@@ -130,7 +142,7 @@ def local_stack(data_dir: Path) -> Iterator[RunningStack]:
         for k, v in os.environ.items()
         if k not in INHERITED_NOT and not k.endswith(("_HTTP_PORT", "_WORKER_PORT"))
     }
-    env.update(BEACON_DATA_DIR=str(data_dir), BEACON_PORT_OFFSET=str(offset))
+    env.update(BEACON_DATA_DIR=str(data_dir), BEACON_PORT_OFFSET=str(offset), **variables)
     process = subprocess.Popen(
         [sys.executable, "deploy/local/stack.py"],
         cwd=ROOT,
@@ -201,4 +213,136 @@ def test_a_runner_killed_hard_takes_every_process_with_it(tmp_path: Path) -> Non
         stack.process.wait(timeout=10)
         _, alive = psutil.wait_procs(processes, timeout=15)
 
+    assert alive == [], f"left running: {[p.as_dict(['pid', 'name', 'cmdline']) for p in alive]}"
+
+
+def _wait_for_text(stack: RunningStack, text: str, timeout: float) -> None:
+    """Wait for a line containing `text`; fail with the output if it never comes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            line = stack._queue.get(timeout=0.5)
+        except queue.Empty:
+            continue
+        if line is None:
+            pytest.fail(f"the runner ended before {text!r}:\n" + stack.tail())
+        stack.lines.append(line)
+        if text in line:
+            return
+    pytest.fail(f"no {text!r} within {timeout}s:\n" + stack.tail())
+
+
+def _process(stack: RunningStack, *markers: str) -> psutil.Process:
+    """The one running process of the stack whose command line holds every marker."""
+    found = [
+        proc
+        for proc in psutil.Process(stack.process.pid).children(recursive=True)
+        if all(marker in proc.cmdline() for marker in markers)
+    ]
+    assert len(found) == 1, [p.cmdline() for p in found]
+    return found[0]
+
+
+def _stop_with_ctrl_c(stack: RunningStack) -> tuple[int, list[psutil.Process]]:
+    """SIGINT the runner; its exit code and whatever it left running."""
+    processes = stack.processes()
+    stack.process.send_signal(signal.SIGINT)
+    exit_code = stack.process.wait(timeout=60)
+    _, alive = psutil.wait_procs(processes, timeout=5)
+    return exit_code, alive
+
+
+def _ready(url: str) -> bool:
+    with contextlib.suppress(httpx.HTTPError):
+        return httpx.get(f"{url}/readyz", timeout=2).status_code == 200
+    return False
+
+
+def _count(stack: RunningStack, sql: str) -> int:
+    """One count from the stack's database."""
+
+    async def query() -> int:
+        engine = create_async_engine(stack.database_url(), poolclass=NullPool)
+        try:
+            async with engine.connect() as conn:
+                return int((await conn.execute(text(sql))).scalar_one())
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(query())
+
+
+# Comments the broker acknowledged to ingest's relay, and those analytics has handled.
+RELAYED = (
+    "SELECT count(*) FROM ingest.outbox WHERE topic = 'comment.received' AND relayed_at IS NOT NULL"
+)
+HANDLED = (
+    "SELECT count(*) FROM ingest.outbox o JOIN analytics.inbox i ON i.event_id = o.event_id"
+    " WHERE o.topic = 'comment.received' AND i.consumer = 'analytics.events'"
+)
+
+
+def _until(check: Callable[[], object], timeout: float) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(0.5)
+    pytest.fail(f"not true within {timeout}s")
+
+
+def test_a_worker_killed_hard_is_restarted_and_ctrl_c_still_stops_everything(
+    tmp_path: Path,
+) -> None:
+    with local_stack(tmp_path) as stack:
+        killed = _process(stack, "moderation.worker")
+        killed.kill()
+        _wait_for_text(stack, "moderation-worker exited with code -9: restarting it", 30)
+        _wait_for_text(stack, "moderation-worker restarted", 30)
+        restarted = _process(stack, "moderation.worker")
+        _until(lambda: _ready(stack.urls()["moderation-worker"]), 120)
+        others_ready = {name: _ready(url) for name, url in stack.urls().items()}
+
+        exit_code, alive = _stop_with_ctrl_c(stack)
+
+    assert restarted.pid != killed.pid
+    assert others_ready == dict.fromkeys(stack.urls(), True)
+    assert exit_code == 0, stack.tail()
+    assert not restarted.is_running()
+    assert alive == [], f"left running: {[p.as_dict(['pid', 'name', 'cmdline']) for p in alive]}"
+
+
+def test_a_broker_killed_hard_is_restarted_and_no_acknowledged_comment_is_lost(
+    tmp_path: Path,
+) -> None:
+    comments = 20
+    with local_stack(tmp_path, BEACON_STOP_GRACE="3") as stack:
+        # Analytics stands still: what ingest relays waits in the broker, unread.
+        analytics = _process(stack, "analytics.worker")
+        analytics.suspend()
+        with httpx.Client(timeout=10) as http:
+            accepted = [
+                http.post(
+                    f"{stack.urls()['ingest-api']}/v1/interactions",
+                    json=_interaction(f"c-{n}"),
+                    headers={"Authorization": f"Bearer {stack.demo_key()}"},
+                ).status_code
+                for n in range(comments)
+            ]
+        _until(lambda: _count(stack, RELAYED) == comments, 60)
+        handled_before = _count(stack, HANDLED)
+
+        _process(stack, "broker", "--listener-url").kill()
+        _wait_for_text(stack, "broker restarted", 60)
+        _wait_for_text(stack, "workers restarted", 60)
+        # On the new broker ingest sends its retained events again, and analytics reads them.
+        _until(lambda: _count(stack, HANDLED) == comments, 120)
+        workers = [url for name, url in stack.urls().items() if name.endswith("-worker")]
+        _until(lambda: all(_ready(url) for url in workers), 60)
+
+        exit_code, alive = _stop_with_ctrl_c(stack)
+
+    assert accepted == [202] * comments
+    assert handled_before == 0
+    assert exit_code == 0, stack.tail()
     assert alive == [], f"left running: {[p.as_dict(['pid', 'name', 'cmdline']) for p in alive]}"
