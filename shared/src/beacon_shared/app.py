@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from beacon_shared.auth import ApiKeyVerifier
+from beacon_shared.auth.signin import SignIn
 from beacon_shared.db import create_engine, create_sessionmaker
 from beacon_shared.errors import (
     RequestGuardMiddleware,
@@ -67,6 +68,7 @@ def create_service_app(
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.api_keys = ApiKeyVerifier(engine, cache_seconds=settings.api_key_cache_seconds)
+        app.state.sign_in = SignIn.from_settings(settings, engine)
         app.state.broker_probe = BrokerProbe(settings.kafka_bootstrap)
         try:
             async with lifespan(app) if lifespan else contextlib.nullcontext():
@@ -74,6 +76,8 @@ def create_service_app(
                 yield
         finally:
             await app.state.broker_probe.close()
+            if app.state.sign_in is not None:
+                await app.state.sign_in.aclose()
             await engine.dispose()
             if exporting:
                 shutdown_tracing()

@@ -69,7 +69,7 @@ class OidcVerifier:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.config = config
-        self._http = http
+        self.http = http
         self._clock = clock
         self._keys: KeySet | None = None
         self._kids: frozenset[str] = frozenset()
@@ -152,7 +152,7 @@ class OidcVerifier:
         log.info("oidc.jwks_fetched", issuer=self.config.issuer, kids=sorted(self._kids))
 
     async def _json(self, url: str) -> dict[str, Any]:
-        response = await self._http.get(url)
+        response = await self.http.get(url)
         response.raise_for_status()
         body = response.json()
         if not isinstance(body, dict):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from uuid import UUID
 
 from fastapi import Request, Response
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -13,25 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from beacon_shared.auth.keys import KEY_PREFIX, hash_key
+from beacon_shared.auth.members import ORGANIZATION_HEADER
+from beacon_shared.auth.principal import Principal
 from beacon_shared.auth.rate_limit import RateLimitDecision, RateLimiter
+from beacon_shared.auth.signin import SignIn
 from beacon_shared.auth.tables import ACTIVE, api_key
 from beacon_shared.errors import Forbidden, RateLimited, Unauthorized
 from beacon_shared.settings import ServiceSettings
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: a tenant, through one of its keys, with these scopes."""
-
-    tenant_id: str
-    key_id: UUID
-    scopes: frozenset[str]
-    # The key's own limit; None means the platform default (api_rate_limit_per_minute).
-    rate_limit_per_minute: int | None = None
-
-    def allows(self, scope: str) -> bool:
-        """Whether the key grants `scope`."""
-        return "*" in self.scopes or scope in self.scopes
 
 
 class ApiKeyVerifier:
@@ -100,12 +86,13 @@ def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
         key = credentials.credentials if credentials else await _header(request)
         if not key:
             raise Unauthorized("An API key is required (Authorization: Bearer or X-API-Key).")
-        if not key.startswith(KEY_PREFIX):
-            raise Unauthorized("The API key is not valid.")
         verifier: ApiKeyVerifier = request.app.state.api_keys
-        principal = await verifier.verify(key)
-        if principal is None:
-            raise Unauthorized("The API key is not valid, or was revoked or expired.")
+        if key.startswith(KEY_PREFIX):
+            principal = await verifier.verify(key)
+            if principal is None:
+                raise Unauthorized("The API key is not valid, or was revoked or expired.")
+        else:
+            principal = await _signed_in(request, key)
         # Metered before the scope check, so refused calls count against the key too.
         decision = _metered(request, verifier, principal)
         if not decision.allowed:
@@ -121,6 +108,14 @@ def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
         return principal
 
     return dependency
+
+
+async def _signed_in(request: Request, token: str) -> Principal:
+    """The member an access token of the deployment's issuer names (see auth.signin)."""
+    sign_in: SignIn | None = request.app.state.sign_in
+    if sign_in is None:
+        raise Unauthorized("The API key is not valid.")
+    return await sign_in.principal(token, organization=request.headers.get(ORGANIZATION_HEADER))
 
 
 def _metered(request: Request, verifier: ApiKeyVerifier, principal: Principal) -> RateLimitDecision:
