@@ -9,7 +9,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 
 import structlog
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from beacon_shared.auth import ApiKeyVerifier
@@ -24,6 +24,7 @@ from beacon_shared.health import BrokerProbe
 from beacon_shared.health import router as health_router
 from beacon_shared.logging import configure_logging, get_logger
 from beacon_shared.metrics import HTTP_REQUESTS
+from beacon_shared.openapi import install_openapi, refuse_repeated_query_parameters
 from beacon_shared.settings import ServiceSettings
 from beacon_shared.tracing import (
     SpanKind,
@@ -90,8 +91,10 @@ def create_service_app(
         # Metrics go to Prometheus and trace ids to logs and events (see RequestContextMiddleware);
         # FastAPI's own OpenTelemetry probe would otherwise look for providers on every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
+        dependencies=[Depends(refuse_repeated_query_parameters)],
     )
     install_problem_handlers(app)
+    install_openapi(app)
     for router in routers:  # matched in this order: the service's own traffic first
         app.include_router(router)
     app.include_router(health_router)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -9,8 +10,10 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from beacon_shared.logging import get_logger
@@ -151,6 +154,48 @@ def _validation_errors(exc: RequestValidationError) -> tuple[str, str, list[dict
     return "validation_failed", "The request is not valid", errors
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at the request's path.
+
+    Starlette's own 405 names only the first route whose path matched, so a path served by two
+    routes (GET by one, POST by another) would advertise half of its methods.
+    """
+    return sorted({m for methods, _ in _routes_at(request) for m in methods})
+
+
+def _literal_path_methods(request: Request, exc: RequestValidationError) -> list[str]:
+    """The methods of routes that read the path segment a failed path parameter took literally.
+
+    Empty when no path parameter failed or no other route serves that path.
+    """
+    failed = {
+        str(err["loc"][1])
+        for err in exc.errors()
+        if len(err.get("loc", ())) > 1 and err["loc"][0] == "path"
+    }
+    if not failed:
+        return []
+    return sorted(
+        {m for methods, params in _routes_at(request) if not failed & params for m in methods}
+    )
+
+
+def _routes_at(request: Request) -> list[tuple[set[str], set[str]]]:
+    """(methods, path parameter names) of each route whose path matches the request's."""
+    found = []
+    for route in iter_route_contexts(request.app.routes):
+        if route.path and route.methods:
+            matched = _path_regex(route.path).match(request.scope["path"])
+            if matched:
+                found.append((set(route.methods), set(matched.groupdict())))
+    return found
+
+
+@functools.cache
+def _path_regex(path: str) -> re.Pattern[str]:
+    return compile_path(path)[0]
+
+
 def internal_error_response(request: Request) -> Response:
     """The generic 500: the body says nothing of the cause, which only the log holds."""
     return problem_response(
@@ -183,6 +228,17 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
+        literal = _literal_path_methods(request, exc)
+        if literal:
+            # `GET /items/batch` parsed as `GET /items/{id}`: the path is a resource of its own.
+            return problem_response(
+                request,
+                status=405,
+                code="method_not_allowed",
+                title="Method not allowed",
+                detail="Method Not Allowed",
+                headers={"Allow": ", ".join(literal)},
+            )
         code, title, errors = _validation_errors(exc)
         status = 400 if code == "malformed_json" else 422
         detail = f"{len(errors)} field(s) failed validation" if status == 422 else title
@@ -196,13 +252,16 @@ def install_problem_handlers(app: FastAPI) -> None:
             return await domain(request, exc.error)
         code, title = _STATUS_CODES.get(exc.status_code, ("http_error", "HTTP error"))
         detail = exc.detail if isinstance(exc.detail, str) else title
+        headers = exc.headers
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": ", ".join(allowed_methods(request))}
         return problem_response(
             request,
             status=exc.status_code,
             code=code,
             title=title,
             detail=detail,
-            headers=exc.headers,
+            headers=headers,
         )
 
     app.add_exception_handler(DomainError, domain)

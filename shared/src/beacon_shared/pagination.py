@@ -12,15 +12,18 @@ from uuid import UUID
 
 import orjson
 
-from beacon_shared.errors import InvalidInput
+from beacon_shared.bounds import in_range
+from beacon_shared.errors import DomainError
 
 MAX_LIMIT = 200
 R = TypeVar("R", bound=Any)
 DEFAULT_LIMIT = 50
 
 
-class InvalidCursor(InvalidInput):
-    code, title = "invalid_cursor", "The cursor is not valid"
+class InvalidCursor(DomainError):
+    """A cursor no page handed out: a 400, whatever its shape (see `Cursor.decode`)."""
+
+    status, code, title = 400, "invalid_cursor", "The cursor is not valid"
 
     def __init__(self) -> None:
         super().__init__(
@@ -50,14 +53,18 @@ class Cursor:
 
     @classmethod
     def decode(cls, token: str) -> Cursor:
-        """Parse a token from `encode`; anything else is an InvalidCursor."""
+        """Parse a token from `encode`; anything else is an InvalidCursor.
+
+        Strict: the token must be exactly what `encode` makes of an aware instant the database
+        holds, so a forged or edited one never reaches a query.
+        """
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
             at, id_ = orjson.loads(raw)
             parsed = cls(datetime.fromisoformat(at), UUID(id_))
         except (binascii.Error, orjson.JSONDecodeError, TypeError, ValueError) as exc:
             raise InvalidCursor from exc
-        if parsed.at.tzinfo is None:
+        if parsed.at.tzinfo is None or not in_range(parsed.at) or parsed.encode() != token:
             raise InvalidCursor
         return parsed
 

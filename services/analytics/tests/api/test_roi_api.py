@@ -581,7 +581,7 @@ class TestValidation:
 
     async def test_a_cursor_not_from_this_endpoint_is_refused(self, reader):
         response = await reader.get("/v1/roi/campaigns", params={"cursor": "zz"})
-        assert_problem(response, 422, "invalid_cursor", {"/cursor"})
+        assert_problem(response, 400, "invalid_cursor", {"/cursor"})
 
 
 class TestAccess:

@@ -111,15 +111,41 @@ async def test_text_search_is_case_insensitive_and_treats_wildcards_literally(cl
     assert await external_ids(client, q="no such words") == []
 
 
-async def test_a_bad_cursor_or_limit_is_a_422(client):
+async def test_a_bad_cursor_is_a_400_and_a_bad_limit_a_422(client):
     bad_cursor = await client.get("/v1/interactions", params={"cursor": "garbage"})
     bad_limit = await client.get("/v1/interactions", params={"limit": 201})
     bad_kind = await client.get("/v1/interactions", params={"kind": "shout"})
 
-    assert bad_cursor.status_code == 422
+    assert bad_cursor.status_code == 400
     assert bad_cursor.json()["code"] == "invalid_cursor"
     assert bad_limit.status_code == 422
     assert bad_kind.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        # A year-1 instant east of UTC: Python cannot convert it to UTC.
+        "WyIwMDAxLTAxLTAxVDAwOjAwOjAwKzAxOjAwIiwiMDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDAwIl0",
+        "WyI5OTk5LTEyLTMxVDIzOjU5OjU5LTAxOjAwIiwiMDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDAwIl0",
+    ],
+    ids=["year-0", "year-10000"],
+)
+async def test_a_forged_cursor_is_a_400_problem(client, token):
+    response = await client.get("/v1/interactions", params={"cursor": token})
+
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "invalid_cursor"
+
+
+@pytest.mark.parametrize("name", ["since", "until"])
+async def test_a_time_python_cannot_convert_to_utc_is_a_422_problem(client, name):
+    response = await client.get("/v1/interactions", params={name: "0001-01-01T00:00:00+01:00"})
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["type"] == "timestamp_out_of_range"
 
 
 async def test_a_conversation_lists_its_thread_in_created_order_across_pages(client):

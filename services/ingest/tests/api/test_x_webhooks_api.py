@@ -11,7 +11,9 @@ import uuid
 import pytest
 from prometheus_client import REGISTRY
 from sqlalchemy import insert, select
+from structlog.testing import capture_logs
 
+from beacon_shared.bounds import INT32_MAX
 from ingest.accounts.models import connected_account
 from ingest.config import Settings
 from ingest.interactions.models import interaction
@@ -141,3 +143,50 @@ async def test_without_a_consumer_secret_the_receiver_is_unavailable(settings_fo
     async with api_client(create_app(settings_for(Settings))) as http:
         response = await http.get(URL, params={"crc_token": "t"})
     assert response.status_code == 503
+
+
+async def test_an_author_past_the_follower_column_is_clamped_and_its_neighbours_are_stored(
+    client, account, engine
+):
+    tenant, me = account
+    payload = mention(me, "2001")
+    events = payload["tweet_create_events"]
+    assert isinstance(events, list)
+    huge = {
+        **events[0],
+        "id_str": "2002",
+        "text": "huge",
+        "user": {
+            "id_str": "12",
+            "screen_name": "bob",
+            "followers_count": 2**40,
+        },
+    }
+    payload["tweet_create_events"] = [events[0], huge]
+    # A like from beyond any date Python can hold: left out, not the whole delivery.
+    payload["favorite_events"] = [
+        {
+            "id": "like-1",
+            "timestamp_ms": str(10**20),
+            "favorited_status": {"id_str": "2001"},
+            "user": {"id_str": "13", "screen_name": "carol"},
+        }
+    ]
+    body, headers = signed(payload)
+
+    with capture_logs() as logs:
+        response = await client.post(URL, content=body, headers=headers)
+
+    assert response.status_code == 200
+    assert response.json() == {"stored": 2, "duplicates": 0, "skipped": 1}
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            select(interaction.c.external_id, interaction.c.author_followers).where(
+                interaction.c.tenant_id == tenant
+            )
+        )
+        followers = dict(rows.tuples().all())
+    assert followers == {"2001": 7, "2002": INT32_MAX}
+    clamped = [entry for entry in logs if entry["event"] == "payload.value_clamped"]
+    assert clamped[0]["field"] == "followers_count"
+    assert clamped[0]["source"] == "x"

@@ -138,16 +138,24 @@ async def test_an_unknown_id_is_not_found(client):
     assert response.status_code == 404
 
 
+@pytest.mark.parametrize("cursor", ["not-a-cursor", "WyJ4IiwgInkiXQ"])
+async def test_a_bad_cursor_is_a_400_problem(client, cursor):
+    response = await client.get("/v1/decisions", params={"cursor": cursor})
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "invalid_cursor"
+
+
 @pytest.mark.parametrize(
     ("params", "code"),
     [
-        ({"cursor": "not-a-cursor"}, "invalid_cursor"),
-        ({"cursor": "WyJ4IiwgInkiXQ"}, "invalid_cursor"),
         ({"limit": 201}, "validation_failed"),
         ({"limit": 0}, "validation_failed"),
         ({"action": "banish"}, "validation_failed"),
         ({"since": "yesterday"}, "validation_failed"),
         ({"since": "2026-11-24T12:00:00"}, "validation_failed"),
+        ({"since": "0001-01-01T00:00:00+01:00"}, "validation_failed"),
+        ({"until": "9999-12-31T23:59:59-01:00"}, "validation_failed"),
     ],
 )
 async def test_bad_query_parameters_are_a_422_problem(client, params, code):

@@ -172,6 +172,34 @@ class TestAccess:
 
         assert response.status_code == 403
 
+    @pytest.mark.parametrize("content_type", ["text/csv", "application/json", "image/png"])
+    async def test_an_import_without_a_key_is_a_401_whatever_its_media_type(
+        self, settings_for, api_client, content_type
+    ):
+        async with api_client(app_for(settings_for(Settings))) as http:
+            response = await http.post(
+                "/v1/brands/brand-1/labels/import",
+                content=b"{}",
+                headers={"Content-Type": content_type},
+            )
+
+        assert response.status_code == 401
+        assert response.headers["content-type"] == PROBLEM
+        assert response.headers["www-authenticate"] == 'Bearer realm="beacon"'
+
+    async def test_a_key_without_the_write_scope_is_a_403_before_the_media_type(
+        self, tenant, settings_for, api_client, issue_api_key
+    ):
+        key = await issue_api_key(tenant, scopes=("moderation:read",))
+        async with api_client(app_for(settings_for(Settings)), key=key.key) as http:
+            response = await http.post(
+                "/v1/brands/brand-1/labels/import",
+                content=b"\x89PNG",
+                headers={"Content-Type": "image/png"},
+            )
+
+        assert response.status_code == 403
+
     async def test_without_a_key_nothing_is_readable(self, settings_for, api_client):
         async with api_client(app_for(settings_for(Settings))) as http:
             response = await http.get("/v1/brands/brand-1/model")

@@ -238,3 +238,30 @@ async def test_each_resolution_becomes_a_label_for_the_brand_s_model(
             (removed.text, "remove", "user:ann"),
         ]
     )
+
+
+# ["0001-01-01T00:00:00+01:00", "00000000-…"]: an instant Python cannot convert to UTC.
+YEAR_ZERO_CURSOR = (
+    "WyIwMDAxLTAxLTAxVDAwOjAwOjAwKzAxOjAwIiwiMDAwMDAwMDAtMDAwMC0wMDAwLTAwMDAtMDAwMDAwMDAwMDAwIl0"
+)
+
+
+@pytest.mark.parametrize(
+    ("params", "kind"),
+    [
+        ({"min_priority": str(2**31)}, "less_than_equal"),
+        ({"min_priority": str(-(2**31) - 1)}, "greater_than_equal"),
+        ({"since": "0001-01-01T00:00:00+01:00"}, "timestamp_out_of_range"),
+        (
+            {"cursor": YEAR_ZERO_CURSOR},
+            "invalid_cursor",
+        ),
+    ],
+    ids=["priority-past-int4", "priority-below-int4", "since-year-0-in-utc", "cursor-year-0"],
+)
+async def test_values_the_queue_cannot_hold_are_problems_not_server_errors(client, params, kind):
+    response = await client.get("/v1/review-items", params=params)
+
+    assert response.status_code == (400 if kind == "invalid_cursor" else 422)
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["type"] == kind

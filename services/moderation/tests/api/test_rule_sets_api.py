@@ -256,9 +256,12 @@ class TestVersions:
         assert [i["version"] for i in rest["items"]] == [1]
         assert rest["next_cursor"] is None
 
-    async def test_a_bad_cursor_is_a_422(self, client):
-        response = await client.get(BASE, params={"cursor": "abc"})
-        assert response.status_code == 422
+    @pytest.mark.parametrize(
+        "cursor", ["abc", "²", "9999999999"], ids=["text", "superscript", "int8"]
+    )
+    async def test_a_bad_cursor_is_a_400(self, client, cursor):
+        response = await client.get(BASE, params={"cursor": cursor})
+        assert response.status_code == 400
         assert response.json()["code"] == "invalid_cursor"
 
     async def test_one_version_is_read(self, client):

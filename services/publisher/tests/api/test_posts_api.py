@@ -434,9 +434,9 @@ class TestList:
         assert [p["id"] for p in first["items"] + rest["items"]] == list(reversed(mine))
         assert rest["next_cursor"] is None
 
-    async def test_a_forged_cursor_is_a_422_problem(self, client):
+    async def test_a_forged_cursor_is_a_400_problem(self, client):
         response = await client.get("/v1/posts", params={"cursor": "not-a-cursor"})
-        assert response.status_code == 422
+        assert response.status_code == 400
         assert response.json()["code"] == "invalid_cursor"
 
     async def test_a_limit_over_200_is_a_422_problem(self, client):

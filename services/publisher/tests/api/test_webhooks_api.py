@@ -173,9 +173,9 @@ class TestReadAndChange:
         assert first["next_cursor"] is not None
         assert second["next_cursor"] is None
 
-    async def test_a_forged_cursor_is_a_422_problem(self, client):
+    async def test_a_forged_cursor_is_a_400_problem(self, client):
         response = await client.get("/v1/webhook-endpoints", params={"cursor": "nonsense"})
-        assert_problem(response, 422, "invalid_cursor")
+        assert_problem(response, 400, "invalid_cursor")
 
     async def test_a_patch_changes_only_what_it_sets(self, client):
         created = await create(client, description="old", brand_ids=["brand-1"])

@@ -17,6 +17,7 @@ from beacon_shared.auth.rate_limit import RateLimitDecision, RateLimiter
 from beacon_shared.auth.signin import SignIn
 from beacon_shared.auth.tables import ACTIVE, api_key
 from beacon_shared.errors import Forbidden, RateLimited, Unauthorized
+from beacon_shared.openapi import API_KEY_DEPENDENCIES
 from beacon_shared.settings import ServiceSettings
 
 
@@ -107,6 +108,7 @@ def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
         response.headers.update(decision.headers())
         return principal
 
+    API_KEY_DEPENDENCIES.add(dependency)
     return dependency
 
 

@@ -6,6 +6,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from beacon_shared.bounds import NonNegativeInt32
+
 
 class Network(StrEnum):
     """Networks Beacon speaks to; `custom` is the generic ingest API, `sandbox` the test network."""
@@ -28,4 +30,4 @@ class Author(BaseModel):
     network_id: str = Field(min_length=1, max_length=256)
     handle: str | None = Field(default=None, max_length=256)
     display_name: str | None = Field(default=None, max_length=512)
-    follower_count: int | None = Field(default=None, ge=0)
+    follower_count: NonNegativeInt32 | None = None

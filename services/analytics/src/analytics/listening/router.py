@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
-from pydantic import AwareDatetime
 
 from analytics.listening import best_times as best_times_service
 from analytics.listening import share_of_voice as share_of_voice_service
@@ -14,6 +13,7 @@ from analytics.listening import trends as trends_service
 from analytics.listening.best_times import AccountKey
 from analytics.listening.schemas import BestTimes, ShareOfVoice, TermSource, Trends
 from beacon_shared.auth import Principal, require_scope
+from beacon_shared.bounds import Day, Timestamp
 from beacon_shared.db import DbSession
 
 router = APIRouter(prefix="/v1/listening", tags=["listening"])
@@ -31,8 +31,8 @@ async def get_share_of_voice(
     principal: Reader,
     session: DbSession,
     brand_id: BrandId,
-    from_: Annotated[date, Query(alias="from", description="First day (the brand's), included.")],
-    to: Annotated[date, Query(description="Last day, included.")],
+    from_: Annotated[Day, Query(alias="from", description="First day (the brand's), included.")],
+    to: Annotated[Day, Query(description="Last day, included.")],
 ) -> ShareOfVoice:
     """Engagement (likes + comments + shares, latest totals) of the posts published on these
     days by the brand's own Mastodon and Bluesky accounts and by each tracked competitor; the
@@ -51,8 +51,8 @@ async def get_trends(
     principal: Reader,
     session: DbSession,
     brand_id: BrandId,
-    from_: Annotated[AwareDatetime, Query(alias="from", description="Start (with offset).")],
-    to: Annotated[AwareDatetime, Query(description="End, exclusive (with offset).")],
+    from_: Annotated[Timestamp, Query(alias="from", description="Start (with offset).")],
+    to: Annotated[Timestamp, Query(description="End, exclusive (with offset).")],
     source: Annotated[
         list[TermSource] | None,
         Query(description="Texts to count terms in; every source when absent."),

@@ -11,7 +11,6 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
-from pydantic import AwareDatetime
 
 from analytics.reports import content, csv_export, pdf_document, service
 from analytics.reports.formatting import local
@@ -30,6 +29,7 @@ from analytics.reports.schemas import (
 )
 from analytics.rollups.dimensions import Grain
 from beacon_shared.auth import Principal, require_scope
+from beacon_shared.bounds import Timestamp
 from beacon_shared.db import DbSession
 
 router = APIRouter(tags=["reports"])
@@ -70,10 +70,8 @@ async def export_csv(
     principal: Reader,
     session: DbSession,
     brand_id: Annotated[str, Query(min_length=1, max_length=128)],
-    from_: Annotated[
-        AwareDatetime, Query(alias="from", description="Start, inclusive (with offset).")
-    ],
-    to: Annotated[AwareDatetime, Query(description="End, exclusive (with offset).")],
+    from_: Annotated[Timestamp, Query(alias="from", description="Start, inclusive (with offset).")],
+    to: Annotated[Timestamp, Query(description="End, exclusive (with offset).")],
     grain: Annotated[
         SeriesGrain, Query(description="The series' buckets: the brand's days, or UTC hours.")
     ] = SeriesGrain.day,

@@ -7,13 +7,14 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Row
 
 from analytics.reports.weeks import Weekday
 from analytics.roi.schemas import CampaignReturnsOut
 from analytics.rollups.dimensions import Grain
 from analytics.rollups.schemas import RankedAuthor, RankedPost, Value
+from beacon_shared.bounds import Timestamp
 from beacon_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 
@@ -88,8 +89,8 @@ class ReportIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     brand_id: str = Field(min_length=1, max_length=128)
-    period_start: AwareDatetime = Field(description="Start, inclusive (with offset).")
-    period_end: AwareDatetime = Field(description="End, exclusive (with offset).")
+    period_start: Timestamp = Field(description="Start, inclusive (with offset).")
+    period_end: Timestamp = Field(description="End, exclusive (with offset).")
 
 
 class ReportOut(BaseModel):

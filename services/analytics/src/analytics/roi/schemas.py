@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from analytics.roi.models import ConversionKind, Unattributed
+from beacon_shared.bounds import Day, Timestamp, largest_amount
 from beacon_shared.contracts.common import Network
 from beacon_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
@@ -40,10 +41,11 @@ class ConversionIn(BaseModel):
         description="Your id for it: sending the same id again is a replay, never a second one.",
     )
     kind: ConversionKind
-    occurred_at: AwareDatetime = Field(description="When the click or conversion happened.")
+    occurred_at: Timestamp = Field(description="When the click or conversion happened.")
     value: Decimal | None = Field(
         default=None,
         ge=0,
+        le=largest_amount(max_digits=18, decimal_places=4),
         max_digits=18,
         decimal_places=4,
         description='What a conversion was worth, as a decimal string ("49.90"); with currency.',
@@ -112,8 +114,8 @@ class PeriodQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    from_: date | None = Field(default=None, alias="from", description="First day (UTC).")
-    to: date | None = Field(default=None, description="Last day (UTC), included.")
+    from_: Day | None = Field(default=None, alias="from", description="First day (UTC).")
+    to: Day | None = Field(default=None, description="Last day (UTC), included.")
 
 
 class CampaignQuery(PeriodQuery):

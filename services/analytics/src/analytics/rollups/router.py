@@ -5,20 +5,20 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import AwareDatetime
 
 from analytics.rollups import metrics, queries
 from analytics.rollups.dimensions import Dimension, Grain
 from analytics.rollups.schemas import Breakdown, MetricInfo, Series, Summary, Top, TopKind
 from beacon_shared.auth import Principal, require_scope
+from beacon_shared.bounds import Timestamp
 from beacon_shared.db import DbSession
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
 Reader = Annotated[Principal, Depends(require_scope("analytics:read"))]
 From = Annotated[
-    AwareDatetime, Query(alias="from", description="Start of the range, inclusive (with offset).")
+    Timestamp, Query(alias="from", description="Start of the range, inclusive (with offset).")
 ]
-To = Annotated[AwareDatetime, Query(description="End of the range, exclusive (with offset).")]
+To = Annotated[Timestamp, Query(description="End of the range, exclusive (with offset).")]
 BrandId = Annotated[
     str | None,
     Query(

@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Any, Self
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Row
 
+from beacon_shared.bounds import Timestamp
 from beacon_shared.contracts.common import Author, Network
 from beacon_shared.contracts.ingest import InteractionKind
 from beacon_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
@@ -48,7 +49,7 @@ class InteractionIn(BaseModel):
         max_length=MAX_TEXT_LENGTH,
         description="Up to 100,000 characters; C0 control characters but tab, LF, CR are removed.",
     )
-    created_at: AwareDatetime = Field(
+    created_at: Timestamp = Field(
         description="When it happened on the network; more than 5 minutes ahead is clamped to now."
     )
     raw: dict[str, Any] | None = Field(
@@ -126,8 +127,8 @@ class InteractionQuery(BaseModel):
     kind: list[InteractionKind] = Field(
         default_factory=list, description="Repeat to match any of several kinds."
     )
-    since: AwareDatetime | None = Field(default=None, description="created_at at or after this.")
-    until: AwareDatetime | None = Field(default=None, description="created_at before this.")
+    since: Timestamp | None = Field(default=None, description="created_at at or after this.")
+    until: Timestamp | None = Field(default=None, description="created_at before this.")
     q: str | None = Field(
         default=None,
         min_length=1,

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
+from beacon_shared.bounds import INT32_MAX, count_from_payload
 from beacon_shared.contracts.common import Author, Network
 from beacon_shared.contracts.ingest import InteractionKind
 from ingest.interactions.schemas import InteractionIn
@@ -38,7 +39,12 @@ def to_interaction(notification: Mapping[str, Any]) -> InteractionIn | None:
         network_id=str(account["id"]),
         handle=account.get("acct"),
         display_name=account.get("display_name") or None,
-        follower_count=account.get("followers_count"),
+        follower_count=count_from_payload(
+            account.get("followers_count"),
+            field="followers_count",
+            source="mastodon",
+            maximum=INT32_MAX,
+        ),
     )
     status = notification.get("status") or None
     common: dict[str, Any] = {

@@ -10,6 +10,7 @@ from uuid import UUID
 
 import httpx
 
+from beacon_shared.bounds import count_from_payload, timestamp_from_payload
 from beacon_shared.contracts.common import Network
 from ingest.pollers.base import PollError
 
@@ -83,13 +84,14 @@ class MetricsReader(Protocol):
         ...
 
 
-def count(value: object) -> int | None:
-    """A metric as the network gave it: a non-negative integer, or None when absent."""
+def count(value: object, *, field: str = "count") -> int | None:
+    """A metric as the network gave it: a non-negative integer, or None when absent; one
+    beyond what storage holds (int8) is clamped, with a log line."""
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"not a count: {value!r}")
-    return value
+    return count_from_payload(value, field=field, source="post_metrics")
 
 
 def when(value: object) -> datetime:
@@ -99,4 +101,6 @@ def when(value: object) -> datetime:
     parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if parsed.tzinfo is None:
         raise ValueError("a timestamp without offset")
+    if timestamp_from_payload(parsed, field="created_at", source="post_metrics") is None:
+        raise ValueError("a timestamp out of range")
     return parsed

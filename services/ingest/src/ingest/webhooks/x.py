@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from beacon_shared.bounds import INT32_MAX, count_from_payload
 from beacon_shared.contracts.common import Author, Network
 from beacon_shared.contracts.ingest import InteractionKind
 from ingest.interactions.schemas import InteractionIn
@@ -200,7 +201,9 @@ def _author(user: Json) -> Author:
         network_id=str(user.get("id_str") or user["id"]),
         handle=user.get("screen_name"),
         display_name=user.get("name"),
-        follower_count=user.get("followers_count"),
+        follower_count=count_from_payload(
+            user.get("followers_count"), field="followers_count", source="x", maximum=INT32_MAX
+        ),
     )
 
 
@@ -214,4 +217,7 @@ def _twitter_time(value: str, now: datetime) -> datetime:
 def _epoch_ms(value: object, now: datetime) -> datetime:
     if value is None:
         return now
-    return min(datetime.fromtimestamp(int(str(value)) / 1000, UTC), now)
+    try:
+        return min(datetime.fromtimestamp(int(str(value)) / 1000, UTC), now)
+    except (OverflowError, OSError) as exc:  # beyond any date: the event is malformed
+        raise ValueError("timestamp out of range") from exc

@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from beacon_shared.bounds import INT32_MAX
 from beacon_shared.contracts.common import Network
 from beacon_shared.testing.plugin import eventually
 from ingest.pollers import cursors
@@ -394,3 +395,21 @@ async def test_an_account_held_by_a_worker_that_died_is_polled_after_the_hold(
     freed = await runner.poll_account(polled)
 
     assert (held.outcome, freed.outcome) == ("resting", "stored")
+
+
+async def test_an_author_past_the_follower_column_is_clamped_and_a_time_past_storage_left_out(
+    instance, polled, runner_for, stored
+):
+    famous = mention(801)
+    famous["account"]["followers_count"] = 2**40
+    ancient = mention(802)
+    ancient["created_at"] = "0001-01-01T00:00:00+01:00"  # year 0 in UTC
+    instance.notifications = [famous, ancient, follow(803)]
+    runner = runner_for(instance.app())
+
+    outcome = await runner.poll_account(polled)
+
+    rows = {row.external_id: row for row in await stored(polled.tenant_id)}
+    assert (outcome.stored, outcome.malformed) == (2, 1)
+    assert rows["1100801"].author_followers == INT32_MAX
+    assert "1100802" not in rows

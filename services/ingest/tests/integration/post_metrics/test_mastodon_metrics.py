@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 
+from beacon_shared.bounds import INT64_MAX
 from beacon_shared.contracts.common import Network
 
 pytestmark = pytest.mark.integration
@@ -375,3 +376,18 @@ async def test_the_competitor_shows_how_its_last_polls_went(
 
     assert (fine.metrics_polled_at, fine.metrics_error) == (NOW, None)
     assert (failing.metrics_polled_at, failing.metrics_error) == (NOW, "http_503")
+
+
+async def test_a_total_past_int8_is_clamped_and_its_neighbours_observed(
+    instance, rival, poller_for, observed
+):
+    good = status(1, age=timedelta(hours=1))
+    viral = status(2, age=timedelta(hours=2), likes=2**70)
+    instance.statuses = [good, viral]
+    poller = poller_for(instance.app())
+
+    outcome = await poller.poll_account(rival)
+
+    likes = {event.post_external_id: event.likes for _, event in await observed()}
+    assert (outcome.outcome, outcome.posts, outcome.malformed) == ("observed", 2, 0)
+    assert likes == {good["id"]: 3, viral["id"]: INT64_MAX}

@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Row
 
+from beacon_shared.bounds import Timestamp
 from beacon_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 
@@ -22,8 +23,8 @@ class AuditQuery(BaseModel):
     decision_id: UUID | None = None
     event: str | None = Field(default=None, max_length=64, description="e.g. `decision`.")
     actor: str | None = Field(default=None, max_length=256, description="`rule:…` or `user:…`.")
-    since: AwareDatetime | None = Field(default=None, description="At or after.")
-    until: AwareDatetime | None = Field(default=None, description="Before.")
+    since: Timestamp | None = Field(default=None, description="At or after.")
+    until: Timestamp | None = Field(default=None, description="Before.")
     cursor: str | None = Field(default=None, max_length=512, description="A next_cursor.")
     limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 

@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Row
 
+from beacon_shared.bounds import Timestamp
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.ingest import InteractionKind
 from beacon_shared.contracts.moderation import ModerationAction
@@ -22,8 +23,8 @@ class DecisionQuery(BaseModel):
 
     action: ModerationAction | None = None
     brand_id: str | None = Field(default=None, max_length=128)
-    since: AwareDatetime | None = Field(default=None, description="Decided at or after.")
-    until: AwareDatetime | None = Field(default=None, description="Decided before.")
+    since: Timestamp | None = Field(default=None, description="Decided at or after.")
+    until: Timestamp | None = Field(default=None, description="Decided before.")
     cursor: str | None = Field(default=None, max_length=512, description="A next_cursor.")
     limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 

@@ -45,7 +45,12 @@ _FILE_BODY = {
     openapi_extra=_FILE_BODY,
 )
 async def import_labels(
-    brand_id: BrandId, file: LabelFile, principal: Writer, session: DbSession
+    # The key first: FastAPI resolves parameters in order, and the body's type is only checked
+    # for a caller who may import (a 401 before a 415).
+    brand_id: BrandId,
+    principal: Writer,
+    file: LabelFile,
+    session: DbSession,
 ) -> LabelImport:
     """Import the brand's labels from a CSV, all rows or none."""
     return await service.import_labels(

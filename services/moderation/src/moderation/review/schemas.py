@@ -7,9 +7,10 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Row
 
+from beacon_shared.bounds import Int32, Timestamp
 from beacon_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from moderation.comments.schemas import CommentOut
 
@@ -45,8 +46,8 @@ class ReviewQuery(BaseModel):
     assignee: str | None = Field(default=None, max_length=256)
     reason: str | None = Field(default=None, max_length=128, description="e.g. `flag`, `escalate`.")
     label: str | None = Field(default=None, max_length=64)
-    min_priority: int | None = Field(default=None, description="Escalations have priority 10.")
-    since: AwareDatetime | None = Field(default=None, description="Queued at or after.")
+    min_priority: Int32 | None = Field(default=None, description="Escalations have priority 10.")
+    since: Timestamp | None = Field(default=None, description="Queued at or after.")
     cursor: str | None = Field(default=None, max_length=512, description="A next_cursor.")
     limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 

@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from beacon_shared.bounds import NonNegativeInt32
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.ingest import InteractionKind
 from beacon_shared.contracts.moderation import ModerationAction
@@ -146,8 +147,8 @@ class SentimentRange(_Range):
 class FollowerRange(_Range):
     """The author's follower count; an unknown count never matches."""
 
-    min: int | None = _unset(ge=0)
-    max: int | None = _unset(ge=0)
+    min: NonNegativeInt32 | None = _unset()
+    max: NonNegativeInt32 | None = _unset()
 
 
 class Keywords(BaseModel):

@@ -20,6 +20,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from beacon_shared.bounds import INT32_MAX
 from beacon_shared.contracts.ingest import CommentReceived
 from beacon_shared.contracts.moderation import ModerationAction
 from beacon_shared.logging import get_logger
@@ -429,9 +430,13 @@ def _stored(rules: Iterable[Rule]) -> list[Any]:
 def _before(cursor: str | None) -> int | None:
     if cursor is None:
         return None
-    if not cursor.isdigit() or len(cursor) > 10:
+    # ASCII digits only: str.isdigit() also accepts superscripts, which int() refuses.
+    if not (cursor.isascii() and cursor.isdigit()) or len(cursor) > 10:
         raise InvalidCursor
-    return int(cursor)
+    before = int(cursor)
+    if before > INT32_MAX:  # versions are int4
+        raise InvalidCursor
+    return before
 
 
 def _out(row: Row[Any]) -> RuleSetOut:

@@ -7,8 +7,9 @@ from decimal import Decimal
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from beacon_shared.bounds import Timestamp, largest_amount
 from beacon_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from publisher.campaigns.currencies import is_currency
 from publisher.campaigns.models import CampaignKind
@@ -47,7 +48,13 @@ UtmCampaign = Annotated[
 UtmMedium = Annotated[str, Field(min_length=1, max_length=50, pattern=UTM_VALUE)]
 Cost = Annotated[
     Decimal,
-    Field(ge=0, max_digits=14, decimal_places=2, description="What the campaign cost."),
+    Field(
+        ge=0,
+        le=largest_amount(max_digits=14, decimal_places=2),
+        max_digits=14,
+        decimal_places=2,
+        description="What the campaign cost.",
+    ),
 ]
 Currency = Annotated[
     str,
@@ -65,8 +72,8 @@ class CampaignIn(BaseModel):
     kind: CampaignKind = CampaignKind.other
     brand_id: BrandId | None = None
     description: Description | None = None
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = Field(default=None, description="Must be after starts_at.")
+    starts_at: Timestamp | None = None
+    ends_at: Timestamp | None = Field(default=None, description="Must be after starts_at.")
     utm_campaign: UtmCampaign | None = Field(
         default=None, description="Defaults to a slug of the name."
     )
@@ -84,8 +91,8 @@ class CampaignPatch(BaseModel):
     kind: CampaignKind | None = None
     brand_id: BrandId | None = None
     description: Description | None = None
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: Timestamp | None = None
+    ends_at: Timestamp | None = None
     utm_campaign: UtmCampaign | None = None
     utm_medium: UtmMedium | None = None
     cost_amount: Cost | None = None
@@ -132,7 +139,7 @@ class CampaignQuery(BaseModel):
 
     brand_id: str | None = Field(default=None, max_length=128)
     kind: CampaignKind | None = None
-    active_at: AwareDatetime | None = Field(
+    active_at: Timestamp | None = Field(
         default=None,
         description="Campaigns running then: started at or before it (or with no start) and "
         "ending after it (or with no end).",

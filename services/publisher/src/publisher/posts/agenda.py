@@ -3,13 +3,14 @@ posts will have, read on the brand's wall clock."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from beacon_shared.bounds import Day
 from beacon_shared.errors import InvalidInput
 from publisher.brands import service as brands
 from publisher.calendar import occurrences, to_utc, zone
@@ -25,8 +26,8 @@ class AgendaQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     brand_id: str | None = Field(default=None, max_length=128)
-    from_: date = Field(alias="from", description="First local day, inclusive.")
-    to: date = Field(description="Last local day, inclusive.")
+    from_: Day = Field(alias="from", description="First local day, inclusive.")
+    to: Day = Field(description="Last local day, inclusive.")
     timezone: str | None = Field(
         default=None, max_length=64, description="IANA zone; default the brand's."
     )

@@ -9,7 +9,6 @@ from typing import Any, Self
 from uuid import UUID
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -19,6 +18,7 @@ from pydantic import (
 )
 from sqlalchemy import Row
 
+from beacon_shared.bounds import Timestamp
 from beacon_shared.contracts.common import Network
 from beacon_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from publisher.content import MediaKind
@@ -67,7 +67,7 @@ class ScheduleIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    scheduled_at: AwareDatetime | None = Field(
+    scheduled_at: Timestamp | None = Field(
         default=None, description="An instant; must be in the future."
     )
     local_time: datetime | None = Field(
@@ -254,10 +254,10 @@ class PostQuery(BaseModel):
     campaign_id: str | None = Field(default=None, max_length=128)
     account_id: str | None = Field(default=None, max_length=128, description="Has this target.")
     network: Network | None = None
-    from_: AwareDatetime | None = Field(
+    from_: Timestamp | None = Field(
         default=None, alias="from", description="Scheduled at or after."
     )
-    to: AwareDatetime | None = Field(default=None, description="Scheduled before.")
+    to: Timestamp | None = Field(default=None, description="Scheduled before.")
     cursor: str | None = Field(default=None, max_length=512, description="A next_cursor.")
     limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
