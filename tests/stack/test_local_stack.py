@@ -346,3 +346,34 @@ def test_a_broker_killed_hard_is_restarted_and_no_acknowledged_comment_is_lost(
     assert handled_before == 0
     assert exit_code == 0, stack.tail()
     assert alive == [], f"left running: {[p.as_dict(['pid', 'name', 'cmdline']) for p in alive]}"
+
+
+def test_a_stack_started_again_on_the_same_data_loses_no_acknowledged_comment(
+    tmp_path: Path,
+) -> None:
+    comments = 10
+    with local_stack(tmp_path, BEACON_STOP_GRACE="3") as stack:
+        # Analytics stands still: the comments wait in the broker, which keeps them in memory.
+        _process(stack, "analytics.worker").suspend()
+        with httpx.Client(timeout=10) as http:
+            accepted = [
+                http.post(
+                    f"{stack.urls()['ingest-api']}/v1/interactions",
+                    json=_interaction(f"c-{n}"),
+                    headers={"Authorization": f"Bearer {stack.demo_key()}"},
+                ).status_code
+                for n in range(comments)
+            ]
+        _until(lambda: _count(stack, RELAYED) == comments, 60)
+        handled_before = _count(stack, HANDLED)
+        first_exit, _ = _stop_with_ctrl_c(stack)
+
+    with local_stack(tmp_path) as again:
+        # A new broker: ingest's relay sends what it retained again, and analytics reads it.
+        _until(lambda: _count(again, HANDLED) == comments, 120)
+        second_exit, alive = _stop_with_ctrl_c(again)
+
+    assert accepted == [202] * comments
+    assert handled_before == 0
+    assert (first_exit, second_exit) == (0, 0), again.tail()
+    assert alive == [], f"left running: {[p.as_dict(['pid', 'name', 'cmdline']) for p in alive]}"
