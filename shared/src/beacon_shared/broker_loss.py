@@ -60,8 +60,9 @@ async def offsets_gone(
     """The partitions whose high watermark is at or below the offset acknowledged there.
 
     A fetch from each acknowledged offset reports the partition's high watermark (and returns
-    at most the batch holding that record); a fetch past the end is refused as out of range.
-    Partitions that do not answer within `timeout` are not counted as lost.
+    at most the batch holding that record); a fetch past the end is refused as out of range, and
+    so is one before the start, when the broker's own retention deleted the record: that one is
+    not a loss. Partitions that do not answer within `timeout` are not counted as lost.
     """
     if not acknowledged:
         return []
@@ -85,7 +86,14 @@ async def offsets_gone(
                 try:
                     await consumer.getmany(timeout_ms=100)
                 except OffsetOutOfRangeError as exc:
-                    return sorted(exc.args[0] if exc.args else acknowledged)
+                    refused = list(exc.args[0] if exc.args else acknowledged)
+                    starts = await consumer.beginning_offsets(refused)
+                    past_end = sorted(tp for tp in refused if acknowledged[tp] >= starts[tp])
+                    if past_end:
+                        return past_end
+                    for tp in refused:  # aged out of the broker's retention: nothing to read
+                        highwaters[tp] = acknowledged[tp] + 1
+                        consumer.seek(tp, starts[tp])
                 for tp in acknowledged:
                     highwater = consumer.highwater(tp)
                     if highwater is not None:

@@ -160,7 +160,11 @@ def allowed_methods(request: Request) -> list[str]:
     Starlette's own 405 names only the first route whose path matched, so a path served by two
     routes (GET by one, POST by another) would advertise half of its methods.
     """
-    return sorted({m for methods, _ in _routes_at(request) for m in methods})
+    routes = _routes_at(request)
+    # `/items/batch` is the batch's path even though `/items/{id}` matches it too: the routes
+    # reading the most segments literally (the fewest parameters) own the path.
+    fewest = min((len(params) for _, params in routes), default=0)
+    return sorted({m for methods, params in routes if len(params) == fewest for m in methods})
 
 
 def _literal_path_methods(request: Request, exc: RequestValidationError) -> list[str]:

@@ -329,6 +329,8 @@ class OutboxRelay:
             # for their next turn (the holder drains everything pending).
             if not await conn.scalar(self._take_turn, {"name": self._turn_name}):
                 return 0
+            if self.loss_detection and self._cluster is None:
+                return 0  # the broker was not checked yet (another relay had the turn)
             rows = (await conn.execute(self._select_pending)).all()
             if not rows:
                 return 0
@@ -353,7 +355,7 @@ class OutboxRelay:
                     "offsets": [ack.offset for ack in acks],
                 },
             )
-            if self.loss_detection and self._cluster is not None:
+            if self._cluster is not None:
                 await self._record(conn, acks, self._cluster)
         OUTBOX_PUBLISHED.labels(self._schema).inc(len(rows))
         for topic, count in collections.Counter(row.topic for row in rows).items():

@@ -164,6 +164,14 @@ class TestMethodNotAllowed:
         problem(response, 405, "method_not_allowed")
         assert response.headers["allow"] == "POST"
 
+    async def test_a_405_at_a_path_an_id_route_also_matches_names_the_literal_routes_only(
+        self, client
+    ):
+        response = await client.put("/gadgets/batch")
+
+        problem(response, 405, "method_not_allowed")
+        assert response.headers["allow"] == "POST"
+
     async def test_a_malformed_id_on_a_path_of_its_own_is_still_a_422(self, client, key):
         response = await client.get("/gadgets/not-a-uuid", headers=key)
 
