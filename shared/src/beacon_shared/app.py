@@ -10,15 +10,17 @@ from collections.abc import AsyncIterator, Callable, Sequence
 
 import structlog
 from fastapi import APIRouter, Depends, FastAPI, Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from beacon_shared.auth import ApiKeyVerifier
 from beacon_shared.auth.signin import SignIn
-from beacon_shared.db import create_engine, create_sessionmaker
+from beacon_shared.db import create_engine, create_sessionmaker, database_unavailable
 from beacon_shared.errors import (
     RequestGuardMiddleware,
     install_problem_handlers,
     internal_error_response,
+    problem_response,
 )
 from beacon_shared.health import BrokerProbe
 from beacon_shared.health import router as health_router
@@ -40,6 +42,9 @@ from beacon_shared.tracing import (
 )
 
 log = get_logger("beacon.http")
+# Seconds a client is asked to wait when the database cannot be reached: about what a restart
+# or a failover takes.
+DATABASE_RETRY_AFTER_SECONDS = 2
 Lifespan = Callable[[FastAPI], contextlib.AbstractAsyncContextManager[None]]
 
 
@@ -115,6 +120,19 @@ def _freeze_startup_objects() -> None:
     gc.freeze()
 
 
+def database_unavailable_response(request: Request) -> Response:
+    """The 503 for a request the database could not serve (down, restarting, out of
+    connections): nothing was stored, and the client may send it again after `Retry-After`."""
+    return problem_response(
+        request,
+        status=503,
+        code="database_unavailable",
+        title="Service unavailable",
+        detail="The database cannot be reached right now; send the request again shortly.",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
+
+
 class RequestContextMiddleware:
     """Binds request, correlation and trace ids to logs and events; records request metrics."""
 
@@ -159,11 +177,18 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
-        except Exception:
-            log.exception("http.unhandled_error", path=scope["path"])
+        except Exception as exc:
             if response_started:  # nothing more can be sent
+                log.exception("http.unhandled_error", path=scope["path"])
                 raise
-            await internal_error_response(Request(scope))(scope, receive, send_with_id)
+            if database_unavailable(exc):
+                # Nothing was stored: the client may send the same request again shortly.
+                log.warning("http.database_unavailable", path=scope["path"], error=repr(exc))
+                failed = database_unavailable_response(Request(scope))
+            else:
+                log.exception("http.unhandled_error", path=scope["path"])
+                failed = internal_error_response(Request(scope))
+            await failed(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")

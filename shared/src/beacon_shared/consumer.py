@@ -24,6 +24,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from beacon_shared.db import database_unavailable
 from beacon_shared.events import Envelope, MalformedEvent, decode, header
 from beacon_shared.logging import get_logger
 from beacon_shared.metrics import CONSUMED, CONSUMER_LAG, CONSUMER_RETRIES
@@ -61,8 +62,9 @@ def _conflict(exc: Exception) -> bool:
 
 
 def _lost_connection(exc: Exception) -> bool:
-    # asyncpg reports a connection dropped mid-transaction as a plain DBAPIError.
-    return isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated
+    # asyncpg reports a connection dropped mid-transaction, and a server shutting down or
+    # starting up, as plain DBAPIErrors: the database's state, never the record's fault.
+    return database_unavailable(exc)
 
 
 def inbox_table(metadata: MetaData) -> Table:

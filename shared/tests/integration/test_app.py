@@ -9,8 +9,10 @@ import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel, Field
+from sqlalchemy import text
 
 from beacon_shared.app import create_service_app
+from beacon_shared.db import DbSession
 from beacon_shared.embedded import free_port
 from beacon_shared.errors import NotFound
 from beacon_shared.settings import ServiceSettings
@@ -44,6 +46,16 @@ async def create_widget(widget: WidgetIn) -> WidgetIn:
 @router.get("/boom")
 async def boom() -> None:
     raise RuntimeError("the database password is hunter2")
+
+
+@router.get("/stored")
+async def stored(session: DbSession) -> dict[str, int]:
+    return {"one": int((await session.execute(text("SELECT 1"))).scalar_one())}
+
+
+@router.get("/divide")
+async def divide(session: DbSession) -> None:
+    await session.execute(text("SELECT 1 / 0"))
 
 
 @router.get("/context")
@@ -106,6 +118,32 @@ async def test_an_unexpected_error_is_a_generic_500_that_leaks_nothing(client: h
     assert "Traceback" not in response.text
     assert "RuntimeError" not in response.text
     assert body["detail"] == "An unexpected error occurred; it has been logged."
+
+
+async def test_a_request_the_database_cannot_serve_is_a_503_problem_with_retry_after(
+    settings_for: Callable[..., ServiceSettings],
+):
+    # Nothing listens there: the database is down or restarting, as far as the app can tell.
+    dead_database = f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/beacon"
+    settings = settings_for(ServiceSettings, database_url=dead_database)
+    async for http in serve(widget_app(settings)):
+        response = await http.get("/stored")
+
+        body = assert_problem(response, 503, "database_unavailable")
+        assert response.headers["retry-after"] == "2"
+        assert "127.0.0.1" not in response.text
+        assert body["detail"] == (
+            "The database cannot be reached right now; send the request again shortly."
+        )
+
+
+async def test_a_statement_the_database_refuses_is_still_a_500(client: httpx.AsyncClient):
+    assert (await client.get("/stored")).json() == {"one": 1}
+
+    response = await client.get("/divide")
+
+    assert_problem(response, 500, "internal_error")
+    assert "retry-after" not in response.headers
 
 
 async def test_an_unknown_route_is_a_404_problem(client: httpx.AsyncClient):

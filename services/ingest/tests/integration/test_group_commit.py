@@ -7,6 +7,7 @@ import asyncio
 import pytest
 from sqlalchemy import func, select, text
 
+from beacon_shared.db import create_engine
 from beacon_shared.events import decode
 from beacon_shared.tracing import current_correlation_id
 from ingest.db import outbox
@@ -138,3 +139,28 @@ async def test_each_event_of_a_shared_transaction_keeps_its_own_submitters_corre
         e.data["external_id"]: e.correlationid for e in events if e.tenantid == tenant
     }
     assert correlation_of == {f"c-{n}": f"request-{n}" for n in range(5)}
+
+
+async def test_a_connection_the_server_dropped_is_not_handed_to_the_next_group(
+    database_url, unique
+):
+    # One pooled connection, so the next group would get the dropped one back.
+    own = create_engine(database_url, pool_size=1, app_name="group-commit-dropped")
+    committer = GroupCommitter(own, window_seconds=0.001)
+    tenant = unique("dropped")
+    try:
+        await committer.accept(tenant_id=tenant, items=[item("before")])
+        async with own.connect() as conn:
+            pid = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        # As a server restart does to every open connection.
+        async with create_engine(database_url, pool_size=1).connect() as admin:
+            await admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+        with pytest.raises(Exception, match=r"terminat|closed"):
+            await committer.accept(tenant_id=tenant, items=[item("during")])
+        after = await committer.accept(tenant_id=tenant, items=[item("after")])
+
+        assert [r.external_id for r in after] == ["after"]
+    finally:
+        await committer.close()
+        await own.dispose()

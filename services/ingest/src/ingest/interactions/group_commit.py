@@ -105,7 +105,14 @@ class GroupCommitter:
         async with self.engine.connect() as connection:
             raw = await connection.get_raw_connection()
             driver: Any = raw.driver_connection  # asyncpg's, for its fetch(sql, *args)
-            return await service.store(driver.fetch, [s.batch for s in group])
+            try:
+                return await service.store(driver.fetch, [s.batch for s in group])
+            except BaseException:
+                # SQLAlchemy does not see errors raised by the driver's own calls: a connection
+                # the server dropped (a restart) would go back to the pool and fail the next
+                # group. One new connection after a failure costs little.
+                await connection.invalidate()
+                raise
 
 
 def _settle(
