@@ -348,6 +348,8 @@ def test_a_broker_killed_hard_is_restarted_and_no_acknowledged_comment_is_lost(
     assert alive == [], f"left running: {[p.as_dict(['pid', 'name', 'cmdline']) for p in alive]}"
 
 
+# Two stacks start one after the other: each may take minutes on a busy machine.
+@pytest.mark.timeout(600)
 def test_a_stack_started_again_on_the_same_data_loses_no_acknowledged_comment(
     tmp_path: Path,
 ) -> None:
