@@ -8,7 +8,7 @@ SERVICES := ingest moderation publisher analytics
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: help install up test test-clock-ahead fuzz lint fmt typecheck migrate revision docs bench-outbox bench-ingest bench-moderation bench-publisher bench-analytics eval-moderation eval-learning clean
+.PHONY: help install up token test test-clock-ahead fuzz lint fmt typecheck migrate revision docs bench-outbox bench-ingest bench-moderation bench-publisher bench-analytics eval-moderation eval-learning clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ install: .venv/.synced deploy/oidc/node_modules/.installed ## install the locked
 
 up: install ## run the whole stack (embedded Postgres and broker unless DATABASE_URL/KAFKA_BOOTSTRAP)
 	$(RUN) python deploy/local/stack.py
+
+token: install ## an access token of the demo user from the issuer `make up` runs (make token USER_SUBJECT=demo)
+	@$(RUN) python -m beacon_shared.embedded_oidc $(or $(USER_SUBJECT),demo)
 
 test: install ## run the whole test suite on embedded real servers
 	$(RUN) pytest -q

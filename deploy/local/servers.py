@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from beacon_shared.auth.keys import issue_key
+from beacon_shared.auth.members import add_member
 from beacon_shared.db import create_engine, create_sessionmaker
 from beacon_shared.embedded import EmbeddedBroker, EmbeddedPostgres, start_postgres
 from beacon_shared.migrations import upgrade
 
 DATABASE = "beacon"
 DEMO_TENANT = "demo"
+DEMO_USER = {"sub": "demo", "email": "demo@beacon.local", "name": "Demo"}
 
 
 @dataclass
@@ -90,3 +92,25 @@ def issue_demo_key(database_url: str) -> str:
             await engine.dispose()
 
     return asyncio.run(issue())
+
+
+def add_demo_member(database_url: str, issuer: str) -> None:
+    """Make the local issuer's demo user an owner of the `demo` tenant (created with its key)."""
+
+    async def add() -> None:
+        engine = create_engine(database_url, pool_size=1, app_name="beacon-stack")
+        try:
+            async with create_sessionmaker(engine)() as session, session.begin():
+                await add_member(
+                    session,
+                    tenant_id=DEMO_TENANT,
+                    issuer=issuer,
+                    subject=DEMO_USER["sub"],
+                    role="owner",
+                    email=DEMO_USER["email"],
+                    name=DEMO_USER["name"],
+                )
+        finally:
+            await engine.dispose()
+
+    asyncio.run(add())

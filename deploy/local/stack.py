@@ -22,6 +22,7 @@ service's `<SVC>_HTTP_PORT` / `<SVC>_WORKER_PORT`, used as given.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -37,8 +38,10 @@ from types import FrameType
 import httpx
 from processes import Backoff, Child, Output, start_guard, stop_all, stop_guard
 from servers import (
+    DEMO_USER,
     MigrationFailed,
     Servers,
+    add_demo_member,
     alembic_inis,
     issue_demo_key,
     migrate,
@@ -47,6 +50,7 @@ from servers import (
 )
 
 from beacon_shared.embedded import EmbeddedBroker
+from beacon_shared.embedded_oidc import ISSUER_DIR, issuer_keys, issuer_unavailable_reason
 from beacon_shared.logging import configure_logging
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,6 +96,9 @@ class StackConfig:
     kafka_bootstrap: str | None
     ready_timeout: float
     stop_grace: float
+    # The deployment's OpenID Connect issuer; None: the local one, on `oidc_port`.
+    oidc_issuer: str | None
+    oidc_port: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> StackConfig:
@@ -118,7 +125,14 @@ class StackConfig:
             kafka_bootstrap=env.get("KAFKA_BOOTSTRAP") or None,
             ready_timeout=float(env.get("BEACON_READY_TIMEOUT", "120")),
             stop_grace=float(env.get("BEACON_STOP_GRACE", "10")),
+            oidc_issuer=env.get("OIDC_ISSUER") or None,
+            oidc_port=int(env.get("BEACON_OIDC_PORT") or 8010 + offset),
         )
+
+    @property
+    def local_issuer(self) -> str:
+        """The local issuer's URL."""
+        return f"http://{HOST}:{self.oidc_port}"
 
 
 class Supervisor:
@@ -168,6 +182,9 @@ class Stack:
         self.children: list[Child] = []
         self.guard: subprocess.Popen[bytes] | None = None
         self.broker_backoff = Backoff()
+        # Where members sign in: the deployment's issuer, the local one, or none (no Node.js).
+        self.issuer: str | None = config.oidc_issuer
+        self.runs_issuer = False
 
     def say(self, text: str) -> None:
         """A line from the runner itself."""
@@ -188,6 +205,7 @@ class Stack:
         names = ", ".join("iam" if ini.parent.name == "shared" else ini.parent.name for ini in inis)
         self.say(f"migrated {names} in {time.monotonic() - step:.1f} s")
         demo_key = issue_demo_key(self.servers.database_url)
+        self._prepare_sign_in()
         if self.supervisor.should_stop():
             return 0
         self._start_children()
@@ -198,6 +216,18 @@ class Stack:
             self._supervise()
             time.sleep(0.1)
         return 0
+
+    def _prepare_sign_in(self) -> None:
+        """Unless OIDC_ISSUER names one, run the local issuer with the demo user as an owner."""
+        if self.issuer is not None:
+            self.say(f"sign-in through the issuer at OIDC_ISSUER ({self.issuer})")
+            return
+        reason = issuer_unavailable_reason()
+        if reason is not None:
+            self.say(f"sign-in disabled: {reason}; API keys still work")
+            return
+        self.issuer, self.runs_issuer = self.config.local_issuer, True
+        add_demo_member(self.servers.database_url, self.issuer)
 
     def _start_servers(self) -> None:
         pg_dir = self.config.data_dir / "postgres"
@@ -240,6 +270,8 @@ class Stack:
         env["PYTHONUNBUFFERED"] = "1"  # lines reach the terminal as they are written
         for service in self.config.services:
             env[f"{service.name.upper()}_WORKER_PORT"] = str(service.worker_port)
+        if self.issuer is not None:
+            env["OIDC_ISSUER"] = self.issuer
         return env
 
     def _start_children(self) -> None:
@@ -268,6 +300,8 @@ class Stack:
             worker = [python, "-m", f"{service.name}.worker"]
             self.children.append(Child(f"{service.name}-api", api, env=env, cwd=ROOT))
             self.children.append(Child(f"{service.name}-worker", worker, env=env, cwd=ROOT))
+        if self.runs_issuer:
+            self.children.append(self._issuer_child(env))
         # Spawn everything before the first output thread exists: forking is simplest then.
         now = time.monotonic()
         for child in self.children:
@@ -276,6 +310,21 @@ class Stack:
         for child in self.children:
             child.pump_output(self.output)
         self.say(f"started {len(self.children)} processes, waiting for /readyz")
+
+    def _issuer_child(self, env: Mapping[str, str]) -> Child:
+        """node-oidc-provider with the demo user, its signing keys kept in the data directory so
+        that tokens survive a restart."""
+        keys = issuer_keys(self.config.data_dir / "oidc-keys.json")
+        issuer_env = {
+            **env,
+            "OIDC_PORT": str(self.config.oidc_port),
+            "OIDC_ISSUER": self.config.local_issuer,
+            "OIDC_USERS": json.dumps([DEMO_USER]),
+            "OIDC_KEYS_FILE": str(keys),
+            "NODE_NO_WARNINGS": "1",
+        }
+        argv = ["node", str(ISSUER_DIR / "issuer.mjs")]
+        return Child("oidc-issuer", argv, env=issuer_env, cwd=ISSUER_DIR)
 
     def _supervise(self) -> None:
         """Restart what exited: the embedded broker (and the workers after it), then children
@@ -346,6 +395,8 @@ class Stack:
         for service in self.config.services:
             pending[f"{service.name}-api"] = f"{service.api_url}/readyz"
             pending[f"{service.name}-worker"] = f"{service.worker_url}/readyz"
+        if self.runs_issuer:
+            pending["oidc-issuer"] = f"{self.config.local_issuer}/.well-known/openid-configuration"
         last: dict[str, str] = {}
         deadline = time.monotonic() + self.config.ready_timeout
         with httpx.Client(timeout=5.0) as http:
@@ -387,6 +438,13 @@ class Stack:
             lines.append(f"  database: {self.servers.database_url}")
         lines.append(f"  broker:   {self.servers.kafka_bootstrap}")
         lines.append(f'  demo API key (tenant "demo", scope "*"): {demo_key}')
+        if self.runs_issuer:
+            lines.append(
+                f'  sign-in:  OpenID Connect issuer {self.issuer}, user "demo" (owner of '
+                '"demo", any password); `make token` prints an access token'
+            )
+        elif self.issuer is not None:
+            lines.append(f"  sign-in:  OpenID Connect issuer {self.issuer}")
         lines += ["", f"Beacon is ready in {elapsed:.1f} s. Ctrl-C stops everything.", ""]
         self.output.raw("\n".join(lines))
 

@@ -26,6 +26,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+from beacon_shared.embedded_oidc import sign_in
+
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,11 +38,19 @@ PORTS = {
     "publisher": (8003, 9003),
     "analytics": (8004, 9004),
 }
+OIDC_PORT = 8010  # the local OpenID Connect issuer
 READY_LINE = "Beacon is ready"
 KEY_LINE = re.compile(r"demo API key .*: (bk_\S+)")
 DATABASE_LINE = re.compile(r"database: (\S+)")
 # The runner's own variables and the servers it would reuse instead of starting embedded ones.
-INHERITED_NOT = ("DATABASE_URL", "KAFKA_BOOTSTRAP", "BEACON_SERVICES", "BEACON_DATA_DIR")
+INHERITED_NOT = (
+    "DATABASE_URL",
+    "KAFKA_BOOTSTRAP",
+    "BEACON_SERVICES",
+    "BEACON_DATA_DIR",
+    "OIDC_ISSUER",
+    "BEACON_OIDC_PORT",
+)
 
 
 @dataclass
@@ -118,7 +128,7 @@ def _free_offset() -> int:
     """A port offset under which none of the stack's eight ports is taken."""
     for _ in range(50):
         offset = random.randrange(20_000, 50_000)
-        ports = [port + offset for pair in PORTS.values() for port in pair]
+        ports = [port + offset for pair in PORTS.values() for port in pair] + [OIDC_PORT + offset]
         if all(_port_free(port) for port in ports):
             return offset
     raise RuntimeError("no free port range found")
@@ -169,6 +179,11 @@ def local_stack(data_dir: Path, **variables: str) -> Iterator[RunningStack]:
                 proc.kill()
 
 
+async def _sign_in(issuer: str, subject: str) -> str:
+    async with httpx.AsyncClient(base_url=issuer, timeout=10) as browser:
+        return await sign_in(browser, issuer, subject)
+
+
 def _interaction(external_id: str) -> dict[str, object]:
     return {
         "kind": "comment",
@@ -192,6 +207,12 @@ def test_the_stack_serves_all_services_and_stops_cleanly_on_ctrl_c(tmp_path: Pat
                 json=_interaction("c-1"),
                 headers={"Authorization": f"Bearer {stack.demo_key()}"},
             )
+            # The demo user signs in at the local issuer, as the banner says, and sees it.
+            issuer = f"http://127.0.0.1:{OIDC_PORT + stack.offset}"
+            token = asyncio.run(_sign_in(issuer, "demo"))
+            signed_in = http.get(
+                f"{ingest}/v1/interactions", headers={"Authorization": f"Bearer {token}"}
+            )
 
         stack.process.send_signal(signal.SIGINT)
         exit_code = stack.process.wait(timeout=30)
@@ -201,6 +222,8 @@ def test_the_stack_serves_all_services_and_stops_cleanly_on_ctrl_c(tmp_path: Pat
     assert anonymous.status_code == 401
     assert accepted.status_code == 202, accepted.text
     assert accepted.json()["duplicate"] is False
+    assert signed_in.status_code == 200, signed_in.text
+    assert [i["external_id"] for i in signed_in.json()["items"]] == ["c-1"]
     assert exit_code == 0, stack.tail()
     assert alive == [], f"left running: {[p.as_dict(['pid', 'name', 'cmdline']) for p in alive]}"
     assert len(processes) > 10  # eight services, the broker, the guard, PostgreSQL's own

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+from joserfc.jwk import RSAKey
 
 ISSUER_DIR = Path(__file__).resolve().parents[3] / "deploy" / "oidc"
 CLIENT_ID = "beacon-local"
@@ -31,6 +32,25 @@ _FORM_ACTION = re.compile(r'<form[^>]*action="([^"]+)"')
 
 class IssuerUnavailable(RuntimeError):
     """The local issuer cannot start: Node.js or its packages are missing."""
+
+
+def issuer_unavailable_reason() -> str | None:
+    """Why the local issuer cannot start here, or None."""
+    if shutil.which("node") is None:
+        return "Node.js is not installed"
+    if not (ISSUER_DIR / "node_modules" / "oidc-provider").is_dir():
+        return "deploy/oidc has no packages (`make install` runs `npm ci` there)"
+    return None
+
+
+def issuer_keys(path: Path) -> Path:
+    """A file of the local issuer's signing key, made once (readable by its owner only)."""
+    if not path.exists():
+        key = RSAKey.generate_key(2048, parameters={"kid": secrets.token_hex(8), "alg": "RS256"})
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(json.dumps([key.as_dict(private=True)]))
+    return path
 
 
 @dataclass
@@ -69,11 +89,9 @@ def start_issuer(
 ) -> LocalIssuer:
     """Start node-oidc-provider on 127.0.0.1 and wait until it listens."""
     node = shutil.which("node")
-    if node is None or not (ISSUER_DIR / "node_modules" / "oidc-provider").is_dir():
-        raise IssuerUnavailable(
-            "the local OpenID Connect issuer needs Node.js and `npm ci` in deploy/oidc "
-            "(`make install` runs it)"
-        )
+    reason = issuer_unavailable_reason()
+    if node is None or reason is not None:
+        raise IssuerUnavailable(f"the local OpenID Connect issuer cannot start: {reason}")
     env = {
         **os.environ,
         "OIDC_PORT": str(port),
@@ -165,3 +183,25 @@ async def _follow_to_page_or_callback(
             return response
         response = await browser.get(location)
     raise RuntimeError("the issuer redirected too many times")
+
+
+def main() -> None:
+    """`python -m beacon_shared.embedded_oidc [SUBJECT]`: sign in to the local issuer (as `make
+    up` runs it) and print an access token for the `Authorization: Bearer` header."""
+    import asyncio
+    import sys
+
+    subject = sys.argv[1] if len(sys.argv) > 1 else "demo"
+    offset = int(os.environ.get("BEACON_PORT_OFFSET", "0"))
+    port = int(os.environ.get("BEACON_OIDC_PORT") or 8010 + offset)
+    issuer = os.environ.get("OIDC_ISSUER") or f"http://127.0.0.1:{port}"
+
+    async def token() -> str:
+        async with httpx.AsyncClient(base_url=issuer, timeout=10.0) as browser:
+            return await sign_in(browser, issuer, subject)
+
+    sys.stdout.write(asyncio.run(token()) + "\n")
+
+
+if __name__ == "__main__":
+    main()

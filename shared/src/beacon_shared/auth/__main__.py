@@ -1,4 +1,4 @@
-"""Issue, list and revoke API keys from the command line (reads DATABASE_URL)."""
+"""Issue, list and revoke API keys, and add members, from the command line (reads DATABASE_URL)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from uuid import UUID
 import orjson
 
 from beacon_shared.auth.keys import issue_key, list_keys, revoke_key
+from beacon_shared.auth.members import add_member
+from beacon_shared.auth.roles import ROLES
 from beacon_shared.db import create_engine, create_sessionmaker
 
 
@@ -32,6 +34,20 @@ async def _main(args: argparse.Namespace) -> None:
                     "scopes": issued.scopes,
                     "rate_limit_per_minute": issued.rate_limit_per_minute,
                     "key": issued.key,
+                }
+            elif args.command == "member":
+                added = await add_member(
+                    session,
+                    tenant_id=args.tenant,
+                    issuer=args.issuer,
+                    subject=args.subject,
+                    role=args.role,
+                    email=args.email,
+                )
+                out = {
+                    "tenant_id": added.tenant_id,
+                    "user_id": str(added.user_id),
+                    "role": added.role,
                 }
             elif args.command == "list":
                 out = await list_keys(session, tenant_id=args.tenant)
@@ -64,6 +80,12 @@ def main() -> None:
         metavar="PER_MINUTE",
         help="requests a minute per API process; default: API_RATE_LIMIT_PER_MINUTE",
     )
+    member = sub.add_parser("member", help="make a user of the OpenID Connect issuer a member")
+    member.add_argument("--tenant", required=True)
+    member.add_argument("--issuer", required=True, help="the issuer URL, as in OIDC_ISSUER")
+    member.add_argument("--subject", required=True, help="the user's `sub` at the issuer")
+    member.add_argument("--role", required=True, choices=ROLES)
+    member.add_argument("--email")
     listing = sub.add_parser("list", help="list a tenant's keys")
     listing.add_argument("--tenant", required=True)
     revoke = sub.add_parser("revoke", help="revoke a key")
