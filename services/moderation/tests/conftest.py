@@ -23,7 +23,7 @@ EnvelopeFactory = Callable[..., Envelope]
 
 def make_comment(text: str = "Where can I buy this?", **overrides: object) -> CommentReceived:
     """A valid CommentReceived payload."""
-    # Times come from the clock the code reads too: clues look back from now (the copies clue: 24 h).
+    # Times come from the clock the code reads: clues look back from now (the copies clue: 24 h).
     now = datetime.now(UTC)
     values: dict[str, object] = {
         "interaction_id": uuid.uuid4(),

@@ -5,8 +5,8 @@ revoked key stops working everywhere within one cache period, with no event to w
 """
 
 from beacon_shared.auth.keys import generate_key, hash_key, issue_key, revoke_key
-from beacon_shared.auth.rate_limit import RateLimitDecision, RateLimiter
 from beacon_shared.auth.principal import Principal
+from beacon_shared.auth.rate_limit import RateLimitDecision, RateLimiter
 from beacon_shared.auth.verify import ApiKeyVerifier, require_scope
 
 __all__ = [

@@ -17,7 +17,6 @@ from typing import TypeAlias
 import httpx
 
 from beacon_shared.egress import AddressNotPublic, SchemeRefused
-
 from publisher.webhooks import signing
 from publisher.webhooks.schedule import Outcome, classify, parse_retry_after
 
