@@ -4,7 +4,7 @@ PYTHON ?= python3
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 RUN := $(UV) run --frozen
-SERVICES := ingest moderation publisher analytics
+SERVICES := ingest moderation publisher analytics workspace
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 

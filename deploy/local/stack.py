@@ -79,6 +79,7 @@ DEFAULT_SERVICES = (
     Service("moderation", 8002, 9002),
     Service("publisher", 8003, 9003),
     Service("analytics", 8004, 9004),
+    Service("workspace", 8005, 9005),
 )
 
 

@@ -26,7 +26,7 @@ REQUIRED_ALERTS = {
     "bad-buzz alerts": "BeaconBadBuzz",
 }
 DURATION = re.compile(r"^\d+[smhd]$")
-SCHEMAS = {"ingest", "moderation", "publisher", "analytics"}
+SCHEMAS = {"ingest", "moderation", "publisher", "analytics", "workspace"}
 
 
 @pytest.fixture(scope="module")

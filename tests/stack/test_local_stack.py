@@ -37,6 +37,7 @@ PORTS = {
     "moderation": (8002, 9002),
     "publisher": (8003, 9003),
     "analytics": (8004, 9004),
+    "workspace": (8005, 9005),
 }
 OIDC_PORT = 8010  # the local OpenID Connect issuer
 READY_LINE = "Beacon is ready"

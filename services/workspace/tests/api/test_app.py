@@ -1,0 +1,37 @@
+"""The workspace service's process: its API answers health on the test servers, and its worker
+relays the workspace's outbox."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from workspace.db import SCHEMA, outbox
+from workspace.worker import spec
+
+pytestmark = pytest.mark.integration
+
+
+async def test_the_api_is_alive_and_ready(workspace_app, api_client):
+    async with api_client(workspace_app()) as http:
+        alive = await http.get("/healthz")
+        ready = await http.get("/readyz")
+    assert alive.status_code == 200
+    assert ready.status_code == 200, ready.text
+
+
+async def test_the_schema_is_migrated_with_its_version_table(db_session):
+    tables = set(
+        (
+            await db_session.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = :s"), {"s": SCHEMA}
+            )
+        ).scalars()
+    )
+    assert {"alembic_version", "outbox", "outbox_position"} <= tables
+
+
+def test_the_worker_relays_the_outbox_and_consumes_nothing():
+    worker = spec()
+    assert worker.outbox is outbox
+    assert list(worker.consumers) == []
