@@ -8,7 +8,7 @@ SERVICES := ingest moderation publisher analytics workspace
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: help install up token test test-clock-ahead fuzz lint fmt typecheck migrate revision docs bench-outbox bench-ingest bench-moderation bench-publisher bench-analytics eval-moderation eval-learning clean
+.PHONY: help install up token test test-clock-ahead fuzz lint fmt typecheck migrate revision docs bench-outbox bench-ingest bench-moderation bench-publisher bench-analytics eval-moderation eval-learning train-moderation clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -73,7 +73,7 @@ bench-outbox: install ## outbox relay throughput and commit-to-broker latency
 bench-ingest: install ## signed Meta webhooks against a bare 202 endpoint; loss and duplicates
 	$(RUN) python -m bench.ingest
 
-bench-moderation: install ## classifier comments/s on one core; comment-to-decision latency at 500/s
+bench-moderation: install ## classifier comments/s on one core; comment-to-decision latency at 1,000/s
 	$(RUN) python -m bench.moderation
 
 bench-publisher: install ## 10,000 posts due in one minute on a fake Mastodon: lateness, duplicates, a worker killed
@@ -84,7 +84,11 @@ bench-analytics: install ## events/s aggregated against raw consume; freshness; 
 
 eval-moderation: install ## classifier figures per labelled CSV: make eval-moderation MODERATION_DATA_DIR=<dir>
 	@test -n "$(MODERATION_DATA_DIR)" || { echo "set MODERATION_DATA_DIR to a directory of labelled CSVs"; exit 2; }
-	$(RUN) python -m moderation.classify.evaluate "$(MODERATION_DATA_DIR)"
+	$(RUN) python -m moderation.classify.evaluate "$(MODERATION_DATA_DIR)" services/moderation/tests/data
+
+train-moderation: install ## train the shared classifier's models: make train-moderation MODERATION_DATA_DIR=<dir>
+	@test -n "$(MODERATION_DATA_DIR)" || { echo "set MODERATION_DATA_DIR to a directory of labelled CSVs"; exit 2; }
+	$(RUN) python -m moderation.train "$(MODERATION_DATA_DIR)"
 
 eval-learning: install ## per-brand models against the shared classifier: make eval-learning MODERATION_DATA_DIR=<dir>
 	@test -n "$(MODERATION_DATA_DIR)" || { echo "set MODERATION_DATA_DIR to a directory of labelled CSVs"; exit 2; }

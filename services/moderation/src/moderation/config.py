@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic_settings import SettingsConfigDict
 
 from beacon_shared.settings import ServiceSettings
@@ -17,3 +19,5 @@ class Settings(ServiceSettings):
     service_name: str = "moderation"
     http_port: int = 8002
     worker_port: int = 9002
+    # The shared classifier's model files; unset: the ones shipped in the package.
+    models_dir: Path | None = None

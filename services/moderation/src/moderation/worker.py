@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from beacon_shared.contracts.topics import (
     ACTION_COMPLETED,
     ACTION_REQUESTED,
@@ -14,6 +16,7 @@ from beacon_shared.worker import WorkerSpec, worker_main
 from moderation.actions.handlers import outcomes_consumer
 from moderation.alerts.handlers import alerts_consumer
 from moderation.classify import Classifier
+from moderation.classify.features import ModelFileError
 from moderation.config import Settings
 from moderation.db import inbox, outbox
 from moderation.learning.jobs import retrain_job
@@ -22,12 +25,13 @@ from moderation.pipeline.handlers import comments_consumer
 from moderation.pipeline.service import Decider
 
 
-def spec(decider: Decider | None = None) -> WorkerSpec:
+def spec(decider: Decider | None = None, settings: Settings | None = None) -> WorkerSpec:
     """What moderation's worker runs; the decider defaults to the classifier and brands' rules.
 
     Brand models are retrained in the background with the same loaded classifier.
     """
-    classifier = Classifier()
+    models_dir = settings.models_dir if settings is not None else None
+    classifier = Classifier() if models_dir is None else Classifier(models_dir)
     return WorkerSpec(
         topics=[
             COMMENT_RECEIVED,
@@ -48,5 +52,16 @@ def spec(decider: Decider | None = None) -> WorkerSpec:
     )
 
 
+def main() -> None:
+    """Start the worker; a missing or corrupt model file stops it here, before it consumes."""
+    settings = Settings()
+    try:
+        worker_spec = spec(settings=settings)
+    except ModelFileError as exc:
+        sys.stderr.write(f"moderation worker not started: {exc}\n")
+        raise SystemExit(3) from exc
+    worker_main(settings, worker_spec)
+
+
 if __name__ == "__main__":
-    worker_main(Settings(), spec())
+    main()

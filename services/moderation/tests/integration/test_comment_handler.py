@@ -242,7 +242,7 @@ async def test_odd_texts_each_get_a_decision(db_session, comment, envelope_of, u
 
 
 # A link alone is weak evidence (0.35); the same text from three authors makes it a campaign.
-CAMPAIGN = "The giveaway is live, everyone who joins wins a prize today: win-now.xyz"
+CAMPAIGN = "Bring back the spring collection in stores, we all signed the petition: bringitback.org"
 
 
 async def test_the_same_long_text_from_many_authors_is_hidden_as_a_campaign(
@@ -256,7 +256,13 @@ async def test_the_same_long_text_from_many_authors_is_hidden_as_a_campaign(
     await handle(db_session, [by("a1"), by("a1", CAMPAIGN.upper() + "!!")])
     await handle(
         db_session,
-        [by("a2", "  the GIVEAWAY is live... everyone who joins wins a prize today: WIN-NOW.xyz")],
+        [
+            by(
+                "a2",
+                "  bring back the SPRING collection in stores... "
+                "we all signed the petition: BRINGITBACK.org",
+            )
+        ],
     )
     first = await decisions_of(db_session, tenant)
     assert {row.action for row in first} == {"allow"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from moderation.classify import Classifier
@@ -104,3 +106,105 @@ def test_sentiment_follows_the_words(classifier):
     happy, angry = classifier.classify_many(["I love it, thank you!", "This is awful, I hate it"])
 
     assert (happy.sentiment, angry.sentiment) == ("positive", "negative")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ta gueule connard, votre service est une honte",
+        "Va te faire foutre, bande d'escrocs",
+        "Nul à chier ce produit, vous êtes des voleurs",
+        "I hope your CEO dies in a fire",
+        "je vais te retrouver et te casser la gueule",
+        "Les immigrés sont de la vermine",
+    ],
+)
+def test_insults_threats_and_hate_score_as_toxic_in_english_and_french(classifier, text):
+    assert classifier.classify(text).toxicity >= 0.5
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("I hope your CEO dies in a fire", "threat"),
+        ("j'espère que ton patron va crever", "threat"),
+        ("Ta gueule connard", "insult"),
+        ("muslims are vermin and should be deported", "hate"),
+        ("putain de merde, ce produit est pourri", "obscene"),
+    ],
+)
+def test_each_kind_of_toxicity_has_its_own_score(classifier, text, kind):
+    kinds = classifier.classify(text).toxicity_kinds
+
+    assert set(kinds) == {"insult", "threat", "hate", "obscene"}
+    assert kinds[kind] == max(kinds.values())
+    assert kinds[kind] >= 0.5
+
+
+@pytest.mark.parametrize(
+    ("statement", "not_hateful"),
+    [
+        ("Les immigrés sont de la vermine", "Dire que les immigrés sont de la vermine est ignoble"),
+        ("Les immigrés sont de la vermine", "Je ne déteste pas les immigrés"),
+        ("women are subhuman", "no one should ever say women are subhuman"),
+    ],
+)
+def test_negated_and_counter_speech_score_below_the_statement(classifier, statement, not_hateful):
+    said, refuted = classifier.classify_many([statement, not_hateful])
+
+    assert refuted.toxicity_kinds["hate"] < said.toxicity_kinds["hate"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please check my order status, it has been 2 weeks",
+        "I follow you for the recipes, please post more",
+        "Here is my order page https://shop.example.com/orders/55120, still processing",
+        "You asked for my number: +44 7700 900461",
+        "Pouvez-vous relancer ma commande 48213 ?",
+    ],
+)
+def test_ordinary_customer_comments_are_not_spam(classifier, text):
+    assert classifier.classify(text).spam < 0.75
+
+
+def test_french_comments_get_a_sentiment(classifier):
+    praise, complaint = classifier.classify_many(
+        ["J'adore ce produit, merci beaucoup !", "Service nul, commande jamais reçue, très déçue"]
+    )
+
+    assert praise.sentiment == "positive"
+    assert complaint.sentiment == "negative"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "f\u200bu\u200bc\u200bk you",
+        "you 1d10t",
+        "\uff46\uff55\uff43\uff4b \uff59\uff4f\uff55",  # full-width "fuck you"
+    ],
+)
+def test_disguised_insults_are_still_toxic(classifier, text):
+    assert classifier.classify(text).toxicity >= 0.5
+
+
+def test_odd_texts_are_classified_within_the_speed_budget(classifier):
+    odd = [
+        "",
+        "😍🔥👏",
+        "x" * 100_000,
+        "Love it! J'adore, merci ! Очень красиво 太好看了",
+        "\u202eevil text\u202c مرحبا بكم",
+        "f\u200bu\u200bc\u200bk",
+        "ｆｒｅｅ ｆｏｌｌｏｗｅｒｓ",  # noqa: RUF001
+    ]
+    classifier.classify_many(odd)
+    started = time.perf_counter()
+    results = classifier.classify_many(odd)
+    elapsed = time.perf_counter() - started
+
+    assert len(results) == len(odd)
+    assert all(0.0 <= r.toxicity <= 1.0 and 0.0 <= r.spam <= 1.0 for r in results)
+    assert elapsed < 0.5  # the whole batch, the 100,000-character text included

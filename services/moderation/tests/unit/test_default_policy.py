@@ -85,7 +85,15 @@ def test_spam_wins_over_an_insult(decide):
 
 def test_scores_and_the_model_version_come_with_every_verdict(decide):
     verdict = decide("Love it!")
-    assert set(verdict.scores) == {"toxicity", "spam", "sentiment"}
+    assert set(verdict.scores) == {
+        "toxicity",
+        "insult",
+        "threat",
+        "hate",
+        "obscene",
+        "spam",
+        "sentiment",
+    }
     assert verdict.model_version == MODEL_VERSION
 
 

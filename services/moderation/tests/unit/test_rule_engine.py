@@ -146,6 +146,23 @@ class TestScores:
         )
         assert list(verdict.reasons) == ["toxic"]
 
+    @pytest.mark.parametrize("kind", ["insult", "threat", "hate", "obscene"])
+    def test_each_kind_of_toxicity_is_a_condition_with_its_reason(self, kind):
+        kinds = {"insult": 0.1, "threat": 0.1, "hate": 0.1, "obscene": 0.1}
+        high = classified(toxicity=0.9, toxicity_kinds={**kinds, kind: 0.9})
+        low = classified(toxicity=0.9, toxicity_kinds=kinds)
+        rules = when({kind: {"min": 0.7}})
+
+        verdict = rules.evaluate(subject(classification=high))
+        assert verdict.rule_id == "r"
+        assert list(verdict.reasons) == [f"toxic:{kind}"]
+        assert verdict.scores[kind] == 0.9
+        assert rules.evaluate(subject(classification=low)).rule_id == NO_MATCH
+
+    def test_a_classification_stored_without_kinds_reads_them_as_zero(self):
+        assert not matches({"threat": {"min": 0.1}}, subject())
+        assert matches({"threat": {"max": 0.1}}, subject())
+
 
 class TestKeywords:
     @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Measure the shipped classifiers on labelled CSVs: `python -m moderation.classify.evaluate DIR`.
+"""Measure the shipped classifiers on labelled CSVs: `python -m moderation.classify.evaluate DIR…`.
 
 Every `*.csv` in DIR with the columns `text,label` (and optionally `lang`) is read; the task
 comes from the file name's prefix: `toxic_` and `hate_` (label 1 = offensive), `spam_`
@@ -25,7 +25,7 @@ from sklearn.metrics import (
 )
 
 from moderation.classify.classifier import Classification, Classifier
-from moderation.rules.default import SPAM_HIDE, TOXIC_FLAG
+from moderation.rules.default import SPAM_HIDE, SPAM_HIDE_QUESTION, TOXIC_FLAG
 
 # Each score is measured at the threshold where the default rules act on it.
 BINARY: dict[str, tuple[Callable[[Classification], float], float]] = {
@@ -85,12 +85,19 @@ def _metrics(task: str, labels: Sequence[str], results: Sequence[Classification]
         return {
             "threshold": threshold,
             "positives": sum(truth),
+            # of the texts labelled negative, the share at or over the threshold (for spam: the
+            # ordinary comments that would be hidden)
+            "negatives_over_threshold": _round(
+                sum(p for p, t in zip(predicted, truth, strict=True) if not t)
+                / max(1, len(truth) - sum(truth))
+            ),
             "precision": _round(precision_score(truth, predicted, zero_division=0)),
             "recall": _round(recall_score(truth, predicted, zero_division=0)),
             "f1": _round(f1_score(truth, predicted, zero_division=0)),
             "roc_auc": _round(roc_auc_score(truth, scores))
             if 0 < sum(truth) < len(truth)
             else None,
+            **(_hidden(truth, results) if task == "spam" else {}),
         }
     predicted_labels = [r.sentiment if task == "sentiment" else r.language for r in results]
     classes = sorted(set(labels))
@@ -105,20 +112,39 @@ def _metrics(task: str, labels: Sequence[str], results: Sequence[Classification]
     }
 
 
+def _hidden(truth: Sequence[int], results: Sequence[Classification]) -> Metrics:
+    """Shares hidden by the default rules, which hide a question only when spam is near certain."""
+    hidden = [
+        int(c.spam >= SPAM_HIDE and (c.spam >= SPAM_HIDE_QUESTION or "question" not in c.intents))
+        for c in results
+    ]
+    negatives = len(truth) - sum(truth)
+    return {
+        "negatives_hidden_by_default_rules": _round(
+            sum(h for h, t in zip(hidden, truth, strict=True) if not t) / max(1, negatives)
+        ),
+        "positives_hidden_by_default_rules": _round(
+            sum(h for h, t in zip(hidden, truth, strict=True) if t) / max(1, sum(truth))
+        ),
+    }
+
+
 def _round(value: float) -> float:
     return round(float(value), 4)
 
 
 def main(argv: Sequence[str]) -> int:
-    if len(argv) != 1 or not Path(argv[0]).is_dir():
+    if not argv or not all(Path(arg).is_dir() for arg in argv):
         sys.stderr.write(
-            "usage: python -m moderation.classify.evaluate DIR  (a directory of labelled CSVs)\n"
+            "usage: python -m moderation.classify.evaluate DIR [DIR ...]"
+            "  (directories of labelled CSVs)\n"
         )
         return 2
     classifier = Classifier()
-    for path in sorted(Path(argv[0]).glob("*.csv")):
-        sys.stdout.write(json.dumps(evaluate_file(path, classifier), ensure_ascii=False) + "\n")
-        sys.stdout.flush()
+    for directory in argv:
+        for path in sorted(Path(directory).glob("*.csv")):
+            sys.stdout.write(json.dumps(evaluate_file(path, classifier), ensure_ascii=False) + "\n")
+            sys.stdout.flush()
     return 0
 
 

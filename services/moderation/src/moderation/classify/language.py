@@ -21,7 +21,7 @@ EXPECTED = (
 )
 UNDETERMINED = "und"  # ISO 639-2's code for "cannot tell"
 # The language is clear long before this; lingua's cost grows with the text.
-DETECT_CHARS = 300
+DETECT_CHARS = 200
 
 
 class LanguageDetector:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache, partial
 
 import numpy as np
-import scipy.sparse as sp  # type: ignore[import-untyped]
+import scipy.sparse as sp
 from pydantic import BaseModel, ConfigDict
 from sklearn.feature_extraction.text import HashingVectorizer
 

@@ -40,6 +40,9 @@ class _StoredClassification(BaseModel):
     intents: list[str]
     signals: _StoredSignals
     model_version: str
+    # Written since the shared models of 2026-12 (absent from older rows).
+    toxicity_kinds: dict[str, float] = {}
+    stage: str = "fast"
 
 
 def classification_to_json(c: Classification) -> dict[str, JsonValue]:
@@ -59,6 +62,8 @@ def classification_to_json(c: Classification) -> dict[str, JsonValue]:
             "phones": c.signals.phones,
         },
         "model_version": c.model_version,
+        "toxicity_kinds": dict(c.toxicity_kinds),
+        "stage": c.stage,
     }
 
 
@@ -86,4 +91,6 @@ def classification_from_json(data: Mapping[str, object] | None) -> Classificatio
             phones=stored.signals.phones,
         ),
         model_version=stored.model_version,
+        toxicity_kinds=stored.toxicity_kinds,
+        stage=stored.stage,
     )

@@ -116,6 +116,16 @@ def _toxic(_: _Facts) -> tuple[str, ...]:
     return ("toxic",)
 
 
+def _toxicity_kind(kind: str, low: float | None, high: float | None) -> _Check:
+    reasons = (f"toxic:{kind}",)
+    return _range(
+        lambda f: f.c.toxicity_kinds.get(kind, 0.0),
+        low,
+        high,
+        (lambda _: reasons) if low is not None else None,
+    )
+
+
 def _signal(name: str, count: Callable[[_Facts], int], wanted: bool) -> _Check:
     reasons = (name,) if wanted else _HOLDS
 
@@ -238,6 +248,14 @@ def _compile_when(when: When) -> tuple[_Check, ...]:
         checks.append(
             _range(lambda f: f.c.toxicity, low, high, _toxic if low is not None else None)
         )
+    for kind, bounds in (
+        ("insult", when.insult),
+        ("threat", when.threat),
+        ("hate", when.hate),
+        ("obscene", when.obscene),
+    ):
+        if bounds is not None:
+            checks.append(_toxicity_kind(kind, bounds.min, bounds.max))
     if when.sentiment is not None:
         checks.append(_range(lambda f: f.c.sentiment_score, when.sentiment.min, when.sentiment.max))
     if when.brand_model is not None:
@@ -304,6 +322,7 @@ class RuleSet:
         c = subject.classification
         scores = {
             "toxicity": round(c.toxicity, 4),
+            **{kind: round(score, 4) for kind, score in c.toxicity_kinds.items()},
             "spam": round(c.spam, 4),
             "sentiment": c.sentiment_score,
         }

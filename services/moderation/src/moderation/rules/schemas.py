@@ -184,6 +184,10 @@ class When(BaseModel):
 
     toxicity: ScoreRange | None = _unset()
     spam: ScoreRange | None = _unset()
+    insult: ScoreRange | None = _unset()
+    threat: ScoreRange | None = _unset()
+    hate: ScoreRange | None = _unset()
+    obscene: ScoreRange | None = _unset()
     sentiment: SentimentRange | None = _unset()
     brand_model: bool | None = Field(
         default=None,

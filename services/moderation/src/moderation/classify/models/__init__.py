@@ -1,0 +1,1 @@
+"""The shared classifier's trained model files (`make train-moderation` writes them)."""

@@ -1,0 +1,119 @@
+"""The shared models: trained deterministically, shipped in the package, refused when broken."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from moderation.classify import Classifier
+from moderation.classify.classifier import HEADS_FILE, MODELS_DIR, STATIC_FILE
+from moderation.classify.features import Featurizer, ModelFileError, load_static_table
+from moderation.classify.heads import load_heads, save_heads
+from moderation.train.pipeline import Row, featurize, train_heads, written_rows
+
+SPAM = (
+    "Buy cheap followers now at {n}smm.shop",
+    "BITCOIN giveaway, send 0.1 BTC get 0.2 back t.me/drop{n}",
+    "check out my channel, new video every day {n}",
+    "Earn ${n}00 a day from home, DM me on WhatsApp",
+)
+HAM = (
+    "Is the blue hoodie back in stock? Order {n}",
+    "My parcel {n} never arrived, can you help?",
+    "Love the new colours, thank you!",
+    "Do you ship to Lyon? I would take {n}",
+)
+
+
+def _sample() -> list[Row]:
+    """Every 8th written example and a few spam/ham rows: small enough to train in seconds."""
+    rows = written_rows()[::8]
+    for n in range(12):
+        rows += [Row(t.format(n=n), "en", f"spam{i}", spam=1) for i, t in enumerate(SPAM)]
+        rows += [Row(t.format(n=n), "en", f"ham{i}", spam=0) for i, t in enumerate(HAM)]
+    return rows
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def featurizer() -> Featurizer:
+    return Featurizer(load_static_table(MODELS_DIR / STATIC_FILE))
+
+
+class TestTraining:
+    def test_the_same_sample_trains_the_same_heads(self, featurizer, tmp_path):
+        rows = _sample()
+        paths = []
+        for run in ("a", "b"):
+            matrix = featurize(featurizer, rows)
+            heads = train_heads(matrix, rows, matrix.dense.shape[1])
+            path = tmp_path / f"{run}.npz"
+            save_heads(path, "test", heads, {"rows": len(rows)})
+            paths.append(path)
+
+        assert _digest(paths[0]) == _digest(paths[1])
+
+    def test_heads_trained_on_the_sample_separate_what_they_learned(self, featurizer, tmp_path):
+        rows = _sample()
+        matrix = featurize(featurizer, rows)
+        heads = train_heads(matrix, rows, matrix.dense.shape[1])
+        save_heads(tmp_path / "heads.npz", "test", heads, {})
+        loaded = load_heads(tmp_path / "heads.npz", required=["spam", "threat"])
+
+        spam = [i for i, r in enumerate(rows) if r.spam >= 0]
+        scores = loaded["spam"].probability(matrix.dense[spam], matrix.ngrams[spam])
+        labels = np.asarray([rows[i].spam for i in spam])
+        assert scores[labels == 1].min() > scores[labels == 0].max()
+        threat = [i for i, r in enumerate(rows) if r.kinds[1] == 1]
+        assert (
+            loaded["threat"].probability(matrix.dense[threat], matrix.ngrams[threat]).mean() > 0.5
+        )
+
+    def test_the_shipped_files_are_small_and_name_their_training_data(self):
+        sizes = [(MODELS_DIR / name).stat().st_size for name in (STATIC_FILE, HEADS_FILE)]
+        heads = load_heads(MODELS_DIR / HEADS_FILE, required=[])
+
+        assert sum(sizes) < 8 * 2**20
+        assert any("CC BY 4.0" in str(source) for source in heads.info["trained_on"])  # type: ignore[attr-defined]
+
+
+class TestBrokenModelFiles:
+    def test_a_missing_model_file_is_a_clear_error(self, tmp_path):
+        with pytest.raises(ModelFileError, match=r"static word vectors at .*static\.npz"):
+            Classifier(tmp_path)
+
+    def test_a_corrupt_model_file_is_a_clear_error(self, tmp_path):
+        (tmp_path / STATIC_FILE).write_bytes((MODELS_DIR / STATIC_FILE).read_bytes())
+        (tmp_path / HEADS_FILE).write_bytes(b"PK\x03\x04 not really a zip")
+        with pytest.raises(ModelFileError, match="heads"):
+            Classifier(tmp_path)
+
+    def test_the_worker_stops_at_start_without_its_models(self, tmp_path):
+        env = {
+            **os.environ,
+            "MODERATION_MODELS_DIR": str(tmp_path / "nowhere"),
+            # never reached: the worker stops before it connects to anything
+            "DATABASE_URL": "postgresql+asyncpg://beacon@127.0.0.1:9/beacon",
+            "KAFKA_BOOTSTRAP": "127.0.0.1:9",
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "moderation.worker"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+        assert done.returncode == 3
+        assert "moderation worker not started" in done.stderr
+        assert "static word vectors" in done.stderr
