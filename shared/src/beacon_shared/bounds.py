@@ -88,6 +88,34 @@ Timestamp = Annotated[
 ]
 """An RFC 3339 instant with its offset, from 1970 up to (not including) the year 3000 in UTC."""
 
+
+def _storable_wall_clock(value: datetime) -> datetime:
+    # Naive times are read in some zone later: a day's margin keeps any zone's instant in range.
+    if value.tzinfo is None and not _WALL_EARLIEST <= value < _WALL_LATEST:
+        raise PydanticCustomError(
+            "timestamp_out_of_range",
+            "Input should be at or after {earliest} and before {latest}",
+            {"earliest": _WALL_EARLIEST.isoformat(), "latest": _WALL_LATEST.isoformat()},
+        )
+    return value
+
+
+_WALL_EARLIEST = datetime(1970, 1, 2)  # noqa: DTZ001 - a wall-clock time has no zone
+_WALL_LATEST = datetime(2999, 12, 31)  # noqa: DTZ001
+
+WallClock = Annotated[
+    datetime,
+    BeforeValidator(_not_a_number("datetime_format", "Input should be an ISO 8601 date-time")),
+    AfterValidator(_storable_wall_clock),
+    Field(
+        json_schema_extra={
+            "formatMinimum": _WALL_EARLIEST.isoformat(),
+            "formatExclusiveMaximum": _WALL_LATEST.isoformat(),
+        }
+    ),
+]
+"""A wall-clock date-time without offset, to be read in a zone; the same years as Timestamp."""
+
 Day = Annotated[
     date,
     BeforeValidator(_not_a_number("date_format", "Input should be a date, YYYY-MM-DD")),

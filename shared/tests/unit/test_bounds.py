@@ -17,6 +17,7 @@ from beacon_shared.bounds import (
     Int32,
     NonNegativeInt32,
     Timestamp,
+    WallClock,
     count_from_payload,
     largest_amount,
     timestamp_from_payload,
@@ -25,6 +26,7 @@ from beacon_shared.bounds import (
 
 class Query(BaseModel):
     since: Timestamp | None = None
+    local: WallClock | None = None
     day: Day | None = None
     priority: Int32 | None = None
     followers: NonNegativeInt32 | None = None
@@ -65,6 +67,16 @@ class TestTimestamp:
         assert schema["format"] == "date-time"
         assert schema["formatMinimum"] == "1970-01-01T00:00:00Z"
         assert schema["formatExclusiveMaximum"] == "3000-01-01T00:00:00Z"
+
+
+class TestWallClock:
+    def test_a_wall_clock_time_is_kept_without_a_zone(self):
+        soon = (datetime.now(UTC) + timedelta(days=1)).replace(tzinfo=None, microsecond=0)
+        assert Query.model_validate({"local": soon.isoformat()}).local == soon
+
+    @pytest.mark.parametrize("text", ["9999-12-31T23:00:00", "0001-01-01T01:00:00"])
+    def test_a_wall_clock_time_no_zone_can_hold_is_refused(self, text):
+        assert error_types(local=text) == ["timestamp_out_of_range"]
 
 
 class TestDay:

@@ -55,7 +55,10 @@ async def get_trends(
     to: Annotated[Timestamp, Query(description="End, exclusive (with offset).")],
     source: Annotated[
         list[TermSource] | None,
-        Query(description="Texts to count terms in; every source when absent."),
+        Query(
+            max_length=len(TermSource),
+            description="Texts to count terms in; every source when absent.",
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Trends:

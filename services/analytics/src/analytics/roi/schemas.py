@@ -23,7 +23,12 @@ def _upper(value: str) -> str:
 
 Currency = Annotated[
     str,
-    Field(pattern=r"^[A-Za-z]{3}$", description="ISO 4217 code of the value, e.g. EUR."),
+    Field(
+        min_length=3,
+        max_length=3,
+        pattern=r"^[A-Za-z]{3}$",
+        description="ISO 4217 code of the value, e.g. EUR.",
+    ),
     AfterValidator(_upper),
 ]
 UtmValue = Annotated[str, Field(min_length=1, max_length=500)]

@@ -125,6 +125,7 @@ async def get_breakdown(
     by: Annotated[
         str,
         Query(
+            max_length=8,
             pattern="^(brand|network|account|post|campaign|author)$",
             description="brand, network, account, post, campaign or author.",
         ),

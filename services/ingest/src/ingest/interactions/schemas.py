@@ -17,6 +17,7 @@ from beacon_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 MAX_TEXT_LENGTH = 100_000
 MAX_BATCH_SIZE = 1_000
+MAX_RAW_KEYS = 1_000
 # C0 control characters other than tab, line feed and carriage return: invisible, never meant.
 _CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -53,7 +54,9 @@ class InteractionIn(BaseModel):
         description="When it happened on the network; more than 5 minutes ahead is clamped to now."
     )
     raw: dict[str, Any] | None = Field(
-        default=None, description="The source payload, kept for audit."
+        default=None,
+        max_length=MAX_RAW_KEYS,
+        description="The source payload, kept for audit (its size bounded by the body's).",
     )
 
     @field_validator("text")
@@ -125,7 +128,9 @@ class InteractionQuery(BaseModel):
     account_id: str | None = Field(default=None, max_length=128)
     network: Network | None = None
     kind: list[InteractionKind] = Field(
-        default_factory=list, description="Repeat to match any of several kinds."
+        default_factory=list,
+        max_length=len(InteractionKind),
+        description="Repeat to match any of several kinds.",
     )
     since: Timestamp | None = Field(default=None, description="created_at at or after this.")
     until: Timestamp | None = Field(default=None, description="created_at before this.")

@@ -16,7 +16,7 @@ _FILE_BODY = {
     "requestBody": {
         "required": True,
         "content": {
-            "text/csv": {"schema": {"type": "string"}},
+            "text/csv": {"schema": {"type": "string", "maxLength": MAX_BYTES}},
             "multipart/form-data": {
                 "schema": {
                     "type": "object",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, Self, get_args
 from uuid import UUID
 
 from pydantic import (
@@ -94,8 +94,9 @@ def _label(label: str) -> str:
     return label
 
 
-Slug = Annotated[str, AfterValidator(_rule_id)]
-Label = Annotated[str, AfterValidator(_label)]
+# The length in the type too, so the OpenAPI document shows it (the validators check the rest).
+Slug = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_rule_id)]
+Label = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_label)]
 Keyword = Annotated[
     str,
     StringConstraints(min_length=1, max_length=MAX_KEYWORD_CHARS),
@@ -104,7 +105,7 @@ Keyword = Annotated[
 Regex = Annotated[
     str, StringConstraints(min_length=1, max_length=MAX_PATTERN_CHARS), AfterValidator(_valid_regex)
 ]
-LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]
+LanguageCode = Annotated[str, StringConstraints(max_length=3, pattern=r"^[a-z]{2,3}$")]
 AuthorRef = Annotated[
     str, StringConstraints(min_length=1, max_length=256), AfterValidator(_author_ref)
 ]
@@ -212,10 +213,18 @@ class When(BaseModel):
         exclude_if=_is_none,
         description="ISO 639-1 or und.",
     )
-    network_in: list[Network] | None = Field(default=None, min_length=1, exclude_if=_is_none)
-    kind_in: list[InteractionKind] | None = Field(default=None, min_length=1, exclude_if=_is_none)
-    intent_in: list[Intent] | None = Field(default=None, min_length=1, exclude_if=_is_none)
-    intent_not_in: list[Intent] | None = Field(default=None, min_length=1, exclude_if=_is_none)
+    network_in: list[Network] | None = Field(
+        default=None, min_length=1, max_length=len(Network), exclude_if=_is_none
+    )
+    kind_in: list[InteractionKind] | None = Field(
+        default=None, min_length=1, max_length=len(InteractionKind), exclude_if=_is_none
+    )
+    intent_in: list[Intent] | None = Field(
+        default=None, min_length=1, max_length=len(get_args(Intent)), exclude_if=_is_none
+    )
+    intent_not_in: list[Intent] | None = Field(
+        default=None, min_length=1, max_length=len(get_args(Intent)), exclude_if=_is_none
+    )
     author_in: list[AuthorRef] | None = Field(
         default=None,
         min_length=1,

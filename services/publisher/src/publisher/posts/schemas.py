@@ -18,7 +18,7 @@ from pydantic import (
 )
 from sqlalchemy import Row
 
-from beacon_shared.bounds import Timestamp
+from beacon_shared.bounds import Timestamp, WallClock
 from beacon_shared.contracts.common import Network
 from beacon_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from publisher.content import MediaKind
@@ -70,7 +70,7 @@ class ScheduleIn(BaseModel):
     scheduled_at: Timestamp | None = Field(
         default=None, description="An instant; must be in the future."
     )
-    local_time: datetime | None = Field(
+    local_time: WallClock | None = Field(
         default=None,
         description="A wall-clock time without offset (2026-03-29T09:00), read in `timezone`; "
         "it stays 09:00 local across DST changes, for recurrences too.",
@@ -129,7 +129,7 @@ class PostIn(ScheduleIn):
     link: HttpUrl | None = None
     media: list[MediaIn] = Field(default_factory=list, max_length=MAX_MEDIA)
     first_comment: str | None = Field(default=None, max_length=10_000)
-    variants: dict[Network, VariantIn] = Field(default_factory=dict)
+    variants: dict[Network, VariantIn] = Field(default_factory=dict, max_length=len(Network))
     targets: list[TargetIn] = Field(min_length=1, max_length=MAX_TARGETS)
     brand_id: str | None = Field(default=None, max_length=128)
     campaign_id: UUID | None = None
@@ -162,7 +162,7 @@ class PostPatch(BaseModel):
     link: HttpUrl | None = None
     media: list[MediaIn] | None = Field(default=None, max_length=MAX_MEDIA)
     first_comment: str | None = Field(default=None, max_length=10_000)
-    variants: dict[Network, VariantIn] | None = None
+    variants: dict[Network, VariantIn] | None = Field(default=None, max_length=len(Network))
     campaign_id: UUID | None = None
 
 

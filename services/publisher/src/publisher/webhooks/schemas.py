@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
@@ -38,6 +38,8 @@ TEST_EVENT_TYPE = "webhook.test"
 
 MAX_URL_LENGTH = 2048
 MAX_BRANDS = 100
+EventType = Annotated[str, Field(max_length=64)]
+BrandId = Annotated[str, Field(max_length=128)]
 
 
 class EndpointIn(BaseModel):
@@ -51,12 +53,12 @@ class EndpointIn(BaseModel):
         description="An https URL on the public internet; redirects are not followed.",
     )
     description: str | None = Field(default=None, max_length=500)
-    event_types: list[str] = Field(
+    event_types: list[EventType] = Field(
         default_factory=list,
         max_length=len(WEBHOOK_EVENT_TYPES),
         description="Event types to receive; empty means all of them.",
     )
-    brand_ids: list[str] = Field(
+    brand_ids: list[BrandId] = Field(
         default_factory=list,
         max_length=MAX_BRANDS,
         description="Brands whose events to receive; empty means every brand and brandless ones.",
@@ -70,8 +72,8 @@ class EndpointPatch(BaseModel):
 
     url: str | None = Field(default=None, min_length=1, max_length=MAX_URL_LENGTH)
     description: str | None = Field(default=None, max_length=500)
-    event_types: list[str] | None = Field(default=None, max_length=len(WEBHOOK_EVENT_TYPES))
-    brand_ids: list[str] | None = Field(default=None, max_length=MAX_BRANDS)
+    event_types: list[EventType] | None = Field(default=None, max_length=len(WEBHOOK_EVENT_TYPES))
+    brand_ids: list[BrandId] | None = Field(default=None, max_length=MAX_BRANDS)
     enabled: bool | None = Field(
         default=None, description="Enabling resumes deliveries that waited while disabled."
     )
