@@ -8,7 +8,7 @@ SERVICES := ingest moderation publisher analytics workspace
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: help install up token test test-clock-ahead fuzz lint fmt typecheck migrate revision docs bench-outbox bench-ingest bench-moderation bench-publisher bench-analytics eval-moderation eval-learning train-moderation clean
+.PHONY: help install up token test test-clock-ahead test-reliability fuzz lint fmt typecheck migrate revision docs bench-outbox bench-ingest bench-moderation bench-publisher bench-analytics eval-moderation eval-learning train-moderation clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ test: install ## run the whole test suite on embedded real servers
 test-clock-ahead: install ## the whole suite with every process's clock a year ahead (needs libfaketime)
 	@command -v faketime >/dev/null || { echo "needs libfaketime: apt-get install faketime"; exit 2; }
 	faketime -f '+365d' $(RUN) pytest -q -p no:cacheprovider
+
+test-reliability: install ## the fault suite: faults under load on real processes, counts of lost and duplicated (~3 min)
+	$(RUN) pytest -q -m reliability tests/reliability
 
 fuzz: install ## schemathesis over every service's OpenAPI, longer than in make test (FUZZ_EXAMPLES=200)
 	BEACON_FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),200) $(RUN) pytest -q tests/fuzz
