@@ -16,7 +16,6 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute, iter_route_contexts
 
 from beacon_shared.errors import PROBLEM_JSON
@@ -77,13 +76,7 @@ def install_openapi(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            document = get_openapi(
-                title=app.title,
-                version=app.version,
-                description=app.description,
-                routes=app.routes,
-            )
-            app.openapi_schema = complete(document, app)
+            app.openapi_schema = complete(FastAPI.openapi(app), app)  # FastAPI's own, then ours
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
