@@ -19,6 +19,7 @@ import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -51,6 +52,8 @@ from faults import (
     until,
 )
 
+from beacon_shared.contracts import EVENT_TYPES
+from beacon_shared.events import Envelope, encode, record_headers
 from beacon_shared.topics import dlq_name
 
 pytestmark = [pytest.mark.reliability]
@@ -221,13 +224,17 @@ def assert_exactly_once(report: CaseReport) -> None:
         assert m.duplicated == 0, f"{report.case}: {m}"
 
 
-def consumed() -> dict[str, list[str]]:
-    """Every consumer group of every worker, by topic it reads: from the workers' specs."""
-    groups: dict[str, list[str]] = {}
+def consumed() -> dict[str, dict[str, set[str]]]:
+    """Per topic, every consumer group reading it and the event types it handles there: from
+    the workers' specs and the contracts."""
+    groups: dict[str, dict[str, set[str]]] = {}
     for service in SERVICES:
         for consumer in importlib.import_module(f"{service}.worker").spec().consumers:
+            handled = {*consumer.handlers, *consumer.batch_handlers}
             for topic in consumer.topics:
-                groups.setdefault(topic, []).append(consumer.group_id)
+                groups.setdefault(topic, {})[consumer.group_id] = {
+                    t for t in handled if t in EVENT_TYPES and EVENT_TYPES[t].topic == topic
+                }
     return groups
 
 
@@ -242,9 +249,10 @@ async def partitions_of(bootstrap: str, topics: Sequence[str]) -> dict[str, list
 
 async def dead_letters(
     bootstrap: str, topics: Sequence[str], marker: str, expected: int
-) -> Counter[tuple[str, int, str]]:
-    """(topic, partition, group) of every dead letter carrying `marker`, read from the start of
-    each topic's DLQ until `expected` have come (bounded), plus a second for any extra."""
+) -> Counter[tuple[str, str, int, str]]:
+    """(what, topic, partition, group) of every dead letter carrying `marker` (`what` is the
+    event type of a well-formed one, "" otherwise), read from the start of each topic's DLQ
+    until `expected` have come (bounded), then a second more for any extra."""
     consumer = AIOKafkaConsumer(
         *[dlq_name(t) for t in topics],
         bootstrap_servers=bootstrap,
@@ -253,21 +261,23 @@ async def dead_letters(
         enable_auto_commit=False,
         fetch_max_wait_ms=100,
     )
-    found: Counter[tuple[str, int, str]] = Counter()
+    found: Counter[tuple[str, str, int, str]] = Counter()
     await consumer.start()
     try:
         deadline = time.monotonic() + CONVERGE_TIMEOUT
         extra_until: float | None = None
-        while time.monotonic() < deadline and (
-            extra_until is None or time.monotonic() < extra_until
-        ):
+        while time.monotonic() < (deadline if extra_until is None else extra_until):
             for records in (await consumer.getmany(timeout_ms=300)).values():
                 for record in records:
                     if marker.encode() not in record.value:
                         continue
                     headers = {k: v.decode() for k, v in record.headers}
+                    what = headers.get("ce_type", "")
                     found[
-                        headers["dlq.topic"], int(headers["dlq.partition"]), headers["dlq.consumer"]
+                        what,
+                        headers["dlq.topic"],
+                        int(headers["dlq.partition"]),
+                        headers["dlq.consumer"],
                     ] += 1
             if extra_until is None and sum(found.values()) >= expected:
                 extra_until = time.monotonic() + 1.0
@@ -282,23 +292,44 @@ async def test_a_poison_record_in_every_consumed_topic_goes_to_its_dlq_and_parti
     groups = await asyncio.to_thread(consumed)
     partitions = await partitions_of(stack.broker.bootstrap, list(groups))
     marker = f"poison-{uuid.uuid4().hex}"
-    expected = {(t, p, g) for t, ps in partitions.items() for p in ps for g in groups[t]}
-    produced_at = 0.0
+    # Not an envelope, in every partition: every group reading the topic dead-letters it at
+    # once. An envelope of a type a group handles, with a payload its contract refuses: the
+    # group retries it, then dead-letters it.
+    expected = {("", t, p, g) for t, ps in partitions.items() for p in ps for g in groups[t]}
+    typed = {
+        (t, kind) for t, by_group in groups.items() for kinds in by_group.values() for kind in kinds
+    }
+    expected |= {
+        (kind, t, 0, g) for t, kind in typed for g, kinds in groups[t].items() if kind in kinds
+    }
 
     async def poison() -> float:
-        nonlocal produced_at
         producer = AIOKafkaProducer(bootstrap_servers=stack.broker.bootstrap, linger_ms=0)
         await producer.start()
         try:
-            # Not an envelope: every consumer of the topic must dead-letter it and move on.
             for topic, ps in partitions.items():
                 for p in ps:
                     value = b'{"not an envelope": "' + marker.encode() + b'"'
                     await producer.send_and_wait(topic, value, key=b"poison", partition=p)
+            for topic, kind in sorted(typed):
+                envelope = Envelope(
+                    type=kind,
+                    source="/tests/reliability",
+                    subject="poison",
+                    time=datetime.now(UTC),
+                    tenantid="poison",
+                    data={"poison": marker},
+                )
+                await producer.send_and_wait(
+                    topic,
+                    encode(envelope),
+                    key=b"poison",
+                    partition=0,
+                    headers=record_headers(envelope),
+                )
         finally:
             await producer.stop()
-        produced_at = time.monotonic()
-        return produced_at
+        return time.monotonic()
 
     report, _ = await run_case(stack, "poison record in every topic", poison)
     found = await dead_letters(stack.broker.bootstrap, list(groups), marker, len(expected))
@@ -311,10 +342,13 @@ async def test_a_poison_record_in_every_consumed_topic_goes_to_its_dlq_and_parti
     )
     report.measures.insert(0, dead)
     report.notes.append(
-        f"{len(partitions)} topics, {sum(len(p) for p in partitions.values())} partitions, "
-        f"{len(expected)} (partition, group) pairs"
+        f"{len(partitions)} topics, {sum(len(p) for p in partitions.values())} partitions: "
+        f"{sum(1 for e in expected if not e[0])} (partition, group) pairs of a record that is "
+        f"not an envelope, {sum(1 for e in expected if e[0])} (type, group) pairs of an "
+        "envelope whose payload its contract refuses"
     )
     assert not (expected - found.keys()), sorted(expected - found.keys())[:10]
+    assert not (found.keys() - expected), sorted(found.keys() - expected)[:10]
     assert_exactly_once(report)
 
 
