@@ -6,15 +6,20 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from uuid import UUID, uuid4
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared.auth.tables import api_key, tenant
 from beacon_shared.errors import InvalidInput, NotFound
+
+
+class ApiKeyNotFound(NotFound):
+    code, title = "api_key_not_found", "API key not found"
+
 
 KEY_PREFIX = "bk_"
 # The scopes a key may carry; "*" grants all of them.
@@ -33,6 +38,11 @@ SCOPES = frozenset(
         "analytics:write",
         "webhooks:read",
         "webhooks:write",
+        # The organization's members and invitations, and its API keys (the workspace service).
+        "people:read",
+        "people:write",
+        "keys:read",
+        "keys:write",
     }
 )
 
@@ -58,6 +68,11 @@ class IssuedKey:
     key: str
     # None: the platform default (ServiceSettings.api_rate_limit_per_minute) applies.
     rate_limit_per_minute: int | None = None
+    expires_at: datetime | None = None
+    # Set for a personal token: it acts as this user, within their current role.
+    user_id: UUID | None = None
+    prefix: str = ""
+    created_at: datetime | None = None
 
 
 async def ensure_tenant(session: AsyncSession, *, tenant_id: str, name: str | None = None) -> None:
@@ -75,11 +90,13 @@ async def issue_key(
     scopes: Iterable[str],
     expires_at: datetime | None = None,
     rate_limit_per_minute: int | None = None,
+    user_id: UUID | None = None,
 ) -> IssuedKey:
     """Store a new key's hash for `tenant_id` (created if new) and return the plaintext once.
 
     `rate_limit_per_minute` caps the key's requests per API process; None means the platform
-    default.
+    default. With `user_id` it is that user's personal token: it acts as them, and only while
+    they are a member, within their role (`ApiKeyVerifier`).
     """
     wanted = tuple(sorted(set(scopes)))
     unknown = [s for s in wanted if s not in SCOPES]
@@ -92,8 +109,9 @@ async def issue_key(
     await ensure_tenant(session, tenant_id=tenant_id)
     key = generate_key()
     key_id = uuid4()
-    await session.execute(
-        insert(api_key).values(
+    created_at = await session.scalar(
+        insert(api_key)
+        .values(
             id=key_id,
             tenant_id=tenant_id,
             name=name,
@@ -102,7 +120,9 @@ async def issue_key(
             scopes=list(wanted),
             expires_at=expires_at,
             rate_limit_per_minute=rate_limit_per_minute,
+            user_id=user_id,
         )
+        .returning(api_key.c.created_at)
     )
     return IssuedKey(
         id=key_id,
@@ -111,23 +131,71 @@ async def issue_key(
         scopes=wanted,
         key=key,
         rate_limit_per_minute=rate_limit_per_minute,
+        expires_at=expires_at,
+        user_id=user_id,
+        prefix=key[:10],
+        created_at=created_at,
     )
 
 
-async def revoke_key(session: AsyncSession, *, tenant_id: str, key_id: UUID) -> None:
-    """Revoke one of the tenant's keys; it stops working within the verifier's cache period."""
-    result = await session.execute(
+def _owned_by(
+    tenant_id: str, user_id: UUID | None, organization_only: bool
+) -> list[ColumnElement[bool]]:
+    where = [api_key.c.tenant_id == tenant_id]
+    if user_id is not None:
+        where.append(api_key.c.user_id == user_id)
+    elif organization_only:
+        where.append(api_key.c.user_id.is_(None))
+    return where
+
+
+async def revoke_key(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    key_id: UUID,
+    user_id: UUID | None = None,
+    organization_only: bool = False,
+) -> datetime:
+    """Revoke one of the tenant's keys (only `user_id`'s personal tokens, or only the
+    organization's keys, when asked); it stops working within the verifier's cache period.
+
+    Revoking a revoked key keeps its first revocation time, which is returned.
+    """
+    revoked_at: datetime | None = await session.scalar(
         update(api_key)
-        .where(api_key.c.id == key_id, api_key.c.tenant_id == tenant_id)
-        .values(revoked_at=datetime.now(UTC))
-        .returning(api_key.c.id)
+        .where(api_key.c.id == key_id, *_owned_by(tenant_id, user_id, organization_only))
+        .values(revoked_at=func.coalesce(api_key.c.revoked_at, func.now()))
+        .returning(api_key.c.revoked_at)
     )
-    if result.scalar() is None:
-        raise NotFound(f"no API key {key_id} for this tenant")
+    if revoked_at is None:
+        raise ApiKeyNotFound(f"No API key {key_id} here.")
+    return revoked_at
 
 
-async def list_keys(session: AsyncSession, *, tenant_id: str) -> list[dict[str, object]]:
-    """The tenant's keys, without secrets."""
+async def revoke_personal_tokens(session: AsyncSession, *, tenant_id: str, user_id: UUID) -> None:
+    """Revoke every personal token `user_id` holds in the organization (they leave it): were
+    they invited again, their old tokens would otherwise work again."""
+    await session.execute(
+        update(api_key)
+        .where(
+            api_key.c.tenant_id == tenant_id,
+            api_key.c.user_id == user_id,
+            api_key.c.revoked_at.is_(None),
+        )
+        .values(revoked_at=func.now())
+    )
+
+
+async def list_keys(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    user_id: UUID | None = None,
+    organization_only: bool = False,
+) -> list[dict[str, object]]:
+    """The tenant's keys, without secrets, oldest first: all of them, only `user_id`'s personal
+    tokens, or only the organization's own keys."""
     rows = await session.execute(
         select(
             api_key.c.id,
@@ -135,11 +203,12 @@ async def list_keys(session: AsyncSession, *, tenant_id: str) -> list[dict[str, 
             api_key.c.prefix,
             api_key.c.scopes,
             api_key.c.rate_limit_per_minute,
+            api_key.c.user_id,
             api_key.c.created_at,
             api_key.c.expires_at,
             api_key.c.revoked_at,
         )
-        .where(api_key.c.tenant_id == tenant_id)
-        .order_by(api_key.c.created_at)
+        .where(*_owned_by(tenant_id, user_id, organization_only))
+        .order_by(api_key.c.created_at, api_key.c.id)
     )
     return [dict(row._mapping) for row in rows]

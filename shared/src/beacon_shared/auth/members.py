@@ -9,19 +9,37 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import Row, delete, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from beacon_shared.auth.keys import revoke_personal_tokens
 from beacon_shared.auth.oidc import Identity
-from beacon_shared.auth.roles import ROLE_SCOPES
+from beacon_shared.auth.roles import OWNER, ROLE_SCOPES
 from beacon_shared.auth.tables import membership, tenant, user
-from beacon_shared.errors import InvalidInput, NotFound
+from beacon_shared.errors import Conflict, InvalidInput, NotFound
+from beacon_shared.pagination import Cursor
 
 ORGANIZATION_HEADER = "X-Beacon-Organization"
+# A row of any columns.
+AnyRow = Row[*tuple[Any, ...]]
+
+
+class MemberNotFound(NotFound):
+    code, title = "member_not_found", "Member not found"
+
+
+class LastOwner(Conflict):
+    code, title = "last_owner", "An organization keeps at least one owner"
+
+
+class AlreadyMember(Conflict):
+    code, title = "already_a_member", "Already a member of this organization"
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,4 +127,142 @@ async def add_member(
             index_elements=[membership.c.tenant_id, membership.c.user_id], set_={"role": role}
         )
     )
+    return Membership(user_id, tenant_id, role)
+
+
+# The columns a member is shown with; `id` is the user's, so pages key on (created_at, id).
+_MEMBER = (
+    membership.c.user_id.label("id"),
+    user.c.email,
+    user.c.name,
+    membership.c.role,
+    membership.c.created_at,
+)
+
+
+async def list_members(
+    session: AsyncSession, *, tenant_id: str, after: Cursor | None, limit: int
+) -> Sequence[AnyRow]:
+    """Up to `limit` members in the order they joined, after the cursor's (created_at, id)."""
+    query = (
+        select(*_MEMBER)
+        .join(user, user.c.id == membership.c.user_id)
+        .where(membership.c.tenant_id == tenant_id)
+    )
+    if after is not None:
+        query = query.where(
+            tuple_(membership.c.created_at, membership.c.user_id) > tuple_(after.at, after.id)
+        )
+    return (
+        await session.execute(
+            query.order_by(membership.c.created_at, membership.c.user_id).limit(limit)
+        )
+    ).all()
+
+
+async def get_member(session: AsyncSession, *, tenant_id: str, user_id: UUID) -> AnyRow:
+    """One member of the organization, or MemberNotFound."""
+    row = (
+        await session.execute(
+            select(*_MEMBER)
+            .join(user, user.c.id == membership.c.user_id)
+            .where(membership.c.tenant_id == tenant_id, membership.c.user_id == user_id)
+        )
+    ).first()
+    if row is None:
+        raise MemberNotFound(f"No member {user_id} in this organization.")
+    return row
+
+
+async def _role_for_change(session: AsyncSession, *, tenant_id: str, user_id: UUID) -> str:
+    """The member's role, with the organization locked against concurrent changes of its owners
+    (two owners each demoting the other at once must not leave none)."""
+    await session.execute(select(tenant.c.id).where(tenant.c.id == tenant_id).with_for_update())
+    role = await session.scalar(
+        select(membership.c.role).where(
+            membership.c.tenant_id == tenant_id, membership.c.user_id == user_id
+        )
+    )
+    if role is None:
+        raise MemberNotFound(f"No member {user_id} in this organization.")
+    return str(role)
+
+
+async def _keep_an_owner(session: AsyncSession, *, tenant_id: str, leaving: UUID) -> None:
+    owners = await session.scalar(
+        select(func.count()).where(
+            membership.c.tenant_id == tenant_id,
+            membership.c.role == OWNER,
+            membership.c.user_id != leaving,
+        )
+    )
+    if not owners:
+        raise LastOwner(
+            "This is the organization's last owner: make another member an owner first."
+        )
+
+
+async def change_role(
+    session: AsyncSession, *, tenant_id: str, user_id: UUID, role: str
+) -> tuple[str, Membership]:
+    """Give a member another role (the role before, and the membership now); the last owner
+    stays one (LastOwner)."""
+    if role not in ROLE_SCOPES:
+        raise InvalidInput(f"unknown role {role!r}; one of {', '.join(ROLE_SCOPES)}")
+    before = await _role_for_change(session, tenant_id=tenant_id, user_id=user_id)
+    if before == OWNER and role != OWNER:
+        await _keep_an_owner(session, tenant_id=tenant_id, leaving=user_id)
+    await session.execute(
+        update(membership)
+        .where(membership.c.tenant_id == tenant_id, membership.c.user_id == user_id)
+        .values(role=role)
+    )
+    return before, Membership(user_id, tenant_id, role)
+
+
+async def remove_member(session: AsyncSession, *, tenant_id: str, user_id: UUID) -> str:
+    """Take a member out of the organization (their role is returned) and revoke their personal
+    tokens there; the last owner cannot leave (LastOwner). Their access ends within the
+    membership cache period (`API_KEY_CACHE_SECONDS`)."""
+    role = await _role_for_change(session, tenant_id=tenant_id, user_id=user_id)
+    if role == OWNER:
+        await _keep_an_owner(session, tenant_id=tenant_id, leaving=user_id)
+    await session.execute(
+        delete(membership).where(
+            membership.c.tenant_id == tenant_id, membership.c.user_id == user_id
+        )
+    )
+    await revoke_personal_tokens(session, tenant_id=tenant_id, user_id=user_id)
+    return role
+
+
+async def join(
+    session: AsyncSession, *, tenant_id: str, identity: Identity, role: str
+) -> Membership:
+    """Make the signed-in `identity` a member with `role` (known to iam from now on);
+    AlreadyMember if they are one."""
+    user_id = await session.scalar(
+        insert(user)
+        .values(
+            id=uuid.uuid4(),
+            issuer=identity.issuer,
+            subject=identity.subject,
+            email=identity.email,
+            name=identity.name,
+        )
+        .on_conflict_do_update(
+            index_elements=[user.c.issuer, user.c.subject],
+            set_={"email": identity.email, "name": identity.name},
+        )
+        .returning(user.c.id)
+    )
+    assert user_id is not None
+    joined = await session.scalar(
+        insert(membership)
+        .values(tenant_id=tenant_id, user_id=user_id, role=role)
+        .on_conflict_do_nothing()
+        .returning(membership.c.user_id)
+    )
+    if joined is None:
+        raise AlreadyMember("You are already a member of this organization.")
     return Membership(user_id, tenant_id, role)

@@ -11,7 +11,9 @@ class Principal:
     """A tenant (organization), the credential used, and what it may do there.
 
     `key_id` is the API key, or for a signed-in member their user id: what requests are metered
-    by. `user_id` is set when a person is acting (a member, or later their personal token).
+    by. `user_id` is set when a person is acting (a signed-in member, or their personal token),
+    and `role` is then their role in the organization. `signed_in` is true only for the issuer's
+    access token itself, not for a key acting for its user.
     """
 
     tenant_id: str
@@ -20,6 +22,8 @@ class Principal:
     # The key's own limit; None means the platform default (api_rate_limit_per_minute).
     rate_limit_per_minute: int | None = None
     user_id: UUID | None = None
+    role: str | None = None
+    signed_in: bool = False
 
     def allows(self, scope: str) -> bool:
         """Whether the credential grants `scope`."""

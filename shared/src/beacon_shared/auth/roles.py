@@ -25,3 +25,14 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
     "analyst": frozenset(READ),
 }
 ROLES = tuple(ROLE_SCOPES)
+OWNER = "owner"
+
+
+def within_role(scopes: frozenset[str], role: str) -> frozenset[str]:
+    """What a personal token may do: its own scopes, cut down to its user's current role."""
+    granted = ROLE_SCOPES[role]
+    if "*" in granted:
+        return scopes
+    if "*" in scopes:
+        return granted
+    return scopes & granted

@@ -6,7 +6,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from beacon_shared.auth.members import ORGANIZATION_HEADER, MemberDirectory, choose
-from beacon_shared.auth.oidc import OidcConfig, OidcVerifier, TokenRefused
+from beacon_shared.auth.oidc import Identity, OidcConfig, OidcVerifier, TokenRefused
 from beacon_shared.auth.principal import Principal
 from beacon_shared.errors import Forbidden, Unauthorized
 from beacon_shared.settings import ServiceSettings
@@ -32,12 +32,17 @@ class SignIn:
         verifier = OidcVerifier(OidcConfig(settings.oidc_issuer, settings.oidc_audience), http=http)
         return cls(verifier, MemberDirectory(engine, cache_seconds=settings.api_key_cache_seconds))
 
-    async def principal(self, token: str, *, organization: str | None) -> Principal:
-        """The member the token names, acting in `organization` (or their only one)."""
+    async def identity(self, token: str) -> Identity:
+        """Who the token names, whether or not they are a member of anything (Unauthorized when
+        it does not verify)."""
         try:
-            identity = await self.verifier.verify(token)
+            return await self.verifier.verify(token)
         except TokenRefused as exc:
             raise Unauthorized(f"The access token is not valid: {exc.reason}.") from exc
+
+    async def principal(self, token: str, *, organization: str | None) -> Principal:
+        """The member the token names, acting in `organization` (or their only one)."""
+        identity = await self.identity(token)
         memberships = await self.members.memberships(identity)
         chosen = choose(memberships, organization)
         if chosen is None:
@@ -53,6 +58,8 @@ class SignIn:
             key_id=chosen.user_id,
             scopes=chosen.scopes,
             user_id=chosen.user_id,
+            role=chosen.role,
+            signed_in=True,
         )
 
     async def aclose(self) -> None:

@@ -33,6 +33,19 @@ tenant = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+# Someone the deployment's OpenID Connect issuer vouches for, known by (issuer, subject).
+user = Table(
+    "user",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("issuer", Text, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("email", Text),
+    Column("name", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("issuer", "subject"),
+)
+
 api_key = Table(
     "api_key",
     metadata,
@@ -50,21 +63,12 @@ api_key = Table(
         Integer,
         comment="Requests a minute per API process; NULL means the platform default.",
     ),
+    # A personal token acts as this user, its scopes cut down to their current role on every
+    # request; NULL for the organization's own keys.
+    Column("user_id", UUID(as_uuid=True), ForeignKey(user.c.id, ondelete="CASCADE")),
     Index("ix_api_key_tenant_id", "tenant_id"),
+    Index("ix_api_key_user_id", "user_id", postgresql_where=text("user_id IS NOT NULL")),
     CheckConstraint("rate_limit_per_minute > 0", name="rate_limit_per_minute_positive"),
-)
-
-# Someone the deployment's OpenID Connect issuer vouches for, known by (issuer, subject).
-user = Table(
-    "user",
-    metadata,
-    Column("id", UUID(as_uuid=True), primary_key=True),
-    Column("issuer", Text, nullable=False),
-    Column("subject", Text, nullable=False),
-    Column("email", Text),
-    Column("name", Text),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    UniqueConstraint("issuer", "subject"),
 )
 
 # A user's place in an organization (a tenant): the role sets the scopes.

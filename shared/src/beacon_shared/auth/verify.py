@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
 
 from fastapi import Request, Response
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
+from sqlalchemy import Row, and_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from beacon_shared.auth.keys import KEY_PREFIX, hash_key
 from beacon_shared.auth.members import ORGANIZATION_HEADER
+from beacon_shared.auth.oidc import Identity
 from beacon_shared.auth.principal import Principal
 from beacon_shared.auth.rate_limit import RateLimitDecision, RateLimiter
+from beacon_shared.auth.roles import within_role
 from beacon_shared.auth.signin import SignIn
-from beacon_shared.auth.tables import ACTIVE, api_key
+from beacon_shared.auth.tables import ACTIVE, api_key, membership
 from beacon_shared.errors import Forbidden, RateLimited, Unauthorized
 from beacon_shared.openapi import API_KEY_DEPENDENCIES
 from beacon_shared.settings import ServiceSettings
@@ -54,18 +58,43 @@ class ApiKeyVerifier:
                         api_key.c.tenant_id,
                         api_key.c.scopes,
                         api_key.c.rate_limit_per_minute,
-                    ).where(api_key.c.key_hash == digest, ACTIVE)
+                        api_key.c.user_id,
+                        membership.c.role,
+                    )
+                    .select_from(api_key)
+                    .outerjoin(
+                        membership,
+                        and_(
+                            membership.c.tenant_id == api_key.c.tenant_id,
+                            membership.c.user_id == api_key.c.user_id,
+                        ),
+                    )
+                    .where(api_key.c.key_hash == digest, ACTIVE)
                 )
             ).first()
-        principal = (
-            Principal(row.tenant_id, row.id, frozenset(row.scopes), row.rate_limit_per_minute)
-            if row
-            else None
-        )
+        principal = _principal(row) if row else None
         if len(self._cache) > 10_000:
             self._cache.clear()
         self._cache[digest] = (now + self.cache_seconds, principal)
         return principal
+
+
+def _principal(row: Row[*tuple[Any, ...]]) -> Principal | None:
+    """An organization key as issued; a personal token as its user, within their role now (none
+    once they are no longer a member)."""
+    scopes = frozenset(row.scopes)
+    if row.user_id is not None:
+        if row.role is None:
+            return None
+        scopes = within_role(scopes, row.role)
+    return Principal(
+        row.tenant_id,
+        row.id,
+        scopes,
+        row.rate_limit_per_minute,
+        user_id=row.user_id,
+        role=row.role,
+    )
 
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer bk_…`")
@@ -83,26 +112,7 @@ def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
     """
 
     async def dependency(request: Request, response: Response) -> Principal:
-        credentials: HTTPAuthorizationCredentials | None = await _bearer(request)
-        key = credentials.credentials if credentials else await _header(request)
-        if not key:
-            raise Unauthorized("An API key is required (Authorization: Bearer or X-API-Key).")
-        verifier: ApiKeyVerifier = request.app.state.api_keys
-        if key.startswith(KEY_PREFIX):
-            principal = await verifier.verify(key)
-            if principal is None:
-                raise Unauthorized("The API key is not valid, or was revoked or expired.")
-        else:
-            principal = await _signed_in(request, key)
-        # Metered before the scope check, so refused calls count against the key too.
-        decision = _metered(request, verifier, principal)
-        if not decision.allowed:
-            raise RateLimited(
-                f"This API key may make {decision.limit} requests a minute; "
-                f"try again in {decision.retry_after_seconds} s.",
-                retry_after=decision.retry_after_seconds,
-                headers=decision.headers(),
-            )
+        principal, decision = await _authenticated(request)
         if not principal.allows(scope):
             raise Forbidden(f"This API key lacks the scope {scope!r}.", headers=decision.headers())
         response.headers.update(decision.headers())
@@ -110,6 +120,98 @@ def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
 
     API_KEY_DEPENDENCIES.add(dependency)
     return dependency
+
+
+def require_caller() -> Callable[..., Awaitable[Principal]]:
+    """Like `require_scope` but with no scope to check: for routes about the caller themselves
+    (who am I), which any valid credential may use."""
+
+    async def dependency(request: Request, response: Response) -> Principal:
+        principal, decision = await _authenticated(request)
+        response.headers.update(decision.headers())
+        return principal
+
+    API_KEY_DEPENDENCIES.add(dependency)
+    return dependency
+
+
+def require_person() -> Callable[..., Awaitable[Principal]]:
+    """Like `require_caller`, but only a member signed in with the issuer's access token passes
+    (403 for any API key, a personal token included): for what only the person may do
+    themselves, such as minting their personal tokens."""
+
+    async def dependency(request: Request, response: Response) -> Principal:
+        principal, decision = await _authenticated(request)
+        if not principal.signed_in:
+            raise Forbidden(
+                "Only a person signed in with the issuer's access token may do this, "
+                "not an API key.",
+                headers=decision.headers(),
+            )
+        response.headers.update(decision.headers())
+        return principal
+
+    API_KEY_DEPENDENCIES.add(dependency)
+    return dependency
+
+
+def require_identity() -> Callable[..., Awaitable[Identity]]:
+    """The signed-in person the issuer's access token names, member of an organization or not
+    (401 without a valid token, 403 for an API key): for joining one, and nothing else.
+
+    Metered like the other credentials, by the issuer and subject.
+    """
+
+    async def dependency(request: Request, response: Response) -> Identity:
+        token = await _credential(request)
+        if token.startswith(KEY_PREFIX):
+            raise Forbidden("Only a person signed in with the issuer's access token may do this.")
+        sign_in: SignIn | None = request.app.state.sign_in
+        if sign_in is None:
+            raise Unauthorized("The API key is not valid.")
+        identity = await sign_in.identity(token)
+        verifier: ApiKeyVerifier = request.app.state.api_keys
+        metered_as = uuid5(NAMESPACE_URL, f"{identity.issuer}#{identity.subject}")
+        decision = _take(request, verifier, metered_as, None)
+        _refuse_over_limit(decision)
+        response.headers.update(decision.headers())
+        return identity
+
+    API_KEY_DEPENDENCIES.add(dependency)
+    return dependency
+
+
+async def _credential(request: Request) -> str:
+    credentials: HTTPAuthorizationCredentials | None = await _bearer(request)
+    key = credentials.credentials if credentials else await _header(request)
+    if not key:
+        raise Unauthorized("An API key is required (Authorization: Bearer or X-API-Key).")
+    return key
+
+
+async def _authenticated(request: Request) -> tuple[Principal, RateLimitDecision]:
+    """The caller's principal, metered (refused calls count against the key too)."""
+    key = await _credential(request)
+    verifier: ApiKeyVerifier = request.app.state.api_keys
+    if key.startswith(KEY_PREFIX):
+        principal = await verifier.verify(key)
+        if principal is None:
+            raise Unauthorized("The API key is not valid, or was revoked or expired.")
+    else:
+        principal = await _signed_in(request, key)
+    decision = _metered(request, verifier, principal)
+    _refuse_over_limit(decision)
+    return principal, decision
+
+
+def _refuse_over_limit(decision: RateLimitDecision) -> None:
+    if not decision.allowed:
+        raise RateLimited(
+            f"This API key may make {decision.limit} requests a minute; "
+            f"try again in {decision.retry_after_seconds} s.",
+            retry_after=decision.retry_after_seconds,
+            headers=decision.headers(),
+        )
 
 
 async def _signed_in(request: Request, token: str) -> Principal:
@@ -122,12 +224,17 @@ async def _signed_in(request: Request, token: str) -> Principal:
 
 def _metered(request: Request, verifier: ApiKeyVerifier, principal: Principal) -> RateLimitDecision:
     """Take one token for this request, once even if a route checks several scopes."""
+    return _take(request, verifier, principal.key_id, principal.rate_limit_per_minute)
+
+
+def _take(
+    request: Request, verifier: ApiKeyVerifier, metered_as: UUID, limit: int | None
+) -> RateLimitDecision:
     decision: RateLimitDecision | None = getattr(request.state, "rate_limit", None)
     if decision is None:
         settings: ServiceSettings = request.app.state.settings
-        limit = principal.rate_limit_per_minute
         decision = verifier.rate_limiter.take(
-            principal.key_id,
+            metered_as,
             limit_per_minute=settings.api_rate_limit_per_minute if limit is None else limit,
         )
         request.state.rate_limit = decision
