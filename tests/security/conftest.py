@@ -1,4 +1,4 @@
-"""The four services' apps as the security tests build them: real settings on the test servers."""
+"""The services' apps as the security tests build them: real settings on the test servers."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from moderation.config import Settings as ModerationSettings
 from moderation.main import create_app as moderation_app
 from publisher.config import Settings as PublisherSettings
 from publisher.main import create_app as publisher_app
+from workspace.config import Settings as WorkspaceSettings
+from workspace.main import create_app as workspace_app
 
 META_SECRET = "security-meta-secret"
 X_SECRET = "security-x-secret"
@@ -40,6 +42,7 @@ SERVICES: dict[str, tuple[Callable[..., FastAPI], type, dict[str, object]]] = {
         {"credentials_key": Fernet.generate_key().decode()},
     ),
     "analytics": (analytics_app, AnalyticsSettings, {}),
+    "workspace": (workspace_app, WorkspaceSettings, {}),
 }
 
 

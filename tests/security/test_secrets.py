@@ -14,7 +14,7 @@ from publisher.accounts.service import mark_needs_reauth
 
 pytestmark = pytest.mark.integration
 
-SCHEMAS = ("ingest", "moderation", "publisher", "analytics")
+SCHEMAS = ("ingest", "moderation", "publisher", "analytics", "workspace")
 
 
 async def staged_events(engine) -> bytes:

@@ -153,11 +153,24 @@ async def seed_analytics(http: httpx.AsyncClient, marker: str, brand: str) -> di
     return {"report_id": [report["id"]]}
 
 
+async def seed_workspace(http: httpx.AsyncClient, marker: str, brand: str) -> dict[str, list[str]]:
+    invitation = await created(
+        await http.post("/v1/invitations", json={"email": f"{marker}@example.com", "role": "agent"})
+    )
+    key = await created(
+        await http.post("/v1/api-keys", json={"name": marker, "scopes": ["posts:read"]})
+    )
+    # Members are people signed in with the issuer: tests/security/test_sign_in.py and the
+    # workspace's own tests cover them across organizations.
+    return {"invitation_id": [invitation["id"]], "key_id": [key["id"]]}
+
+
 SEEDS: dict[str, Seed] = {
     "ingest": seed_ingest,
     "moderation": seed_moderation,
     "publisher": seed_publisher,
     "analytics": seed_analytics,
+    "workspace": seed_workspace,
 }
 
 

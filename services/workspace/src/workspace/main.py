@@ -6,6 +6,9 @@ from fastapi import FastAPI
 
 from beacon_shared.app import create_service_app
 from workspace.config import Settings
+from workspace.invitations.router import router as invitations_router
+from workspace.keys.router import router as keys_router
+from workspace.people.router import router as people_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -14,5 +17,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings or Settings(),
         title="Beacon Workspace",
         description="An organization's people, invitations, API keys and personal tokens.",
-        routers=[],
+        routers=[people_router, invitations_router, keys_router],
     )

@@ -1,0 +1,1 @@
+"""API keys over REST: the organization's keys, and members' personal tokens."""

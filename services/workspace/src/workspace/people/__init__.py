@@ -1,0 +1,1 @@
+"""An organization's members: who they are, their roles, and their removal."""
