@@ -242,6 +242,8 @@ class TestSchedules:
             ({"weekday": "someday", "hour": 8}, "/weekday"),
             ({"weekday": "monday", "hour": 24}, "/hour"),
             ({"weekday": "monday"}, "/hour"),
+            ({"weekday": "monday", "hour": True}, "/hour"),
+            ({"weekday": "monday", "hour": "8"}, "/hour"),
         ],
     )
     async def test_bad_schedules_are_422(self, client, body, pointer):

@@ -148,7 +148,8 @@ class ScheduleIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     weekday: Weekday
-    hour: int = Field(ge=0, le=23, description="Local hour, 0 to 23.")
+    # Strict: JSON `true` is not hour 1.
+    hour: int = Field(strict=True, ge=0, le=23, description="Local hour, 0 to 23.")
 
 
 class ScheduleOut(BaseModel):
