@@ -41,7 +41,7 @@ test-clock-ahead: install ## the whole suite with every process's clock a year a
 	@command -v faketime >/dev/null || { echo "needs libfaketime: apt-get install faketime"; exit 2; }
 	faketime -f '+365d' $(RUN) pytest -q -p no:cacheprovider
 
-test-reliability: install ## the fault suite: faults under load on real processes, counts of lost and duplicated (~3 min)
+test-reliability: install ## the fault suite: faults under load on real processes, counts of lost and duplicated (~4 min)
 	$(RUN) pytest -q -m reliability tests/reliability
 
 fuzz: install ## schemathesis over every service's OpenAPI, longer than in make test (FUZZ_EXAMPLES=200)

@@ -484,7 +484,8 @@ class LoadResult:
     acked_at: list[float] = field(default_factory=list)
     spam: set[str] = field(default_factory=set)
     statuses: Counter[str] = field(default_factory=Counter)
-    unavailable_without_retry_after: int = 0
+    # 503s that are not a database_unavailable problem with Retry-After.
+    unavailable_not_problem: int = 0
     hangs: int = 0
     sent: int = 0
 
@@ -529,8 +530,12 @@ class MetaLoad:
         finally:
             self.in_flight[url] -= 1
         self.result.statuses[str(response.status_code)] += 1
-        if response.status_code == 503 and not response.headers.get("retry-after"):
-            self.result.unavailable_without_retry_after += 1
+        if response.status_code == 503 and (
+            not response.headers.get("retry-after")
+            or response.headers.get("content-type") != "application/problem+json"
+            or response.json().get("code") != "database_unavailable"
+        ):
+            self.result.unavailable_not_problem += 1
         if response.status_code == 200 and response.json().get("stored") == 1:
             self.result.acked.append(comment_id)
             self.result.acked_at.append(time.monotonic())

@@ -504,7 +504,7 @@ async def test_postgres_restarted_under_load_answers_503_then_recovers_alone(
     dead = [name for name, proc in stack.procs.items() if not proc.running()]
     assert not dead, {name: stack.procs[name].tail() for name in dead}
     assert result.statuses["503"] > 0, result.statuses  # the outage was seen
-    assert result.unavailable_without_retry_after == 0
+    assert result.unavailable_not_problem == 0
     assert result.statuses["500"] == 0, result.statuses
     assert result.hangs == 0, result.statuses
     assert_exactly_once(report)
@@ -515,7 +515,7 @@ async def test_the_broker_replaced_by_a_fresh_one_under_load_loses_and_doubles_n
 ) -> None:
     async def replace_broker() -> float:
         await asyncio.to_thread(stack.broker.stop)
-        await asyncio.sleep(2.0)
+        await asyncio.sleep(5.0)
         await asyncio.to_thread(stack.broker.start)
         return time.monotonic()
 
