@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import insert
+import asyncio
 
-from beacon_shared.auth.members import MemberDirectory, add_member, choose
+import pytest
+from sqlalchemy import insert, select
+
+from beacon_shared.auth.keys import issue_key
+from beacon_shared.auth.members import (
+    MemberDirectory,
+    add_member,
+    change_role,
+    choose,
+    remove_member,
+)
 from beacon_shared.auth.oidc import Identity
 from beacon_shared.auth.roles import ROLE_SCOPES
-from beacon_shared.auth.tables import tenant
+from beacon_shared.auth.tables import membership, tenant
+from beacon_shared.auth.verify import ApiKeyVerifier
 from beacon_shared.db import create_sessionmaker
 from beacon_shared.errors import InvalidInput, NotFound
 
@@ -71,3 +81,58 @@ async def test_unknown_roles_and_organizations_are_refused(db_session, unique):
         await add_member(
             db_session, tenant_id=unique("none"), issuer=ISSUER, subject="s", role="owner"
         )
+
+
+async def test_two_owners_demoting_each_other_at_once_leave_one_owner(engine, unique):
+    acme = unique("acme")
+    await organizations(engine, acme)
+    async with create_sessionmaker(engine)() as session, session.begin():
+        owners = [
+            await add_member(session, tenant_id=acme, issuer=ISSUER, subject=s, role="owner")
+            for s in (unique("ann"), unique("bea"))
+        ]
+
+    async def demote(user_id) -> None:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            await change_role(session, tenant_id=acme, user_id=user_id, role="admin")
+            await asyncio.sleep(0.2)  # hold the change open while the other one runs
+
+    results = await asyncio.gather(*(demote(o.user_id) for o in owners), return_exceptions=True)
+
+    assert sorted(type(r).__name__ for r in results) == ["LastOwner", "NoneType"]
+    async with create_sessionmaker(engine)() as session:
+        roles = sorted(
+            (
+                await session.execute(
+                    select(membership.c.role).where(membership.c.tenant_id == acme)
+                )
+            ).scalars()
+        )
+    assert roles == ["admin", "owner"]
+
+
+async def test_a_removed_member_s_personal_tokens_stay_dead_if_they_return(engine, unique):
+    acme, subject = unique("acme"), unique("ivan")
+    await organizations(engine, acme)
+    async with create_sessionmaker(engine)() as session, session.begin():
+        await add_member(session, tenant_id=acme, issuer=ISSUER, subject=unique("o"), role="owner")
+        ivan = await add_member(
+            session, tenant_id=acme, issuer=ISSUER, subject=subject, role="agent"
+        )
+        token = await issue_key(
+            session, tenant_id=acme, name="laptop", scopes=["*"], user_id=ivan.user_id
+        )
+    verifier = ApiKeyVerifier(engine, cache_seconds=0)
+    acting = await verifier.verify(token.key)
+
+    async with create_sessionmaker(engine)() as session, session.begin():
+        assert await remove_member(session, tenant_id=acme, user_id=ivan.user_id) == "agent"
+    gone = await verifier.verify(token.key)
+    async with create_sessionmaker(engine)() as session, session.begin():
+        await add_member(session, tenant_id=acme, issuer=ISSUER, subject=subject, role="agent")
+
+    assert acting is not None
+    assert acting.user_id == ivan.user_id
+    assert acting.scopes == ROLE_SCOPES["agent"]
+    assert gone is None
+    assert await verifier.verify(token.key) is None  # invited again: the old token stays revoked

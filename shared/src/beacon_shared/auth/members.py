@@ -241,20 +241,22 @@ async def join(
 ) -> Membership:
     """Make the signed-in `identity` a member with `role` (known to iam from now on);
     AlreadyMember if they are one."""
+    new = insert(user).values(
+        id=uuid.uuid4(),
+        issuer=identity.issuer,
+        subject=identity.subject,
+        email=identity.email,
+        name=identity.name,
+    )
+    # What the issuer says now, without forgetting what it said before and left out this time.
     user_id = await session.scalar(
-        insert(user)
-        .values(
-            id=uuid.uuid4(),
-            issuer=identity.issuer,
-            subject=identity.subject,
-            email=identity.email,
-            name=identity.name,
-        )
-        .on_conflict_do_update(
+        new.on_conflict_do_update(
             index_elements=[user.c.issuer, user.c.subject],
-            set_={"email": identity.email, "name": identity.name},
-        )
-        .returning(user.c.id)
+            set_={
+                "email": func.coalesce(new.excluded.email, user.c.email),
+                "name": func.coalesce(new.excluded.name, user.c.name),
+            },
+        ).returning(user.c.id)
     )
     assert user_id is not None
     joined = await session.scalar(
