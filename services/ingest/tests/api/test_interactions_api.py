@@ -160,3 +160,31 @@ async def test_a_nul_character_is_a_422_problem_and_writes_nothing(client, engin
             )
         ).all()
     assert stored == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "kind"),
+    [
+        ("follower_count", 2**31, "less_than_equal"),  # the column is int4
+        ("follower_count", True, "int_type"),  # a JSON integer, never true read as 1
+    ],
+)
+async def test_an_author_count_the_column_cannot_hold_is_a_422_problem(client, field, value, kind):
+    body = comment(author={"network_id": "u-1", field: value})
+
+    response = await client.post("/v1/interactions", json=body)
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["errors"][0]["pointer"] == f"/author/{field}"
+    assert response.json()["errors"][0]["type"] == kind
+
+
+@pytest.mark.parametrize(
+    "created_at", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "1700000000"]
+)
+async def test_a_created_at_storage_cannot_hold_is_a_422_problem(client, created_at):
+    response = await client.post("/v1/interactions", json=comment(created_at=created_at))
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "/created_at"

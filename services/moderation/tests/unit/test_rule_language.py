@@ -140,6 +140,16 @@ class TestRejectedRuleSets:
                 "Input should be",
             ),
             ({"when": {"language_in": ["English"]}}, (0, "when", "language_in", 0), "pattern"),
+            (
+                {"when": {"followers": {"min": True}}},
+                (0, "when", "followers", "min"),
+                "valid integer",
+            ),
+            (
+                {"when": {"followers": {"max": 2**31}}},
+                (0, "when", "followers", "max"),
+                "less than or equal to 2147483647",
+            ),
             ({"when": {"author_in": ["@"]}}, (0, "when", "author_in", 0), "network id or a handle"),
             ({"then": {"action": "banish"}}, (0, "then", "action"), "Input should be"),
             ({"then": {"action": "reply"}}, (0, "then", "reply_with"), "needs reply_with"),

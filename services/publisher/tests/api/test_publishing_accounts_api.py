@@ -130,6 +130,12 @@ class TestConnect:
         )
         assert response.status_code == 422
 
+    @pytest.mark.parametrize("value", [True, "500"], ids=["boolean", "string"])
+    async def test_max_characters_is_a_json_integer(self, client, value):
+        response = await client.post("/v1/publishing-accounts", json=mastodon(max_characters=value))
+        assert response.status_code == 422
+        assert response.json()["errors"][0]["pointer"] == "/max_characters"
+
     async def test_a_key_without_the_accounts_scope_cannot_connect(
         self, settings, api_client, issue_api_key, unique
     ):

@@ -30,4 +30,5 @@ class Author(BaseModel):
     network_id: str = Field(min_length=1, max_length=256)
     handle: str | None = Field(default=None, max_length=256)
     display_name: str | None = Field(default=None, max_length=512)
-    follower_count: NonNegativeInt32 | None = None
+    # Strict: a JSON integer, never `true` read as 1.
+    follower_count: NonNegativeInt32 | None = Field(default=None, strict=True)

@@ -105,7 +105,11 @@ Keyword = Annotated[
 Regex = Annotated[
     str, StringConstraints(min_length=1, max_length=MAX_PATTERN_CHARS), AfterValidator(_valid_regex)
 ]
-LanguageCode = Annotated[str, StringConstraints(max_length=3, pattern=r"^[a-z]{2,3}$")]
+# The pattern bounds the length; maxLength only shows it in the document (and keeps the pattern's
+# message for a long name such as "English").
+LanguageCode = Annotated[
+    str, StringConstraints(pattern=r"^[a-z]{2,3}$"), Field(json_schema_extra={"maxLength": 3})
+]
 AuthorRef = Annotated[
     str, StringConstraints(min_length=1, max_length=256), AfterValidator(_author_ref)
 ]
@@ -148,8 +152,8 @@ class SentimentRange(_Range):
 class FollowerRange(_Range):
     """The author's follower count; an unknown count never matches."""
 
-    min: NonNegativeInt32 | None = _unset()
-    max: NonNegativeInt32 | None = _unset()
+    min: NonNegativeInt32 | None = _unset(strict=True)  # a JSON integer, not `true`
+    max: NonNegativeInt32 | None = _unset(strict=True)
 
 
 class Keywords(BaseModel):
@@ -341,6 +345,7 @@ class RuleSetCreate(BaseModel):
     note: str | None = Field(default=None, max_length=2_000)
     copy_from: int | None = Field(
         default=None,
+        strict=True,
         ge=0,
         le=2**31 - 1,
         validate_default=True,

@@ -49,7 +49,11 @@ class AccountIn(BaseModel):
         default=None, description="The Mastodon instance or Bluesky PDS; required for Mastodon."
     )
     max_characters: int | None = Field(
-        default=None, ge=1, le=1_000_000, description="A Mastodon instance's own post length."
+        default=None,
+        strict=True,  # a JSON integer, not `true`
+        ge=1,
+        le=1_000_000,
+        description="A Mastodon instance's own post length.",
     )
     credentials: Credentials | None = None
 
@@ -72,7 +76,7 @@ class AccountPatch(BaseModel):
     brand_id: str | None = Field(default=None, max_length=128)
     handle: str | None = Field(default=None, max_length=256)
     display_name: str | None = Field(default=None, max_length=512)
-    max_characters: int | None = Field(default=None, ge=1, le=1_000_000)
+    max_characters: int | None = Field(default=None, strict=True, ge=1, le=1_000_000)
     status: Literal[AccountStatus.active, AccountStatus.paused] | None = Field(
         default=None,
         description="active or paused; new credentials move a needs_reauth account back to active.",
@@ -131,7 +135,9 @@ class Slot(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    weekday: int = Field(ge=1, le=7, description="ISO weekday: 1 is Monday, 7 is Sunday.")
+    weekday: int = Field(
+        strict=True, ge=1, le=7, description="ISO weekday: 1 is Monday, 7 is Sunday."
+    )
     local_time: time = Field(description="Wall-clock time, minutes only (HH:MM).")
 
     @model_validator(mode="after")
