@@ -126,7 +126,7 @@ class RunningStack:
 
 
 def _free_offset() -> int:
-    """A port offset under which none of the stack's eight ports is taken."""
+    """A port offset under which none of the stack's ports is taken."""
     for _ in range(50):
         offset = random.randrange(20_000, 50_000)
         ports = [port + offset for pair in PORTS.values() for port in pair] + [OIDC_PORT + offset]
