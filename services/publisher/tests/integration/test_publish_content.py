@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import delete, select, update
 
 from beacon_shared.crypto import SecretBox
+from beacon_shared.egress import EgressPolicy, EgressTransport
 from beacon_shared.testing.fake_networks import NoNetwork
 from publisher.accounts.models import account
 from publisher.campaigns import service as campaigns
@@ -24,7 +25,8 @@ pytestmark = pytest.mark.integration
 
 
 def scheduler(sessionmaker) -> Scheduler:
-    http = httpx.AsyncClient(transport=NoNetwork())
+    # The worker's client is the egress guard's; no network behind it here.
+    http = httpx.AsyncClient(transport=EgressTransport(NoNetwork(), EgressPolicy(allow_http=True)))
     return Scheduler(
         sessionmaker=sessionmaker,
         connectors=built_in_registry(sessionmaker, http),

@@ -26,7 +26,7 @@ def public_instance_url(value: str) -> str:
     try:
         return check_base_url(value, EgressPolicy())
     except UrlRefused as exc:
-        raise ValueError(exc.reason) from exc
+        raise ValueError(f"must be a public https root URL: {exc.reason}") from exc
 
 
 class CompetitorIn(BaseModel):

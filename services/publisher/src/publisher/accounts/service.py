@@ -34,6 +34,7 @@ from publisher.db import outbox as outbox_table
 from publisher.webhooks import service as webhooks
 
 SOURCE = "/beacon/publisher"
+STRICT = EgressPolicy()  # https and public hosts only, as deployed
 log = get_logger(__name__)
 
 
@@ -43,7 +44,7 @@ async def connect(
     tenant_id: str,
     body: AccountIn,
     box: SecretBox,
-    egress: EgressPolicy,
+    egress: EgressPolicy = STRICT,
 ) -> Row[Any]:
     """Store an account of the tenant, its credentials encrypted; its instance must be https on
     a host the egress guard lets through."""
