@@ -9,6 +9,7 @@ from sqlalchemy import insert, select
 
 from beacon_shared.auth.keys import issue_key
 from beacon_shared.auth.members import (
+    LastOwner,
     MemberDirectory,
     add_member,
     change_role,
@@ -62,6 +63,19 @@ async def test_adding_a_member_again_changes_their_role(engine, unique):
 
     (only,) = await MemberDirectory(engine).memberships(identity(subject))
     assert (only.role, choose([only], None)) == ("owner", only)
+
+
+async def test_the_last_owner_is_not_demoted_by_adding_them_again(engine, unique):
+    acme, subject = unique("acme"), unique("user")
+    await organizations(engine, acme)
+    async with create_sessionmaker(engine)() as session, session.begin():
+        await add_member(session, tenant_id=acme, issuer=ISSUER, subject=subject, role="owner")
+    async with create_sessionmaker(engine)() as session, session.begin():
+        with pytest.raises(LastOwner):
+            await add_member(session, tenant_id=acme, issuer=ISSUER, subject=subject, role="agent")
+
+    (only,) = await MemberDirectory(engine).memberships(identity(subject))
+    assert only.role == "owner"
 
 
 async def test_a_user_of_another_issuer_is_someone_else(engine, unique):

@@ -104,11 +104,26 @@ async def add_member(
     email: str | None = None,
     name: str | None = None,
 ) -> Membership:
-    """Make the issuer's `subject` a member of the organization with `role` (bootstrap, tests)."""
+    """Make the issuer's `subject` a member of the organization with `role` (bootstrap, tests);
+    a member already there gets the role, but the last owner stays one (LastOwner)."""
     if role not in ROLE_SCOPES:
         raise InvalidInput(f"unknown role {role!r}; one of {', '.join(ROLE_SCOPES)}")
-    if await session.scalar(select(tenant.c.id).where(tenant.c.id == tenant_id)) is None:
+    locked = select(tenant.c.id).where(tenant.c.id == tenant_id).with_for_update()
+    if await session.scalar(locked) is None:
         raise NotFound(f"No organization {tenant_id!r}.")
+    existing = (
+        await session.execute(
+            select(membership.c.user_id, membership.c.role)
+            .join(user, user.c.id == membership.c.user_id)
+            .where(
+                membership.c.tenant_id == tenant_id,
+                user.c.issuer == issuer,
+                user.c.subject == subject,
+            )
+        )
+    ).first()
+    if existing is not None and existing.role == OWNER and role != OWNER:
+        await _keep_an_owner(session, tenant_id=tenant_id, leaving=existing.user_id)
 
     user_id = await session.scalar(
         insert(user)
