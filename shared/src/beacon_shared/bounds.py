@@ -34,7 +34,7 @@ NonNegativeInt32 = Annotated[int, Field(ge=0, le=INT32_MAX)]
 NonNegativeInt64 = Annotated[int, Field(ge=0, le=INT64_MAX)]
 
 # Pydantic also reads a number (or a string of digits) as a Unix time; a date-time here is text.
-_NUMBER = re.compile(r"[+-]?\d+(\.\d*)?\Z")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
 
 
 def _not_a_number(kind: str, message: str) -> Any:

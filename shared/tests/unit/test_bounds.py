@@ -58,7 +58,7 @@ class TestTimestamp:
     def test_an_instant_storage_cannot_hold_is_refused(self, text):
         assert error_types(since=text) == ["timestamp_out_of_range"]
 
-    @pytest.mark.parametrize("value", ["0", 0, "1700000000"])
+    @pytest.mark.parametrize("value", ["0", 0, "1700000000", "-5.0e-201", ".5", 1.5])
     def test_a_unix_time_is_not_a_date_time(self, value):
         assert error_types(since=value) == ["datetime_format"]
 
@@ -88,8 +88,9 @@ class TestDay:
     def test_a_date_storage_cannot_hold_is_refused(self, text):
         assert error_types(day=text) == ["date_out_of_range"]
 
-    def test_a_number_is_not_a_date(self):
-        assert error_types(day="20260101") == ["date_format"]
+    @pytest.mark.parametrize("value", ["20260101", "-5.004849168125287e-201", 0])
+    def test_a_number_is_not_a_date(self, value):
+        assert error_types(day=value) == ["date_format"]
 
 
 class TestIntegers:
