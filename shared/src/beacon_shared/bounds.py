@@ -28,6 +28,9 @@ EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(3000, 1, 1, tzinfo=UTC)  # exclusive
 _EARLIEST_TEXT, _LATEST_TEXT = "1970-01-01T00:00:00Z", "3000-01-01T00:00:00Z"
 
+# In JSON bodies: a JSON true or false, never 0, 1 or "yes" (which pydantic would otherwise read).
+JsonBool = Annotated[bool, Field(strict=True)]
+
 Int32 = Annotated[int, Field(ge=INT32_MIN, le=INT32_MAX)]
 Int64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
 NonNegativeInt32 = Annotated[int, Field(ge=0, le=INT32_MAX)]

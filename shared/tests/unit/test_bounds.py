@@ -15,6 +15,7 @@ from beacon_shared.bounds import (
     INT64_MAX,
     Day,
     Int32,
+    JsonBool,
     NonNegativeInt32,
     Timestamp,
     WallClock,
@@ -29,6 +30,7 @@ class Query(BaseModel):
     local: WallClock | None = None
     day: Day | None = None
     priority: Int32 | None = None
+    enabled: JsonBool | None = None
     followers: NonNegativeInt32 | None = None
     amount: Annotated[Decimal, Field(le=largest_amount(max_digits=6, decimal_places=2))] | None = (
         None
@@ -104,6 +106,12 @@ class TestIntegers:
     def test_the_bounds_are_in_the_json_schema(self):
         schema = Query.model_json_schema()["properties"]["priority"]["anyOf"][0]
         assert (schema["minimum"], schema["maximum"]) == (-(2**31), INT32_MAX)
+
+
+@pytest.mark.parametrize("value", [0, 1, "yes", "true"])
+def test_a_json_bool_is_true_or_false_only(value):
+    assert error_types(enabled=value) == ["bool_type"]
+    assert Query.model_validate({"enabled": False}).enabled is False
 
 
 def test_the_largest_amount_fills_the_numeric_column():

@@ -113,3 +113,13 @@ async def test_the_paused_state_is_read_only(client):
         f"/v1/brands/{BRAND}/publishing-settings", json={"paused_by_alert": False}
     )
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize("value", [0, 1, "yes", "true"])
+async def test_a_setting_is_a_json_boolean(client, value):
+    response = await client.put(
+        f"/v1/brands/{BRAND}/publishing-settings", json={"approval_required": value}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "/approval_required"

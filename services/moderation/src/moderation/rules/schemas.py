@@ -26,7 +26,7 @@ from pydantic import (
     model_validator,
 )
 
-from beacon_shared.bounds import NonNegativeInt32
+from beacon_shared.bounds import JsonBool, NonNegativeInt32
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.ingest import InteractionKind
 from beacon_shared.contracts.moderation import ModerationAction
@@ -194,7 +194,7 @@ class When(BaseModel):
     hate: ScoreRange | None = _unset()
     obscene: ScoreRange | None = _unset()
     sentiment: SentimentRange | None = _unset()
-    brand_model: bool | None = Field(
+    brand_model: JsonBool | None = Field(
         default=None,
         exclude_if=_is_none,
         description="The brand's own model, trained on its moderators' decisions, says remove "
@@ -206,10 +206,10 @@ class When(BaseModel):
         exclude_if=_is_none,
         description="RE2 syntax, case-insensitive, searched in the normalised text.",
     )
-    has_link: bool | None = _unset()
-    has_email: bool | None = _unset()
-    has_phone: bool | None = _unset()
-    has_shortener: bool | None = _unset()
+    has_link: JsonBool | None = _unset()
+    has_email: JsonBool | None = _unset()
+    has_phone: JsonBool | None = _unset()
+    has_shortener: JsonBool | None = _unset()
     language_in: list[LanguageCode] | None = Field(
         default=None,
         min_length=1,
@@ -306,7 +306,7 @@ class Rule(BaseModel):
 
     id: Slug = Field(description="Lowercase slug, unique in the rule set; shows as `rule:<id>`.")
     name: str = Field(min_length=1, max_length=200)
-    enabled: bool = True
+    enabled: JsonBool = True
     when: When = Field(default_factory=When, description="Conditions; none means always.")
     then: Then
 

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from beacon_shared.bounds import JsonBool
 from publisher.calendar import zone
 
 DEFAULT_TIMEZONE = "UTC"
@@ -23,10 +24,10 @@ class BrandSettings(BaseModel):
         description="An IANA time zone (Europe/Paris): calendars, local times and queue slots "
         "are read in it.",
     )
-    approval_required: bool = Field(
+    approval_required: JsonBool = Field(
         default=False, description="Posts need a reviewer's approval before they are scheduled."
     )
-    pause_on_alert: bool = Field(
+    pause_on_alert: JsonBool = Field(
         default=False,
         description="While a bad-buzz alert of the brand is open, its due posts wait instead of "
         "going out; they go out once every alert is resolved.",

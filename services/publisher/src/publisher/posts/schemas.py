@@ -18,7 +18,7 @@ from pydantic import (
 )
 from sqlalchemy import Row
 
-from beacon_shared.bounds import Timestamp, WallClock
+from beacon_shared.bounds import JsonBool, Timestamp, WallClock
 from beacon_shared.contracts.common import Network
 from beacon_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from publisher.content import MediaKind
@@ -78,7 +78,7 @@ class ScheduleIn(BaseModel):
     timezone: str | None = Field(
         default=None, max_length=64, description="IANA zone of `local_time`; default the brand's."
     )
-    next_slot: bool = Field(
+    next_slot: JsonBool = Field(
         default=False, description="Each target takes its account's next free queue slot."
     )
     recurrence: str | None = Field(

@@ -10,6 +10,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 from sqlalchemy import Row
 
+from beacon_shared.bounds import JsonBool
 from beacon_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from publisher.webhooks.models import DeliveryStatus
 from publisher.webhooks.schedule import Outcome
@@ -74,7 +75,7 @@ class EndpointPatch(BaseModel):
     description: str | None = Field(default=None, max_length=500)
     event_types: list[EventType] | None = Field(default=None, max_length=len(WEBHOOK_EVENT_TYPES))
     brand_ids: list[BrandId] | None = Field(default=None, max_length=MAX_BRANDS)
-    enabled: bool | None = Field(
+    enabled: JsonBool | None = Field(
         default=None, description="Enabling resumes deliveries that waited while disabled."
     )
 
