@@ -26,6 +26,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = kept
 
 
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.failed and "reliability" in report.keywords:
+        from faults import RUN
+
+        RUN.failed = True
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     session.config.stash[_STARTED] = time.monotonic()
 

@@ -438,7 +438,8 @@ async def running_stack() -> Any:
             broker.stop()
         if postgres is not None:
             await asyncio.to_thread(postgres.close)
-        if os.environ.get("RELIABILITY_KEEP_LOGS"):
+        # The processes' logs say why a case failed: kept then, or when asked for.
+        if RUN.failed or os.environ.get("RELIABILITY_KEEP_LOGS"):
             RUN.logs = logs
         else:
             shutil.rmtree(root, ignore_errors=True)
@@ -595,6 +596,7 @@ class Run:
     reports: list[CaseReport] = field(default_factory=list)
     stack_seconds: float = 0.0
     logs: Path | None = None
+    failed: bool = False
 
 
 RUN = Run()
