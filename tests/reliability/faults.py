@@ -759,14 +759,21 @@ async def kill_mid_transaction(engine: AsyncEngine, proc: Proc, application: str
     return caught
 
 
-def count_measure(name: str, acknowledged: int, total: int) -> Measure:
-    """For sums that name no ids: a shortfall is lost, an excess duplicated."""
+def count_measure(
+    name: str, acknowledged: int, total: int, *, stored: int | None = None
+) -> Measure:
+    """For sums that name no ids: a shortfall is lost, an excess duplicated.
+
+    `stored` is what the total must be when more was stored than acknowledged (a request cut
+    off after its commit, before its answer: stored once, counted once, never acknowledged).
+    """
+    owed = acknowledged if stored is None else max(stored, acknowledged)
     return Measure(
         name=name,
         acknowledged=acknowledged,
         delivered=min(total, acknowledged),
-        lost=max(0, acknowledged - total),
-        duplicated=max(0, total - acknowledged),
+        lost=max(0, owed - total),
+        duplicated=max(0, total - owed),
     )
 
 

@@ -178,10 +178,11 @@ async def run_case(
     hides_counted, repeated = hides_measure(
         await hidden_decisions(engine, tenant.id), hides, await hide_actions(engine, tenant.id)
     )
+    stored = await interactions(engine, tenant.id)
     report = CaseReport(case)
     counted: list[tuple[Measure, Callable[[Sample], int], int]] = [
         (
-            measure("comments stored", acked, await interactions(engine, tenant.id)),
+            measure("comments stored", acked, stored),
             lambda s: s.stored,
             by_repair,
         ),
@@ -193,7 +194,10 @@ async def run_case(
         (hides_counted, lambda s: s.hidden, spam_by_repair),
         (
             count_measure(
-                "rollup comments", len(acked), await rollup_total(engine, tenant.id, "comments")
+                "rollup comments",
+                len(acked),
+                await rollup_total(engine, tenant.id, "comments"),
+                stored=len(stored),
             ),
             lambda s: s.rolled_up,
             by_repair,
@@ -209,6 +213,11 @@ async def run_case(
         else f"not converged {CONVERGE_TIMEOUT:.0f} s after the load ended"
     )
     report.notes.append(f"answers {answers}; {converged_in}")
+    if unanswered := len(stored.keys() - set(acked)):
+        report.notes.append(
+            f"{unanswered} comment(s) stored though their request was cut off before its answer: "
+            "handled once, like the rest"
+        )
     if repeated:
         report.notes.append(
             f"{repeated} hide call(s) sent again, each counted by ingest: an idempotent hide is "
