@@ -437,6 +437,9 @@ HAM_EN = (
     "Bring back the spring collection, we all want it: {u2}",
     "Thanks for the follow back! Sent you a DM about order {o}",
     "Please DM me about my custom order",
+    "Here is my receipt: {u2}",
+    "Here's the invoice you asked for {u2}",
+    "Photo of the stain here {u2}, can I return it?",
 )
 HAM_FR = (
     "Voici la page de ma commande {u2}, elle est toujours en préparation",
@@ -473,6 +476,9 @@ HAM_FR = (
     "Ramenez la collection de printemps, on la veut tous : {u2}",
     "Merci de m'avoir suivie en retour ! Je vous ai écrit en MP pour la commande {o}",
     "Écrivez-moi en MP pour ma commande personnalisée",
+    "Voici mon reçu : {u2}",
+    "Voici la facture que vous m'avez demandée {u2}",
+    "Photo de la tache ici {u2}, je peux le retourner ?",
 )
 BRAND_LINKS = (
     "https://shop.example.com/orders/{o}",
