@@ -91,7 +91,7 @@ eval-moderation: install ## classifier figures per labelled CSV: make eval-moder
 
 train-moderation: install ## train the shared classifier's models: make train-moderation MODERATION_DATA_DIR=<dir>
 	@test -n "$(MODERATION_DATA_DIR)" || { echo "set MODERATION_DATA_DIR to a directory of labelled CSVs"; exit 2; }
-	$(RUN) python -m moderation.train "$(MODERATION_DATA_DIR)"
+	$(UV) run --frozen --package beacon-moderation --extra train python -m moderation.train "$(MODERATION_DATA_DIR)"
 
 eval-learning: install ## per-brand models against the shared classifier: make eval-learning MODERATION_DATA_DIR=<dir>
 	@test -n "$(MODERATION_DATA_DIR)" || { echo "set MODERATION_DATA_DIR to a directory of labelled CSVs"; exit 2; }
