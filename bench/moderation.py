@@ -3,9 +3,10 @@
 1. `Classifier().classify_many` over a mix of comments generated here (no dataset needed), in
    this process pinned to one core, in batches of 1, 32 and 256; alt-profanity-check alone on the
    same texts and batches is the baseline.
-2. `python -m moderation.worker` fed `comment.received` for 20 brands at a steady 500/s after a
-   warm-up; each comment's latency runs from its send to the moment its `comment.moderated`
-   decision is read. Every comment sent must get exactly one decision.
+2. `python -m moderation.worker` (BENCH_WORKERS processes in one consumer group, 1 by default)
+   fed `comment.received` for 20 brands at a steady 1,000/s (BENCH_RATE) after a warm-up; each
+   comment's latency runs from its send to the moment its `comment.moderated` decision is read.
+   Every comment sent must get exactly one decision.
 
 Runs on embedded servers unless DATABASE_URL / KAFKA_BOOTSTRAP are set. Prints a JSON object and
 writes bench/results/moderation.json. `make bench-moderation`, i.e. `python -m bench.moderation`
@@ -51,7 +52,8 @@ RESULTS = Path(__file__).parent / "results" / "moderation.json"
 ALEMBIC_INIS = [ROOT / "shared" / "alembic.ini", ROOT / "services" / "moderation" / "alembic.ini"]
 MIX_SIZE = int(os.environ.get("BENCH_COMMENTS", "2000"))
 BATCH_SIZES = (1, 32, 256)
-RATE = int(os.environ.get("BENCH_RATE", "500"))  # comments/s offered to the worker
+RATE = int(os.environ.get("BENCH_RATE", "1000"))  # comments/s offered to the worker
+WORKERS = int(os.environ.get("BENCH_WORKERS", "1"))  # worker processes in the consumer group
 WARMUP_SECONDS = 5.0
 MEASURE_SECONDS = float(os.environ.get("BENCH_SECONDS", "25"))
 THREADS = 64  # posts the comments are spread over (the records' keys)
@@ -224,7 +226,8 @@ def classifier_throughput(texts: list[str]) -> dict[str, object]:
     """The classifier and profanity_check alone, per batch size, on one core."""
     with pinned_to_one_core() as core:
         classifier = Classifier()
-        classifier.classify_many(texts)  # lingua loads its models on first use
+        first = classifier.classify_many(texts)  # lingua loads its models on first use
+        stages = Counter(c.stage for c in first)
         cpu, wall = time.process_time(), time.perf_counter()
         batches = []
         for batch in BATCH_SIZES:
@@ -241,7 +244,13 @@ def classifier_throughput(texts: list[str]) -> dict[str, object]:
             print(json.dumps({"classify": batches[-1]}), flush=True)
         # Below 1, something else ran on the core and the rates are understated.
         cpu_share = (time.process_time() - cpu) / (time.perf_counter() - wall)
-    return {"core": core, "cpu_share": round(cpu_share, 3), "batches": batches}
+    return {
+        "core": core,
+        "cpu_share": round(cpu_share, 3),
+        "batches": batches,
+        # which stage decided each comment of the mix (one stage ships: see docs/moderation.md)
+        "stages": {stage: round(n / len(first), 4) for stage, n in sorted(stages.items())},
+    }
 
 
 def comment_records(tenants: Sequence[str], texts: Sequence[str]) -> list[OutboxRecord]:
@@ -331,7 +340,7 @@ async def read_decisions(
 
 async def until(
     condition: Callable[[], bool],
-    worker: Popen[bytes],
+    workers: Sequence[Popen[bytes]],
     decided: dict[str, list[float]],
     *,
     idle: float,
@@ -339,8 +348,9 @@ async def until(
     """Wait for `condition`; give up once no new decision has arrived for `idle` seconds."""
     seen, last_news = len(decided), time.perf_counter()
     while not condition():
-        if worker.poll() is not None:
-            raise RuntimeError(f"the moderation worker exited with code {worker.returncode}")
+        for worker in workers:
+            if worker.poll() is not None:
+                raise RuntimeError(f"a moderation worker exited with code {worker.returncode}")
         if len(decided) != seen:
             seen, last_news = len(decided), time.perf_counter()
         elif time.perf_counter() - last_news > idle:
@@ -386,21 +396,22 @@ async def decision_latency(settings: ServiceSettings) -> dict[str, object]:
     await producer.start()
     reader = await decisions_reader(settings.kafka_bootstrap)
     reading = asyncio.create_task(read_decisions(reader, set(tenants), decided, actions))
-    worker = spawn(["-m", "moderation.worker"], worker_env(settings))
+    workers = [spawn(["-m", "moderation.worker"], worker_env(settings)) for _ in range(WORKERS)]
     try:
         # One comment first: its decision shows the worker has started, joined its group and
         # decides; the warm-up follows at the full rate.
         await send_steadily(producer, warmup[:1], sent_at)
-        if not await until(lambda: bool(decided), worker, decided, idle=FIRST_DECISION_SECONDS):
+        if not await until(lambda: bool(decided), workers, decided, idle=FIRST_DECISION_SECONDS):
             raise RuntimeError(f"no decision within {FIRST_DECISION_SECONDS} s")
         await send_steadily(producer, warmup[1:], sent_at)
-        cpu, wall = cpu_seconds(worker.pid), time.perf_counter()
+        cpu, wall = sum(cpu_seconds(w.pid) for w in workers), time.perf_counter()
         offered = await send_steadily(producer, measured, sent_at)
-        busy = (cpu_seconds(worker.pid) - cpu) / (time.perf_counter() - wall)  # cores
-        await until(lambda: sent_at.keys() <= decided.keys(), worker, decided, idle=DRAIN_SECONDS)
+        busy = (sum(cpu_seconds(w.pid) for w in workers) - cpu) / (time.perf_counter() - wall)
+        await until(lambda: sent_at.keys() <= decided.keys(), workers, decided, idle=DRAIN_SECONDS)
         await asyncio.sleep(1.0)  # a trailing duplicate would arrive now
     finally:
-        stop(worker)
+        for worker in workers:
+            stop(worker)
         reading.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await reading
@@ -416,6 +427,7 @@ async def decision_latency(settings: ServiceSettings) -> dict[str, object]:
     span = max(read_at.values(), default=0.0) - sent_at[str(measured[0].event_id)]
     return {
         "rate_per_s": RATE,
+        "workers": WORKERS,
         "offered_per_s": round(offered),
         "decided_per_s": round(len(read_at) / span) if span > 0 else 0,
         "seconds": MEASURE_SECONDS,
@@ -427,7 +439,7 @@ async def decision_latency(settings: ServiceSettings) -> dict[str, object]:
         "lost": sum(1 for event in sent_at if event not in decided),
         "duplicated": sum(1 for reads in decided.values() if len(reads) > 1),
         "actions": dict(actions),
-        "worker_cpu_percent": round(100 * busy),
+        "worker_cpu_percent": round(100 * busy),  # all workers, of one core
         "worker_fetch_max_wait_ms": settings.kafka_fetch_max_wait_ms,
         "reader_fetch_max_wait_ms": FETCH_MAX_WAIT_MS,
     }
