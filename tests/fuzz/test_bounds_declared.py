@@ -6,21 +6,8 @@ from typing import Any
 
 import pytest
 
-from analytics.config import Settings as AnalyticsSettings
-from analytics.main import create_app as analytics_app
-from ingest.config import Settings as IngestSettings
-from ingest.main import create_app as ingest_app
-from moderation.config import Settings as ModerationSettings
-from moderation.main import create_app as moderation_app
-from publisher.config import Settings as PublisherSettings
-from publisher.main import create_app as publisher_app
+from tests.service_apps import SERVICES
 
-APPS = {
-    "ingest": (ingest_app, IngestSettings),
-    "moderation": (moderation_app, ModerationSettings),
-    "publisher": (publisher_app, PublisherSettings),
-    "analytics": (analytics_app, AnalyticsSettings),
-}
 # Formats whose values have a length of their own (times and dates carry formatMinimum).
 SELF_BOUNDED = {"uuid", "binary", "time", "date", "date-time"}
 Schema = dict[str, Any]
@@ -64,13 +51,13 @@ def unbounded(
     return found
 
 
-@pytest.mark.parametrize("service", sorted(APPS))
+@pytest.mark.parametrize("service", sorted(SERVICES))
 def test_every_parameter_and_body_has_bounds_in_the_document(service):
-    create_app, settings_cls = APPS[service]
-    settings = settings_cls(
+    app = SERVICES[service]
+    settings = app.settings(
         database_url="postgresql+asyncpg://unused/unused", kafka_bootstrap="x:1"
     )
-    document = create_app(settings).openapi()
+    document = app.create_app(settings).openapi()
     components = document.get("components", {}).get("schemas", {})
     found: list[str] = []
     for path, operations in document["paths"].items():

@@ -15,46 +15,17 @@ from dataclasses import dataclass, field
 
 import pytest
 import schemathesis
-from cryptography.fernet import Fernet
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import APIOperation, BaseSchema, Case, GenerationMode
 from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.python import asgi
 
-from analytics.config import Settings as AnalyticsSettings
-from analytics.main import create_app as analytics_app
-from ingest.config import Settings as IngestSettings
-from ingest.main import create_app as ingest_app
-from moderation.config import Settings as ModerationSettings
-from moderation.main import create_app as moderation_app
-from publisher.config import Settings as PublisherSettings
-from publisher.main import create_app as publisher_app
+from tests.service_apps import SERVICES
 
 pytestmark = pytest.mark.integration
 
 EXAMPLES = int(os.environ.get("BEACON_FUZZ_EXAMPLES", "8"))
-
-SERVICES: dict[str, tuple[Callable[..., object], type, dict[str, object]]] = {
-    "ingest": (
-        ingest_app,
-        IngestSettings,
-        {
-            "credentials_key": Fernet.generate_key().decode(),
-            "meta_app_secret": "fuzz-meta-secret",
-            "meta_verify_token": "fuzz-verify-token",
-            "x_consumer_secret": "fuzz-x-secret",
-            "poll_enabled": False,
-        },
-    ),
-    "moderation": (moderation_app, ModerationSettings, {}),
-    "publisher": (
-        publisher_app,
-        PublisherSettings,
-        {"credentials_key": Fernet.generate_key().decode()},
-    ),
-    "analytics": (analytics_app, AnalyticsSettings, {}),
-}
 
 # What a schema cannot say: business rules across fields (409, 422), and cursors, which only a
 # previous page can hand out (400). Every other status fails the positive-data check.
@@ -83,9 +54,11 @@ def config_for(key: str) -> schemathesis.Config:
 @pytest.fixture(params=sorted(SERVICES))
 async def service_schema(request, settings_for, issue_api_key, unique):
     """A service's app behind its OpenAPI document, and the key of a fresh tenant."""
-    create_app, settings_cls, overrides = SERVICES[request.param]
+    service = SERVICES[request.param]
     issued = await issue_api_key(unique("fuzz"))
-    app = create_app(settings_for(settings_cls, api_rate_limit_per_minute=10**9, **overrides))
+    app = service.create_app(
+        settings_for(service.settings, api_rate_limit_per_minute=10**9, **service.overrides)
+    )
     yield schemathesis.openapi.from_asgi("/openapi.json", app, config=config_for(issued.key))
     asgi.shutdown_lifespans()
 
@@ -163,9 +136,9 @@ METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 async def test_a_method_a_path_does_not_document_is_a_405_listing_those_it_does(
     service, settings_for, api_client, issue_api_key, unique
 ):
-    create_app, settings_cls, overrides = SERVICES[service]
+    built = SERVICES[service]
     issued = await issue_api_key(unique("fuzz"))
-    app = create_app(settings_for(settings_cls, **overrides))
+    app = built.create_app(settings_for(built.settings, **built.overrides))
     wrong: list[str] = []
     async with api_client(app, key=issued.key) as http:
         for path, operations in app.openapi()["paths"].items():

@@ -16,7 +16,7 @@ import pytest
 from fastapi import FastAPI
 
 from beacon_shared.auth.keys import SCOPES
-from tests.security.conftest import SERVICES
+from tests.service_apps import SERVICES
 
 pytestmark = pytest.mark.integration
 

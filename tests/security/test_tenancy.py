@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.security.conftest import SERVICES
 from tests.security.test_route_access import keyed_operations
+from tests.service_apps import SERVICES
 
 pytestmark = pytest.mark.integration
 

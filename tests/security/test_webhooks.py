@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ingest.interactions.models import interaction
-from tests.security.conftest import META_SECRET, X_SECRET
+from tests.service_apps import META_SECRET, X_SECRET
 
 pytestmark = pytest.mark.integration
 
