@@ -96,3 +96,20 @@ def test_unknown_prefixes_and_empty_files_are_reported_not_fatal(tmp_path, capsy
 
 def test_a_missing_directory_is_a_usage_error(tmp_path):
     assert main([str(tmp_path / "nowhere")]) == 2
+
+
+def test_a_spam_file_reports_what_the_default_rules_would_hide(tmp_path, classifier):
+    path = write(
+        tmp_path / "spam_ordinary.csv",
+        [
+            {"text": "Here is my order page https://shop.example.com/orders/55120", "label": "0"},
+            {"text": "Could you follow up on my refund? Order 48213", "label": "0"},
+            {"text": "Buy real Instagram followers cheap at smm-panel.shop", "label": "1"},
+        ],
+    )
+
+    result = evaluate_file(path, classifier)
+
+    assert result["negatives_over_threshold"] == 0.0
+    assert result["negatives_hidden_by_default_rules"] == 0.0
+    assert result["positives_hidden_by_default_rules"] == 1.0

@@ -12,6 +12,7 @@ from beacon_shared.contracts.moderation import ModerationAction
 from moderation.classify import Classification
 from moderation.classify.signals import Signals
 from moderation.rules import RuleSet, Subject
+from moderation.rules.classification import classification_from_json, classification_to_json
 from moderation.rules.schemas import NO_MATCH, RuleList
 
 RULES = TypeAdapter(RuleList)
@@ -381,3 +382,16 @@ class TestVerdict:
             "Zed",
             5,
         )
+
+
+class TestStoredKinds:
+    def test_the_kinds_and_the_stage_round_trip_through_the_stored_json(self):
+        c = classified(
+            toxicity=0.9,
+            toxicity_kinds={"insult": 0.2, "threat": 0.95, "hate": 0.1, "obscene": 0.05},
+        )
+        stored = classification_to_json(c)
+
+        assert stored["toxicity_kinds"] == dict(c.toxicity_kinds)
+        assert stored["stage"] == "fast"
+        assert classification_from_json(stored) == c
