@@ -97,6 +97,11 @@ def _unavailable(exc: BaseException) -> bool:
         return state.startswith("08") or state in _UNAVAILABLE_STATES
     if isinstance(exc, asyncpg.InterfaceError):  # "connection is closed", not a misuse
         return "closed" in str(exc)
+    # A connection the server dropped while it sat in the pool: the driver's first statement on
+    # it finds its protocol stuck mid-operation ("cannot switch to state ..."). Seen when
+    # PostgreSQL shuts down; a new connection serves the retry.
+    if isinstance(exc, asyncpg.InternalClientError):
+        return True
     # Connecting failed below the driver (refused, no such socket, unreachable, timed out):
     # only when the driver or the pool raised it, not any other call of a request.
     return isinstance(exc, OSError | TimeoutError) and _raised_by_driver(exc)

@@ -28,6 +28,9 @@ class TestDatabaseUnavailable:
         lost = asyncpg.ConnectionDoesNotExistError("connection was closed in the middle")
         assert database_unavailable(wrapped(lost))
         assert database_unavailable(asyncpg.InterfaceError("connection is closed"))
+        # The first statement on a connection the server dropped while it was idle.
+        stuck = asyncpg.InternalClientError("cannot switch to state 12; another operation (2)")
+        assert database_unavailable(stuck)
 
     def test_an_invalidated_connection_and_an_empty_pool_are_unavailable(self):
         invalidated = sa_exc.DBAPIError(
