@@ -13,7 +13,8 @@ from sqlalchemy import insert
 from beacon_shared.auth.members import ORGANIZATION_HEADER, add_member
 from beacon_shared.auth.tables import tenant
 from beacon_shared.db import create_sessionmaker
-from beacon_shared.embedded_oidc import IssuerUnavailable, LocalIssuer, start_issuer
+from beacon_shared.embedded_oidc import LocalIssuer
+from beacon_shared.testing.oidc import running_issuer
 
 pytestmark = pytest.mark.integration
 
@@ -26,12 +27,8 @@ USERS = [
 
 @pytest.fixture(scope="module")
 def issuer() -> Iterator[LocalIssuer]:
-    try:
-        running = start_issuer(users=USERS)
-    except IssuerUnavailable as exc:
-        pytest.skip(str(exc))
-    yield running
-    running.stop()
+    with running_issuer(USERS) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

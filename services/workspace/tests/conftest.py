@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from beacon_shared.auth.members import ORGANIZATION_HEADER, add_member
 from beacon_shared.auth.tables import tenant
 from beacon_shared.db import create_sessionmaker
-from beacon_shared.embedded_oidc import IssuerUnavailable, LocalIssuer, start_issuer
+from beacon_shared.embedded_oidc import LocalIssuer
+from beacon_shared.testing.oidc import running_issuer
 from workspace.config import Settings
 from workspace.main import create_app
 
@@ -37,12 +38,8 @@ def workspace_app(settings_for: Callable[..., Any]) -> Callable[..., FastAPI]:
 @pytest.fixture(scope="session")
 def issuer() -> Iterator[LocalIssuer]:
     """node-oidc-provider with the users above (any password)."""
-    try:
-        running = start_issuer(users=USERS)
-    except IssuerUnavailable as exc:
-        pytest.skip(str(exc))
-    yield running
-    running.stop()
+    with running_issuer(USERS) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

@@ -39,24 +39,15 @@ async def issue_organization_key(
     missing = _not_held(scopes, principal.scopes)
     if missing:
         raise ScopesNotHeld(f"You cannot grant scopes you do not hold: {', '.join(missing)}.")
-    _check_expiry(expires_at)
-    issued = await keys.issue_key(
+    return await _issue(
         session,
-        tenant_id=principal.tenant_id,
+        principal=principal,
+        action="api_key.issued",
         name=name,
         scopes=scopes,
-        expires_at=expires_at,
         rate_limit_per_minute=rate_limit_per_minute,
+        expires_at=expires_at,
     )
-    await record(
-        session,
-        tenant_id=principal.tenant_id,
-        actor=principal.actor,
-        action="api_key.issued",
-        target=f"key:{issued.id}",
-        detail={"name": name, "scopes": list(issued.scopes)},
-    )
-    return issued
 
 
 async def issue_personal_token(
@@ -76,6 +67,30 @@ async def issue_personal_token(
     missing = _not_held((s for s in scopes if s != "*"), ROLE_SCOPES[principal.role])
     if missing:
         raise ScopesNotHeld(f"Your role ({principal.role}) does not grant: {', '.join(missing)}.")
+    return await _issue(
+        session,
+        principal=principal,
+        action="personal_token.issued",
+        name=name,
+        scopes=scopes,
+        rate_limit_per_minute=rate_limit_per_minute,
+        expires_at=expires_at,
+        user_id=principal.user_id,
+    )
+
+
+async def _issue(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    action: str,
+    name: str,
+    scopes: Sequence[str],
+    rate_limit_per_minute: int | None,
+    expires_at: datetime | None,
+    user_id: UUID | None = None,
+) -> IssuedKey:
+    """Issue a key of the organization (or, with `user_id`, a member's) and audit it."""
     _check_expiry(expires_at)
     issued = await keys.issue_key(
         session,
@@ -84,13 +99,13 @@ async def issue_personal_token(
         scopes=scopes,
         expires_at=expires_at,
         rate_limit_per_minute=rate_limit_per_minute,
-        user_id=principal.user_id,
+        user_id=user_id,
     )
     await record(
         session,
         tenant_id=principal.tenant_id,
         actor=principal.actor,
-        action="personal_token.issued",
+        action=action,
         target=f"key:{issued.id}",
         detail={"name": name, "scopes": list(issued.scopes)},
     )
