@@ -323,14 +323,16 @@ class OutboxRelay:
                 return total
 
     async def _publish_batch(self) -> int:
+        if self.loss_detection and self._cluster is None:
+            # The broker was not checked yet (another relay had the turn). Asked before taking
+            # the turn: holding it only to do nothing could make the relay that checked give up.
+            return 0
         async with self.engine.begin() as conn:
             # One relay of a schema publishes at a time, so a replica's later batch can never
             # overtake an earlier one of the same key; the others find the lock taken and wait
             # for their next turn (the holder drains everything pending).
             if not await conn.scalar(self._take_turn, {"name": self._turn_name}):
                 return 0
-            if self.loss_detection and self._cluster is None:
-                return 0  # the broker was not checked yet (another relay had the turn)
             rows = (await conn.execute(self._select_pending)).all()
             if not rows:
                 return 0
