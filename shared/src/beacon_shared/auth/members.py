@@ -7,7 +7,6 @@ long a removed member keeps access.
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from sqlalchemy import Row, delete, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from beacon_shared.auth.cache import ShortCache
 from beacon_shared.auth.keys import revoke_personal_tokens
 from beacon_shared.auth.oidc import Identity
 from beacon_shared.auth.roles import OWNER, ROLE_SCOPES
@@ -61,16 +61,14 @@ class MemberDirectory:
 
     def __init__(self, engine: AsyncEngine, *, cache_seconds: float = 5.0) -> None:
         self.engine = engine
-        self.cache_seconds = cache_seconds
-        self._cache: dict[tuple[str, str], tuple[float, list[Membership]]] = {}
+        self._cache: ShortCache[tuple[str, str], list[Membership]] = ShortCache(cache_seconds)
 
     async def memberships(self, identity: Identity) -> list[Membership]:
         """Every organization the user belongs to, with their role there."""
         key = (identity.issuer, identity.subject)
-        now = time.monotonic()
-        cached = self._cache.get(key)
-        if cached is not None and cached[0] > now:
-            return cached[1]
+        fresh, cached = self._cache.get(key)
+        if fresh and cached is not None:
+            return cached
         async with self.engine.connect() as conn:
             rows = (
                 await conn.execute(
@@ -81,9 +79,7 @@ class MemberDirectory:
                 )
             ).all()
         found = [Membership(row.user_id, row.tenant_id, row.role) for row in rows]
-        if len(self._cache) > 10_000:
-            self._cache.clear()
-        self._cache[key] = (now + self.cache_seconds, found)
+        self._cache.put(key, found)
         return found
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -12,6 +11,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from sqlalchemy import Row, and_, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from beacon_shared.auth.cache import ShortCache
 from beacon_shared.auth.keys import KEY_PREFIX, hash_key
 from beacon_shared.auth.members import ORGANIZATION_HEADER
 from beacon_shared.auth.oidc import Identity
@@ -39,17 +39,15 @@ class ApiKeyVerifier:
         rate_limiter: RateLimiter | None = None,
     ) -> None:
         self.engine = engine
-        self.cache_seconds = cache_seconds
         self.rate_limiter = RateLimiter() if rate_limiter is None else rate_limiter
-        self._cache: dict[str, tuple[float, Principal | None]] = {}
+        self._cache: ShortCache[str, Principal | None] = ShortCache(cache_seconds)
 
     async def verify(self, key: str) -> Principal | None:
         """The key's principal, or None when unknown, revoked or expired."""
         digest = hash_key(key)
-        now = time.monotonic()
-        cached = self._cache.get(digest)
-        if cached is not None and cached[0] > now:
-            return cached[1]
+        fresh, cached = self._cache.get(digest)
+        if fresh:
+            return cached
         async with self.engine.connect() as conn:
             row = (
                 await conn.execute(
@@ -73,9 +71,7 @@ class ApiKeyVerifier:
                 )
             ).first()
         principal = _principal(row) if row else None
-        if len(self._cache) > 10_000:
-            self._cache.clear()
-        self._cache[digest] = (now + self.cache_seconds, principal)
+        self._cache.put(digest, principal)
         return principal
 
 
