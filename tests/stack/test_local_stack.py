@@ -180,11 +180,6 @@ def local_stack(data_dir: Path, **variables: str) -> Iterator[RunningStack]:
                 proc.kill()
 
 
-async def _sign_in(issuer: str, subject: str) -> str:
-    async with httpx.AsyncClient(base_url=issuer, timeout=10) as browser:
-        return await sign_in(browser, issuer, subject)
-
-
 def _interaction(external_id: str) -> dict[str, object]:
     return {
         "kind": "comment",
@@ -210,7 +205,7 @@ def test_the_stack_serves_all_services_and_stops_cleanly_on_ctrl_c(tmp_path: Pat
             )
             # The demo user signs in at the local issuer, as the banner says, and sees it.
             issuer = f"http://127.0.0.1:{OIDC_PORT + stack.offset}"
-            token = asyncio.run(_sign_in(issuer, "demo"))
+            token = asyncio.run(sign_in(issuer, "demo"))
             signed_in = http.get(
                 f"{ingest}/v1/interactions", headers={"Authorization": f"Bearer {token}"}
             )

@@ -74,8 +74,7 @@ class LocalIssuer:
 
     async def sign_in(self, subject: str) -> str:
         """An access token for `subject`, from the authorization code flow with PKCE."""
-        async with httpx.AsyncClient(base_url=self.issuer, timeout=10.0) as browser:
-            return await sign_in(browser, self.issuer, subject)
+        return await sign_in(self.issuer, subject)
 
 
 def start_issuer(
@@ -122,8 +121,14 @@ def start_issuer(
     return LocalIssuer(process, ready["issuer"], int(ready["port"]), audience, tuple(users))
 
 
-async def sign_in(browser: httpx.AsyncClient, issuer: str, subject: str) -> str:
-    """Drive the issuer's sign-in and consent forms as a browser would; the access token."""
+async def sign_in(issuer: str, subject: str) -> str:
+    """Sign `subject` in at `issuer` as a browser would; the access token."""
+    async with httpx.AsyncClient(base_url=issuer, timeout=10.0) as browser:
+        return await _code_flow(browser, subject)
+
+
+async def _code_flow(browser: httpx.AsyncClient, subject: str) -> str:
+    """Drive the issuer's sign-in and consent forms, then exchange the code with PKCE."""
     verifier = secrets.token_urlsafe(48)
     challenge = (
         base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
@@ -196,11 +201,7 @@ def main() -> None:
     port = int(os.environ.get("BEACON_OIDC_PORT") or 8010 + offset)
     issuer = os.environ.get("OIDC_ISSUER") or f"http://127.0.0.1:{port}"
 
-    async def token() -> str:
-        async with httpx.AsyncClient(base_url=issuer, timeout=10.0) as browser:
-            return await sign_in(browser, issuer, subject)
-
-    sys.stdout.write(asyncio.run(token()) + "\n")
+    sys.stdout.write(asyncio.run(sign_in(issuer, subject)) + "\n")
 
 
 if __name__ == "__main__":
