@@ -15,7 +15,7 @@ from beacon_shared.egress.addresses import (
     system_resolver,
 )
 from beacon_shared.egress.client import egress_client
-from beacon_shared.egress.policy import EgressPolicy, parse_networks
+from beacon_shared.egress.policy import STRICT, EgressPolicy, parse_networks
 from beacon_shared.egress.transport import (
     AddressNotPublic,
     EgressRefused,
@@ -26,6 +26,7 @@ from beacon_shared.egress.transport import (
 from beacon_shared.egress.urls import UrlRefused, check_base_url, check_url
 
 __all__ = [
+    "STRICT",
     "AddressNotPublic",
     "AddressRefused",
     "EgressPolicy",

@@ -158,11 +158,10 @@ async def system_resolver(host: str, port: int) -> Sequence[str]:
     return [str(info[4][0]) for info in infos]
 
 
-async def resolve_public(
-    host: str, port: int, *, resolver: Resolver, allowed_networks: Sequence[IPNetwork] = ()
-) -> IPAddress:
-    """The one address to connect to; AddressRefused if any address the host has is not public
-    (nor allowed), HostUnresolvable when it has none."""
+def judge_host(host: str, allowed_networks: Sequence[IPNetwork] = ()) -> IPAddress | None:
+    """What can be said of a host before any lookup: AddressRefused for a spelling, an address or
+    a local name the guard refuses; the address of an accepted IP literal; None for a name, which
+    is judged by what it resolves to."""
     if non_canonical_literal(host):
         raise AddressRefused(host, "non-canonical IP address")
     literal = parse_literal(host)
@@ -174,6 +173,17 @@ async def resolve_public(
     name_reason = refused_name_reason(host)
     if name_reason is not None and not allowed_networks:
         raise AddressRefused(host, name_reason)
+    return None
+
+
+async def resolve_public(
+    host: str, port: int, *, resolver: Resolver, allowed_networks: Sequence[IPNetwork] = ()
+) -> IPAddress:
+    """The one address to connect to; AddressRefused if any address the host has is not public
+    (nor allowed), HostUnresolvable when it has none."""
+    literal = judge_host(host, allowed_networks)
+    if literal is not None:
+        return literal
     try:
         answers = await resolver(host, port)
     except (OSError, UnicodeError) as exc:

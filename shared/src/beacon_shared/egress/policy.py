@@ -32,6 +32,10 @@ class EgressPolicy:
         return ("https", "http") if self.allow_http else ("https",)
 
 
+# As deployed by default: https, public hosts only.
+STRICT = EgressPolicy()
+
+
 def parse_networks(value: str | Sequence[str]) -> tuple[IPNetwork, ...]:
     """CIDR ranges from a comma-separated setting (or a list); ValueError names a bad one."""
     items = value.split(",") if isinstance(value, str) else list(value)

@@ -7,12 +7,7 @@ import re
 
 import httpx
 
-from beacon_shared.egress.addresses import (
-    non_canonical_literal,
-    parse_literal,
-    refusal_for,
-    refused_name_reason,
-)
+from beacon_shared.egress.addresses import AddressRefused, judge_host
 from beacon_shared.egress.policy import EgressPolicy
 
 _HOST_NAME = re.compile(r"[a-z0-9]([a-z0-9_-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9_-]*[a-z0-9])?)*\.?")
@@ -46,18 +41,12 @@ def check_url(raw: str, policy: EgressPolicy) -> str:
         raise UrlRefused("a fragment is never sent; leave it out")
     if url.port is not None and not 0 < url.port < 65536:
         raise UrlRefused("the port is out of range")
-    host = url.host
-    if non_canonical_literal(host):
-        raise UrlRefused("the host is not on the public internet (non-canonical IP address)")
-    literal = parse_literal(host)
-    if literal is not None:
-        reason = refusal_for(literal, policy.allowed_networks)
-    else:
-        if _HOST_NAME.fullmatch(url.raw_host.decode("ascii").lower()) is None:
-            raise UrlRefused("the host is not a valid name")
-        reason = None if policy.allowed_networks else refused_name_reason(host)
-    if reason is not None:
-        raise UrlRefused(f"the host is not on the public internet ({reason})")
+    try:
+        literal = judge_host(url.host, policy.allowed_networks)
+    except AddressRefused as exc:
+        raise UrlRefused(f"the host is not on the public internet ({exc.reason})") from exc
+    if literal is None and _HOST_NAME.fullmatch(url.raw_host.decode("ascii").lower()) is None:
+        raise UrlRefused("the host is not a valid name")
     return str(url)
 
 

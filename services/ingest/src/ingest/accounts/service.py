@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared.contracts.common import Network
 from beacon_shared.crypto import SecretBox
-from beacon_shared.egress import EgressPolicy, UrlRefused, check_base_url
+from beacon_shared.egress import STRICT, EgressPolicy, UrlRefused, check_base_url
 from beacon_shared.logging import get_logger
 from beacon_shared.pagination import Cursor
 from ingest.accounts import repository
@@ -25,7 +25,6 @@ log = get_logger(__name__)
 
 # The credential naming the server that pollers and actions call with the account's secrets.
 SERVER_CREDENTIAL = {Network.mastodon: "base_url", Network.bluesky: "service"}
-STRICT = EgressPolicy()  # https and public hosts only, as deployed
 
 
 def checked_credentials(

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from sqlalchemy import Row
 
 from beacon_shared.contracts.common import Network
-from beacon_shared.egress import EgressPolicy, UrlRefused, check_base_url
+from beacon_shared.egress import STRICT, UrlRefused, check_base_url
 from beacon_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from ingest.competitors.models import TrackingStatus
 
@@ -24,7 +24,7 @@ def public_instance_url(value: str) -> str:
     The worker calls this URL, so the egress guard judges it now and again at connect time.
     """
     try:
-        return check_base_url(value, EgressPolicy())
+        return check_base_url(value, STRICT)
     except UrlRefused as exc:
         raise ValueError(f"must be a public https root URL: {exc.reason}") from exc
 

@@ -15,7 +15,7 @@ from beacon_shared import outbox
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.publisher import AccountDeauthorized
 from beacon_shared.crypto import SecretBox
-from beacon_shared.egress import EgressPolicy, UrlRefused, check_url
+from beacon_shared.egress import STRICT, EgressPolicy, UrlRefused, check_url
 from beacon_shared.events import Envelope
 from beacon_shared.logging import get_logger
 from beacon_shared.pagination import Cursor, split_page
@@ -34,7 +34,6 @@ from publisher.db import outbox as outbox_table
 from publisher.webhooks import service as webhooks
 
 SOURCE = "/beacon/publisher"
-STRICT = EgressPolicy()  # https and public hosts only, as deployed
 log = get_logger(__name__)
 
 
