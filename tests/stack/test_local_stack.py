@@ -180,6 +180,19 @@ def local_stack(data_dir: Path, **variables: str) -> Iterator[RunningStack]:
                 proc.kill()
 
 
+def _post_comments(stack: RunningStack, count: int) -> list[int]:
+    """Post `count` comments to ingest with the demo key; the statuses answered."""
+    with httpx.Client(timeout=10) as http:
+        return [
+            http.post(
+                f"{stack.urls()['ingest-api']}/v1/interactions",
+                json=_interaction(f"c-{n}"),
+                headers={"Authorization": f"Bearer {stack.demo_key()}"},
+            ).status_code
+            for n in range(count)
+        ]
+
+
 def _interaction(external_id: str) -> dict[str, object]:
     return {
         "kind": "comment",
@@ -339,15 +352,7 @@ def test_a_broker_killed_hard_is_restarted_and_no_acknowledged_comment_is_lost(
         # Analytics stands still: what ingest relays waits in the broker, unread.
         analytics = _process(stack, "analytics.worker")
         analytics.suspend()
-        with httpx.Client(timeout=10) as http:
-            accepted = [
-                http.post(
-                    f"{stack.urls()['ingest-api']}/v1/interactions",
-                    json=_interaction(f"c-{n}"),
-                    headers={"Authorization": f"Bearer {stack.demo_key()}"},
-                ).status_code
-                for n in range(comments)
-            ]
+        accepted = _post_comments(stack, comments)
         _until(lambda: _count(stack, RELAYED) == comments, 60)
         handled_before = _count(stack, HANDLED)
 
@@ -376,15 +381,7 @@ def test_a_stack_started_again_on_the_same_data_loses_no_acknowledged_comment(
     with local_stack(tmp_path, BEACON_STOP_GRACE="3") as stack:
         # Analytics stands still: the comments wait in the broker, which keeps them in memory.
         _process(stack, "analytics.worker").suspend()
-        with httpx.Client(timeout=10) as http:
-            accepted = [
-                http.post(
-                    f"{stack.urls()['ingest-api']}/v1/interactions",
-                    json=_interaction(f"c-{n}"),
-                    headers={"Authorization": f"Bearer {stack.demo_key()}"},
-                ).status_code
-                for n in range(comments)
-            ]
+        accepted = _post_comments(stack, comments)
         _until(lambda: _count(stack, RELAYED) == comments, 60)
         handled_before = _count(stack, HANDLED)
         first_exit, _ = _stop_with_ctrl_c(stack)
