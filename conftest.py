@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from beacon_shared.auth.brands import register_brand
 from beacon_shared.auth.keys import IssuedKey, issue_key
 from beacon_shared.db import create_engine, create_sessionmaker
 from beacon_shared.migrations import upgrade
@@ -43,13 +44,34 @@ async def db_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
 
 @pytest.fixture
 def issue_api_key(engine: AsyncEngine) -> Callable[..., Awaitable[IssuedKey]]:
-    """Issue (and commit) an API key: `await issue_api_key(tenant_id, scopes=[...])`."""
+    """Issue (and commit) an API key: `await issue_api_key(tenant_id, scopes=[...])`, limited
+    to some registered brands with `brand_ids=[...]`."""
 
-    async def issue(tenant_id: str, *, scopes: tuple[str, ...] = ("*",)) -> IssuedKey:
+    async def issue(
+        tenant_id: str,
+        *,
+        scopes: tuple[str, ...] = ("*",),
+        brand_ids: tuple[str, ...] | None = None,
+    ) -> IssuedKey:
         async with create_sessionmaker(engine)() as session, session.begin():
-            return await issue_key(session, tenant_id=tenant_id, name="test", scopes=scopes)
+            return await issue_key(
+                session, tenant_id=tenant_id, name="test", scopes=scopes, brand_ids=brand_ids
+            )
 
     return issue
+
+
+@pytest.fixture
+def register_brands(engine: AsyncEngine) -> Callable[..., Awaitable[None]]:
+    """Register (and commit) brands of a tenant, as the workspace does:
+    `await register_brands(tenant_id, "brand-a", "brand-b")`."""
+
+    async def register(tenant_id: str, *brand_ids: str) -> None:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            for brand_id in brand_ids:
+                await register_brand(session, tenant_id=tenant_id, brand_id=brand_id)
+
+    return register
 
 
 @pytest.fixture

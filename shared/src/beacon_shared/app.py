@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from beacon_shared.auth import ApiKeyVerifier
+from beacon_shared.auth.brands import BrandDirectory
 from beacon_shared.auth.signin import SignIn
 from beacon_shared.db import create_engine, create_sessionmaker, database_unavailable
 from beacon_shared.errors import (
@@ -75,6 +76,7 @@ def create_service_app(
         app.state.sessionmaker = create_sessionmaker(engine)
         app.state.api_keys = ApiKeyVerifier(engine, cache_seconds=settings.api_key_cache_seconds)
         app.state.sign_in = SignIn.from_settings(settings, engine)
+        app.state.brands = BrandDirectory(engine, cache_seconds=settings.api_key_cache_seconds)
         app.state.broker_probe = BrokerProbe(settings.kafka_bootstrap)
         try:
             async with lifespan(app) if lifespan else contextlib.nullcontext():

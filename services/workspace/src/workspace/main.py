@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from beacon_shared.app import create_service_app
+from workspace.brands.router import router as brands_router
 from workspace.config import Settings
 from workspace.invitations.router import router as invitations_router
 from workspace.keys.router import router as keys_router
@@ -16,6 +17,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         settings or Settings(),
         title="Beacon Workspace",
-        description="An organization's people, invitations, API keys and personal tokens.",
-        routers=[people_router, invitations_router, keys_router],
+        description="An organization's brands, people, invitations, API keys and personal tokens.",
+        routers=[people_router, invitations_router, keys_router, brands_router],
     )

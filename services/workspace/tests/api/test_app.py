@@ -1,12 +1,12 @@
 """The workspace service's process: its API answers health on the test servers, and its worker
-relays the workspace's outbox."""
+relays the workspace's outbox and reads the publisher's brand settings."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
 
-from workspace.db import SCHEMA, outbox
+from workspace.db import SCHEMA, inbox, outbox
 from workspace.worker import spec
 
 pytestmark = pytest.mark.integration
@@ -31,7 +31,10 @@ async def test_the_schema_is_migrated_with_its_version_table(db_session):
     assert {"alembic_version", "outbox", "outbox_position"} <= tables
 
 
-def test_the_worker_relays_the_outbox_and_consumes_nothing():
+def test_the_worker_relays_the_outbox_and_adopts_the_publishers_brand_settings():
     worker = spec()
     assert worker.outbox is outbox
-    assert list(worker.consumers) == []
+    assert worker.inbox is inbox
+    assert [(c.group_id, list(c.topics), list(c.handlers)) for c in worker.consumers] == [
+        ("workspace.brands", ["brand.configured"], ["publisher.brand.configured"])
+    ]

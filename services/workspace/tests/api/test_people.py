@@ -40,6 +40,7 @@ async def test_me_names_the_caller_whatever_the_credential(
         "role": None,
         "user": None,
         "scopes": ["posts:read"],
+        "brands": None,
     }
 
 

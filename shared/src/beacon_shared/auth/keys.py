@@ -13,7 +13,9 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from beacon_shared.auth.tables import api_key, tenant
+from beacon_shared.auth.brands import UnknownBrand, missing_brands
+from beacon_shared.auth.tables import api_key
+from beacon_shared.auth.tenants import ensure_tenant
 from beacon_shared.errors import InvalidInput, NotFound
 
 
@@ -34,6 +36,7 @@ SCOPES = frozenset(
         "moderation:write",
         "posts:read",
         "posts:write",
+        "posts:approve",
         "analytics:read",
         "analytics:write",
         "webhooks:read",
@@ -43,6 +46,9 @@ SCOPES = frozenset(
         "people:write",
         "keys:read",
         "keys:write",
+        # The organization's brands and their settings (the workspace service).
+        "brands:read",
+        "brands:write",
     }
 )
 
@@ -73,13 +79,8 @@ class IssuedKey:
     user_id: UUID | None = None
     prefix: str = ""
     created_at: datetime | None = None
-
-
-async def ensure_tenant(session: AsyncSession, *, tenant_id: str, name: str | None = None) -> None:
-    """Create the tenant if it does not exist yet."""
-    await session.execute(
-        insert(tenant).values(id=tenant_id, name=name or tenant_id).on_conflict_do_nothing()
-    )
+    # The brands it may act on; None for every brand.
+    brand_ids: tuple[str, ...] | None = None
 
 
 async def issue_key(
@@ -91,12 +92,14 @@ async def issue_key(
     expires_at: datetime | None = None,
     rate_limit_per_minute: int | None = None,
     user_id: UUID | None = None,
+    brand_ids: Iterable[str] | None = None,
 ) -> IssuedKey:
     """Store a new key's hash for `tenant_id` (created if new) and return the plaintext once.
 
     `rate_limit_per_minute` caps the key's requests per API process; None means the platform
     default. With `user_id` it is that user's personal token: it acts as them, and only while
-    they are a member, within their role (`ApiKeyVerifier`).
+    they are a member, within their role (`ApiKeyVerifier`). With `brand_ids` it acts on those
+    brands only (each must exist: `UnknownBrand`).
     """
     wanted = tuple(sorted(set(scopes)))
     unknown = [s for s in wanted if s not in SCOPES]
@@ -107,6 +110,13 @@ async def issue_key(
             "rate_limit_per_minute must be at least 1 (leave it unset for the platform default)"
         )
     await ensure_tenant(session, tenant_id=tenant_id)
+    brands = None if brand_ids is None else tuple(sorted(set(brand_ids)))
+    if brands is not None:
+        if not brands:
+            raise InvalidInput("brand_ids lists no brand (leave it out for every brand)")
+        unknown = await missing_brands(session, tenant_id=tenant_id, brand_ids=brands)
+        if unknown:
+            raise UnknownBrand(unknown)
     key = generate_key()
     key_id = uuid4()
     created_at = await session.scalar(
@@ -121,6 +131,7 @@ async def issue_key(
             expires_at=expires_at,
             rate_limit_per_minute=rate_limit_per_minute,
             user_id=user_id,
+            brand_ids=None if brands is None else list(brands),
         )
         .returning(api_key.c.created_at)
     )
@@ -135,6 +146,7 @@ async def issue_key(
         user_id=user_id,
         prefix=key[:10],
         created_at=created_at,
+        brand_ids=brands,
     )
 
 
@@ -204,6 +216,7 @@ async def list_keys(
             api_key.c.scopes,
             api_key.c.rate_limit_per_minute,
             api_key.c.user_id,
+            api_key.c.brand_ids,
             api_key.c.created_at,
             api_key.c.expires_at,
             api_key.c.revoked_at,

@@ -8,8 +8,8 @@ long a removed member keeps access.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -17,11 +17,12 @@ from sqlalchemy import Row, delete, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from beacon_shared.auth.brands import UnknownBrand, member_access, missing_brands
 from beacon_shared.auth.cache import ShortCache
 from beacon_shared.auth.keys import revoke_personal_tokens
 from beacon_shared.auth.oidc import Identity
-from beacon_shared.auth.roles import OWNER, ROLE_SCOPES
-from beacon_shared.auth.tables import membership, tenant, user
+from beacon_shared.auth.roles import BRAND_ROLES, OWNER, ROLE_SCOPES
+from beacon_shared.auth.tables import brand, brand_role, membership, tenant, user
 from beacon_shared.errors import Conflict, InvalidInput, NotFound
 from beacon_shared.pagination import Cursor
 
@@ -44,16 +45,23 @@ class AlreadyMember(Conflict):
 
 @dataclass(frozen=True, slots=True)
 class Membership:
-    """A user's role in one organization."""
+    """A user's role in one organization, and their role on each brand they were given one on
+    (which then limits them to those brands)."""
 
     user_id: UUID
     tenant_id: str
     role: str
+    brand_roles: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def scopes(self) -> frozenset[str]:
-        """What the role grants."""
-        return ROLE_SCOPES[self.role]
+        """What the roles grant, on some brand at least."""
+        return member_access(self.role, self.brand_roles)[0]
+
+    @property
+    def brand_scopes(self) -> Mapping[str, frozenset[str]] | None:
+        """What each brand's role grants there; None when the scopes hold on every brand."""
+        return member_access(self.role, self.brand_roles)[1]
 
 
 class MemberDirectory:
@@ -78,7 +86,23 @@ class MemberDirectory:
                     .order_by(membership.c.tenant_id)
                 )
             ).all()
-        found = [Membership(row.user_id, row.tenant_id, row.role) for row in rows]
+            brand_roles: dict[str, dict[str, str]] = {}
+            if rows:
+                granted = await conn.execute(
+                    select(brand_role.c.tenant_id, brand_role.c.brand_id, brand_role.c.role)
+                    .join(
+                        brand,
+                        (brand.c.tenant_id == brand_role.c.tenant_id)
+                        & (brand.c.id == brand_role.c.brand_id),
+                    )
+                    .where(brand_role.c.user_id == rows[0].user_id, brand.c.deleted_at.is_(None))
+                )
+                for g in granted:
+                    brand_roles.setdefault(g.tenant_id, {})[g.brand_id] = g.role
+        found = [
+            Membership(row.user_id, row.tenant_id, row.role, brand_roles.get(row.tenant_id, {}))
+            for row in rows
+        ]
         self._cache.put(key, found)
         return found
 
@@ -279,3 +303,53 @@ async def join(
     if joined is None:
         raise AlreadyMember("You are already a member of this organization.")
     return Membership(user_id, tenant_id, role)
+
+
+async def set_brand_roles(
+    session: AsyncSession, *, tenant_id: str, user_id: UUID, roles: Mapping[str, str]
+) -> dict[str, str]:
+    """Replace a member's brand roles (none: their organization role on every brand); the roles
+    before are returned. Every brand must be a live one (UnknownBrand)."""
+    from_brands = await missing_brands(session, tenant_id=tenant_id, brand_ids=roles)
+    if from_brands:
+        raise UnknownBrand(from_brands)
+    unknown = sorted({r for r in roles.values() if r not in BRAND_ROLES})
+    if unknown:
+        raise InvalidInput(f"unknown brand roles {unknown}; one of {', '.join(BRAND_ROLES)}")
+    before = await brand_roles_of(session, tenant_id=tenant_id, user_ids=[user_id])
+    await session.execute(
+        delete(brand_role).where(
+            brand_role.c.tenant_id == tenant_id, brand_role.c.user_id == user_id
+        )
+    )
+    if roles:
+        await session.execute(
+            insert(brand_role),
+            [
+                {"tenant_id": tenant_id, "user_id": user_id, "brand_id": b, "role": r}
+                for b, r in roles.items()
+            ],
+        )
+    return before.get(user_id, {})
+
+
+async def brand_roles_of(
+    session: AsyncSession, *, tenant_id: str, user_ids: Sequence[UUID]
+) -> dict[UUID, dict[str, str]]:
+    """Each member's role on each live brand they were given one on."""
+    rows = await session.execute(
+        select(brand_role.c.user_id, brand_role.c.brand_id, brand_role.c.role)
+        .join(
+            brand,
+            (brand.c.tenant_id == brand_role.c.tenant_id) & (brand.c.id == brand_role.c.brand_id),
+        )
+        .where(
+            brand_role.c.tenant_id == tenant_id,
+            brand_role.c.user_id.in_(user_ids),
+            brand.c.deleted_at.is_(None),
+        )
+    )
+    found: dict[UUID, dict[str, str]] = {}
+    for row in rows:
+        found.setdefault(row.user_id, {})[row.brand_id] = row.role
+    return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -14,6 +15,11 @@ class Principal:
     by. `user_id` is set when a person is acting (a signed-in member, or their personal token),
     and `role` is then their role in the organization. `signed_in` is true only for the issuer's
     access token itself, not for a key acting for its user.
+
+    `brand_scopes` is None when `scopes` hold on every brand of the organization. Otherwise the
+    credential is limited to the brands it names, each with its own scopes (a member's per-brand
+    roles, or a key limited to brands), and `scopes` is their union: enough to pass a route's
+    gate, never enough for the organization's brand-less resources (`require_scope`).
     """
 
     tenant_id: str
@@ -24,10 +30,32 @@ class Principal:
     user_id: UUID | None = None
     role: str | None = None
     signed_in: bool = False
+    brand_scopes: Mapping[str, frozenset[str]] | None = None
 
     def allows(self, scope: str) -> bool:
-        """Whether the credential grants `scope`."""
+        """Whether the credential grants `scope` (on some brand, when limited to brands)."""
         return "*" in self.scopes or scope in self.scopes
+
+    @property
+    def limited(self) -> bool:
+        """Whether the credential is limited to some of the organization's brands."""
+        return self.brand_scopes is not None
+
+    def allows_on(self, scope: str, brand_id: str | None) -> bool:
+        """Whether the credential grants `scope` on `brand_id` (None: on the organization's
+        brand-less resources, which only an unlimited credential reaches)."""
+        if self.brand_scopes is None:
+            return self.allows(scope)
+        if brand_id is None:
+            return False
+        held = self.brand_scopes.get(brand_id, frozenset())
+        return "*" in held or scope in held
+
+    def brands_for(self, scope: str) -> frozenset[str] | None:
+        """The brands on which the credential grants `scope`; None for all of them."""
+        if self.brand_scopes is None:
+            return None
+        return frozenset(b for b, held in self.brand_scopes.items() if "*" in held or scope in held)
 
     @property
     def actor(self) -> str:

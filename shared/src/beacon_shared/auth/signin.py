@@ -60,6 +60,7 @@ class SignIn:
             user_id=chosen.user_id,
             role=chosen.role,
             signed_in=True,
+            brand_scopes=chosen.brand_scopes,
         )
 
     async def aclose(self) -> None:

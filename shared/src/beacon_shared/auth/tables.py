@@ -8,6 +8,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     PrimaryKeyConstraint,
@@ -19,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import UUID
 
-from beacon_shared.auth.roles import ROLES
+from beacon_shared.auth.roles import BRAND_ROLES, ROLES
 from beacon_shared.db import make_metadata
 
 IAM_SCHEMA = "iam"
@@ -66,6 +67,8 @@ api_key = Table(
     # A personal token acts as this user, its scopes cut down to their current role on every
     # request; NULL for the organization's own keys.
     Column("user_id", UUID(as_uuid=True), ForeignKey(user.c.id, ondelete="CASCADE")),
+    # The brands the key may act on; NULL for every brand of the organization.
+    Column("brand_ids", ARRAY(Text)),
     Index("ix_api_key_tenant_id", "tenant_id"),
     Index("ix_api_key_user_id", "user_id", postgresql_where=text("user_id IS NOT NULL")),
     CheckConstraint("rate_limit_per_minute > 0", name="rate_limit_per_minute_positive"),
@@ -84,6 +87,38 @@ membership = Table(
     PrimaryKeyConstraint("tenant_id", "user_id"),
     Index("ix_membership_user_id", "user_id"),
     CheckConstraint(f"role IN ({', '.join(map(repr, ROLES))})", name="role_known"),
+)
+
+# The organization's brands: the unit of access every service checks a request against. Only the
+# ids live here; names, time zones and rules are the workspace service's, announced by events.
+brand = Table(
+    "brand",
+    metadata,
+    Column("tenant_id", Text, ForeignKey(tenant.c.id, ondelete="CASCADE"), primary_key=True),
+    Column("id", Text, primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("deleted_at", DateTime(timezone=True)),
+)
+
+# A member's role on one brand. A member with any such row works on those brands only, each with
+# its role; owners and admins always have every brand.
+brand_role = Table(
+    "brand_role",
+    metadata,
+    Column("tenant_id", Text, nullable=False),
+    Column("user_id", UUID(as_uuid=True), nullable=False),
+    Column("brand_id", Text, nullable=False),
+    Column("role", Text, nullable=False),
+    PrimaryKeyConstraint("tenant_id", "user_id", "brand_id"),
+    ForeignKeyConstraint(
+        ["tenant_id", "user_id"],
+        [membership.c.tenant_id, membership.c.user_id],
+        ondelete="CASCADE",
+    ),
+    ForeignKeyConstraint(
+        ["tenant_id", "brand_id"], [brand.c.tenant_id, brand.c.id], ondelete="CASCADE"
+    ),
+    CheckConstraint(f"role IN ({', '.join(map(repr, BRAND_ROLES))})", name="role_known"),
 )
 
 ACTIVE = text("revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())")

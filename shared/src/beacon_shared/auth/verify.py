@@ -9,17 +9,17 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from fastapi import Request, Response
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Row, and_, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from beacon_shared.auth.brands import limit_to_brands, member_access
 from beacon_shared.auth.cache import ShortCache
 from beacon_shared.auth.keys import KEY_PREFIX, hash_key
 from beacon_shared.auth.members import ORGANIZATION_HEADER
 from beacon_shared.auth.oidc import Identity
 from beacon_shared.auth.principal import Principal
 from beacon_shared.auth.rate_limit import RateLimitDecision, RateLimiter
-from beacon_shared.auth.roles import within_role
 from beacon_shared.auth.signin import SignIn
-from beacon_shared.auth.tables import ACTIVE, api_key, membership
+from beacon_shared.auth.tables import ACTIVE, api_key, brand, brand_role, membership
 from beacon_shared.errors import Forbidden, RateLimited, Unauthorized
 from beacon_shared.openapi import API_KEY_DEPENDENCIES
 from beacon_shared.settings import ServiceSettings
@@ -57,6 +57,7 @@ class ApiKeyVerifier:
                         api_key.c.scopes,
                         api_key.c.rate_limit_per_minute,
                         api_key.c.user_id,
+                        api_key.c.brand_ids,
                         membership.c.role,
                     )
                     .select_from(api_key)
@@ -70,19 +71,43 @@ class ApiKeyVerifier:
                     .where(api_key.c.key_hash == digest, ACTIVE)
                 )
             ).first()
-        principal = _principal(row) if row else None
+            brand_roles = (
+                await _brand_roles(conn, row.tenant_id, row.user_id)
+                if row is not None and row.user_id is not None
+                else {}
+            )
+        principal = _principal(row, brand_roles) if row else None
         self._cache.put(digest, principal)
         return principal
 
 
-def _principal(row: Row[*tuple[Any, ...]]) -> Principal | None:
+async def _brand_roles(conn: AsyncConnection, tenant_id: str, user_id: UUID) -> dict[str, str]:
+    """A member's role on each live brand they were given one on."""
+    rows = await conn.execute(
+        select(brand_role.c.brand_id, brand_role.c.role)
+        .join(
+            brand,
+            and_(brand.c.tenant_id == brand_role.c.tenant_id, brand.c.id == brand_role.c.brand_id),
+        )
+        .where(
+            brand_role.c.tenant_id == tenant_id,
+            brand_role.c.user_id == user_id,
+            brand.c.deleted_at.is_(None),
+        )
+    )
+    return {r.brand_id: r.role for r in rows}
+
+
+def _principal(row: Row[*tuple[Any, ...]], brand_roles: dict[str, str]) -> Principal | None:
     """An organization key as issued; a personal token as its user, within their role now (none
-    once they are no longer a member)."""
+    once they are no longer a member); either limited to the key's brands when it names some."""
     scopes = frozenset(row.scopes)
+    brand_scopes = None
     if row.user_id is not None:
         if row.role is None:
             return None
-        scopes = within_role(scopes, row.role)
+        scopes, brand_scopes = member_access(row.role, brand_roles, token_scopes=scopes)
+    scopes, brand_scopes = limit_to_brands(scopes, brand_scopes, row.brand_ids)
     return Principal(
         row.tenant_id,
         row.id,
@@ -90,6 +115,7 @@ def _principal(row: Row[*tuple[Any, ...]]) -> Principal | None:
         row.rate_limit_per_minute,
         user_id=row.user_id,
         role=row.role,
+        brand_scopes=brand_scopes,
     )
 
 
@@ -106,6 +132,28 @@ def require_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
     (not on a Response the route builds itself, nor on problems the route raises). Limits are
     counted per API process: see `beacon_shared.auth.rate_limit`.
     """
+
+    async def dependency(request: Request, response: Response) -> Principal:
+        principal, decision = await _authenticated(request)
+        if not principal.allows(scope):
+            raise Forbidden(f"This API key lacks the scope {scope!r}.", headers=decision.headers())
+        if principal.limited:
+            raise Forbidden(
+                "This credential is limited to some brands; this route acts on the whole "
+                "organization.",
+                headers=decision.headers(),
+            )
+        response.headers.update(decision.headers())
+        return principal
+
+    API_KEY_DEPENDENCIES.add(dependency)
+    return dependency
+
+
+def require_brand_scope(scope: str) -> Callable[..., Awaitable[Principal]]:
+    """Like `require_scope` for routes about brands, which a credential limited to some brands
+    passes when one of them grants `scope`: the route then checks the brand it touches
+    (`BrandDirectory.check`) or keeps its lists to `Principal.brands_for(scope)`."""
 
     async def dependency(request: Request, response: Response) -> Principal:
         principal, decision = await _authenticated(request)

@@ -18,7 +18,7 @@ async def record(
     actor: str,
     action: str,
     target: str,
-    detail: Mapping[str, str | int | list[str] | None] | None = None,
+    detail: Mapping[str, object] | None = None,
 ) -> None:
     """Note that `actor` did `action` to `target`, in the caller's transaction."""
     await session.execute(

@@ -21,7 +21,6 @@ from workspace.invitations.schemas import (
     Joined,
 )
 from workspace.people import service as people
-from workspace.people.schemas import MemberOut
 
 router = APIRouter(prefix="/v1/invitations", tags=["invitations"])
 
@@ -75,5 +74,5 @@ async def accept(body: AcceptIn, identity: SignedIn, session: DbSession) -> Join
     invitation_not_found, a revoked or expired one a 410, a used one a 409 invitation_used, a
     member already a 409 already_a_member, another email address than the invited one a 403."""
     organization, membership = await service.accept(session, identity=identity, token=body.token)
-    row = await people.get(session, tenant_id=organization, user_id=membership.user_id)
-    return Joined(organization=organization, member=MemberOut.from_row(row))
+    member = await people.get(session, tenant_id=organization, user_id=membership.user_id)
+    return Joined(organization=organization, member=member)

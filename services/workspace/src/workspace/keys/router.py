@@ -10,7 +10,7 @@ from beacon_shared.auth.keys import IssuedKey
 from beacon_shared.db import DbSession
 from workspace.access import PERSON_ONLY, KeysReader, KeysWriter, Person
 from workspace.keys import service
-from workspace.keys.schemas import KeyCreated, KeyIn, KeyList, KeyOut, TokenIn
+from workspace.keys.schemas import KeyCreated, KeyList, KeyOut, OrganizationKeyIn, TokenIn
 
 router = APIRouter(tags=["keys"])
 
@@ -25,9 +25,12 @@ def _shown(issued: IssuedKey) -> KeyCreated:
 @router.post(
     "/v1/api-keys", summary="Issue an organization API key", status_code=201, responses={403: {}}
 )
-async def issue_key(body: KeyIn, principal: KeysWriter, session: DbSession) -> KeyCreated:
+async def issue_key(
+    body: OrganizationKeyIn, principal: KeysWriter, session: DbSession
+) -> KeyCreated:
     """A key of the organization, shown only in this answer. Its scopes are ones the caller
-    holds (403 scopes_not_held otherwise)."""
+    holds (403 scopes_not_held otherwise); with `brand_ids` it acts on those brands only (422
+    unknown_brand for one not registered)."""
     issued = await service.issue_organization_key(
         session,
         principal=principal,
@@ -35,6 +38,7 @@ async def issue_key(body: KeyIn, principal: KeysWriter, session: DbSession) -> K
         scopes=body.scopes,
         rate_limit_per_minute=body.rate_limit_per_minute,
         expires_at=body.expires_at,
+        brand_ids=body.brand_ids,
     )
     return _shown(issued)
 

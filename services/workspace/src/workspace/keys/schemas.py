@@ -41,6 +41,18 @@ class KeyIn(BaseModel):
     expires_at: Timestamp | None = Field(default=None, description="Never, if absent.")
 
 
+class OrganizationKeyIn(KeyIn):
+    """An organization key to issue, for every brand or some."""
+
+    brand_ids: list[Annotated[str, Field(min_length=1, max_length=128)]] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=1_000,
+        description="The brands it may act on (each a registered brand); every brand if absent. "
+        "A key limited to brands reaches no organization-wide route.",
+    )
+
+
 class TokenIn(KeyIn):
     """A personal token to issue: it acts as you, within your role at each request."""
 
@@ -61,6 +73,7 @@ class KeyOut(BaseModel):
     scopes: list[str]
     rate_limit_per_minute: int | None
     user_id: UUID | None = Field(description="The member a personal token acts as.")
+    brand_ids: list[str] | None = Field(description="The brands it is limited to; null: all.")
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None

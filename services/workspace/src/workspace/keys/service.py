@@ -34,6 +34,7 @@ async def issue_organization_key(
     scopes: Sequence[str],
     rate_limit_per_minute: int | None,
     expires_at: datetime | None,
+    brand_ids: Sequence[str] | None = None,
 ) -> IssuedKey:
     """A new key of the organization, with no scope the caller lacks itself (403)."""
     missing = _not_held(scopes, principal.scopes)
@@ -47,6 +48,7 @@ async def issue_organization_key(
         scopes=scopes,
         rate_limit_per_minute=rate_limit_per_minute,
         expires_at=expires_at,
+        brand_ids=brand_ids,
     )
 
 
@@ -89,6 +91,7 @@ async def _issue(
     rate_limit_per_minute: int | None,
     expires_at: datetime | None,
     user_id: UUID | None = None,
+    brand_ids: Sequence[str] | None = None,
 ) -> IssuedKey:
     """Issue a key of the organization (or, with `user_id`, a member's) and audit it."""
     _check_expiry(expires_at)
@@ -100,6 +103,7 @@ async def _issue(
         expires_at=expires_at,
         rate_limit_per_minute=rate_limit_per_minute,
         user_id=user_id,
+        brand_ids=brand_ids,
     )
     await record(
         session,
@@ -107,7 +111,11 @@ async def _issue(
         actor=principal.actor,
         action=action,
         target=f"key:{issued.id}",
-        detail={"name": name, "scopes": list(issued.scopes)},
+        detail={
+            "name": name,
+            "scopes": list(issued.scopes),
+            "brand_ids": None if issued.brand_ids is None else list(issued.brand_ids),
+        },
     )
     return issued
 

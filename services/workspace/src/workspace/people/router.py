@@ -32,8 +32,10 @@ async def me(principal: Caller, session: DbSession) -> MeOut:
     credential may ask."""
     user = None
     if principal.user_id is not None:
-        row = await service.get(session, tenant_id=principal.tenant_id, user_id=principal.user_id)
-        user = UserOut(id=row.id, email=row.email, name=row.name)
+        member = await service.get(
+            session, tenant_id=principal.tenant_id, user_id=principal.user_id
+        )
+        user = UserOut(id=member.user_id, email=member.email, name=member.name)
     if principal.signed_in:
         credential, key_id = "sign_in", None
     else:
@@ -48,6 +50,9 @@ async def me(principal: Caller, session: DbSession) -> MeOut:
             "role": principal.role,
             "user": user,
             "scopes": sorted(principal.scopes),
+            "brands": None
+            if principal.brand_scopes is None
+            else {b: sorted(s) for b, s in principal.brand_scopes.items()},
         }
     )
 
@@ -60,27 +65,33 @@ async def list_members(
     rows, next_cursor = await service.list_page(
         session, tenant_id=principal.tenant_id, cursor=query.cursor, limit=query.limit
     )
-    return MemberPage(items=[MemberOut.from_row(r) for r in rows], next_cursor=next_cursor)
+    return MemberPage(items=rows, next_cursor=next_cursor)
 
 
 @router.get("/v1/members/{user_id}", summary="Get a member")
 async def get_member(user_id: UUID, principal: PeopleReader, session: DbSession) -> MemberOut:
     """One member of the organization."""
-    return MemberOut.from_row(
-        await service.get(session, tenant_id=principal.tenant_id, user_id=user_id)
-    )
+    return await service.get(session, tenant_id=principal.tenant_id, user_id=user_id)
 
 
 @router.patch(
-    "/v1/members/{user_id}", summary="Change a member's role", responses={403: {}, 409: {}}
+    "/v1/members/{user_id}",
+    summary="Change a member's role or brand roles",
+    responses={403: {}, 409: {}, 422: {}},
 )
 async def change_member(
     user_id: UUID, body: MemberChange, principal: PeopleWriter, session: DbSession
 ) -> MemberOut:
-    """Give the member another role. Only an owner gives or takes away `owner` (403
-    owner_required), and the organization always keeps an owner (409 last_owner)."""
-    return MemberOut.from_row(
-        await service.change_role(session, principal=principal, user_id=user_id, role=body.role)
+    """Give the member another role, or roles brand by brand (`brand_roles`, which limit them to
+    those brands; `{}` gives them back every brand with their organization role). Only an owner
+    gives or takes away `owner` (403 owner_required), and the organization always keeps an owner
+    (409 last_owner). An unknown brand is a 422 unknown_brand."""
+    return await service.change(
+        session,
+        principal=principal,
+        user_id=user_id,
+        role=body.role,
+        brand_roles=body.brand_roles,
     )
 
 

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import Row
 
 from beacon_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 Role = Literal["owner", "admin", "manager", "agent", "editor", "approver", "analyst"]
+BrandRole = Literal["manager", "agent", "editor", "approver", "analyst"]
+BrandRoles = Annotated[
+    dict[Annotated[str, StringConstraints(min_length=1, max_length=128)], BrandRole],
+    Field(
+        max_length=1_000,
+        description="The member's role on each brand they work on; empty: their organization "
+        "role on every brand. Owners and admins always have every brand.",
+    ),
+]
 
 
 class MemberOut(BaseModel):
@@ -21,17 +30,22 @@ class MemberOut(BaseModel):
     email: str | None
     name: str | None
     role: Role
+    brand_roles: BrandRoles
     joined_at: datetime
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> MemberOut:
-        """From a row of `beacon_shared.auth.members.list_members`."""
-        return cls(
-            user_id=row.id,
-            email=row.email,
-            name=row.name,
-            role=row.role,
-            joined_at=row.created_at,
+    def from_row(cls, row: Row[Any], brand_roles: dict[str, str]) -> MemberOut:
+        """From a row of `beacon_shared.auth.members.list_members` and the member's brand
+        roles."""
+        return cls.model_validate(
+            {
+                "user_id": row.id,
+                "email": row.email,
+                "name": row.name,
+                "role": row.role,
+                "brand_roles": brand_roles,
+                "joined_at": row.created_at,
+            }
         )
 
 
@@ -54,11 +68,12 @@ class MemberQuery(BaseModel):
 
 
 class MemberChange(BaseModel):
-    """A member's new role."""
+    """A member's new role, brand roles, or both."""
 
     model_config = ConfigDict(extra="forbid")
 
-    role: Role
+    role: Role | None = None
+    brand_roles: BrandRoles | None = None
 
 
 class UserOut(BaseModel):
@@ -82,3 +97,7 @@ class MeOut(BaseModel):
     role: Role | None = Field(description="The member's role; null for an organization key.")
     user: UserOut | None
     scopes: list[str] = Field(description="What the caller may do now (`*`: everything).")
+    brands: dict[str, list[str]] | None = Field(
+        description="When the caller is limited to some brands, the scopes it holds on each; "
+        "null when `scopes` hold on every brand."
+    )

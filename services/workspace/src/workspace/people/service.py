@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +14,7 @@ from beacon_shared.auth.roles import OWNER
 from beacon_shared.pagination import Cursor, split_page
 from workspace.audit.service import record
 from workspace.people.exceptions import OwnerRequired
+from workspace.people.schemas import MemberOut
 
 
 def require_owner_for(principal: Principal, *roles: str) -> None:
@@ -23,9 +24,16 @@ def require_owner_for(principal: Principal, *roles: str) -> None:
         raise OwnerRequired("Only an owner may give, change or take away the owner role.")
 
 
+async def _out(session: AsyncSession, tenant_id: str, rows: Sequence[AnyRow]) -> list[MemberOut]:
+    roles = await members.brand_roles_of(
+        session, tenant_id=tenant_id, user_ids=[r.id for r in rows]
+    )
+    return [MemberOut.from_row(r, roles.get(r.id, {})) for r in rows]
+
+
 async def list_page(
     session: AsyncSession, *, tenant_id: str, cursor: str | None, limit: int
-) -> tuple[Sequence[AnyRow], str | None]:
+) -> tuple[list[MemberOut], str | None]:
     """One page of the organization's members, in the order they joined."""
     rows = await members.list_members(
         session,
@@ -33,32 +41,55 @@ async def list_page(
         after=Cursor.decode(cursor) if cursor else None,
         limit=limit + 1,
     )
-    return split_page(rows, limit, at="created_at")
+    page, next_cursor = split_page(rows, limit, at="created_at")
+    return await _out(session, tenant_id, page), next_cursor
 
 
-async def get(session: AsyncSession, *, tenant_id: str, user_id: UUID) -> AnyRow:
+async def get(session: AsyncSession, *, tenant_id: str, user_id: UUID) -> MemberOut:
     """One member, or MemberNotFound."""
-    return await members.get_member(session, tenant_id=tenant_id, user_id=user_id)
+    row = await members.get_member(session, tenant_id=tenant_id, user_id=user_id)
+    return (await _out(session, tenant_id, [row]))[0]
 
 
-async def change_role(
-    session: AsyncSession, *, principal: Principal, user_id: UUID, role: str
-) -> AnyRow:
-    """Give a member another role; the organization keeps an owner (409 last_owner)."""
-    current = await members.get_member(session, tenant_id=principal.tenant_id, user_id=user_id)
-    require_owner_for(principal, current.role, role)
-    before, _ = await members.change_role(
-        session, tenant_id=principal.tenant_id, user_id=user_id, role=role
-    )
-    await record(
-        session,
-        tenant_id=principal.tenant_id,
-        actor=principal.actor,
-        action="member.role_changed",
-        target=f"user:{user_id}",
-        detail={"from": before, "to": role},
-    )
-    return await members.get_member(session, tenant_id=principal.tenant_id, user_id=user_id)
+async def change(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    user_id: UUID,
+    role: str | None,
+    brand_roles: Mapping[str, str] | None,
+) -> MemberOut:
+    """Give a member another role, other brand roles, or both; the organization keeps an owner
+    (409 last_owner)."""
+    tenant_id = principal.tenant_id
+    current = await members.get_member(session, tenant_id=tenant_id, user_id=user_id)
+    if role is not None:
+        require_owner_for(principal, current.role, role)
+        before, _ = await members.change_role(
+            session, tenant_id=tenant_id, user_id=user_id, role=role
+        )
+        await record(
+            session,
+            tenant_id=tenant_id,
+            actor=principal.actor,
+            action="member.role_changed",
+            target=f"user:{user_id}",
+            detail={"from": before, "to": role},
+        )
+    if brand_roles is not None:
+        require_owner_for(principal, current.role)
+        previous = await members.set_brand_roles(
+            session, tenant_id=tenant_id, user_id=user_id, roles=brand_roles
+        )
+        await record(
+            session,
+            tenant_id=tenant_id,
+            actor=principal.actor,
+            action="member.brand_roles_changed",
+            target=f"user:{user_id}",
+            detail={"from": previous, "to": dict(brand_roles)},
+        )
+    return await get(session, tenant_id=tenant_id, user_id=user_id)
 
 
 async def remove(session: AsyncSession, *, principal: Principal, user_id: UUID) -> None:

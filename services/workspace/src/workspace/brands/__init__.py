@@ -1,0 +1,1 @@
+"""The brand registry: each brand of the organization, its name and its settings."""
