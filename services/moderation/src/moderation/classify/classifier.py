@@ -31,7 +31,7 @@ HEAD_NAMES = ("toxic_en", "toxic_fr", *KINDS, "spam", "sentiment")
 TOXICITY_HEADS = {"fr": "toxic_fr"}
 # Names the models and rules behind the scores; stored with every decision. `make
 # train-moderation` writes it into the heads file; change it when the models change.
-MODEL_VERSION = "shared-2026.12"
+MODEL_VERSION = "shared-2026.12.1"
 
 
 @dataclass(frozen=True)

@@ -56,9 +56,10 @@ _NEGATIONS = frozenset(
 )
 HASH_BITS = 18
 _LINK = re.compile(
-    r"\b(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:com|net|org|io|ly|me|gg|xyz|shop|fr)\b/?\S*"
+    r"\b(?:https?://|www\.)\S+|(?<!@)\b[a-z0-9-]+\.(?:com|net|org|io|ly|me|gg|xyz|shop|fr)\b/?\S*"
 )
 _HANDLE = re.compile(r"@\w+")
+_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
 _NUMBER = re.compile(r"\d{4,}")
 _CACHE_MAX = 200_000
 
@@ -104,8 +105,10 @@ def load_static_table(path: Path) -> StaticTable:
 
 
 def model_text(normalised: str) -> str:
-    """What the models read: links, handles and long numbers as one token each, cut short."""
+    """What the models read: e-mail addresses, links, handles and long numbers as one token
+    each, cut short."""
     text = normalised[:FEATURE_CHARS]
+    text = _EMAIL.sub(" xxemail ", text)
     text = _LINK.sub(" xxlink ", text)
     text = _HANDLE.sub(" xxhandle ", text)
     return _NUMBER.sub(" xxnumber ", text)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# An e-mail address's domain ("jane@gmail.com") is not a link.
 LINK = re.compile(
-    r"\b(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:com|net|org|io|ly|me|gg|xyz|shop)\b/?\S*"
+    r"\b(?:https?://|www\.)\S+|(?<!@)\b[a-z0-9-]+\.(?:com|net|org|io|ly|me|gg|xyz|shop)\b/?\S*"
 )
 SHORTENER = re.compile(r"\b(?:bit\.ly|tinyurl\.com|goo\.gl|cutt\.ly|is\.gd|t\.me|wa\.me)/\S+")
 EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")

@@ -37,13 +37,22 @@ CLUES = (
     Clue(
         "self_promotion",
         re.compile(
-            r"\b(?:check|look at|visit|watch)\b.{0,12}\b(?:out )?(?:my|our)\b.{0,12}"
-            r"\b(?:channel|page|profile|video|music|song|site|website|shop|store)\b"
+            r"\b(?:check|look at|visit|watch|see|listen to|hear|go to)\b.{0,12}\b(?:out )?"
+            r"(?:my|our)\b.{0,12}\b(?:channel|page|profile|videos?|music|songs?|tracks?|site"
+            r"|website|shop|store|blog|vlogs?|covers?|playlist|mixtape|remix|raps?)\b"
             r"|\bsubscribe (?:to )?(?:my|our)\b|\b(?:please|pls|plz) subscribe\b"
             r"|\babonnez[- ]vous\b|\bfollow (?:me|back|4 ?follow|for follow)\b"
             r"|\bf4f\b|\bsub4sub\b"
         ),
         0.8,
+    ),
+    # Begging for likes and clicks under someone else's post.
+    Clue(
+        "engagement_bait",
+        re.compile(
+            r"\bthumbs up if\b|\blike (?:this|my) comment\b|\bclick (?:on )?(?:the|this|my) link\b"
+        ),
+        0.6,
     ),
     # Alone it is also a customer's word ("the subscribe button fails"): weaker evidence.
     Clue("subscribe", re.compile(r"\bsubscribe\b|\babonne[- ]toi\b"), 0.5),

@@ -25,7 +25,7 @@ from moderation.classify.spam import CLUES
 from moderation.classify.text import normalise
 
 # Bump when the meaning of a feature changes: models trained before are then retrained.
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2
 
 _MENTION = re.compile(r"(?<!\w)@\w+")
 

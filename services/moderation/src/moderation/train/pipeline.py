@@ -53,11 +53,12 @@ from moderation.train.written import examples
 DIM = 128
 SIF_A = 5e-4
 SEED = 20261205
-# The spam head: classes weighed alike, C = 1. Weighing a missed spam twice with C = 4 raised F1
-# at 0.75 one video out on the YouTube set (0.70 → 0.76) but hid a customer's "Here is my
-# receipt: <link>" (docs/moderation.md): customers first.
+# The spam head: classes weighed alike, C = 3 (one video out on the YouTube set, F1 at 0.75:
+# 0.699 with C = 1, 0.734 with C = 3, ordinary comments hidden ≤ 0.3 % either way). Weighing a
+# missed spam twice with C = 4 raised F1 further but hid a customer's "Here is my receipt:
+# <link>" (docs/moderation.md): customers first.
 SPAM_CLASS_WEIGHT = {0: 1.0, 1: 1.0}
-SPAM_C = 1.0
+SPAM_C = 3.0
 # Sets that may train what ships (their licence allows it), and what each trains.
 SHIPPABLE: dict[str, tuple[str, str]] = {
     "toxic_fr_mlma_dev.csv": ("toxic", "MLMA French (Ousidhoum et al. 2019), MIT"),
