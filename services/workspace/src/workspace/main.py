@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from beacon_shared.app import create_service_app
 from workspace.brands.router import router as brands_router
 from workspace.config import Settings
+from workspace.connections.router import router as connections_router
 from workspace.invitations.router import router as invitations_router
 from workspace.keys.router import router as keys_router
 from workspace.people.router import router as people_router
@@ -18,5 +19,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings or Settings(),
         title="Beacon Workspace",
         description="An organization's brands, people, invitations, API keys and personal tokens.",
-        routers=[people_router, invitations_router, keys_router, brands_router],
+        routers=[people_router, invitations_router, keys_router, brands_router, connections_router],
     )

@@ -1,19 +1,38 @@
-"""The workspace's worker: `python -m workspace.worker` relays its outbox and adopts the brand
-settings the publisher saved before the registry existed."""
+"""The workspace's worker: `python -m workspace.worker` relays its outbox, adopts the brand
+settings the publisher saved before the registry existed, and refreshes connected accounts'
+tokens ahead of expiry."""
 
 from __future__ import annotations
 
-from beacon_shared.contracts.topics import BRAND_CONFIGURED
+from beacon_shared.contracts.topics import (
+    ACCOUNT_CONNECTED,
+    ACCOUNT_CREDENTIALS_CHANGED,
+    ACCOUNT_DEAUTHORIZED,
+    ACCOUNT_DISCONNECTED,
+    BRAND_CONFIGURED,
+)
 from beacon_shared.worker import WorkerSpec, worker_main
 from workspace.brands.handlers import brands_consumer
 from workspace.config import Settings
+from workspace.connections.refresh import refresh_jobs
 from workspace.db import inbox, outbox
 
 
 def spec() -> WorkerSpec:
-    """What the workspace's worker runs: the outbox relay and the brands consumer."""
+    """What the workspace's worker runs: the outbox relay, the brands consumer and the
+    refresher."""
     return WorkerSpec(
-        topics=(BRAND_CONFIGURED,), outbox=outbox, inbox=inbox, consumers=(brands_consumer(),)
+        topics=(
+            BRAND_CONFIGURED,
+            ACCOUNT_CONNECTED,
+            ACCOUNT_CREDENTIALS_CHANGED,
+            ACCOUNT_DISCONNECTED,
+            ACCOUNT_DEAUTHORIZED,
+        ),
+        outbox=outbox,
+        inbox=inbox,
+        consumers=(brands_consumer(),),
+        jobs=refresh_jobs,
     )
 
 

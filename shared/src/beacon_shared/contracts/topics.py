@@ -43,7 +43,27 @@ POST_FAILED = TopicSpec(
 ACCOUNT_DEAUTHORIZED = TopicSpec(
     "account.deauthorized",
     3,
-    "Publishing accounts whose token the network refused: their posts stop until reconnected.",
+    "Accounts whose token the network refused (publishing accounts) or whose refresh it refused "
+    "for good (the workspace's connected accounts): they need connecting again.",
+    key="the account id",
+)
+ACCOUNT_CONNECTED = TopicSpec(
+    "account.connected",
+    3,
+    "Network accounts connected (or connected again) to a brand in the workspace, with their "
+    "credentials sealed.",
+    key="the account id",
+)
+ACCOUNT_CREDENTIALS_CHANGED = TopicSpec(
+    "account.credentials.changed",
+    3,
+    "Connected accounts' refreshed credentials, sealed.",
+    key="the account id",
+)
+ACCOUNT_DISCONNECTED = TopicSpec(
+    "account.disconnected",
+    3,
+    "Connected accounts disconnected from their brand.",
     key="the account id",
 )
 BRAND_CONFIGURED = TopicSpec(
@@ -103,6 +123,9 @@ ALL_TOPICS = (
     POST_PUBLISHED,
     POST_FAILED,
     ACCOUNT_DEAUTHORIZED,
+    ACCOUNT_CONNECTED,
+    ACCOUNT_CREDENTIALS_CHANGED,
+    ACCOUNT_DISCONNECTED,
     BRAND_CONFIGURED,
     CAMPAIGN_CHANGED,
     POST_METRICS_OBSERVED,

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from beacon_shared.contracts.common import Network
 from beacon_shared.events import EventPayload
 
 
@@ -34,3 +37,95 @@ class BrandConfigured(EventPayload):
         "service refuses it from then on.",
     )
     configured_at: datetime
+
+
+class AccountKind(StrEnum):
+    """What a connected account is on its network."""
+
+    facebook_page = "facebook_page"
+    instagram_business = "instagram_business"
+    x_user = "x_user"
+    linkedin_member = "linkedin_member"
+    linkedin_organization = "linkedin_organization"
+    mastodon = "mastodon"
+    bluesky = "bluesky"
+
+
+SEALED_CREDENTIALS = (
+    "The account's credentials as a Fernet token of their JSON, sealed with "
+    "`EVENT_CREDENTIALS_KEYS` (never in clear): what the services that call the network sign in "
+    "with (see docs/workspace.md)."
+)
+
+
+class ConnectedAccount(BaseModel):
+    """A connected account as the workspace's registry holds it, without credentials."""
+
+    model_config = ConfigDict(frozen=True)
+
+    account_id: UUID
+    brand_id: str
+    network: Network
+    kind: AccountKind
+    external_id: str = Field(description="The network's id of the account (a DID on Bluesky).")
+    handle: str | None = None
+    display_name: str | None = None
+    instance_url: str | None = Field(
+        default=None, description="The Mastodon instance or Bluesky PDS the account lives on."
+    )
+    scopes: list[str] = Field(description="What the network granted.")
+    access_expires_at: datetime | None = Field(
+        default=None, description="When the access token expires; null when it does not."
+    )
+    version: int = Field(
+        description="Grows with every change of the account: keep the event with the highest."
+    )
+
+
+class AccountConnected(EventPayload):
+    """An account was connected to a brand through an OAuth login or an app password (or
+    connected again: then `reconnected` is true and its credentials replace the old ones)."""
+
+    event_type = "workspace.account.connected"
+    topic = "account.connected"
+
+    account: ConnectedAccount
+    credentials: str = Field(description=SEALED_CREDENTIALS)
+    reconnected: bool
+    connected_by: str = Field(description="`user:<id>` or `key:<id>`.")
+    at: datetime
+
+
+class AccountCredentialsChanged(EventPayload):
+    """An account's tokens were refreshed: its new credentials, whole."""
+
+    event_type = "workspace.account.credentials.changed"
+    topic = "account.credentials.changed"
+
+    account: ConnectedAccount
+    credentials: str = Field(description=SEALED_CREDENTIALS)
+    at: datetime
+
+
+class AccountDisconnected(EventPayload):
+    """An account was disconnected from its brand: its credentials are gone, nothing more is done
+    with it until it is connected again."""
+
+    event_type = "workspace.account.disconnected"
+    topic = "account.disconnected"
+
+    account: ConnectedAccount
+    disconnected_by: str = Field(description="`user:<id>` or `key:<id>`.")
+    at: datetime
+
+
+class ConnectionDeauthorized(EventPayload):
+    """The network refused an account's refresh for good (revoked, expired): it needs a person
+    to connect it again; its scheduled posts will fail until then."""
+
+    event_type = "workspace.account.deauthorized"
+    topic = "account.deauthorized"
+
+    account: ConnectedAccount
+    reason: str
+    at: datetime

@@ -1,0 +1,1 @@
+"""Connected network accounts: one registry per brand, OAuth connect flows, sealed credentials."""
