@@ -5,7 +5,9 @@ Run `make docs`; a test fails when the committed files differ from what this pro
 
 from __future__ import annotations
 
+import inspect
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -36,13 +38,31 @@ def _models() -> list[type[EventPayload]]:
     return [EVENT_TYPES[name] for name in sorted(EVENT_TYPES)]
 
 
+def _names(models: list[type[EventPayload]]) -> dict[type[EventPayload], str]:
+    """Each payload's name in the document: its class name, prefixed with its producer where two
+    producers' classes share one (publisher's and workspace's BrandConfigured)."""
+    counts = Counter(m.__name__ for m in models)
+    return {
+        m: m.__name__
+        if counts[m.__name__] == 1
+        else m.event_type.split(".", 1)[0].title() + m.__name__
+        for m in models
+    }
+
+
 def asyncapi() -> dict[str, Any]:
     """The AsyncAPI 3.0 document of every published event."""
     models = _models()
-    _, defs = models_json_schema(
+    refs, defs = models_json_schema(
         [(Envelope, "serialization"), *((m, "serialization") for m in models)], ref_template=REF
     )
     schemas: dict[str, Any] = defs["$defs"]
+    names = _names(models)
+    for model, name in names.items():
+        # Pydantic names colliding classes by their module path: use the document's name.
+        chosen = refs[(model, "serialization")]["$ref"].rsplit("/", 1)[-1]
+        if chosen != name:
+            schemas[name] = schemas.pop(chosen)
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
     messages: dict[str, Any] = {}
@@ -52,23 +72,19 @@ def asyncapi() -> dict[str, Any]:
         channels[channel_id] = {
             "address": topic.name,
             "description": f"{topic.description} Record key: {topic.key}.",
-            "messages": {
-                m.__name__: {"$ref": f"#/components/messages/{m.__name__}"} for m in carried
-            },
+            "messages": {names[m]: {"$ref": f"#/components/messages/{names[m]}"} for m in carried},
             "bindings": {"kafka": {"partitions": topic.partitions, "bindingVersion": "0.5.0"}},
         }
         operations[f"publish{channel_id[0].upper()}{channel_id[1:]}"] = {
             "action": "send",
             "channel": {"$ref": f"#/channels/{channel_id}"},
-            "messages": [
-                {"$ref": f"#/channels/{channel_id}/messages/{m.__name__}"} for m in carried
-            ],
+            "messages": [{"$ref": f"#/channels/{channel_id}/messages/{names[m]}"} for m in carried],
         }
         for model in carried:
-            messages[model.__name__] = {
+            messages[names[model]] = {
                 "name": model.event_type,
-                "title": model.__name__,
-                "summary": (model.__doc__ or "").strip(),
+                "title": names[model],
+                "summary": inspect.cleandoc(model.__doc__ or ""),
                 "contentType": "application/json",
                 "headers": HEADERS_SCHEMA,
                 "payload": {
@@ -78,7 +94,7 @@ def asyncapi() -> dict[str, Any]:
                             "type": "object",
                             "properties": {
                                 "type": {"const": model.event_type},
-                                "data": {"$ref": REF.format(model=model.__name__)},
+                                "data": {"$ref": REF.format(model=names[model])},
                             },
                         },
                     ]
