@@ -1,6 +1,6 @@
 """The workspace's worker: `python -m workspace.worker` relays its outbox, adopts the brand
-settings the publisher saved before the registry existed, and refreshes connected accounts'
-tokens ahead of expiry."""
+settings the publisher saved before the registry existed, refreshes connected accounts' tokens
+ahead of expiry and seals their credentials again after a key rotation."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ from beacon_shared.contracts.topics import (
 from beacon_shared.worker import WorkerSpec, worker_main
 from workspace.brands.handlers import brands_consumer
 from workspace.config import Settings
-from workspace.connections.refresh import refresh_jobs
+from workspace.connections.jobs import connection_jobs
 from workspace.db import inbox, outbox
 
 
 def spec() -> WorkerSpec:
-    """What the workspace's worker runs: the outbox relay, the brands consumer and the
-    refresher."""
+    """What the workspace's worker runs: the outbox relay, the brands consumer, the refresher
+    and the re-sealing job."""
     return WorkerSpec(
         topics=(
             BRAND_CONFIGURED,
@@ -32,7 +32,7 @@ def spec() -> WorkerSpec:
         outbox=outbox,
         inbox=inbox,
         consumers=(brands_consumer(),),
-        jobs=refresh_jobs,
+        jobs=connection_jobs,
     )
 
 

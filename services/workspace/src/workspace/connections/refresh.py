@@ -58,6 +58,11 @@ class Refresher:
         """Refresh what is due, then wait for the next pass, until `stop`."""
         while not stop.is_set():
             await self.refresh_due()
+            async with self.sessionmaker() as session, session.begin():
+                # A flow is kept a day past its expiry: long enough to tell a replay (409).
+                await repository.forget_flows(
+                    session, expired_before=self.now() - timedelta(days=1)
+                )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=self.settings.refresh_poll_seconds)
 

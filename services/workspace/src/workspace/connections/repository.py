@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, or_, select, tuple_, update
+from sqlalchemy import Row, delete, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -217,3 +217,8 @@ async def hold(session: AsyncSession, account_id: UUID, *, until: datetime, fail
     await session.execute(
         update(connected_account).where(connected_account.c.id == account_id).values(**values)
     )
+
+
+async def forget_flows(session: AsyncSession, *, expired_before: datetime) -> None:
+    """Delete the flows that expired before then, used or not."""
+    await session.execute(delete(oauth_state).where(oauth_state.c.expires_at < expired_before))
