@@ -42,7 +42,7 @@ class Settings(ServiceSettings):
     meta_app_secret: SecretStr | None = None
     meta_auth_url: str = "https://www.facebook.com"
     meta_graph_url: str = "https://graph.facebook.com"
-    meta_graph_version: str = "v21.0"
+    meta_graph_version: str = "v23.0"
     x_client_id: str | None = None
     x_client_secret: SecretStr | None = None
     x_auth_url: str = "https://x.com"

@@ -28,7 +28,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 META_APP_ID, META_APP_SECRET = "meta-app-1", "meta-app-secret"
 X_CLIENT_ID, X_CLIENT_SECRET = "x-client-1", "x-client-secret"
 LINKEDIN_CLIENT_ID, LINKEDIN_CLIENT_SECRET = "li-client-1", "li-client-secret"
-GRAPH = "v21.0"
+GRAPH = "v23.0"
 
 
 @contextlib.contextmanager

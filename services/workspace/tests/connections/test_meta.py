@@ -31,7 +31,7 @@ async def test_one_login_connects_every_page_and_its_instagram_account(harness, 
         audit = await h.audit()
 
     assert started.status_code == 201
-    assert url.startswith(f"{networks.meta.url}/v21.0/dialog/oauth?")
+    assert url.startswith(f"{networks.meta.url}/v23.0/dialog/oauth?")
     assert query["redirect_uri"] == ["http://test/v1/connections/callback"]
     assert "pages_manage_posts" in query["scope"][0].split(",")
     assert datetime.fromisoformat(started.json()["expires_at"]) > datetime.now(UTC)

@@ -49,7 +49,7 @@ class MetaOAuth:
     app: ClientApp
     auth_url: str = "https://www.facebook.com"
     graph_url: str = "https://graph.facebook.com"
-    version: str = "v21.0"
+    version: str = "v23.0"
 
     def authorization_url(self, *, state: str, redirect_uri: str) -> str:
         """Where the browser goes to log in and pick the Pages."""
