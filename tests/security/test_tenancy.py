@@ -197,12 +197,16 @@ async def readings(http: httpx.AsyncClient, paths: list[str]) -> dict[str, str]:
 
 @pytest.mark.parametrize("service", list(SERVICES))
 async def test_another_tenant_reaches_nothing_of_a_tenant_on_any_route(
-    service, build_app, api_client, issue_api_key, unique
+    service, build_app, api_client, issue_api_key, register_brands, unique
 ):
     app = build_app(service)
     marker, brand = unique("marker"), unique("brand")
-    key_a = await issue_api_key(unique("tenant-a"))
-    key_b = await issue_api_key(unique("tenant-b"))
+    tenant_a, tenant_b = unique("tenant-a"), unique("tenant-b")
+    # Both have a brand of that id: B names it as its own, and sees only its own (empty) data.
+    await register_brands(tenant_a, brand)
+    await register_brands(tenant_b, brand)
+    key_a = await issue_api_key(tenant_a)
+    key_b = await issue_api_key(tenant_b)
     operations = keyed_operations(app)
     async with api_client(app, key=key_a.key) as a, api_client(app, key=key_b.key) as b:
         ids = await SEEDS[service](a, marker, brand)

@@ -35,6 +35,7 @@ from beacon_shared.contracts.publisher import (
     PostTarget,
     ScheduleChange,
 )
+from beacon_shared.contracts.workspace import BrandConfigured as WorkspaceBrandConfigured
 from beacon_shared.events import Envelope, EventPayload, encode
 
 AT = datetime(2026, 11, 24, 10, 15, 42, tzinfo=UTC)
@@ -246,6 +247,21 @@ class Events:
             configured_at=configured_at,
         )
         return self._envelope(payload, "/beacon/publisher", configured_at)
+
+    def workspace_brand_configured(
+        self, *, timezone: str, brand_id: str = "brand-a", configured_at: datetime = AT
+    ) -> Envelope:
+        payload = WorkspaceBrandConfigured(
+            brand_id=brand_id,
+            name=brand_id,
+            timezone=timezone,
+            languages=["en"],
+            approval_required=False,
+            self_approval_allowed=False,
+            pause_on_alert=False,
+            configured_at=configured_at,
+        )
+        return self._envelope(payload, "/beacon/workspace", configured_at)
 
 
 @pytest.fixture

@@ -35,6 +35,7 @@ from beacon_shared.contracts.publisher import (
     PostPublished,
     PostScheduled,
 )
+from beacon_shared.contracts.workspace import BrandConfigured as WorkspaceBrandConfigured
 from beacon_shared.events import Envelope, EventPayload
 from beacon_shared.logging import get_logger
 from beacon_shared.worker import Job, WorkerContext, every
@@ -49,6 +50,7 @@ FactHandler = Callable[[AsyncSession, Sequence[Envelope]], Awaitable[list[Fact]]
 # same batch find their brand's day and their post.
 _FACTS: Mapping[type[EventPayload], FactHandler] = {
     BrandConfigured: brand_configured,
+    WorkspaceBrandConfigured: brand_configured,
     PostPublished: post_published,
     CommentReceived: comment_received,
     EngagementRecorded: engagement_recorded,

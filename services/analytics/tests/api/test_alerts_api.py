@@ -56,8 +56,9 @@ async def seed_alerts(engine):
 
 
 @pytest.fixture
-async def client(settings_for, api_client, issue_api_key, unique, seed_alerts):
+async def client(settings_for, api_client, issue_api_key, register_brands, unique, seed_alerts):
     tenant = unique("tenant")
+    await register_brands(tenant, "brand-a", "brand-b")
     key = await issue_api_key(tenant, scopes=("analytics:read", "analytics:write"))
     ids = await seed_alerts(
         tenant,
@@ -70,6 +71,7 @@ async def client(settings_for, api_client, issue_api_key, unique, seed_alerts):
     async with api_client(create_app(settings_for(Settings)), key=key.key) as http:
         http.tenant = tenant  # type: ignore[attr-defined]
         http.ids = ids  # type: ignore[attr-defined]
+        http.key_id = key.id  # type: ignore[attr-defined]
         yield http
 
 
@@ -104,6 +106,11 @@ class TestList:
         assert ids_of(first) + ids_of(second) == [str(i) for i in reversed(client.ids)]
         assert second["next_cursor"] is None
 
+    async def test_an_unregistered_brand_is_refused(self, client):
+        response = await client.get("/v1/alerts", params={"brand_id": "brand-z"})
+        assert response.status_code == 422
+        assert response.json()["code"] == "unknown_brand"
+
     async def test_an_unknown_status_is_a_validation_problem(self, client):
         response = await client.get("/v1/alerts", params={"status": "closed"})
         assert response.status_code == 422
@@ -124,13 +131,13 @@ class TestOne:
 
 
 class TestResolve:
-    async def test_a_person_closes_an_open_alert(self, client, engine):
+    async def test_the_caller_closes_an_open_alert_and_is_recorded(self, client, engine):
         alert_id = client.ids[2]
-        response = await client.post(f"/v1/alerts/{alert_id}/resolve", json={"by": "ann"})
+        response = await client.post(f"/v1/alerts/{alert_id}/resolve")
 
         assert response.status_code == 200
         assert response.json()["status"] == "resolved"
-        assert response.json()["resolved_by"] == "user:ann"
+        assert response.json()["resolved_by"] == f"key:{client.key_id}"
         async with create_sessionmaker(engine)() as session:
             values = (await session.execute(select(outbox.c.value))).scalars().all()
         (event,) = [
@@ -139,19 +146,55 @@ class TestResolve:
             if env.type == "analytics.alert.resolved" and env.data["alert_id"] == str(alert_id)
         ]
         assert event.tenantid == client.tenant
-        assert event.data["resolved_by"] == "user:ann"
+        assert event.data["resolved_by"] == f"key:{client.key_id}"
 
     async def test_closing_a_resolved_alert_is_a_conflict(self, client):
-        response = await client.post(f"/v1/alerts/{client.ids[0]}/resolve", json={"by": "ann"})
+        response = await client.post(
+            f"/v1/alerts/{client.ids[0]}/resolve",
+        )
         assert response.status_code == 409
         assert response.json()["code"] == "alert_already_resolved"
 
     async def test_closing_needs_the_write_scope(self, settings_for, api_client, issue_api_key):
         key = await issue_api_key("some-tenant", scopes=("analytics:read",))
         async with api_client(create_app(settings_for(Settings)), key=key.key) as http:
-            response = await http.post(f"/v1/alerts/{uuid.uuid4()}/resolve", json={"by": "ann"})
+            response = await http.post(
+                f"/v1/alerts/{uuid.uuid4()}/resolve",
+            )
         assert response.status_code == 403
 
     async def test_closing_an_unknown_alert_is_not_found(self, client):
-        response = await client.post(f"/v1/alerts/{uuid.uuid4()}/resolve", json={"by": "ann"})
+        response = await client.post(
+            f"/v1/alerts/{uuid.uuid4()}/resolve",
+        )
         assert response.status_code == 404
+
+
+class TestLimitedToBrands:
+    """A key limited to brand-a sees and changes nothing of brand-b."""
+
+    @pytest.fixture
+    async def limited(self, client, settings_for, api_client, issue_api_key):
+        key = await issue_api_key(
+            client.tenant, scopes=("analytics:read", "analytics:write"), brand_ids=("brand-a",)
+        )
+        async with api_client(create_app(settings_for(Settings)), key=key.key) as http:
+            http.ids = client.ids  # type: ignore[attr-defined]
+            yield http
+
+    async def test_the_list_holds_only_its_brands(self, limited):
+        response = await limited.get("/v1/alerts")
+        assert response.status_code == 200
+        assert ids_of(response.json()) == [str(limited.ids[1]), str(limited.ids[0])]
+        assert {item["brand_id"] for item in response.json()["items"]} == {"brand-a"}
+
+    async def test_naming_another_brand_is_forbidden(self, limited):
+        response = await limited.get("/v1/alerts", params={"brand_id": "brand-b"})
+        assert response.status_code == 403
+        assert response.json()["code"] == "brand_not_allowed"
+
+    async def test_another_brand_s_alert_is_not_found(self, limited):
+        assert (await limited.get(f"/v1/alerts/{limited.ids[2]}")).status_code == 404
+        response = await limited.post(f"/v1/alerts/{limited.ids[2]}/resolve")
+        assert response.status_code == 404
+        assert (await limited.get(f"/v1/alerts/{limited.ids[1]}")).status_code == 200

@@ -25,7 +25,7 @@ def at(hour: int, minute: int = 0, day: int = 24) -> datetime:
 
 
 @pytest.fixture
-async def client(settings_for, api_client, issue_api_key, engine, events, consume):
+async def client(settings_for, api_client, issue_api_key, register_brands, engine, events, consume):
     """A client of a tenant whose events (committed) are:
 
     brand-a: comments at 10:01 (x2, on its post), 10:59 and the 25th 09:00, a reply on the 23rd
@@ -33,6 +33,7 @@ async def client(settings_for, api_client, issue_api_key, engine, events, consum
     comment hidden at 10:02; two positive comments by `fan`, one negative by `troll`.
     brand-b: a comment at 11:30. No brand: a comment at 11:31.
     """
+    await register_brands(events.tenant_id, "brand-a", "brand-b")
     key = await issue_api_key(events.tenant_id, scopes=("analytics:read",))
     fan = [uuid.uuid4(), uuid.uuid4()]
     troll = uuid.uuid4()
@@ -88,6 +89,7 @@ async def client(settings_for, api_client, issue_api_key, engine, events, consum
     async with create_sessionmaker(engine)() as session, session.begin():
         await consume(session, batch)
     async with api_client(create_app(settings_for(Settings)), key=key.key) as http:
+        http.tenant = events.tenant_id  # type: ignore[attr-defined]
         yield http
 
 
@@ -494,3 +496,62 @@ class TestAccess:
             "sum",
             "ratio",
         )
+
+
+class TestBrands:
+    async def test_an_unregistered_brand_is_refused(self, client):
+        for path, params in [
+            ("/v1/analytics/series", series_params(brand_id="brand-z")),
+            (
+                "/v1/analytics/summary",
+                {"from": f"{DAY}T00:00:00Z", "to": "2026-11-25T00:00:00Z", "brand_id": "brand-z"},
+            ),
+        ]:
+            response = await client.get(path, params=params)
+            assert response.status_code == 422, path
+            assert response.json()["code"] == "unknown_brand"
+
+    @pytest.fixture
+    async def limited(self, client, settings_for, api_client, issue_api_key):
+        """A key of the same tenant limited to brand-a."""
+        key = await issue_api_key(client.tenant, scopes=("analytics:read",), brand_ids=("brand-a",))
+        async with api_client(create_app(settings_for(Settings)), key=key.key) as http:
+            yield http
+
+    async def test_a_key_limited_to_a_brand_counts_only_that_brand(self, limited):
+        series = await limited.get("/v1/analytics/series", params=series_params())
+        summary = await limited.get(
+            "/v1/analytics/summary",
+            params={"from": f"{DAY}T00:00:00Z", "to": "2026-11-25T00:00:00Z"},
+        )
+        by_brand = await limited.get(
+            "/v1/analytics/breakdown",
+            params={
+                "metric": "comments",
+                "by": "brand",
+                "from": f"{DAY}T00:00:00Z",
+                "to": "2026-11-25T00:00:00Z",
+            },
+        )
+        assert series.status_code == 200, series.text
+        assert points(series.json()) == [("2026-11-24T10:00:00Z", 3)]
+        assert summary.json()["figures"]["comments"]["current"] == 3
+        assert by_brand.json()["items"] == [{"key": "brand-a", "value": 3}]
+
+    async def test_a_key_limited_to_a_brand_may_not_name_another_or_none(self, limited):
+        for brand_id in ("brand-b", ""):
+            response = await limited.get(
+                "/v1/analytics/series", params=series_params(brand_id=brand_id)
+            )
+            assert response.status_code == 403, brand_id
+            assert response.json()["code"] == "brand_not_allowed"
+        top = await limited.get(
+            "/v1/analytics/top",
+            params={
+                "kind": "authors",
+                "brand_id": "brand-b",
+                "from": f"{DAY}T00:00:00Z",
+                "to": "2026-11-25T00:00:00Z",
+            },
+        )
+        assert top.status_code == 403

@@ -69,12 +69,19 @@ def commit(engine):
 
 
 @pytest.fixture
-def make_client(settings_for, api_client, issue_api_key):
+def make_client(settings_for, api_client, issue_api_key, register_brands):
+    """A client of the tenant, whose brands brand-a, brand-b and brand-z are registered; its key
+    is limited to `brand_ids` when given."""
     import contextlib
 
     @contextlib.asynccontextmanager
-    async def make(tenant: str, scopes: tuple[str, ...] = ("analytics:read",)):
-        key = await issue_api_key(tenant, scopes=scopes)
+    async def make(
+        tenant: str,
+        scopes: tuple[str, ...] = ("analytics:read",),
+        brand_ids: tuple[str, ...] | None = None,
+    ):
+        await register_brands(tenant, "brand-a", "brand-b", "brand-z")
+        key = await issue_api_key(tenant, scopes=scopes, brand_ids=brand_ids)
         async with api_client(create_app(settings_for(Settings)), key=key.key) as http:
             yield http
 
@@ -221,6 +228,30 @@ class TestShareOfVoice:
                 )
             ).json()
         assert body["total_engagement"] == 0
+
+    async def test_an_unregistered_brand_is_refused(self, tenant, make_client):
+        async with make_client(tenant) as http:
+            response = await http.get(
+                "/v1/listening/share-of-voice",
+                params={"brand_id": "brand-q", "from": "2026-11-20", "to": "2026-11-22"},
+            )
+        assert response.status_code == 422
+        assert response.json()["code"] == "unknown_brand"
+
+    async def test_a_key_limited_to_other_brands_is_refused(self, client, tenant, make_client):
+        async with make_client(tenant, brand_ids=("brand-b",)) as http:
+            refused = await http.get(
+                "/v1/listening/share-of-voice",
+                params={"brand_id": "brand-a", "from": "2026-11-20", "to": "2026-11-22"},
+            )
+            allowed = await http.get(
+                "/v1/listening/share-of-voice",
+                params={"brand_id": "brand-b", "from": "2026-11-20", "to": "2026-11-22"},
+            )
+        assert refused.status_code == 403
+        assert refused.json()["code"] == "brand_not_allowed"
+        assert allowed.status_code == 200
+        assert allowed.json()["brand"]["engagement"] == 999
 
 
 class TestTrends:
@@ -431,6 +462,17 @@ class TestBestTimes:
                 self.slot(seeded["steady"][0])[0] - 1
             ]
         )
+
+    async def test_another_brand_s_account_is_answered_as_unknown(
+        self, tenant, seeded, make_client
+    ):
+        async with make_client(tenant, brand_ids=("brand-b",)) as http:
+            body = (await http.get("/v1/accounts/mastodon:acc-bt/best-times")).json()
+            named = await http.get(
+                "/v1/accounts/mastodon:acc-bt/best-times", params={"brand_id": "brand-a"}
+            )
+        assert (body["brand_id"], body["posts"], body["slots"]) == (None, 0, [])
+        assert named.status_code == 403
 
     async def test_an_account_without_posts_says_so(self, tenant, make_client):
         async with make_client(tenant) as http:

@@ -30,10 +30,16 @@ def utc(day: int, hour: int) -> datetime:
 
 
 @pytest.fixture
-def make_client(settings_for, api_client, issue_api_key):
+def make_client(settings_for, api_client, issue_api_key, register_brands):
+    """A client of the tenant, whose brand-a and brand-b are registered; its key is limited to
+    `brand_ids` when given."""
+
     @contextlib.asynccontextmanager
-    async def make(tenant: str, scopes: tuple[str, ...] = WRITE):
-        key = await issue_api_key(tenant, scopes=scopes)
+    async def make(
+        tenant: str, scopes: tuple[str, ...] = WRITE, brand_ids: tuple[str, ...] | None = None
+    ):
+        await register_brands(tenant, "brand-a", "brand-b")
+        key = await issue_api_key(tenant, scopes=scopes, brand_ids=brand_ids)
         async with api_client(create_app(settings_for(Settings)), key=key.key) as http:
             yield http
 
@@ -284,6 +290,53 @@ class TestAccess:
             deleted = await reader.delete(TestSchedules.PATH)
         for response in (created, scheduled, deleted):
             assert_problem(response, 403, "forbidden", set())
+
+    async def test_an_unregistered_brand_is_refused(self, client):
+        period = {"from": "2026-11-16T00:00:00+01:00", "to": "2026-11-23T00:00:00+01:00"}
+        for response in (
+            await client.post("/v1/reports", json={"brand_id": "brand-q", **WEEK}),
+            await client.get("/v1/reports", params={"brand_id": "brand-q"}),
+            await client.get("/v1/reports/export.csv", params={"brand_id": "brand-q", **period}),
+            await client.put(
+                "/v1/brands/brand-q/report-schedule", json={"weekday": "monday", "hour": 8}
+            ),
+            await client.get("/v1/brands/brand-q/report-schedule"),
+        ):
+            assert_problem(response, 422, "unknown_brand", set())
+
+    async def test_a_key_limited_to_another_brand_sees_and_changes_nothing(
+        self, client, tenant, make_client
+    ):
+        path = (await client.post("/v1/reports", json={"brand_id": "brand-a", **WEEK})).json()[
+            "path"
+        ]
+        await client.post("/v1/reports", json={"brand_id": "brand-b", **WEEK})
+        await client.put(TestSchedules.PATH, json={"weekday": "monday", "hour": 8})
+        async with make_client(tenant, brand_ids=("brand-b",)) as limited:
+            for suffix in ("", "/csv", "/pdf"):
+                assert (await limited.get(f"{path}{suffix}")).status_code == 404
+            listed = (await limited.get("/v1/reports")).json()["items"]
+            named = await limited.get("/v1/reports", params={"brand_id": "brand-a"})
+            created = await limited.post("/v1/reports", json={"brand_id": "brand-a", **WEEK})
+            exported = await limited.get(
+                "/v1/reports/export.csv",
+                params={
+                    "brand_id": "brand-a",
+                    "from": "2026-11-16T00:00:00+01:00",
+                    "to": "2026-11-23T00:00:00+01:00",
+                },
+            )
+            schedule = [
+                await limited.get(TestSchedules.PATH),
+                await limited.put(TestSchedules.PATH, json={"weekday": "friday", "hour": 9}),
+                await limited.delete(TestSchedules.PATH),
+            ]
+        assert {r["brand_id"] for r in listed} == {"brand-b"}
+        for response in (named, created, exported, *schedule):
+            assert_problem(response, 403, "brand_not_allowed", set())
+        kept = (await client.get(TestSchedules.PATH)).json()
+        assert (kept["weekday"], kept["hour"]) == ("monday", 8)
+        await client.delete(TestSchedules.PATH)
 
     async def test_reading_needs_a_key(self, tenant, settings_for, api_client):
         async with api_client(create_app(settings_for(Settings))) as anonymous:

@@ -135,13 +135,17 @@ class World:
 
 
 @pytest.fixture
-async def app_for(settings_for, api_client, issue_api_key):
-    """`async with app_for(tenant, scopes) as http`: a client with a key of the tenant."""
+async def app_for(settings_for, api_client, issue_api_key, register_brands):
+    """`async with app_for(tenant, scopes) as http`: a client with a key of the tenant (limited
+    to `brand_ids` when given), whose brand-a and brand-b are registered."""
     import contextlib
 
     @contextlib.asynccontextmanager
-    async def open_client(tenant_id: str, scopes: tuple[str, ...]):
-        key = await issue_api_key(tenant_id, scopes=scopes)
+    async def open_client(
+        tenant_id: str, scopes: tuple[str, ...], brand_ids: tuple[str, ...] | None = None
+    ):
+        await register_brands(tenant_id, "brand-a", "brand-b")
+        key = await issue_api_key(tenant_id, scopes=scopes, brand_ids=brand_ids)
         async with api_client(create_app(settings_for(Settings)), key=key.key) as http:
             yield http
 
@@ -522,6 +526,39 @@ class TestNetworkReport:
         assert (networks["x"]["clicks"], networks["x"]["conversions"]) == (6, 3)
         assert money(networks["x"]["currencies"])["EUR"][:2] == ("666.67", "600.00")
         assert body["unallocated_cost"] == []
+
+
+class TestBrands:
+    async def test_an_unregistered_brand_is_refused(self, reader, world):
+        for path in ("/v1/roi/campaigns", "/v1/roi/networks"):
+            response = await reader.get(path, params={"brand_id": "brand-q"})
+            assert response.status_code == 422, path
+            assert response.json()["code"] == "unknown_brand"
+
+    async def test_a_key_limited_to_a_brand_sees_only_its_campaigns(self, world, app_for):
+        async with app_for(world.tenant_id, ("analytics:read",), ("brand-b",)) as limited:
+            listed = await limited.get("/v1/roi/campaigns")
+            spring = await limited.get(f"/v1/roi/campaigns/{world.spring}")
+            winter = await limited.get(f"/v1/roi/campaigns/{world.winter}")
+            networks = await limited.get("/v1/roi/networks")
+            named = await limited.get("/v1/roi/networks", params={"brand_id": "brand-a"})
+
+        assert [i["campaign"]["name"] for i in listed.json()["items"]] == ["Winter"]
+        assert spring.status_code == 404
+        assert winter.status_code == 200
+        body = networks.json()
+        assert [n["network"] for n in body["networks"]] == [None]
+        assert body["unallocated_cost"] == [{"currency": "USD", "amount": "500.00"}]
+        assert named.status_code == 403
+        assert named.json()["code"] == "brand_not_allowed"
+
+    async def test_conversions_are_recorded_by_keys_of_the_whole_organization(self, world, app_for):
+        async with app_for(world.tenant_id, ("analytics:write",), ("brand-a",)) as limited:
+            response = await limited.post(
+                "/v1/conversions",
+                json={"kind": "click", "occurred_at": NOV_10, "utm_campaign": "spring"},
+            )
+        assert response.status_code == 403
 
 
 class TestLateCampaign:

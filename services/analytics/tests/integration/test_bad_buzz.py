@@ -18,6 +18,8 @@ from analytics.alerts.exceptions import AlertAlreadyResolved
 from analytics.alerts.handlers import BATCH_HANDLERS, alerts_consumer
 from analytics.alerts.models import alert, alert_signal, alert_window
 from analytics.db import outbox
+from beacon_shared.auth import Principal
+from beacon_shared.auth.brands import BrandNotAllowed
 from beacon_shared.contracts.common import Author, Network
 from beacon_shared.contracts.ingest import CommentReceived, InteractionKind
 from beacon_shared.contracts.moderation import CommentModerated, ModerationAction
@@ -301,23 +303,38 @@ class TestResolving:
         await feed(db_session, a_spike(buzz))
         (raised,) = await alerts_of(db_session, buzz.tenant_id)
 
-        closed = await service.resolve(
-            db_session, tenant_id=buzz.tenant_id, alert_id=raised["id"], by="ann"
-        )
+        ann = Principal(buzz.tenant_id, uuid.uuid4(), frozenset({"*"}), user_id=uuid.uuid4())
+        closed = await service.resolve(db_session, principal=ann, alert_id=raised["id"])
         # Still busy afterwards: no new alert.
         busy = buzz.comments_per_window([50, 50], first=SPIKE_START + 2 * WINDOW)
         await feed(db_session, [*busy, [buzz.comment(SPIKE_START + 4 * WINDOW + 3 * QUIET / 5)]])
 
-        assert closed.resolved_by == "user:ann"
+        assert closed.resolved_by == f"user:{ann.user_id}"
         (only,) = await alerts_of(db_session, buzz.tenant_id)
         assert only["status"] == "resolved"
         events = await staged(db_session, buzz.tenant_id)
         assert [e.type for e in events] == ["analytics.alert.raised", "analytics.alert.resolved"]
-        assert events[1].data["resolved_by"] == "user:ann"
+        assert events[1].data["resolved_by"] == f"user:{ann.user_id}"
         with pytest.raises(AlertAlreadyResolved):
-            await service.resolve(
-                db_session, tenant_id=buzz.tenant_id, alert_id=raised["id"], by="ann"
-            )
+            await service.resolve(db_session, principal=ann, alert_id=raised["id"])
+
+    async def test_a_member_who_only_reads_the_brand_may_not_close_it(self, db_session, buzz):
+        await feed(db_session, a_spike(buzz))
+        (raised,) = await alerts_of(db_session, buzz.tenant_id)
+        analyst = Principal(
+            buzz.tenant_id,
+            uuid.uuid4(),
+            frozenset({"analytics:read", "analytics:write"}),
+            user_id=uuid.uuid4(),
+            brand_scopes={
+                raised["brand_id"]: frozenset({"analytics:read"}),
+                "other": frozenset({"analytics:read", "analytics:write"}),
+            },
+        )
+        with pytest.raises(BrandNotAllowed):
+            await service.resolve(db_session, principal=analyst, alert_id=raised["id"])
+        (still_open,) = await alerts_of(db_session, buzz.tenant_id)
+        assert still_open["status"] == "open"
 
 
 def test_the_worker_runs_the_detector_and_relays_its_outbox():

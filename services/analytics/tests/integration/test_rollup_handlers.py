@@ -440,6 +440,51 @@ class TestBrandDays:
             ("day", "total", "", datetime(2026, 11, 23, 15, tzinfo=UTC), "comments")
         ]
 
+    async def test_the_workspace_s_configuration_sets_the_brand_s_days(
+        self, db_session, events, consume, rollups
+    ):
+        await consume(db_session, [events.workspace_brand_configured(timezone="Asia/Tokyo")])
+        await consume(db_session, [events.comment()])
+        days = await rollups(db_session, events.tenant_id, grain="day", dimension="total")
+        assert list(days) == [
+            ("day", "total", "", datetime(2026, 11, 23, 15, tzinfo=UTC), "comments")
+        ]
+
+    async def test_the_latest_configuration_wins_whichever_service_sent_it(
+        self, db_session, events, consume, rollups
+    ):
+        # The workspace's newer zone, then an older one of the publisher still in the topic.
+        await consume(db_session, [events.workspace_brand_configured(timezone="Asia/Tokyo")])
+        await consume(
+            db_session,
+            [
+                events.brand_configured(
+                    timezone="Europe/Paris", configured_at=AT - timedelta(days=1)
+                )
+            ],
+        )
+        # In one batch, a newer publisher zone beside an older workspace one for another brand.
+        await consume(
+            db_session,
+            [
+                events.brand_configured(timezone="America/New_York", brand_id="brand-b"),
+                events.workspace_brand_configured(
+                    timezone="Asia/Tokyo", brand_id="brand-b", configured_at=AT - timedelta(hours=1)
+                ),
+            ],
+        )
+        await consume(db_session, [events.comment(), events.comment(brand_id="brand-b")])
+        assert list(
+            await rollups(
+                db_session, events.tenant_id, brand_id="brand-a", grain="day", dimension="total"
+            )
+        ) == [("day", "total", "", datetime(2026, 11, 23, 15, tzinfo=UTC), "comments")]
+        assert list(
+            await rollups(
+                db_session, events.tenant_id, brand_id="brand-b", grain="day", dimension="total"
+            )
+        ) == [("day", "total", "", datetime(2026, 11, 24, 5, tzinfo=UTC), "comments")]
+
     async def test_an_unknown_zone_is_a_malformed_event(self, db_session, events, consume):
         with pytest.raises(MalformedEvent, match="Mars/Olympus"):
             await consume(db_session, [events.brand_configured(timezone="Mars/Olympus")])

@@ -203,16 +203,17 @@ async def list_alerts(
     *,
     tenant_id: str,
     status: AlertStatus | None,
-    brand_id: str | None,
+    brands: frozenset[str] | None,
     after: Cursor | None,
     limit: int,
 ) -> Sequence[Row[Any]]:
-    """Up to `limit` alerts of the tenant, newest first, strictly after `after`."""
+    """Up to `limit` alerts of the tenant (of these brands, None: every brand), newest first,
+    strictly after `after`."""
     stmt = select(alert).where(alert.c.tenant_id == tenant_id)
     if status is not None:
         stmt = stmt.where(alert.c.status == status.value)
-    if brand_id is not None:
-        stmt = stmt.where(alert.c.brand_id == brand_id)
+    if brands is not None:
+        stmt = stmt.where(alert.c.brand_id.in_(sorted(brands)))
     if after is not None:
         stmt = stmt.where(tuple_(alert.c.raised_at, alert.c.id) < tuple_(after.at, after.id))
     stmt = stmt.order_by(alert.c.raised_at.desc(), alert.c.id.desc()).limit(limit)

@@ -27,19 +27,6 @@ class AlertQuery(BaseModel):
     limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
 
-class ResolveIn(BaseModel):
-    """Who closes the alert."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    by: str = Field(
-        min_length=1,
-        max_length=256,
-        description="The person closing it, as your application identifies them; the alert "
-        "records `user:<by>`.",
-    )
-
-
 class AlertOut(BaseModel):
     """A bad-buzz alert: the window that raised it, and how it ended."""
 
@@ -54,7 +41,9 @@ class AlertOut(BaseModel):
     window_end: datetime
     raised_at: datetime
     resolved_at: datetime | None
-    resolved_by: str | None = Field(description="`baseline` or `user:<id>`; null while open.")
+    resolved_by: str | None = Field(
+        description="`baseline`, or who closed it: `user:<id>` or `key:<id>`; null while open."
+    )
 
     @classmethod
     def from_row(cls, row: Row[Any]) -> AlertOut:

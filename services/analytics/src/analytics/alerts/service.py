@@ -27,6 +27,8 @@ from analytics.alerts.schemas import AlertQuery
 from analytics.alerts.signals import Observation, SignalKey
 from analytics.db import outbox as outbox_table
 from beacon_shared import outbox
+from beacon_shared.auth import Principal
+from beacon_shared.auth.brands import require_on
 from beacon_shared.contracts.analytics import AlertKind, AlertRaised, AlertResolved
 from beacon_shared.events import Envelope, EventPayload
 from beacon_shared.logging import get_logger
@@ -36,6 +38,7 @@ log = get_logger(__name__)
 
 SOURCE = "/beacon/analytics"
 RESOLVED_BY_BASELINE = "baseline"
+READ, WRITE = "analytics:read", "analytics:write"
 QUIET_BATCH = 500
 
 
@@ -274,18 +277,19 @@ def _envelope(payload: EventPayload, key: SignalKey) -> Envelope:
 # People ---------------------------------------------------------------------------------------
 
 
-async def resolve(session: AsyncSession, *, tenant_id: str, alert_id: UUID, by: str) -> Row[Any]:
-    """A person closes an open alert; the detector raises none for that brand and kind again
-    until the signal has been calm for CALM_WINDOWS windows."""
-    found = await repository.get_alert(session, tenant_id=tenant_id, alert_id=alert_id)
-    if found is None:
-        raise AlertNotFound(f"No alert {alert_id}.")
+async def resolve(session: AsyncSession, *, principal: Principal, alert_id: UUID) -> Row[Any]:
+    """The principal closes an open alert; the detector raises none for that brand and kind
+    again until the signal has been calm for CALM_WINDOWS windows. An alert of a brand the
+    credential may not read is not found; one it may read but not change, 403."""
+    tenant_id = principal.tenant_id
+    found = await get(session, principal=principal, alert_id=alert_id)
+    require_on(principal, WRITE, found.brand_id)
     key = SignalKey(tenant_id, found.brand_id, AlertKind(found.kind))
     # The signal first, as the detector locks it, then the alert.
     signal = (await _lock(session, [key])).get(key)
     now = datetime.now(UTC)
     envelopes: list[Envelope] = []
-    resolved = await _resolve(session, key, alert_id, f"user:{by}", envelopes, now)
+    resolved = await _resolve(session, key, alert_id, principal.actor, envelopes, now)
     if resolved is None:
         raise AlertAlreadyResolved(f"Alert {alert_id} was resolved already.")
     if signal is not None and signal.open_alert_id == alert_id:
@@ -296,24 +300,25 @@ async def resolve(session: AsyncSession, *, tenant_id: str, alert_id: UUID, by: 
     return resolved
 
 
-async def get(session: AsyncSession, *, tenant_id: str, alert_id: UUID) -> Row[Any]:
-    """One alert of the tenant."""
-    found = await repository.get_alert(session, tenant_id=tenant_id, alert_id=alert_id)
-    if found is None:
+async def get(session: AsyncSession, *, principal: Principal, alert_id: UUID) -> Row[Any]:
+    """One alert of the organization, of a brand the credential may read."""
+    found = await repository.get_alert(session, tenant_id=principal.tenant_id, alert_id=alert_id)
+    if found is None or not principal.allows_on(READ, found.brand_id):
         raise AlertNotFound(f"No alert {alert_id}.")
     return found
 
 
 async def list_page(
-    session: AsyncSession, *, tenant_id: str, query: AlertQuery
+    session: AsyncSession, *, tenant_id: str, query: AlertQuery, brands: frozenset[str] | None
 ) -> tuple[Sequence[Row[Any]], str | None]:
-    """A page of the tenant's alerts, newest first, and the cursor of the next one."""
+    """A page of the tenant's alerts (of these brands, None: every brand), newest first, and the
+    cursor of the next one."""
     after = Cursor.decode(query.cursor) if query.cursor else None
     rows = await repository.list_alerts(
         session,
         tenant_id=tenant_id,
         status=query.status,
-        brand_id=query.brand_id,
+        brands=brands,
         after=after,
         limit=query.limit + 1,
     )

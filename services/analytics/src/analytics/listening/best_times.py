@@ -80,8 +80,10 @@ async def best_times(
     days: int,
     min_age_hours: int,
     limit: int,
+    visible: frozenset[str] | None = None,
 ) -> BestTimes:
-    """The account's best publication slots over the `days` before `now`."""
+    """The account's best publication slots over the `days` before `now`. Without `brand_id`,
+    an account of a brand outside `visible` (None: every brand) is answered as an unknown one."""
     start = now - timedelta(days=days)
     end = now - timedelta(hours=min_age_hours)
     brand = brand_id
@@ -92,6 +94,8 @@ async def best_times(
             network=account.network.value,
             account_external_id=account.external_account_id,
         )
+        if visible is not None and brand not in visible:
+            brand = None
     zone = await brands.zone_of(session, tenant_id, brand) if brand is not None else None
     zone_name = zone.key if zone is not None else "UTC"
     rows = (

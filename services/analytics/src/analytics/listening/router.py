@@ -12,13 +12,16 @@ from analytics.listening import share_of_voice as share_of_voice_service
 from analytics.listening import trends as trends_service
 from analytics.listening.best_times import AccountKey
 from analytics.listening.schemas import BestTimes, ShareOfVoice, TermSource, Trends
-from beacon_shared.auth import Principal, require_scope
+from beacon_shared.auth import Principal
+from beacon_shared.auth.brands import Brands
+from beacon_shared.auth.verify import require_brand_scope
 from beacon_shared.bounds import Day, Timestamp
 from beacon_shared.db import DbSession
 
 router = APIRouter(prefix="/v1/listening", tags=["listening"])
 accounts_router = APIRouter(prefix="/v1/accounts", tags=["listening"])
-Reader = Annotated[Principal, Depends(require_scope("analytics:read"))]
+READ = "analytics:read"
+Reader = Annotated[Principal, Depends(require_brand_scope(READ))]
 BrandId = Annotated[str, Query(min_length=1, max_length=128)]
 
 
@@ -29,6 +32,7 @@ BrandId = Annotated[str, Query(min_length=1, max_length=128)]
 )
 async def get_share_of_voice(
     principal: Reader,
+    brands: Brands,
     session: DbSession,
     brand_id: BrandId,
     from_: Annotated[Day, Query(alias="from", description="First day (the brand's), included.")],
@@ -37,6 +41,7 @@ async def get_share_of_voice(
     """Engagement (likes + comments + shares, latest totals) of the posts published on these
     days by the brand's own Mastodon and Bluesky accounts and by each tracked competitor; the
     brand's share of the total, and that share in the previous period of the same length."""
+    await brands.check(principal, READ, brand_id)
     return await share_of_voice_service.share_of_voice(
         session, tenant_id=principal.tenant_id, brand_id=brand_id, first_day=from_, last_day=to
     )
@@ -49,6 +54,7 @@ async def get_share_of_voice(
 )
 async def get_trends(
     principal: Reader,
+    brands: Brands,
     session: DbSession,
     brand_id: BrandId,
     from_: Annotated[Timestamp, Query(alias="from", description="Start (with offset).")],
@@ -64,6 +70,7 @@ async def get_trends(
 ) -> Trends:
     """Over the UTC hours touching [from, to), at most 31 days: the terms carried by the most
     texts, and the terms whose hourly count spiked against their baseline (see `method`)."""
+    await brands.check(principal, READ, brand_id)
     return await trends_service.trends(
         session,
         tenant_id=principal.tenant_id,
@@ -82,6 +89,7 @@ async def get_trends(
 )
 async def get_best_times(
     principal: Reader,
+    brands: Brands,
     session: DbSession,
     account: Annotated[
         str,
@@ -97,7 +105,11 @@ async def get_best_times(
     limit: Annotated[int, Query(ge=1, le=20)] = 5,
 ) -> BestTimes:
     """Engagement of the account's own posts by weekday x hour of publication in the brand's
-    time zone, best slots first, with the sample sizes behind them and how far to trust them."""
+    time zone, best slots first, with the sample sizes behind them and how far to trust them.
+    Without `brand_id`, an account of a brand the credential may not read is answered as one
+    never seen."""
+    if brand_id is not None:
+        await brands.check(principal, READ, brand_id)
     return await best_times_service.best_times(
         session,
         tenant_id=principal.tenant_id,
@@ -107,4 +119,5 @@ async def get_best_times(
         days=days,
         min_age_hours=min_age_hours,
         limit=limit,
+        visible=principal.brands_for(READ),
     )

@@ -132,6 +132,7 @@ async def build(
         session,
         tenant_id=tenant_id,
         query=CampaignQuery(from_=first_day, to=last_day, brand_id=brand_id, limit=MAX_LIMIT),
+        brands=frozenset((brand_id,)),
     )
     return ReportContent(
         brand_id=brand_id,

@@ -37,15 +37,15 @@ async def list_reports(
     session: AsyncSession,
     *,
     tenant_id: str,
-    brand_id: str | None,
+    brands: frozenset[str] | None,
     after: Cursor | None,
     limit: int,
 ) -> Sequence[Row[Any]]:
-    """Up to `limit` reports of the tenant without their content, newest first, strictly
-    after `after`."""
+    """Up to `limit` reports of the tenant (of these brands; None: every brand) without their
+    content, newest first, strictly after `after`."""
     stmt = select(*_LISTED).where(report.c.tenant_id == tenant_id)
-    if brand_id is not None:
-        stmt = stmt.where(report.c.brand_id == brand_id)
+    if brands is not None:
+        stmt = stmt.where(report.c.brand_id.in_(sorted(brands)))
     if after is not None:
         stmt = stmt.where(tuple_(report.c.generated_at, report.c.id) < tuple_(after.at, after.id))
     stmt = stmt.order_by(report.c.generated_at.desc(), report.c.id.desc()).limit(limit)

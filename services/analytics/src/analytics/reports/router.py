@@ -7,10 +7,11 @@ import asyncio
 import re
 from datetime import timedelta
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
+from sqlalchemy import Row
 
 from analytics.reports import content, csv_export, pdf_document, service
 from analytics.reports.formatting import local
@@ -28,13 +29,17 @@ from analytics.reports.schemas import (
     report_path,
 )
 from analytics.rollups.dimensions import Grain
-from beacon_shared.auth import Principal, require_scope
+from beacon_shared.auth import Principal
+from beacon_shared.auth.brand_reads import brands_to_read
+from beacon_shared.auth.brands import Brands
+from beacon_shared.auth.verify import require_brand_scope
 from beacon_shared.bounds import Timestamp
 from beacon_shared.db import DbSession
 
 router = APIRouter(tags=["reports"])
-Reader = Annotated[Principal, Depends(require_scope("analytics:read"))]
-Writer = Annotated[Principal, Depends(require_scope("analytics:write"))]
+READ, WRITE = "analytics:read", "analytics:write"
+Reader = Annotated[Principal, Depends(require_brand_scope(READ))]
+Writer = Annotated[Principal, Depends(require_brand_scope(WRITE))]
 BrandPath = Annotated[str, Path(min_length=1, max_length=128, description="The brand.")]
 
 CSV_TYPE = "text/csv; charset=utf-8"
@@ -68,6 +73,7 @@ class SeriesGrain(StrEnum):
 )
 async def export_csv(
     principal: Reader,
+    brands: Brands,
     session: DbSession,
     brand_id: Annotated[str, Query(min_length=1, max_length=128)],
     from_: Annotated[Timestamp, Query(alias="from", description="Start, inclusive (with offset).")],
@@ -78,6 +84,7 @@ async def export_csv(
 ) -> Response:
     """The report's figures over [from, to) computed now and stored nowhere: one row per
     (section, bucket or key, metric)."""
+    await brands.check(principal, READ, brand_id)
     figures = await content.build(
         session,
         tenant_id=principal.tenant_id,
@@ -96,10 +103,11 @@ async def export_csv(
     responses={401: {}, 403: {}, 422: {}},
 )
 async def create_report(
-    body: ReportIn, principal: Writer, session: DbSession, response: Response
+    body: ReportIn, principal: Writer, brands: Brands, session: DbSession, response: Response
 ) -> ReportDetail:
     """Computes the report over [period_start, period_end) now and stores it; its figures
     never change afterwards. Download it at `<path>/csv` and `<path>/pdf`."""
+    await brands.check(principal, WRITE, body.brand_id)
     row = await service.generate(
         session,
         tenant_id=principal.tenant_id,
@@ -118,10 +126,15 @@ async def create_report(
     responses={401: {}, 403: {}, 422: {}},
 )
 async def list_reports(
-    query: Annotated[ReportQuery, Query()], principal: Reader, session: DbSession
+    query: Annotated[ReportQuery, Query()], principal: Reader, brands: Brands, session: DbSession
 ) -> ReportPage:
     """Reports generated on request or by a schedule; filter by brand, page with `cursor`."""
-    rows, next_cursor = await service.list_page(session, tenant_id=principal.tenant_id, query=query)
+    rows, next_cursor = await service.list_page(
+        session,
+        tenant_id=principal.tenant_id,
+        query=query,
+        brands=await brands_to_read(brands, principal, READ, query.brand_id),
+    )
     return ReportPage(items=[ReportOut.from_row(r) for r in rows], next_cursor=next_cursor)
 
 
@@ -130,9 +143,7 @@ async def list_reports(
 )
 async def get_report(report_id: UUID, principal: Reader, session: DbSession) -> ReportDetail:
     """The report and its figures."""
-    return ReportDetail.from_row(
-        await service.get(session, tenant_id=principal.tenant_id, report_id=report_id)
-    )
+    return ReportDetail.from_row(await _report(session, principal, report_id))
 
 
 @router.get(
@@ -143,7 +154,7 @@ async def get_report(report_id: UUID, principal: Reader, session: DbSession) -> 
 )
 async def get_report_csv(report_id: UUID, principal: Reader, session: DbSession) -> Response:
     """The same table as `/v1/reports/export.csv`, with the figures stored."""
-    row = await service.get(session, tenant_id=principal.tenant_id, report_id=report_id)
+    row = await _report(session, principal, report_id)
     return await _download(ReportContent.model_validate(row.content), ReportFormat.csv)
 
 
@@ -156,7 +167,7 @@ async def get_report_csv(report_id: UUID, principal: Reader, session: DbSession)
 async def get_report_pdf(report_id: UUID, principal: Reader, session: DbSession) -> Response:
     """Title, headline figures against the previous period, charts of the days and the
     networks, top posts and authors, and the ROI of the brand's campaigns."""
-    row = await service.get(session, tenant_id=principal.tenant_id, report_id=report_id)
+    row = await _report(session, principal, report_id)
     return await _download(ReportContent.model_validate(row.content), ReportFormat.pdf)
 
 
@@ -166,10 +177,11 @@ async def get_report_pdf(report_id: UUID, principal: Reader, session: DbSession)
     responses={401: {}, 403: {}, 422: {}},
 )
 async def put_schedule(
-    brand_id: BrandPath, body: ScheduleIn, principal: Writer, session: DbSession
+    brand_id: BrandPath, body: ScheduleIn, principal: Writer, brands: Brands, session: DbSession
 ) -> ScheduleOut:
     """At `hour`:00 on `weekday`, in the brand's time zone, the report of the last full week
     (Monday to Sunday) is generated, stored and announced as `report.generated`."""
+    await brands.check(principal, WRITE, brand_id)
     return await service.put_schedule(
         session, tenant_id=principal.tenant_id, brand_id=brand_id, body=body
     )
@@ -178,10 +190,13 @@ async def put_schedule(
 @router.get(
     "/v1/brands/{brand_id}/report-schedule",
     summary="The brand's weekly report schedule",
-    responses={401: {}, 403: {}, 404: {}},
+    responses={401: {}, 403: {}, 404: {}, 422: {}},
 )
-async def get_schedule(brand_id: BrandPath, principal: Reader, session: DbSession) -> ScheduleOut:
+async def get_schedule(
+    brand_id: BrandPath, principal: Reader, brands: Brands, session: DbSession
+) -> ScheduleOut:
     """When the brand's next weekly report is due."""
+    await brands.check(principal, READ, brand_id)
     return await service.get_schedule(session, tenant_id=principal.tenant_id, brand_id=brand_id)
 
 
@@ -189,11 +204,24 @@ async def get_schedule(brand_id: BrandPath, principal: Reader, session: DbSessio
     "/v1/brands/{brand_id}/report-schedule",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Stop the brand's weekly reports",
-    responses={401: {}, 403: {}, 404: {}},
+    responses={401: {}, 403: {}, 404: {}, 422: {}},
 )
-async def delete_schedule(brand_id: BrandPath, principal: Writer, session: DbSession) -> None:
+async def delete_schedule(
+    brand_id: BrandPath, principal: Writer, brands: Brands, session: DbSession
+) -> None:
     """Reports already made stay."""
+    await brands.check(principal, WRITE, brand_id)
     await service.delete_schedule(session, tenant_id=principal.tenant_id, brand_id=brand_id)
+
+
+async def _report(session: DbSession, principal: Principal, report_id: UUID) -> Row[Any]:
+    """The report, unless it is of a brand the credential may not read (then not found)."""
+    return await service.get(
+        session,
+        tenant_id=principal.tenant_id,
+        report_id=report_id,
+        brands=principal.brands_for(READ),
+    )
 
 
 async def _download(figures: ReportContent, kind: ReportFormat) -> Response:

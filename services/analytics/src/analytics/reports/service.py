@@ -89,21 +89,25 @@ async def generate(
     return row
 
 
-async def get(session: AsyncSession, *, tenant_id: str, report_id: UUID) -> Row[Any]:
-    """One report of the tenant, content included."""
+async def get(
+    session: AsyncSession, *, tenant_id: str, report_id: UUID, brands: frozenset[str] | None
+) -> Row[Any]:
+    """One report of the tenant, content included; one of a brand outside `brands` (None: every
+    brand) is not found."""
     found = await repository.get_report(session, tenant_id=tenant_id, report_id=report_id)
-    if found is None:
+    if found is None or (brands is not None and found.brand_id not in brands):
         raise ReportNotFound(f"No report {report_id}.")
     return found
 
 
 async def list_page(
-    session: AsyncSession, *, tenant_id: str, query: ReportQuery
+    session: AsyncSession, *, tenant_id: str, query: ReportQuery, brands: frozenset[str] | None
 ) -> tuple[Sequence[Row[Any]], str | None]:
-    """A page of the tenant's reports (without content), newest first, and the next cursor."""
+    """A page of the tenant's reports of these brands (None: every brand), without content,
+    newest first, and the next cursor."""
     after = Cursor.decode(query.cursor) if query.cursor else None
     rows = await repository.list_reports(
-        session, tenant_id=tenant_id, brand_id=query.brand_id, after=after, limit=query.limit + 1
+        session, tenant_id=tenant_id, brands=brands, after=after, limit=query.limit + 1
     )
     return split_page(rows, query.limit, at="generated_at")
 

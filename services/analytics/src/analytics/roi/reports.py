@@ -48,15 +48,20 @@ def period_of(query: PeriodQuery) -> Period:
 
 
 async def campaign_page(
-    session: AsyncSession, *, tenant_id: str, query: CampaignQuery
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    query: CampaignQuery,
+    brands: frozenset[str] | None,
 ) -> CampaignPage:
-    """A page of the tenant's campaigns that ran or converted in the period, newest first."""
+    """A page of the tenant's campaigns of these brands (None: every campaign) that ran or
+    converted in the period, newest first."""
     period = period_of(query)
     after = Cursor.decode(query.cursor) if query.cursor else None
     rows = await repository.campaign_page(
         session,
         tenant_id=tenant_id,
-        brand_id=query.brand_id,
+        brands=brands,
         period=period,
         after=after,
         limit=query.limit + 1,
@@ -90,11 +95,13 @@ async def campaign_breakdown(
     tenant_id: str,
     campaign_id: UUID,
     query: PeriodQuery,
+    brands: frozenset[str] | None,
 ) -> CampaignBreakdown:
-    """One campaign's returns over the period, and per network and per post."""
+    """One campaign's returns over the period, and per network and per post; a campaign of a
+    brand outside `brands` (None: every campaign) is not found."""
     period = period_of(query)
     row = await repository.get_campaign(session, tenant_id=tenant_id, campaign_id=campaign_id)
-    if row is None:
+    if row is None or (brands is not None and row.brand_id not in brands):
         raise CampaignNotFound(campaign_id)
     ids = [campaign_id]
     overall = _tallies(
@@ -130,12 +137,13 @@ async def campaign_breakdown(
 
 
 async def network_report(
-    session: AsyncSession, *, tenant_id: str, query: NetworkQuery
+    session: AsyncSession, *, tenant_id: str, query: NetworkQuery, brands: frozenset[str] | None
 ) -> NetworkReport:
-    """Returns per network over every campaign that ran or converted in the period."""
+    """Returns per network over every campaign of these brands (None: every campaign) that ran
+    or converted in the period."""
     period = period_of(query)
     campaigns = await repository.campaigns_in_scope(
-        session, tenant_id=tenant_id, brand_id=query.brand_id, period=period
+        session, tenant_id=tenant_id, brands=brands, period=period
     )
     ids = [row.campaign_id for row in campaigns]
     totals = await repository.day_totals(

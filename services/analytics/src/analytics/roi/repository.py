@@ -333,13 +333,14 @@ def _in_period(period: Period) -> list[ColumnElement[bool]]:
 
 
 def _campaign_scope(
-    tenant_id: str, brand_id: str | None, period: Period
+    tenant_id: str, brands: frozenset[str] | None, period: Period
 ) -> list[ColumnElement[bool]]:
-    """The tenant's campaigns (of a brand) that ran in the period or had conversions in it."""
+    """The tenant's campaigns (of these brands; None: all, those without a brand too) that ran
+    in the period or had conversions in it."""
     c = campaign.c
     conditions: list[ColumnElement[bool]] = [c.tenant_id == tenant_id]
-    if brand_id is not None:
-        conditions.append(c.brand_id == brand_id)
+    if brands is not None:
+        conditions.append(c.brand_id.in_(sorted(brands)))
     if period.start is None and period.end is None:
         return conditions
     ran: list[ColumnElement[bool]] = []
@@ -360,14 +361,14 @@ async def campaign_page(
     session: AsyncSession,
     *,
     tenant_id: str,
-    brand_id: str | None,
+    brands: frozenset[str] | None,
     period: Period,
     after: Cursor | None,
     limit: int,
 ) -> list[Row[Any]]:
     """Up to `limit` campaigns in scope, newest first, strictly after `after`."""
     c = campaign.c
-    statement = select(campaign).where(*_campaign_scope(tenant_id, brand_id, period))
+    statement = select(campaign).where(*_campaign_scope(tenant_id, brands, period))
     if after is not None:
         statement = statement.where(
             tuple_(c.created_at, c.campaign_id) < tuple_(after.at, after.id)
@@ -377,10 +378,10 @@ async def campaign_page(
 
 
 async def campaigns_in_scope(
-    session: AsyncSession, *, tenant_id: str, brand_id: str | None, period: Period
+    session: AsyncSession, *, tenant_id: str, brands: frozenset[str] | None, period: Period
 ) -> list[Row[Any]]:
     """Every campaign in scope."""
-    statement = select(campaign).where(*_campaign_scope(tenant_id, brand_id, period))
+    statement = select(campaign).where(*_campaign_scope(tenant_id, brands, period))
     return list((await session.execute(statement)).all())
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from analytics.roi import conversions, reports
 from analytics.roi.conversions import Submission
-from analytics.roi.dependencies import IdempotencyKey, Reader, Writer
+from analytics.roi.dependencies import READ, IdempotencyKey, Reader, Writer
 from analytics.roi.schemas import (
     CampaignBreakdown,
     CampaignPage,
@@ -22,6 +22,8 @@ from analytics.roi.schemas import (
     NetworkReport,
     PeriodQuery,
 )
+from beacon_shared.auth.brand_reads import brands_to_read
+from beacon_shared.auth.brands import Brands
 from beacon_shared.db import DbSession
 
 router = APIRouter(tags=["roi"])
@@ -102,11 +104,16 @@ async def record_conversions(
     responses={401: {}, 403: {}, 422: {}},
 )
 async def list_campaign_returns(
-    query: Annotated[CampaignQuery, Query()], principal: Reader, session: DbSession
+    query: Annotated[CampaignQuery, Query()], principal: Reader, brands: Brands, session: DbSession
 ) -> CampaignPage:
     """Campaigns that ran or converted in the period (every one without a period), newest
     first; the period (UTC days, both included) narrows the conversions, not the cost."""
-    return await reports.campaign_page(session, tenant_id=principal.tenant_id, query=query)
+    return await reports.campaign_page(
+        session,
+        tenant_id=principal.tenant_id,
+        query=query,
+        brands=await brands_to_read(brands, principal, READ, query.brand_id),
+    )
 
 
 @router.get(
@@ -122,7 +129,11 @@ async def get_campaign_returns(
 ) -> CampaignBreakdown:
     """Networks and posts get a share of the cost in proportion to their publications."""
     return await reports.campaign_breakdown(
-        session, tenant_id=principal.tenant_id, campaign_id=campaign_id, query=query
+        session,
+        tenant_id=principal.tenant_id,
+        campaign_id=campaign_id,
+        query=query,
+        brands=principal.brands_for(READ),
     )
 
 
@@ -132,7 +143,12 @@ async def get_campaign_returns(
     responses={401: {}, 403: {}, 422: {}},
 )
 async def list_network_returns(
-    query: Annotated[NetworkQuery, Query()], principal: Reader, session: DbSession
+    query: Annotated[NetworkQuery, Query()], principal: Reader, brands: Brands, session: DbSession
 ) -> NetworkReport:
     """Over every campaign that ran or converted in the period; per currency, never converted."""
-    return await reports.network_report(session, tenant_id=principal.tenant_id, query=query)
+    return await reports.network_report(
+        session,
+        tenant_id=principal.tenant_id,
+        query=query,
+        brands=await brands_to_read(brands, principal, READ, query.brand_id),
+    )

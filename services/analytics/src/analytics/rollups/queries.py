@@ -40,14 +40,18 @@ _WIDTH = {Grain.minute: timedelta(minutes=1), Grain.hour: timedelta(hours=1)}
 
 @dataclass(frozen=True)
 class Filter:
-    """Which rows: the brand (None: every brand of the tenant) and at most one other dimension."""
+    """Which rows: the brand (None: every brand of the tenant, or only those in `within` when
+    the credential is limited to some) and at most one other dimension."""
 
     brand_id: str | None = None
     dimension: Dimension = Dimension.total
     key: str | None = None  # None only for the total
+    within: frozenset[str] | None = None
 
     @classmethod
-    def of(cls, brand_id: str | None, **keys: str | None) -> Filter:
+    def of(
+        cls, brand_id: str | None, *, within: frozenset[str] | None = None, **keys: str | None
+    ) -> Filter:
         """From query parameters named after dimensions; more than one is refused."""
         given = {name: value for name, value in keys.items() if value is not None}
         if len(given) > 1:
@@ -56,9 +60,9 @@ class Filter:
                 errors=[_error(name, "one_filter", "combine with brand_id only") for name in given],
             )
         if not given:
-            return cls(brand_id)
+            return cls(brand_id, within=within)
         ((name, value),) = given.items()
-        return cls(brand_id, _FILTER_DIMENSIONS[name], value)
+        return cls(brand_id, _FILTER_DIMENSIONS[name], value, within)
 
 
 _FILTER_DIMENSIONS = {
@@ -168,6 +172,7 @@ async def breakdown(
     end: datetime,
     brand_id: str | None,
     limit: int,
+    within: frozenset[str] | None = None,
 ) -> Breakdown:
     """One metric per key of a dimension (or per brand when `by` is None) over [start, end),
     highest first."""
@@ -175,7 +180,11 @@ async def breakdown(
     periods.check_range(start, end, max_span=MAX_RANGE)
     dimension = by if by is not None else Dimension.total
     scope = await _scope(
-        session, tenant_id, Filter(brand_id, dimension, None), [(start, end)], every_key=True
+        session,
+        tenant_id,
+        Filter(brand_id, dimension, None, within),
+        [(start, end)],
+        every_key=True,
     )
     parts = sorted(metrics.stored_parts([metric]))
     if by is None:
@@ -225,6 +234,7 @@ async def top(
     brand_id: str | None,
     limit: int,
     metric: str | None = None,
+    within: frozenset[str] | None = None,
 ) -> Top:
     """The best posts (by engagement), authors (by interactions) or advocates (by positive
     comments) over [start, end); authors count whole local days inside the range."""
@@ -238,7 +248,11 @@ async def top(
     periods.check_range(start, end, max_span=MAX_RANGE)
     dimension = Dimension.post if kind is TopKind.posts else Dimension.author
     scope = await _scope(
-        session, tenant_id, Filter(brand_id, dimension, None), [(start, end)], every_key=True
+        session,
+        tenant_id,
+        Filter(brand_id, dimension, None, within),
+        [(start, end)],
+        every_key=True,
     )
     ranked = await repository.ranking(session, scope, metrics.stored_weights(ranked_by), limit)
     if kind is TopKind.posts:
@@ -275,7 +289,7 @@ async def _points(
     end: datetime,
     where: Filter,
 ) -> tuple[list[tuple[datetime, float | int | None]], float | int | None]:
-    zones = await _zones(session, tenant_id, where.brand_id)
+    zones = await _zones(session, tenant_id, where)
     by_utc_day = grain is Grain.day and len(set(zones.values())) > 1
     read_grain = Grain.hour if by_utc_day else grain
     scope = repository.Scope(
@@ -297,11 +311,14 @@ async def _points(
 
 
 async def _zones(
-    session: AsyncSession, tenant_id: str, brand_id: str | None
+    session: AsyncSession, tenant_id: str, where: Filter
 ) -> dict[str, ZoneInfo | None]:
-    if brand_id is not None:
-        return {brand_id: await brands.zone_of(session, tenant_id, brand_id)}
-    return await brands.of_tenant(session, tenant_id)
+    if where.brand_id is not None:
+        return {where.brand_id: await brands.zone_of(session, tenant_id, where.brand_id)}
+    every = await brands.of_tenant(session, tenant_id)
+    if where.within is None:
+        return every
+    return {brand_id: zone for brand_id, zone in every.items() if brand_id in where.within}
 
 
 async def _scope(
@@ -313,7 +330,7 @@ async def _scope(
     every_key: bool = False,
 ) -> repository.Scope:
     """The rows covering `ranges` for the filter's brands, planned per zone."""
-    zones = await _zones(session, tenant_id, where.brand_id)
+    zones = await _zones(session, tenant_id, where)
     by_zone: dict[ZoneInfo | None, list[str]] = defaultdict(list)
     for brand_id, zone in zones.items():
         by_zone[zone].append(brand_id)

@@ -9,12 +9,16 @@ from fastapi import APIRouter, Depends, Query
 from analytics.rollups import metrics, queries
 from analytics.rollups.dimensions import Dimension, Grain
 from analytics.rollups.schemas import Breakdown, MetricInfo, Series, Summary, Top, TopKind
-from beacon_shared.auth import Principal, require_scope
+from beacon_shared.auth import Principal
+from beacon_shared.auth.brand_reads import brands_to_read
+from beacon_shared.auth.brands import BrandDirectory, BrandNotAllowed, Brands
+from beacon_shared.auth.verify import require_brand_scope
 from beacon_shared.bounds import Timestamp
 from beacon_shared.db import DbSession
 
 router = APIRouter(prefix="/v1/analytics", tags=["analytics"])
-Reader = Annotated[Principal, Depends(require_scope("analytics:read"))]
+READ = "analytics:read"
+Reader = Annotated[Principal, Depends(require_brand_scope(READ))]
 From = Annotated[
     Timestamp, Query(alias="from", description="Start of the range, inclusive (with offset).")
 ]
@@ -46,6 +50,7 @@ ERRORS: dict[int | str, dict[str, object]] = {401: {}, 403: {}, 422: {}}
 @router.get("/series", summary="One metric as a time series", responses=ERRORS)
 async def get_series(
     principal: Reader,
+    brands: Brands,
     session: DbSession,
     metric: Annotated[str, Query(max_length=200, description="e.g. `engagement`.")],
     from_: From,
@@ -75,6 +80,7 @@ async def get_series(
         end=to,
         where=queries.Filter.of(
             brand_id,
+            within=await _within(brands, principal, brand_id),
             network=network,
             account=account,
             post_id=post_id,
@@ -92,6 +98,7 @@ async def get_series(
 )
 async def get_summary(
     principal: Reader,
+    brands: Brands,
     session: DbSession,
     from_: From,
     to: To,
@@ -112,7 +119,12 @@ async def get_summary(
         start=from_,
         end=to,
         where=queries.Filter.of(
-            brand_id, network=network, account=account, post_id=post_id, campaign_id=campaign_id
+            brand_id,
+            within=await _within(brands, principal, brand_id),
+            network=network,
+            account=account,
+            post_id=post_id,
+            campaign_id=campaign_id,
         ),
     )
 
@@ -120,6 +132,7 @@ async def get_summary(
 @router.get("/breakdown", summary="One metric per network, account, post…", responses=ERRORS)
 async def get_breakdown(
     principal: Reader,
+    brands: Brands,
     session: DbSession,
     metric: Annotated[str, Query(max_length=200, description="e.g. `engagement`.")],
     by: Annotated[
@@ -145,12 +158,14 @@ async def get_breakdown(
         end=to,
         brand_id=brand_id,
         limit=limit,
+        within=await _within(brands, principal, brand_id),
     )
 
 
 @router.get("/top", summary="Top posts, authors or advocates", responses=ERRORS)
 async def get_top(
     principal: Reader,
+    brands: Brands,
     session: DbSession,
     kind: TopKind,
     from_: From,
@@ -177,6 +192,7 @@ async def get_top(
         brand_id=brand_id,
         limit=limit,
         metric=metric,
+        within=await _within(brands, principal, brand_id),
     )
 
 
@@ -191,3 +207,18 @@ async def get_metrics(_principal: Reader) -> list[MetricInfo]:
         )
         for m in sorted(metrics.catalogue().values(), key=lambda m: m.name)
     ]
+
+
+async def _within(
+    brands: BrandDirectory, principal: Principal, brand_id: str | None
+) -> frozenset[str] | None:
+    """The brands the figures may cover. Events without a brand ('') belong to the whole
+    organization: only a credential not limited to brands reads them."""
+    if brand_id == "":
+        if principal.limited:
+            raise BrandNotAllowed(
+                "Figures of events without a brand belong to the whole organization; this "
+                "credential is limited to some brands."
+            )
+        return None
+    return await brands_to_read(brands, principal, READ, brand_id)
