@@ -58,6 +58,21 @@ async def form_fields(request: Request) -> dict[str, str]:
     return dict(parse_qsl((await request.body()).decode()))
 
 
+class Secrets:
+    """Every token and secret the fakes handed out, to look for where none may be."""
+
+    def __init__(self) -> None:
+        self.issued: list[str] = []
+
+    def issue(self, prefix: str) -> str:
+        secret = _token(prefix)
+        self.issued.append(secret)
+        return secret
+
+
+SECRETS = Secrets()
+
+
 def _token(prefix: str) -> str:
     return f"{prefix}-{secrets.token_urlsafe(16)}"
 
@@ -133,12 +148,12 @@ class FakeMeta(Fake):
             if q.get("grant_type") == "fb_exchange_token":
                 if q.get("fb_exchange_token") not in self.tokens:
                     return _graph_error("Invalid OAuth access token.", 190)
-                token = _token("EAA-long")
+                token = SECRETS.issue("EAA-long")
                 self.long_lived.add(token)
                 return {"access_token": token, "token_type": "bearer", "expires_in": 5184000}
             if self.token_error or self.spend(q.get("code", ""), q.get("redirect_uri", "")) is None:
                 return _graph_error("This authorization code has been used.", 100)
-            token = _token("EAA-short")
+            token = SECRETS.issue("EAA-short")
             self.tokens.add(token)
             return {"access_token": token, "token_type": "bearer", "expires_in": 5183}
 
@@ -200,7 +215,7 @@ class FakeMeta(Fake):
 
     def _page_token(self, page_id: str) -> str:
         # A Page token obtained with a long-lived user token never expires: the same each time.
-        return self.page_tokens.setdefault(page_id, _token(f"EAA-page-{page_id}"))
+        return self.page_tokens.setdefault(page_id, SECRETS.issue(f"EAA-page-{page_id}"))
 
 
 def _graph_error(message: str, code: int, *, status: int = 400) -> JSONResponse:
@@ -317,7 +332,7 @@ class FakeX(Fake):
         return app
 
     def _tokens(self) -> dict[str, Any]:
-        access = _token("x-access")
+        access = SECRETS.issue("x-access")
         self.tokens.add(access)
         body: dict[str, Any] = {
             "token_type": "bearer",
@@ -334,7 +349,7 @@ class FakeX(Fake):
             ),
         }
         if not self.omit_refresh:
-            body["refresh_token"] = _token("x-refresh")
+            body["refresh_token"] = SECRETS.issue("x-refresh")
             self.refresh_tokens.add(body["refresh_token"])
         return body
 
@@ -380,12 +395,12 @@ class FakeLinkedIn(Fake):
                     },
                     status_code=400,
                 )
-            access = _token("li-access")
+            access = SECRETS.issue("li-access")
             self.tokens.add(access)
             return {
                 "access_token": access,
                 "expires_in": 5184000,
-                "refresh_token": _token("li-refresh"),
+                "refresh_token": SECRETS.issue("li-refresh"),
                 "refresh_token_expires_in": 31536000,
                 "scope": "email,openid,profile,r_organization_admin,w_member_social,"
                 "w_organization_social",
@@ -470,7 +485,7 @@ class FakeMastodon(Fake):
             client_name, redirect_uris = form["client_name"], form["redirect_uris"]
             scopes, website = form.get("scopes", "read"), form.get("website")
             self.registrations += 1
-            client_id, secret = _token("masto-client"), _token("masto-secret")
+            client_id, secret = _token("masto-client"), SECRETS.issue("masto-secret")
             self.apps[client_id] = {"secret": secret, "redirect_uri": redirect_uris}
             return {
                 "id": str(self.registrations),
@@ -552,7 +567,7 @@ class FakeMastodon(Fake):
                     },
                     status_code=400,
                 )
-            access = _token("masto-access")
+            access = SECRETS.issue("masto-access")
             self.tokens.add(access)
             return {
                 "access_token": access,
@@ -600,8 +615,8 @@ class FakeBluesky(Fake):
             return {
                 "did": "did:plc:z72i7hdynmk6r22z27h6tvur",
                 "handle": body["identifier"],
-                "accessJwt": _token("bsky-access"),
-                "refreshJwt": _token("bsky-refresh"),
+                "accessJwt": SECRETS.issue("bsky-access"),
+                "refreshJwt": SECRETS.issue("bsky-refresh"),
                 "active": True,
             }
 
