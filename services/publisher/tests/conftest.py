@@ -1,4 +1,5 @@
-"""Publisher fixtures: posts seeded straight into the tables, due whenever a test needs."""
+"""Publisher fixtures: posts seeded straight into the tables, due whenever a test needs, and
+brands configured as the workspace announces them."""
 
 from __future__ import annotations
 
@@ -11,9 +12,13 @@ import pytest
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from beacon_shared.contracts.workspace import BrandConfigured
 from beacon_shared.db import create_sessionmaker
+from beacon_shared.events import Envelope
+from beacon_shared.testing.brands import workspace_brand
 from publisher.accounts import repository as accounts_repository
 from publisher.accounts.models import account
+from publisher.brands.handlers import brand_configured
 from publisher.db import outbox
 from publisher.posts import repository
 from publisher.posts.models import PostStatus, TargetStatus, post
@@ -143,3 +148,20 @@ async def seed_committed(
         await session.execute(
             delete(outbox).where(outbox.c.key.in_([str(s.post_id) for s in seeded]))
         )
+
+
+@pytest.fixture
+def configure_brand(engine: AsyncEngine) -> Callable[..., Awaitable[BrandConfigured]]:
+    """`await configure_brand(tenant, brand_id, timezone=..., approval_required=...)`: the
+    workspace's `brand.configured` for the brand, handled (and committed) as the consumer does."""
+
+    async def configure(tenant_id: str, brand_id: str, **settings: object) -> BrandConfigured:
+        event = workspace_brand(brand_id, **settings)
+        envelope = Envelope.build(
+            event, tenant_id=tenant_id, subject=brand_id, source="/beacon/workspace"
+        )
+        async with create_sessionmaker(engine)() as session, session.begin():
+            await brand_configured(session, envelope)
+        return event
+
+    return configure

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData, pool, text
+from sqlalchemy import MetaData, column, pool, select, table, text, union
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -58,3 +59,30 @@ def run_env(schema: str, metadata: MetaData) -> None:
     if context.is_offline_mode():
         raise RuntimeError("offline (--sql) migrations are not supported")
     asyncio.run(run())
+
+
+def register_brand_ids(connection: Connection, schema: str, tables: list[str]) -> None:
+    """Register in `iam.brand` (and `iam.tenant`) every (tenant_id, brand_id) the schema's
+    `tables` hold: a migration's step, so that brand ids used before the brand registry existed
+    keep working once every service refuses unknown brands."""
+    used = union(
+        *(
+            select(held.c.tenant_id, held.c.brand_id).where(held.c.brand_id.is_not(None))
+            for held in (
+                table(name, column("tenant_id"), column("brand_id"), schema=schema)
+                for name in tables
+            )
+        )
+    ).subquery("used")
+    iam_tenant = table("tenant", column("id"), column("name"), schema="iam")
+    iam_brand = table("brand", column("tenant_id"), column("id"), schema="iam")
+    connection.execute(
+        insert(iam_tenant)
+        .from_select(["id", "name"], select(used.c.tenant_id, used.c.tenant_id).distinct())
+        .on_conflict_do_nothing()
+    )
+    connection.execute(
+        insert(iam_brand)
+        .from_select(["tenant_id", "id"], select(used.c.tenant_id, used.c.brand_id))
+        .on_conflict_do_nothing()
+    )

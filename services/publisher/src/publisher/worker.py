@@ -20,7 +20,7 @@ from beacon_shared.contracts.topics import (
 )
 from beacon_shared.egress import egress_client
 from beacon_shared.worker import Job, WorkerContext, WorkerSpec, worker_main
-from publisher.brands.handlers import alerts_consumer
+from publisher.brands.handlers import alerts_consumer, brands_consumer
 from publisher.config import Settings, credential_box
 from publisher.connectors.registry import built_in_registry
 from publisher.db import inbox, outbox
@@ -64,7 +64,7 @@ def spec() -> WorkerSpec:
         ],
         outbox=outbox,
         inbox=inbox,
-        consumers=[alerts_consumer(), reports_consumer()],
+        consumers=[alerts_consumer(), brands_consumer(), reports_consumer()],
         jobs=_jobs,
     )
 

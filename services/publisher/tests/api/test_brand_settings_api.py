@@ -1,15 +1,17 @@
-"""Brand publishing settings over HTTP: pause on alert, brand.configured, the paused state."""
+"""Brand publishing settings: the workspace's, kept from brand.configured (newest first, a
+deleted brand's posts cancelled), read over HTTP with the paused state."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.fernet import Fernet
 from sqlalchemy import select
 
 from beacon_shared.contracts.analytics import AlertKind, AlertRaised
+from beacon_shared.contracts.publisher import PostScheduled
 from beacon_shared.db import create_sessionmaker
 from beacon_shared.events import Envelope, decode
 from publisher.brands.handlers import alert_raised
@@ -23,23 +25,14 @@ BRAND = "brand-calm"
 
 
 @pytest.fixture
-async def client(settings_for, api_client, issue_api_key, unique):
+async def client(settings_for, api_client, issue_api_key, register_brands, unique):
     tenant = unique("tenant")
+    await register_brands(tenant, BRAND)
     key = await issue_api_key(tenant)
     settings = settings_for(Settings, credentials_key=Fernet.generate_key().decode())
     async with api_client(create_app(settings), key=key.key) as http:
         http.tenant = tenant  # type: ignore[attr-defined]
         yield http
-
-
-async def configured_events(engine, tenant_id: str) -> list[Envelope]:
-    async with create_sessionmaker(engine)() as session:
-        values = (await session.execute(select(outbox.c.value).order_by(outbox.c.id))).scalars()
-        return [
-            env
-            for env in map(decode, values)
-            if env.tenantid == tenant_id and env.type == "publisher.brand.configured"
-        ]
 
 
 async def raise_alert(engine, tenant_id: str, brand_id: str) -> uuid.UUID:
@@ -69,57 +62,91 @@ async def test_a_brand_never_configured_has_the_defaults_and_no_pause(client):
     assert response.json() == {
         "timezone": "UTC",
         "approval_required": False,
+        "self_approval_allowed": False,
         "pause_on_alert": False,
         "paused_by_alert": False,
         "open_alerts": [],
     }
 
 
-async def test_saving_publishes_brand_configured_with_the_whole_settings(client, engine):
-    first = await client.put(
-        f"/v1/brands/{BRAND}/publishing-settings",
-        json={"timezone": "Europe/Paris", "pause_on_alert": True},
+async def test_an_unregistered_brand_is_a_422(client):
+    response = await client.get("/v1/brands/nobody-registered-me/publishing-settings")
+
+    assert response.status_code == 422
+    assert response.json()["code"] == "unknown_brand"
+
+
+async def test_the_workspaces_newest_settings_are_kept_whatever_order_they_arrive_in(
+    client, configure_brand
+):
+    newer = await configure_brand(
+        client.tenant, BRAND, timezone="Europe/Paris", pause_on_alert=True
     )
-    second = await client.put(
+    await configure_brand(
+        client.tenant,
+        BRAND,
+        timezone="Asia/Tokyo",
+        configured_at=newer.configured_at - timedelta(seconds=1),
+    )
+
+    kept = (await client.get(f"/v1/brands/{BRAND}/publishing-settings")).json()
+
+    assert (kept["timezone"], kept["pause_on_alert"]) == ("Europe/Paris", True)
+
+
+async def test_settings_are_changed_in_the_workspace_not_here(client):
+    response = await client.put(
         f"/v1/brands/{BRAND}/publishing-settings", json={"timezone": "Europe/Paris"}
     )
-
-    assert first.status_code == 200
-    assert first.json()["pause_on_alert"] is True
-    assert second.json()["pause_on_alert"] is False
-    events = await configured_events(engine, client.tenant)
-    assert [e.data["pause_on_alert"] for e in events] == [True, False]
-    assert all(e.subject == BRAND and e.data["brand_id"] == BRAND for e in events)
-    assert events[0].data["timezone"] == "Europe/Paris"
-    assert events[0].data["approval_required"] is False
-    assert events[0].data["configured_at"] < events[1].data["configured_at"]
+    assert response.status_code == 405
 
 
-async def test_an_open_alert_shows_as_a_pause_only_with_pause_on_alert(client, engine):
+async def test_a_deleted_brands_posts_not_yet_out_are_cancelled(client, configure_brand, engine):
+    account = await client.post(
+        "/v1/publishing-accounts",
+        json={"network": "sandbox", "external_account_id": uuid.uuid4().hex},
+    )
+    scheduled = await client.post(
+        "/v1/posts",
+        json={
+            "text": "Soon",
+            "targets": [{"account_id": account.json()["id"]}],
+            "brand_id": BRAND,
+            "scheduled_at": (datetime.now(UTC) + timedelta(hours=3)).isoformat(),
+        },
+    )
+    assert scheduled.status_code == 201, scheduled.text
+
+    await configure_brand(client.tenant, BRAND, deleted=True)
+
+    after = (await client.get(f"/v1/posts/{scheduled.json()['id']}")).json()
+    assert after["status"] == "cancelled"
+    async with engine.connect() as conn:
+        changes = [
+            decode(v).payload(PostScheduled).change
+            for v in (
+                await conn.execute(
+                    select(outbox.c.value)
+                    .where(
+                        outbox.c.key == scheduled.json()["id"], outbox.c.topic == "post.scheduled"
+                    )
+                    .order_by(outbox.c.id)
+                )
+            ).scalars()
+        ]
+    assert changes == ["scheduled", "cancelled"]
+
+
+async def test_an_open_alert_shows_as_a_pause_only_with_pause_on_alert(
+    client, engine, configure_brand
+):
     alert_id = await raise_alert(engine, client.tenant, BRAND)
 
     unpaused = (await client.get(f"/v1/brands/{BRAND}/publishing-settings")).json()
-    await client.put(f"/v1/brands/{BRAND}/publishing-settings", json={"pause_on_alert": True})
+    await configure_brand(client.tenant, BRAND, pause_on_alert=True)
     paused = (await client.get(f"/v1/brands/{BRAND}/publishing-settings")).json()
 
     assert unpaused["paused_by_alert"] is False
     assert [a["alert_id"] for a in unpaused["open_alerts"]] == [str(alert_id)]
     assert paused["paused_by_alert"] is True
     assert paused["open_alerts"][0]["kind"] == "mention_volume"
-
-
-async def test_the_paused_state_is_read_only(client):
-    response = await client.put(
-        f"/v1/brands/{BRAND}/publishing-settings", json={"paused_by_alert": False}
-    )
-    assert response.status_code == 422
-
-
-@pytest.mark.parametrize("value", [0, 1, "yes", "true"])
-async def test_a_setting_is_a_json_boolean(client, value):
-    response = await client.put(
-        f"/v1/brands/{BRAND}/publishing-settings", json={"approval_required": value}
-    )
-
-    assert response.status_code == 422
-    assert response.json()["errors"][0]["pointer"] == "/approval_required"

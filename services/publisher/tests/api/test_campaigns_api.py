@@ -34,15 +34,19 @@ def body(**overrides: object) -> dict[str, object]:
 
 
 @pytest.fixture
-async def client(settings_for, api_client, issue_api_key, unique):
-    key = await issue_api_key(unique("tenant"), scopes=("posts:write", "posts:read"))
+async def client(settings_for, api_client, issue_api_key, register_brands, unique):
+    tenant = unique("tenant")
+    await register_brands(tenant, "brand-1", "brand-2")
+    key = await issue_api_key(tenant, scopes=("posts:write", "posts:read"))
     async with api_client(create_app(settings_for(Settings)), key=key.key) as http:
         yield http
 
 
 @pytest.fixture
-async def other_tenant(settings_for, api_client, issue_api_key, unique):
-    key = await issue_api_key(unique("other"), scopes=("posts:write", "posts:read"))
+async def other_tenant(settings_for, api_client, issue_api_key, register_brands, unique):
+    tenant = unique("other")
+    await register_brands(tenant, "brand-1", "brand-2")
+    key = await issue_api_key(tenant, scopes=("posts:write", "posts:read"))
     async with api_client(create_app(settings_for(Settings)), key=key.key) as http:
         yield http
 
@@ -286,9 +290,11 @@ class TestAuth:
         assert {r.status_code for r in responses} == {401}
 
     async def test_a_read_only_key_reads_but_cannot_write(
-        self, client, settings_for, api_client, issue_api_key, unique
+        self, client, settings_for, api_client, issue_api_key, register_brands, unique
     ):
-        reader_key = await issue_api_key(unique("t"), scopes=("posts:read",))
+        tenant = unique("t")
+        await register_brands(tenant, "brand-1", "brand-2")
+        reader_key = await issue_api_key(tenant, scopes=("posts:read",))
         async with api_client(create_app(settings_for(Settings)), key=reader_key.key) as reader:
             some = uuid.uuid4()
             listed = await reader.get("/v1/campaigns")

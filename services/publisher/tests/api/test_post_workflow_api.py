@@ -37,9 +37,14 @@ def at(value: str) -> datetime:
 
 
 @pytest.fixture
-async def client(settings_for, api_client, issue_api_key, unique):
+async def client(settings_for, api_client, issue_api_key, register_brands, configure_brand, unique):
+    """The author's key (every scope), with the headers of Rita, an approver, and of a writer
+    who may not approve, in the same organization."""
     tenant = unique("tenant")
+    await register_brands(tenant, APPROVAL, OPEN, "brand-self")
     key = await issue_api_key(tenant)
+    rita = await issue_api_key(tenant, scopes=("posts:read", "posts:approve"))
+    writer = await issue_api_key(tenant, scopes=("posts:read", "posts:write"))
     settings = settings_for(
         Settings,
         credentials_key=Fernet.generate_key().decode(),
@@ -51,12 +56,12 @@ async def client(settings_for, api_client, issue_api_key, unique):
             json={"network": "sandbox", "external_account_id": unique("acct")},
         )
         assert account.status_code == 201
-        saved = await http.put(
-            f"/v1/brands/{APPROVAL}/publishing-settings",
-            json={"timezone": "Europe/Paris", "approval_required": True},
-        )
-        assert saved.status_code == 200
+        await configure_brand(tenant, APPROVAL, timezone="Europe/Paris", approval_required=True)
         http.tenant = tenant  # type: ignore[attr-defined]
+        http.actor = f"key:{key.id}"  # type: ignore[attr-defined]
+        http.rita = {"Authorization": f"Bearer {rita.key}"}  # type: ignore[attr-defined]
+        http.rita_actor = f"key:{rita.id}"  # type: ignore[attr-defined]
+        http.writer = {"Authorization": f"Bearer {writer.key}"}  # type: ignore[attr-defined]
         http.account = account.json()["id"]  # type: ignore[attr-defined]
         yield http
 
@@ -112,17 +117,18 @@ class TestReview:
 
         submitted = await client.post(f"/v1/posts/{post_id}/submit")
         no_comment = await client.post(
-            f"/v1/posts/{post_id}/request-changes", json={"reviewer": "rita"}
+            f"/v1/posts/{post_id}/request-changes", json={}, headers=client.rita
         )
         sent_back = await client.post(
             f"/v1/posts/{post_id}/request-changes",
-            json={"reviewer": "rita", "comment": "Add the venue."},
+            json={"comment": "Add the venue."},
+            headers=client.rita,
         )
         edited = await client.patch(
             f"/v1/posts/{post_id}", json={"text": "Launch day at the Old Mill!"}
         )
         resubmitted = await client.post(f"/v1/posts/{post_id}/submit")
-        approved = await client.post(f"/v1/posts/{post_id}/approve", json={"reviewer": "rita"})
+        approved = await client.post(f"/v1/posts/{post_id}/approve", json={}, headers=client.rita)
         reviews = await client.get(f"/v1/posts/{post_id}/reviews")
 
         assert (draft["status"], {t["status"] for t in draft["targets"]}) == ("draft", {"draft"})
@@ -139,10 +145,10 @@ class TestReview:
         assert at(final["scheduled_at"]) == when
         assert [(t["status"], at(t["due_at"])) for t in final["targets"]] == [("scheduled", when)]
         assert [(r["reviewer"], r["decision"], r["comment"]) for r in reviews.json()] == [
-            ("author", "submitted", None),
-            ("rita", "changes_requested", "Add the venue."),
-            ("author", "submitted", None),
-            ("rita", "approved", None),
+            (client.actor, "submitted", None),
+            (client.rita_actor, "changes_requested", "Add the venue."),
+            (client.actor, "submitted", None),
+            (client.rita_actor, "approved", None),
         ]
         (event,) = await changes(engine, post_id)
         assert (event.change, event.scheduled_at) == ("scheduled", when)
@@ -152,7 +158,7 @@ class TestReview:
         post_id = created["id"]
 
         approved = await client.post(
-            f"/v1/posts/{post_id}/approve", json={"reviewer": "rita", "comment": "Good."}
+            f"/v1/posts/{post_id}/approve", json={"comment": "Good."}, headers=client.rita
         )
         events_before = await changes(engine, post_id)
         when = in_(hours=3)
@@ -222,10 +228,8 @@ class TestReview:
         created = await create(client, brand=APPROVAL, submit="review")
         post_id = created["id"]
 
-        commented = await client.post(
-            f"/v1/posts/{post_id}/comments", json={"reviewer": "sam", "comment": "Emoji?"}
-        )
-        empty = await client.post(f"/v1/posts/{post_id}/comments", json={"reviewer": "sam"})
+        commented = await client.post(f"/v1/posts/{post_id}/comments", json={"comment": "Emoji?"})
+        empty = await client.post(f"/v1/posts/{post_id}/comments", json={})
         reviews = (await client.get(f"/v1/posts/{post_id}/reviews")).json()
 
         assert commented.status_code == 201
@@ -234,13 +238,44 @@ class TestReview:
         assert [r["decision"] for r in reviews] == ["submitted", "comment"]
         assert (await client.get(f"/v1/posts/{post_id}")).json()["status"] == "in_review"
 
-    async def test_an_approval_names_its_reviewer(self, client):
-        created = await create(client, brand=APPROVAL, submit="review")
+    async def test_an_author_does_not_approve_their_own_post_and_a_writer_approves_none(
+        self, client
+    ):
+        mine = await create(client, brand=APPROVAL, submit="review")
 
-        response = await client.post(f"/v1/posts/{created['id']}/approve", json={})
+        by_author = await client.post(f"/v1/posts/{mine['id']}/approve", json={})
+        by_writer = await client.post(
+            f"/v1/posts/{mine['id']}/approve", json={}, headers=client.writer
+        )
+        naming_someone = await client.post(
+            f"/v1/posts/{mine['id']}/approve",
+            json={"reviewer": "someone else"},
+            headers=client.rita,
+        )
+        state = (await client.get(f"/v1/posts/{mine['id']}")).json()
 
-        assert response.status_code == 422
-        assert (await client.get(f"/v1/posts/{created['id']}")).json()["status"] == "in_review"
+        assert mine["created_by"] == client.actor
+        assert (by_author.status_code, by_author.json()["code"]) == (403, "self_approval_refused")
+        assert by_writer.status_code == 403
+        assert naming_someone.status_code == 422
+        assert state["status"] == "in_review"
+
+    async def test_a_brand_allowing_self_approval_lets_its_author_approve(
+        self, client, configure_brand
+    ):
+        await configure_brand(
+            client.tenant, "brand-self", approval_required=True, self_approval_allowed=True
+        )
+        mine = await create(client, brand="brand-self", submit="review")
+
+        approved = await client.post(f"/v1/posts/{mine['id']}/approve", json={})
+        reviews = (await client.get(f"/v1/posts/{mine['id']}/reviews")).json()
+
+        assert approved.status_code == 200, approved.text
+        assert [(r["reviewer"], r["decision"]) for r in reviews] == [
+            (client.actor, "submitted"),
+            (client.actor, "approved"),
+        ]
 
 
 class TestWrongState:
@@ -249,17 +284,23 @@ class TestWrongState:
         scheduled = await create(client, scheduled_at=in_(hours=1))
         cancelled = await create(client, scheduled_at=in_(hours=1))
         await client.post(f"/v1/posts/{cancelled['id']}/cancel")
-        review = {"reviewer": "rita", "comment": "No."}
+        review = {"comment": "No."}
+        rita = client.rita
 
         assert_wrong_state(
-            await client.post(f"/v1/posts/{draft['id']}/approve", json=review), "draft"
+            await client.post(f"/v1/posts/{draft['id']}/approve", json=review, headers=rita),
+            "draft",
         )
         assert_wrong_state(
-            await client.post(f"/v1/posts/{draft['id']}/request-changes", json=review), "draft"
+            await client.post(
+                f"/v1/posts/{draft['id']}/request-changes", json=review, headers=rita
+            ),
+            "draft",
         )
         assert_wrong_state(await client.post(f"/v1/posts/{scheduled['id']}/submit"), "scheduled")
         assert_wrong_state(
-            await client.post(f"/v1/posts/{scheduled['id']}/approve", json=review), "scheduled"
+            await client.post(f"/v1/posts/{scheduled['id']}/approve", json=review, headers=rita),
+            "scheduled",
         )
         assert_wrong_state(
             await client.patch(f"/v1/posts/{cancelled['id']}", json={"text": "Hi"}), "cancelled"
@@ -295,7 +336,7 @@ class TestWrongState:
         missing = uuid.uuid4()
         responses = [
             await client.post(f"/v1/posts/{missing}/submit"),
-            await client.post(f"/v1/posts/{missing}/approve", json={"reviewer": "r"}),
+            await client.post(f"/v1/posts/{missing}/approve", json={}, headers=client.rita),
             await client.post(f"/v1/posts/{missing}/retry"),
             await client.patch(f"/v1/posts/{missing}", json={"text": "Hi"}),
             await client.get(f"/v1/posts/{missing}/reviews"),
@@ -308,7 +349,7 @@ class TestEdits:
         self, client, engine
     ):
         created = await create(client, brand=APPROVAL, submit="review", scheduled_at=in_(hours=1))
-        await client.post(f"/v1/posts/{created['id']}/approve", json={"reviewer": "rita"})
+        await client.post(f"/v1/posts/{created['id']}/approve", json={}, headers=client.rita)
 
         response = await client.patch(
             f"/v1/posts/{created['id']}", json={"text": "Launch day, take two!"}
@@ -402,10 +443,10 @@ class TestScheduling:
         assert response.status_code == 422
         assert response.json()["code"] == "rrule_never_ends"
 
-    async def test_next_slot_takes_the_accounts_first_free_queue_time(self, client):
-        await client.put(
-            f"/v1/brands/{OPEN}/publishing-settings", json={"timezone": "America/New_York"}
-        )
+    async def test_next_slot_takes_the_accounts_first_free_queue_time(
+        self, client, configure_brand
+    ):
+        await configure_brand(client.tenant, OPEN, timezone="America/New_York")
         await client.put(
             f"/v1/publishing-accounts/{client.account}/slots",
             json={"slots": [{"weekday": d, "local_time": "08:30"} for d in range(1, 8)]},
@@ -505,10 +546,10 @@ async def test_every_workflow_change_notifies_subscribed_webhooks(client, engine
     try:
         created = await create(client, brand=APPROVAL, submit="review", scheduled_at=in_(hours=1))
         post_id = created["id"]
-        review = {"reviewer": "rita", "comment": "Shorter, please."}
-        await client.post(f"/v1/posts/{post_id}/request-changes", json=review)
+        review = {"comment": "Shorter, please."}
+        await client.post(f"/v1/posts/{post_id}/request-changes", json=review, headers=client.rita)
         await client.post(f"/v1/posts/{post_id}/submit")
-        await client.post(f"/v1/posts/{post_id}/approve", json={"reviewer": "rita"})
+        await client.post(f"/v1/posts/{post_id}/approve", json={}, headers=client.rita)
         await client.post(
             f"/v1/posts/{post_id}/schedule", json={"scheduled_at": in_(hours=2).isoformat()}
         )
@@ -551,7 +592,7 @@ async def test_a_post_whose_time_passed_in_review_is_approved_unscheduled_then_g
             update(post).where(post.c.id == post_id).values(scheduled_at=in_(hours=-1))
         )
 
-    approved = await client.post(f"/v1/posts/{post_id}/approve", json={"reviewer": "rita"})
+    approved = await client.post(f"/v1/posts/{post_id}/approve", json={}, headers=client.rita)
     no_time = await client.post(f"/v1/posts/{post_id}/schedule", json={})
     new_time = in_(hours=3)
     scheduled = await client.post(

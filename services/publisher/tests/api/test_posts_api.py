@@ -50,8 +50,9 @@ async def connect(http, network: str = "sandbox", **fields: object) -> str:
 
 
 @pytest.fixture
-async def client(settings_for, api_client, issue_api_key, unique):
+async def client(settings_for, api_client, issue_api_key, register_brands, unique):
     tenant = unique("tenant")
+    await register_brands(tenant, "brand-1", "brand-a", "brand-b")
     key = await issue_api_key(tenant, scopes=SCOPES)
     async with api_client(create_app(settings_for(Settings)), key=key.key) as http:
         http.tenant = tenant  # type: ignore[attr-defined]
@@ -149,11 +150,13 @@ class TestIdempotencyKey:
         assert response.json()["code"] == "idempotency_key_reused"
 
     async def test_another_tenant_using_the_same_key_gets_its_own_post(
-        self, client, settings_for, api_client, issue_api_key, unique
+        self, client, settings_for, api_client, issue_api_key, register_brands, unique
     ):
         headers = {"Idempotency-Key": "shared-key"}
         mine = await client.post("/v1/posts", json=body(client.accounts), headers=headers)
-        other_key = await issue_api_key(unique("other"))
+        other_key_tenant = unique("other")
+        await register_brands(other_key_tenant, "brand-1")
+        other_key = await issue_api_key(other_key_tenant)
         async with api_client(create_app(settings_for(Settings)), key=other_key.key) as other:
             theirs = await other.post(
                 "/v1/posts", json=body([await connect(other)]), headers=headers
@@ -181,9 +184,11 @@ class TestBadInput:
         assert stored == 0
 
     async def test_a_network_without_connector_is_a_422_problem_saying_so(
-        self, settings_for, api_client, issue_api_key, unique
+        self, settings_for, api_client, issue_api_key, register_brands, unique
     ):
-        key = await issue_api_key(unique("tenant"))
+        key_tenant = unique("tenant")
+        await register_brands(key_tenant, "brand-1")
+        key = await issue_api_key(key_tenant)
         app = create_app(settings_for(Settings))
         async with api_client(app, key=key.key) as http:
             # A deployment running only some of the connectors.
@@ -204,9 +209,11 @@ class TestBadInput:
         assert response.json()["errors"][0]["pointer"] == "/targets/0/network"
 
     async def test_an_account_the_tenant_does_not_have_is_a_422_pointing_at_its_target(
-        self, client, settings_for, api_client, issue_api_key, unique
+        self, client, settings_for, api_client, issue_api_key, register_brands, unique
     ):
-        other_key = await issue_api_key(unique("other"))
+        other_key_tenant = unique("other")
+        await register_brands(other_key_tenant, "brand-1")
+        other_key = await issue_api_key(other_key_tenant)
         async with api_client(create_app(settings_for(Settings)), key=other_key.key) as other:
             theirs = await connect(other)
         unknown = str(uuid.uuid4())
@@ -335,10 +342,12 @@ class TestAuth:
         assert response.status_code == 403
 
     async def test_another_tenants_post_is_invisible_and_uncancellable(
-        self, client, settings_for, api_client, issue_api_key, unique
+        self, client, settings_for, api_client, issue_api_key, register_brands, unique
     ):
         created = (await client.post("/v1/posts", json=body(client.accounts))).json()
-        other_key = await issue_api_key(unique("other"))
+        other_key_tenant = unique("other")
+        await register_brands(other_key_tenant, "brand-1")
+        other_key = await issue_api_key(other_key_tenant)
         async with api_client(create_app(settings_for(Settings)), key=other_key.key) as other:
             read = await other.get(f"/v1/posts/{created['id']}")
             cancelled = await other.post(f"/v1/posts/{created['id']}/cancel")
@@ -474,3 +483,43 @@ class TestCancel:
         assert response.status_code == 409
         assert response.json()["code"] == "post_not_cancellable"
         assert [e.change for e in await staged(engine, created["id"])] == ["scheduled"]
+
+
+class TestBrands:
+    async def test_an_unregistered_brand_is_a_422_and_nothing_is_stored(self, client):
+        response = await client.post("/v1/posts", json=body(client.accounts, brand_id="ghost"))
+        listed = (await client.get("/v1/posts")).json()["items"]
+
+        assert response.status_code == 422
+        assert response.json()["code"] == "unknown_brand"
+        assert listed == []
+
+    async def test_a_key_limited_to_a_brand_sees_and_changes_nothing_of_the_others(
+        self, client, settings_for, api_client, issue_api_key
+    ):
+        theirs = await client.post("/v1/posts", json=body(client.accounts, brand_id="brand-b"))
+        assert theirs.status_code == 201, theirs.text
+        theirs_id = theirs.json()["id"]
+        key = await issue_api_key(
+            client.tenant, scopes=("posts:read", "posts:write"), brand_ids=("brand-a",)
+        )
+        async with api_client(create_app(settings_for(Settings)), key=key.key) as limited:
+            mine = await limited.post("/v1/posts", json=body(client.accounts, brand_id="brand-a"))
+            elsewhere = await limited.post(
+                "/v1/posts", json=body(client.accounts, brand_id="brand-b")
+            )
+            no_brand = await limited.post("/v1/posts", json=body(client.accounts, brand_id=None))
+            listed = (await limited.get("/v1/posts")).json()["items"]
+            filtered = await limited.get("/v1/posts", params={"brand_id": "brand-b"})
+            read = await limited.get(f"/v1/posts/{theirs_id}")
+            cancelled = await limited.post(f"/v1/posts/{theirs_id}/cancel")
+            webhooks = await limited.get("/v1/webhook-endpoints")
+
+        assert mine.status_code == 201, mine.text
+        assert (elsewhere.status_code, elsewhere.json()["code"]) == (403, "brand_not_allowed")
+        assert no_brand.status_code == 403
+        assert [p["id"] for p in listed] == [mine.json()["id"]]
+        assert (filtered.status_code, filtered.json()["code"]) == (403, "brand_not_allowed")
+        assert (read.status_code, cancelled.status_code) == (404, 404)
+        assert webhooks.status_code == 403
+        assert (await client.get(f"/v1/posts/{theirs_id}")).json()["status"] == "scheduled"

@@ -24,15 +24,20 @@ def settings(settings_for) -> Settings:
 
 
 @pytest.fixture
-async def client(settings, api_client, issue_api_key, unique):
-    key = await issue_api_key(unique("tenant"))
+async def client(settings, api_client, issue_api_key, register_brands, unique):
+    tenant = unique("tenant")
+    await register_brands(tenant, "brand-1")
+    key = await issue_api_key(tenant)
     async with api_client(create_app(settings), key=key.key) as http:
+        http.tenant = tenant  # type: ignore[attr-defined]
         yield http
 
 
 @pytest.fixture
-async def other_tenant(settings, api_client, issue_api_key, unique):
-    key = await issue_api_key(unique("other"))
+async def other_tenant(settings, api_client, issue_api_key, register_brands, unique):
+    key_tenant = unique("other")
+    await register_brands(key_tenant, "brand-1")
+    key = await issue_api_key(key_tenant)
     async with api_client(create_app(settings), key=key.key) as http:
         yield http
 
@@ -88,9 +93,11 @@ class TestConnect:
         assert response.json()["has_credentials"] is False
 
     async def test_credentials_without_a_key_to_seal_them_are_a_409(
-        self, settings_for, api_client, issue_api_key, unique
+        self, settings_for, api_client, issue_api_key, register_brands, unique
     ):
-        key = await issue_api_key(unique("tenant"))
+        key_tenant = unique("tenant")
+        await register_brands(key_tenant, "brand-1")
+        key = await issue_api_key(key_tenant)
         async with api_client(create_app(settings_for(Settings)), key=key.key) as http:
             response = await http.post("/v1/publishing-accounts", json=mastodon())
         assert response.status_code == 409
@@ -137,9 +144,11 @@ class TestConnect:
         assert response.json()["errors"][0]["pointer"] == "/max_characters"
 
     async def test_a_key_without_the_accounts_scope_cannot_connect(
-        self, settings, api_client, issue_api_key, unique
+        self, settings, api_client, issue_api_key, register_brands, unique
     ):
-        key = await issue_api_key(unique("tenant"), scopes=("posts:write", "posts:read"))
+        key_tenant = unique("tenant")
+        await register_brands(key_tenant, "brand-1")
+        key = await issue_api_key(key_tenant, scopes=("posts:write", "posts:read"))
         async with api_client(create_app(settings), key=key.key) as http:
             response = await http.post("/v1/publishing-accounts", json=mastodon())
         assert response.status_code == 403
@@ -249,10 +258,10 @@ class TestList:
 
 
 class TestSlots:
-    async def test_slots_are_kept_in_order_once_and_read_in_the_brands_time_zone(self, client):
-        await client.put(
-            "/v1/brands/brand-1/publishing-settings", json={"timezone": "Europe/Paris"}
-        )
+    async def test_slots_are_kept_in_order_once_and_read_in_the_brands_time_zone(
+        self, client, configure_brand
+    ):
+        await configure_brand(client.tenant, "brand-1", timezone="Europe/Paris")
         created = (await client.post("/v1/publishing-accounts", json=mastodon())).json()
         url = f"/v1/publishing-accounts/{created['id']}/slots"
         slots = [

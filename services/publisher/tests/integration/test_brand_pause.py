@@ -14,9 +14,9 @@ from beacon_shared.contracts.analytics import AlertKind, AlertRaised, AlertResol
 from beacon_shared.crypto import SecretBox
 from beacon_shared.egress import EgressPolicy
 from beacon_shared.events import Envelope
+from beacon_shared.testing.brands import workspace_brand
 from publisher.brands import service as brands
 from publisher.brands.handlers import alert_raised, alert_resolved, alerts_consumer
-from publisher.brands.schemas import BrandSettings
 from publisher.posts import delivery
 from publisher.posts.models import post, post_target
 from publisher.webhooks import service as webhooks
@@ -98,11 +98,10 @@ def resolved(tenant_id: str, of: Envelope) -> Envelope:
 
 
 async def configure(session, tenant_id: str, brand_id: str, *, pause_on_alert: bool) -> None:
-    await brands.put(
+    await brands.configure(
         session,
         tenant_id=tenant_id,
-        brand_id=brand_id,
-        settings=BrandSettings(pause_on_alert=pause_on_alert),
+        brand=workspace_brand(brand_id, pause_on_alert=pause_on_alert),
     )
 
 

@@ -92,6 +92,7 @@ async def due_now(
         created = await service.create(
             session,
             tenant_id=tenant,
+            actor="key:test",
             body=PostIn.model_validate(
                 {
                     "text": "Doors open at nine",

@@ -15,10 +15,10 @@ from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.publisher import PostScheduled
 from beacon_shared.crypto import SecretBox
 from beacon_shared.events import decode
+from beacon_shared.testing.brands import workspace_brand
 from publisher.accounts import service as accounts
 from publisher.accounts.schemas import AccountIn, Slot
 from publisher.brands import service as brands
-from publisher.brands.schemas import BrandSettings
 from publisher.connectors.registry import BUILT_IN_NETWORKS
 from publisher.db import outbox
 from publisher.posts import delivery, service, slots
@@ -59,8 +59,8 @@ def tenant(unique) -> str:
 
 @pytest.fixture
 async def paris_brand(db_session: AsyncSession, tenant: str) -> str:
-    await brands.put(
-        db_session, tenant_id=tenant, brand_id=BRAND, settings=BrandSettings(timezone=PARIS)
+    await brands.configure(
+        db_session, tenant_id=tenant, brand=workspace_brand(BRAND, timezone=PARIS)
     )
     return BRAND
 
@@ -94,6 +94,7 @@ async def create(
     created = await service.create(
         session,
         tenant_id=tenant,
+        actor="key:test",
         body=body,
         idempotency_key=None,
         tolerance=timedelta(seconds=5),

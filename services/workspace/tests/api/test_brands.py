@@ -116,6 +116,8 @@ async def test_a_deleted_brand_can_be_registered_again(organization, tokens, wor
         ({"id": "b", "name": "x", "languages": ["french"]}, "validation_failed", 422),
         ({"id": "b", "name": ""}, "validation_failed", 422),
         ({"id": "b", "name": "x", "colour": "red"}, "validation_failed", 422),
+        ({"id": "b", "name": "x", "approval_required": "yes"}, "validation_failed", 422),
+        ({"id": "b", "name": "x", "pause_on_alert": 1}, "validation_failed", 422),
     ],
 )
 async def test_a_bad_brand_is_a_422(organization, tokens, workspace, body, code, status):

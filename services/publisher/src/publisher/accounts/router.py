@@ -7,6 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
+from beacon_shared.auth.brands import Brands
 from beacon_shared.db import DbSession
 from publisher.accounts import service
 from publisher.accounts.dependencies import Box, Reader, Writer
@@ -32,11 +33,19 @@ router = APIRouter(prefix="/v1/publishing-accounts", tags=["publishing accounts"
     responses={400: {}, 401: {}, 403: {}, 409: {}, 413: {}, 422: {}},
 )
 async def connect_account(
-    body: AccountIn, principal: Writer, session: DbSession, box: Box, settings: PublisherSettings
+    body: AccountIn,
+    principal: Writer,
+    brands: Brands,
+    session: DbSession,
+    box: Box,
+    settings: PublisherSettings,
 ) -> AccountOut:
     """Credentials are stored encrypted (409 `credentials_key_missing` without
     PUBLISHER_CREDENTIALS_KEY); the same network account twice is a 409; an instance URL must be
-    https on a public host (422 `instance_url_refused`)."""
+    https on a public host (422 `instance_url_refused`); a brand must be registered (422
+    unknown_brand)."""
+    if body.brand_id is not None:
+        await brands.check(principal, "accounts:write", body.brand_id)
     return AccountOut.from_row(
         await service.connect(
             session,
@@ -52,9 +61,11 @@ async def connect_account(
     "", summary="List publishing accounts, newest first", responses={401: {}, 403: {}, 422: {}}
 )
 async def list_accounts(
-    query: Annotated[AccountQuery, Query()], principal: Reader, session: DbSession
+    query: Annotated[AccountQuery, Query()], principal: Reader, brands: Brands, session: DbSession
 ) -> AccountPage:
     """Filter by network, brand and status; page by `cursor`."""
+    if query.brand_id is not None:
+        await brands.check(principal, "accounts:read", query.brand_id)
     rows, next_cursor = await service.list_page(session, tenant_id=principal.tenant_id, query=query)
     return AccountPage(items=[AccountOut.from_row(r) for r in rows], next_cursor=next_cursor)
 
@@ -77,9 +88,16 @@ async def get_account(account_id: UUID, principal: Reader, session: DbSession) -
     responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}},
 )
 async def update_account(
-    account_id: UUID, patch: AccountPatch, principal: Writer, session: DbSession, box: Box
+    account_id: UUID,
+    patch: AccountPatch,
+    principal: Writer,
+    brands: Brands,
+    session: DbSession,
+    box: Box,
 ) -> AccountOut:
     """New credentials bring a `needs_reauth` account back to `active`."""
+    if patch.brand_id is not None:
+        await brands.check(principal, "accounts:write", patch.brand_id)
     return AccountOut.from_row(
         await service.update(
             session, tenant_id=principal.tenant_id, account_id=account_id, patch=patch, box=box

@@ -1,5 +1,6 @@
-"""Consumed bad-buzz alerts: each becomes a webhook, and an open one pauses its brand's queue
-when the brand asked for it (pause_on_alert)."""
+"""Consumed brand settings and bad-buzz alerts: the workspace's settings of each brand are kept
+(a deleted brand's posts not yet out are cancelled), and each alert becomes a webhook and, when
+the brand asked for it (pause_on_alert), pauses the brand's queue while open."""
 
 from __future__ import annotations
 
@@ -7,12 +8,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared.consumer import Consumer
 from beacon_shared.contracts.analytics import AlertRaised, AlertResolved
-from beacon_shared.contracts.topics import ALERT_RAISED, ALERT_RESOLVED
+from beacon_shared.contracts.topics import ALERT_RAISED, ALERT_RESOLVED, BRAND_CONFIGURED
+from beacon_shared.contracts.workspace import BrandConfigured
 from beacon_shared.events import Envelope
 from publisher.brands import service
+from publisher.posts import service as posts
 from publisher.webhooks import service as webhooks
 
 GROUP_ID = "publisher.alerts"
+BRANDS_GROUP_ID = "publisher.brands"
+
+
+async def brand_configured(session: AsyncSession, envelope: Envelope) -> None:
+    """Keep the brand's newest settings; when it was deleted, cancel its posts not yet out."""
+    brand = envelope.payload(BrandConfigured)
+    taken = await service.configure(session, tenant_id=envelope.tenantid, brand=brand)
+    if taken and brand.deleted:
+        await posts.cancel_brand(session, tenant_id=envelope.tenantid, brand_id=brand.brand_id)
 
 
 async def alert_raised(session: AsyncSession, envelope: Envelope) -> None:
@@ -50,4 +62,14 @@ def alerts_consumer() -> Consumer:
             AlertRaised.event_type: alert_raised,
             AlertResolved.event_type: alert_resolved,
         },
+    )
+
+
+def brands_consumer() -> Consumer:
+    """The group keeping the workspace's brand settings (the publisher's own older
+    `publisher.brand.configured` events on the topic are skipped)."""
+    return Consumer(
+        group_id=BRANDS_GROUP_ID,
+        topics=[BRAND_CONFIGURED.name],
+        handlers={BrandConfigured.event_type: brand_configured},
     )

@@ -1,4 +1,5 @@
-"""The brand_settings and brand_pause tables."""
+"""The brand_settings and brand_pause tables: the workspace's brand settings as
+`brand.configured` announces them, and the bad-buzz alerts that pause a brand."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ brand_settings = Table(
     Column("approval_required", Boolean, nullable=False, server_default=text("false")),
     # When true, the brand's due posts wait while one of its bad-buzz alerts is open.
     Column("pause_on_alert", Boolean, nullable=False, server_default=text("false")),
+    # When true, a post's author may approve it themselves (if they may approve at all).
+    Column("self_approval_allowed", Boolean, nullable=False, server_default=text("false")),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 

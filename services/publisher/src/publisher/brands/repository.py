@@ -16,6 +16,7 @@ from publisher.brands.models import brand_pause, brand_settings
 SETTINGS: tuple[ColumnElement[Any], ...] = (
     brand_settings.c.timezone,
     brand_settings.c.approval_required,
+    brand_settings.c.self_approval_allowed,
     brand_settings.c.pause_on_alert,
 )
 

@@ -14,7 +14,7 @@ DEFAULT_TIMEZONE = "UTC"
 
 
 class BrandSettings(BaseModel):
-    """How a brand publishes."""
+    """How a brand publishes: the workspace's settings of the brand, as last announced."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -26,6 +26,10 @@ class BrandSettings(BaseModel):
     )
     approval_required: JsonBool = Field(
         default=False, description="Posts need a reviewer's approval before they are scheduled."
+    )
+    self_approval_allowed: JsonBool = Field(
+        default=False,
+        description="A post's author may approve it themselves, when they may approve at all.",
     )
     pause_on_alert: JsonBool = Field(
         default=False,

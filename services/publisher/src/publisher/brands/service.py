@@ -1,24 +1,18 @@
-"""Reading and saving brand publishing settings (a brand never configured gets the defaults),
-and the bad-buzz alerts that pause a brand's queue while open."""
+"""Brand publishing settings as the workspace announces them (a brand never configured gets the
+defaults), and the bad-buzz alerts that pause a brand's queue while open."""
 
 from __future__ import annotations
-
-from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from beacon_shared import outbox
 from beacon_shared.contracts.analytics import AlertRaised, AlertResolved
-from beacon_shared.contracts.publisher import BrandConfigured
-from beacon_shared.events import Envelope
+from beacon_shared.contracts.workspace import BrandConfigured
 from beacon_shared.logging import get_logger
 from publisher.brands import repository
 from publisher.brands.schemas import BrandPublishing, BrandSettings, OpenAlert
-from publisher.db import outbox as outbox_table
 
 log = get_logger(__name__)
-SOURCE = "/beacon/publisher"
 
 
 async def get(session: AsyncSession, *, tenant_id: str, brand_id: str | None) -> BrandSettings:
@@ -40,37 +34,32 @@ async def publishing(session: AsyncSession, *, tenant_id: str, brand_id: str) ->
     )
 
 
-async def put(
-    session: AsyncSession, *, tenant_id: str, brand_id: str, settings: BrandSettings
-) -> BrandPublishing:
-    """Save the brand's settings whole and announce them (`brand.configured`)."""
-    last = await repository.lock_updated_at(session, tenant_id=tenant_id, brand_id=brand_id)
-    now = datetime.now(UTC)
-    # Consumers keep the latest configuration by this time: it must move forward per brand even
-    # if this host's clock is behind the one that saved last.
-    configured_at = now if last is None or now > last else last + timedelta(microseconds=1)
+async def configure(session: AsyncSession, *, tenant_id: str, brand: BrandConfigured) -> bool:
+    """Keep the workspace's settings of a brand unless newer ones are kept already; whether
+    they were taken."""
+    last = await repository.lock_updated_at(session, tenant_id=tenant_id, brand_id=brand.brand_id)
+    if last is not None and last >= brand.configured_at:
+        return False
+    settings = BrandSettings(
+        timezone=brand.timezone,
+        approval_required=brand.approval_required,
+        self_approval_allowed=brand.self_approval_allowed,
+        pause_on_alert=brand.pause_on_alert,
+    )
     await repository.upsert_settings(
         session,
         tenant_id=tenant_id,
-        brand_id=brand_id,
-        values={**settings.model_dump(), "updated_at": configured_at},
+        brand_id=brand.brand_id,
+        values={**settings.model_dump(), "updated_at": brand.configured_at},
     )
-    configured = BrandConfigured(
-        brand_id=brand_id,
-        timezone=settings.timezone,
-        approval_required=settings.approval_required,
-        pause_on_alert=settings.pause_on_alert,
-        configured_at=configured_at,
-    )
-    envelope = Envelope.build(configured, tenant_id=tenant_id, subject=brand_id, source=SOURCE)
-    await outbox.stage(session, outbox_table, [envelope])
     log.info(
         "brand.configured",
         tenant_id=tenant_id,
-        brand_id=brand_id,
-        pause_on_alert=settings.pause_on_alert,
+        brand_id=brand.brand_id,
+        pause_on_alert=brand.pause_on_alert,
+        deleted=brand.deleted,
     )
-    return await publishing(session, tenant_id=tenant_id, brand_id=brand_id)
+    return True
 
 
 # Bad-buzz alerts --------------------------------------------------------------------------------

@@ -70,8 +70,11 @@ class AgendaTooLong(InvalidInput):
         )
 
 
-async def agenda(session: AsyncSession, *, tenant_id: str, query: AgendaQuery) -> Agenda:
-    """Posts scheduled within the local days asked for, earliest first."""
+async def agenda(
+    session: AsyncSession, *, tenant_id: str, query: AgendaQuery, brand_ids: frozenset[str] | None
+) -> Agenda:
+    """Posts scheduled within the local days asked for (of `brand_ids` only, unless None),
+    earliest first."""
     if not 0 <= (query.to - query.from_).days < MAX_DAYS:
         raise AgendaTooLong
     settings = await brands.get(session, tenant_id=tenant_id, brand_id=query.brand_id)
@@ -98,6 +101,8 @@ async def agenda(session: AsyncSession, *, tenant_id: str, query: AgendaQuery) -
     )
     if query.brand_id is not None:
         stmt = stmt.where(post.c.brand_id == query.brand_id)
+    if brand_ids is not None:
+        stmt = stmt.where(post.c.brand_id.in_(brand_ids))
     rows = list((await session.execute(stmt)).all())
     entries = [
         _entry(row, row.scheduled_at, wall, projected=False)

@@ -6,12 +6,16 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from beacon_shared.auth import Principal, require_scope
+from beacon_shared.auth import Principal
+from beacon_shared.auth.verify import require_brand_scope
 from beacon_shared.contracts.common import Network
 from publisher.config import Settings
 
-Writer = Annotated[Principal, Depends(require_scope("posts:write"))]
-Reader = Annotated[Principal, Depends(require_scope("posts:read"))]
+# Posts belong to brands: a credential limited to some brands passes, and each route keeps to its
+# brands (service.require_access, BrandDirectory.check, Principal.brands_for).
+Writer = Annotated[Principal, Depends(require_brand_scope("posts:write"))]
+Reader = Annotated[Principal, Depends(require_brand_scope("posts:read"))]
+Approver = Annotated[Principal, Depends(require_brand_scope("posts:approve"))]
 
 
 async def _settings(request: Request) -> Settings:

@@ -7,7 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 from beacon_shared.contracts.common import Network
-from beacon_shared.errors import Conflict, InvalidInput, NotFound
+from beacon_shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from publisher.content import ContentProblem
 
 
@@ -103,6 +103,16 @@ class ApprovalRequired(Conflict):
         super().__init__(
             f"Brand {brand_id} requires a reviewer's approval before a post is scheduled: "
             "create it with submit=review, then approve it."
+        )
+
+
+class SelfApprovalRefused(Forbidden):
+    code, title = "self_approval_refused", "An author does not approve their own post"
+
+    def __init__(self, post_id: UUID) -> None:
+        super().__init__(
+            f"Post {post_id} was written by you: another approver must approve it (or the brand "
+            "must allow self-approval)."
         )
 
 

@@ -72,6 +72,8 @@ post = Table(
     Column("tenant_id", Text, nullable=False),
     Column("brand_id", Text),
     Column("campaign_id", Text),
+    # Who wrote it; NULL for posts written before authors were recorded.
+    Column("created_by", Text, comment="`user:<id>` or `key:<id>`"),
     Column("text", Text, nullable=False),
     Column("link", Text),
     # [{"url", "alt_text"}]: fetched (from public addresses only) when the post goes out.

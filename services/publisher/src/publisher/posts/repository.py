@@ -128,11 +128,15 @@ async def list_posts(
     *,
     tenant_id: str,
     query: PostQuery,
+    brand_ids: frozenset[str] | None,
     after: Cursor | None,
     limit: int,
 ) -> list[Row[Any]]:
-    """Up to `limit` posts of the tenant, newest first, strictly after `after`."""
+    """Up to `limit` posts of the tenant (of `brand_ids` only, unless None), newest first,
+    strictly after `after`."""
     stmt = select(post).where(post.c.tenant_id == tenant_id)
+    if brand_ids is not None:
+        stmt = stmt.where(post.c.brand_id.in_(brand_ids))
     if query.status is not None:
         stmt = stmt.where(post.c.status == query.status.value)
     if query.brand_id is not None:
@@ -154,6 +158,22 @@ async def list_posts(
         stmt = stmt.where(tuple_(post.c.created_at, post.c.id) < tuple_(after.at, after.id))
     stmt = stmt.order_by(post.c.created_at.desc(), post.c.id.desc()).limit(limit)
     return list((await session.execute(stmt)).all())
+
+
+async def posts_of_brand(
+    session: AsyncSession, *, tenant_id: str, brand_id: str, statuses: Sequence[PostStatus]
+) -> list[UUID]:
+    """The ids of the brand's posts in one of `statuses`, oldest first."""
+    rows = await session.scalars(
+        select(post.c.id)
+        .where(
+            post.c.tenant_id == tenant_id,
+            post.c.brand_id == brand_id,
+            post.c.status.in_([s.value for s in statuses]),
+        )
+        .order_by(post.c.created_at, post.c.id)
+    )
+    return list(rows)
 
 
 async def cancel(session: AsyncSession, *, post_id: UUID, now: datetime) -> None:

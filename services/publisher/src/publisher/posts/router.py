@@ -8,10 +8,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
+from beacon_shared.auth import Principal
+from beacon_shared.auth.brands import BrandNotAllowed, Brands
 from beacon_shared.db import DbSession
 from publisher.posts import service
 from publisher.posts.agenda import Agenda, AgendaQuery, agenda
 from publisher.posts.dependencies import (
+    Approver,
     IdempotencyKey,
     Networks,
     PublisherSettings,
@@ -49,6 +52,7 @@ router = APIRouter(prefix="/v1/posts", tags=["posts"])
 async def create_post(
     body: PostIn,
     principal: Writer,
+    brands: Brands,
     session: DbSession,
     settings: PublisherSettings,
     response: Response,
@@ -57,10 +61,13 @@ async def create_post(
 ) -> PostOut:
     """Each target's variant is checked against its network's rules (422 with a pointer per
     problem). Scheduled posts emit `post.scheduled`; brands needing approval get a 409 for
-    `submit=schedule`."""
+    `submit=schedule`. The brand must be registered (422 unknown_brand) and one the caller may
+    write for (403 brand_not_allowed)."""
+    await _check_brand(brands, principal, "posts:write", body.brand_id)
     outcome = await service.create(
         session,
         tenant_id=principal.tenant_id,
+        actor=principal.actor,
         body=body,
         idempotency_key=idempotency_key,
         tolerance=timedelta(seconds=settings.schedule_tolerance_seconds),
@@ -74,12 +81,17 @@ async def create_post(
 
 @router.get("", summary="List posts, newest first", responses={401: {}, 403: {}, 422: {}})
 async def list_posts(
-    query: Annotated[PostQuery, Query()], principal: Reader, session: DbSession
+    query: Annotated[PostQuery, Query()], principal: Reader, brands: Brands, session: DbSession
 ) -> PostPage:
     """Filter by status, brand, campaign, account, network and scheduled time (`from`
-    inclusive, `to` exclusive); page by `cursor`."""
+    inclusive, `to` exclusive); page by `cursor`. Only the brands the caller may read."""
+    if query.brand_id is not None:
+        await brands.check(principal, "posts:read", query.brand_id)
     records, next_cursor = await service.list_page(
-        session, tenant_id=principal.tenant_id, query=query
+        session,
+        tenant_id=principal.tenant_id,
+        query=query,
+        brand_ids=principal.brands_for("posts:read"),
     )
     return PostPage(
         items=[PostOut.from_rows(r.post, r.targets) for r in records], next_cursor=next_cursor
@@ -89,6 +101,7 @@ async def list_posts(
 @router.get("/{post_id}", summary="Get one post", responses={401: {}, 403: {}, 404: {}, 422: {}})
 async def get_post(post_id: UUID, principal: Reader, session: DbSession) -> PostOut:
     """One post of the caller's tenant, with how each target went."""
+    await service.require_access(session, principal=principal, post_id=post_id, scope="posts:read")
     record = await service.get(session, tenant_id=principal.tenant_id, post_id=post_id)
     return PostOut.from_rows(record.post, record.targets)
 
@@ -100,36 +113,64 @@ def _out(record: service.PostRecord) -> PostOut:
     return PostOut.from_rows(record.post, record.targets)
 
 
+async def _check_brand(
+    brands: Brands, principal: Principal, scope: str, brand_id: str | None
+) -> None:
+    """A named brand must be registered and allowed; a credential limited to brands names one."""
+    if brand_id is not None:
+        await brands.check(principal, scope, brand_id)
+    elif principal.limited:
+        raise BrandNotAllowed("A credential limited to brands must name the post's brand_id.")
+
+
 @router.patch("/{post_id}", summary="Change a post's content", responses=_CHANGE)
 async def update_post(
     post_id: UUID, patch: PostPatch, principal: Writer, session: DbSession
 ) -> PostOut:
     """Until it starts publishing. Where posts need approval, changing an approved or scheduled
     post sends it back to review."""
+    await service.require_access(session, principal=principal, post_id=post_id, scope="posts:write")
     return _out(
-        await service.update(session, tenant_id=principal.tenant_id, post_id=post_id, patch=patch)
+        await service.update(
+            session,
+            tenant_id=principal.tenant_id,
+            actor=principal.actor,
+            post_id=post_id,
+            patch=patch,
+        )
     )
 
 
 @router.post("/{post_id}/submit", summary="Send a draft to review", responses=_CHANGE)
 async def submit_post(post_id: UUID, principal: Writer, session: DbSession) -> PostOut:
     """draft → in_review."""
-    return _out(await service.submit(session, tenant_id=principal.tenant_id, post_id=post_id))
+    await service.require_access(session, principal=principal, post_id=post_id, scope="posts:write")
+    return _out(
+        await service.submit(
+            session, tenant_id=principal.tenant_id, actor=principal.actor, post_id=post_id
+        )
+    )
 
 
 @router.post("/{post_id}/approve", summary="Approve a post in review", responses=_CHANGE)
 async def approve_post(
     post_id: UUID,
     body: ReviewIn,
-    principal: Writer,
+    principal: Approver,
     session: DbSession,
     settings: PublisherSettings,
 ) -> PostOut:
-    """in_review → approved, or straight to scheduled when the post has its time."""
+    """in_review → approved, or straight to scheduled when the post has its time. Needs
+    `posts:approve` on the post's brand; its author approves it only where the brand allows
+    self-approval (403 self_approval_refused)."""
+    await service.require_access(
+        session, principal=principal, post_id=post_id, scope="posts:approve"
+    )
     return _out(
         await service.approve(
             session,
             tenant_id=principal.tenant_id,
+            actor=principal.actor,
             post_id=post_id,
             review=body,
             tolerance=timedelta(seconds=settings.schedule_tolerance_seconds),
@@ -141,12 +182,19 @@ async def approve_post(
     "/{post_id}/request-changes", summary="Send a post back to its author", responses=_CHANGE
 )
 async def request_changes(
-    post_id: UUID, body: ChangesRequestedIn, principal: Writer, session: DbSession
+    post_id: UUID, body: ChangesRequestedIn, principal: Approver, session: DbSession
 ) -> PostOut:
-    """in_review → draft, with the reviewer's comment."""
+    """in_review → draft, with the reviewer's comment (`posts:approve` on the post's brand)."""
+    await service.require_access(
+        session, principal=principal, post_id=post_id, scope="posts:approve"
+    )
     return _out(
         await service.request_changes(
-            session, tenant_id=principal.tenant_id, post_id=post_id, review=body
+            session,
+            tenant_id=principal.tenant_id,
+            actor=principal.actor,
+            post_id=post_id,
+            review=body,
         )
     )
 
@@ -161,8 +209,9 @@ async def comment_post(
     post_id: UUID, body: ChangesRequestedIn, principal: Writer, session: DbSession
 ) -> ReviewOut:
     """A review comment that changes no state."""
+    await service.require_access(session, principal=principal, post_id=post_id, scope="posts:read")
     row = await service.comment(
-        session, tenant_id=principal.tenant_id, post_id=post_id, review=body
+        session, tenant_id=principal.tenant_id, actor=principal.actor, post_id=post_id, review=body
     )
     return ReviewOut.model_validate(dict(row._mapping))
 
@@ -174,6 +223,7 @@ async def comment_post(
 )
 async def post_reviews(post_id: UUID, principal: Reader, session: DbSession) -> list[ReviewOut]:
     """Submissions, approvals, requested changes and comments, oldest first."""
+    await service.require_access(session, principal=principal, post_id=post_id, scope="posts:read")
     rows = await service.reviews(session, tenant_id=principal.tenant_id, post_id=post_id)
     return [ReviewOut.model_validate(dict(r._mapping)) for r in rows]
 
@@ -188,6 +238,7 @@ async def schedule_post(
 ) -> PostOut:
     """An instant, a local time in a zone (DST-safe), or each account's next free slot; a
     scheduled post is moved (`post.scheduled` with change=rescheduled)."""
+    await service.require_access(session, principal=principal, post_id=post_id, scope="posts:write")
     return _out(
         await service.schedule(
             session,
@@ -206,6 +257,7 @@ async def schedule_post(
 )
 async def cancel_post(post_id: UUID, principal: Writer, session: DbSession) -> PostOut:
     """Emits `post.scheduled` with change=cancelled; a post already publishing is a 409."""
+    await service.require_access(session, principal=principal, post_id=post_id, scope="posts:write")
     return _out(await service.cancel(session, tenant_id=principal.tenant_id, post_id=post_id))
 
 
@@ -216,6 +268,7 @@ async def cancel_post(post_id: UUID, principal: Writer, session: DbSession) -> P
 )
 async def retry_post(post_id: UUID, principal: Writer, session: DbSession) -> PostOut:
     """Only failed targets are touched; published ones stay as they are."""
+    await service.require_access(session, principal=principal, post_id=post_id, scope="posts:write")
     return _out(await service.retry_failed(session, tenant_id=principal.tenant_id, post_id=post_id))
 
 
@@ -226,8 +279,15 @@ calendar_router = APIRouter(prefix="/v1/calendar", tags=["calendar"])
     "", summary="A brand's calendar between two local days", responses={401: {}, 403: {}, 422: {}}
 )
 async def get_calendar(
-    query: Annotated[AgendaQuery, Query()], principal: Reader, session: DbSession
+    query: Annotated[AgendaQuery, Query()], principal: Reader, brands: Brands, session: DbSession
 ) -> Agenda:
     """Posts (and the coming occurrences of recurring posts) on the brand's wall clock, from
-    `from` to `to` inclusive, at most 93 days."""
-    return await agenda(session, tenant_id=principal.tenant_id, query=query)
+    `from` to `to` inclusive, at most 93 days; only the brands the caller may read."""
+    if query.brand_id is not None:
+        await brands.check(principal, "posts:read", query.brand_id)
+    return await agenda(
+        session,
+        tenant_id=principal.tenant_id,
+        query=query,
+        brand_ids=principal.brands_for("posts:read"),
+    )

@@ -167,11 +167,10 @@ class PostPatch(BaseModel):
 
 
 class ReviewIn(BaseModel):
-    """A reviewer's decision."""
+    """A reviewer's decision; who decides is the caller, recorded by the server."""
 
     model_config = ConfigDict(extra="forbid")
 
-    reviewer: str = Field(min_length=1, max_length=128, description="Who decides (a user id).")
     comment: str | None = Field(default=None, max_length=5000)
 
 
@@ -185,7 +184,10 @@ class ReviewOut(BaseModel):
     """One entry of a post's review history."""
 
     id: UUID
-    reviewer: str
+    reviewer: str = Field(
+        description="Who did it: `user:<id>` or `key:<id>` (`author` for entries recorded "
+        "before the acting principal was)."
+    )
     decision: ReviewDecision
     comment: str | None
     created_at: datetime
@@ -217,6 +219,10 @@ class PostOut(BaseModel):
     id: UUID
     brand_id: str | None
     campaign_id: str | None
+    created_by: str | None = Field(
+        description="Who wrote it: `user:<id>` or `key:<id>`; null for posts written before "
+        "authors were recorded."
+    )
     text: str
     link: str | None
     media: list[MediaIn]

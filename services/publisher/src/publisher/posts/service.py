@@ -18,6 +18,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared import outbox
+from beacon_shared.auth.principal import Principal
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.publisher import PostScheduled, PostTarget, ScheduleChange
 from beacon_shared.events import Envelope
@@ -41,6 +42,7 @@ from publisher.posts.exceptions import (
     PostNotCancellable,
     PostNotFound,
     ScheduledInPast,
+    SelfApprovalRefused,
     TimeRequired,
     WrongState,
 )
@@ -216,12 +218,13 @@ async def create(
     session: AsyncSession,
     *,
     tenant_id: str,
+    actor: str,
     body: PostIn,
     idempotency_key: str | None,
     tolerance: timedelta,
     networks: frozenset[Network],
 ) -> Created:
-    """Store a post in the state `submit` asks for; replay an Idempotency-Key."""
+    """Store a post by `actor` in the state `submit` asks for; replay an Idempotency-Key."""
     digest = fingerprint(body)
     if idempotency_key is not None:
         # Checked before the time so a retry after the scheduled time still gets its post back.
@@ -274,6 +277,7 @@ async def create(
             "id": post_id,
             "tenant_id": tenant_id,
             "brand_id": body.brand_id,
+            "created_by": actor,
             "campaign_id": str(body.campaign_id) if body.campaign_id else None,
             **content,
             "status": status.value,
@@ -314,7 +318,7 @@ async def create(
         ],
     )
     if status is PostStatus.in_review:
-        await _review(session, post_id, tenant_id, "author", ReviewDecision.submitted, None)
+        await _review(session, post_id, tenant_id, actor, ReviewDecision.submitted, None)
     record = await get(session, tenant_id=tenant_id, post_id=post_id)
     if status is PostStatus.scheduled:
         await _announce(session, record, ScheduleChange.scheduled)
@@ -332,13 +336,29 @@ async def get(session: AsyncSession, *, tenant_id: str, post_id: UUID) -> PostRe
     return PostRecord(row, await repository.targets_of(session, [post_id]))
 
 
+async def require_access(
+    session: AsyncSession, *, principal: Principal, post_id: UUID, scope: str
+) -> None:
+    """PostNotFound for a post of another tenant, or of a brand the caller may not use for
+    `scope`: a credential limited to brands never learns the others' posts exist."""
+    row = await repository.get_post(session, tenant_id=principal.tenant_id, post_id=post_id)
+    if row is None or not principal.allows_on(scope, row.brand_id):
+        raise PostNotFound(post_id)
+
+
 async def list_page(
-    session: AsyncSession, *, tenant_id: str, query: PostQuery
+    session: AsyncSession, *, tenant_id: str, query: PostQuery, brand_ids: frozenset[str] | None
 ) -> tuple[list[PostRecord], str | None]:
-    """A page of the tenant's posts, newest first, and the cursor of the next one."""
+    """A page of the tenant's posts (of `brand_ids` only, unless None), newest first, and the
+    cursor of the next one."""
     after = Cursor.decode(query.cursor) if query.cursor else None
     rows = await repository.list_posts(
-        session, tenant_id=tenant_id, query=query, after=after, limit=query.limit + 1
+        session,
+        tenant_id=tenant_id,
+        query=query,
+        brand_ids=brand_ids,
+        after=after,
+        limit=query.limit + 1,
     )
     page = rows[: query.limit]
     next_cursor = (
@@ -351,7 +371,7 @@ async def list_page(
 
 
 async def update(
-    session: AsyncSession, *, tenant_id: str, post_id: UUID, patch: PostPatch
+    session: AsyncSession, *, tenant_id: str, actor: str, post_id: UUID, patch: PostPatch
 ) -> PostRecord:
     """Change the content of a post not yet publishing.
 
@@ -397,7 +417,7 @@ async def update(
         await repository.set_target_status(
             session, post_id=post_id, status=TargetStatus.in_review, now=now
         )
-        await _review(session, post_id, tenant_id, "author", ReviewDecision.submitted, "edited")
+        await _review(session, post_id, tenant_id, actor, ReviewDecision.submitted, "edited")
     await repository.update_post(session, post_id=post_id, values={**values, "updated_at": now})
     record = await get(session, tenant_id=tenant_id, post_id=post_id)
     if back_to_review and post.status == PostStatus.scheduled:
@@ -407,11 +427,11 @@ async def update(
     return record
 
 
-async def submit(session: AsyncSession, *, tenant_id: str, post_id: UUID) -> PostRecord:
+async def submit(session: AsyncSession, *, tenant_id: str, actor: str, post_id: UUID) -> PostRecord:
     """Send a draft to the reviewers."""
     await _locked(session, tenant_id, post_id, "submitting", (PostStatus.draft,))
     await _move(session, post_id, PostStatus.in_review)
-    await _review(session, post_id, tenant_id, "author", ReviewDecision.submitted, None)
+    await _review(session, post_id, tenant_id, actor, ReviewDecision.submitted, None)
     record = await get(session, tenant_id=tenant_id, post_id=post_id)
     await _notify(session, record, "post.submitted", {})
     return record
@@ -421,38 +441,37 @@ async def approve(
     session: AsyncSession,
     *,
     tenant_id: str,
+    actor: str,
     post_id: UUID,
     review: ReviewIn,
     tolerance: timedelta,
 ) -> PostRecord:
-    """Approve a post in review; one whose time is still ahead is scheduled at once."""
+    """Approve a post in review; one whose time is still ahead is scheduled at once. Its author
+    approves it only where the brand allows self-approval (SelfApprovalRefused)."""
     post, _ = await _locked(session, tenant_id, post_id, "approval", (PostStatus.in_review,))
-    await _review(
-        session, post_id, tenant_id, review.reviewer, ReviewDecision.approved, review.comment
-    )
+    if post.created_by == actor:
+        settings = await brands.get(session, tenant_id=tenant_id, brand_id=post.brand_id)
+        if not settings.self_approval_allowed:
+            raise SelfApprovalRefused(post_id)
+    await _review(session, post_id, tenant_id, actor, ReviewDecision.approved, review.comment)
     # A post whose time passed while it was in review is approved without being scheduled: it
     # needs a new time (POST /schedule) rather than going out late.
     timed = post.scheduled_at is not None and post.scheduled_at >= datetime.now(UTC) - tolerance
     await _move(session, post_id, PostStatus.scheduled if timed else PostStatus.approved)
     record = await get(session, tenant_id=tenant_id, post_id=post_id)
-    await _notify(session, record, "post.approved", {"reviewer": review.reviewer})
+    await _notify(session, record, "post.approved", {"reviewer": actor})
     if timed:
         await _announce(session, record, ScheduleChange.scheduled)
     return record
 
 
 async def request_changes(
-    session: AsyncSession, *, tenant_id: str, post_id: UUID, review: ReviewIn
+    session: AsyncSession, *, tenant_id: str, actor: str, post_id: UUID, review: ReviewIn
 ) -> PostRecord:
     """Send a post in review back to draft, with the reviewer's comment."""
     await _locked(session, tenant_id, post_id, "requesting changes", (PostStatus.in_review,))
     await _review(
-        session,
-        post_id,
-        tenant_id,
-        review.reviewer,
-        ReviewDecision.changes_requested,
-        review.comment,
+        session, post_id, tenant_id, actor, ReviewDecision.changes_requested, review.comment
     )
     await _move(session, post_id, PostStatus.draft)
     record = await get(session, tenant_id=tenant_id, post_id=post_id)
@@ -460,19 +479,17 @@ async def request_changes(
         session,
         record,
         "post.changes_requested",
-        {"reviewer": review.reviewer, "comment": review.comment},
+        {"reviewer": actor, "comment": review.comment},
     )
     return record
 
 
 async def comment(
-    session: AsyncSession, *, tenant_id: str, post_id: UUID, review: ReviewIn
+    session: AsyncSession, *, tenant_id: str, actor: str, post_id: UUID, review: ReviewIn
 ) -> Row[Any]:
     """A reviewer's comment that changes nothing."""
     await get(session, tenant_id=tenant_id, post_id=post_id)
-    return await _review(
-        session, post_id, tenant_id, review.reviewer, ReviewDecision.comment, review.comment
-    )
+    return await _review(session, post_id, tenant_id, actor, ReviewDecision.comment, review.comment)
 
 
 async def reviews(session: AsyncSession, *, tenant_id: str, post_id: UUID) -> list[Row[Any]]:
@@ -559,6 +576,23 @@ async def cancel(session: AsyncSession, *, tenant_id: str, post_id: UUID) -> Pos
         await _notify(session, record, "post.cancelled", {})
     log.info("post.cancelled", post_id=str(post_id), tenant_id=tenant_id)
     return record
+
+
+async def cancel_brand(session: AsyncSession, *, tenant_id: str, brand_id: str) -> int:
+    """Cancel every post of a deleted brand that has not started publishing (one already
+    attempted is left to finish); how many were cancelled."""
+    cancelled = 0
+    for post_id in await repository.posts_of_brand(
+        session, tenant_id=tenant_id, brand_id=brand_id, statuses=NOT_STARTED
+    ):
+        try:
+            await cancel(session, tenant_id=tenant_id, post_id=post_id)
+        except PostNotCancellable:
+            log.warning("post.not_cancelled_with_brand", post_id=str(post_id), brand_id=brand_id)
+            continue
+        cancelled += 1
+    log.info("brand.posts_cancelled", tenant_id=tenant_id, brand_id=brand_id, posts=cancelled)
+    return cancelled
 
 
 async def retry_failed(session: AsyncSession, *, tenant_id: str, post_id: UUID) -> PostRecord:
