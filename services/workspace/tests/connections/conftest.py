@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from beacon_shared.auth.brands import register_brand
+from beacon_shared.auth.members import ORGANIZATION_HEADER
 from beacon_shared.crypto import SecretBox
 from beacon_shared.db import create_sessionmaker
 from beacon_shared.testing.egress import LOCAL_EGRESS_SETTINGS
@@ -165,24 +166,31 @@ def harness(
     unique: Callable[[str], str],
 ) -> Callable[..., Any]:
     """`async with harness(**settings) as h`: a new organization's key with the accounts scopes
-    on a workspace app pointing at the fakes."""
+    on a workspace app pointing at the fakes; or, given `organization` and `bearer` (a member's
+    access token), that member of an existing organization."""
 
     @asynccontextmanager
     async def build(
-        *, brand_ids: tuple[str, ...] | None = None, **more: object
+        *,
+        brand_ids: tuple[str, ...] | None = None,
+        organization: str | None = None,
+        bearer: str | None = None,
+        **more: object,
     ) -> AsyncIterator[Harness]:
-        tenant_id = unique("org")
+        tenant_id = organization or unique("org")
         async with create_sessionmaker(engine)() as session, session.begin():
             for brand_id in BRANDS:
                 await register_brand(session, tenant_id=tenant_id, brand_id=brand_id)
-        key = await issue_api_key(tenant_id, scopes=SCOPES, brand_ids=brand_ids)
+        if bearer is None:
+            bearer = (await issue_api_key(tenant_id, scopes=SCOPES, brand_ids=brand_ids)).key
         app: FastAPI = create_app(settings_for(Settings, **connections_settings(networks, **more)))
         async with (
-            api_client(app, key=key.key) as http,
+            api_client(app, key=bearer) as http,
             httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app), base_url="http://test"
             ) as browser,
         ):
+            http.headers[ORGANIZATION_HEADER] = tenant_id
             yield Harness(http, browser, engine, tenant_id, app, issue_api_key)
 
     return build

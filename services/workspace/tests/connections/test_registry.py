@@ -81,3 +81,23 @@ async def test_another_organizations_accounts_are_not_found(harness):
     assert (read.status_code, removed.status_code) == (404, 404)
     assert read.json()["code"] == "connected_account_not_found"
     assert listed["items"] == []
+
+
+async def test_a_signed_in_member_connects_in_their_own_name(
+    harness, organization, tokens, issuer, engine
+):
+    org = await organization(olga="owner")
+    async with harness(
+        organization=org, bearer=await tokens("olga"), oidc_issuer=issuer.issuer
+    ) as h:
+        back = await h.connect("x")
+        me = (await h.http.get("/v1/me")).json()
+        [row] = await h.accounts()
+        shown = (await h.http.get(f"/v1/connected-accounts/{row.id}")).json()
+        audit = await h.audit()
+
+    assert outcome(back)["connection"] == "connected"
+    person = f"user:{me['user']['id']}"
+    assert row.connected_by == person
+    assert shown["connected_by"] == person
+    assert {actor for _, actor in audit} == {person}
