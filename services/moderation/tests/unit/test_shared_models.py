@@ -13,7 +13,13 @@ import pytest
 
 from moderation.classify import Classifier
 from moderation.classify.classifier import HEADS_FILE, MODELS_DIR, STATIC_FILE
-from moderation.classify.features import Featurizer, ModelFileError, load_static_table
+from moderation.classify.features import (
+    FRENCH_TONE_FILE,
+    Featurizer,
+    ModelFileError,
+    load_french_tone,
+    load_static_table,
+)
 from moderation.classify.heads import load_heads, save_heads
 from moderation.train.pipeline import Row, featurize, train_heads, written_rows
 
@@ -46,7 +52,10 @@ def _digest(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def featurizer() -> Featurizer:
-    return Featurizer(load_static_table(MODELS_DIR / STATIC_FILE))
+    return Featurizer(
+        load_static_table(MODELS_DIR / STATIC_FILE),
+        load_french_tone(MODELS_DIR / FRENCH_TONE_FILE),
+    )
 
 
 class TestTraining:
@@ -95,6 +104,12 @@ class TestBrokenModelFiles:
         (tmp_path / STATIC_FILE).write_bytes((MODELS_DIR / STATIC_FILE).read_bytes())
         (tmp_path / HEADS_FILE).write_bytes(b"PK\x03\x04 not really a zip")
         with pytest.raises(ModelFileError, match="heads"):
+            Classifier(tmp_path)
+
+    def test_a_missing_french_tone_lexicon_is_a_clear_error(self, tmp_path):
+        for name in (STATIC_FILE, HEADS_FILE):
+            (tmp_path / name).write_bytes((MODELS_DIR / name).read_bytes())
+        with pytest.raises(ModelFileError, match=r"French tone lexicon at .*fr_tone\.tsv"):
             Classifier(tmp_path)
 
     def test_the_worker_stops_at_start_without_its_models(self, tmp_path):

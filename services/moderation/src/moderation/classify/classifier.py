@@ -9,7 +9,12 @@ from pathlib import Path
 import numpy as np
 
 from moderation.classify import models as models_package
-from moderation.classify.features import Featurizer, load_static_table
+from moderation.classify.features import (
+    FRENCH_TONE_FILE,
+    Featurizer,
+    load_french_tone,
+    load_static_table,
+)
 from moderation.classify.heads import load_heads
 from moderation.classify.inputs import inputs_of
 from moderation.classify.intent import intents_of
@@ -31,7 +36,7 @@ HEAD_NAMES = ("toxic_en", "toxic_fr", *KINDS, "spam", "sentiment")
 TOXICITY_HEADS = {"fr": "toxic_fr"}
 # Names the models and rules behind the scores; stored with every decision. `make
 # train-moderation` writes it into the heads file; change it when the models change.
-MODEL_VERSION = "shared-2026.12.1"
+MODEL_VERSION = "shared-2026.12.2"
 
 
 @dataclass(frozen=True)
@@ -64,8 +69,9 @@ class Classifier:
     def __init__(self, models_dir: Path = MODELS_DIR) -> None:
         self._languages = LanguageDetector()
         self._sentiment = SentimentModel()
-        self._featurizer = Featurizer(load_static_table(models_dir / STATIC_FILE))
+        table = load_static_table(models_dir / STATIC_FILE)
         self._heads = load_heads(models_dir / HEADS_FILE, required=HEAD_NAMES)
+        self._featurizer = Featurizer(table, load_french_tone(models_dir / FRENCH_TONE_FILE))
         self.model_version = self._heads.version
 
     def classify(self, text: str) -> Classification:

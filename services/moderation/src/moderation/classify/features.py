@@ -1,5 +1,6 @@
 """What the shared models read of a comment: a static sentence vector, word and character n-grams,
-and lexicon counts, computed for a whole batch at once.
+lexicon counts and the words' tone (VADER's, and a French lexicon's for French words), computed
+for a whole batch at once.
 
 The static vector is the weighted mean of per-word vectors distilled once from
 multilingual-e5-small (`moderation.train.distill`): each word of the table was embedded alone by
@@ -32,6 +33,9 @@ CHAR_NGRAM_CHARS = 400
 # The words' tone (`StaticTable.valence`): mean, most negative, most positive; a negation
 # before a word turns its tone.
 TONE_FEATURES = ("tone_mean", "tone_min", "tone_max")
+# The same from a French lexicon's polarities (`models/fr_tone.tsv`), for French words.
+FRENCH_TONE_FEATURES = ("fr_tone_mean", "fr_tone_min", "fr_tone_max")
+FRENCH_TONE_FILE = "fr_tone.tsv"
 _NEGATIONS = frozenset(
     (
         "not",
@@ -104,6 +108,22 @@ def load_static_table(path: Path) -> StaticTable:
     )
 
 
+def load_french_tone(path: Path) -> dict[str, float]:
+    """The French lexicon's tone per word form; ModelFileError when unusable."""
+    tone: dict[str, float] = {}
+    try:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line or line.startswith("#"):
+                continue
+            word, _, value = line.partition("\t")
+            tone[word] = float(value)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ModelFileError(f"cannot load the French tone lexicon at {path}: {exc}") from exc
+    if not tone:
+        raise ModelFileError(f"the French tone lexicon at {path} is empty")
+    return tone
+
+
 def model_text(normalised: str) -> str:
     """What the models read: e-mail addresses, links, handles and long numbers as one token
     each, cut short."""
@@ -117,9 +137,10 @@ def model_text(normalised: str) -> str:
 class Featurizer:
     """Turns undisguised, normalised texts into the models' feature matrix."""
 
-    def __init__(self, table: StaticTable) -> None:
+    def __init__(self, table: StaticTable, french_tone: dict[str, float]) -> None:
         self.table = table
-        self._spelled: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {}
+        self._french_tone = french_tone
+        self._spelled: dict[str, tuple[tuple[int, ...], tuple[int, ...], float]] = {}
         self._words = HashingVectorizer(
             n_features=2**HASH_BITS,
             analyzer="word",
@@ -142,20 +163,22 @@ class Featurizer:
 
     @property
     def dense_width(self) -> int:
-        return self.table.dim + len(LEXICON_NAMES) + 3 + len(TONE_FEATURES)
+        return (
+            self.table.dim + len(LEXICON_NAMES) + 3 + len(TONE_FEATURES) + len(FRENCH_TONE_FEATURES)
+        )
 
     def spell(self, word: str) -> tuple[int, ...]:
         """The table entries a word reads as: itself, or sub-word pieces, longest first."""
         return self._word(word)[0]
 
-    def _word(self, word: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """The word's table entries and the lexicon lists holding it (cached)."""
+    def _word(self, word: str) -> tuple[tuple[int, ...], tuple[int, ...], float]:
+        """The word's table entries, the lexicon lists holding it and its French tone (cached)."""
         found = self._spelled.get(word)
         if found is not None:
             return found
         index = self.table.words.get(word)
         entries = (index,) if index is not None else self._pieces_of(word)
-        found = (entries, lists_holding(word))
+        found = (entries, lists_holding(word), self._french_tone.get(word, 0.0))
         if len(self._spelled) < _CACHE_MAX and len(word) <= 40:
             self._spelled[word] = found
         return found
@@ -186,13 +209,15 @@ class Featurizer:
         lists = len(LEXICON_NAMES)
         hits = np.zeros((len(texts), lists), dtype=np.float32)
         tone = np.zeros((len(texts), len(TONE_FEATURES)), dtype=np.float32)
+        french = np.zeros((len(texts), len(FRENCH_TONE_FEATURES)), dtype=np.float32)
         valence = self.table.valence
         for row, text in enumerate(texts):
             words = words_of(text)
             tones: list[float] = []
+            french_tones: list[float] = []
             turned = 0
             for word in words:
-                entries, held = self._word(word)
+                entries, held, french_value = self._word(word)
                 for index in entries:
                     rows.append(row)
                     cols.append(index)
@@ -204,9 +229,17 @@ class Featurizer:
                 value = float(valence[entries[0]]) if len(entries) == 1 else 0.0
                 if value:
                     tones.append(-value if turned else value)
+                if french_value:
+                    french_tones.append(-french_value if turned else french_value)
                 turned = max(0, turned - 1)
             if tones:
                 tone[row] = (sum(tones) / len(tones), min(tones), max(tones))
+            if french_tones:
+                french[row] = (
+                    sum(french_tones) / len(french_tones),
+                    min(french_tones),
+                    max(french_tones),
+                )
             extra[row, lists] = np.log1p(len(words)) / 5
             extra[row, lists + 1] = min(text.count("xxlink"), 3) / 3
             extra[row, lists + 2] = 1.0 if not words else 0.0
@@ -220,7 +253,7 @@ class Featurizer:
         pooled = np.asarray(bag @ self.table.vectors, dtype=np.float32)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         pooled /= np.maximum(norms, 1e-6)
-        return np.hstack([pooled, extra, tone])
+        return np.hstack([pooled, extra, tone, french])
 
     def ngrams(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """Hashed word uni- and bigrams beside character 3- to 5-grams within words."""

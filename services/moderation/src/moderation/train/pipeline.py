@@ -16,6 +16,7 @@ import csv
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,12 +33,15 @@ from moderation.classify.classifier import (
     HEADS_FILE,
     KINDS,
     MODEL_VERSION,
+    MODELS_DIR,
     SENTIMENTS,
     STATIC_FILE,
 )
 from moderation.classify.features import (
+    FRENCH_TONE_FILE,
     Featurizer,
     StaticTable,
+    load_french_tone,
     load_static_table,
 )
 from moderation.classify.heads import Head, save_heads
@@ -374,7 +378,11 @@ def train(data_dir: Path, out: Path, *, keep_vectors: bool = False) -> str:
     else:
         cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "beacon-moderation"
         table = distill(vocabulary_texts(data_dir), static_path, cache_dir=cache)
-    featurizer = Featurizer(table)
+    # The French tone lexicon is an input, not trained: it ships beside the trained files.
+    tone_path = out / FRENCH_TONE_FILE
+    if tone_path.resolve() != (MODELS_DIR / FRENCH_TONE_FILE).resolve():
+        shutil.copyfile(MODELS_DIR / FRENCH_TONE_FILE, tone_path)
+    featurizer = Featurizer(table, load_french_tone(tone_path))
     rows = written_rows() + dataset_rows(data_dir)
     matrix = featurize(featurizer, rows)
     dense_width = matrix.dense.shape[1]
@@ -403,7 +411,10 @@ def held_out_by_set(data_dir: Path, models_dir: Path) -> list[dict[str, object]]
     head or the clues, whichever is higher, at 0.75)."""
     from moderation.rules.default import SPAM_HIDE, TOXIC_FLAG
 
-    featurizer = Featurizer(load_static_table(models_dir / STATIC_FILE))
+    featurizer = Featurizer(
+        load_static_table(models_dir / STATIC_FILE),
+        load_french_tone(models_dir / FRENCH_TONE_FILE),
+    )
     written = written_rows()
     rows = written + dataset_rows(data_dir)
     matrix = featurize(featurizer, rows)
