@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from beacon_shared.audit import AuditMiddleware
 from beacon_shared.auth import ApiKeyVerifier
 from beacon_shared.auth.brands import BrandDirectory
 from beacon_shared.auth.signin import SignIn
@@ -105,6 +106,7 @@ def create_service_app(
     for router in routers:  # matched in this order: the service's own traffic first
         app.include_router(router)
     app.include_router(health_router)
+    app.add_middleware(AuditMiddleware, service=settings.service_name)
     app.add_middleware(RequestContextMiddleware, log_requests=settings.log_requests)
     app.add_middleware(
         RequestGuardMiddleware, max_bytes=settings.max_body_bytes, raw_body_paths=raw_body_paths

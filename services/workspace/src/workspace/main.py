@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from beacon_shared.app import create_service_app
+from workspace.audit.router import router as audit_router
 from workspace.brands.router import router as brands_router
 from workspace.config import Settings
 from workspace.connections.router import router as connections_router
@@ -19,5 +20,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings or Settings(),
         title="Beacon Workspace",
         description="An organization's brands, people, invitations, API keys and personal tokens.",
-        routers=[people_router, invitations_router, keys_router, brands_router, connections_router],
+        routers=[
+            people_router,
+            invitations_router,
+            keys_router,
+            brands_router,
+            connections_router,
+            audit_router,
+        ],
     )

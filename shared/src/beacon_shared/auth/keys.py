@@ -49,6 +49,8 @@ SCOPES = frozenset(
         # The organization's brands and their settings (the workspace service).
         "brands:read",
         "brands:write",
+        # The audit log of every state-changing call (the workspace service).
+        "audit:read",
     }
 )
 

@@ -18,7 +18,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from beacon_shared.auth.roles import BRAND_ROLES, ROLES
 from beacon_shared.db import make_metadata
@@ -119,6 +119,26 @@ brand_role = Table(
         ["tenant_id", "brand_id"], [brand.c.tenant_id, brand.c.id], ondelete="CASCADE"
     ),
     CheckConstraint(f"role IN ({', '.join(map(repr, BRAND_ROLES))})", name="role_known"),
+)
+
+# Every state-changing API call a principal made, in every service (beacon_shared.audit).
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("tenant_id", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", Text, nullable=False, comment="`user:<id>` or `key:<id>`"),
+    Column("credential", Text, nullable=False, comment="sign_in, personal_token or api_key"),
+    Column("service", Text, nullable=False),
+    Column("method", Text, nullable=False),
+    Column("route", Text, nullable=False, comment="The route's template, e.g. /v1/posts/{post_id}"),
+    Column("resource", JSONB, nullable=False, comment="The route's path parameters."),
+    Column("status", Integer, nullable=False),
+    Column("client_address", Text),
+    Column("user_agent", Text),
+    Column("request_id", Text),
+    Index("ix_audit_log_tenant_id_at", "tenant_id", text("at DESC"), text("id DESC")),
 )
 
 ACTIVE = text("revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())")

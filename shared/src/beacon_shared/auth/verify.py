@@ -243,6 +243,8 @@ async def _authenticated(request: Request) -> tuple[Principal, RateLimitDecision
             raise Unauthorized("The API key is not valid, or was revoked or expired.")
     else:
         principal = await _signed_in(request, key)
+    # The audit log records who made the call once it is answered (beacon_shared.audit).
+    request.state.principal = principal
     decision = _metered(request, verifier, principal)
     _refuse_over_limit(decision)
     return principal, decision
