@@ -23,7 +23,7 @@ from beacon_shared.contracts.workspace import (
     AccountKind,
     ConnectedAccount,
 )
-from beacon_shared.crypto import SecretBox
+from beacon_shared.crypto import SecretBox, SecretKeyMissing
 from beacon_shared.egress import UrlRefused, check_base_url, egress_client
 from beacon_shared.events import Envelope, EventPayload
 from beacon_shared.logging import get_logger
@@ -87,6 +87,14 @@ def credentials_box(settings: Settings) -> SecretBox:
 def event_box(settings: Settings) -> SecretBox:
     """Seals the credentials events carry (EVENT_CREDENTIALS_KEYS, the platform's)."""
     return SecretBox(settings.event_credentials_keys, setting="EVENT_CREDENTIALS_KEYS")
+
+
+def require_keys(settings: Settings) -> None:
+    """Refuse (409) before anything is asked of a network when credentials could not be kept."""
+    if settings.credentials_keys is None:
+        raise SecretKeyMissing("WORKSPACE_CREDENTIALS_KEYS")
+    if settings.event_credentials_keys is None:
+        raise SecretKeyMissing("EVENT_CREDENTIALS_KEYS")
 
 
 def redirect_uri(settings: Settings) -> str:
@@ -184,9 +192,8 @@ async def start(
 ) -> tuple[str, datetime]:
     """The network's authorization URL for a new flow, and when the flow expires."""
     return_url = check_return_url(settings, body.return_url)
+    require_keys(settings)
     box = credentials_box(settings)
-    box.encrypt({})  # refuse now (409) rather than after the person has logged in
-    event_box(settings).encrypt({})
     state = STATE_PREFIX + secrets.token_urlsafe(32)
     callback = redirect_uri(settings)
     verifier: str | None = None
@@ -348,9 +355,7 @@ async def _exchange(
     )
     async with http_client(settings) as http:
         if flow.network == "facebook":
-            return await meta(settings, http).connect(
-                code=code, redirect_uri=flow.redirect_uri, now=now
-            )
+            return await meta(settings, http).connect(code=code, redirect_uri=flow.redirect_uri)
         if flow.network == "linkedin":
             return await linkedin(settings, http).connect(
                 code=code, redirect_uri=flow.redirect_uri, now=now
@@ -405,8 +410,7 @@ async def connect_bluesky(
 ) -> list[AnyRow]:
     """Sign in with the app password; store the account it opens."""
     service = _server_url(settings, "service", body.service or settings.bluesky_service)
-    credentials_box(settings).encrypt({})
-    event_box(settings).encrypt({})
+    require_keys(settings)
     async with http_client(settings) as http:
         try:
             granted = await bluesky.connect(

@@ -7,7 +7,7 @@ import base64
 import hashlib
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -78,7 +78,6 @@ class GrantedAccount:
     access_expires_at: datetime | None = None
     refresh_expires_at: datetime | None = None
     instance_url: str | None = None
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:  # never the credentials, in a log or a traceback
         return f"GrantedAccount(kind={self.kind!r}, external_id={self.external_id!r})"

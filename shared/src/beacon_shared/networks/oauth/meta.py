@@ -8,7 +8,6 @@ tokens obtained with a long-lived user token do not expire.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from urllib.parse import urlencode
 
 import httpx
@@ -115,7 +114,7 @@ class MetaOAuth:
             if isinstance(p, dict) and p.get("status") == "granted" and p.get("permission")
         )
 
-    async def accounts(self, user_token: str, *, now: datetime) -> list[GrantedAccount]:
+    async def accounts(self, user_token: str) -> list[GrantedAccount]:
         """Every Page the login grants, with its Page token, and each Page's linked Instagram
         professional account (acting with the same Page token)."""
         scopes = await self.granted_scopes(user_token)
@@ -143,12 +142,12 @@ class MetaOAuth:
             raise OAuthRefused("no_pages", "the login granted no Facebook Page")
         return found
 
-    async def connect(self, *, code: str, redirect_uri: str, now: datetime) -> list[GrantedAccount]:
+    async def connect(self, *, code: str, redirect_uri: str) -> list[GrantedAccount]:
         """The whole callback: code, long-lived user token, then the Pages and Instagram
-        accounts it grants."""
+        accounts it grants (Page tokens do not expire: no expiry to keep)."""
         short = await self.exchange(code=code, redirect_uri=redirect_uri)
         user = await self.long_lived(short.access_token)
-        return await self.accounts(user.access_token, now=now)
+        return await self.accounts(user.access_token)
 
 
 def _bearer(token: str) -> dict[str, str]:
