@@ -356,8 +356,12 @@ class FakeX(Fake):
 
 @dataclass
 class FakeLinkedIn(Fake):
-    """LinkedIn: the authorization page, the token endpoint (client secret in the form), OpenID
-    userinfo and the versioned REST organizationAcls and organizations."""
+    """LinkedIn: the authorization page, the token endpoint (client secret in the form; refresh
+    tokens that are not rotated), OpenID userinfo and the versioned REST organizationAcls and
+    organizations."""
+
+    refresh_tokens: set[str] = field(default_factory=set)
+    refreshes: int = 0
 
     def app(self) -> FastAPI:
         app = FastAPI()
@@ -385,6 +389,25 @@ class FakeLinkedIn(Fake):
                     },
                     status_code=401,
                 )
+            if form.get("grant_type") == "refresh_token":
+                if self.token_error or form.get("refresh_token") not in self.refresh_tokens:
+                    return JSONResponse(
+                        {
+                            "error": self.token_error or "invalid_request",
+                            "error_description": "The provided refresh token is invalid",
+                        },
+                        status_code=400,
+                    )
+                self.refreshes += 1
+                access = SECRETS.issue("li-access")
+                self.tokens.add(access)
+                # The same refresh token, its lifetime counting down.
+                return {
+                    "access_token": access,
+                    "expires_in": 5184000,
+                    "refresh_token": form["refresh_token"],
+                    "refresh_token_expires_in": 31000000,
+                }
             if self.token_error or self.spend(code or "", redirect_uri or "") is None:
                 return JSONResponse(
                     {
@@ -397,10 +420,12 @@ class FakeLinkedIn(Fake):
                 )
             access = SECRETS.issue("li-access")
             self.tokens.add(access)
+            refresh = SECRETS.issue("li-refresh")
+            self.refresh_tokens.add(refresh)
             return {
                 "access_token": access,
                 "expires_in": 5184000,
-                "refresh_token": SECRETS.issue("li-refresh"),
+                "refresh_token": refresh,
                 "refresh_token_expires_in": 31536000,
                 "scope": "email,openid,profile,r_organization_admin,w_member_social,"
                 "w_organization_social",

@@ -171,3 +171,25 @@ async def _claim(r: Refresher):
             lease_until=now + timedelta(minutes=1),
             limit=100,
         )
+
+
+async def test_linkedin_tokens_are_renewed_for_the_member_and_each_organization(
+    harness, refresher, networks, engine
+):
+    async with harness() as h:
+        ids = outcome(await h.connect("linkedin"))["accounts"].split(",")
+        before = {str(r.id): r for r in await h.accounts()}
+        for account_id in ids:
+            await expiring(engine, account_id, in_seconds=600)
+        async with refresher() as r:
+            await r.refresh_due()
+        after = {str(r.id): r for r in await h.accounts()}
+
+    for account_id in ids:
+        old = opened(before[account_id].credentials, CREDENTIALS_KEY)
+        new = opened(after[account_id].credentials, CREDENTIALS_KEY)
+        assert after[account_id].status == "active"
+        assert new["access_token"] != old["access_token"]
+        assert new["access_token"] in networks.linkedin.tokens
+        assert new["refresh_token"] == old["refresh_token"]  # LinkedIn does not rotate it
+        assert after[account_id].access_expires_at - datetime.now(UTC) > timedelta(days=59)
