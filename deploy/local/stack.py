@@ -446,6 +446,12 @@ class Stack:
             )
         elif self.issuer is not None:
             lines.append(f"  sign-in:  OpenID Connect issuer {self.issuer}")
+        workspace = next((s for s in self.config.services if s.name == "workspace"), None)
+        if workspace is not None:
+            lines.append(
+                f"  brands:   register one first (POST {workspace.api_url}/v1/brands): every "
+                "service refuses a brand id the organization has not registered"
+            )
         lines += ["", f"Beacon is ready in {elapsed:.1f} s. Ctrl-C stops everything.", ""]
         self.output.raw("\n".join(lines))
 
