@@ -89,7 +89,7 @@ async def seed_moderation(http: httpx.AsyncClient, marker: str, brand: str) -> d
     reply = await created(
         await http.post(
             "/v1/saved-replies",
-            json={"name": marker, "body": f"Thanks, {marker}", "brand_id": marker},
+            json={"name": marker, "body": f"Thanks, {marker}", "brand_id": brand},
         )
     )
     return {"reply_id": [reply["id"]]}

@@ -26,8 +26,12 @@ async def tenant(unique):
 
 
 @pytest.fixture
-async def client(tenant, settings_for, api_client, issue_api_key):
-    key = await issue_api_key(tenant, scopes=("moderation:read", "moderation:write"))
+async def key(tenant, issue_api_key):
+    return await issue_api_key(tenant, scopes=("moderation:read", "moderation:write"))
+
+
+@pytest.fixture
+async def client(key, settings_for, api_client):
     async with api_client(create_app(settings_for(Settings)), key=key.key) as http:
         yield http
 
@@ -59,27 +63,59 @@ async def test_a_hidden_spam_comment_shows_its_requested_hide(client, moderate, 
     )
 
 
-async def test_a_person_replies_to_an_allowed_comment(client, moderate, tenant, engine):
+async def test_the_caller_replies_to_an_allowed_comment_and_is_recorded(
+    client, key, moderate, tenant, engine
+):
     received = await moderate(tenant, ALLOW, "Do you ship to Canada?")
     assert await requested(engine, tenant) == []
     response = await client.post(
         f"/v1/comments/{received.interaction_id}/actions",
-        json={"action": "reply", "actor": "ann", "reply_text": "Yes, in 3 days!"},
+        json={"action": "reply", "reply_text": "Yes, in 3 days!"},
     )
     assert response.status_code == 202
-    assert (response.json()["status"], response.json()["requested_by"]) == ("requested", "user:ann")
+    actor = f"key:{key.id}"
+    assert (response.json()["status"], response.json()["requested_by"]) == ("requested", actor)
     (request,) = await requested(engine, tenant)
-    assert (request.action.value, request.reply_text) == ("reply", "Yes, in 3 days!")
-    audit = (await client.get("/v1/audit", params={"actor": "user:ann"})).json()["items"]
+    assert (request.action.value, request.reply_text, request.requested_by) == (
+        "reply",
+        "Yes, in 3 days!",
+        actor,
+    )
+    audit = (await client.get("/v1/audit", params={"actor": actor})).json()["items"]
     assert [(e["event"], e["action"]) for e in audit] == [("action.requested", "reply")]
+
+
+async def test_a_member_s_action_is_recorded_as_theirs(
+    settings_for, api_client, member, moderate, tenant, engine
+):
+    ann = await member(tenant, "agent")
+    received = await moderate(tenant, ALLOW)
+    async with api_client(create_app(settings_for(Settings)), key=ann.key) as http:
+        response = await http.post(
+            f"/v1/comments/{received.interaction_id}/actions", json={"action": "hide"}
+        )
+    assert response.status_code == 202
+    assert response.json()["requested_by"] == ann.actor
+    (request,) = await requested(engine, tenant)
+    assert request.requested_by == ann.actor
+
+
+async def test_a_client_no_longer_names_who_acts(client, moderate, tenant, engine):
+    received = await moderate(tenant, ALLOW)
+    response = await client.post(
+        f"/v1/comments/{received.interaction_id}/actions", json={"action": "hide", "actor": "ann"}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "/actor"
+    assert await requested(engine, tenant) == []
 
 
 @pytest.mark.parametrize(
     "body",
     [
-        {"action": "reply", "actor": "ann"},
-        {"action": "hide", "actor": "ann", "reply_text": "why"},
-        {"action": "block", "actor": "ann"},
+        {"action": "reply"},
+        {"action": "hide", "reply_text": "why"},
+        {"action": "block"},
     ],
 )
 async def test_an_inconsistent_action_is_a_422(client, moderate, tenant, body):
@@ -94,7 +130,7 @@ async def test_an_unknown_or_foreign_comment_is_not_found(client, moderate, uniq
     for interaction_id in (theirs.interaction_id, uuid.uuid4()):
         assert (await client.get(f"/v1/comments/{interaction_id}")).status_code == 404
         response = await client.post(
-            f"/v1/comments/{interaction_id}/actions", json={"action": "hide", "actor": "ann"}
+            f"/v1/comments/{interaction_id}/actions", json={"action": "hide"}
         )
         assert response.status_code == 404
         assert response.json()["code"] == "comment_not_found"

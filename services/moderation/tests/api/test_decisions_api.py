@@ -62,8 +62,9 @@ async def seeded(engine, unique):
 
 
 @pytest.fixture
-async def client(seeded, settings_for, api_client, issue_api_key):
+async def client(seeded, settings_for, api_client, issue_api_key, register_brands):
     tenant, _, _ = seeded
+    await register_brands(tenant, "brand-1", "brand-2")
     key = await issue_api_key(tenant, scopes=("moderation:read",))
     async with api_client(create_app(settings_for(Settings)), key=key.key) as http:
         yield http

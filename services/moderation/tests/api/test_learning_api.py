@@ -28,8 +28,10 @@ def csv_of(*lines: str) -> bytes:
 
 
 @pytest.fixture
-async def tenant(unique):
-    return unique("tenant")
+async def tenant(unique, register_brands):
+    tenant = unique("tenant")
+    await register_brands(tenant, "brand-1")
+    return tenant
 
 
 @pytest.fixture
@@ -207,12 +209,14 @@ class TestAccess:
         assert response.status_code == 401
 
     async def test_another_tenant_does_not_see_the_labels(
-        self, client, unique, settings_for, api_client, issue_api_key
+        self, client, unique, settings_for, api_client, issue_api_key, register_brands
     ):
         await client.post(
             "/v1/brands/brand-1/labels/import", content=csv_of("text,label", "x,1"), headers=CSV
         )
-        key = await issue_api_key(unique("other"), scopes=("moderation:read",))
+        other = unique("other")
+        await register_brands(other, "brand-1")
+        key = await issue_api_key(other, scopes=("moderation:read",))
 
         async with api_client(app_for(settings_for(Settings)), key=key.key) as http:
             body = (await http.get("/v1/brands/brand-1/model")).json()

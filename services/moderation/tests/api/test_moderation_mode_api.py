@@ -20,8 +20,9 @@ RAISED_AT = datetime(2026, 11, 24, 10, 7, tzinfo=UTC)
 
 
 @pytest.fixture
-async def client(unique, settings_for, api_client, issue_api_key):
+async def client(unique, settings_for, api_client, issue_api_key, register_brands):
     tenant = unique("tenant")
+    await register_brands(tenant, "brand-1")
     key = await issue_api_key(tenant, scopes=("moderation:read",))
     async with api_client(create_app(settings_for(Settings)), key=key.key) as http:
         http.tenant = tenant  # type: ignore[attr-defined]

@@ -26,12 +26,16 @@ BASE = "/v1/brands/brand-1/rule-sets"
 DEFAULTS = [r.model_dump(mode="json") for r in DEFAULT_RULES]
 HIDE_ALL = {"id": "hide-all", "name": "Hide everything", "then": {"action": "hide"}}
 VIP = {"id": "vip", "name": "VIPs", "when": {"author_in": ["@vip"]}, "then": {"action": "allow"}}
-COMPLAINTS = {
-    "id": "complaints",
-    "name": "Complaints go to support",
-    "when": {"intent_in": ["complaint"]},
-    "then": {"action": "escalate", "assign_to": "support", "labels": ["complaint"]},
-}
+
+
+def complaints(assign_to: object) -> dict:
+    """A rule sending complaints to `assign_to`, a member's user id."""
+    return {
+        "id": "complaints",
+        "name": "Complaints go to support",
+        "when": {"intent_in": ["complaint"]},
+        "then": {"action": "escalate", "assign_to": str(assign_to), "labels": ["complaint"]},
+    }
 
 
 def rules_app(settings):
@@ -103,8 +107,16 @@ async def store_reply(engine, tenant: str, *, brand_id: str | None = "brand-1") 
 
 
 @pytest.fixture
-def tenant(unique):
-    return unique("tenant")
+async def tenant(unique, register_brands):
+    tenant = unique("tenant")
+    await register_brands(tenant, "brand-1", "brand-2", "quiet")
+    return tenant
+
+
+@pytest.fixture
+async def support(tenant, member):
+    """A community manager of every brand, to whom complaints go."""
+    return await member(tenant, "agent")
 
 
 @pytest.fixture
@@ -119,9 +131,11 @@ async def client(key, settings_for, api_client):
 
 
 @pytest.fixture
-async def other_client(unique, settings_for, api_client, issue_api_key):
-    """A client of another tenant."""
-    other = await issue_api_key(unique("other"), scopes=("moderation:read", "moderation:write"))
+async def other_client(unique, settings_for, api_client, issue_api_key, register_brands):
+    """A client of another tenant, which has a brand-1 of its own."""
+    tenant = unique("other")
+    await register_brands(tenant, "brand-1")
+    other = await issue_api_key(tenant, scopes=("moderation:read", "moderation:write"))
     async with api_client(rules_app(settings_for(Settings)), key=other.key) as http:
         yield http
 
@@ -149,8 +163,8 @@ class TestDrafts:
         draft = await create(client, copy_from=0)
         assert draft["rules"] == DEFAULTS
 
-    async def test_a_draft_copies_a_stored_version(self, client):
-        await create(client, rules=[VIP, COMPLAINTS])
+    async def test_a_draft_copies_a_stored_version(self, client, support):
+        await create(client, rules=[VIP, complaints(support.user_id)])
         copy = await create(client, copy_from=1, note="copy")
         assert [r["id"] for r in copy["rules"]] == ["vip", "complaints"]
         assert copy["version"] == 2
@@ -159,6 +173,36 @@ class TestDrafts:
         response = await client.post(BASE, json={"copy_from": 9})
         assert response.status_code == 404
         assert response.json()["code"] == "rule_set_not_found"
+
+    async def test_comments_are_assigned_only_to_members_who_may_moderate_the_brand(
+        self, client, member, tenant, unique
+    ):
+        elsewhere = await member(tenant, "agent", {"brand-2": "agent"})
+        reader = await member(tenant, "analyst")
+        outsider = await member(unique("other"), "agent")
+        for assign_to in ("support", elsewhere.user_id, reader.user_id, outsider.user_id):
+            response = await client.post(BASE, json={"rules": [VIP, complaints(assign_to)]})
+            assert response.status_code == 422, assign_to
+            assert response.json()["code"] == "assignee_not_allowed"
+            assert response.json()["errors"][0]["pointer"] == "/rules/1/then/assign_to"
+        assert (await client.get(BASE)).json()["items"] == []
+
+    async def test_an_assignee_who_lost_the_brand_stops_the_activation(
+        self, client, tenant, member, engine
+    ):
+        from beacon_shared.auth.members import set_brand_roles
+        from beacon_shared.db import create_sessionmaker
+
+        sam = await member(tenant, "agent", {"brand-1": "agent"})
+        await create(client, rules=[complaints(sam.user_id)])
+        async with create_sessionmaker(engine)() as session, session.begin():
+            await set_brand_roles(
+                session, tenant_id=tenant, user_id=sam.user_id, roles={"brand-2": "agent"}
+            )
+        response = await client.post(f"{BASE}/1/activate")
+        assert response.status_code == 422
+        assert response.json()["code"] == "assignee_not_allowed"
+        assert (await client.get(f"{BASE}/1")).json()["status"] == "draft"
 
     async def test_a_draft_is_changed(self, client):
         await create(client, rules=[HIDE_ALL], note="before")
@@ -445,9 +489,9 @@ def counts(report, which):
 
 class TestDryRun:
     async def test_a_draft_is_compared_with_the_default_rules_on_stored_comments(
-        self, client, stored
+        self, client, stored, support
     ):
-        await create(client, rules=[VIP, COMPLAINTS, *DEFAULTS])
+        await create(client, rules=[VIP, complaints(support.user_id), *DEFAULTS])
 
         response = await client.post(f"{BASE}/1/dry-run")
 
@@ -479,7 +523,7 @@ class TestDryRun:
             "action": "escalate",
             "rule_id": "complaints",
             "reply_with": None,
-            "assign_to": "support",
+            "assign_to": str(support.user_id),
             "labels": ["complaint"],
         }
 

@@ -13,8 +13,10 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-async def client(unique, settings_for, api_client, issue_api_key):
-    key = await issue_api_key(unique("tenant"), scopes=("moderation:read", "moderation:write"))
+async def client(unique, settings_for, api_client, issue_api_key, register_brands):
+    tenant = unique("tenant")
+    await register_brands(tenant, "brand-1", "brand-2")
+    key = await issue_api_key(tenant, scopes=("moderation:read", "moderation:write"))
     async with api_client(create_app(settings_for(Settings)), key=key.key) as http:
         yield http
 

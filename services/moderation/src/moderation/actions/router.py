@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
-from beacon_shared.auth import Principal, require_scope
 from beacon_shared.db import DbSession
+from moderation.access import visible_brands
 from moderation.actions import service
 from moderation.comments.schemas import ActionIn, ActionOut, StoredCommentOut
+from moderation.dependencies import Reader, Writer
 
 router = APIRouter(prefix="/v1/comments", tags=["comments"])
-Reader = Annotated[Principal, Depends(require_scope("moderation:read"))]
-Writer = Annotated[Principal, Depends(require_scope("moderation:write"))]
 
 
 @router.get(
@@ -25,9 +23,12 @@ Writer = Annotated[Principal, Depends(require_scope("moderation:write"))]
 async def get_comment(
     interaction_id: UUID, principal: Reader, session: DbSession
 ) -> StoredCommentOut:
-    """By ingest's interaction id."""
+    """By ingest's interaction id; 404 for a comment of a brand the caller may not read."""
     row, taken = await service.comment_with_actions(
-        session, tenant_id=principal.tenant_id, interaction_id=interaction_id
+        session,
+        tenant_id=principal.tenant_id,
+        interaction_id=interaction_id,
+        brand_ids=visible_brands(principal),
     )
     return StoredCommentOut.from_rows(row, list(taken))
 
@@ -41,8 +42,7 @@ async def get_comment(
 async def act_on_comment(
     interaction_id: UUID, body: ActionIn, principal: Writer, session: DbSession
 ) -> ActionOut:
-    """Accepted once requested; ingest carries it out and the outcome shows on the comment."""
-    row = await service.act(
-        session, tenant_id=principal.tenant_id, interaction_id=interaction_id, data=body
-    )
+    """Accepted once requested; ingest carries it out and the outcome shows on the comment. The
+    caller is recorded as the one who asked (`requested_by`)."""
+    row = await service.act(session, principal=principal, interaction_id=interaction_id, data=body)
     return ActionOut.from_row(row)

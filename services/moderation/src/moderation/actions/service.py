@@ -17,10 +17,12 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared import outbox
+from beacon_shared.auth.principal import Principal
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.ingest import ActionCompleted, CommentReceived
 from beacon_shared.contracts.moderation import ActionRequested, NetworkAction
 from beacon_shared.events import Envelope
+from moderation.access import check_writable, visible_brands
 from moderation.actions import repository
 from moderation.audit import service as audit
 from moderation.comments import service as comments
@@ -160,10 +162,17 @@ async def record_outcome(session: AsyncSession, tenant_id: str, done: ActionComp
 
 
 async def comment_with_actions(
-    session: AsyncSession, *, tenant_id: str, interaction_id: UUID
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    interaction_id: UUID,
+    brand_ids: frozenset[str] | None = None,
 ) -> tuple[Row[Any], Sequence[Row[Any]]]:
-    """A stored comment and the actions requested on it, oldest first."""
-    row = await comments.get(session, tenant_id=tenant_id, interaction_id=interaction_id)
+    """A stored comment (of one of `brand_ids` when given) and the actions requested on it,
+    oldest first."""
+    row = await comments.get(
+        session, tenant_id=tenant_id, interaction_id=interaction_id, brand_ids=brand_ids
+    )
     taken = await repository.for_comment(
         session, tenant_id=tenant_id, interaction_id=interaction_id
     )
@@ -171,15 +180,24 @@ async def comment_with_actions(
 
 
 async def act(
-    session: AsyncSession, *, tenant_id: str, interaction_id: UUID, data: ActionIn
+    session: AsyncSession, *, principal: Principal, interaction_id: UUID, data: ActionIn
 ) -> Row[Any]:
-    """A person's direct hide, delete or reply on a stored comment; the requested action row."""
-    row = await comments.get(session, tenant_id=tenant_id, interaction_id=interaction_id)
+    """The caller's direct hide, delete or reply on a stored comment of a brand they moderate;
+    the requested action row."""
+    tenant_id = principal.tenant_id
+    row = await comments.get(
+        session,
+        tenant_id=tenant_id,
+        interaction_id=interaction_id,
+        brand_ids=visible_brands(principal),
+    )
+    check_writable(principal, row.brand_id)
     reply_text = data.reply_text
     if data.saved_reply_id is not None:
         reply_text = await replies.render_for(
             session,
             tenant_id=tenant_id,
+            brand_id=row.brand_id,
             reply_id=data.saved_reply_id,
             author_name=row.author_name,
             author_handle=row.author_handle,
@@ -187,7 +205,7 @@ async def act(
         )
     (action_id,) = await request_many(
         session,
-        [Request(Target.of_stored(row), data.action, f"user:{data.actor}", reply_text=reply_text)],
+        [Request(Target.of_stored(row), data.action, principal.actor, reply_text=reply_text)],
     )
     return await repository.get(session, tenant_id=tenant_id, action_id=action_id)
 

@@ -24,11 +24,15 @@ async def list_page(
     *,
     tenant_id: str,
     query: AuditQuery,
+    brand_ids: frozenset[str] | None,
     after: Cursor | None,
     limit: int,
 ) -> Sequence[Row[Any]]:
-    """Up to `limit` entries of the tenant, newest first, strictly after `after`."""
+    """Up to `limit` entries of the tenant (of `brand_ids` unless None), newest first, strictly
+    after `after`."""
     stmt = select(audit_entry).where(audit_entry.c.tenant_id == tenant_id)
+    if brand_ids is not None:
+        stmt = stmt.where(audit_entry.c.brand_id.in_(brand_ids))
     for column, value in (
         (audit_entry.c.brand_id, query.brand_id),
         (audit_entry.c.interaction_id, query.interaction_id),

@@ -22,7 +22,9 @@ class AuditQuery(BaseModel):
     interaction_id: UUID | None = None
     decision_id: UUID | None = None
     event: str | None = Field(default=None, max_length=64, description="e.g. `decision`.")
-    actor: str | None = Field(default=None, max_length=256, description="`rule:…` or `user:…`.")
+    actor: str | None = Field(
+        default=None, max_length=256, description="`rule:…`, `user:…` or `key:…`."
+    )
     since: Timestamp | None = Field(default=None, description="At or after.")
     until: Timestamp | None = Field(default=None, description="Before.")
     cursor: str | None = Field(default=None, max_length=512, description="A next_cursor.")
@@ -41,7 +43,10 @@ class AuditEntryOut(BaseModel):
         "action.requested, action.completed or rules.activated."
     )
     action: str | None
-    actor: str = Field(description="`rule:<id>` for automatic decisions, `user:<id>` for people.")
+    actor: str = Field(
+        description="`rule:<id>` for automatic decisions, `user:<id>` for people, `key:<id>` "
+        "for organization API keys."
+    )
     model_version: str | None
     rule_set_version: str | None
     scores: dict[str, float]

@@ -65,11 +65,21 @@ async def record_many(session: AsyncSession, entries: Sequence[dict[str, Any]]) 
 
 
 async def list_page(
-    session: AsyncSession, *, tenant_id: str, query: AuditQuery
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    query: AuditQuery,
+    brand_ids: frozenset[str] | None = None,
 ) -> tuple[Sequence[Row[Any]], str | None]:
-    """A page of the tenant's entries, newest first, and the cursor of the next one."""
+    """A page of the tenant's entries (of `brand_ids` when given), newest first, and the cursor of
+    the next one."""
     after = Cursor.decode(query.cursor) if query.cursor else None
     rows = await repository.list_page(
-        session, tenant_id=tenant_id, query=query, after=after, limit=query.limit + 1
+        session,
+        tenant_id=tenant_id,
+        query=query,
+        brand_ids=brand_ids,
+        after=after,
+        limit=query.limit + 1,
     )
     return split_page(rows, query.limit, at="at")

@@ -18,9 +18,6 @@ class ActionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     action: NetworkAction
-    actor: str = Field(
-        min_length=1, max_length=256, description="The person acting; kept in the audit log."
-    )
     reply_text: str | None = Field(default=None, min_length=1, max_length=2000)
     saved_reply_id: UUID | None = None
 
@@ -43,7 +40,9 @@ class ActionOut(BaseModel):
     attempts: int | None
     error: str | None
     reply_external_id: str | None
-    requested_by: str
+    requested_by: str = Field(
+        description="`user:<id>` or `key:<id>` for the caller who asked, `rule:<id>` for a rule."
+    )
     requested_at: datetime
     completed_at: datetime | None
 

@@ -11,6 +11,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared.contracts.ingest import CommentReceived
+from moderation.access import in_brands
 from moderation.comments import repository
 from moderation.comments.exceptions import CommentNotFound
 
@@ -62,10 +63,16 @@ async def authors_of_copies(
     )
 
 
-async def get(session: AsyncSession, *, tenant_id: str, interaction_id: UUID) -> Row[Any]:
-    """One stored comment, or CommentNotFound."""
+async def get(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    interaction_id: UUID,
+    brand_ids: frozenset[str] | None = None,
+) -> Row[Any]:
+    """One stored comment (of one of `brand_ids` when given), or CommentNotFound."""
     found = await repository.get(session, tenant_id=tenant_id, interaction_id=interaction_id)
-    if found is None:
+    if found is None or not in_brands(found.brand_id, brand_ids):
         raise CommentNotFound(f"no comment {interaction_id}")
     return found
 

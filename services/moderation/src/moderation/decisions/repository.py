@@ -41,11 +41,15 @@ async def list_page(
     *,
     tenant_id: str,
     query: DecisionQuery,
+    brand_ids: frozenset[str] | None,
     after: Cursor | None,
     limit: int,
 ) -> Sequence[Row[Any]]:
-    """Up to `limit` decisions of the tenant, newest first, strictly after `after`."""
+    """Up to `limit` decisions of the tenant (of `brand_ids` unless None), newest first, strictly
+    after `after`."""
     stmt = select(decision).where(decision.c.tenant_id == tenant_id)
+    if brand_ids is not None:
+        stmt = stmt.where(decision.c.brand_id.in_(brand_ids))
     if query.action is not None:
         stmt = stmt.where(decision.c.action == query.action.value)
     if query.brand_id is not None:

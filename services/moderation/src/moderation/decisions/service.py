@@ -18,6 +18,7 @@ from beacon_shared.contracts.moderation import CommentModerated, ModerationActio
 from beacon_shared.events import Envelope
 from beacon_shared.logging import get_logger
 from beacon_shared.pagination import Cursor, split_page
+from moderation.access import in_brands
 from moderation.db import outbox as outbox_table
 from moderation.decisions import repository
 from moderation.decisions.exceptions import DecisionNotFound
@@ -74,21 +75,37 @@ async def record(
     return fresh
 
 
-async def get(session: AsyncSession, *, tenant_id: str, decision_id: UUID) -> Row[Any]:
-    """One decision of the tenant, or DecisionNotFound."""
+async def get(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    decision_id: UUID,
+    brand_ids: frozenset[str] | None = None,
+) -> Row[Any]:
+    """One decision of the tenant (of one of `brand_ids` when given), or DecisionNotFound."""
     row = await repository.get(session, tenant_id=tenant_id, decision_id=decision_id)
-    if row is None:
+    if row is None or not in_brands(row.brand_id, brand_ids):
         raise DecisionNotFound(f"no decision {decision_id}")
     return row
 
 
 async def list_page(
-    session: AsyncSession, *, tenant_id: str, query: DecisionQuery
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    query: DecisionQuery,
+    brand_ids: frozenset[str] | None = None,
 ) -> tuple[Sequence[Row[Any]], str | None]:
-    """A page of the tenant's decisions, newest first, and the cursor of the next one."""
+    """A page of the tenant's decisions (of `brand_ids` when given), newest first, and the cursor
+    of the next one."""
     after = Cursor.decode(query.cursor) if query.cursor else None
     rows = await repository.list_page(
-        session, tenant_id=tenant_id, query=query, after=after, limit=query.limit + 1
+        session,
+        tenant_id=tenant_id,
+        query=query,
+        brand_ids=brand_ids,
+        after=after,
+        limit=query.limit + 1,
     )
     return split_page(rows, query.limit, at="decided_at")
 

@@ -1,4 +1,4 @@
-"""Request dependencies of the learning API: auth, the brand in the path, the uploaded file."""
+"""Request dependencies of the learning API: the uploaded file."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Request
 
-from beacon_shared.auth import Principal, require_scope
 from moderation.learning.exceptions import (
     InvalidLabelFile,
     LabelFileTooLarge,
@@ -21,10 +20,6 @@ CSV_TYPES = frozenset({"text/csv", "application/csv", "text/plain"})
 MULTIPART = "multipart/form-data"
 # Room for a multipart body's boundaries and part headers around a file of MAX_BYTES.
 MULTIPART_OVERHEAD = 64 * 1024
-
-Reader = Annotated[Principal, Depends(require_scope("moderation:read"))]
-Writer = Annotated[Principal, Depends(require_scope("moderation:write"))]
-BrandId = Annotated[str, Path(min_length=1, max_length=128, description="The brand's id.")]
 
 
 async def _label_file(request: Request) -> bytes:

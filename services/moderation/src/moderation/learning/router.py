@@ -5,8 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from beacon_shared.db import DbSession
+from moderation.dependencies import ReadableBrand, Reader, WritableBrand, Writer
 from moderation.learning import service
-from moderation.learning.dependencies import BrandId, LabelFile, Reader, Writer
+from moderation.learning.dependencies import LabelFile
 from moderation.learning.labelfile import MAX_BYTES, MAX_ROWS
 from moderation.learning.schemas import BrandLearningOut, LabelImport
 
@@ -45,9 +46,9 @@ _FILE_BODY = {
     openapi_extra=_FILE_BODY,
 )
 async def import_labels(
-    # The key first: FastAPI resolves parameters in order, and the body's type is only checked
-    # for a caller who may import (a 401 before a 415).
-    brand_id: BrandId,
+    # The caller and the brand first: FastAPI resolves parameters in order, and the body's type
+    # is only checked for a caller who may import on a brand that exists (a 401 before a 415).
+    brand_id: WritableBrand,
     principal: Writer,
     file: LabelFile,
     session: DbSession,
@@ -58,7 +59,7 @@ async def import_labels(
         tenant_id=principal.tenant_id,
         brand_id=brand_id,
         data=file,
-        labelled_by=f"api_key:{principal.key_id}",
+        labelled_by=principal.actor,
     )
 
 
@@ -67,7 +68,9 @@ async def import_labels(
     summary="The brand's labels and current model",
     responses={401: {}, 403: {}, 422: {}},
 )
-async def get_model(brand_id: BrandId, principal: Reader, session: DbSession) -> BrandLearningOut:
+async def get_model(
+    brand_id: ReadableBrand, principal: Reader, session: DbSession
+) -> BrandLearningOut:
     """Label counts, and the model trained on them with its cross-validated figures (null until
     the brand has enough labels of each kind and the background training has run)."""
     return await service.describe(session, tenant_id=principal.tenant_id, brand_id=brand_id)

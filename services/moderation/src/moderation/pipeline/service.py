@@ -114,6 +114,7 @@ async def _carry_out(
                     reason=reason or "assigned",
                     labels=verdict.labels,
                     assignee=verdict.assign_to,
+                    assigned_by=verdict.decided_by,
                     now=now,
                 )
             )

@@ -31,12 +31,19 @@ async def get(session: AsyncSession, *, tenant_id: str, reply_id: UUID) -> Row[A
 
 
 async def list_all(
-    session: AsyncSession, *, tenant_id: str, brand_id: str | None
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    brand_id: str | None,
+    brand_ids: frozenset[str] | None,
 ) -> Sequence[Row[Any]]:
-    """The tenant's replies by name; with a brand, that brand's and the tenant-wide ones."""
+    """The tenant's replies by name; with a brand, that brand's and the tenant-wide ones; with
+    `brand_ids`, only those brands' and the tenant-wide ones."""
     stmt = select(saved_reply).where(saved_reply.c.tenant_id == tenant_id)
     if brand_id is not None:
         stmt = stmt.where((saved_reply.c.brand_id == brand_id) | saved_reply.c.brand_id.is_(None))
+    if brand_ids is not None:
+        stmt = stmt.where(saved_reply.c.brand_id.in_(brand_ids) | saved_reply.c.brand_id.is_(None))
     return (await session.execute(stmt.order_by(saved_reply.c.name, saved_reply.c.id))).all()
 
 

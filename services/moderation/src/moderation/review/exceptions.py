@@ -1,6 +1,6 @@
 """Review queue errors."""
 
-from beacon_shared.errors import Conflict, InvalidInput, NotFound
+from beacon_shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 
 class ReviewItemNotFound(NotFound):
@@ -17,3 +17,11 @@ class ReviewItemResolved(Conflict):
 
 class ReplyMissing(InvalidInput):
     code, title = "reply_missing", "A reply needs reply_text or saved_reply_id"
+
+
+class AssigneeNotAllowed(InvalidInput):
+    code, title = "assignee_not_allowed", "The assignee may not moderate this brand"
+
+
+class PersonRequired(Forbidden):
+    code, title = "person_required", "Only a member has review items of their own"

@@ -21,7 +21,9 @@ review_item = Table(
     # Higher first: escalations over flags.
     Column("priority", Integer, nullable=False, server_default=text("0")),
     Column("labels", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    # The member's user id; `assigned_by` is who gave it (`user:…`, `key:…` or a rule).
     Column("assignee", Text),
+    Column("assigned_by", Text),
     Column("claimed_at", DateTime(timezone=True)),
     Column("resolution", Text),
     Column("resolved_by", Text),

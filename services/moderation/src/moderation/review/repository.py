@@ -31,17 +31,27 @@ async def get(session: AsyncSession, *, tenant_id: str, item_id: UUID) -> Row[An
 
 
 async def list_page(
-    session: AsyncSession, *, tenant_id: str, query: ReviewQuery, after: Cursor | None, limit: int
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    query: ReviewQuery,
+    assignee: str | None,
+    brand_ids: frozenset[str] | None,
+    after: Cursor | None,
+    limit: int,
 ) -> Sequence[Row[Any]]:
-    """Up to `limit` items, oldest first, strictly after `after`."""
+    """Up to `limit` items (of `assignee` and of `brand_ids` unless None), oldest first, strictly
+    after `after`."""
     stmt = select(review_item).where(review_item.c.tenant_id == tenant_id)
     if query.status is None:
         stmt = stmt.where(review_item.c.status != "resolved")
     else:
         stmt = stmt.where(review_item.c.status == query.status.value)
+    if brand_ids is not None:
+        stmt = stmt.where(review_item.c.brand_id.in_(brand_ids))
     for column, value in (
         (review_item.c.brand_id, query.brand_id),
-        (review_item.c.assignee, query.assignee),
+        (review_item.c.assignee, assignee),
         (review_item.c.reason, query.reason),
     ):
         if value is not None:
@@ -61,7 +71,7 @@ async def list_page(
 
 
 async def claim(
-    session: AsyncSession, *, tenant_id: str, item_id: UUID, assignee: str, now: datetime
+    session: AsyncSession, *, tenant_id: str, item_id: UUID, assignee: str, by: str, now: datetime
 ) -> Row[Any] | None:
     """Claim an open item (or one the assignee already holds); None when that is not the case."""
     result = await session.execute(
@@ -71,7 +81,7 @@ async def claim(
             review_item.c.id == item_id,
             _open_or_held_by(assignee),
         )
-        .values(status="claimed", assignee=assignee, claimed_at=now)
+        .values(status="claimed", assignee=assignee, assigned_by=by, claimed_at=now)
         .returning(review_item)
     )
     row: Row[Any] | None = result.first()
@@ -84,9 +94,10 @@ async def set_assignee(
     tenant_id: str,
     item_id: UUID,
     assignee: str | None,
+    by: str,
     now: datetime,
 ) -> Row[Any] | None:
-    """Hand an unresolved item to someone (or back to the queue with None)."""
+    """Hand an unresolved item to someone (or back to the queue with None), `by` whom."""
     status = "claimed" if assignee is not None else "open"
     result = await session.execute(
         update(review_item)
@@ -95,7 +106,12 @@ async def set_assignee(
             review_item.c.id == item_id,
             review_item.c.status != "resolved",
         )
-        .values(status=status, assignee=assignee, claimed_at=now if assignee else None)
+        .values(
+            status=status,
+            assignee=assignee,
+            assigned_by=by,
+            claimed_at=now if assignee else None,
+        )
         .returning(review_item)
     )
     row: Row[Any] | None = result.first()
@@ -109,15 +125,16 @@ async def resolve(
     item_id: UUID,
     resolution: str,
     reviewer: str,
+    holder: str | None,
     now: datetime,
 ) -> Row[Any] | None:
-    """Resolve an unresolved item not claimed by someone else; None otherwise."""
+    """Resolve an item that is open or claimed by `holder`; None otherwise."""
     result = await session.execute(
         update(review_item)
         .where(
             review_item.c.tenant_id == tenant_id,
             review_item.c.id == item_id,
-            _open_or_held_by(reviewer),
+            _open_or_held_by(holder),
         )
         .values(status="resolved", resolution=resolution, resolved_by=reviewer, resolved_at=now)
         .returning(review_item)
@@ -126,8 +143,10 @@ async def resolve(
     return row
 
 
-def _open_or_held_by(person: str) -> ColumnElement[bool]:
-    """Items `person` may act on: open ones, and those they claimed."""
+def _open_or_held_by(person: str | None) -> ColumnElement[bool]:
+    """Items `person` may act on: open ones, and those they claimed (none without a person)."""
+    if person is None:
+        return review_item.c.status == "open"
     return or_(
         review_item.c.status == "open",
         (review_item.c.status == "claimed") & (review_item.c.assignee == person),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,11 +14,8 @@ from beacon_shared.bounds import Int32, Timestamp
 from beacon_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from moderation.comments.schemas import CommentOut
 
-Person = Field(
-    min_length=1,
-    max_length=256,
-    description="The person acting, as your application identifies them; kept in the audit log.",
-)
+# The caller's own items, in the queue's `assignee` filter.
+MINE = "me"
 
 
 class ReviewStatus(StrEnum):
@@ -43,7 +40,9 @@ class ReviewQuery(BaseModel):
 
     status: ReviewStatus | None = Field(default=None, description="Default: open and claimed.")
     brand_id: str | None = Field(default=None, max_length=128)
-    assignee: str | None = Field(default=None, max_length=256)
+    assignee: UUID | Literal["me"] | None = Field(
+        default=None, description="A member's user id, or `me` for the caller's own items."
+    )
     reason: str | None = Field(default=None, max_length=128, description="e.g. `flag`, `escalate`.")
     label: str | None = Field(default=None, max_length=64)
     min_priority: Int32 | None = Field(default=None, description="Escalations have priority 10.")
@@ -52,23 +51,12 @@ class ReviewQuery(BaseModel):
     limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
 
-class ClaimIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    assignee: str = Person
-
-
 class AssignIn(BaseModel):
+    """Who is given the item: a member allowed to moderate its brand."""
+
     model_config = ConfigDict(extra="forbid")
 
-    assignee: str = Person
-    by: str = Person
-
-
-class ReleaseIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    by: str = Person
+    assignee: UUID = Field(description="The member's user id.")
 
 
 class ResolveIn(BaseModel):
@@ -77,7 +65,6 @@ class ResolveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     resolution: Resolution
-    reviewer: str = Person
     reply_text: str | None = Field(default=None, min_length=1, max_length=2000)
     saved_reply_id: UUID | None = None
     note: str | None = Field(default=None, max_length=2000)
@@ -92,10 +79,14 @@ class ReviewItemOut(BaseModel):
     reason: str
     priority: int
     labels: list[str]
-    assignee: str | None
+    assignee: str | None = Field(description="The user id of the member it is assigned to.")
+    assigned_by: str | None = Field(
+        description="Who claimed, assigned or released it last: `user:<id>`, `key:<id>` or "
+        "`rule:<id>`."
+    )
     claimed_at: datetime | None
     resolution: Resolution | None
-    resolved_by: str | None
+    resolved_by: str | None = Field(description="Who resolved it: `user:<id>` or `key:<id>`.")
     resolved_at: datetime | None
     created_at: datetime
     comment: CommentOut | None = Field(default=None, description="Included when one item is read.")

@@ -15,22 +15,25 @@ from uuid import UUID
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from beacon_shared.auth.principal import Principal
 from beacon_shared.contracts.moderation import ModerationAction, NetworkAction
 from beacon_shared.pagination import Cursor, split_page
+from moderation.access import check_writable, in_brands, visible_brands
 from moderation.actions import service as actions
 from moderation.audit import service as audit
 from moderation.comments import service as comments
 from moderation.decisions import service as decisions
 from moderation.learning import service as learning
 from moderation.replies import service as replies
-from moderation.review import repository
+from moderation.review import assignees, repository
 from moderation.review.exceptions import (
+    PersonRequired,
     ReplyMissing,
     ReviewItemClaimed,
     ReviewItemNotFound,
     ReviewItemResolved,
 )
-from moderation.review.schemas import Resolution, ResolveIn, ReviewQuery
+from moderation.review.schemas import MINE, Resolution, ResolveIn, ReviewQuery
 
 # Escalations come before flags for whoever filters on priority.
 PRIORITY = {"escalate": 10, "flag": 0}
@@ -56,9 +59,11 @@ def item(
     reason: str,
     labels: Sequence[str] = (),
     assignee: str | None = None,
+    assigned_by: str | None = None,
     now: datetime,
 ) -> dict[str, Any]:
-    """A queue row for `enqueue_many`; `reason` is the action that sent it here."""
+    """A queue row for `enqueue_many`; `reason` is the action that sent it here, `assigned_by`
+    the rule that gave it to `assignee`."""
     return {
         "id": uuid.uuid4(),
         "tenant_id": tenant_id,
@@ -70,6 +75,7 @@ def item(
         "priority": PRIORITY.get(reason, 0),
         "labels": list(labels),
         "assignee": assignee,
+        "assigned_by": assigned_by if assignee else None,
         "claimed_at": now if assignee else None,
         "created_at": now,
     }
@@ -81,77 +87,155 @@ async def enqueue_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) ->
 
 
 async def list_page(
-    session: AsyncSession, *, tenant_id: str, query: ReviewQuery
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    query: ReviewQuery,
+    brand_ids: frozenset[str] | None,
 ) -> tuple[Sequence[Row[Any]], str | None]:
-    """A page of the queue, oldest first, and the cursor of the next one."""
+    """A page of the queue (of `brand_ids` unless None), oldest first, and the cursor of the next
+    one; `assignee=me` is the calling member."""
     after = Cursor.decode(query.cursor) if query.cursor else None
     rows = await repository.list_page(
-        session, tenant_id=tenant_id, query=query, after=after, limit=query.limit + 1
+        session,
+        tenant_id=principal.tenant_id,
+        query=query,
+        assignee=_assignee_filter(principal, query.assignee),
+        brand_ids=brand_ids,
+        after=after,
+        limit=query.limit + 1,
     )
     return split_page(rows, query.limit, at="created_at")
 
 
-async def get(session: AsyncSession, *, tenant_id: str, item_id: UUID) -> Row[Any]:
+def _assignee_filter(principal: Principal, assignee: UUID | str | None) -> str | None:
+    if assignee != MINE:
+        return None if assignee is None else str(assignee)
+    return str(_person(principal, "Only a member has items of their own: filter on a user id."))
+
+
+def _person(principal: Principal, refusal: str) -> UUID:
+    """The member acting (PersonRequired for an organization API key)."""
+    if principal.user_id is None:
+        raise PersonRequired(refusal)
+    return principal.user_id
+
+
+async def get(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    item_id: UUID,
+    brand_ids: frozenset[str] | None = None,
+) -> Row[Any]:
+    """One item (of one of `brand_ids` when given), or ReviewItemNotFound."""
     row = await repository.get(session, tenant_id=tenant_id, item_id=item_id)
-    if row is None:
+    if row is None or not in_brands(row.brand_id, brand_ids):
         raise ReviewItemNotFound(f"no review item {item_id}")
     return row
 
 
 async def get_with_comment(
-    session: AsyncSession, *, tenant_id: str, item_id: UUID
+    session: AsyncSession, *, principal: Principal, item_id: UUID
 ) -> tuple[Row[Any], Row[Any]]:
-    row = await get(session, tenant_id=tenant_id, item_id=item_id)
-    comment = await comments.get(session, tenant_id=tenant_id, interaction_id=row.interaction_id)
+    """An item the caller may read, and its comment."""
+    row = await get(
+        session,
+        tenant_id=principal.tenant_id,
+        item_id=item_id,
+        brand_ids=visible_brands(principal),
+    )
+    comment = await comments.get(
+        session, tenant_id=principal.tenant_id, interaction_id=row.interaction_id
+    )
     return row, comment
 
 
-async def claim(session: AsyncSession, *, tenant_id: str, item_id: UUID, assignee: str) -> Row[Any]:
-    """Take an open item; claiming one you already hold is a no-op."""
+async def _changeable(session: AsyncSession, principal: Principal, item_id: UUID) -> Row[Any]:
+    """An item the caller may read (else not found) and moderate (else brand_not_allowed)."""
+    row = await get(
+        session,
+        tenant_id=principal.tenant_id,
+        item_id=item_id,
+        brand_ids=visible_brands(principal),
+    )
+    check_writable(principal, row.brand_id)
+    return row
+
+
+async def claim(session: AsyncSession, *, principal: Principal, item_id: UUID) -> Row[Any]:
+    """The calling member takes an open item; claiming one they already hold is a no-op."""
+    await _changeable(session, principal, item_id)
+    person = _person(principal, "An API key claims nothing for itself: assign the item instead.")
     now = datetime.now(UTC)
     row = await repository.claim(
-        session, tenant_id=tenant_id, item_id=item_id, assignee=assignee, now=now
+        session,
+        tenant_id=principal.tenant_id,
+        item_id=item_id,
+        assignee=str(person),
+        by=principal.actor,
+        now=now,
     )
     if row is None:
-        raise await _why_not(session, tenant_id=tenant_id, item_id=item_id)
-    await _audit(row, event="review.claimed", actor=assignee, session=session)
+        raise await _why_not(session, tenant_id=principal.tenant_id, item_id=item_id)
+    await _audit(row, event="review.claimed", actor=principal.actor, session=session)
     return row
 
 
 async def assign(
-    session: AsyncSession, *, tenant_id: str, item_id: UUID, assignee: str | None, by: str
+    session: AsyncSession, *, principal: Principal, item_id: UUID, assignee: UUID | None
 ) -> Row[Any]:
-    """Give an unresolved item to `assignee`, or back to the queue with None."""
+    """Give an unresolved item to a member who may moderate its brand (AssigneeNotAllowed
+    otherwise), or back to the queue with None."""
+    found = await _changeable(session, principal, item_id)
+    if assignee is not None:
+        await assignees.check(
+            session, tenant_id=principal.tenant_id, brand_id=found.brand_id, user_id=assignee
+        )
     now = datetime.now(UTC)
     row = await repository.set_assignee(
-        session, tenant_id=tenant_id, item_id=item_id, assignee=assignee, now=now
+        session,
+        tenant_id=principal.tenant_id,
+        item_id=item_id,
+        assignee=None if assignee is None else str(assignee),
+        by=principal.actor,
+        now=now,
     )
     if row is None:
-        await get(session, tenant_id=tenant_id, item_id=item_id)
         raise ReviewItemResolved(f"review item {item_id} is resolved")
     event = "review.assigned" if assignee else "review.released"
-    await _audit(row, event=event, actor=by, session=session, detail={"assignee": assignee})
+    await _audit(
+        row,
+        event=event,
+        actor=principal.actor,
+        session=session,
+        detail={"assignee": None if assignee is None else str(assignee)},
+    )
     return row
 
 
 async def resolve(
-    session: AsyncSession, *, tenant_id: str, item_id: UUID, data: ResolveIn
+    session: AsyncSession, *, principal: Principal, item_id: UUID, data: ResolveIn
 ) -> Row[Any]:
-    """Decide the comment: replaces the rule's decision and asks for the network action."""
+    """Decide the comment: replaces the rule's decision and asks for the network action. An item
+    someone claimed is theirs to resolve."""
     if data.resolution is Resolution.reply and not (data.reply_text or data.saved_reply_id):
         raise ReplyMissing("set reply_text or saved_reply_id")
+    tenant_id = principal.tenant_id
+    await _changeable(session, principal, item_id)
     now = datetime.now(UTC)
+    actor = principal.actor
     row = await repository.resolve(
         session,
         tenant_id=tenant_id,
         item_id=item_id,
         resolution=data.resolution.value,
-        reviewer=data.reviewer,
+        reviewer=actor,
+        holder=None if principal.user_id is None else str(principal.user_id),
         now=now,
     )
     if row is None:
         raise await _why_not(session, tenant_id=tenant_id, item_id=item_id)
-    actor = f"user:{data.reviewer}"
     await decisions.revise(
         session,
         tenant_id=tenant_id,
@@ -187,7 +271,7 @@ async def resolve(
         labelled_by=actor,
     )
     detail = {"note": data.note} if data.note else {}
-    await _audit(row, event="review.resolved", actor=data.reviewer, session=session, detail=detail)
+    await _audit(row, event="review.resolved", actor=actor, session=session, detail=detail)
     return row
 
 
@@ -202,6 +286,7 @@ async def _reply_text(
     return await replies.render_for(
         session,
         tenant_id=tenant_id,
+        brand_id=comment.brand_id,
         reply_id=data.saved_reply_id,
         author_name=comment.author_name,
         author_handle=comment.author_handle,
@@ -231,7 +316,7 @@ async def _audit(
         tenant_id=row.tenant_id,
         brand_id=row.brand_id,
         event=event,
-        actor=f"user:{actor}",
+        actor=actor,
         action=row.resolution,
         interaction_id=row.interaction_id,
         decision_id=row.decision_id,

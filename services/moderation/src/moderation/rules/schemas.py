@@ -273,7 +273,8 @@ class Then(BaseModel):
         min_length=1,
         max_length=256,
         exclude_if=_is_none,
-        description="Who reviews it: with `flag` or `escalate`.",
+        description="Who reviews it, with `flag` or `escalate`: the user id of a member who "
+        "may moderate the brand.",
     )
     labels: list[Label] = Field(default_factory=list, max_length=20, exclude_if=_is_empty)
 

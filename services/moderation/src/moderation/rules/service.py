@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from pydantic import TypeAdapter
 from sqlalchemy import Row
@@ -30,6 +31,8 @@ from moderation.classify import Classification, Classifier
 from moderation.comments import service as comments
 from moderation.replies import service as replies
 from moderation.replies.exceptions import SavedReplyNotFound
+from moderation.review import assignees
+from moderation.review.exceptions import AssigneeNotAllowed
 from moderation.rules import repository
 from moderation.rules.cache import RuleSetCache
 from moderation.rules.classification import classification_from_json
@@ -133,6 +136,7 @@ async def create_draft(
     else:
         rules = tuple(data.rules or ())
     await _check_replies(session, tenant_id=tenant_id, brand_id=brand_id, rules=rules)
+    await _check_assignees(session, tenant_id=tenant_id, brand_id=brand_id, rules=rules)
     version = await repository.last_version(session, tenant_id=tenant_id, brand_id=brand_id) + 1
     now = datetime.now(UTC)
     row = await repository.insert_one(
@@ -192,6 +196,7 @@ async def update_draft(
     values: dict[str, Any] = {"updated_at": datetime.now(UTC)}
     if data.rules is not None:
         await _check_replies(session, tenant_id=tenant_id, brand_id=brand_id, rules=data.rules)
+        await _check_assignees(session, tenant_id=tenant_id, brand_id=brand_id, rules=data.rules)
         values["rules"] = _stored(data.rules)
     if "note" in data.model_fields_set:
         values["note"] = data.note
@@ -212,6 +217,7 @@ async def activate(
         raise RuleSetAlreadyActive(f"Version {version} is already active.")
     rules = _rules.validate_python(row.rules)
     await _check_replies(session, tenant_id=tenant_id, brand_id=brand_id, rules=rules)
+    await _check_assignees(session, tenant_id=tenant_id, brand_id=brand_id, rules=rules)
     now = datetime.now(UTC)
     previous = await repository.retire_active(
         session, tenant_id=tenant_id, brand_id=brand_id, now=now
@@ -421,6 +427,38 @@ async def _check_replies(
             )
     if errors:
         raise UnknownSavedReply(f"{len(errors)} rule(s) name a missing saved reply", errors=errors)
+
+
+async def _check_assignees(
+    session: AsyncSession, *, tenant_id: str, brand_id: str, rules: Iterable[Rule]
+) -> None:
+    """Every `assign_to` is the user id of a member who may moderate the brand (checked again on
+    activation: roles change)."""
+    errors: list[dict[str, object]] = []
+    for index, rule in enumerate(rules):
+        assign_to = rule.then.assign_to
+        if assign_to is None:
+            continue
+        try:
+            user_id: UUID | None = UUID(assign_to)
+        except ValueError:
+            user_id = None
+        if user_id is None or not await assignees.may_moderate(
+            session, tenant_id=tenant_id, brand_id=brand_id, user_id=user_id
+        ):
+            errors.append(
+                {
+                    "pointer": f"/rules/{index}/then/assign_to",
+                    "location": "body",
+                    "type": "assignee_not_allowed",
+                    "message": f"{assign_to!r} is no member's user id who may moderate this brand",
+                }
+            )
+    if errors:
+        raise AssigneeNotAllowed(
+            f"{len(errors)} rule(s) assign comments to someone who may not moderate this brand",
+            errors=errors,
+        )
 
 
 def _stored(rules: Iterable[Rule]) -> list[Any]:
