@@ -27,14 +27,21 @@ def account(external_id: str | None = None, **overrides: object) -> dict[str, ob
 
 
 @pytest.fixture
-def make_client(settings_for, api_client, issue_api_key, unique):
-    """A client for a fresh tenant: `async with make_client(key=..., scopes=...) as http`."""
+def make_client(settings_for, api_client, issue_api_key, register_brands, unique):
+    """A client for a fresh tenant whose brands b-1 and b-2 are registered (or for `tenant`),
+    its key limited to `brand_ids` when given: `async with make_client(scopes=...) as http`."""
     import contextlib
 
     @contextlib.asynccontextmanager
-    async def make(credentials_key: str | None = KEY, scopes: tuple[str, ...] = ("*",)):
-        tenant = unique("tenant")
-        issued = await issue_api_key(tenant, scopes=scopes)
+    async def make(
+        credentials_key: str | None = KEY,
+        scopes: tuple[str, ...] = ("*",),
+        tenant: str | None = None,
+        brand_ids: tuple[str, ...] | None = None,
+    ):
+        tenant = tenant or unique("tenant")
+        await register_brands(tenant, "b-1", "b-2")
+        issued = await issue_api_key(tenant, scopes=scopes, brand_ids=brand_ids)
         app = create_app(settings_for(Settings, credentials_key=credentials_key))
         async with api_client(app, key=issued.key) as http:
             http.tenant = tenant  # type: ignore[attr-defined]
@@ -371,3 +378,47 @@ async def test_a_public_server_url_is_stored_as_its_root(client):
         ),
     )
     assert created.status_code == 201
+
+
+async def test_an_unregistered_brand_is_refused(client):
+    created = await client.post("/v1/accounts", json=account(brand_id="b-9"))
+    listed = await client.get("/v1/accounts", params={"brand_id": "b-9"})
+    kept = (await client.post("/v1/accounts", json=account(brand_id="b-1"))).json()
+    moved = await client.patch(f"/v1/accounts/{kept['id']}", json={"brand_id": "b-9"})
+
+    for response in (created, listed, moved):
+        assert response.status_code == 422
+        assert response.json()["code"] == "unknown_brand"
+    assert (await client.get(f"/v1/accounts/{kept['id']}")).json()["brand_id"] == "b-1"
+
+
+async def test_a_key_limited_to_a_brand_sees_and_changes_nothing_of_the_others(client, make_client):
+    mine = (await client.post("/v1/accounts", json=account(brand_id="b-1"))).json()
+    theirs = (await client.post("/v1/accounts", json=account(brand_id="b-2"))).json()
+    nobody_s = (await client.post("/v1/accounts", json=account())).json()
+
+    async with make_client(tenant=client.tenant, brand_ids=("b-1",)) as limited:
+        listed = (await limited.get("/v1/accounts")).json()["items"]
+        named = await limited.get("/v1/accounts", params={"brand_id": "b-2"})
+        hidden = [
+            await limited.get(f"/v1/accounts/{theirs['id']}"),
+            await limited.patch(f"/v1/accounts/{theirs['id']}", json={"handle": "x"}),
+            await limited.delete(f"/v1/accounts/{nobody_s['id']}"),
+        ]
+        forbidden = [
+            named,
+            await limited.post("/v1/accounts", json=account(brand_id="b-2")),
+            await limited.post("/v1/accounts", json=account()),
+            await limited.patch(f"/v1/accounts/{mine['id']}", json={"brand_id": "b-2"}),
+            await limited.patch(f"/v1/accounts/{mine['id']}", json={"brand_id": None}),
+        ]
+        renamed = await limited.patch(f"/v1/accounts/{mine['id']}", json={"handle": "mine"})
+
+    assert [item["id"] for item in listed] == [mine["id"]]
+    assert [r.status_code for r in hidden] == [404, 404, 404]
+    assert [r.status_code for r in forbidden] == [403] * 5
+    assert {r.json()["code"] for r in forbidden} == {"brand_not_allowed"}
+    assert renamed.status_code == 200
+    assert (await client.get(f"/v1/accounts/{theirs['id']}")).json()["handle"] == "acme"
+    assert (await client.get(f"/v1/accounts/{nobody_s['id']}")).status_code == 200
+    assert (await client.get(f"/v1/accounts/{mine['id']}")).json()["brand_id"] == "b-1"

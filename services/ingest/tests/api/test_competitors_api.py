@@ -40,25 +40,35 @@ def bluesky(**overrides: object) -> dict[str, object]:
 
 
 @pytest.fixture
-def make_client(settings_for, api_client, issue_api_key, unique, engine):
-    """A client for a fresh tenant: `async with make_client(scopes=...) as http`.
+def make_client(settings_for, api_client, issue_api_key, register_brands, unique, engine):
+    """A client for a fresh tenant whose brands brand-a and brand-b are registered (or for
+    `tenant`), its key limited to `brand_ids` when given: `async with make_client() as http`.
 
-    Its competitors are removed afterwards, so no worker started by a later test polls them.
+    A fresh tenant's competitors are removed afterwards, so no worker started by a later test
+    polls them.
     """
 
     @contextlib.asynccontextmanager
-    async def make(scopes: tuple[str, ...] = ("*",)):
-        tenant = unique("tenant")
-        issued = await issue_api_key(tenant, scopes=scopes)
+    async def make(
+        scopes: tuple[str, ...] = ("*",),
+        tenant: str | None = None,
+        brand_ids: tuple[str, ...] | None = None,
+    ):
+        fresh = tenant is None
+        tenant = tenant or unique("tenant")
+        await register_brands(tenant, "brand-a", "brand-b")
+        issued = await issue_api_key(tenant, scopes=scopes, brand_ids=brand_ids)
         app = create_app(settings_for(Settings))
         try:
             async with api_client(app, key=issued.key) as http:
+                http.tenant = tenant  # type: ignore[attr-defined]
                 yield http
         finally:
-            async with engine.begin() as conn:
-                await conn.execute(
-                    delete(tracked_account).where(tracked_account.c.tenant_id == tenant)
-                )
+            if fresh:
+                async with engine.begin() as conn:
+                    await conn.execute(
+                        delete(tracked_account).where(tracked_account.c.tenant_id == tenant)
+                    )
 
     return make
 
@@ -206,3 +216,37 @@ async def test_reading_needs_interactions_read_and_writing_interactions_write(ma
         assert (await reader.post("/v1/competitors", json=mastodon())).status_code == 403
     async with make_client(scopes=("analytics:read",)) as stranger:
         assert (await stranger.get("/v1/competitors")).status_code == 403
+
+
+async def test_an_unregistered_brand_is_refused(client):
+    tracked = await client.post("/v1/competitors", json=mastodon(brand_id="brand-z"))
+    listed = await client.get("/v1/competitors", params={"brand_id": "brand-z"})
+    for response in (tracked, listed):
+        assert response.status_code == 422
+        assert response.json()["code"] == "unknown_brand"
+
+
+async def test_a_key_limited_to_a_brand_sees_and_changes_nothing_of_the_others(client, make_client):
+    mine = (await client.post("/v1/competitors", json=bluesky())).json()
+    theirs = (await client.post("/v1/competitors", json=bluesky(brand_id="brand-b"))).json()
+
+    async with make_client(tenant=client.tenant, brand_ids=("brand-a",)) as limited:
+        listed = (await limited.get("/v1/competitors")).json()["items"]
+        hidden = [
+            await limited.get(f"/v1/competitors/{theirs['id']}"),
+            await limited.patch(f"/v1/competitors/{theirs['id']}", json={"label": "x"}),
+            await limited.delete(f"/v1/competitors/{theirs['id']}"),
+        ]
+        forbidden = [
+            await limited.get("/v1/competitors", params={"brand_id": "brand-b"}),
+            await limited.post("/v1/competitors", json=bluesky(brand_id="brand-b")),
+        ]
+        relabelled = await limited.patch(f"/v1/competitors/{mine['id']}", json={"label": "Mine"})
+
+    assert [item["id"] for item in listed] == [mine["id"]]
+    assert [r.status_code for r in hidden] == [404, 404, 404]
+    assert [(r.status_code, r.json()["code"]) for r in forbidden] == [
+        (403, "brand_not_allowed")
+    ] * 2
+    assert relabelled.json()["label"] == "Mine"
+    assert (await client.get(f"/v1/competitors/{theirs['id']}")).json()["label"] is None

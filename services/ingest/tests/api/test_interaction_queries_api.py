@@ -24,10 +24,12 @@ def item(external_id: str, **overrides: object) -> dict[str, object]:
 
 
 @pytest.fixture
-async def client(settings_for, api_client, issue_api_key, unique):
+async def client(settings_for, api_client, issue_api_key, register_brands, unique):
     tenant = unique("tenant")
+    await register_brands(tenant, "acme", "other")
     key = await issue_api_key(tenant)
     async with api_client(create_app(settings_for(Settings)), key=key.key) as http:
+        http.tenant = tenant  # type: ignore[attr-defined]
         yield http
 
 
@@ -195,3 +197,58 @@ async def test_reading_needs_the_read_scope(settings_for, api_client, issue_api_
         listed = await writer.get("/v1/interactions")
         thread = await writer.get("/v1/conversations/p", params={"network": "custom"})
     assert (listed.status_code, thread.status_code) == (403, 403)
+
+
+class TestBrands:
+    async def test_an_unregistered_brand_is_refused(self, client):
+        listed = await client.get("/v1/interactions", params={"brand_id": "nobody"})
+        submitted = await client.post("/v1/interactions", json=item("c-1", brand_id="nobody"))
+        batch = await client.post(
+            "/v1/interactions/batch",
+            json={"items": [item("c-2", brand_id="acme"), item("c-3", brand_id="nobody")]},
+        )
+        for response in (listed, submitted, batch):
+            assert response.status_code == 422
+            assert response.json()["code"] == "unknown_brand"
+        assert await external_ids(client) == []
+
+    @pytest.fixture
+    async def limited(self, client, settings_for, api_client, issue_api_key):
+        """A key of the same tenant limited to acme; every brand's interactions are stored."""
+        await submit(
+            client,
+            item("a-1", brand_id="acme", thread_external_id="post-9"),
+            item("o-1", brand_id="other", thread_external_id="post-9"),
+            item("n-1", thread_external_id="post-9"),
+        )
+        key = await issue_api_key(client.tenant, brand_ids=("acme",))
+        async with api_client(create_app(settings_for(Settings)), key=key.key) as http:
+            yield http
+
+    async def test_a_key_limited_to_a_brand_reads_only_its_interactions(self, client, limited):
+        every = (await client.get("/v1/interactions")).json()["items"]
+        by_id = {i["external_id"]: i["id"] for i in every}
+
+        assert await external_ids(limited) == ["a-1"]
+        assert await external_ids(limited, "/v1/conversations/post-9", network="custom") == ["a-1"]
+        assert (await limited.get(f"/v1/interactions/{by_id['a-1']}")).status_code == 200
+        for other in ("o-1", "n-1"):
+            response = await limited.get(f"/v1/interactions/{by_id[other]}")
+            assert response.status_code == 404
+        response = await limited.get("/v1/interactions", params={"brand_id": "other"})
+        assert (response.status_code, response.json()["code"]) == (403, "brand_not_allowed")
+
+    async def test_a_key_limited_to_a_brand_submits_only_for_it(self, client, limited):
+        refused = [
+            await limited.post("/v1/interactions", json=item("o-2", brand_id="other")),
+            await limited.post("/v1/interactions", json=item("n-2")),
+            await limited.post(
+                "/v1/interactions/batch",
+                json={"items": [item("a-2", brand_id="acme"), item("o-3", brand_id="other")]},
+            ),
+        ]
+        accepted = await limited.post("/v1/interactions", json=item("a-3", brand_id="acme"))
+
+        assert [r.status_code for r in refused] == [403, 403, 403]
+        assert accepted.status_code == 202
+        assert sorted(await external_ids(client)) == ["a-1", "a-3", "n-1", "o-1"]

@@ -6,14 +6,16 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from beacon_shared.auth import Principal, require_scope
+from beacon_shared.auth import Principal
+from beacon_shared.auth.verify import require_brand_scope
 from beacon_shared.crypto import SecretBox
 from beacon_shared.egress import EgressPolicy
+from ingest import access
 from ingest.accounts.crypto import credential_box
 from ingest.config import Settings
 
-Writer = Annotated[Principal, Depends(require_scope("interactions:write"))]
-Reader = Annotated[Principal, Depends(require_scope("interactions:read"))]
+Writer = Annotated[Principal, Depends(require_brand_scope(access.WRITE))]
+Reader = Annotated[Principal, Depends(require_brand_scope(access.READ))]
 
 
 async def _cipher(request: Request) -> SecretBox:

@@ -53,14 +53,23 @@ async def get(session: AsyncSession, *, tenant_id: str, account_id: UUID) -> Row
 
 
 async def list_accounts(
-    session: AsyncSession, *, tenant_id: str, query: AccountQuery, after: Cursor | None, limit: int
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    query: AccountQuery,
+    after: Cursor | None,
+    limit: int,
+    brands: frozenset[str] | None = None,
 ) -> list[Row[Any]]:
-    """Up to `limit` accounts of the tenant, newest first, strictly after `after`."""
+    """Up to `limit` accounts of the tenant (of these brands; None: every one), newest first,
+    strictly after `after`."""
     stmt = select(*PUBLIC_COLUMNS).where(c.tenant_id == tenant_id)
     if query.network is not None:
         stmt = stmt.where(c.network == query.network.value)
     if query.brand_id is not None:
         stmt = stmt.where(c.brand_id == query.brand_id)
+    if brands is not None:
+        stmt = stmt.where(c.brand_id.in_(sorted(brands)))
     if query.status is not None:
         stmt = stmt.where(c.status == query.status.value)
     if after is not None:

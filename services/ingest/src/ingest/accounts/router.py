@@ -7,9 +7,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
+from beacon_shared.auth.brand_reads import brands_to_read
+from beacon_shared.auth.brands import Brands
 from beacon_shared.db import DbSession
+from ingest import access
 from ingest.accounts import service
 from ingest.accounts.dependencies import Cipher, Egress, Reader, Writer
+from ingest.accounts.exceptions import AccountNotFound
 from ingest.accounts.schemas import AccountIn, AccountOut, AccountPage, AccountPatch, AccountQuery
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
@@ -22,13 +26,19 @@ router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
     responses={400: {}, 401: {}, 403: {}, 409: {}, 413: {}, 422: {}},
 )
 async def connect_account(
-    body: AccountIn, principal: Writer, session: DbSession, cipher: Cipher, egress: Egress
+    body: AccountIn,
+    principal: Writer,
+    brands: Brands,
+    session: DbSession,
+    cipher: Cipher,
+    egress: Egress,
 ) -> AccountOut:
-    """Interactions for this network account are filed under the caller's tenant.
+    """Interactions for this network account are filed under the caller's tenant and brand.
 
     A network account already connected (to any tenant) is a 409 `account_already_connected`;
     credentials without INGEST_CREDENTIALS_KEY set are a 409 `credentials_key_missing`.
     """
+    await access.check_named(brands, principal, access.WRITE, body.brand_id)
     row = await service.connect(
         session, tenant_id=principal.tenant_id, body=body, cipher=cipher, egress=egress
     )
@@ -39,10 +49,15 @@ async def connect_account(
     "", summary="List connected accounts, newest first", responses={401: {}, 403: {}, 422: {}}
 )
 async def list_accounts(
-    query: Annotated[AccountQuery, Query()], principal: Reader, session: DbSession
+    query: Annotated[AccountQuery, Query()], principal: Reader, brands: Brands, session: DbSession
 ) -> AccountPage:
     """Filter by network, brand and status; page by `cursor`."""
-    rows, next_cursor = await service.list_page(session, tenant_id=principal.tenant_id, query=query)
+    rows, next_cursor = await service.list_page(
+        session,
+        tenant_id=principal.tenant_id,
+        query=query,
+        brands=await brands_to_read(brands, principal, access.READ, query.brand_id),
+    )
     return AccountPage(items=[AccountOut.from_row(r) for r in rows], next_cursor=next_cursor)
 
 
@@ -54,6 +69,7 @@ async def list_accounts(
 async def get_account(account_id: UUID, principal: Reader, session: DbSession) -> AccountOut:
     """One account of the caller's tenant; credentials show only as `has_credentials`."""
     row = await service.get(session, tenant_id=principal.tenant_id, account_id=account_id)
+    access.check_readable(principal, row.brand_id, AccountNotFound(account_id))
     return AccountOut.from_row(row)
 
 
@@ -66,11 +82,17 @@ async def update_account(
     account_id: UUID,
     body: AccountPatch,
     principal: Writer,
+    brands: Brands,
     session: DbSession,
     cipher: Cipher,
     egress: Egress,
 ) -> AccountOut:
-    """Absent fields stay, null clears; `credentials` replaces (or with null removes) them."""
+    """Absent fields stay, null clears; `credentials` replaces (or with null removes) them.
+    Moving the account to another brand needs the right to change both."""
+    current = await service.get(session, tenant_id=principal.tenant_id, account_id=account_id)
+    access.check_existing(principal, current.brand_id, AccountNotFound(account_id))
+    if "brand_id" in body.model_fields_set:
+        await access.check_named(brands, principal, access.WRITE, body.brand_id)
     row = await service.update(
         session,
         tenant_id=principal.tenant_id,
@@ -90,5 +112,7 @@ async def update_account(
 )
 async def disconnect_account(account_id: UUID, principal: Writer, session: DbSession) -> Response:
     """Deletes the account and its credentials; interactions already stored stay."""
+    current = await service.get(session, tenant_id=principal.tenant_id, account_id=account_id)
+    access.check_existing(principal, current.brand_id, AccountNotFound(account_id))
     await service.disconnect(session, tenant_id=principal.tenant_id, account_id=account_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -126,12 +126,22 @@ async def get(session: AsyncSession, *, tenant_id: str, account_id: UUID) -> Row
 
 
 async def list_page(
-    session: AsyncSession, *, tenant_id: str, query: AccountQuery
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    query: AccountQuery,
+    brands: frozenset[str] | None = None,
 ) -> tuple[list[Row[Any]], str | None]:
-    """A page of the tenant's accounts, newest first, and the cursor of the next one."""
+    """A page of the tenant's accounts (of these brands; None: every one), newest first, and
+    the cursor of the next one."""
     after = Cursor.decode(query.cursor) if query.cursor else None
     rows = await repository.list_accounts(
-        session, tenant_id=tenant_id, query=query, after=after, limit=query.limit + 1
+        session,
+        tenant_id=tenant_id,
+        query=query,
+        after=after,
+        limit=query.limit + 1,
+        brands=brands,
     )
     page = rows[: query.limit]
     more = len(rows) > query.limit

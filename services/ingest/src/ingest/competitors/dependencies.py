@@ -6,8 +6,10 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from beacon_shared.auth import Principal, require_scope
+from beacon_shared.auth import Principal
+from beacon_shared.auth.verify import require_brand_scope
+from ingest import access
 
 # Listening sits with interactions: whoever reads a brand's comments may watch its competitors.
-Writer = Annotated[Principal, Depends(require_scope("interactions:write"))]
-Reader = Annotated[Principal, Depends(require_scope("interactions:read"))]
+Writer = Annotated[Principal, Depends(require_brand_scope(access.WRITE))]
+Reader = Annotated[Principal, Depends(require_brand_scope(access.READ))]

@@ -65,11 +65,15 @@ async def list_competitors(
     query: CompetitorQuery,
     after: Cursor | None,
     limit: int,
+    brands: frozenset[str] | None = None,
 ) -> list[Row[Any]]:
-    """Up to `limit` tracked accounts of the tenant, newest first, strictly after `after`."""
+    """Up to `limit` tracked accounts of the tenant (of these brands; None: every one), newest
+    first, strictly after `after`."""
     stmt = _with_poll_state().where(t.tenant_id == tenant_id)
     if query.brand_id is not None:
         stmt = stmt.where(t.brand_id == query.brand_id)
+    if brands is not None:
+        stmt = stmt.where(t.brand_id.in_(sorted(brands)))
     if query.network is not None:
         stmt = stmt.where(t.network == query.network.value)
     if query.status is not None:

@@ -7,9 +7,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
+from beacon_shared.auth.brand_reads import brands_to_read
+from beacon_shared.auth.brands import Brands
 from beacon_shared.db import DbSession
+from ingest import access
 from ingest.competitors import service
 from ingest.competitors.dependencies import Reader, Writer
+from ingest.competitors.exceptions import CompetitorNotFound
 from ingest.competitors.schemas import (
     CompetitorIn,
     CompetitorOut,
@@ -28,12 +32,13 @@ router = APIRouter(prefix="/v1/competitors", tags=["competitors"])
     responses={400: {}, 401: {}, 403: {}, 409: {}, 413: {}, 422: {}},
 )
 async def track_competitor(
-    body: CompetitorIn, principal: Writer, session: DbSession
+    body: CompetitorIn, principal: Writer, brands: Brands, session: DbSession
 ) -> CompetitorOut:
     """The account's public posts are polled for the brand; their metrics feed share of voice.
 
     A brand tracking the same account twice is a 409 `competitor_already_tracked`.
     """
+    await brands.check(principal, access.WRITE, body.brand_id)
     row = await service.track(session, tenant_id=principal.tenant_id, body=body)
     return CompetitorOut.from_row(row)
 
@@ -42,10 +47,18 @@ async def track_competitor(
     "", summary="List tracked competitors, newest first", responses={401: {}, 403: {}, 422: {}}
 )
 async def list_competitors(
-    query: Annotated[CompetitorQuery, Query()], principal: Reader, session: DbSession
+    query: Annotated[CompetitorQuery, Query()],
+    principal: Reader,
+    brands: Brands,
+    session: DbSession,
 ) -> CompetitorPage:
     """Filter by brand, network and status; page by `cursor`."""
-    rows, next_cursor = await service.list_page(session, tenant_id=principal.tenant_id, query=query)
+    rows, next_cursor = await service.list_page(
+        session,
+        tenant_id=principal.tenant_id,
+        query=query,
+        brands=await brands_to_read(brands, principal, access.READ, query.brand_id),
+    )
     return CompetitorPage(items=[CompetitorOut.from_row(r) for r in rows], next_cursor=next_cursor)
 
 
@@ -59,6 +72,7 @@ async def get_competitor(
 ) -> CompetitorOut:
     """One tracked competitor of the caller's tenant, with how its last poll went."""
     row = await service.get(session, tenant_id=principal.tenant_id, competitor_id=competitor_id)
+    access.check_readable(principal, row.brand_id, CompetitorNotFound(competitor_id))
     return CompetitorOut.from_row(row)
 
 
@@ -71,6 +85,8 @@ async def update_competitor(
     competitor_id: UUID, body: CompetitorPatch, principal: Writer, session: DbSession
 ) -> CompetitorOut:
     """Absent fields stay, null clears handle and label; `status: paused` stops polling it."""
+    current = await service.get(session, tenant_id=principal.tenant_id, competitor_id=competitor_id)
+    access.check_existing(principal, current.brand_id, CompetitorNotFound(competitor_id))
     row = await service.update(
         session, tenant_id=principal.tenant_id, competitor_id=competitor_id, patch=body
     )
@@ -87,5 +103,7 @@ async def untrack_competitor(
     competitor_id: UUID, principal: Writer, session: DbSession
 ) -> Response:
     """Polling stops; metrics already observed stay in analytics."""
+    current = await service.get(session, tenant_id=principal.tenant_id, competitor_id=competitor_id)
+    access.check_existing(principal, current.brand_id, CompetitorNotFound(competitor_id))
     await service.untrack(session, tenant_id=principal.tenant_id, competitor_id=competitor_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -58,12 +58,22 @@ async def get(session: AsyncSession, *, tenant_id: str, competitor_id: UUID) -> 
 
 
 async def list_page(
-    session: AsyncSession, *, tenant_id: str, query: CompetitorQuery
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    query: CompetitorQuery,
+    brands: frozenset[str] | None = None,
 ) -> tuple[list[Row[Any]], str | None]:
-    """A page of the tenant's tracked competitors, newest first, and the next page's cursor."""
+    """A page of the tenant's tracked competitors (of these brands; None: every one), newest
+    first, and the next page's cursor."""
     after = Cursor.decode(query.cursor) if query.cursor else None
     rows = await repository.list_competitors(
-        session, tenant_id=tenant_id, query=query, after=after, limit=query.limit + 1
+        session,
+        tenant_id=tenant_id,
+        query=query,
+        after=after,
+        limit=query.limit + 1,
+        brands=brands,
     )
     page = rows[: query.limit]
     more = len(rows) > query.limit

@@ -139,11 +139,15 @@ async def list_interactions(
     query: InteractionQuery,
     after: Cursor | None,
     limit: int,
+    brands: frozenset[str] | None = None,
 ) -> list[Row[Any]]:
-    """Up to `limit` interactions of the tenant, newest received first, strictly after `after`."""
+    """Up to `limit` interactions of the tenant (of these brands; None: every one), newest
+    received first, strictly after `after`."""
     stmt = select(interaction).where(c.tenant_id == tenant_id)
     if query.brand_id is not None:
         stmt = stmt.where(c.brand_id == query.brand_id)
+    if brands is not None:
+        stmt = stmt.where(c.brand_id.in_(sorted(brands)))
     if query.account_id is not None:
         stmt = stmt.where(c.account_id == query.account_id)
     if query.network is not None:
@@ -171,13 +175,17 @@ async def list_thread(
     thread_external_id: str,
     after: Cursor | None,
     limit: int,
+    brands: frozenset[str] | None = None,
 ) -> list[Row[Any]]:
-    """Up to `limit` interactions of one thread, oldest first, strictly after `after`."""
+    """Up to `limit` interactions of one thread (of these brands; None: every one), oldest
+    first, strictly after `after`."""
     stmt = select(interaction).where(
         c.tenant_id == tenant_id,
         c.network == network,
         c.thread_external_id == thread_external_id,
     )
+    if brands is not None:
+        stmt = stmt.where(c.brand_id.in_(sorted(brands)))
     if after is not None:
         stmt = stmt.where(tuple_(c.created_at, c.id) > tuple_(after.at, after.id))
     stmt = stmt.order_by(c.created_at, c.id).limit(limit)

@@ -9,10 +9,15 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 from pydantic import BaseModel
 
-from beacon_shared.auth import Principal, require_scope
+from beacon_shared.auth import Principal
+from beacon_shared.auth.brand_reads import brands_to_read
+from beacon_shared.auth.brands import Brands
+from beacon_shared.auth.verify import require_brand_scope
 from beacon_shared.db import DbSession
+from ingest import access
 from ingest.interactions import idempotency, service
 from ingest.interactions.dependencies import Committer
+from ingest.interactions.exceptions import InteractionNotFound
 from ingest.interactions.schemas import (
     ConversationQuery,
     InteractionAccepted,
@@ -26,8 +31,8 @@ from ingest.interactions.schemas import (
 
 router = APIRouter(tags=["interactions"])
 A = TypeVar("A", InteractionAccepted, InteractionBatchAccepted)
-Writer = Annotated[Principal, Depends(require_scope("interactions:write"))]
-Reader = Annotated[Principal, Depends(require_scope("interactions:read"))]
+Writer = Annotated[Principal, Depends(require_brand_scope(access.WRITE))]
+Reader = Annotated[Principal, Depends(require_brand_scope(access.READ))]
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -81,11 +86,14 @@ async def _once(
 async def submit(
     body: InteractionIn,
     principal: Writer,
+    brands: Brands,
     committer: Committer,
     request: Request,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> InteractionAccepted:
+    await access.check_named(brands, principal, access.WRITE, body.brand_id)
+
     async def produce() -> InteractionAccepted:
         (accepted,) = await committer.accept(tenant_id=principal.tenant_id, items=[body])
         return accepted
@@ -110,11 +118,17 @@ async def submit(
 async def submit_batch(
     body: InteractionBatchIn,
     principal: Writer,
+    brands: Brands,
     committer: Committer,
     request: Request,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> InteractionBatchAccepted:
+    named = {item.brand_id for item in body.items}
+    if None in named:
+        await access.check_named(brands, principal, access.WRITE, None)
+    await brands.check_all(principal, access.WRITE, {b for b in named if b is not None})
+
     async def produce() -> InteractionBatchAccepted:
         accepted = await committer.accept(tenant_id=principal.tenant_id, items=body.items)
         return InteractionBatchAccepted(items=accepted)
@@ -130,10 +144,19 @@ async def submit_batch(
     responses={401: {}, 403: {}, 422: {}},
 )
 async def list_interactions(
-    query: Annotated[InteractionQuery, Query()], principal: Reader, session: DbSession
+    query: Annotated[InteractionQuery, Query()],
+    principal: Reader,
+    brands: Brands,
+    session: DbSession,
 ) -> InteractionPage:
-    """Filter by brand, account, network, kinds, created_at range and text; page by `cursor`."""
-    rows, next_cursor = await service.list_page(session, tenant_id=principal.tenant_id, query=query)
+    """Filter by brand, account, network, kinds, created_at range and text; page by `cursor`.
+    A credential limited to some brands lists only theirs."""
+    rows, next_cursor = await service.list_page(
+        session,
+        tenant_id=principal.tenant_id,
+        query=query,
+        brands=await brands_to_read(brands, principal, access.READ, query.brand_id),
+    )
     return InteractionPage(
         items=[InteractionOut.from_row(r) for r in rows], next_cursor=next_cursor
     )
@@ -146,6 +169,9 @@ async def list_interactions(
 )
 async def get_one(interaction_id: UUID, principal: Reader, session: DbSession) -> InteractionOut:
     row = await service.get(session, tenant_id=principal.tenant_id, interaction_id=interaction_id)
+    access.check_readable(
+        principal, row.brand_id, InteractionNotFound(f"no interaction {interaction_id}")
+    )
     return InteractionOut.from_row(row)
 
 
@@ -162,7 +188,11 @@ async def get_conversation(
     session: DbSession,
 ) -> InteractionPage:
     rows, next_cursor = await service.conversation_page(
-        session, tenant_id=principal.tenant_id, thread_external_id=thread_external_id, query=query
+        session,
+        tenant_id=principal.tenant_id,
+        thread_external_id=thread_external_id,
+        query=query,
+        brands=principal.brands_for(access.READ),
     )
     return InteractionPage(
         items=[InteractionOut.from_row(r) for r in rows], next_cursor=next_cursor

@@ -130,12 +130,22 @@ async def get(session: AsyncSession, *, tenant_id: str, interaction_id: UUID) ->
 
 
 async def list_page(
-    session: AsyncSession, *, tenant_id: str, query: InteractionQuery
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    query: InteractionQuery,
+    brands: frozenset[str] | None = None,
 ) -> tuple[list[Row[Any]], str | None]:
-    """One page of the tenant's interactions, newest received first, and the next cursor."""
+    """One page of the tenant's interactions (of these brands; None: every one), newest
+    received first, and the next cursor."""
     after = Cursor.decode(query.cursor) if query.cursor else None
     rows = await repository.list_interactions(
-        session, tenant_id=tenant_id, query=query, after=after, limit=query.limit + 1
+        session,
+        tenant_id=tenant_id,
+        query=query,
+        after=after,
+        limit=query.limit + 1,
+        brands=brands,
     )
     page = rows[: query.limit]
     more = len(rows) > query.limit
@@ -143,9 +153,15 @@ async def list_page(
 
 
 async def conversation_page(
-    session: AsyncSession, *, tenant_id: str, thread_external_id: str, query: ConversationQuery
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    thread_external_id: str,
+    query: ConversationQuery,
+    brands: frozenset[str] | None = None,
 ) -> tuple[list[Row[Any]], str | None]:
-    """One page of a thread's interactions in created_at order, or ConversationNotFound."""
+    """One page of a thread's interactions (of these brands; None: every one) in created_at
+    order, or ConversationNotFound."""
     after = Cursor.decode(query.cursor) if query.cursor else None
     rows = await repository.list_thread(
         session,
@@ -154,6 +170,7 @@ async def conversation_page(
         thread_external_id=thread_external_id,
         after=after,
         limit=query.limit + 1,
+        brands=brands,
     )
     if not rows and after is None:
         raise ConversationNotFound(f"no {query.network.value} thread {thread_external_id}")
