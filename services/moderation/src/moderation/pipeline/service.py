@@ -23,6 +23,7 @@ from moderation.decisions import service as decisions
 from moderation.decisions.service import ReceivedComment
 from moderation.replies import service as replies
 from moderation.replies.exceptions import SavedReplyNotFound
+from moderation.review import assignees
 from moderation.review import service as review
 from moderation.rules import Verdict, classification_to_json
 
@@ -79,6 +80,8 @@ async def _carry_out(
     requests: list[actions.Request] = []
     # A rule's saved reply is read once per batch, however many comments it answers.
     saved: dict[tuple[str, UUID], str | None] = {}
+    # So is whether a rule's assignee may still moderate the brand.
+    assignable: dict[tuple[str, str | None, str], bool] = {}
     for item, verdict, decision_id in fresh:
         target = actions.Target.of_received(item.tenant_id, item.comment)
         network_action = ON_NETWORK.get(verdict.action)
@@ -113,7 +116,7 @@ async def _carry_out(
                     decision_id=decision_id,
                     reason=reason or "assigned",
                     labels=verdict.labels,
-                    assignee=verdict.assign_to,
+                    assignee=await _assignee(session, item, verdict, assignable),
                     assigned_by=verdict.decided_by,
                     now=now,
                 )
@@ -147,6 +150,37 @@ def _classification(verdict: Verdict) -> dict[str, Any] | None:
     if verdict.classification is None:
         return None
     return classification_to_json(verdict.classification)
+
+
+async def _assignee(
+    session: AsyncSession,
+    item: ReceivedComment,
+    verdict: Verdict,
+    assignable: dict[tuple[str, str | None, str], bool],
+) -> str | None:
+    """The rule's assignee, if they may moderate the comment's brand now; else the item waits
+    unassigned in the queue (roles change after a rule set is activated)."""
+    if verdict.assign_to is None:
+        return None
+    key = (item.tenant_id, item.comment.brand_id, verdict.assign_to)
+    if key not in assignable:
+        try:
+            user_id = UUID(verdict.assign_to)
+        except ValueError:
+            assignable[key] = False
+        else:
+            assignable[key] = await assignees.may_moderate(
+                session, tenant_id=key[0], brand_id=key[1], user_id=user_id
+            )
+        if not assignable[key]:
+            log.info(
+                "review.assignee_not_allowed",
+                tenant_id=key[0],
+                brand_id=key[1],
+                assignee=verdict.assign_to,
+                rule=verdict.decided_by,
+            )
+    return verdict.assign_to if assignable[key] else None
 
 
 async def _reply_text(
