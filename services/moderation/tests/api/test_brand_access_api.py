@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from beacon_shared.auth.brands import delete_brand
 from beacon_shared.contracts.moderation import ModerationAction
+from beacon_shared.db import create_sessionmaker
 from moderation.config import Settings
 from moderation.main import create_app
 from moderation.rules import Verdict
@@ -94,9 +96,6 @@ async def test_an_unregistered_brand_is_a_422(everything, brand_1_only, method, 
 
 
 async def test_a_deleted_brand_is_unknown(everything, tenant, engine):
-    from beacon_shared.auth.brands import delete_brand
-    from beacon_shared.db import create_sessionmaker
-
     async with create_sessionmaker(engine)() as session, session.begin():
         await delete_brand(session, tenant_id=tenant, brand_id="brand-2")
     # The brand directory caches answers for a few seconds: this process never asked before.

@@ -295,6 +295,9 @@ async def test_approving_overrides_the_rule_and_sends_the_decision_again(
     again = await client.post(f"/v1/review-items/{item['id']}/resolve", json={"resolution": "hide"})
     assert again.status_code == 409
     assert again.json()["code"] == "review_item_resolved"
+    for path, body in (("assign", {"assignee": str(ann.user_id)}), ("release", None)):
+        late = await client.post(f"/v1/review-items/{item['id']}/{path}", json=body)
+        assert (late.status_code, late.json()["code"]) == (409, "review_item_resolved")
     audit = await client.get("/v1/audit", params={"interaction_id": str(received.interaction_id)})
     events = [(e["event"], e["actor"]) for e in reversed(audit.json()["items"])]
     assert events == [("decision", "rule:brand.toxic"), ("review.resolved", ann.actor)]

@@ -9,6 +9,8 @@ import pytest
 from sqlalchemy import insert, select
 
 from beacon_shared.app import create_service_app
+from beacon_shared.auth.members import set_brand_roles
+from beacon_shared.db import create_sessionmaker
 from moderation.audit.models import audit_entry
 from moderation.classify import Classification
 from moderation.classify.signals import Signals
@@ -190,9 +192,6 @@ class TestDrafts:
     async def test_an_assignee_who_lost_the_brand_stops_the_activation(
         self, client, tenant, member, engine
     ):
-        from beacon_shared.auth.members import set_brand_roles
-        from beacon_shared.db import create_sessionmaker
-
         sam = await member(tenant, "agent", {"brand-1": "agent"})
         await create(client, rules=[complaints(sam.user_id)])
         async with create_sessionmaker(engine)() as session, session.begin():

@@ -188,6 +188,8 @@ async def assign(
     """Give an unresolved item to a member who may moderate its brand (AssigneeNotAllowed
     otherwise), or back to the queue with None."""
     found = await _changeable(session, principal, item_id)
+    if found.status == "resolved":
+        raise ReviewItemResolved(f"review item {item_id} is resolved")
     if assignee is not None:
         await assignees.check(
             session, tenant_id=principal.tenant_id, brand_id=found.brand_id, user_id=assignee
