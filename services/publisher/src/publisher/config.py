@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Self
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from beacon_shared.crypto import SecretBox, check_fernet_key
@@ -48,15 +48,23 @@ class Settings(ServiceSettings):
     # A Fernet key sealing account credentials and webhook secrets at rest; unset, neither can
     # be stored. Make one with cryptography's Fernet.generate_key().
     credentials_key: SecretStr | None = None
+    # The platform's keys (comma-separated, newest first) that open the credentials the
+    # workspace's account events carry; unprefixed, shared with the workspace and ingest.
+    event_credentials_keys: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("event_credentials_keys", "EVENT_CREDENTIALS_KEYS"),
+    )
     # Defaults to host:pid, which is what shows in `claimed_by`.
     worker_id: str | None = Field(default=None, max_length=128)
 
-    @field_validator("credentials_key", mode="before")
+    @field_validator("credentials_key", "event_credentials_keys", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if value == "" else value
 
-    _is_a_fernet_key = field_validator("credentials_key")(check_fernet_key)
+    _is_a_fernet_key = field_validator("credentials_key", "event_credentials_keys")(
+        check_fernet_key
+    )
 
     @model_validator(mode="after")
     def _timeout_within_lease(self) -> Self:
@@ -68,3 +76,8 @@ class Settings(ServiceSettings):
 def credential_box(settings: Settings) -> SecretBox:
     """The box that seals and opens credentials and webhook secrets with the publisher's key."""
     return SecretBox(settings.credentials_key, setting="PUBLISHER_CREDENTIALS_KEY")
+
+
+def event_box(settings: Settings) -> SecretBox:
+    """The box that opens the credentials the workspace's account events carry."""
+    return SecretBox(settings.event_credentials_keys, setting="EVENT_CREDENTIALS_KEYS")

@@ -1,6 +1,6 @@
 """Publisher's worker: `python -m publisher.worker` publishes due posts, delivers webhooks
-(analytics' scheduled reports among them), keeps the bad-buzz alerts that pause brands' queues,
-and relays the outbox."""
+(analytics' scheduled reports among them), keeps the bad-buzz alerts that pause brands' queues
+and the workspace's brands and connected accounts, and relays the outbox."""
 
 from __future__ import annotations
 
@@ -10,6 +10,10 @@ from collections.abc import Sequence
 import httpx
 
 from beacon_shared.contracts.topics import (
+    ACCOUNT_CONNECTED,
+    ACCOUNT_CREDENTIALS_CHANGED,
+    ACCOUNT_DEAUTHORIZED,
+    ACCOUNT_DISCONNECTED,
     ALERT_RAISED,
     ALERT_RESOLVED,
     BRAND_CONFIGURED,
@@ -20,6 +24,7 @@ from beacon_shared.contracts.topics import (
 )
 from beacon_shared.egress import egress_client
 from beacon_shared.worker import Job, WorkerContext, WorkerSpec, worker_main
+from publisher.accounts.handlers import AccountKeys, accounts_consumer
 from publisher.brands.handlers import alerts_consumer, brands_consumer
 from publisher.config import Settings, credential_box
 from publisher.connectors.registry import built_in_registry
@@ -50,8 +55,10 @@ def _jobs(ctx: WorkerContext) -> Sequence[Job]:
     return [publish, build_dispatcher(ctx.sessionmaker, settings).run]
 
 
-def spec() -> WorkerSpec:
-    """What publisher's worker runs."""
+def spec(settings: Settings | None = None) -> WorkerSpec:
+    """What publisher's worker runs; the credentials of the workspace's account events are opened
+    with the keys of `settings` (without them, those events are retried, then dead-lettered)."""
+    keys = AccountKeys.from_settings(settings) if settings is not None else AccountKeys.none()
     return WorkerSpec(
         topics=[
             POST_SCHEDULED,
@@ -61,13 +68,23 @@ def spec() -> WorkerSpec:
             ALERT_RAISED,
             ALERT_RESOLVED,
             REPORT_GENERATED,
+            ACCOUNT_CONNECTED,
+            ACCOUNT_CREDENTIALS_CHANGED,
+            ACCOUNT_DISCONNECTED,
+            ACCOUNT_DEAUTHORIZED,
         ],
         outbox=outbox,
         inbox=inbox,
-        consumers=[alerts_consumer(), brands_consumer(), reports_consumer()],
+        consumers=[
+            alerts_consumer(),
+            brands_consumer(),
+            reports_consumer(),
+            accounts_consumer(keys),
+        ],
         jobs=_jobs,
     )
 
 
 if __name__ == "__main__":
-    worker_main(Settings(), spec())
+    settings = Settings()
+    worker_main(settings, spec(settings))

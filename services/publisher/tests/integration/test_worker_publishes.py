@@ -29,7 +29,9 @@ async def test_a_post_due_in_two_seconds_is_scheduled_then_published_on_time(
     key = await issue_api_key(tenant)
     settings = settings_for(Settings, worker_port=0, scheduler_poll_seconds=0.2)
     stop = asyncio.Event()
-    running = asyncio.create_task(run_worker(settings, worker.spec(), stop, serve_http=False))
+    running = asyncio.create_task(
+        run_worker(settings, worker.spec(settings), stop, serve_http=False)
+    )
     consumer = AIOKafkaConsumer(
         "post.scheduled",
         "post.published",

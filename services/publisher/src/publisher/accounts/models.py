@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Column,
     DateTime,
@@ -16,7 +17,6 @@ from sqlalchemy import (
     Table,
     Text,
     Time,
-    UniqueConstraint,
     func,
     text,
 )
@@ -32,6 +32,18 @@ class AccountStatus(StrEnum):
     paused = "paused"
     # The network refused its token: its posts stop with a reason until it is reconnected.
     needs_reauth = "needs_reauth"
+    # Disconnected in the workspace: its credentials are gone, its posts stop with a reason.
+    disconnected = "disconnected"
+
+
+class AccountSource(StrEnum):
+    """Where an account was connected."""
+
+    # The workspace's registry of connected accounts: this row is its replica, kept from the
+    # workspace's account events (the id is the workspace's account id).
+    workspace = "workspace"
+    # The publisher's own POST /v1/publishing-accounts, from before the registry.
+    publisher = "publisher"
 
 
 def _one_of(column: str, values: type[StrEnum]) -> str:
@@ -56,10 +68,23 @@ account = Table(
     Column("status_reason", Text),
     # A SecretBox token of the credentials' JSON; the plaintext is never stored.
     Column("credentials_encrypted", LargeBinary),
+    Column("source", Text, nullable=False, server_default=text("'publisher'")),
+    # The workspace's version of the account this row holds: an event with a lower one is stale.
+    Column("workspace_version", BigInteger),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint(_one_of("status", AccountStatus), name="status"),
-    UniqueConstraint("tenant_id", "network", "external_account_id"),
+    CheckConstraint(_one_of("source", AccountSource), name="source"),
+    # The publisher's own accounts, once each per tenant; the workspace connects one network
+    # account to several brands, each its own row.
+    Index(
+        "uq_account_tenant_id_network_external_account_id",
+        "tenant_id",
+        "network",
+        "external_account_id",
+        unique=True,
+        postgresql_where=text("source = 'publisher'"),
+    ),
     Index("ix_account_tenant_id_created_at_id", "tenant_id", "created_at", "id"),
 )
 

@@ -7,7 +7,18 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Row, delete, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    and_,
+    case,
+    delete,
+    func,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +39,7 @@ PUBLIC: tuple[ColumnElement[Any], ...] = (
     account.c.max_characters,
     account.c.status,
     account.c.status_reason,
+    account.c.source,
     (account.c.credentials_encrypted.is_not(None)).label("has_credentials"),
     account.c.created_at,
     account.c.updated_at,
@@ -43,8 +55,54 @@ async def insert_account(session: AsyncSession, row: Mapping[str, Any]) -> Row[A
     result = await session.execute(
         insert(account)
         .values(dict(row))
-        .on_conflict_do_nothing(index_elements=["tenant_id", "network", "external_account_id"])
+        .on_conflict_do_nothing(
+            index_elements=["tenant_id", "network", "external_account_id"],
+            # Literal, as the partial index's predicate is: a bound parameter would not match it.
+            index_where=text("source = 'publisher'"),
+        )
         .returning(*PUBLIC)
+    )
+    return result.first()
+
+
+async def replicate(
+    session: AsyncSession, row: Mapping[str, Any], *, keep_credentials: bool
+) -> Row[Any] | None:
+    """Insert or update the replica of a workspace account when `row` holds a newer version of
+    it than the table; None when the table's is as new or newer (or the id is another
+    tenant's). A paused account stays paused; `keep_credentials` keeps the stored ones."""
+    stmt = insert(account).values({**row, "source": "workspace"})
+    new = stmt.excluded
+    changes: dict[str, Any] = {
+        name: new[name]
+        for name in (
+            "brand_id",
+            "network",
+            "external_account_id",
+            "handle",
+            "display_name",
+            "instance_url",
+            "status_reason",
+            "workspace_version",
+            "updated_at",
+        )
+    }
+    changes["status"] = case(
+        (and_(new.status == "active", account.c.status == "paused"), account.c.status),
+        else_=new.status,
+    )
+    if not keep_credentials:
+        changes["credentials_encrypted"] = new.credentials_encrypted
+    result = await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[account.c.id],
+            set_=changes,
+            where=and_(
+                account.c.source == "workspace",
+                account.c.tenant_id == new.tenant_id,
+                func.coalesce(account.c.workspace_version, -1) < new.workspace_version,
+            ),
+        ).returning(*PUBLIC)
     )
     return result.first()
 

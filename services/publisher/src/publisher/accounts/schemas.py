@@ -11,7 +11,7 @@ from sqlalchemy import Row
 
 from beacon_shared.contracts.common import Network
 from beacon_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from publisher.accounts.models import AccountStatus
+from publisher.accounts.models import AccountSource, AccountStatus
 
 # Networks whose accounts live on a host of their own choosing.
 HOSTED_NETWORKS = frozenset({Network.mastodon, Network.bluesky})
@@ -99,6 +99,10 @@ class AccountOut(BaseModel):
     max_characters: int | None
     status: AccountStatus
     status_reason: str | None = Field(description="Why the account needs attention.")
+    source: AccountSource = Field(
+        description="workspace: connected in the workspace's registry (this is its replica, "
+        "the id is the registry's); publisher: connected here, before the registry."
+    )
     has_credentials: bool
     created_at: datetime
     updated_at: datetime

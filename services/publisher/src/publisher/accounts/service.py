@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from beacon_shared import outbox
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.publisher import AccountDeauthorized
+from beacon_shared.contracts.workspace import ConnectedAccount
 from beacon_shared.crypto import SecretBox
 from beacon_shared.egress import STRICT, EgressPolicy, UrlRefused, check_url
 from beacon_shared.events import Envelope
@@ -29,6 +30,7 @@ from publisher.accounts.exceptions import (
     UnknownAccounts,
 )
 from publisher.accounts.models import AccountStatus
+from publisher.accounts.replica import replica_of
 from publisher.accounts.schemas import AccountIn, AccountPatch, AccountQuery, Slot
 from publisher.db import outbox as outbox_table
 from publisher.webhooks import service as webhooks
@@ -213,3 +215,52 @@ async def replace_slots(
         session, account_id, [{"weekday": s.weekday, "local_time": s.local_time} for s in unique]
     )
     return unique
+
+
+async def replicate(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    account: ConnectedAccount,
+    status: AccountStatus,
+    reason: str | None,
+    sealed: bytes | None,
+    keep_credentials: bool,
+    now: datetime,
+) -> Row[Any] | None:
+    """Keep a workspace account's newer version (its credentials `sealed` with the publisher's
+    key); None, changing nothing, when the row already holds that version or a newer one."""
+    replica = replica_of(account)
+    row = await repository.replicate(
+        session,
+        {
+            "id": account.account_id,
+            "tenant_id": tenant_id,
+            "brand_id": account.brand_id,
+            "network": replica.network.value,
+            "external_account_id": replica.external_account_id,
+            "handle": account.handle,
+            "display_name": account.display_name,
+            "instance_url": replica.instance_url,
+            "status": status.value,
+            "status_reason": reason,
+            "credentials_encrypted": sealed,
+            "workspace_version": account.version,
+            "created_at": now,
+            "updated_at": now,
+        },
+        keep_credentials=keep_credentials,
+    )
+    if row is None:
+        log.info(
+            "account.replica_stale", account_id=str(account.account_id), version=account.version
+        )
+    else:
+        log.info(
+            "account.replicated",
+            account_id=str(row.id),
+            network=row.network,
+            status=row.status,
+            version=account.version,
+        )
+    return row

@@ -127,6 +127,11 @@ post_target = Table(
     Column("error", Text),
     # Why it failed, for machines: refused, credentials, exhausted, account, media.
     Column("failure_kind", Text),
+    # Set on a target not yet out when its account stops (needs reconnecting, disconnected), so
+    # it shows before its time comes; cleared when the account is connected again.
+    Column("warning", Text),
+    # credentials or account, as failure_kind would say.
+    Column("warning_kind", Text),
     # When the outcome became unknown; reconciliation looks for the post from a little before.
     Column("unconfirmed_at", DateTime(timezone=True)),
     Column("first_comment_id", Text),

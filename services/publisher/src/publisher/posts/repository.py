@@ -723,3 +723,52 @@ async def taken_times(
         )
     )
     return set(result.scalars())
+
+
+# A target that has not gone out yet and whose account could still stop it.
+NOT_OUT = (
+    TargetStatus.draft.value,
+    TargetStatus.in_review.value,
+    TargetStatus.approved.value,
+    TargetStatus.scheduled.value,
+)
+
+
+async def warn_targets_of_account(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    account_id: str,
+    warning: str,
+    kind: str,
+    now: datetime,
+) -> list[Row[Any]]:
+    """Put a warning on the account's targets not out yet; their id, post and due time."""
+    result = await session.execute(
+        update(post_target)
+        .where(
+            post_target.c.tenant_id == tenant_id,
+            post_target.c.account_id == account_id,
+            post_target.c.status.in_(NOT_OUT),
+        )
+        .values(warning=warning, warning_kind=kind, updated_at=now)
+        .returning(post_target.c.id, post_target.c.post_id, post_target.c.due_at)
+    )
+    return sorted(result.all(), key=lambda row: (row.due_at, row.id))
+
+
+async def clear_warnings_of_account(
+    session: AsyncSession, *, tenant_id: str, account_id: str, now: datetime
+) -> int:
+    """Take the warnings off the account's targets; how many had one."""
+    result = await session.execute(
+        update(post_target)
+        .where(
+            post_target.c.tenant_id == tenant_id,
+            post_target.c.account_id == account_id,
+            post_target.c.warning.is_not(None),
+        )
+        .values(warning=None, warning_kind=None, updated_at=now)
+        .returning(post_target.c.id)
+    )
+    return len(result.all())

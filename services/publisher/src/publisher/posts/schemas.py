@@ -208,6 +208,14 @@ class TargetOut(BaseModel):
     failure_kind: str | None = Field(
         description="refused, credentials, exhausted, account or media, when failed."
     )
+    warning: str | None = Field(
+        default=None,
+        description="Why the target will fail at its time unless something changes (its account "
+        "needs reconnecting or was disconnected); cleared when the account is connected again.",
+    )
+    warning_kind: str | None = Field(
+        default=None, description="credentials or account, when there is a warning."
+    )
     first_comment_id: str | None
     first_comment_error: str | None
     published_at: datetime | None

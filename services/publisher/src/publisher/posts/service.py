@@ -771,3 +771,38 @@ async def _announce(
     )
     await outbox.stage(session, outbox_table, [envelope], keys=[str(post.id)])
     await _notify(session, record, _WEBHOOK_OF_CHANGE[change], {})
+
+
+async def warn_account_targets(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    account_id: UUID,
+    warning: str,
+    kind: str,
+    now: datetime,
+) -> list[Row[Any]]:
+    """Flag the account's targets not out yet (it stopped: they would fail at their time);
+    their id, post and due time, soonest first."""
+    flagged = await repository.warn_targets_of_account(
+        session,
+        tenant_id=tenant_id,
+        account_id=str(account_id),
+        warning=warning,
+        kind=kind,
+        now=now,
+    )
+    if flagged:
+        log.warning(
+            "account.targets_flagged", account_id=str(account_id), kind=kind, targets=len(flagged)
+        )
+    return flagged
+
+
+async def clear_account_warnings(
+    session: AsyncSession, *, tenant_id: str, account_id: UUID, now: datetime
+) -> int:
+    """The account is usable again: its targets lose their warnings; how many had one."""
+    return await repository.clear_warnings_of_account(
+        session, tenant_id=tenant_id, account_id=str(account_id), now=now
+    )

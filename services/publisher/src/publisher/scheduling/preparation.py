@@ -58,6 +58,8 @@ def account_for(claimed: ClaimedTarget, rows: Mapping[UUID, Row[Any]], box: Secr
             f"the account needs reconnecting: {row.status_reason or 'its token was refused'}",
             kind="credentials",
         )
+    if row.status == "disconnected":
+        raise NotPublishable("the account was disconnected in the workspace", kind="account")
     if row.status == "paused":
         raise NotPublishable("the account is paused", kind="account")
     try:

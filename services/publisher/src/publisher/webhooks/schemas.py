@@ -30,6 +30,7 @@ WEBHOOK_EVENT_TYPES: tuple[str, ...] = (
     "post.failed",
     "post.unconfirmed",
     "account.needs_reauth",
+    "account.disconnected",
     "alert.raised",
     "alert.resolved",
     "report.generated",

@@ -1,0 +1,104 @@
+"""What the publisher keeps of a workspace account: its network, the id its connector posts as,
+and the credentials its connector reads, from the registry's account and opened credentials.
+
+Nothing here logs or raises with a credential in it: a missing one is named, never shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from beacon_shared.contracts.common import Network
+from beacon_shared.contracts.workspace import AccountKind, ConnectedAccount
+from beacon_shared.crypto import SecretBox, SecretsUnreadable
+from beacon_shared.events import MalformedEvent
+
+
+@dataclass(frozen=True)
+class KindMapping:
+    """How one kind of workspace account publishes: its network, the prefix of the id its
+    connector posts as, and which of its credentials the connector reads under which name."""
+
+    network: Network
+    credentials: Mapping[str, str]
+    id_prefix: str = ""
+
+
+# Per kind: the publisher's name of each credential <- the workspace's (the shapes are in
+# beacon_shared.networks.oauth and each connector's docstring).
+KINDS: Mapping[AccountKind, KindMapping] = {
+    AccountKind.facebook_page: KindMapping(Network.facebook, {"page_access_token": "access_token"}),
+    AccountKind.instagram_business: KindMapping(
+        Network.instagram, {"access_token": "access_token"}
+    ),
+    # The refresh token stays in the workspace, which alone refreshes.
+    AccountKind.x_user: KindMapping(Network.x, {"access_token": "access_token"}),
+    AccountKind.linkedin_member: KindMapping(
+        Network.linkedin, {"access_token": "access_token"}, id_prefix="urn:li:person:"
+    ),
+    AccountKind.linkedin_organization: KindMapping(
+        Network.linkedin, {"access_token": "access_token"}, id_prefix="urn:li:organization:"
+    ),
+    AccountKind.mastodon: KindMapping(Network.mastodon, {"access_token": "access_token"}),
+    # Bluesky's connector opens its own sessions with the app password.
+    AccountKind.bluesky: KindMapping(
+        Network.bluesky, {"identifier": "identifier", "app_password": "app_password"}
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Replica:
+    """The columns of the publisher's row for a workspace account (credentials apart)."""
+
+    network: Network
+    external_account_id: str
+    instance_url: str | None
+
+
+def kind_mapping(account: ConnectedAccount) -> KindMapping:
+    """How the account publishes; MalformedEvent for a kind the publisher does not know or a
+    network that is not its kind's."""
+    mapping = KINDS.get(account.kind)
+    if mapping is None:
+        raise MalformedEvent(f"the publisher cannot publish as a {account.kind.value} account")
+    if account.network != mapping.network:
+        raise MalformedEvent(
+            f"a {account.kind.value} account on {account.network.value}: it is a "
+            f"{mapping.network.value} account"
+        )
+    return mapping
+
+
+def replica_of(account: ConnectedAccount) -> Replica:
+    """The account as the publisher's row holds it."""
+    mapping = kind_mapping(account)
+    external_id = account.external_id
+    if mapping.id_prefix and not external_id.startswith(mapping.id_prefix):
+        external_id = f"{mapping.id_prefix}{external_id}"
+    instance_url = account.instance_url.rstrip("/") if account.instance_url else None
+    if mapping.network == Network.mastodon and instance_url is None:
+        raise MalformedEvent("a Mastodon account without its instance_url")
+    return Replica(mapping.network, external_id, instance_url)
+
+
+def open_credentials(box: SecretBox, sealed: str) -> dict[str, str]:
+    """The credentials an event carries, opened with the platform's event key; MalformedEvent
+    when the key cannot open them (they were sealed with another key, or altered)."""
+    try:
+        return box.decrypt(sealed.encode("ascii"))
+    except (SecretsUnreadable, UnicodeEncodeError) as exc:
+        raise MalformedEvent(f"the event's credentials cannot be opened: {exc}") from None
+
+
+def publishing_credentials(account: ConnectedAccount, opened: Mapping[str, str]) -> dict[str, str]:
+    """The credentials the account's connector reads, under its names; MalformedEvent when one
+    is missing (named, never shown)."""
+    mapping = kind_mapping(account)
+    missing = sorted(theirs for theirs in mapping.credentials.values() if not opened.get(theirs))
+    if missing:
+        raise MalformedEvent(
+            f"the {account.kind.value} account's credentials lack {', '.join(missing)}"
+        )
+    return {ours: opened[theirs] for ours, theirs in mapping.credentials.items()}

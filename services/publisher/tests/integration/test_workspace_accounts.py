@@ -1,0 +1,587 @@
+"""The workspace's connected accounts kept as the publisher's own: each kind as its connector
+reads it, the newest version winning, refreshed tokens used from the next publish, disconnected
+and deauthorized accounts stopping with their targets flagged at once, and events that cannot be
+applied refused whole."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from cryptography.fernet import Fernet
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import SecretStr
+from sqlalchemy import Row, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from beacon_shared.contracts.common import Network
+from beacon_shared.contracts.workspace import (
+    AccountConnected,
+    AccountCredentialsChanged,
+    AccountDisconnected,
+    AccountKind,
+    ConnectedAccount,
+    ConnectionDeauthorized,
+)
+from beacon_shared.crypto import SecretBox
+from beacon_shared.egress import EgressPolicy
+from beacon_shared.events import Envelope, EventPayload, MalformedEvent
+from beacon_shared.testing.fake_networks import NoNetwork
+from publisher.accounts.handlers import AccountKeys, accounts_consumer
+from publisher.accounts.models import account
+from publisher.connectors.rate_limits import RateLimitBook
+from publisher.connectors.registry import BUILT_IN_NETWORKS, ConnectorRegistry
+from publisher.connectors.x import XConnector
+from publisher.db import outbox
+from publisher.posts import service as posts
+from publisher.posts.models import post, post_target
+from publisher.posts.schemas import PostIn
+from publisher.scheduling.scheduler import Scheduler, SchedulerConfig
+from publisher.webhooks import service as webhooks
+from publisher.webhooks.models import webhook_delivery
+from publisher.webhooks.schemas import EndpointIn
+
+pytestmark = pytest.mark.integration
+
+EVENT_KEY = SecretStr(Fernet.generate_key().decode())
+PUBLISHER_KEY = SecretStr(Fernet.generate_key().decode())
+EVENTS = SecretBox(EVENT_KEY, setting="EVENT_CREDENTIALS_KEYS")
+PUBLISHER = SecretBox(PUBLISHER_KEY, setting="PUBLISHER_CREDENTIALS_KEY")
+KEYS = AccountKeys(events=EVENTS, publisher=PUBLISHER, events_set=True)
+X_HOST = "x.test"
+
+
+@dataclass
+class Registry:
+    """Builds the workspace's account events for one tenant and hands them to the consumer's
+    handlers, in the session given."""
+
+    tenant_id: str
+    handlers: dict[str, Any] = field(default_factory=lambda: dict(accounts_consumer(KEYS).handlers))
+
+    def account(
+        self,
+        kind: AccountKind,
+        network: Network,
+        *,
+        version: int,
+        account_id: uuid.UUID | None = None,
+        external_id: str = "1001",
+        instance_url: str | None = None,
+    ) -> ConnectedAccount:
+        return ConnectedAccount(
+            account_id=account_id or uuid.uuid4(),
+            brand_id="brand-1",
+            network=network,
+            kind=kind,
+            external_id=external_id,
+            handle="acme",
+            display_name="Acme",
+            instance_url=instance_url,
+            scopes=["write"],
+            version=version,
+        )
+
+    def x(self, *, version: int, account_id: uuid.UUID | None = None) -> ConnectedAccount:
+        return self.account(AccountKind.x_user, Network.x, version=version, account_id=account_id)
+
+    def connected(self, account: ConnectedAccount, credentials: dict[str, str]) -> Envelope:
+        return self.envelope(
+            AccountConnected(
+                account=account,
+                credentials=EVENTS.encrypt(credentials).decode("ascii"),
+                reconnected=False,
+                connected_by="user:u-1",
+                at=datetime.now(UTC),
+            ),
+            account,
+        )
+
+    def changed(self, account: ConnectedAccount, credentials: dict[str, str]) -> Envelope:
+        return self.envelope(
+            AccountCredentialsChanged(
+                account=account,
+                credentials=EVENTS.encrypt(credentials).decode("ascii"),
+                at=datetime.now(UTC),
+            ),
+            account,
+        )
+
+    def disconnected(self, account: ConnectedAccount) -> Envelope:
+        return self.envelope(
+            AccountDisconnected(account=account, disconnected_by="user:u-1", at=datetime.now(UTC)),
+            account,
+        )
+
+    def deauthorized(self, account: ConnectedAccount, reason: str) -> Envelope:
+        return self.envelope(
+            ConnectionDeauthorized(account=account, reason=reason, at=datetime.now(UTC)), account
+        )
+
+    def envelope(self, payload: EventPayload, account: ConnectedAccount) -> Envelope:
+        return Envelope.build(
+            payload,
+            tenant_id=self.tenant_id,
+            subject=str(account.account_id),
+            source="/beacon/workspace",
+        )
+
+    async def deliver(self, session: AsyncSession, envelope: Envelope) -> None:
+        await self.handlers[envelope.type](session, envelope)
+
+
+@pytest.fixture
+def registry(unique: Callable[[str], str]) -> Registry:
+    return Registry(unique("tenant"))
+
+
+async def row_of(session: AsyncSession, account_id: uuid.UUID) -> Row[Any] | None:
+    result = await session.execute(select(account).where(account.c.id == account_id))
+    return result.first()
+
+
+def opened(row: Row[Any]) -> dict[str, str]:
+    return PUBLISHER.decrypt(row.credentials_encrypted)
+
+
+async def scheduled_post(
+    session: AsyncSession, tenant_id: str, account_id: uuid.UUID, *, due: datetime
+) -> posts.PostRecord:
+    created = await posts.create(
+        session,
+        tenant_id=tenant_id,
+        actor="key:test",
+        body=PostIn.model_validate(
+            {
+                "text": f"Doors open at nine {uuid.uuid4().hex[:6]}",
+                "targets": [{"account_id": str(account_id)}],
+                "scheduled_at": due,
+            }
+        ),
+        idempotency_key=None,
+        tolerance=timedelta(seconds=5),
+        networks=BUILT_IN_NETWORKS,
+    )
+    return created.record
+
+
+async def target_of(session: AsyncSession, record: posts.PostRecord) -> Row[Any]:
+    result = await session.execute(
+        select(post_target).where(post_target.c.id == record.targets[0].id)
+    )
+    return result.one()
+
+
+async def endpoint(session: AsyncSession, tenant_id: str, event_type: str) -> uuid.UUID:
+    created = await webhooks.create_endpoint(
+        session,
+        tenant_id=tenant_id,
+        body=EndpointIn(url="https://hooks.example.com/beacon", event_types=[event_type]),
+        box=PUBLISHER,
+        egress=EgressPolicy(),
+    )
+    return created.endpoint.id
+
+
+async def deliveries(session: AsyncSession, endpoint_id: uuid.UUID) -> list[Row[Any]]:
+    result = await session.execute(
+        select(webhook_delivery.c.event_type, webhook_delivery.c.payload).where(
+            webhook_delivery.c.endpoint_id == endpoint_id
+        )
+    )
+    return list(result.all())
+
+
+KINDS = [
+    pytest.param(
+        AccountKind.facebook_page,
+        Network.facebook,
+        "1001",
+        None,
+        {"access_token": "page-token"},
+        {"page_access_token": "page-token"},
+        id="facebook page",
+    ),
+    pytest.param(
+        AccountKind.instagram_business,
+        Network.instagram,
+        "1001",
+        None,
+        {"access_token": "page-token", "page_id": "77"},
+        {"access_token": "page-token"},
+        id="instagram business",
+    ),
+    pytest.param(
+        AccountKind.x_user,
+        Network.x,
+        "1001",
+        None,
+        {"access_token": "x-access", "refresh_token": "x-refresh"},
+        {"access_token": "x-access"},
+        id="x user",
+    ),
+    pytest.param(
+        AccountKind.linkedin_member,
+        Network.linkedin,
+        "urn:li:person:1001",
+        None,
+        {"access_token": "li-access", "refresh_token": "li-refresh"},
+        {"access_token": "li-access"},
+        id="linkedin member",
+    ),
+    pytest.param(
+        AccountKind.linkedin_organization,
+        Network.linkedin,
+        "urn:li:organization:1001",
+        None,
+        {"access_token": "li-access"},
+        {"access_token": "li-access"},
+        id="linkedin organization",
+    ),
+    pytest.param(
+        AccountKind.mastodon,
+        Network.mastodon,
+        "1001",
+        "https://mastodon.example",
+        {"base_url": "https://mastodon.example", "access_token": "masto-token"},
+        {"access_token": "masto-token"},
+        id="mastodon",
+    ),
+    pytest.param(
+        AccountKind.bluesky,
+        Network.bluesky,
+        "1001",
+        "https://pds.example",
+        {
+            "service": "https://pds.example",
+            "identifier": "acme.example",
+            "app_password": "abcd-efgh-ijkl-mnop",
+            "access_jwt": "jwt-a",
+            "refresh_jwt": "jwt-r",
+        },
+        {"identifier": "acme.example", "app_password": "abcd-efgh-ijkl-mnop"},
+        id="bluesky",
+    ),
+]
+
+
+class TestTheReplica:
+    @pytest.mark.parametrize(("kind", "network", "posts_as", "instance", "theirs", "ours"), KINDS)
+    async def test_each_kind_is_kept_as_its_connector_reads_it(
+        self, db_session, registry, kind, network, posts_as, instance, theirs, ours
+    ):
+        connected = registry.account(kind, network, version=1, instance_url=instance)
+
+        await registry.deliver(db_session, registry.connected(connected, theirs))
+
+        row = await row_of(db_session, connected.account_id)
+        assert row is not None
+        assert (row.tenant_id, row.brand_id, row.network) == (
+            registry.tenant_id,
+            "brand-1",
+            network.value,
+        )
+        assert (row.external_account_id, row.instance_url) == (posts_as, instance)
+        assert (row.handle, row.display_name) == ("acme", "Acme")
+        assert (row.status, row.source, row.workspace_version) == ("active", "workspace", 1)
+        assert opened(row) == ours
+
+    async def test_a_refreshed_token_replaces_the_old_one(self, db_session, registry):
+        x = registry.x(version=1)
+        await registry.deliver(db_session, registry.connected(x, {"access_token": "tok-1"}))
+
+        refreshed = x.model_copy(update={"version": 2})
+        await registry.deliver(db_session, registry.changed(refreshed, {"access_token": "tok-2"}))
+
+        row = await row_of(db_session, x.account_id)
+        assert opened(row) == {"access_token": "tok-2"}
+        assert row.workspace_version == 2
+
+    async def test_an_event_older_than_the_row_changes_nothing(self, db_session, registry):
+        x = registry.x(version=3)
+        await registry.deliver(db_session, registry.connected(x, {"access_token": "tok-3"}))
+        before = await row_of(db_session, x.account_id)
+
+        older = x.model_copy(update={"version": 2, "handle": "old-handle"})
+        await registry.deliver(db_session, registry.changed(older, {"access_token": "tok-2"}))
+        await registry.deliver(db_session, registry.deauthorized(older, "invalid_grant"))
+        await registry.deliver(db_session, registry.disconnected(older))
+        same = x.model_copy(update={"handle": "same-version"})
+        await registry.deliver(db_session, registry.changed(same, {"access_token": "tok-3b"}))
+
+        after = await row_of(db_session, x.account_id)
+        assert after == before
+        assert opened(after) == {"access_token": "tok-3"}
+
+    async def test_a_deauthorization_that_overtook_its_connection_is_kept(
+        self, db_session, registry
+    ):
+        x = registry.x(version=2)
+        await registry.deliver(db_session, registry.deauthorized(x, "invalid_grant"))
+        connected = x.model_copy(update={"version": 1})
+        await registry.deliver(db_session, registry.connected(connected, {"access_token": "t"}))
+
+        row = await row_of(db_session, x.account_id)
+        assert (row.status, row.status_reason, row.workspace_version) == (
+            "needs_reauth",
+            "invalid_grant",
+            2,
+        )
+        assert row.credentials_encrypted is None
+
+    async def test_a_paused_account_stays_paused_when_its_token_is_refreshed(
+        self, db_session, registry
+    ):
+        x = registry.x(version=1)
+        await registry.deliver(db_session, registry.connected(x, {"access_token": "tok-1"}))
+        await db_session.execute(
+            account.update().where(account.c.id == x.account_id).values(status="paused")
+        )
+
+        refreshed = x.model_copy(update={"version": 2})
+        await registry.deliver(db_session, registry.changed(refreshed, {"access_token": "tok-2"}))
+
+        row = await row_of(db_session, x.account_id)
+        assert row.status == "paused"
+        assert opened(row) == {"access_token": "tok-2"}
+
+    async def test_another_tenant_s_event_for_the_account_changes_nothing(
+        self, db_session, registry, unique
+    ):
+        x = registry.x(version=1)
+        await registry.deliver(db_session, registry.connected(x, {"access_token": "tok-1"}))
+        intruder = Registry(unique("tenant"))
+
+        newer = x.model_copy(update={"version": 2})
+        await intruder.deliver(db_session, intruder.changed(newer, {"access_token": "theirs"}))
+
+        row = await row_of(db_session, x.account_id)
+        assert (row.tenant_id, row.workspace_version) == (registry.tenant_id, 1)
+        assert opened(row) == {"access_token": "tok-1"}
+
+
+class TestAnAccountThatStops:
+    async def test_a_deauthorized_account_flags_its_targets_and_tells_the_tenant_at_once(
+        self, db_session, registry
+    ):
+        hook = await endpoint(db_session, registry.tenant_id, "account.needs_reauth")
+        x = registry.x(version=1)
+        await registry.deliver(db_session, registry.connected(x, {"access_token": "tok-1"}))
+        due = datetime.now(UTC) + timedelta(hours=6)
+        first = await scheduled_post(db_session, registry.tenant_id, x.account_id, due=due)
+        later = await scheduled_post(
+            db_session, registry.tenant_id, x.account_id, due=due + timedelta(days=1)
+        )
+
+        refused = x.model_copy(update={"version": 2})
+        await registry.deliver(db_session, registry.deauthorized(refused, "invalid_grant"))
+
+        row = await row_of(db_session, x.account_id)
+        assert (row.status, row.status_reason) == ("needs_reauth", "invalid_grant")
+        # The credentials stay until new ones replace them.
+        assert opened(row) == {"access_token": "tok-1"}
+        for record in (first, later):
+            target = await target_of(db_session, record)
+            assert target.status == "scheduled"
+            assert target.warning == "the account needs reconnecting: invalid_grant"
+            assert target.warning_kind == "credentials"
+        ((event_type, payload),) = await deliveries(db_session, hook)
+        assert event_type == "account.needs_reauth"
+        data = payload["data"]
+        assert (data["account_id"], data["network"], data["reason"]) == (
+            str(x.account_id),
+            "x",
+            "invalid_grant",
+        )
+        assert data["targets_flagged"] == 2
+        assert [t["post_id"] for t in data["targets"]] == [str(first.post.id), str(later.post.id)]
+
+    async def test_connected_again_the_account_is_active_and_its_targets_unflagged(
+        self, db_session, registry
+    ):
+        x = registry.x(version=1)
+        await registry.deliver(db_session, registry.connected(x, {"access_token": "tok-1"}))
+        due = datetime.now(UTC) + timedelta(hours=6)
+        record = await scheduled_post(db_session, registry.tenant_id, x.account_id, due=due)
+        await registry.deliver(
+            db_session,
+            registry.deauthorized(x.model_copy(update={"version": 2}), "invalid_grant"),
+        )
+
+        again = x.model_copy(update={"version": 3})
+        await registry.deliver(db_session, registry.connected(again, {"access_token": "tok-3"}))
+
+        row = await row_of(db_session, x.account_id)
+        assert (row.status, row.status_reason) == ("active", None)
+        assert opened(row) == {"access_token": "tok-3"}
+        target = await target_of(db_session, record)
+        assert (target.warning, target.warning_kind) == (None, None)
+
+    async def test_a_disconnected_account_loses_its_credentials_and_flags_its_targets(
+        self, db_session, registry
+    ):
+        hook = await endpoint(db_session, registry.tenant_id, "account.disconnected")
+        x = registry.x(version=1)
+        await registry.deliver(db_session, registry.connected(x, {"access_token": "tok-1"}))
+        due = datetime.now(UTC) + timedelta(hours=6)
+        record = await scheduled_post(db_session, registry.tenant_id, x.account_id, due=due)
+
+        gone = x.model_copy(update={"version": 2})
+        await registry.deliver(db_session, registry.disconnected(gone))
+
+        row = await row_of(db_session, x.account_id)
+        assert (row.status, row.credentials_encrypted) == ("disconnected", None)
+        target = await target_of(db_session, record)
+        assert (target.status, target.warning_kind) == ("scheduled", "account")
+        assert target.warning == "the account was disconnected in the workspace"
+        ((event_type, payload),) = await deliveries(db_session, hook)
+        assert event_type == "account.disconnected"
+        assert payload["data"]["disconnected_by"] == "user:u-1"
+        assert payload["data"]["targets_flagged"] == 1
+
+
+class TestAnEventThatCannotBeApplied:
+    async def test_credentials_the_key_cannot_open_are_refused_and_nothing_is_kept(
+        self, db_session, registry
+    ):
+        x = registry.x(version=1)
+        other = SecretBox(SecretStr(Fernet.generate_key().decode()), setting="other")
+        event = registry.connected(x, {"access_token": "tok-1"})
+        sealed = other.encrypt({"access_token": "secret-tok"}).decode("ascii")
+        forged = event.model_copy(update={"data": {**event.data, "credentials": sealed}})
+
+        with pytest.raises(MalformedEvent, match="cannot be opened") as refused:
+            await registry.deliver(db_session, forged)
+
+        assert "secret-tok" not in str(refused.value)
+        assert await row_of(db_session, x.account_id) is None
+
+    async def test_an_unknown_kind_is_refused(self, db_session, registry):
+        x = registry.x(version=1)
+        event = registry.connected(x, {"access_token": "tok-1"})
+        unknown = {**event.data["account"], "kind": "myspace_page"}
+        changed = event.model_copy(update={"data": {**event.data, "account": unknown}})
+
+        with pytest.raises(MalformedEvent):
+            await registry.deliver(db_session, changed)
+
+        assert await row_of(db_session, x.account_id) is None
+
+    async def test_a_kind_on_another_network_is_refused(self, db_session, registry):
+        wrong = registry.account(AccountKind.x_user, Network.mastodon, version=1)
+
+        with pytest.raises(MalformedEvent, match="x_user account on mastodon"):
+            await registry.deliver(db_session, registry.connected(wrong, {"access_token": "t"}))
+
+        assert await row_of(db_session, wrong.account_id) is None
+
+    async def test_credentials_lacking_what_the_connector_reads_are_refused_unshown(
+        self, db_session, registry
+    ):
+        sky = registry.account(
+            AccountKind.bluesky, Network.bluesky, version=1, instance_url="https://pds.example"
+        )
+        partial = {"identifier": "acme.example", "access_jwt": "jwt-secret"}
+
+        with pytest.raises(MalformedEvent, match="lack app_password") as refused:
+            await registry.deliver(db_session, registry.connected(sky, partial))
+
+        assert "jwt-secret" not in str(refused.value)
+        assert await row_of(db_session, sky.account_id) is None
+
+
+@dataclass
+class FakeX:
+    """X's POST /2/tweets, remembering the Authorization header of each post."""
+
+    authorizations: list[str] = field(default_factory=list)
+
+    def app(self) -> FastAPI:
+        app = FastAPI()
+
+        @app.post("/2/tweets")
+        async def create(request: Request) -> Response:
+            self.authorizations.append(request.headers.get("authorization", ""))
+            body = await request.json()
+            post_id = f"19{len(self.authorizations):05d}"
+            return JSONResponse({"data": {"id": post_id, "text": body["text"]}}, status_code=201)
+
+        return app
+
+
+@pytest.fixture
+async def tenant(
+    sessionmaker: async_sessionmaker[AsyncSession], unique: Callable[[str], str]
+) -> AsyncIterator[str]:
+    """A tenant whose committed posts, accounts and events are removed after the test."""
+    tenant_id = unique("tenant")
+    yield tenant_id
+    async with sessionmaker() as session, session.begin():
+        post_ids = list(
+            await session.scalars(select(post.c.id).where(post.c.tenant_id == tenant_id))
+        )
+        await session.execute(delete(outbox).where(outbox.c.key.in_([str(i) for i in post_ids])))
+        await session.execute(delete(post).where(post.c.tenant_id == tenant_id))
+        await session.execute(delete(account).where(account.c.tenant_id == tenant_id))
+
+
+class TestPublishingAsAWorkspaceAccount:
+    @pytest.fixture
+    async def fake_x(self) -> AsyncIterator[tuple[FakeX, httpx.AsyncClient]]:
+        fake = FakeX()
+        http = httpx.AsyncClient(
+            transport=NoNetwork(),
+            mounts={f"all://{X_HOST}": httpx.ASGITransport(app=fake.app())},
+            timeout=5,
+        )
+        yield fake, http
+        await http.aclose()
+
+    async def test_a_post_goes_out_with_the_workspace_s_token_then_with_the_refreshed_one(
+        self, sessionmaker, tenant, fake_x
+    ):
+        fake, http = fake_x
+        scheduler = Scheduler(
+            sessionmaker=sessionmaker,
+            connectors=ConnectorRegistry(
+                [XConnector(http, RateLimitBook(), base_url=f"https://{X_HOST}")]
+            ),
+            config=SchedulerConfig(worker_id="test-worker"),
+            box=PUBLISHER,
+            http=http,
+        )
+        registry = Registry(tenant)
+        x = registry.x(version=1)
+
+        async def deliver(envelope: Envelope) -> None:
+            async with sessionmaker() as session, session.begin():
+                await registry.deliver(session, envelope)
+
+        async def publish_one() -> Row[Any]:
+            async with sessionmaker() as session, session.begin():
+                record = await scheduled_post(session, tenant, x.account_id, due=datetime.now(UTC))
+            await scheduler.tick()
+            async with sessionmaker() as session:
+                return await target_of(session, record)
+
+        await deliver(registry.connected(x, {"access_token": "tok-1", "refresh_token": "r-1"}))
+        first = await publish_one()
+        refreshed = x.model_copy(update={"version": 2})
+        await deliver(registry.changed(refreshed, {"access_token": "tok-2", "refresh_token": "r"}))
+        second = await publish_one()
+
+        assert (first.status, second.status) == ("published", "published")
+        assert fake.authorizations == ["Bearer tok-1", "Bearer tok-2"]
+
+        await deliver(registry.disconnected(x.model_copy(update={"version": 3})))
+        third = await publish_one()
+
+        assert (third.status, third.failure_kind) == ("failed", "account")
+        assert third.error == "the account was disconnected in the workspace"
+        assert len(fake.authorizations) == 2
