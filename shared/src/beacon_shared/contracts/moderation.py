@@ -35,7 +35,7 @@ class CommentModerated(EventPayload):
     network: Network
     external_id: str
     action: ModerationAction
-    decided_by: str = Field(description="`rule:<id>` or `user:<id>`.")
+    decided_by: str = Field(description="`rule:<id>`, or the reviewer: `user:<id>` or `key:<id>`.")
     reasons: list[str] = Field(default_factory=list)
     model_version: str | None = None
     scores: dict[str, float] = Field(default_factory=dict)
@@ -82,6 +82,6 @@ class ActionRequested(EventPayload):
         default=None,
         description="The comment author's handle, for networks whose replies name them.",
     )
-    requested_by: str = Field(description="`rule:<id>` or `user:<id>`.")
+    requested_by: str = Field(description="`rule:<id>`, or who asked: `user:<id>` or `key:<id>`.")
     comment_created_at: datetime = Field(description="When the comment was made (response time).")
     requested_at: datetime
