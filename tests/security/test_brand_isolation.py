@@ -1,9 +1,10 @@
 """A credential limited to some brands reaches nothing of the organization's other brands, on
-any route of the services that keep brands apart so far (ingest, analytics). Brand A's objects
-are made through the API with a marker; a key of the same organization limited to brand B, with
-every scope, then calls every keyed route with A's ids in the path and A's brand in the path and
-the filters. Neither the marker nor an id of A's that it did not name ever reaches it, no call
-naming A's objects or A's brand succeeds, and A's objects read the same afterwards."""
+any route of the services that keep brands apart so far (ingest, moderation, analytics). Brand
+A's objects are made through the API with a marker; a key of the same organization limited to
+brand B, with every scope, then calls every keyed route with A's ids in the path and A's brand
+in the path and the filters. Neither the marker nor an id of A's that it did not name ever
+reaches it, no call naming A's objects or A's brand succeeds, and A's objects read the same
+afterwards."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from tests.security.test_tenancy import SEEDS, filled, readings
 
 pytestmark = pytest.mark.integration
 
-SERVICES = ("ingest", "analytics")
+SERVICES = ("ingest", "moderation", "analytics")
 
 
 @pytest.mark.parametrize("service", SERVICES)

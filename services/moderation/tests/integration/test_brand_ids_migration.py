@@ -9,12 +9,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from beacon_shared.auth.tables import brand, tenant
 from beacon_shared.migrations import downgrade, upgrade
+from beacon_shared.testing.databases import database_at
 from moderation.alerts.models import brand_alert
 from moderation.replies.models import saved_reply
 from moderation.rules.models import rule_set
@@ -30,17 +30,8 @@ BEFORE = "078e056f609c"  # the revision before the brand ids are registered
 @pytest.fixture
 async def old_database_url(database_server_url: str):
     """A new database with iam at head and moderation as it was before; dropped afterwards."""
-    name = f"moderation_brands_{uuid.uuid4().hex[:8]}"
-    admin = create_async_engine(database_server_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(database_server_url).set(database=name).render_as_string(hide_password=False)
-    await asyncio.to_thread(upgrade, IAM, url)
-    await asyncio.to_thread(upgrade, MODERATION, url, BEFORE)
-    yield url
-    async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    await admin.dispose()
+    async with database_at(database_server_url, [(IAM, "head"), (MODERATION, BEFORE)]) as url:
+        yield url
 
 
 async def test_the_brands_in_use_are_registered_and_their_organizations_too(old_database_url):
