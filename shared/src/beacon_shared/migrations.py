@@ -67,7 +67,10 @@ def register_brand_ids(connection: Connection, schema: str, tables: list[str]) -
     keep working once every service refuses unknown brands."""
     used = union(
         *(
-            select(held.c.tenant_id, held.c.brand_id).where(held.c.brand_id.is_not(None))
+            # '' stands for "no brand" where a column cannot be null (analytics' rollups).
+            select(held.c.tenant_id, held.c.brand_id).where(
+                held.c.brand_id.is_not(None), held.c.brand_id != ""
+            )
             for held in (
                 table(name, column("tenant_id"), column("brand_id"), schema=schema)
                 for name in tables

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
+from beacon_shared.migrations import register_brand_ids
+
 revision: str = "6a2d8f4c1e93"
 down_revision: str | None = "839271d2c304"
 branch_labels: str | Sequence[str] | None = None
@@ -21,25 +23,11 @@ def upgrade() -> None:
     # Brands named before the registry existed keep working once every request's brand is
     # checked against it. Where ingest keeps brand ids: interactions (read once, without
     # blocking writes), connected accounts, tracked competitors and requested network actions.
-    op.execute(
-        """
-        CREATE TEMPORARY TABLE used_brand ON COMMIT DROP AS
-        SELECT tenant_id, brand_id FROM ingest.interaction
-        UNION SELECT tenant_id, brand_id FROM ingest.connected_account
-        UNION SELECT tenant_id, brand_id FROM ingest.tracked_account
-        UNION SELECT tenant_id, brand_id FROM ingest.network_action
-        """
+    register_brand_ids(
+        op.get_bind(),
+        "ingest",
+        ["interaction", "connected_account", "tracked_account", "network_action"],
     )
-    op.execute("DELETE FROM used_brand WHERE brand_id IS NULL OR brand_id = ''")
-    op.execute(
-        "INSERT INTO iam.tenant (id, name) SELECT DISTINCT tenant_id, tenant_id FROM used_brand "
-        "ON CONFLICT DO NOTHING"
-    )
-    op.execute(
-        "INSERT INTO iam.brand (tenant_id, id) SELECT tenant_id, brand_id FROM used_brand "
-        "ON CONFLICT DO NOTHING"
-    )
-    op.execute("DROP TABLE used_brand")
 
 
 def downgrade() -> None:

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from beacon_shared.auth.tables import brand
 from beacon_shared.contracts.publisher import BrandConfigured
 from beacon_shared.events import decode
 from beacon_shared.migrations import upgrade
+from beacon_shared.testing.databases import database_at
 from publisher.db import outbox
 
 pytestmark = pytest.mark.integration
@@ -31,17 +31,8 @@ BEFORE = "4a86f6569e52"  # the revision before brands came from the workspace
 @pytest.fixture
 async def old_database_url(database_server_url: str):
     """A new database with iam at head and the publisher as it was before; dropped afterwards."""
-    name = f"publisher_brands_{uuid.uuid4().hex[:8]}"
-    admin = create_async_engine(database_server_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(database_server_url).set(database=name).render_as_string(hide_password=False)
-    await asyncio.to_thread(upgrade, IAM, url)
-    await asyncio.to_thread(upgrade, PUBLISHER, url, BEFORE)
-    yield url
-    async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    await admin.dispose()
+    async with database_at(database_server_url, [(IAM, "head"), (PUBLISHER, BEFORE)]) as url:
+        yield url
 
 
 async def test_brand_ids_are_registered_and_saved_settings_announced_for_the_registry(

@@ -44,7 +44,7 @@ class AlertResolved(EventPayload):
     alert_id: UUID
     brand_id: str
     kind: AlertKind
-    resolved_by: str = Field(description="`baseline` or `user:<id>`.")
+    resolved_by: str = Field(description="`baseline`, or who closed it: `user:<id>` or `key:<id>`.")
     resolved_at: datetime
 
 
