@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response, status
 
 from beacon_shared.auth import Principal
+from beacon_shared.auth.brand_reads import brands_to_read
 from beacon_shared.auth.brands import BrandNotAllowed, Brands
 from beacon_shared.db import DbSession
 from publisher.posts import service
@@ -85,13 +86,11 @@ async def list_posts(
 ) -> PostPage:
     """Filter by status, brand, campaign, account, network and scheduled time (`from`
     inclusive, `to` exclusive); page by `cursor`. Only the brands the caller may read."""
-    if query.brand_id is not None:
-        await brands.check(principal, "posts:read", query.brand_id)
     records, next_cursor = await service.list_page(
         session,
         tenant_id=principal.tenant_id,
         query=query,
-        brand_ids=principal.brands_for("posts:read"),
+        brand_ids=await brands_to_read(brands, principal, "posts:read", query.brand_id),
     )
     return PostPage(
         items=[PostOut.from_rows(r.post, r.targets) for r in records], next_cursor=next_cursor
@@ -283,11 +282,9 @@ async def get_calendar(
 ) -> Agenda:
     """Posts (and the coming occurrences of recurring posts) on the brand's wall clock, from
     `from` to `to` inclusive, at most 93 days; only the brands the caller may read."""
-    if query.brand_id is not None:
-        await brands.check(principal, "posts:read", query.brand_id)
     return await agenda(
         session,
         tenant_id=principal.tenant_id,
         query=query,
-        brand_ids=principal.brands_for("posts:read"),
+        brand_ids=await brands_to_read(brands, principal, "posts:read", query.brand_id),
     )
