@@ -85,9 +85,13 @@ async def connect(sessionmaker: async_sessionmaker[AsyncSession], tenant: str) -
 
 
 async def due_now(
-    sessionmaker: async_sessionmaker[AsyncSession], tenant: str, account_id: uuid.UUID
+    sessionmaker: async_sessionmaker[AsyncSession],
+    tenant: str,
+    account_id: uuid.UUID,
+    *,
+    at: datetime | None = None,
 ) -> service.PostRecord:
-    """A post for the account scheduled for now, committed."""
+    """A post for the account scheduled for now (or `at`), committed."""
     async with sessionmaker() as session, session.begin():
         created = await service.create(
             session,
@@ -97,7 +101,7 @@ async def due_now(
                 {
                     "text": "Doors open at nine",
                     "targets": [{"account_id": str(account_id)}],
-                    "scheduled_at": datetime.now(UTC),
+                    "scheduled_at": at or datetime.now(UTC),
                 }
             ),
             idempotency_key=None,
@@ -139,6 +143,9 @@ async def test_a_refused_token_flags_the_account_and_fails_its_posts_without_cal
     )
     account_id = await connect(sessionmaker, tenant)
     first = await due_now(sessionmaker, tenant, account_id)
+    tomorrow = await due_now(
+        sessionmaker, tenant, account_id, at=datetime.now(UTC) + timedelta(days=1)
+    )
 
     await jobs.tick()
 
@@ -148,6 +155,10 @@ async def test_a_refused_token_flags_the_account_and_fails_its_posts_without_cal
     assert (failed.status, failed.failure_kind) == ("failed", "credentials")
     assert failed.error == f"the account needs reconnecting: {REASON}"
     assert (await read(sessionmaker, post, first.post.id)).status == "failed"
+    # The account's post due tomorrow is flagged now, not when it fails.
+    ahead = await read(sessionmaker, post_target, tomorrow.targets[0].id)
+    assert (ahead.status, ahead.warning_kind) == ("scheduled", "credentials")
+    assert ahead.warning == f"the account needs reconnecting: {REASON}"
     assert network.publishers.count(account_id) == 1
     (deauthorized,) = await staged(sessionmaker, account_id, "account.deauthorized")
     event = deauthorized.payload(AccountDeauthorized)

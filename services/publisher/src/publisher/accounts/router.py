@@ -21,6 +21,7 @@ from publisher.accounts.schemas import (
     SlotsOut,
 )
 from publisher.brands import service as brands
+from publisher.posts import service as posts
 from publisher.posts.dependencies import PublisherSettings
 
 router = APIRouter(prefix="/v1/publishing-accounts", tags=["publishing accounts"])
@@ -95,24 +96,31 @@ async def update_account(
     session: DbSession,
     box: Box,
 ) -> AccountOut:
-    """New credentials bring a `needs_reauth` account back to `active`."""
+    """New credentials bring a `needs_reauth` account back to `active`. An account connected in
+    the workspace takes only `status` and `max_characters` (409 `account_managed_in_workspace`
+    otherwise)."""
     if patch.brand_id is not None:
         await brands.check(principal, "accounts:write", patch.brand_id)
-    return AccountOut.from_row(
-        await service.update(
-            session, tenant_id=principal.tenant_id, account_id=account_id, patch=patch, box=box
-        )
+    row = await service.update(
+        session, tenant_id=principal.tenant_id, account_id=account_id, patch=patch, box=box
     )
+    if patch.credentials is not None and row.status == "active":
+        # Reconnected: its targets flagged when its token was refused go out at their time.
+        await posts.clear_account_warnings(
+            session, tenant_id=principal.tenant_id, account_id=row.id, now=row.updated_at
+        )
+    return AccountOut.from_row(row)
 
 
 @router.delete(
     "/{account_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Disconnect a publishing account",
-    responses={401: {}, 403: {}, 404: {}, 422: {}},
+    responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}},
 )
 async def disconnect_account(account_id: UUID, principal: Writer, session: DbSession) -> Response:
-    """Posts still due on it fail with a readable reason when their time comes."""
+    """Posts still due on it fail with a readable reason when their time comes. An account
+    connected in the workspace is disconnected there (409 `account_managed_in_workspace`)."""
     await service.disconnect(session, tenant_id=principal.tenant_id, account_id=account_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

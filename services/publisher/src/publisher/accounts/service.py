@@ -26,10 +26,11 @@ from publisher.accounts.exceptions import (
     AccountNetworkMismatch,
     AccountNotFound,
     InstanceUrlRefused,
+    ManagedInWorkspace,
     MastodonOnly,
     UnknownAccounts,
 )
-from publisher.accounts.models import AccountStatus
+from publisher.accounts.models import AccountSource, AccountStatus
 from publisher.accounts.replica import replica_of
 from publisher.accounts.schemas import AccountIn, AccountPatch, AccountQuery, Slot
 from publisher.db import outbox as outbox_table
@@ -102,8 +103,18 @@ async def list_page(
 async def update(
     session: AsyncSession, *, tenant_id: str, account_id: UUID, patch: AccountPatch, box: SecretBox
 ) -> Row[Any]:
-    """Apply a patch; new credentials bring a needs_reauth account back to active."""
+    """Apply a patch; new credentials bring a needs_reauth account back to active. A workspace
+    account takes only its pause and Mastodon length here (ManagedInWorkspace otherwise)."""
     values: dict[str, Any] = patch.model_dump(exclude_unset=True, exclude={"credentials"})
+    from_workspace = sorted(
+        name
+        for name in ("brand_id", "handle", "display_name", "credentials")
+        if name in patch.model_fields_set
+    )
+    if from_workspace:
+        current = await get(session, tenant_id=tenant_id, account_id=account_id)
+        if current.source == AccountSource.workspace:
+            raise ManagedInWorkspace(", ".join(from_workspace))
     if values.get("max_characters") is not None:
         current = await get(session, tenant_id=tenant_id, account_id=account_id)
         if current.network != Network.mastodon:
@@ -130,7 +141,11 @@ async def update(
 
 
 async def disconnect(session: AsyncSession, *, tenant_id: str, account_id: UUID) -> None:
-    """Forget an account; its posts still due fail with a reason when their time comes."""
+    """Forget an account; its posts still due fail with a reason when their time comes. A
+    workspace account is disconnected in the workspace (ManagedInWorkspace)."""
+    current = await get(session, tenant_id=tenant_id, account_id=account_id)
+    if current.source == AccountSource.workspace:
+        raise ManagedInWorkspace("connection")
     if not await repository.delete_account(session, tenant_id=tenant_id, account_id=account_id):
         raise AccountNotFound(account_id)
     log.info("account.disconnected", account_id=str(account_id))

@@ -25,6 +25,7 @@ from publisher.config import Settings
 from publisher.connectors.base import Account, Connector, PublishContent, PublishResult
 from publisher.connectors.registry import ConnectorRegistry, NoConnector
 from publisher.posts import delivery
+from publisher.posts import service as posts
 from publisher.posts.delivery import ClaimedTarget, Published
 from publisher.scheduling.metrics import PUBLISH_LAG, PUBLISH_OUTCOMES
 from publisher.scheduling.preparation import (
@@ -400,7 +401,19 @@ class Scheduler:
     ) -> None:
         now = datetime.now(UTC)
         async with self.sessionmaker() as session, session.begin():
-            await accounts.mark_needs_reauth(session, account_id=account.id, reason=reason, now=now)
+            flagged = await accounts.mark_needs_reauth(
+                session, account_id=account.id, reason=reason, now=now
+            )
+            if flagged:
+                # Its other targets not out yet would fail the same way at their time: said now.
+                await posts.warn_account_targets(
+                    session,
+                    tenant_id=claimed.tenant_id,
+                    account_id=account.id,
+                    warning=f"the account needs reconnecting: {reason}",
+                    kind="credentials",
+                    now=now,
+                )
             await delivery.record_failed(
                 session,
                 claimed,
