@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import SecretStr
 from sqlalchemy import Row, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from structlog.testing import capture_logs
 
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.workspace import (
@@ -585,3 +586,52 @@ class TestPublishingAsAWorkspaceAccount:
         assert (third.status, third.failure_kind) == ("failed", "account")
         assert third.error == "the account was disconnected in the workspace"
         assert len(fake.authorizations) == 2
+
+
+class TestNothingSensitive:
+    async def test_no_token_is_logged_shown_or_sent_on_through_an_account_s_life(
+        self, db_session, registry
+    ):
+        tokens = [f"secret-{n}-{uuid.uuid4().hex}" for n in range(4)]
+        hooks = [
+            await endpoint(db_session, registry.tenant_id, event_type)
+            for event_type in ("account.needs_reauth", "account.disconnected")
+        ]
+        x = registry.x(version=1)
+        due = datetime.now(UTC) + timedelta(hours=6)
+        other = SecretBox(SecretStr(Fernet.generate_key().decode()), setting="other")
+        unreadable = registry.connected(x, {"access_token": tokens[3]})
+        unreadable = unreadable.model_copy(
+            update={
+                "data": {
+                    **unreadable.data,
+                    "credentials": other.encrypt({"access_token": tokens[3]}).decode(),
+                }
+            }
+        )
+
+        with capture_logs() as logs:
+            await registry.deliver(
+                db_session,
+                registry.connected(x, {"access_token": tokens[0], "refresh_token": tokens[1]}),
+            )
+            await scheduled_post(db_session, registry.tenant_id, x.account_id, due=due)
+            await registry.deliver(
+                db_session,
+                registry.changed(x.model_copy(update={"version": 2}), {"access_token": tokens[2]}),
+            )
+            with pytest.raises(MalformedEvent) as refused:
+                await registry.deliver(db_session, unreadable)
+            await registry.deliver(
+                db_session, registry.deauthorized(x.model_copy(update={"version": 3}), "revoked")
+            )
+            await registry.deliver(
+                db_session, registry.disconnected(x.model_copy(update={"version": 4}))
+            )
+
+        sent = [payload for hook in hooks for _, payload in await deliveries(db_session, hook)]
+        assert len(sent) == 2
+        seen = repr(logs) + repr(sent) + str(refused.value)
+        assert "account.replicated" in seen
+        for token in tokens:
+            assert token not in seen
