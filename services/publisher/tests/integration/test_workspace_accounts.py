@@ -5,6 +5,7 @@ applied refused whole."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -19,7 +20,6 @@ from fastapi.responses import JSONResponse
 from pydantic import SecretStr
 from sqlalchemy import Row, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from structlog.testing import capture_logs
 
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.workspace import (
@@ -590,7 +590,7 @@ class TestPublishingAsAWorkspaceAccount:
 
 class TestNothingSensitive:
     async def test_no_token_is_logged_shown_or_sent_on_through_an_account_s_life(
-        self, db_session, registry
+        self, db_session, registry, caplog, capsys
     ):
         tokens = [f"secret-{n}-{uuid.uuid4().hex}" for n in range(4)]
         hooks = [
@@ -610,28 +610,30 @@ class TestNothingSensitive:
             }
         )
 
-        with capture_logs() as logs:
-            await registry.deliver(
-                db_session,
-                registry.connected(x, {"access_token": tokens[0], "refresh_token": tokens[1]}),
-            )
-            await scheduled_post(db_session, registry.tenant_id, x.account_id, due=due)
-            await registry.deliver(
-                db_session,
-                registry.changed(x.model_copy(update={"version": 2}), {"access_token": tokens[2]}),
-            )
-            with pytest.raises(MalformedEvent) as refused:
-                await registry.deliver(db_session, unreadable)
-            await registry.deliver(
-                db_session, registry.deauthorized(x.model_copy(update={"version": 3}), "revoked")
-            )
-            await registry.deliver(
-                db_session, registry.disconnected(x.model_copy(update={"version": 4}))
-            )
+        # Logs go through the standard library once logging is configured, to stdout before.
+        caplog.set_level(logging.DEBUG)
+        await registry.deliver(
+            db_session,
+            registry.connected(x, {"access_token": tokens[0], "refresh_token": tokens[1]}),
+        )
+        await scheduled_post(db_session, registry.tenant_id, x.account_id, due=due)
+        await registry.deliver(
+            db_session,
+            registry.changed(x.model_copy(update={"version": 2}), {"access_token": tokens[2]}),
+        )
+        with pytest.raises(MalformedEvent) as refused:
+            await registry.deliver(db_session, unreadable)
+        await registry.deliver(
+            db_session, registry.deauthorized(x.model_copy(update={"version": 3}), "revoked")
+        )
+        await registry.deliver(
+            db_session, registry.disconnected(x.model_copy(update={"version": 4}))
+        )
 
         sent = [payload for hook in hooks for _, payload in await deliveries(db_session, hook)]
         assert len(sent) == 2
-        seen = repr(logs) + repr(sent) + str(refused.value)
-        assert "account.replicated" in seen
+        logged = capsys.readouterr().out + caplog.text
+        seen = logged + repr([r.msg for r in caplog.records]) + repr(sent) + str(refused.value)
+        assert "account.replicated" in logged
         for token in tokens:
             assert token not in seen
