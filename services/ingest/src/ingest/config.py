@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from beacon_shared.crypto import check_fernet_key
@@ -35,6 +35,12 @@ class Settings(ServiceSettings):
     # Encrypts connected accounts' credentials at rest; without it they cannot be stored.
     # Make one: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key())"
     credentials_key: SecretStr | None = None
+    # The platform's keys (comma-separated, newest first) that open the credentials the
+    # workspace's account events carry; unprefixed, shared with the workspace and the publisher.
+    event_credentials_keys: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("event_credentials_keys", "EVENT_CREDENTIALS_KEYS"),
+    )
     # Meta webhooks: the app secret signs deliveries (X-Hub-Signature-256), the verify token is
     # the one typed in the App Dashboard for the subscription handshake. Unset, they are refused.
     meta_app_secret: SecretStr | None = None
@@ -89,6 +95,7 @@ class Settings(ServiceSettings):
 
     @field_validator(
         "credentials_key",
+        "event_credentials_keys",
         "meta_app_secret",
         "meta_verify_token",
         "x_consumer_secret",
@@ -98,4 +105,6 @@ class Settings(ServiceSettings):
     def _blank_is_unset(cls, value: object) -> object:
         return None if value == "" else value
 
-    _is_a_fernet_key = field_validator("credentials_key")(check_fernet_key)
+    _is_a_fernet_key = field_validator("credentials_key", "event_credentials_keys")(
+        check_fernet_key
+    )

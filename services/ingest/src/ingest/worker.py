@@ -1,12 +1,16 @@
-"""Ingest's worker: `python -m ingest.worker` relays the outbox, polls Mastodon and Bluesky
-(notifications, and post metrics of own and tracked accounts), carries out moderation's network
-actions, and forgets expired idempotency keys."""
+"""Ingest's worker: `python -m ingest.worker` relays the outbox, keeps the workspace's connected
+accounts, polls Mastodon and Bluesky (notifications, and post metrics of own and tracked
+accounts), carries out moderation's network actions, and forgets expired idempotency keys."""
 
 from __future__ import annotations
 
 from functools import partial
 
 from beacon_shared.contracts.topics import (
+    ACCOUNT_CONNECTED,
+    ACCOUNT_CREDENTIALS_CHANGED,
+    ACCOUNT_DEAUTHORIZED,
+    ACCOUNT_DISCONNECTED,
     ACTION_COMPLETED,
     ACTION_REQUESTED,
     COMMENT_RECEIVED,
@@ -14,6 +18,7 @@ from beacon_shared.contracts.topics import (
     POST_METRICS_OBSERVED,
 )
 from beacon_shared.worker import Job, WorkerContext, WorkerSpec, every, worker_main
+from ingest.accounts.handlers import AccountKeys, accounts_consumer
 from ingest.actions.executor import action_job
 from ingest.actions.handlers import actions_consumer
 from ingest.config import Settings
@@ -25,8 +30,14 @@ from ingest.post_metrics.runner import metrics_jobs
 PRUNE_SECONDS = 3600.0
 
 
-def spec() -> WorkerSpec:
-    """What ingest's worker runs."""
+def spec(settings: Settings | None = None) -> WorkerSpec:
+    """What ingest's worker runs; the credentials of the workspace's account events are opened
+    with the keys of `settings` (without them, those events are retried, then dead-lettered)."""
+    keys = (
+        AccountKeys(events=settings.event_credentials_keys, ingest=settings.credentials_key)
+        if settings is not None
+        else AccountKeys(events=None, ingest=None)
+    )
     return WorkerSpec(
         topics=[
             COMMENT_RECEIVED,
@@ -34,10 +45,14 @@ def spec() -> WorkerSpec:
             ACTION_REQUESTED,
             ACTION_COMPLETED,
             POST_METRICS_OBSERVED,
+            ACCOUNT_CONNECTED,
+            ACCOUNT_CREDENTIALS_CHANGED,
+            ACCOUNT_DISCONNECTED,
+            ACCOUNT_DEAUTHORIZED,
         ],
         outbox=outbox,
         inbox=inbox,
-        consumers=[actions_consumer()],
+        consumers=[actions_consumer(), accounts_consumer(keys)],
         jobs=lambda ctx: [
             _prune_idempotency_keys(ctx),
             *([poll_job(ctx)] if _polls(ctx) else []),
@@ -62,4 +77,5 @@ def _acts(ctx: WorkerContext) -> bool:
 
 
 if __name__ == "__main__":
-    worker_main(Settings(), spec())
+    settings = Settings()
+    worker_main(settings, spec(settings))

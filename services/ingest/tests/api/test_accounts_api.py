@@ -6,7 +6,9 @@ import uuid
 
 import pytest
 from cryptography.fernet import Fernet
+from sqlalchemy import update
 
+from ingest.accounts.models import connected_account
 from ingest.config import Settings
 from ingest.main import create_app
 
@@ -422,3 +424,33 @@ async def test_a_key_limited_to_a_brand_sees_and_changes_nothing_of_the_others(c
     assert (await client.get(f"/v1/accounts/{theirs['id']}")).json()["handle"] == "acme"
     assert (await client.get(f"/v1/accounts/{nobody_s['id']}")).status_code == 200
     assert (await client.get(f"/v1/accounts/{mine['id']}")).json()["brand_id"] == "b-1"
+
+
+async def test_an_account_connected_in_the_workspace_takes_only_its_status_here(client, engine):
+    created = await client.post("/v1/accounts", json=account(brand_id="b-1"))
+    account_id = created.json()["id"]
+    # As the ingest.accounts group keeps a registry account: the registry's id and version.
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(connected_account)
+            .where(connected_account.c.id == uuid.UUID(account_id))
+            .values(workspace_version=1)
+        )
+
+    renamed = await client.patch(
+        f"/v1/accounts/{account_id}", json={"handle": "other", "credentials": {"t": "x"}}
+    )
+    paused = await client.patch(f"/v1/accounts/{account_id}", json={"status": "paused"})
+    deleted = await client.delete(f"/v1/accounts/{account_id}")
+    disconnected = await client.patch(f"/v1/accounts/{account_id}", json={"status": "disconnected"})
+
+    assert renamed.status_code == 409
+    assert renamed.json()["code"] == "account_managed_in_workspace"
+    assert "credentials, handle" in renamed.json()["detail"]
+    assert (paused.status_code, paused.json()["status"]) == (200, "paused")
+    assert deleted.status_code == 409
+    assert deleted.json()["code"] == "account_managed_in_workspace"
+    # Only the registry disconnects.
+    assert disconnected.status_code == 422
+    fetched = await client.get(f"/v1/accounts/{account_id}")
+    assert (fetched.json()["handle"], fetched.json()["status"]) == ("acme", "paused")

@@ -24,6 +24,16 @@ class AccountAlreadyConnected(Conflict):
         )
 
 
+class ManagedInWorkspace(Conflict):
+    code, title = "account_managed_in_workspace", "The account is managed in the workspace"
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"This account was connected in the workspace, which alone changes its {what}: "
+            "connect it again or disconnect it there (/v1/connected-accounts)."
+        )
+
+
 class ServerUrlRefused(InvalidInput):
     code, title = "server_url_refused", "The account's server URL cannot be used"
 

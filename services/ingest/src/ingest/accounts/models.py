@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Column,
     DateTime,
@@ -28,6 +29,9 @@ class AccountStatus(StrEnum):
     active = "active"
     paused = "paused"
     needs_reauth = "needs_reauth"
+    # Disconnected in the workspace's registry: no credentials, nothing done with it until it
+    # is connected again. Only the registry's events set it.
+    disconnected = "disconnected"
 
 
 def _one_of(column: str, values: type[StrEnum]) -> str:
@@ -56,6 +60,10 @@ connected_account = Table(
     Column("poll_cursor", Text),
     Column("poll_next_at", DateTime(timezone=True)),
     Column("poll_failures", Integer, nullable=False, server_default=text("0")),
+    # The version of the workspace registry's account this row replicates (its id is the
+    # registry's): an event with a version no higher is stale. Null for an account connected
+    # through ingest's own API.
+    Column("workspace_version", BigInteger),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint(_one_of("status", AccountStatus), name="status"),

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Row, case, delete, select, tuple_, update
+from sqlalchemy import ColumnElement, Row, and_, case, delete, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -115,6 +115,15 @@ async def delete_account(session: AsyncSession, *, tenant_id: str, account_id: U
     return result.first() is not None
 
 
+async def from_workspace(session: AsyncSession, *, tenant_id: str, account_id: UUID) -> bool | None:
+    """Whether the tenant's account replicates the workspace's registry; None without it."""
+    result = await session.execute(
+        select(c.workspace_version.is_not(None)).where(c.tenant_id == tenant_id, c.id == account_id)
+    )
+    found: bool | None = result.scalar_one_or_none()
+    return found
+
+
 async def find_by_external(
     session: AsyncSession, *, network: str, external_account_id: str
 ) -> Row[Any] | None:
@@ -130,4 +139,97 @@ async def find_by_external(
 async def credentials_of(session: AsyncSession, *, account_id: UUID) -> Row[Any] | None:
     """The account's stored credentials token (null without credentials); None without account."""
     result = await session.execute(select(c.credentials_encrypted).where(c.id == account_id))
+    return result.first()
+
+
+# What keeping a registry account needs to know of the row already there.
+REPLICA_COLUMNS: tuple[ColumnElement[Any], ...] = (
+    c.id,
+    c.tenant_id,
+    c.network,
+    c.external_account_id,
+    c.status,
+    c.workspace_version,
+)
+
+
+async def lock(session: AsyncSession, *, account_id: UUID) -> Row[Any] | None:
+    """The account's row, locked until the transaction ends; None when there is none."""
+    result = await session.execute(
+        select(*REPLICA_COLUMNS).where(c.id == account_id).with_for_update()
+    )
+    return result.first()
+
+
+async def lock_holder(
+    session: AsyncSession, *, network: str, external_account_id: str, other_than: UUID
+) -> Row[Any] | None:
+    """Another row holding this network account, locked; None when no other row does."""
+    result = await session.execute(
+        select(*REPLICA_COLUMNS)
+        .where(
+            c.network == network,
+            c.external_account_id == external_account_id,
+            c.id != other_than,
+        )
+        .with_for_update()
+    )
+    return result.first()
+
+
+async def rekey(session: AsyncSession, *, account_id: UUID, new_id: UUID) -> None:
+    """Give an account another id (the registry's, when the registry takes it over)."""
+    await session.execute(update(connected_account).where(c.id == account_id).values(id=new_id))
+
+
+async def delete_by_id(session: AsyncSession, *, account_id: UUID) -> None:
+    """Forget an account, whoever's it is."""
+    await session.execute(delete(connected_account).where(c.id == account_id))
+
+
+async def replicate(
+    session: AsyncSession, row: Mapping[str, Any], *, keep_credentials: bool
+) -> Row[Any] | None:
+    """Insert or update the replica of a registry account when `row` holds a newer version of it
+    than the table (or the table's was connected through ingest's own API); None, changing
+    nothing, when the table's is as new or newer or the id is another tenant's.
+
+    An account paused in ingest stays paused when the registry says active; `keep_credentials`
+    keeps the stored credentials."""
+    stmt = insert(connected_account).values(dict(row))
+    new = stmt.excluded
+    changes: dict[str, Any] = {
+        name: new[name]
+        for name in (
+            "brand_id",
+            "network",
+            "external_account_id",
+            "handle",
+            "display_name",
+            "workspace_version",
+            "updated_at",
+        )
+    }
+    changes["status"] = case(
+        (
+            and_(
+                new.status == AccountStatus.active.value,
+                c.status == AccountStatus.paused.value,
+            ),
+            c.status,
+        ),
+        else_=new.status,
+    )
+    if not keep_credentials:
+        changes["credentials_encrypted"] = new.credentials_encrypted
+    result = await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[c.id],
+            set_=changes,
+            where=and_(
+                c.tenant_id == new.tenant_id,
+                func.coalesce(c.workspace_version, -1) < new.workspace_version,
+            ),
+        ).returning(c.id, c.network, c.status)
+    )
     return result.first()

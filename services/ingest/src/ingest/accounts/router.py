@@ -35,6 +35,9 @@ async def connect_account(
 ) -> AccountOut:
     """Interactions for this network account are filed under the caller's tenant and brand.
 
+    Accounts are now connected once, in the workspace (`/v1/brands/{brand_id}/connections`),
+    whose registry ingest keeps; this route stays for accounts connected before it.
+
     A network account already connected (to any tenant) is a 409 `account_already_connected`;
     credentials without INGEST_CREDENTIALS_KEY set are a 409 `credentials_key_missing`.
     """
@@ -88,7 +91,8 @@ async def update_account(
     egress: Egress,
 ) -> AccountOut:
     """Absent fields stay, null clears; `credentials` replaces (or with null removes) them.
-    Moving the account to another brand needs the right to change both."""
+    Moving the account to another brand needs the right to change both. An account connected
+    in the workspace takes only its `status` here (409 `account_managed_in_workspace`)."""
     current = await service.get(session, tenant_id=principal.tenant_id, account_id=account_id)
     access.check_existing(principal, current.brand_id, AccountNotFound(account_id))
     if "brand_id" in body.model_fields_set:
@@ -108,10 +112,11 @@ async def update_account(
     "/{account_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Disconnect an account",
-    responses={401: {}, 403: {}, 404: {}, 422: {}},
+    responses={401: {}, 403: {}, 404: {}, 409: {}, 422: {}},
 )
 async def disconnect_account(account_id: UUID, principal: Writer, session: DbSession) -> Response:
-    """Deletes the account and its credentials; interactions already stored stay."""
+    """Deletes the account and its credentials; interactions already stored stay. An account
+    connected in the workspace is disconnected there (409 `account_managed_in_workspace`)."""
     current = await service.get(session, tenant_id=principal.tenant_id, account_id=account_id)
     access.check_existing(principal, current.brand_id, AccountNotFound(account_id))
     await service.disconnect(session, tenant_id=principal.tenant_id, account_id=account_id)

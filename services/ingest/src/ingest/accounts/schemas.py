@@ -25,6 +25,13 @@ class ResolvedAccount:
     status: str
 
 
+def _settable(status: AccountStatus) -> AccountStatus:
+    # Only the workspace's registry disconnects an account; here one is deleted instead.
+    if status is AccountStatus.disconnected:
+        raise ValueError("must be one of active, paused, needs_reauth")
+    return status
+
+
 CredentialName = Annotated[str, Field(min_length=1, max_length=64)]
 # SecretStr keeps the values out of reprs, tracebacks and logs.
 CredentialValue = Annotated[SecretStr, Field(max_length=8192)]
@@ -57,6 +64,11 @@ class AccountIn(BaseModel):
     status: AccountStatus = AccountStatus.active
     credentials: Credentials | None = None
 
+    @field_validator("status")
+    @classmethod
+    def _not_disconnected(cls, value: AccountStatus) -> AccountStatus:
+        return _settable(value)
+
 
 class AccountPatch(BaseModel):
     """Changes to a connected account; absent fields stay as they are, null clears."""
@@ -81,7 +93,7 @@ class AccountPatch(BaseModel):
         # Runs only when the field is sent: absent means unchanged, null means nothing.
         if value is None:
             raise ValueError("must be one of active, paused, needs_reauth")
-        return value
+        return _settable(value)
 
 
 class AccountOut(BaseModel):

@@ -12,13 +12,21 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared.contracts.common import Network
+from beacon_shared.contracts.workspace import ConnectedAccount
 from beacon_shared.crypto import SecretBox
 from beacon_shared.egress import STRICT, EgressPolicy, UrlRefused, check_base_url
+from beacon_shared.events import MalformedEvent
 from beacon_shared.logging import get_logger
 from beacon_shared.pagination import Cursor
 from ingest.accounts import repository
 from ingest.accounts.crypto import credential_box
-from ingest.accounts.exceptions import AccountAlreadyConnected, AccountNotFound, ServerUrlRefused
+from ingest.accounts.exceptions import (
+    AccountAlreadyConnected,
+    AccountNotFound,
+    ManagedInWorkspace,
+    ServerUrlRefused,
+)
+from ingest.accounts.models import AccountStatus
 from ingest.accounts.schemas import AccountIn, AccountPatch, AccountQuery, ResolvedAccount
 
 log = get_logger(__name__)
@@ -157,8 +165,17 @@ async def update(
     cipher: SecretBox,
     egress: EgressPolicy = STRICT,
 ) -> Row[Any]:
-    """Apply the fields the patch sets; new credentials revive a needs_reauth account."""
+    """Apply the fields the patch sets; new credentials revive a needs_reauth account. An
+    account connected in the workspace takes only its status here (ManagedInWorkspace
+    otherwise)."""
     fields = patch.model_fields_set
+    from_workspace = sorted(
+        name for name in ("brand_id", "handle", "display_name", "credentials") if name in fields
+    )
+    if from_workspace and await repository.from_workspace(
+        session, tenant_id=tenant_id, account_id=account_id
+    ):
+        raise ManagedInWorkspace(", ".join(from_workspace))
     values: dict[str, Any] = {
         name: getattr(patch, name)
         for name in ("brand_id", "handle", "display_name")
@@ -190,7 +207,99 @@ async def update(
 
 
 async def disconnect(session: AsyncSession, *, tenant_id: str, account_id: UUID) -> None:
-    """Remove the account and its credentials; the network account can then be connected again."""
+    """Remove the account and its credentials; the network account can then be connected again.
+    An account connected in the workspace is disconnected there (ManagedInWorkspace)."""
+    if await repository.from_workspace(session, tenant_id=tenant_id, account_id=account_id):
+        raise ManagedInWorkspace("connection")
     if not await repository.delete_account(session, tenant_id=tenant_id, account_id=account_id):
         raise AccountNotFound(account_id)
     log.info("account.disconnected", account_id=str(account_id))
+
+
+async def replicate(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    account: ConnectedAccount,
+    network: Network,
+    status: AccountStatus,
+    sealed: bytes | None,
+    keep_credentials: bool,
+    now: datetime,
+) -> Row[Any] | None:
+    """Keep a newer version of a registry account under the registry's id (its credentials
+    `sealed` with ingest's key); None, changing nothing, for a version no newer than the row's.
+
+    The same network account connected through ingest's own API by the same tenant is taken
+    over (its row, poll cursor included, gets the registry's id); one disconnected in the
+    registry under another id gives way. Held by another tenant or by another live registry
+    account, it is a MalformedEvent: a webhook names the network account, so only one of them
+    can receive its interactions.
+    """
+    current = await repository.lock(session, account_id=account.account_id)
+    if current is not None and current.tenant_id != tenant_id:
+        raise MalformedEvent(f"account {account.account_id} belongs to another organization")
+    if (
+        current is not None
+        and current.workspace_version is not None
+        and current.workspace_version >= account.version
+    ):
+        log.info(
+            "account.replica_stale", account_id=str(account.account_id), version=account.version
+        )
+        return None
+    holder = await repository.lock_holder(
+        session,
+        network=network.value,
+        external_account_id=account.external_id,
+        other_than=account.account_id,
+    )
+    if holder is not None:
+        if holder.tenant_id != tenant_id:
+            raise MalformedEvent(
+                f"the {network.value} account {account.external_id} is connected to another "
+                "organization"
+            )
+        if holder.status == AccountStatus.disconnected.value:
+            await repository.delete_by_id(session, account_id=holder.id)
+        elif holder.workspace_version is None and current is None:
+            await repository.rekey(session, account_id=holder.id, new_id=account.account_id)
+            log.info(
+                "account.taken_over", account_id=str(account.account_id), previous=str(holder.id)
+            )
+        else:
+            raise MalformedEvent(
+                f"the {network.value} account {account.external_id} is already connected as "
+                f"account {holder.id}"
+            )
+    row = await repository.replicate(
+        session,
+        {
+            "id": account.account_id,
+            "tenant_id": tenant_id,
+            "brand_id": account.brand_id,
+            "network": network.value,
+            "external_account_id": account.external_id,
+            "handle": account.handle,
+            "display_name": account.display_name,
+            "status": status.value,
+            "credentials_encrypted": sealed,
+            "workspace_version": account.version,
+            "created_at": now,
+            "updated_at": now,
+        },
+        keep_credentials=keep_credentials,
+    )
+    if row is None:
+        log.info(
+            "account.replica_stale", account_id=str(account.account_id), version=account.version
+        )
+    else:
+        log.info(
+            "account.replicated",
+            account_id=str(row.id),
+            network=row.network,
+            status=row.status,
+            version=account.version,
+        )
+    return row

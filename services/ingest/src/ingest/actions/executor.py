@@ -367,6 +367,8 @@ class ActionExecutor:
                     return "the account needs re-authorisation: reconnect it"
                 if account.status == AccountStatus.paused.value:
                     return "the account is paused"
+                if account.status == AccountStatus.disconnected.value:
+                    return "the account was disconnected in the workspace: connect it again"
                 credentials = await accounts.decrypt_credentials(
                     session, account_id=account_id, key=self._key
                 )

@@ -56,7 +56,8 @@ async def file_interactions(
 ) -> Filed:
     """Store each account's interactions for its tenant and brand.
 
-    Interactions for an account nobody connected, or one that is paused, are left out.
+    Interactions for an account nobody connected, or one that is paused or was disconnected in
+    the workspace, are left out.
     """
     filed = Filed()
     by_tenant: dict[str, list[InteractionIn]] = {}
@@ -67,6 +68,9 @@ async def file_interactions(
             continue
         if account.status == AccountStatus.paused:
             filed.skipped["account_paused"] += len(items)
+            continue
+        if account.status == AccountStatus.disconnected:
+            filed.skipped["account_disconnected"] += len(items)
             continue
         owned = {
             "brand_id": account.brand_id,
