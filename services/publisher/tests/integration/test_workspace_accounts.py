@@ -403,6 +403,23 @@ class TestAnAccountThatStops:
         assert data["targets_flagged"] == 2
         assert [t["post_id"] for t in data["targets"]] == [str(first.post.id), str(later.post.id)]
 
+    async def test_a_post_on_an_account_already_stopped_is_flagged_from_the_start(
+        self, db_session, registry
+    ):
+        x = registry.x(version=1)
+        await registry.deliver(db_session, registry.connected(x, {"access_token": "tok-1"}))
+        await registry.deliver(
+            db_session,
+            registry.deauthorized(x.model_copy(update={"version": 2}), "invalid_grant"),
+        )
+        due = datetime.now(UTC) + timedelta(hours=6)
+
+        record = await scheduled_post(db_session, registry.tenant_id, x.account_id, due=due)
+
+        target = await target_of(db_session, record)
+        assert (target.status, target.warning_kind) == ("scheduled", "credentials")
+        assert target.warning == "the account needs reconnecting: invalid_grant"
+
     async def test_connected_again_the_account_is_active_and_its_targets_unflagged(
         self, db_session, registry
     ):

@@ -311,6 +311,7 @@ async def create(
                 "status": status.value,
                 # Until scheduled, a target's due time is only a placeholder nobody claims.
                 "due_at": timing.due[account_id] if timing else now,
+                **account_warning(row),
                 "created_at": now,
                 "updated_at": now,
             }
@@ -771,6 +772,22 @@ async def _announce(
     )
     await outbox.stage(session, outbox_table, [envelope], keys=[str(post.id)])
     await _notify(session, record, _WEBHOOK_OF_CHANGE[change], {})
+
+
+def account_warning(account: Row[Any]) -> dict[str, str | None]:
+    """The warning a new target on a stopped account starts with (none on a usable one)."""
+    if account.status == "needs_reauth":
+        reason = account.status_reason or "its token was refused"
+        return {
+            "warning": f"the account needs reconnecting: {reason}",
+            "warning_kind": "credentials",
+        }
+    if account.status == "disconnected":
+        return {
+            "warning": "the account was disconnected in the workspace",
+            "warning_kind": "account",
+        }
+    return {"warning": None, "warning_kind": None}
 
 
 async def warn_account_targets(
