@@ -34,6 +34,7 @@ import numpy as np
 from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_score
 from sklearn.model_selection import train_test_split
 
+import beacon_shared
 import moderation
 from beacon_shared.db import create_engine, create_sessionmaker
 from beacon_shared.logging import configure_logging
@@ -47,7 +48,11 @@ SEED = 20261124
 SIZES = ("50", "200", "1000", "all")
 TASKS = ("spam", "toxic", "hate")
 SCORING_BATCH = 500
-ALEMBIC_INI = Path(moderation.__file__).resolve().parents[2] / "alembic.ini"
+# The platform's schemas first (moderation's migrations read its brand registry), then moderation's.
+ALEMBIC_INIS = (
+    Path(beacon_shared.__file__).resolve().parents[2] / "alembic.ini",
+    Path(moderation.__file__).resolve().parents[2] / "alembic.ini",
+)
 Result = dict[str, Any]
 
 
@@ -247,7 +252,8 @@ async def experiment(
     paths: Sequence[Path], *, database_url: str, sizes: Sequence[str]
 ) -> list[Result]:
     """Run the files; print and return the results."""
-    await asyncio.to_thread(upgrade, ALEMBIC_INI, database_url)
+    for ini in ALEMBIC_INIS:
+        await asyncio.to_thread(upgrade, ini, database_url)
     engine = create_engine(database_url, pool_size=2, app_name="moderation-learning-experiment")
     sessionmaker = create_sessionmaker(engine)
     classifier = Classifier()
