@@ -76,8 +76,3 @@ class Settings(ServiceSettings):
 def credential_box(settings: Settings) -> SecretBox:
     """The box that seals and opens credentials and webhook secrets with the publisher's key."""
     return SecretBox(settings.credentials_key, setting="PUBLISHER_CREDENTIALS_KEY")
-
-
-def event_box(settings: Settings) -> SecretBox:
-    """The box that opens the credentials the workspace's account events carry."""
-    return SecretBox(settings.event_credentials_keys, setting="EVENT_CREDENTIALS_KEYS")

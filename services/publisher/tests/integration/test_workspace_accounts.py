@@ -32,6 +32,7 @@ from beacon_shared.contracts.workspace import (
 )
 from beacon_shared.crypto import SecretBox
 from beacon_shared.egress import EgressPolicy
+from beacon_shared.event_credentials import EventKeyMissing
 from beacon_shared.events import Envelope, EventPayload, MalformedEvent
 from beacon_shared.testing.fake_networks import NoNetwork
 from publisher.accounts.handlers import AccountKeys, accounts_consumer
@@ -54,7 +55,7 @@ EVENT_KEY = SecretStr(Fernet.generate_key().decode())
 PUBLISHER_KEY = SecretStr(Fernet.generate_key().decode())
 EVENTS = SecretBox(EVENT_KEY, setting="EVENT_CREDENTIALS_KEYS")
 PUBLISHER = SecretBox(PUBLISHER_KEY, setting="PUBLISHER_CREDENTIALS_KEY")
-KEYS = AccountKeys(events=EVENTS, publisher=PUBLISHER, events_set=True)
+KEYS = AccountKeys(events=EVENT_KEY, publisher=PUBLISHER)
 X_HOST = "x.test"
 
 
@@ -478,6 +479,18 @@ class TestAnEventThatCannotBeApplied:
             await registry.deliver(db_session, forged)
 
         assert "secret-tok" not in str(refused.value)
+        assert await row_of(db_session, x.account_id) is None
+
+    async def test_without_the_event_key_it_is_retried_rather_than_called_malformed(
+        self, db_session, registry
+    ):
+        x = registry.x(version=1)
+        keyless = dict(accounts_consumer(AccountKeys.none()).handlers)
+        event = registry.connected(x, {"access_token": "tok-1"})
+
+        with pytest.raises(EventKeyMissing, match="EVENT_CREDENTIALS_KEYS"):
+            await keyless[event.type](db_session, event)
+
         assert await row_of(db_session, x.account_id) is None
 
     async def test_an_unknown_kind_is_refused(self, db_session, registry):

@@ -10,8 +10,10 @@ registry as a row of its own `account` table (same id), the newest version winni
 - `workspace.account.deauthorized`: the account `needs_reauth`; its targets not out yet get a
   warning and the tenant an `account.needs_reauth` webhook at once, not when they fail.
 
-An event whose credentials the key cannot open, or whose account the publisher cannot publish
-as, is a MalformedEvent: dead-lettered with the reason, never half applied.
+An event whose credentials the key cannot open (beacon_shared.event_credentials), or whose
+account the publisher cannot publish as, is a MalformedEvent: dead-lettered with the reason,
+never half applied. Without EVENT_CREDENTIALS_KEYS the credentials events are retried, then
+dead-lettered, to be replayed once it is set.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import SecretStr
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,11 +43,12 @@ from beacon_shared.contracts.workspace import (
     ConnectionDeauthorized,
 )
 from beacon_shared.crypto import SecretBox
+from beacon_shared.event_credentials import open_event_credentials
 from beacon_shared.events import Envelope
 from publisher.accounts import service
 from publisher.accounts.models import AccountStatus
-from publisher.accounts.replica import open_credentials, publishing_credentials
-from publisher.config import Settings, credential_box, event_box
+from publisher.accounts.replica import publishing_credentials
+from publisher.config import Settings, credential_box
 from publisher.posts import service as posts
 from publisher.webhooks import service as webhooks
 
@@ -53,35 +57,22 @@ GROUP_ID = "publisher.accounts"
 MAX_TARGETS_NAMED = 100
 
 
-class EventKeyMissing(RuntimeError):
-    """EVENT_CREDENTIALS_KEYS is unset: retried, then dead-lettered, to be replayed once set."""
-
-
 @dataclass(frozen=True)
 class AccountKeys:
-    """The key that opens the events' credentials and the one that seals them here."""
+    """The platform's keys that open the events' credentials, and the box sealing them here."""
 
-    events: SecretBox
+    events: SecretStr | None
     publisher: SecretBox
-    events_set: bool
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AccountKeys:
         """From the publisher's settings."""
-        return cls(
-            events=event_box(settings),
-            publisher=credential_box(settings),
-            events_set=settings.event_credentials_keys is not None,
-        )
+        return cls(events=settings.event_credentials_keys, publisher=credential_box(settings))
 
     @classmethod
     def none(cls) -> AccountKeys:
-        """No keys at all."""
-        return cls(
-            events=SecretBox(None, setting="EVENT_CREDENTIALS_KEYS"),
-            publisher=SecretBox(None, setting="PUBLISHER_CREDENTIALS_KEY"),
-            events_set=False,
-        )
+        """No keys at all: the credentials events are retried, then dead-lettered."""
+        return cls(events=None, publisher=SecretBox(None, setting="PUBLISHER_CREDENTIALS_KEY"))
 
 
 def _flagged(rows: Sequence[Row[Any]]) -> dict[str, Any]:
@@ -193,9 +184,7 @@ class AccountHandlers:
     async def _with_credentials(
         self, session: AsyncSession, tenant_id: str, account: ConnectedAccount, sealed: str
     ) -> None:
-        if not self.keys.events_set:
-            raise EventKeyMissing("set EVENT_CREDENTIALS_KEYS to open the accounts' credentials")
-        opened = open_credentials(self.keys.events, sealed)
+        opened = open_event_credentials(self.keys.events, sealed)
         credentials = publishing_credentials(account, opened)
         now = datetime.now(UTC)
         row = await service.replicate(

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.workspace import AccountKind, ConnectedAccount
-from beacon_shared.crypto import SecretBox, SecretsUnreadable
 from beacon_shared.events import MalformedEvent
 
 
@@ -81,15 +80,6 @@ def replica_of(account: ConnectedAccount) -> Replica:
     if mapping.network == Network.mastodon and instance_url is None:
         raise MalformedEvent("a Mastodon account without its instance_url")
     return Replica(mapping.network, external_id, instance_url)
-
-
-def open_credentials(box: SecretBox, sealed: str) -> dict[str, str]:
-    """The credentials an event carries, opened with the platform's event key; MalformedEvent
-    when the key cannot open them (they were sealed with another key, or altered)."""
-    try:
-        return box.decrypt(sealed.encode("ascii"))
-    except (SecretsUnreadable, UnicodeEncodeError) as exc:
-        raise MalformedEvent(f"the event's credentials cannot be opened: {exc}") from None
 
 
 def publishing_credentials(account: ConnectedAccount, opened: Mapping[str, str]) -> dict[str, str]:
