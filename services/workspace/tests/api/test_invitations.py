@@ -197,3 +197,58 @@ async def test_an_invitation_needs_an_address_and_a_known_role(organization, tok
 
     assert no_address.status_code == 422
     assert no_role.status_code == 422
+
+
+async def test_an_invitee_with_brand_roles_joins_limited_to_those_brands(
+    organization, tokens, workspace
+):
+    org = await organization(olga="owner")
+    owner = workspace(await tokens("olga"), org)
+    for brand_id in ("client-brand", "other-brand"):
+        await owner.post("/v1/brands", json={"id": brand_id, "name": brand_id})
+    unknown = await owner.post(
+        "/v1/invitations",
+        json={"email": "ivan@agency.example", "role": "analyst", "brand_roles": {"nope": "agent"}},
+    )
+    created = await owner.post(
+        "/v1/invitations",
+        json={
+            "email": "ivan@agency.example",
+            "role": "analyst",
+            "brand_roles": {"client-brand": "approver"},
+        },
+    )
+
+    ivan = workspace(await tokens("ivan"), org)
+    joined = await ivan.post("/v1/invitations/accept", json={"token": created.json()["token"]})
+    me = (await ivan.get("/v1/me")).json()
+
+    assert (unknown.status_code, unknown.json()["code"]) == (422, "unknown_brand")
+    assert created.json()["brand_roles"] == {"client-brand": "approver"}
+    assert joined.status_code == 200, joined.text
+    assert joined.json()["member"]["brand_roles"] == {"client-brand": "approver"}
+    assert set(me["brands"]) == {"client-brand"}
+    assert "posts:approve" in me["brands"]["client-brand"]
+    assert [b["id"] for b in (await ivan.get("/v1/brands")).json()["items"]] == ["client-brand"]
+
+
+async def test_an_invitation_whose_brands_were_all_deleted_is_void(organization, tokens, workspace):
+    org = await organization(olga="owner")
+    owner = workspace(await tokens("olga"), org)
+    await owner.post("/v1/brands", json={"id": "short-lived", "name": "Short lived"})
+    created = await owner.post(
+        "/v1/invitations",
+        json={
+            "email": "ivan@agency.example",
+            "role": "agent",
+            "brand_roles": {"short-lived": "agent"},
+        },
+    )
+    await owner.delete("/v1/brands/short-lived")
+
+    ivan = workspace(await tokens("ivan"), org)
+    refused = await ivan.post("/v1/invitations/accept", json={"token": created.json()["token"]})
+    me = await ivan.get("/v1/me")
+
+    assert (refused.status_code, refused.json()["code"]) == (410, "invitation_revoked")
+    assert me.status_code == 403  # not a member: nothing was written

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Column, DateTime, Index, Table, Text, func
-from sqlalchemy.dialects.postgresql import UUID
+from sqlalchemy import CheckConstraint, Column, DateTime, Index, Table, Text, func, text
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from beacon_shared.auth.roles import ROLES
 from workspace.db import metadata
@@ -17,6 +17,13 @@ invitation = Table(
     Column("tenant_id", Text, nullable=False),
     Column("email", Text, nullable=False),
     Column("role", Text, nullable=False),
+    Column(
+        "brand_roles",
+        JSONB,
+        nullable=False,
+        server_default=text("'{}'::jsonb"),
+        comment="The role on each brand the invitee will work on; {}: every brand.",
+    ),
     Column("token_hash", Text, nullable=False, unique=True),
     Column("created_by", Text, nullable=False, comment="`user:<id>` or `key:<id>`"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),

@@ -30,9 +30,15 @@ async def invite(
     body: InvitationIn, principal: PeopleWriter, session: DbSession
 ) -> InvitationCreated:
     """A single-use token for `email` to join with `role`, valid 7 days and shown only in this
-    answer. Only an owner invites an owner (403 owner_required)."""
+    answer; with `brand_roles` they will work on those brands only, each with its role (422
+    unknown_brand for one not registered). Only an owner invites an owner (403
+    owner_required)."""
     row, token = await service.invite(
-        session, principal=principal, email=body.email, role=body.role
+        session,
+        principal=principal,
+        email=body.email,
+        role=body.role,
+        brand_roles=body.brand_roles,
     )
     out = InvitationOut.from_row(row, now=datetime.now(UTC))
     return InvitationCreated(**out.model_dump(), token=token)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Row
 
 from beacon_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from workspace.people.schemas import MemberOut, Role
+from workspace.people.schemas import BrandRoles, MemberOut, Role
 
 Status = Literal["pending", "accepted", "revoked", "expired"]
 # Enough to catch a typo or a name pasted in the wrong field; the issuer owns the address.
@@ -18,12 +18,13 @@ EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
 class InvitationIn(BaseModel):
-    """Whom to invite, and with which role."""
+    """Whom to invite, with which role, and on which brands (all of them unless given)."""
 
     model_config = ConfigDict(extra="forbid")
 
     email: str = Field(max_length=320, pattern=EMAIL_PATTERN)
     role: Role
+    brand_roles: BrandRoles = Field(default_factory=dict)
 
 
 class InvitationOut(BaseModel):
@@ -32,6 +33,7 @@ class InvitationOut(BaseModel):
     id: UUID
     email: str
     role: Role
+    brand_roles: BrandRoles
     status: Status
     created_by: str = Field(description="`user:<id>` or `key:<id>`.")
     created_at: datetime

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared.auth import members
+from beacon_shared.auth.brands import UnknownBrand, missing_brands
 from beacon_shared.auth.keys import hash_key
 from beacon_shared.auth.oidc import Identity
 from beacon_shared.auth.principal import Principal
@@ -32,10 +33,22 @@ VALID_FOR = timedelta(days=7)
 
 
 async def invite(
-    session: AsyncSession, *, principal: Principal, email: str, role: str
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    email: str,
+    role: str,
+    brand_roles: Mapping[str, str],
 ) -> tuple[InvitationRow, str]:
-    """A new invitation and its token (returned once; only its hash is stored)."""
+    """A new invitation and its token (returned once; only its hash is stored). With
+    `brand_roles` the invitee will work on those brands only (each must exist: UnknownBrand)."""
     require_owner_for(principal, role)
+    if brand_roles:
+        unknown = await missing_brands(
+            session, tenant_id=principal.tenant_id, brand_ids=brand_roles
+        )
+        if unknown:
+            raise UnknownBrand(unknown)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     row = await repository.add(
         session,
@@ -44,6 +57,7 @@ async def invite(
             "tenant_id": principal.tenant_id,
             "email": email,
             "role": role,
+            "brand_roles": dict(brand_roles),
             "token_hash": hash_key(token),
             "created_by": principal.actor,
             "expires_at": datetime.now(UTC) + VALID_FOR,
@@ -55,7 +69,7 @@ async def invite(
         actor=principal.actor,
         action="invitation.created",
         target=f"invitation:{row.id}",
-        detail={"email": email, "role": role},
+        detail={"email": email, "role": role, "brand_roles": dict(brand_roles)},
     )
     return row, token
 
@@ -118,7 +132,17 @@ async def accept(
         raise InvitationForAnotherEmail(
             "This invitation was sent to another email address than the one you signed in with."
         )
+    # Brands deleted since the invitation are left out; with none left the invitation is void,
+    # since a member without brand roles would work on every brand.
+    gone = await missing_brands(session, tenant_id=row.tenant_id, brand_ids=row.brand_roles)
+    brand_roles = {b: r for b, r in row.brand_roles.items() if b not in gone}
+    if row.brand_roles and not brand_roles:
+        raise InvitationRevoked("Every brand of this invitation was deleted; ask for a new one.")
     joined = await members.join(session, tenant_id=row.tenant_id, identity=identity, role=row.role)
+    if brand_roles:
+        await members.set_brand_roles(
+            session, tenant_id=row.tenant_id, user_id=joined.user_id, roles=brand_roles
+        )
     await repository.set_fields(session, row.id, accepted_at=now, accepted_by=joined.user_id)
     await record(
         session,
@@ -126,6 +150,6 @@ async def accept(
         actor=f"user:{joined.user_id}",
         action="invitation.accepted",
         target=f"invitation:{row.id}",
-        detail={"role": row.role},
+        detail={"role": row.role, "brand_roles": brand_roles},
     )
     return row.tenant_id, joined
