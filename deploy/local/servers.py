@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from cryptography.fernet import Fernet
 
 from beacon_shared.auth.keys import issue_key
 from beacon_shared.auth.members import add_member
@@ -114,3 +117,25 @@ def add_demo_member(database_url: str, issuer: str) -> None:
             await engine.dispose()
 
     asyncio.run(add())
+
+
+# The keys that seal network credentials at rest and on the wire (docs/workspace.md): made once
+# per data directory, so accounts connected locally stay readable across restarts.
+CREDENTIAL_KEY_SETTINGS = (
+    "INGEST_CREDENTIALS_KEY",
+    "PUBLISHER_CREDENTIALS_KEY",
+    "WORKSPACE_CREDENTIALS_KEYS",
+    "EVENT_CREDENTIALS_KEYS",
+)
+
+
+def local_credential_keys(path: Path) -> dict[str, str]:
+    """Each credentials setting's Fernet key, from `path` (made with new keys the first time,
+    readable by its owner only)."""
+    if not path.exists():
+        keys = {name: Fernet.generate_key().decode() for name in CREDENTIAL_KEY_SETTINGS}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(json.dumps(keys))
+    stored: dict[str, str] = json.loads(path.read_text())
+    return stored

@@ -44,6 +44,7 @@ from servers import (
     add_demo_member,
     alembic_inis,
     issue_demo_key,
+    local_credential_keys,
     migrate,
     start_broker,
     start_database,
@@ -269,8 +270,15 @@ class Stack:
         env.setdefault("LOG_FORMAT", "console")
         env.setdefault("BIND_HOST", HOST)
         env["PYTHONUNBUFFERED"] = "1"  # lines reach the terminal as they are written
+        for name, key in local_credential_keys(
+            self.config.data_dir / "credential-keys.json"
+        ).items():
+            env.setdefault(name, key)
         for service in self.config.services:
             env[f"{service.name.upper()}_WORKER_PORT"] = str(service.worker_port)
+            if service.name == "workspace":
+                # Where the networks send a browser back after a login, on this machine.
+                env.setdefault("WORKSPACE_PUBLIC_URL", service.api_url)
         if self.issuer is not None:
             env["OIDC_ISSUER"] = self.issuer
         return env

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
 import psutil
@@ -27,6 +28,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from beacon_shared.embedded_oidc import sign_in
+
+T = TypeVar("T")
 
 pytestmark = pytest.mark.slow
 
@@ -193,6 +196,16 @@ def _post_comments(stack: RunningStack, count: int) -> list[int]:
         ]
 
 
+def _eventually(read: Callable[[], T], *, until: Callable[[T], bool], timeout: float = 30) -> T:
+    """What `read` answers once `until` holds of it (or at the timeout, for the test to judge)."""
+    deadline = time.monotonic() + timeout
+    value = read()
+    while not until(value) and time.monotonic() < deadline:
+        time.sleep(0.25)
+        value = read()
+    return value
+
+
 def _interaction(external_id: str) -> dict[str, object]:
     return {
         "kind": "comment",
@@ -222,6 +235,31 @@ def test_the_stack_serves_all_services_and_stops_cleanly_on_ctrl_c(tmp_path: Pat
             signed_in = http.get(
                 f"{ingest}/v1/interactions", headers={"Authorization": f"Bearer {token}"}
             )
+            # A brand registered in the workspace reaches the publisher through the broker, and
+            # credentials are sealed with the keys the stack made.
+            demo = {"Authorization": f"Bearer {token}"}
+            brand = http.post(
+                f"{urls['workspace-api']}/v1/brands",
+                json={"id": "demo-brand", "name": "Demo", "timezone": "Europe/Paris"},
+                headers=demo,
+            )
+            settings = _eventually(
+                lambda: http.get(
+                    f"{urls['publisher-api']}/v1/brands/demo-brand/publishing-settings",
+                    headers=demo,
+                ).json(),
+                until=lambda body: body.get("timezone") == "Europe/Paris",
+            )
+            account = http.post(
+                f"{urls['publisher-api']}/v1/publishing-accounts",
+                json={
+                    "network": "x",
+                    "external_account_id": "1234",
+                    "brand_id": "demo-brand",
+                    "credentials": {"access_token": "local-token"},
+                },
+                headers=demo,
+            )
 
         stack.process.send_signal(signal.SIGINT)
         exit_code = stack.process.wait(timeout=30)
@@ -233,6 +271,10 @@ def test_the_stack_serves_all_services_and_stops_cleanly_on_ctrl_c(tmp_path: Pat
     assert accepted.json()["duplicate"] is False
     assert signed_in.status_code == 200, signed_in.text
     assert [i["external_id"] for i in signed_in.json()["items"]] == ["c-1"]
+    assert brand.status_code == 201, brand.text
+    assert settings["timezone"] == "Europe/Paris"
+    assert account.status_code == 201, account.text
+    assert account.json()["has_credentials"] is True
     assert exit_code == 0, stack.tail()
     assert alive == [], f"left running: {[p.as_dict(['pid', 'name', 'cmdline']) for p in alive]}"
     assert len(processes) > 10  # eight services, the broker, the guard, PostgreSQL's own
