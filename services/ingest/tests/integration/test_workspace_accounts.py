@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -379,23 +380,25 @@ class TestWebhooks:
 
 class TestCredentials:
     async def test_an_action_uses_the_event_s_token_and_the_refreshed_one_from_the_next_call(
-        self, registry, executor, networks
+        self, registry, executor, networks, caplog
     ):
+        caplog.set_level(logging.DEBUG)
         x = registry.account(AccountKind.x_user, Network.x)
-        await registry.deliver(
-            registry.connected(x, {"access_token": "tok-1", "refresh_token": "refresh-1"})
-        )
-        first = await request_hide(registry, x, "1860000000000000001")
-        await executor.run_due()
-
-        await registry.deliver(
-            registry.changed(
-                x.model_copy(update={"version": 2}),
-                {"access_token": "tok-2", "refresh_token": "refresh-2"},
+        with capture_logs() as logs:
+            await registry.deliver(
+                registry.connected(x, {"access_token": "tok-1", "refresh_token": "refresh-1"})
             )
-        )
-        second = await request_hide(registry, x, "1860000000000000002")
-        await executor.run_due()
+            first = await request_hide(registry, x, "1860000000000000001")
+            await executor.run_due()
+
+            await registry.deliver(
+                registry.changed(
+                    x.model_copy(update={"version": 2}),
+                    {"access_token": "tok-2", "refresh_token": "refresh-2"},
+                )
+            )
+            second = await request_hide(registry, x, "1860000000000000002")
+            await executor.run_due()
 
         assert networks.tokens == [
             ("hide 1860000000000000001", "tok-1"),
@@ -405,6 +408,11 @@ class TestCredentials:
         assert (await action_row(registry, second)).status == "succeeded"
         # The refresh token stays in the workspace, which alone refreshes.
         assert await registry.credentials(x) == {"access_token": "tok-2"}
+        # Wherever the logs go (structlog's capture before logging is configured, the standard
+        # library after), they name the account, never its tokens.
+        written = caplog.text + repr(logs)
+        assert "account.replicated" in written
+        assert not any(token in written for token in ("tok-1", "tok-2", "refresh-"))
 
     async def test_a_mastodon_account_is_polled_with_the_event_s_credentials(
         self, registry, poller, networks
@@ -538,8 +546,9 @@ class TestRefused:
         ],
     )
     async def test_an_event_that_cannot_be_applied_is_malformed_and_changes_nothing(
-        self, registry, case, reason
+        self, registry, case, reason, caplog
     ):
+        caplog.set_level(logging.DEBUG)
         x = registry.account(AccountKind.x_user, Network.x)
         stranger = SecretBox(SecretStr(Fernet.generate_key().decode()), setting="another key")
         secret = f"tok-{uuid.uuid4().hex}"
@@ -557,7 +566,7 @@ class TestRefused:
 
         assert reason in str(refused.value)
         assert secret not in str(refused.value)
-        assert secret not in repr(logs)
+        assert secret not in caplog.text + repr(logs)
         assert await registry.row(x) is None
 
     async def test_a_network_account_of_another_organization_is_malformed(
@@ -607,7 +616,14 @@ async def test_an_account_connected_through_ingest_s_api_is_taken_over_by_the_re
             session, tenant_id=registry.tenant_id, account_id=own.id, cursor="42"
         )
     account = registry.account(AccountKind.mastodon, Network.mastodon, external_id=external_id)
+    never_kept = registry.account(
+        AccountKind.mastodon, Network.mastodon, external_id=external_id, version=5
+    )
 
+    # A disconnection of a registry account ingest never kept leaves the one connected here.
+    await registry.deliver(registry.disconnected(never_kept))
+    async with registry.sessionmaker() as session:
+        untouched = await accounts.get(session, tenant_id=registry.tenant_id, account_id=own.id)
     await registry.deliver(
         registry.connected(account, {"base_url": MASTODON, "access_token": "new"})
     )
@@ -618,6 +634,8 @@ async def test_an_account_connected_through_ingest_s_api_is_taken_over_by_the_re
                 select(connected_account).where(connected_account.c.tenant_id == registry.tenant_id)
             )
         ).all()
+    assert (untouched.status, untouched.has_credentials) == ("active", True)
+    assert await registry.row(never_kept) is None
     assert [(r.id, r.poll_cursor, r.workspace_version) for r in rows] == [
         (account.account_id, "42", 1)
     ]

@@ -231,7 +231,8 @@ async def replicate(
     `sealed` with ingest's key); None, changing nothing, for a version no newer than the row's.
 
     The same network account connected through ingest's own API by the same tenant is taken
-    over (its row, poll cursor included, gets the registry's id); one disconnected in the
+    over by credentials (its row, poll cursor included, gets the registry's id), and left as it
+    is by a disconnection or deauthorization of an account never kept; one disconnected in the
     registry under another id gives way. Held by another tenant or by another live registry
     account, it is a MalformedEvent: a webhook names the network account, so only one of them
     can receive its interactions.
@@ -263,6 +264,15 @@ async def replicate(
         if holder.status == AccountStatus.disconnected.value:
             await repository.delete_by_id(session, account_id=holder.id)
         elif holder.workspace_version is None and current is None:
+            if sealed is None:
+                # A disconnection or deauthorization of a registry account ingest never kept
+                # leaves the one connected here working.
+                log.info(
+                    "account.replica_skipped",
+                    account_id=str(account.account_id),
+                    kept=str(holder.id),
+                )
+                return None
             await repository.rekey(session, account_id=holder.id, new_id=account.account_id)
             log.info(
                 "account.taken_over", account_id=str(account.account_id), previous=str(holder.id)
