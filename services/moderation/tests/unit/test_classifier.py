@@ -75,6 +75,20 @@ def test_links_emails_and_phone_numbers_are_counted(classifier):
     assert result.signals.phones == 1
 
 
+def test_an_email_address_is_not_counted_as_a_link(classifier):
+    result = classifier.classify("Send the return label to jane.doe@gmail.com please")
+
+    assert result.signals.emails == 1
+    assert result.signals.links == 0
+    assert "link" not in result.spam_reasons
+
+
+def test_begging_for_likes_and_clicks_is_a_spam_clue(classifier):
+    result = classifier.classify("Thumbs up if you love this song! Click the link in my profile")
+
+    assert "engagement_bait" in result.spam_reasons
+
+
 def test_digit_disguises_are_read_as_letters():
     assert undisguise("you are a 1d10t and a l0s3r, call 555 1234") == (
         "you are a idiot and a loser, call 555 1234"
