@@ -128,10 +128,22 @@ class RunningStack:
         return [*found, postmaster, *postmaster.children(recursive=True)]
 
 
+def _ephemeral_low() -> int:
+    """Where the kernel's ephemeral ports start: the embedded broker and database take theirs
+    from there, so the stack's fixed ports stay below it."""
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32_768
+
+
 def _free_offset() -> int:
-    """A port offset under which none of the stack's ports is taken."""
+    """A port offset under which none of the stack's ports is taken, nor can be taken by a port
+    the system hands out while the stack starts."""
+    highest = max(max(pair) for pair in PORTS.values()) + 1
+    highest = max(highest, OIDC_PORT + 1)
     for _ in range(50):
-        offset = random.randrange(20_000, 50_000)
+        offset = random.randrange(10_000, _ephemeral_low() - highest)
         ports = [port + offset for pair in PORTS.values() for port in pair] + [OIDC_PORT + offset]
         if all(_port_free(port) for port in ports):
             return offset
