@@ -45,7 +45,7 @@ from beacon_shared.testing.egress import LOCAL_NETWORKS
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 HOST = "127.0.0.1"
-SERVICES = ("ingest", "moderation", "publisher", "analytics")
+SERVICES = ("ingest", "moderation", "publisher", "analytics", "workspace")
 APP_SECRET = "reliability-app-secret-0123456789"
 SPAM = "Most trustable smm panel on market ... cheaper price, dm now"
 REQUEST_TIMEOUT = 10.0  # an answer slower than this is a hang
