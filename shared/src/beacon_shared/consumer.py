@@ -55,6 +55,9 @@ TRANSIENT = (sa_exc.OperationalError, sa_exc.InterfaceError, ConnectionError, OS
 # record by record, after a jittered pause that grows up to MAX_CONFLICT_PAUSE seconds.
 _CONFLICTS = frozenset({"40P01", "40001"})
 MAX_CONFLICT_PAUSE = 2.0
+# Past this a commit is given up: the batch is in the database already, and the inbox makes
+# handling its records again harmless.
+COMMIT_TIMEOUT_SECONDS = 10.0
 
 
 def _conflict(exc: Exception) -> bool:
@@ -184,10 +187,22 @@ class ConsumerRunner:
         The group refuses it when this member lost the partitions meanwhile (it outlived its
         session, say): their new owner reads the records again and the inbox skips them.
         """
+        offsets = {tp: records[-1].offset + 1 for tp, records in batches.items()}
         try:
-            await kafka.commit({tp: records[-1].offset + 1 for tp, records in batches.items()})
+            await asyncio.wait_for(kafka.commit(offsets), timeout=COMMIT_TIMEOUT_SECONDS)
         except (CommitFailedError, IllegalStateError) as exc:
             log.warning("consumer.commit_refused", group=self.spec.group_id, error=repr(exc))
+            return
+        except TimeoutError:
+            # The client retries a commit the broker answers with a retriable error (a topic the
+            # coordinator does not know yet, after the cluster was replaced) without end, and the
+            # loop would stop fetching behind it. Uncommitted records are read again, and the
+            # inbox skips them.
+            log.warning(
+                "consumer.commit_timed_out",
+                group=self.spec.group_id,
+                timeout_seconds=COMMIT_TIMEOUT_SECONDS,
+            )
             return
         for tp, records in batches.items():
             self._record_lag(kafka, tp, records[-1].offset + 1)
