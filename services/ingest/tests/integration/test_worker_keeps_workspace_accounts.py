@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaProducer, ConsumerRecord
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
 from sqlalchemy import delete, select
@@ -30,7 +30,8 @@ from beacon_shared.contracts.workspace import (
 from beacon_shared.crypto import SecretBox
 from beacon_shared.events import Envelope, EventPayload, encode, header
 from beacon_shared.testing.plugin import eventually
-from beacon_shared.topics import TopicSpec, ensure_topics
+from beacon_shared.testing.topic_probe import drain, probe
+from beacon_shared.topics import ensure_topics
 from beacon_shared.worker import run_worker
 from ingest import worker
 from ingest.accounts.models import connected_account
@@ -44,20 +45,6 @@ TOPICS = [
     ACCOUNT_DISCONNECTED,
     ACCOUNT_DEAUTHORIZED,
 ]
-
-
-async def probe(bootstrap: str, spec: TopicSpec) -> AIOKafkaConsumer:
-    """A group-less reader of every partition from the start: no rebalance to wait for."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest")
-    await consumer.start()
-    consumer.assign([TopicPartition(spec.name, p) for p in range(spec.partitions)])
-    await consumer.seek_to_beginning()
-    return consumer
-
-
-async def drain(consumer: AIOKafkaConsumer) -> list[ConsumerRecord]:
-    batches = await consumer.getmany(timeout_ms=200)
-    return [record for records in batches.values() for record in records]
 
 
 async def test_the_worker_keeps_the_workspace_s_accounts_and_dead_letters_what_it_cannot_open(

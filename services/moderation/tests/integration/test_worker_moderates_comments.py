@@ -6,34 +6,21 @@ import asyncio
 import uuid
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaProducer, ConsumerRecord
 from sqlalchemy import select
 
 from beacon_shared.contracts.moderation import CommentModerated
 from beacon_shared.contracts.topics import COMMENT_MODERATED, COMMENT_RECEIVED
 from beacon_shared.events import decode, encode, header
 from beacon_shared.testing.plugin import eventually
-from beacon_shared.topics import TopicSpec, ensure_topics
+from beacon_shared.testing.topic_probe import drain, probe
+from beacon_shared.topics import ensure_topics
 from beacon_shared.worker import run_worker
 from moderation import worker
 from moderation.config import Settings
 from moderation.decisions.models import decision
 
 pytestmark = [pytest.mark.integration, pytest.mark.kafka]
-
-
-async def probe(bootstrap: str, spec: TopicSpec) -> AIOKafkaConsumer:
-    """A group-less reader of every partition from the start: no rebalance to wait for."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest")
-    await consumer.start()
-    consumer.assign([TopicPartition(spec.name, p) for p in range(spec.partitions)])
-    await consumer.seek_to_beginning()
-    return consumer
-
-
-async def drain(consumer: AIOKafkaConsumer) -> list[ConsumerRecord]:
-    batches = await consumer.getmany(timeout_ms=200)
-    return [record for records in batches.values() for record in records]
 
 
 async def test_comments_are_decided_once_and_malformed_records_go_to_the_dlq(

@@ -6,7 +6,7 @@ import asyncio
 import uuid
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaProducer, ConsumerRecord
 
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.ingest import ActionCompleted
@@ -14,26 +14,13 @@ from beacon_shared.contracts.moderation import NetworkAction
 from beacon_shared.contracts.topics import ACTION_COMPLETED, ACTION_REQUESTED
 from beacon_shared.events import Envelope, decode, encode, header
 from beacon_shared.testing.plugin import eventually
-from beacon_shared.topics import TopicSpec, ensure_topics
+from beacon_shared.testing.topic_probe import drain, probe
+from beacon_shared.topics import ensure_topics
 from beacon_shared.worker import run_worker
 from ingest import worker
 from ingest.config import Settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.kafka]
-
-
-async def probe(bootstrap: str, spec: TopicSpec) -> AIOKafkaConsumer:
-    """A group-less reader of every partition from the start: no rebalance to wait for."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest")
-    await consumer.start()
-    consumer.assign([TopicPartition(spec.name, p) for p in range(spec.partitions)])
-    await consumer.seek_to_beginning()
-    return consumer
-
-
-async def drain(consumer: AIOKafkaConsumer) -> list[ConsumerRecord]:
-    batches = await consumer.getmany(timeout_ms=200)
-    return [record for records in batches.values() for record in records]
 
 
 async def test_requests_are_carried_out_and_completed_once_however_often_they_arrive(
