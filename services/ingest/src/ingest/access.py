@@ -10,7 +10,7 @@ whole organization: only a credential not limited to brands reaches it.
 
 from __future__ import annotations
 
-from beacon_shared.auth.brands import BrandDirectory, BrandNotAllowed, require_on
+from beacon_shared.auth.brands import require_on
 from beacon_shared.auth.principal import Principal
 from beacon_shared.errors import DomainError
 
@@ -18,38 +18,15 @@ READ = "interactions:read"
 WRITE = "interactions:write"
 
 
-async def check_named(
-    brands: BrandDirectory, principal: Principal, scope: str, brand_id: str | None
-) -> None:
-    """A brand a write names: 422 unknown_brand when the organization has no such brand, 403
-    brand_not_allowed when the credential may not use `scope` on it; none named (the whole
-    organization's) only for a credential not limited to brands."""
-    if brand_id is None:
-        _require_unlimited(principal, scope)
-        return
-    await brands.check(principal, scope, brand_id)
-
-
 def check_existing(principal: Principal, brand_id: str | None, missing: DomainError) -> None:
     """A change to a stored resource of `brand_id`: `missing` (not found) unless the credential
     may read it, 403 unless it may change it."""
     if not principal.allows_on(READ, brand_id):
         raise missing
-    if brand_id is None:
-        _require_unlimited(principal, WRITE)
-    else:
-        require_on(principal, WRITE, brand_id)
+    require_on(principal, WRITE, brand_id)
 
 
 def check_readable(principal: Principal, brand_id: str | None, missing: DomainError) -> None:
     """Raise `missing` for a resource of a brand the credential may not read."""
     if not principal.allows_on(READ, brand_id):
         raise missing
-
-
-def _require_unlimited(principal: Principal, scope: str) -> None:
-    if not principal.allows_on(scope, None):
-        raise BrandNotAllowed(
-            "This credential is limited to some brands; what has no brand belongs to the whole "
-            "organization."
-        )

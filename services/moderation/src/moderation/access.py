@@ -10,7 +10,6 @@ organization-wide saved replies, which every brand may use.
 
 from __future__ import annotations
 
-from beacon_shared.auth.brands import BrandNotAllowed, require_on
 from beacon_shared.auth.principal import Principal
 
 READ = "moderation:read"
@@ -25,15 +24,3 @@ def visible_brands(principal: Principal) -> frozenset[str] | None:
 def in_brands(brand_id: str | None, brand_ids: frozenset[str] | None) -> bool:
     """Whether a row of `brand_id` is among `brand_ids` (None: every row, brand-less ones too)."""
     return brand_ids is None or (brand_id is not None and brand_id in brand_ids)
-
-
-def check_writable(principal: Principal, brand_id: str | None) -> None:
-    """Refuse a change on a brand the credential may not moderate (403 brand_not_allowed)."""
-    if brand_id is None:
-        if not principal.allows_on(WRITE, None):
-            raise BrandNotAllowed(
-                "This credential is limited to some brands; this resource belongs to the whole "
-                "organization."
-            )
-        return
-    require_on(principal, WRITE, brand_id)

@@ -99,10 +99,11 @@ class BrandDirectory:
         self._cache.put((tenant_id, brand_id), found is not None)
         return found is not None
 
-    async def check(self, principal: Principal, scope: str, brand_id: str) -> None:
+    async def check(self, principal: Principal, scope: str, brand_id: str | None) -> None:
         """Refuse a brand the organization does not have (422 unknown_brand), then one the
-        credential may not use for `scope` (403 brand_not_allowed)."""
-        if not await self.exists(principal.tenant_id, brand_id):
+        credential may not use for `scope` (403 brand_not_allowed); no brand (the whole
+        organization's) only for a credential not limited to brands."""
+        if brand_id is not None and not await self.exists(principal.tenant_id, brand_id):
             raise UnknownBrand([brand_id])
         require_on(principal, scope, brand_id)
 
@@ -116,10 +117,18 @@ class BrandDirectory:
             await self.check(principal, scope, brand_id)
 
 
-def require_on(principal: Principal, scope: str, brand_id: str) -> None:
-    """Refuse a brand the credential may not use for `scope` (403 brand_not_allowed)."""
-    if not principal.allows_on(scope, brand_id):
-        raise BrandNotAllowed(f"This credential may not use {scope!r} on the brand {brand_id!r}.")
+def require_on(principal: Principal, scope: str, brand_id: str | None) -> None:
+    """Refuse a brand the credential may not use for `scope` (403 brand_not_allowed); what has
+    no brand belongs to the whole organization, which a credential limited to brands may not
+    use."""
+    if principal.allows_on(scope, brand_id):
+        return
+    if brand_id is None:
+        raise BrandNotAllowed(
+            "This credential is limited to some brands; what has no brand belongs to the whole "
+            "organization."
+        )
+    raise BrandNotAllowed(f"This credential may not use {scope!r} on the brand {brand_id!r}.")
 
 
 def _directory(request: Request) -> BrandDirectory:

@@ -41,7 +41,7 @@ async def connect_account(
     A network account already connected (to any tenant) is a 409 `account_already_connected`;
     credentials without INGEST_CREDENTIALS_KEY set are a 409 `credentials_key_missing`.
     """
-    await access.check_named(brands, principal, access.WRITE, body.brand_id)
+    await brands.check(principal, access.WRITE, body.brand_id)
     row = await service.connect(
         session, tenant_id=principal.tenant_id, body=body, cipher=cipher, egress=egress
     )
@@ -96,7 +96,7 @@ async def update_account(
     current = await service.get(session, tenant_id=principal.tenant_id, account_id=account_id)
     access.check_existing(principal, current.brand_id, AccountNotFound(account_id))
     if "brand_id" in body.model_fields_set:
-        await access.check_named(brands, principal, access.WRITE, body.brand_id)
+        await brands.check(principal, access.WRITE, body.brand_id)
     row = await service.update(
         session,
         tenant_id=principal.tenant_id,

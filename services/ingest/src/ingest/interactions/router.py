@@ -92,7 +92,7 @@ async def submit(
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> InteractionAccepted:
-    await access.check_named(brands, principal, access.WRITE, body.brand_id)
+    await brands.check(principal, access.WRITE, body.brand_id)
 
     async def produce() -> InteractionAccepted:
         (accepted,) = await committer.accept(tenant_id=principal.tenant_id, items=[body])
@@ -126,7 +126,7 @@ async def submit_batch(
 ) -> InteractionBatchAccepted:
     named = {item.brand_id for item in body.items}
     if None in named:
-        await access.check_named(brands, principal, access.WRITE, None)
+        await brands.check(principal, access.WRITE, None)
     await brands.check_all(principal, access.WRITE, {b for b in named if b is not None})
 
     async def produce() -> InteractionBatchAccepted:

@@ -17,12 +17,13 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared import outbox
+from beacon_shared.auth.brands import require_on
 from beacon_shared.auth.principal import Principal
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.ingest import ActionCompleted, CommentReceived
 from beacon_shared.contracts.moderation import ActionRequested, NetworkAction
 from beacon_shared.events import Envelope
-from moderation.access import check_writable, visible_brands
+from moderation.access import WRITE, visible_brands
 from moderation.actions import repository
 from moderation.audit import service as audit
 from moderation.comments import service as comments
@@ -191,7 +192,7 @@ async def act(
         interaction_id=interaction_id,
         brand_ids=visible_brands(principal),
     )
-    check_writable(principal, row.brand_id)
+    require_on(principal, WRITE, row.brand_id)
     reply_text = data.reply_text
     if data.saved_reply_id is not None:
         reply_text = await replies.render_for(

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Response
 from beacon_shared.auth.brand_reads import brands_to_read
 from beacon_shared.auth.brands import Brands
 from beacon_shared.db import DbSession
-from moderation.access import READ, WRITE, check_writable, visible_brands
+from moderation.access import READ, WRITE, visible_brands
 from moderation.dependencies import Reader, Writer
 from moderation.replies import service
 from moderation.replies.schemas import SavedReplyIn, SavedReplyList, SavedReplyOut, SavedReplyUpdate
@@ -26,10 +26,7 @@ async def create_reply(
 ) -> SavedReplyOut:
     """Names are unique per brand (or among tenant-wide replies). The brand must be registered
     and one the caller moderates; only a credential on every brand saves a tenant-wide reply."""
-    if body.brand_id is None:
-        check_writable(principal, None)
-    else:
-        await brands.check(principal, WRITE, body.brand_id)
+    await brands.check(principal, WRITE, body.brand_id)
     row = await service.create(session, tenant_id=principal.tenant_id, data=body)
     return SavedReplyOut.from_row(row)
 

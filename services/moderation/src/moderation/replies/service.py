@@ -12,8 +12,9 @@ from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from beacon_shared.auth.brands import require_on
 from beacon_shared.auth.principal import Principal
-from moderation.access import check_writable, in_brands, visible_brands
+from moderation.access import WRITE, in_brands, visible_brands
 from moderation.replies import repository
 from moderation.replies.exceptions import (
     SavedReplyNameTaken,
@@ -70,7 +71,7 @@ async def _changeable(session: AsyncSession, *, principal: Principal, reply_id: 
         reply_id=reply_id,
         brand_ids=visible_brands(principal),
     )
-    check_writable(principal, row.brand_id)
+    require_on(principal, WRITE, row.brand_id)
     return row
 
 

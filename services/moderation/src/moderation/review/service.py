@@ -15,10 +15,11 @@ from uuid import UUID
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from beacon_shared.auth.brands import require_on
 from beacon_shared.auth.principal import Principal
 from beacon_shared.contracts.moderation import ModerationAction, NetworkAction
 from beacon_shared.pagination import Cursor, split_page
-from moderation.access import check_writable, in_brands, visible_brands
+from moderation.access import WRITE, in_brands, visible_brands
 from moderation.actions import service as actions
 from moderation.audit import service as audit
 from moderation.comments import service as comments
@@ -159,7 +160,7 @@ async def _changeable(session: AsyncSession, principal: Principal, item_id: UUID
         item_id=item_id,
         brand_ids=visible_brands(principal),
     )
-    check_writable(principal, row.brand_id)
+    require_on(principal, WRITE, row.brand_id)
     return row
 
 

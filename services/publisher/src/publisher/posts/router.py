@@ -8,9 +8,8 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
-from beacon_shared.auth import Principal
 from beacon_shared.auth.brand_reads import brands_to_read
-from beacon_shared.auth.brands import BrandNotAllowed, Brands
+from beacon_shared.auth.brands import Brands
 from beacon_shared.db import DbSession
 from publisher.posts import service
 from publisher.posts.agenda import Agenda, AgendaQuery, agenda
@@ -64,7 +63,7 @@ async def create_post(
     problem). Scheduled posts emit `post.scheduled`; brands needing approval get a 409 for
     `submit=schedule`. The brand must be registered (422 unknown_brand) and one the caller may
     write for (403 brand_not_allowed)."""
-    await _check_brand(brands, principal, "posts:write", body.brand_id)
+    await brands.check(principal, "posts:write", body.brand_id)
     outcome = await service.create(
         session,
         tenant_id=principal.tenant_id,
@@ -110,16 +109,6 @@ _CHANGE: dict[int | str, dict[str, Any]] = {401: {}, 403: {}, 404: {}, 409: {}, 
 
 def _out(record: service.PostRecord) -> PostOut:
     return PostOut.from_rows(record.post, record.targets)
-
-
-async def _check_brand(
-    brands: Brands, principal: Principal, scope: str, brand_id: str | None
-) -> None:
-    """A named brand must be registered and allowed; a credential limited to brands names one."""
-    if brand_id is not None:
-        await brands.check(principal, scope, brand_id)
-    elif principal.limited:
-        raise BrandNotAllowed("A credential limited to brands must name the post's brand_id.")
 
 
 @router.patch("/{post_id}", summary="Change a post's content", responses=_CHANGE)
