@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -93,42 +92,6 @@ class TestForStatus:
 
     def test_success_raises_nothing(self):
         for_status(answer(201), network="net", creates=True, now=NOW)
-
-
-class TestGraphErrors:
-    def check(self, status: int, error: dict[str, object], headers: dict[str, str] | None = None):
-        client = FacebookClient(base_url="https://graph.test", version="v23.0", now=lambda: NOW)
-        client._check(answer(status, {"error": error}, headers), creates=True)
-
-    def test_code_190_is_an_expired_token_whatever_the_status(self):
-        with pytest.raises(CredentialsRefused, match="code 190"):
-            self.check(400, {"code": 190, "error_subcode": 463, "message": "Session has expired"})
-
-    @pytest.mark.parametrize("code", [4, 17, 32, 613, 80001])
-    def test_throttling_codes_are_retried(self, code):
-        with pytest.raises(RetryLater) as raised:
-            self.check(400, {"code": code, "message": "too many calls"})
-        assert raised.value.kind == "rate_limited"
-
-    def test_the_business_use_case_header_says_when_access_returns(self):
-        usage = {"99": [{"type": "pages", "estimated_time_to_regain_access": 7}]}
-        with pytest.raises(RetryLater) as raised:
-            self.check(
-                400,
-                {"code": 80001, "message": "too many calls"},
-                {"X-Business-Use-Case-Usage": json.dumps(usage)},
-            )
-        assert raised.value.after == NOW + timedelta(minutes=7)
-
-    def test_transient_errors_are_retried_and_a_missing_object_is_not_found(self):
-        with pytest.raises(RetryLater):
-            self.check(500, {"code": 1, "message": "An unknown error occurred"})
-        with pytest.raises(RetryLater):
-            self.check(400, {"code": 368, "is_transient": True, "message": "try later"})
-        with pytest.raises(NotFound):
-            self.check(400, {"code": 100, "error_subcode": 33, "message": "does not exist"})
-        with pytest.raises(Refused, match="permission"):
-            self.check(403, {"code": 10, "message": "Permission denied"})
 
 
 def test_what_each_network_cannot_do():

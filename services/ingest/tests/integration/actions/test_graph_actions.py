@@ -414,4 +414,4 @@ async def test_a_missing_permission_fails_without_retrying(
 
     row = await stored(request.action_id)
     assert row.status == "failed"
-    assert "lacks the permission" in row.last_error
+    assert "lacks a permission" in row.last_error

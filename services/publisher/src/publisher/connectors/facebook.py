@@ -17,6 +17,12 @@ import orjson
 
 from beacon_shared.contracts.common import Network
 from beacon_shared.network_calls import OutcomeUnknown, Refused, RetryLater, required
+from beacon_shared.networks.graph import (
+    DEFAULT_BASE_URL,
+    DEFAULT_VERSION,
+    parse_time,
+    string_id,
+)
 from publisher.connectors.base import (
     Account,
     MediaFile,
@@ -25,15 +31,7 @@ from publisher.connectors.base import (
     RecentPost,
     newest_since,
 )
-from publisher.connectors.graph import (
-    DEFAULT_BASE_URL,
-    DEFAULT_VERSION,
-    GraphApi,
-    media_kind,
-    parse_time,
-    string_id,
-    text_with_link,
-)
+from publisher.connectors.graph import GraphPublishing, media_kind, text_with_link
 from publisher.connectors.rate_limits import RateLimitBook, utc_now
 
 POST_URL = "https://www.facebook.com/{post_id}"
@@ -56,7 +54,7 @@ class FacebookPageConnector:
         version: str = DEFAULT_VERSION,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
-        self._graph = GraphApi(
+        self._graph = GraphPublishing(
             http, limits, network=self.network, base_url=base_url, version=version, clock=clock
         )
 

@@ -1,51 +1,32 @@
 """Meta's Graph API, as Facebook Pages and Instagram publish through it: the rate-limit book is
-asked before each call and told what each answer's usage headers say, and Graph's error codes
-become the failures the scheduler tells apart.
+asked before each call and told what each answer's usage headers say. Graph's protocol (its
+error codes, its usage headers) is `beacon_shared.networks.graph`; this module keeps the
+publisher's policy: which window a refusal spends, and for how long.
 
-Error codes: https://developers.facebook.com/docs/graph-api/guides/error-handling
 Usage headers: https://developers.facebook.com/docs/graph-api/overview/rate-limiting
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-import orjson
 
 from beacon_shared.contracts.common import Network
 from beacon_shared.network_calls import (
-    CredentialsRefused,
     NetworkCallError,
-    NotFound,
     OutcomeUnknown,
     Refused,
     RetryLater,
-    for_status,
     json_object,
     retry_after,
-    send,
 )
+from beacon_shared.networks import graph
+from beacon_shared.networks.graph import parse_time, string_id
 from publisher.connectors.base import Account, MediaFile
 from publisher.connectors.rate_limits import RateLimitBook, account_scope, app_scope
-
-DEFAULT_BASE_URL = "https://graph.facebook.com"
-DEFAULT_VERSION = "v23.0"
-
-EXPIRED_TOKEN_CODES = frozenset({102, 190})
-EXPIRED_TOKEN_SUBCODES = frozenset({463, 467})  # the token expired; the token is invalid
-APP_THROTTLING_CODE = 4
-THROTTLING_CODES = frozenset({APP_THROTTLING_CODE, 17, 32, 613})  # app, user, page, custom
-BUC_THROTTLING_CODES = range(80001, 80100)  # Business Use Case limits (Pages, Instagram, ...)
-# Instagram's "reached the maximum number of posts allowed by the Content Publishing API".
-PUBLISHING_LIMIT_SUBCODE = 2207042
-TRANSIENT_CODES = frozenset({1, 2})  # unknown error, service temporarily unavailable
-PERMISSION_CODES = frozenset({10, *range(200, 300)})
-INVALID_PARAMETER = 100
-OBJECT_MISSING_SUBCODE = 33
-POLICY_CODE = 368
 
 # The usage headers report percentages of the limit.
 USAGE_LIMIT = 100
@@ -60,8 +41,8 @@ APP = app_scope("meta")
 MAX_PAGES = 5
 
 
-class GraphApi:
-    """Calls to one network on Graph as a connected account, through the shared HTTP client."""
+class GraphPublishing:
+    """Calls to one network on Graph as a connected account, within the rate-limit book."""
 
     def __init__(
         self,
@@ -74,9 +55,10 @@ class GraphApi:
         clock: Callable[[], datetime],
     ) -> None:
         self.network = network
-        self._http = http
+        self._api = graph.GraphApi(
+            http, network=network, base_url=base_url, version=version, clock=clock
+        )
         self._limits = limits
-        self._root = f"{base_url.rstrip('/')}/{version.strip('/')}"
         self._clock = clock
 
     def now(self) -> datetime:
@@ -112,16 +94,8 @@ class GraphApi:
                 kind="rate_limited",
                 after=blocked,
             )
-        url = path if path.startswith(f"{self._root}/") else f"{self._root}/{path}"
         try:
-            response = await send(
-                self._http,
-                method,
-                url,
-                data=data,
-                params=params,
-                headers={"Authorization": f"Bearer {token}"},
-            )
+            response = await self._api.request(method, path, token=token, data=data, params=params)
         except OutcomeUnknown as exc:
             if publishes:
                 raise
@@ -160,8 +134,7 @@ class GraphApi:
             paging = body.get("paging")
             following = paging.get("next") if isinstance(paging, dict) else None
             # Only a next page on the same API root: the token never goes anywhere else.
-            ok = isinstance(following, str) and following.startswith(f"{self._root}/")
-            next_path, query = (following, None) if ok else (None, None)
+            next_path, query = (following, None) if self._api.owns(following) else (None, None)
         return items
 
     async def comment(
@@ -192,69 +165,28 @@ class GraphApi:
     def _check(
         self, response: httpx.Response, account: Account, *, publishes: bool, now: datetime
     ) -> None:
-        """Graph errors say more in their body's code than in the HTTP status."""
-        if response.is_success:
-            return
-        status = response.status_code
-        error = json_object(response).get("error")
-        error = error if isinstance(error, dict) else {}
-        code, subcode = _int(error.get("code")), _int(error.get("error_subcode"))
-        message = str(error.get("message") or "")[:300]
-        said = f"{self.network.value} answered {status}" + (
-            f" (code {code}): {message}" if code is not None else ""
-        )
-        if status == 504 and publishes:
-            # The gateway gave up waiting for Graph, which may have published all the same.
-            raise OutcomeUnknown(f"outcome unknown: {said}")
-        if code in EXPIRED_TOKEN_CODES or subcode in EXPIRED_TOKEN_SUBCODES:
-            raise CredentialsRefused(
-                f"{said}; the access token expired or was revoked: reconnect the account"
-            )
-        if (
-            code in THROTTLING_CODES
-            or code in BUC_THROTTLING_CODES
-            or subcode == PUBLISHING_LIMIT_SUBCODE
-            or status == 429
-        ):
-            scope = APP if code == APP_THROTTLING_CODE else account_scope(account.id)
-            until = self._regain_access(response, now) or now + THROTTLE_WAIT
-            until = self._exhaust(scope, until, now)
-            raise RetryLater(said, kind="rate_limited", after=until)
-        if code in TRANSIENT_CODES or error.get("is_transient") is True:
-            raise RetryLater(said, kind="server_error", after=retry_after(response, now=now))
-        if code in PERMISSION_CODES:
-            raise Refused(f"{said}; the token lacks a permission this needs")
-        if code == INVALID_PARAMETER and subcode == OBJECT_MISSING_SUBCODE:
-            raise NotFound(said)
-        if code in (INVALID_PARAMETER, POLICY_CODE):
-            raise Refused(said)
-        for_status(
-            response,
-            network=self.network.value,
-            creates=publishes,
-            now=now,
-            detail=f"(code {code}) {message}" if code is not None else None,
-        )
+        """What the answer means; a rate limit's refusal spends its window (the app's for the
+        app's limit, else the account's) until Graph says access returns, else THROTTLE_WAIT."""
+        try:
+            graph.raise_for_answer(response, network=self.network, creates=publishes, now=now)
+        except graph.Throttled as exc:
+            scope = APP if exc.app_wide else account_scope(account.id)
+            until = self._exhaust(scope, exc.after or now + THROTTLE_WAIT, now)
+            raise RetryLater(exc.reason, kind="rate_limited", after=until) from exc
 
     def _record_usage(self, response: httpx.Response, account: Account, now: datetime) -> None:
         """Spend the windows the usage headers say are spent: the app's from X-App-Usage, the
         account's (its Page or Instagram account) from X-Business-Use-Case-Usage."""
-        app_usage = _header_json(response, "x-app-usage")
-        if isinstance(app_usage, dict) and _usage(app_usage) >= USAGE_LIMIT:
+        app_usage = graph.app_usage(response)
+        if app_usage is not None and graph.usage_percent(app_usage) >= USAGE_LIMIT:
             until = retry_after(response, now=now) or now + THROTTLE_WAIT
             self._exhaust(APP, until, now)
-        entries = _buc_entries(response)
-        if any(_usage(entry) >= USAGE_LIMIT for entry in entries) or _regain_minutes(entries):
-            until = self._regain_access(response, now) or now + THROTTLE_WAIT
+        entries = graph.buc_entries(response)
+        if any(graph.usage_percent(e) >= USAGE_LIMIT for e in entries) or graph.regain_minutes(
+            entries
+        ):
+            until = graph.regain_access(response, now) or now + THROTTLE_WAIT
             self._exhaust(account_scope(account.id), until, now)
-
-    def _regain_access(self, response: httpx.Response, now: datetime) -> datetime | None:
-        """Retry-After when sent, else the longest estimated_time_to_regain_access (minutes)."""
-        after = retry_after(response, now=now)
-        if after is not None:
-            return after
-        minutes = _regain_minutes(_buc_entries(response))
-        return now + timedelta(minutes=minutes) if minutes else None
 
     def _exhaust(self, scope: str, until: datetime, now: datetime) -> datetime:
         """Spend a window until `until`, never shortening a later reset already known."""
@@ -279,66 +211,5 @@ def text_with_link(text: str, link: str | None) -> str:
     return f"{text}\n\n{link}" if text.strip() else link
 
 
-def string_id(value: object) -> str | None:
-    """A Graph id (a string, or a number in older answers); None when absent or empty."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, str | int):
-        return str(value) or None
-    return None
-
-
-def parse_time(value: object) -> datetime | None:
-    """Graph's `2026-11-24T12:00:00+0000`; None when absent or malformed."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _int(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 def _list(value: object) -> Sequence[object]:
     return value if isinstance(value, list) else ()
-
-
-def _header_json(response: httpx.Response, name: str) -> object:
-    header = response.headers.get(name)
-    if not header:
-        return None
-    try:
-        return orjson.loads(header)
-    except orjson.JSONDecodeError:
-        return None
-
-
-def _buc_entries(response: httpx.Response) -> list[Mapping[str, Any]]:
-    """X-Business-Use-Case-Usage: {business object id: [{type, call_count, ...}, ...]}."""
-    usage = _header_json(response, "x-business-use-case-usage")
-    if not isinstance(usage, dict):
-        return []
-    return [
-        entry for entries in usage.values() for entry in _list(entries) if isinstance(entry, dict)
-    ]
-
-
-def _usage(entry: Mapping[str, Any]) -> float:
-    """The highest of the percentages a usage entry reports."""
-    values = [entry.get(name) for name in ("call_count", "total_time", "total_cputime")]
-    return max(
-        (float(v) for v in values if isinstance(v, int | float) and not isinstance(v, bool)),
-        default=0.0,
-    )
-
-
-def _regain_minutes(entries: Sequence[Mapping[str, Any]]) -> float:
-    minutes = [entry.get("estimated_time_to_regain_access") for entry in entries]
-    return max(
-        (float(m) for m in minutes if isinstance(m, int | float) and not isinstance(m, bool)),
-        default=0.0,
-    )

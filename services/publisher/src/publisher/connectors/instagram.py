@@ -25,6 +25,12 @@ from beacon_shared.network_calls import (
     RetryLater,
     required,
 )
+from beacon_shared.networks.graph import (
+    DEFAULT_BASE_URL,
+    DEFAULT_VERSION,
+    parse_time,
+    string_id,
+)
 from publisher.connectors.base import (
     Account,
     MediaFile,
@@ -33,15 +39,7 @@ from publisher.connectors.base import (
     RecentPost,
     newest_since,
 )
-from publisher.connectors.graph import (
-    DEFAULT_BASE_URL,
-    DEFAULT_VERSION,
-    GraphApi,
-    media_kind,
-    parse_time,
-    string_id,
-    text_with_link,
-)
+from publisher.connectors.graph import GraphPublishing, media_kind, text_with_link
 from publisher.connectors.rate_limits import RateLimitBook, utc_now
 
 RECENT_FIELDS = "id,caption,timestamp,permalink"
@@ -83,7 +81,7 @@ class InstagramConnector:
         an account whose publishing quota is spent waits before it is checked again."""
         if status_polls < 1:
             raise ValueError("status_polls must be at least 1")
-        self._graph = GraphApi(
+        self._graph = GraphPublishing(
             http, limits, network=self.network, base_url=base_url, version=version, clock=clock
         )
         self._poll_interval = status_poll_interval
