@@ -4,7 +4,8 @@ Credentials: {"access_token": "..."} (scopes tweet.read, tweet.write, users.read
 X takes no idempotency key: a post whose answer was lost is never sent again before the
 account's recent posts say it is not there.
 
-Rate limits: each endpoint answers `x-rate-limit-remaining` / `x-rate-limit-reset` (epoch
+X's protocol (errors, rate-limit headers) is `beacon_shared.networks.x`. Rate limits: each
+endpoint answers `x-rate-limit-remaining` / `x-rate-limit-reset` (epoch
 seconds) per user, and posting also the 24-hour windows of the user
 (`x-user-limit-24hour-*`) and of the whole app (`x-app-limit-24hour-*`). Posting's per-user
 window is the account's own scope; the app's 24-hour window is the app's scope, shared by every
@@ -29,12 +30,11 @@ from beacon_shared.network_calls import (
     OutcomeUnknown,
     Refused,
     RetryLater,
-    for_status,
     json_object,
     required,
     retry_after,
-    send,
 )
+from beacon_shared.networks import x
 from publisher.connectors.base import (
     Account,
     MediaFile,
@@ -53,16 +53,13 @@ from publisher.connectors.rate_limits import (
     utc_now,
 )
 
-DEFAULT_BASE_URL = "https://api.x.com"
 # The endpoint's own window, and posting's 24-hour windows of the user and of the app.
-ENDPOINT_LIMITS = LimitHeaders(
-    "x-rate-limit-remaining", "x-rate-limit-reset", ResetFormat.epoch_seconds
-)
+ENDPOINT_LIMITS = LimitHeaders(x.REMAINING_HEADER, x.RESET_HEADER, ResetFormat.epoch_seconds)
 USER_DAY_LIMITS = LimitHeaders(
-    "x-user-limit-24hour-remaining", "x-user-limit-24hour-reset", ResetFormat.epoch_seconds
+    x.USER_DAY_REMAINING_HEADER, x.USER_DAY_RESET_HEADER, ResetFormat.epoch_seconds
 )
 APP_DAY_LIMITS = LimitHeaders(
-    "x-app-limit-24hour-remaining", "x-app-limit-24hour-reset", ResetFormat.epoch_seconds
+    x.APP_DAY_REMAINING_HEADER, x.APP_DAY_RESET_HEADER, ResetFormat.epoch_seconds
 )
 TIMELINE_PAGE_SIZE = 100
 _MEDIA_CATEGORIES = {"image/gif": "tweet_gif"}
@@ -87,7 +84,7 @@ class XConnector:
         http: httpx.AsyncClient,
         limits: RateLimitBook,
         *,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str = x.DEFAULT_BASE_URL,
         app_id: str = "default",
         media_poll_attempts: int = 10,
         recent_pages: int = 5,
@@ -96,9 +93,8 @@ class XConnector:
         """`app_id` names the X app whose tokens this connector uses (its 24-hour window is
         shared by all its accounts); `media_poll_attempts` bounds the wait for an upload X
         still processes; `recent_pages` bounds the pages of 100 posts `recent_posts` reads."""
-        self._http = http
+        self._api = x.XApi(http, base_url=base_url, clock=clock)
         self._limits = limits
-        self._base = base_url.rstrip("/")
         self._app_id = app_id
         self._poll_attempts = media_poll_attempts
         self._recent_pages = recent_pages
@@ -151,10 +147,10 @@ class XConnector:
             response = await self._call(
                 _timeline(account),
                 "GET",
-                f"{self._base}/2/users/{account.external_account_id}/tweets",
+                f"2/users/{account.external_account_id}/tweets",
                 creates=False,
                 params=params,
-                headers=_bearer(token),
+                token=token,
             )
             body = json_object(response)
             data = body.get("data", [])
@@ -173,10 +169,10 @@ class XConnector:
         response = await self._call(
             self._posting(account),
             "POST",
-            f"{self._base}/2/tweets",
+            "2/tweets",
             creates=True,
             json=body,
-            headers=_bearer(token),
+            token=token,
         )
         data = json_object(response).get("data")
         post_id = data.get("id") if isinstance(data, dict) else None
@@ -190,11 +186,11 @@ class XConnector:
         response = await self._call(
             _media(account),
             "POST",
-            f"{self._base}/2/media/upload",
+            "2/media/upload",
             creates=False,
             data={"media_category": _MEDIA_CATEGORIES.get(media.content_type, "tweet_image")},
             files={"media": (_file_name(media), media.data, media.content_type)},
-            headers=_bearer(token),
+            token=token,
         )
         data = json_object(response).get("data")
         media_id = data.get("id") if isinstance(data, dict) else None
@@ -210,10 +206,10 @@ class XConnector:
             polled = await self._call(
                 _media(account),
                 "GET",
-                f"{self._base}/2/media/upload",
+                "2/media/upload",
                 creates=False,
                 params={"command": "STATUS", "media_id": media_id},
-                headers=_bearer(token),
+                token=token,
             )
             status = json_object(polled).get("data")
             processing = status.get("processing_info") if isinstance(status, dict) else None
@@ -229,10 +225,10 @@ class XConnector:
             await self._call(
                 _media(account),
                 "POST",
-                f"{self._base}/2/media/metadata",
+                "2/media/metadata",
                 creates=False,
                 json={"id": media_id, "metadata": {"alt_text": {"text": media.alt_text}}},
-                headers=_bearer(token),
+                token=token,
             )
         return media_id
 
@@ -240,8 +236,9 @@ class XConnector:
         self,
         windows: Sequence[_Window],
         method: str,
-        url: str,
+        path: str,
         *,
+        token: str,
         creates: bool,
         **kwargs: Any,
     ) -> httpx.Response:
@@ -250,7 +247,7 @@ class XConnector:
         means. Only a post (`creates`) can have gone out when no answer comes back."""
         self._ensure_free(windows)
         try:
-            response = await send(self._http, method, url, **kwargs)
+            response = await self._api.request(method, path, token=token, **kwargs)
         except OutcomeUnknown as exc:
             if creates:
                 raise
@@ -260,24 +257,14 @@ class XConnector:
             self._limits.record_headers(
                 self.network, window.scope, response.headers, window.headers
             )
-        body = json_object(response)
-        detail = _detail(body)
         if response.status_code == 429:
+            detail = x.detail(json_object(response))
             raise RetryLater(
                 "x answered 429" + (f": {detail}" if detail else ""),
                 kind="rate_limited",
                 after=self._exhaust(windows, response, now),
             )
-        if response.status_code == 403 and detail and "duplicate" in detail.lower():
-            raise Refused(f"x refused a duplicate of a recent post: {detail}")
-        for_status(
-            response,
-            network=self.network.value,
-            creates=creates,
-            now=now,
-            reset_header=ENDPOINT_LIMITS.reset,
-            detail=detail,
-        )
+        x.raise_for_answer(response, creates=creates, now=now)
         return response
 
     def _posting(self, account: Account) -> list[_Window]:
@@ -334,10 +321,6 @@ def _timeline(account: Account) -> list[_Window]:
     return [_Window(f"{account_scope(account.id)}:timeline", ENDPOINT_LIMITS)]
 
 
-def _bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
-
 def _with_link(text: str, link: str | None) -> str:
     if not link or link in text:
         return text
@@ -346,14 +329,3 @@ def _with_link(text: str, link: str | None) -> str:
 
 def _file_name(media: MediaFile) -> str:
     return PurePosixPath(urlsplit(media.url).path).name or "media"
-
-
-def _detail(body: Mapping[str, Any]) -> str | None:
-    """X's problem detail, or the first error's message."""
-    if isinstance(body.get("detail"), str):
-        return str(body["detail"])[:300]
-    errors = body.get("errors")
-    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-        message = errors[0].get("message") or errors[0].get("detail")
-        return str(message)[:300] if message else None
-    return None
