@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 
+from beacon_shared.networks import mastodon
 from ingest.pollers.base import Malformed, RateLimited, Unauthorized, reset_at
 
 # A spent quota whose reset the answer does not say is waited out this long.
@@ -50,7 +51,7 @@ class RateLimitHeaders:
         return None
 
 
-MASTODON_LIMITS = RateLimitHeaders("X-RateLimit-Remaining", "X-RateLimit-Reset")
+MASTODON_LIMITS = RateLimitHeaders(mastodon.REMAINING_HEADER, mastodon.RESET_HEADER)
 BLUESKY_LIMITS = RateLimitHeaders("ratelimit-remaining", "ratelimit-reset")
 
 
@@ -74,11 +75,6 @@ class Towards(StrEnum):
 
     newer = "min_id"
     older = "max_id"
-
-
-def _id_order(entry_id: str) -> tuple[int, str]:
-    # Mastodon ids are strings that sort by length, then lexically.
-    return len(entry_id), entry_id
 
 
 async def mastodon_pages(
@@ -107,7 +103,7 @@ async def mastodon_pages(
         ids = [str(e["id"]) for e in entries if isinstance(e, dict) and "id" in e]
         if ids:
             furthest = max if towards is Towards.newer else min
-            marker = furthest([*ids, *([marker] if marker else [])], key=_id_order)
+            marker = furthest([*ids, *([marker] if marker else [])], key=mastodon.id_order)
         rests = MASTODON_LIMITS.rests_until(response)
         yield Page(entries, marker, rests)
         if len(entries) < page_size or rests is not None or not ids:

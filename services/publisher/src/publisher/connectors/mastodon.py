@@ -7,6 +7,7 @@ again under the same key within that hour returns the first one instead of posti
 Mastodon counts requests in families, each answered with its own `X-RateLimit-Remaining` and
 `X-RateLimit-Reset` (ISO 8601): posting statuses, uploading media, and every other call. Each
 family is a window of the rate-limit book: the statuses family is the account's own scope.
+Mastodon's protocol (errors, headers) is `beacon_shared.networks.mastodon`.
 """
 
 from __future__ import annotations
@@ -28,12 +29,12 @@ from beacon_shared.network_calls import (
     OutcomeUnknown,
     Refused,
     RetryLater,
-    for_status,
     json_object,
     required,
     retry_after,
-    send,
 )
+from beacon_shared.networks import mastodon
+from beacon_shared.networks.mastodon import MastodonApi
 from publisher.connectors.base import (
     Account,
     MediaFile,
@@ -51,7 +52,7 @@ from publisher.connectors.rate_limits import (
     utc_now,
 )
 
-LIMIT_HEADERS = LimitHeaders("x-ratelimit-remaining", "x-ratelimit-reset", ResetFormat.iso8601)
+LIMIT_HEADERS = LimitHeaders(mastodon.REMAINING_HEADER, mastodon.RESET_HEADER, ResetFormat.iso8601)
 # GET /api/v1/accounts/:id/statuses returns at most 40 statuses a page.
 STATUSES_PAGE_SIZE = 40
 
@@ -60,8 +61,7 @@ class MastodonConnector:
     """Posts statuses (media first, then the status, then the first comment as a reply)."""
 
     network: ClassVar[Network] = Network.mastodon
-    # Mastodon keeps an Idempotency-Key for one hour.
-    idempotency_window: ClassVar[timedelta | None] = timedelta(hours=1)
+    idempotency_window: ClassVar[timedelta | None] = mastodon.IDEMPOTENCY_KEY_TTL
 
     def __init__(
         self,
@@ -86,22 +86,22 @@ class MastodonConnector:
         self, account: Account, content: PublishContent, idempotency_key: str
     ) -> PublishResult:
         """Upload the media, post the status under `idempotency_key`, then the first comment."""
-        base = _instance(account)
+        api = self._instance(account)
         (token,) = required(account.credentials, "access_token")
         scopes = _statuses(account) + (_media(account) if content.media else [])
         self._ensure_free(scopes)
-        media_ids = [await self._upload(account, base, token, media) for media in content.media]
+        media_ids = [await self._upload(account, api, token, media) for media in content.media]
         form: dict[str, Any] = {"status": _with_link(content.text, content.link)}
         if media_ids:
             form["media_ids[]"] = media_ids
-        status = await self._post_status(account, base, token, form, idempotency_key)
+        status = await self._post_status(account, api, token, form, idempotency_key)
         result = PublishResult(external_id=status[0], url=status[1])
         if content.first_comment is None:
             return result
         try:
             reply = await self._post_status(
                 account,
-                base,
+                api,
                 token,
                 {"status": content.first_comment, "in_reply_to_id": status[0]},
                 first_comment_key(idempotency_key),
@@ -113,7 +113,7 @@ class MastodonConnector:
 
     async def recent_posts(self, account: Account, since: datetime) -> list[RecentPost]:
         """The account's own statuses (no replies, no boosts) created at or after `since`."""
-        base = _instance(account)
+        api = self._instance(account)
         (token,) = required(account.credentials, "access_token")
         found: list[RecentPost] = []
         max_id: str | None = None
@@ -126,12 +126,13 @@ class MastodonConnector:
             if max_id is not None:
                 params["max_id"] = max_id
             response = await self._call(
+                api,
                 _api(account),
                 "GET",
-                f"{base}/api/v1/accounts/{account.external_account_id}/statuses",
+                f"api/v1/accounts/{account.external_account_id}/statuses",
+                token=token,
                 creates=False,
                 params=params,
-                headers=_bearer(token),
             )
             page = _statuses_of(response)
             found.extend(post for post in page if post.created_at >= since)
@@ -143,19 +144,21 @@ class MastodonConnector:
     async def _post_status(
         self,
         account: Account,
-        base: str,
+        api: MastodonApi,
         token: str,
         form: Mapping[str, Any],
         idempotency_key: str,
     ) -> tuple[str, str | None]:
         """POST /api/v1/statuses: the new (or, on a repeated key, the first) status' id and URL."""
         response = await self._call(
+            api,
             _statuses(account),
             "POST",
-            f"{base}/api/v1/statuses",
+            "api/v1/statuses",
+            token=token,
             creates=True,
+            idempotency_key=idempotency_key,
             data=form,
-            headers={**_bearer(token), "Idempotency-Key": idempotency_key},
         )
         body = json_object(response)
         status_id = body.get("id")
@@ -165,17 +168,20 @@ class MastodonConnector:
         url = body.get("url") or body.get("uri")
         return str(status_id), str(url) if url else None
 
-    async def _upload(self, account: Account, base: str, token: str, media: MediaFile) -> str:
+    async def _upload(
+        self, account: Account, api: MastodonApi, token: str, media: MediaFile
+    ) -> str:
         """POST /api/v2/media, then wait (bounded) while the instance still processes it."""
         data = {"description": media.alt_text} if media.alt_text else {}
         response = await self._call(
+            api,
             _media(account),
             "POST",
-            f"{base}/api/v2/media",
+            "api/v2/media",
+            token=token,
             creates=False,
             data=data,
             files={"file": (_file_name(media), media.data, media.content_type)},
-            headers=_bearer(token),
         )
         body = json_object(response)
         media_id = body.get("id")
@@ -186,11 +192,12 @@ class MastodonConnector:
         for _ in range(self._poll_attempts):
             await asyncio.sleep(self._poll_interval)
             polled = await self._call(
+                api,
                 _api(account),
                 "GET",
-                f"{base}/api/v1/media/{media_id}",
+                f"api/v1/media/{media_id}",
+                token=token,
                 creates=False,
-                headers=_bearer(token),
             )
             # 206 while processing, 200 with its `url` once done.
             if polled.status_code == 200 and json_object(polled).get("url"):
@@ -202,39 +209,46 @@ class MastodonConnector:
         )
 
     async def _call(
-        self, scopes: Sequence[str], method: str, url: str, *, creates: bool, **kwargs: Any
+        self,
+        api: MastodonApi,
+        scopes: Sequence[str],
+        method: str,
+        path: str,
+        *,
+        token: str,
+        creates: bool,
+        idempotency_key: str | None = None,
+        **kwargs: Any,
     ) -> httpx.Response:
         """One request in the family of `scopes` (its own window first): refused locally while
         the window is spent, its rate-limit headers recorded, a non-2xx raised as what it means.
         Only a status (`creates`) can have gone out when no answer comes back."""
         self._ensure_free(scopes)
         try:
-            response = await send(self._http, method, url, **kwargs)
+            response = await api.request(
+                method, path, token=token, idempotency_key=idempotency_key, **kwargs
+            )
         except OutcomeUnknown as exc:
             if creates:
                 raise
             raise RetryLater(f"mastodon: {exc.reason}", kind="connection") from exc
         now = self._clock()
         self._limits.record_headers(self.network, scopes[0], response.headers, LIMIT_HEADERS)
-        body = json_object(response)
-        error = body.get("error")
-        detail = str(error)[:300] if error else None
         if response.status_code == 429:
+            detail = mastodon.detail(json_object(response))
             until = self._exhaust(scopes, response, now)
             raise RetryLater(
                 "mastodon answered 429" + (f": {detail}" if detail else ""),
                 kind="rate_limited",
                 after=until,
             )
-        for_status(
-            response,
-            network=self.network.value,
-            creates=creates,
-            now=now,
-            reset_header=LIMIT_HEADERS.reset,
-            detail=detail,
-        )
+        mastodon.raise_for_answer(response, creates=creates, now=now)
         return response
+
+    def _instance(self, account: Account) -> MastodonApi:
+        if not account.instance_url:
+            raise Refused("the Mastodon account has no instance URL: reconnect it")
+        return MastodonApi(self._http, instance_url=account.instance_url, clock=self._clock)
 
     def _ensure_free(self, scopes: Iterable[str]) -> None:
         until = self._limits.blocked_until(self.network, scopes, now=self._clock())
@@ -307,12 +321,6 @@ def _statuses_of(response: httpx.Response) -> list[RecentPost]:
     return posts
 
 
-def _instance(account: Account) -> str:
-    if not account.instance_url:
-        raise Refused("the Mastodon account has no instance URL: reconnect it")
-    return account.instance_url.rstrip("/")
-
-
 def _statuses(account: Account) -> list[str]:
     return [account_scope(account.id)]
 
@@ -323,10 +331,6 @@ def _media(account: Account) -> list[str]:
 
 def _api(account: Account) -> list[str]:
     return [f"{account_scope(account.id)}:api"]
-
-
-def _bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
 
 
 def _with_link(text: str, link: str | None) -> str:

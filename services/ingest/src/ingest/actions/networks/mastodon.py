@@ -1,6 +1,7 @@
 """Mastodon's REST API, with the account's access token.
 
 Credentials: {"base_url": "https://mastodon.social", "access_token": "..."}, as the poller reads.
+Mastodon's protocol (errors, Idempotency-Key) is `beacon_shared.networks.mastodon`.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ import httpx
 
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.moderation import NetworkAction
-from beacon_shared.network_calls import for_status, json_object, required, send
+from beacon_shared.network_calls import json_object, required
+from beacon_shared.networks.mastodon import IDEMPOTENCY_KEY_TTL, MastodonApi
 from ingest.actions.networks.base import Done, Target
 
-RESET_HEADER = "x-ratelimit-reset"  # ISO 8601
-# Mastodon keeps an Idempotency-Key for up to an hour; a retry must come well within it.
-IDEMPOTENCY_WINDOW = timedelta(minutes=50)
+# The instance keeps an Idempotency-Key for up to an hour; a retry must come well within it.
+IDEMPOTENCY_WINDOW = IDEMPOTENCY_KEY_TTL - timedelta(minutes=10)
 
 
 class MastodonClient:
@@ -49,26 +50,16 @@ class MastodonClient:
     ) -> Done:
         """Reply to a status."""
         base_url, token = required(credentials, "base_url", "access_token")
-        response = await send(
-            http,
+        api = MastodonApi(http, instance_url=base_url, clock=self._now)
+        response = await api.call(
             "POST",
-            f"{base_url.rstrip('/')}/api/v1/statuses",
+            "api/v1/statuses",
+            token=token,
+            creates=True,
+            idempotency_key=str(target.action_id),
             data={"status": _addressed(target), "in_reply_to_id": target.external_id},
-            headers={
-                "Authorization": f"Bearer {token}",
-                "Idempotency-Key": str(target.action_id),
-            },
         )
         body = json_object(response)
-        error = body.get("error")
-        for_status(
-            response,
-            network=self.network.value,
-            creates=True,
-            now=self._now(),
-            reset_header=RESET_HEADER,
-            detail=str(error)[:300] if error else None,
-        )
         status_id = body.get("id")
         return Done(reply_external_id=str(status_id) if status_id is not None else None)
 
