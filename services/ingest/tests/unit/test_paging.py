@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
+from beacon_shared.networks.bluesky import xrpc_error
 from ingest.pollers.base import Malformed, RateLimited, Unauthorized
 from ingest.pollers.paging import (
     Page,
     Towards,
     bluesky_pages,
     mastodon_pages,
-    xrpc_error,
     xrpc_object,
 )
 

@@ -2,14 +2,14 @@
 
 Credentials: {"service": "https://bsky.social", "identifier": "...", "app_password": "..."}.
 listNotifications pages from the newest backwards, so the cursor kept is the newest `indexedAt`
-seen; a poll reads pages until it reaches it.
+seen; a poll reads pages until it reaches it. The session (sign-in, refresh) is
+`beacon_shared.networks.bluesky`'s.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -17,9 +17,11 @@ from pydantic import ValidationError
 
 from beacon_shared.contracts.common import Author, Network
 from beacon_shared.contracts.ingest import InteractionKind
+from beacon_shared.network_calls import CredentialsRefused, RetryLater
+from beacon_shared.networks.bluesky import BlueskySessions, Login, sending_through
 from ingest.interactions.schemas import InteractionIn
-from ingest.pollers.base import Fetched, Malformed, RateLimited, Unauthorized
-from ingest.pollers.paging import BLUESKY_LIMITS, bluesky_pages, xrpc_error, xrpc_object
+from ingest.pollers.base import Fetched, RateLimited, Unauthorized
+from ingest.pollers.paging import RATE_LIMIT_FALLBACK, bluesky_pages
 
 PAGE_SIZE = 50
 MAX_PAGES = 5
@@ -69,113 +71,41 @@ def to_interaction(notification: Mapping[str, Any]) -> InteractionIn | None:
     )
 
 
-@dataclass
-class _Session:
-    access_jwt: str
-    refresh_jwt: str | None
-
-
-def service_of(credentials: Mapping[str, str]) -> str:
-    """The account's PDS (entryway) URL, without a trailing slash."""
-    return credentials.get("service", "https://bsky.social").rstrip("/")
-
-
-class BlueskySessions:
-    """One session per account, shared by every call made with it.
-
-    An access token lives minutes: an expired one is renewed with the session's refresh token
-    (com.atproto.server.refreshSession), and only when that is refused too with the app password
-    (createSession, which Bluesky limits far more tightly). Raises RateLimited when a session
-    call is refused for now, Unauthorized when the app password is refused.
-    """
-
-    def __init__(self) -> None:
-        self._sessions: dict[tuple[str, str], _Session] = {}
-
-    async def call(
-        self,
-        client: httpx.AsyncClient,
-        credentials: Mapping[str, str],
-        send: Callable[[str], Awaitable[httpx.Response]],
-    ) -> httpx.Response:
-        """`send(access_jwt)`'s answer, sent again once on a renewed session if it expired."""
-        service = service_of(credentials)
-        key = (service, credentials["identifier"])
-        for attempt in range(2):
-            session = self._sessions.get(key) or await self._login(client, service, credentials)
-            response = await send(session.access_jwt)
-            if _session_expired(response) and attempt == 0:
-                await self._renew(client, service, credentials, session)
-                continue
-            return response
-        raise Unauthorized("bluesky refused a fresh session")
-
-    async def _renew(
-        self,
-        client: httpx.AsyncClient,
-        service: str,
-        credentials: Mapping[str, str],
-        session: _Session,
-    ) -> None:
-        key = (service, credentials["identifier"])
-        self._sessions.pop(key, None)
-        if session.refresh_jwt is None:
-            return  # the next attempt logs in
-        response = await client.post(
-            f"{service}/xrpc/com.atproto.server.refreshSession",
-            headers={"Authorization": f"Bearer {session.refresh_jwt}"},
-        )
-        if _rate_limited(response):
-            raise RateLimited(BLUESKY_LIMITS.reset_of(response))
-        if response.is_success:
-            self._sessions[key] = _session_of(xrpc_object(response), "refreshSession")
-        # A refused refresh token (expired, revoked): the next attempt logs in.
-
-    async def _login(
-        self, client: httpx.AsyncClient, service: str, credentials: Mapping[str, str]
-    ) -> _Session:
-        response = await client.post(
-            f"{service}/xrpc/com.atproto.server.createSession",
-            json={
-                "identifier": credentials["identifier"],
-                "password": credentials["app_password"],
-            },
-        )
-        if response.status_code in (400, 401) and not _rate_limited(response):
-            raise Unauthorized("bluesky refused the app password")
-        session = _session_of(xrpc_object(response), "createSession")
-        self._sessions[(service, credentials["identifier"])] = session
-        return session
-
-
 class BlueskyPoller:
     """Polls one Bluesky account's notifications, keeping a session per account."""
 
     network = Network.bluesky
 
-    def __init__(self) -> None:
-        self._sessions = BlueskySessions()
+    def __init__(self, sessions: BlueskySessions | None = None) -> None:
+        self._sessions = sessions or BlueskySessions()
 
     async def fetch(
         self, client: httpx.AsyncClient, credentials: Mapping[str, str], cursor: str | None
     ) -> Fetched:
         """Notifications indexed after `cursor` (the latest page on a first poll)."""
-        service = service_of(credentials)
-        url = f"{service}/xrpc/app.bsky.notification.listNotifications"
+        login = Login.of(credentials)
+        url = login.xrpc("app.bsky.notification.listNotifications")
         seen_until = _when(cursor) if cursor else None
         items: list[InteractionIn] = []
         malformed = 0
         newest = cursor
         rested: datetime | None = None
 
-        def list_page(params: Mapping[str, str | int]) -> Awaitable[httpx.Response]:
-            return self._sessions.call(
-                client,
-                credentials,
-                lambda jwt: client.get(
-                    url, params=params, headers={"Authorization": f"Bearer {jwt}"}
-                ),
-            )
+        async def list_page(params: Mapping[str, str | int]) -> httpx.Response:
+            try:
+                return await self._sessions.call(
+                    login,
+                    lambda jwt: client.get(
+                        url, params=params, headers={"Authorization": f"Bearer {jwt}"}
+                    ),
+                    send=sending_through(client),
+                )
+            except CredentialsRefused as exc:
+                raise Unauthorized(exc.reason) from exc
+            except RetryLater as exc:
+                if exc.kind != "rate_limited":
+                    raise
+                raise RateLimited(exc.after or datetime.now(UTC) + RATE_LIMIT_FALLBACK) from exc
 
         pages = bluesky_pages(
             list_page,
@@ -205,20 +135,3 @@ class BlueskyPoller:
             if seen_until is None or reached_seen:
                 break
         return Fetched(items, newest, malformed, rested)
-
-
-def _session_of(body: Mapping[str, Any], method: str) -> _Session:
-    access, refresh = body.get("accessJwt"), body.get("refreshJwt")
-    if not isinstance(access, str):
-        raise Malformed(f"{method} has no accessJwt")
-    return _Session(access, refresh if isinstance(refresh, str) else None)
-
-
-def _rate_limited(response: httpx.Response) -> bool:
-    return response.status_code == 429
-
-
-def _session_expired(response: httpx.Response) -> bool:
-    if response.status_code == 401:
-        return True
-    return response.status_code == 400 and xrpc_error(response) in ("ExpiredToken", "InvalidToken")

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from beacon_shared.networks import mastodon
+from beacon_shared.networks import bluesky, mastodon
 from ingest.pollers.base import Malformed, RateLimited, Unauthorized, reset_at
 
 # A spent quota whose reset the answer does not say is waited out this long.
@@ -52,7 +52,7 @@ class RateLimitHeaders:
 
 
 MASTODON_LIMITS = RateLimitHeaders(mastodon.REMAINING_HEADER, mastodon.RESET_HEADER)
-BLUESKY_LIMITS = RateLimitHeaders("ratelimit-remaining", "ratelimit-reset")
+BLUESKY_LIMITS = RateLimitHeaders(bluesky.REMAINING_HEADER, bluesky.RESET_HEADER)
 
 
 @dataclass(frozen=True)
@@ -165,15 +165,6 @@ def xrpc_object(response: httpx.Response, *, refuse: Refusals | None = None) -> 
     if not isinstance(body, dict):
         raise Malformed("the answer is not a JSON object")
     return body
-
-
-def xrpc_error(response: httpx.Response) -> str | None:
-    """The error name an XRPC error answer gives (`ExpiredToken`, `ActorNotFound`, ...)."""
-    try:
-        error = response.json().get("error")
-    except (ValueError, AttributeError):
-        return None
-    return error if isinstance(error, str) else None
 
 
 def _json_answer(

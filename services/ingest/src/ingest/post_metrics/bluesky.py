@@ -14,7 +14,8 @@ from typing import Any
 import httpx
 
 from beacon_shared.contracts.common import Network
-from ingest.pollers.paging import bluesky_pages, xrpc_error
+from beacon_shared.networks.bluesky import xrpc_error
+from ingest.pollers.paging import bluesky_pages
 from ingest.post_metrics.base import (
     MAX_TEXT,
     Gone,

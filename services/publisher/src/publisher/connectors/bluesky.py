@@ -8,16 +8,16 @@ A post's record key is a TID derived from the idempotency key alone, so sending 
 cannot make a second record: the repository refuses the key it already holds, and that refusal
 resolves to the record already there (com.atproto.repo.getRecord).
 
+The session (sign-in, refresh) and the error mapping are `beacon_shared.networks.bluesky`'s.
 Rate limits come as `ratelimit-remaining` / `ratelimit-reset` (epoch seconds), counted per
 family: repository writes (the account's own scope), blob uploads, sessions and reads.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -27,17 +27,17 @@ import httpx
 
 from beacon_shared.contracts.common import Network
 from beacon_shared.network_calls import (
-    CredentialsRefused,
     NetworkCallError,
     OutcomeUnknown,
     Refused,
     RetryLater,
-    for_status,
     json_object,
     required,
     retry_after,
     send,
 )
+from beacon_shared.networks import bluesky
+from beacon_shared.networks.bluesky import BlueskySessions, Login, SessionSend
 from publisher.connectors.base import (
     Account,
     MediaFile,
@@ -55,12 +55,11 @@ from publisher.connectors.rate_limits import (
     utc_now,
 )
 
-DEFAULT_SERVICE = "https://bsky.social"
 POST_COLLECTION = "app.bsky.feed.post"
-LIMIT_HEADERS = LimitHeaders("ratelimit-remaining", "ratelimit-reset", ResetFormat.epoch_seconds)
+LIMIT_HEADERS = LimitHeaders(
+    bluesky.REMAINING_HEADER, bluesky.RESET_HEADER, ResetFormat.epoch_seconds
+)
 FEED_PAGE_SIZE = 100
-# Answers to a call made on a session that is no longer good: renew it and send once more.
-_SESSION_ERRORS = frozenset({"ExpiredToken", "InvalidToken"})
 
 # TIDs: base32-sortable, a 64-bit integer of 53 bits of microseconds since the epoch and a
 # 10-bit clock id (https://atproto.com/specs/tid).
@@ -120,13 +119,6 @@ def find_facets(text: str) -> list[Facet]:
     return sorted(facets, key=lambda facet: facet.byte_start)
 
 
-@dataclass
-class _Session:
-    access_jwt: str
-    refresh_jwt: str | None
-    did: str
-
-
 class BlueskyConnector:
     """Posts app.bsky.feed.post records (images uploaded as blobs, the first comment as a reply)."""
 
@@ -140,7 +132,7 @@ class BlueskyConnector:
         http: httpx.AsyncClient,
         limits: RateLimitBook,
         *,
-        default_service: str = DEFAULT_SERVICE,
+        default_service: str = bluesky.DEFAULT_SERVICE,
         recent_pages: int = 5,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
@@ -151,8 +143,7 @@ class BlueskyConnector:
         self._default_service = default_service.rstrip("/")
         self._recent_pages = recent_pages
         self._clock = clock
-        self._sessions: dict[tuple[str, str, str], _Session] = {}
-        self._logins: dict[tuple[str, str, str], asyncio.Lock] = {}
+        self._sessions = BlueskySessions(clock=clock)
 
     async def publish(
         self, account: Account, content: PublishContent, idempotency_key: str
@@ -280,7 +271,7 @@ class BlueskyConnector:
                 "rkey": rkey,
             },
         )
-        if response.status_code in (400, 404) and _error(response) in (
+        if response.status_code in (400, 404) and bluesky.xrpc_error(response) in (
             "RecordNotFound",
             "NotFound",
         ):
@@ -358,70 +349,31 @@ class BlueskyConnector:
     ) -> httpx.Response:
         """`nsid` on the account's session, renewed once when the PDS says it expired; the answer
         as it came (see `_check`), a 429 raised."""
-        service = self._service(account)
-        session = await self._session(account)
-        for attempt in range(2):
-            response = await self._send(
+        login = Login.of(account.credentials, service=self._service(account))
+        return await self._sessions.call(
+            login,
+            lambda jwt: self._send(
                 scopes,
                 method,
-                f"{service}/xrpc/{nsid}",
+                login.xrpc(nsid),
                 creates=creates,
-                headers={**(headers or {}), "Authorization": f"Bearer {session.access_jwt}"},
+                headers={**(headers or {}), "Authorization": f"Bearer {jwt}"},
                 **kwargs,
-            )
-            if attempt == 0 and _session_expired(response):
-                session = await self._renew(account, session)
-                continue
-            return response
-        return response
-
-    async def _session(self, account: Account) -> _Session:
-        key = self._key(account)
-        session = self._sessions.get(key)
-        if session is not None:
-            return session
-        async with self._logins.setdefault(key, asyncio.Lock()):
-            return self._sessions.get(key) or await self._login(account)
-
-    async def _renew(self, account: Account, session: _Session) -> _Session:
-        """refreshSession with the refresh token; when that is refused too, log in again."""
-        key = self._key(account)
-        self._sessions.pop(key, None)
-        if session.refresh_jwt is not None:
-            response = await self._send(
-                _sessions(account),
-                "POST",
-                f"{self._service(account)}/xrpc/com.atproto.server.refreshSession",
-                creates=False,
-                headers={"Authorization": f"Bearer {session.refresh_jwt}"},
-            )
-            if response.is_success:
-                renewed = _session_of(json_object(response))
-                self._sessions[key] = renewed
-                return renewed
-            if response.status_code >= 500:
-                self._check(response, creates=False)
-        return await self._login(account)
-
-    async def _login(self, account: Account) -> _Session:
-        """createSession with the app password; refused = the account must be reconnected."""
-        identifier, password = required(account.credentials, "identifier", "app_password")
-        response = await self._send(
-            _sessions(account),
-            "POST",
-            f"{self._service(account)}/xrpc/com.atproto.server.createSession",
-            creates=False,
-            json={"identifier": identifier, "password": password},
+            ),
+            send=self._session_send(account),
         )
-        if response.status_code in (400, 401):
-            raise CredentialsRefused(
-                f"bluesky refused the app password ({_error(response) or response.status_code}): "
-                "reconnect the account"
+
+    def _session_send(self, account: Account) -> SessionSend:
+        """Session calls in the account's sessions family of the rate-limit book."""
+
+        def session_send(
+            method: str, url: str, *, headers: Mapping[str, str], json: Mapping[str, Any] | None
+        ) -> Awaitable[httpx.Response]:
+            return self._send(
+                _sessions(account), method, url, creates=False, headers=headers, json=json
             )
-        self._check(response, creates=False)
-        session = _session_of(json_object(response))
-        self._sessions[self._key(account)] = session
-        return session
+
+        return session_send
 
     async def _send(
         self, scopes: Sequence[str], method: str, url: str, *, creates: bool, **kwargs: Any
@@ -440,21 +392,15 @@ class BlueskyConnector:
         self._limits.record_headers(self.network, scopes[0], response.headers, LIMIT_HEADERS)
         if response.status_code == 429:
             raise RetryLater(
-                "bluesky answered 429" + (f": {detail}" if (detail := _detail(response)) else ""),
+                "bluesky answered 429"
+                + (f": {detail}" if (detail := bluesky.detail(response)) else ""),
                 kind="rate_limited",
                 after=self._exhaust(scopes, response, now),
             )
         return response
 
     def _check(self, response: httpx.Response, *, creates: bool) -> None:
-        for_status(
-            response,
-            network=self.network.value,
-            creates=creates,
-            now=self._clock(),
-            reset_header=LIMIT_HEADERS.reset,
-            detail=_detail(response),
-        )
+        bluesky.raise_for_answer(response, creates=creates, now=self._clock())
 
     def _ensure_free(self, scopes: Iterable[str]) -> None:
         until = self._limits.blocked_until(self.network, scopes, now=self._clock())
@@ -471,9 +417,6 @@ class BlueskyConnector:
 
     def _service(self, account: Account) -> str:
         return (account.instance_url or self._default_service).rstrip("/")
-
-    def _key(self, account: Account) -> tuple[str, str, str]:
-        return (str(account.id), self._service(account), account.credentials["identifier"])
 
     def _created_at(self) -> str:
         return self._clock().astimezone(UTC).isoformat().replace("+00:00", "Z")
@@ -509,19 +452,6 @@ def _own_post(item: object, did: str) -> RecentPost | None:
     )
 
 
-def _session_of(body: Mapping[str, Any]) -> _Session:
-    access, refresh, did = body.get("accessJwt"), body.get("refreshJwt"), body.get("did")
-    if not isinstance(access, str) or not isinstance(did, str):
-        raise RetryLater("bluesky answered the session without its tokens", kind="server_error")
-    return _Session(access, refresh if isinstance(refresh, str) else None, did)
-
-
-def _session_expired(response: httpx.Response) -> bool:
-    return response.status_code == 401 or (
-        response.status_code == 400 and _error(response) in _SESSION_ERRORS
-    )
-
-
 def _may_exist(response: httpx.Response) -> bool:
     """A createRecord refusal that can mean the record key is taken: PDSes answer a 500 (or,
     newer ones, a 400 RecordAlreadyExists) when the key already holds a record."""
@@ -529,19 +459,8 @@ def _may_exist(response: httpx.Response) -> bool:
         return True
     if response.status_code != 400:
         return False
-    message = f"{_error(response)} {json_object(response).get('message') or ''}".lower()
+    message = f"{bluesky.xrpc_error(response)} {json_object(response).get('message') or ''}".lower()
     return "alreadyexists" in message or "already exists" in message
-
-
-def _error(response: httpx.Response) -> str | None:
-    error = json_object(response).get("error")
-    return str(error) if error else None
-
-
-def _detail(response: httpx.Response) -> str | None:
-    body = json_object(response)
-    detail = " ".join(str(body[k]) for k in ("error", "message") if body.get(k))
-    return detail[:300] or None
 
 
 def _external(link: str) -> dict[str, Any]:

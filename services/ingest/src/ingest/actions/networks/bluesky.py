@@ -1,4 +1,4 @@
-"""Bluesky over XRPC, with the account's app password session (shared with the poller's code).
+"""Bluesky over XRPC, with the account's app password session (`beacon_shared.networks.bluesky`).
 
 Credentials: {"service": "https://bsky.social", "identifier": "...", "app_password": "..."}.
 """
@@ -13,22 +13,11 @@ import httpx
 
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.moderation import NetworkAction
-from beacon_shared.egress import EgressRefused
-from beacon_shared.network_calls import (
-    CredentialsRefused,
-    NotFound,
-    Refused,
-    RetryLater,
-    for_status,
-    json_object,
-    required,
-    send,
-)
+from beacon_shared.network_calls import NotFound, Refused, json_object, send
+from beacon_shared.networks import bluesky
+from beacon_shared.networks.bluesky import BlueskySessions, Login, sending_through
 from ingest.actions.networks.base import Done, Target
-from ingest.pollers.base import Malformed, RateLimited, Unauthorized
-from ingest.pollers.bluesky import BlueskySessions, service_of
 
-RESET_HEADER = "ratelimit-reset"  # epoch seconds
 POST_COLLECTION = "app.bsky.feed.post"
 
 
@@ -44,7 +33,7 @@ class BlueskyClient:
         sessions: BlueskySessions | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._sessions = sessions or BlueskySessions()
+        self._sessions = sessions or BlueskySessions(clock=now)
         self._now = now
 
     def unsupported(self, action: NetworkAction) -> str | None:
@@ -69,9 +58,8 @@ class BlueskyClient:
         self, http: httpx.AsyncClient, credentials: Mapping[str, str], target: Target
     ) -> Done:
         """Reply to a post, as a child of it in its thread."""
-        required(credentials, "identifier", "app_password")
-        service = service_of(credentials)
-        parent = await self._post(http, credentials, service, target.external_id)
+        login = Login.of(credentials)
+        parent = await self._post(http, login, target.external_id)
         parent_ref = _strong_ref(parent)
         reply = (parent.get("record") or {}).get("reply") or {}
         root = reply.get("root") if isinstance(reply, dict) else None
@@ -85,11 +73,11 @@ class BlueskyClient:
         body = {"repo": target.account_external_id, "collection": POST_COLLECTION, "record": record}
         response = await self._authorised(
             http,
-            credentials,
+            login,
             lambda jwt: send(
                 http,
                 "POST",
-                f"{service}/xrpc/com.atproto.repo.createRecord",
+                login.xrpc("com.atproto.repo.createRecord"),
                 json=body,
                 headers={"Authorization": f"Bearer {jwt}"},
             ),
@@ -98,17 +86,15 @@ class BlueskyClient:
         uri = json_object(response).get("uri")
         return Done(reply_external_id=str(uri) if uri is not None else None)
 
-    async def _post(
-        self, http: httpx.AsyncClient, credentials: Mapping[str, str], service: str, uri: str
-    ) -> Mapping[str, Any]:
+    async def _post(self, http: httpx.AsyncClient, login: Login, uri: str) -> Mapping[str, Any]:
         """The post's view (uri, cid, record) from app.bsky.feed.getPosts."""
         response = await self._authorised(
             http,
-            credentials,
+            login,
             lambda jwt: send(
                 http,
                 "GET",
-                f"{service}/xrpc/app.bsky.feed.getPosts",
+                login.xrpc("app.bsky.feed.getPosts"),
                 params={"uris": uri},
                 headers={"Authorization": f"Bearer {jwt}"},
             ),
@@ -123,45 +109,14 @@ class BlueskyClient:
     async def _authorised(
         self,
         http: httpx.AsyncClient,
-        credentials: Mapping[str, str],
+        login: Login,
         request: Callable[[str], Awaitable[httpx.Response]],
     ) -> httpx.Response:
-        """`request` on the account's session; session failures in the executor's terms."""
-        try:
-            return await self._sessions.call(http, credentials, request)
-        except RateLimited as exc:
-            raise RetryLater(
-                "bluesky limited sessions", kind="rate_limited", after=exc.until
-            ) from exc
-        except Unauthorized as exc:
-            raise CredentialsRefused(
-                f"{exc}; the app password was revoked or changed: reconnect the account"
-            ) from exc
-        except Malformed as exc:
-            raise RetryLater(f"bluesky session: {exc}", kind="server_error") from exc
-        except httpx.HTTPStatusError as exc:
-            if exc.response.status_code >= 500:
-                raise RetryLater(
-                    f"bluesky session: {exc.response.status_code}", kind="server_error"
-                ) from exc
-            raise Refused(f"bluesky refused the session: {exc.response.status_code}") from exc
-        except EgressRefused as exc:
-            raise Refused(f"bluesky session: refused by the egress guard: {exc}") from exc
-        except httpx.TransportError as exc:
-            # Only the session calls send raw: none of them acts on the comment.
-            raise RetryLater(f"bluesky session: {type(exc).__name__}", kind="connection") from exc
+        """`request` on the account's session."""
+        return await self._sessions.call(login, request, send=sending_through(http, self._now))
 
     def _check(self, response: httpx.Response, *, creates: bool) -> None:
-        body = json_object(response)
-        detail = " ".join(str(body[k]) for k in ("error", "message") if body.get(k))
-        for_status(
-            response,
-            network=self.network.value,
-            creates=creates,
-            now=self._now(),
-            reset_header=RESET_HEADER,
-            detail=detail[:300] or None,
-        )
+        bluesky.raise_for_answer(response, creates=creates, now=self._now())
 
 
 def _strong_ref(post: Mapping[str, Any]) -> dict[str, str]:
