@@ -56,6 +56,11 @@ class SecretBox:
         self._fernet = MultiFernet([Fernet(k) for k in _keys(key)]) if key is not None else None
         self._setting = setting
 
+    @property
+    def configured(self) -> bool:
+        """Whether it has a key at all."""
+        return self._fernet is not None
+
     def encrypt(self, secrets: Mapping[str, SecretStr | str]) -> bytes:
         """The token to store."""
         if self._fernet is None:

@@ -1,6 +1,7 @@
 """Ingest's worker: `python -m ingest.worker` relays the outbox, keeps the workspace's connected
-accounts, polls Mastodon and Bluesky (notifications, and post metrics of own and tracked
-accounts), carries out moderation's network actions, and forgets expired idempotency keys."""
+accounts (handing its own older ones over to the registry), polls Mastodon and Bluesky
+(notifications, and post metrics of own and tracked accounts), carries out moderation's network
+actions, and forgets expired idempotency keys."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from beacon_shared.contracts.topics import (
     ACCOUNT_CREDENTIALS_CHANGED,
     ACCOUNT_DEAUTHORIZED,
     ACCOUNT_DISCONNECTED,
+    ACCOUNT_HANDED_OVER,
     ACTION_COMPLETED,
     ACTION_REQUESTED,
     COMMENT_RECEIVED,
@@ -19,6 +21,7 @@ from beacon_shared.contracts.topics import (
 )
 from beacon_shared.worker import Job, WorkerContext, WorkerSpec, every, worker_main
 from ingest.accounts.handlers import AccountKeys, accounts_consumer
+from ingest.accounts.handover import handover_job
 from ingest.actions.executor import action_job
 from ingest.actions.handlers import actions_consumer
 from ingest.config import Settings
@@ -49,12 +52,14 @@ def spec(settings: Settings | None = None) -> WorkerSpec:
             ACCOUNT_CREDENTIALS_CHANGED,
             ACCOUNT_DISCONNECTED,
             ACCOUNT_DEAUTHORIZED,
+            ACCOUNT_HANDED_OVER,
         ],
         outbox=outbox,
         inbox=inbox,
         consumers=[actions_consumer(), accounts_consumer(keys)],
         jobs=lambda ctx: [
             _prune_idempotency_keys(ctx),
+            *([handover_job(ctx)] if isinstance(ctx.settings, Settings) else []),
             *([poll_job(ctx)] if _polls(ctx) else []),
             *([action_job(ctx)] if _acts(ctx) else []),
             *metrics_jobs(ctx),

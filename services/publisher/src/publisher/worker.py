@@ -1,6 +1,7 @@
 """Publisher's worker: `python -m publisher.worker` publishes due posts, delivers webhooks
 (analytics' scheduled reports among them), keeps the bad-buzz alerts that pause brands' queues
-and the workspace's brands and connected accounts, and relays the outbox."""
+and the workspace's brands and connected accounts, hands its own older accounts over to the
+workspace's registry, and relays the outbox."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from beacon_shared.contracts.topics import (
     ACCOUNT_CREDENTIALS_CHANGED,
     ACCOUNT_DEAUTHORIZED,
     ACCOUNT_DISCONNECTED,
+    ACCOUNT_HANDED_OVER,
     ALERT_RAISED,
     ALERT_RESOLVED,
     BRAND_CONFIGURED,
@@ -25,6 +27,7 @@ from beacon_shared.contracts.topics import (
 from beacon_shared.egress import egress_client
 from beacon_shared.worker import Job, WorkerContext, WorkerSpec, worker_main
 from publisher.accounts.handlers import AccountKeys, accounts_consumer
+from publisher.accounts.handover import handover_job
 from publisher.brands.handlers import alerts_consumer, brands_consumer
 from publisher.config import Settings, credential_box
 from publisher.connectors.registry import built_in_registry
@@ -52,7 +55,7 @@ def _jobs(ctx: WorkerContext) -> Sequence[Job]:
             )
             await scheduler.run(stop)
 
-    return [publish, build_dispatcher(ctx.sessionmaker, settings).run]
+    return [publish, build_dispatcher(ctx.sessionmaker, settings).run, handover_job(ctx, settings)]
 
 
 def spec(settings: Settings | None = None) -> WorkerSpec:
@@ -72,6 +75,7 @@ def spec(settings: Settings | None = None) -> WorkerSpec:
             ACCOUNT_CREDENTIALS_CHANGED,
             ACCOUNT_DISCONNECTED,
             ACCOUNT_DEAUTHORIZED,
+            ACCOUNT_HANDED_OVER,
         ],
         outbox=outbox,
         inbox=inbox,

@@ -1,5 +1,6 @@
 """The workspace's worker: `python -m workspace.worker` relays its outbox, adopts the brand
-settings the publisher saved before the registry existed, refreshes connected accounts' tokens
+settings the publisher saved and the accounts ingest and the publisher connected before the
+registry existed, refreshes connected accounts' tokens
 ahead of expiry and seals their credentials again after a key rotation."""
 
 from __future__ import annotations
@@ -9,18 +10,21 @@ from beacon_shared.contracts.topics import (
     ACCOUNT_CREDENTIALS_CHANGED,
     ACCOUNT_DEAUTHORIZED,
     ACCOUNT_DISCONNECTED,
+    ACCOUNT_HANDED_OVER,
     BRAND_CONFIGURED,
 )
 from beacon_shared.worker import WorkerSpec, worker_main
 from workspace.brands.handlers import brands_consumer
 from workspace.config import Settings
+from workspace.connections.handover import HandOverKeys, handover_consumer
 from workspace.connections.jobs import connection_jobs
 from workspace.db import inbox, outbox
 
 
-def spec() -> WorkerSpec:
-    """What the workspace's worker runs: the outbox relay, the brands consumer, the refresher
-    and the re-sealing job."""
+def spec(settings: Settings | None = None) -> WorkerSpec:
+    """What the workspace's worker runs: the outbox relay, the brands consumer, the consumer
+    adopting handed-over accounts (with the keys of `settings`), the refresher and the
+    re-sealing job."""
     return WorkerSpec(
         topics=(
             BRAND_CONFIGURED,
@@ -28,13 +32,15 @@ def spec() -> WorkerSpec:
             ACCOUNT_CREDENTIALS_CHANGED,
             ACCOUNT_DISCONNECTED,
             ACCOUNT_DEAUTHORIZED,
+            ACCOUNT_HANDED_OVER,
         ),
         outbox=outbox,
         inbox=inbox,
-        consumers=(brands_consumer(),),
+        consumers=(brands_consumer(), handover_consumer(HandOverKeys.of(settings))),
         jobs=connection_jobs,
     )
 
 
 if __name__ == "__main__":
-    worker_main(Settings(), spec())
+    settings = Settings()
+    worker_main(settings, spec(settings))

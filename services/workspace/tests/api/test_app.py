@@ -31,10 +31,15 @@ async def test_the_schema_is_migrated_with_its_version_table(db_session):
     assert {"alembic_version", "outbox", "outbox_position"} <= tables
 
 
-def test_the_worker_relays_the_outbox_and_adopts_the_publishers_brand_settings():
+def test_the_worker_relays_the_outbox_and_adopts_older_brand_settings_and_accounts():
     worker = spec()
     assert worker.outbox is outbox
     assert worker.inbox is inbox
     assert [(c.group_id, list(c.topics), list(c.handlers)) for c in worker.consumers] == [
-        ("workspace.brands", ["brand.configured"], ["publisher.brand.configured"])
+        ("workspace.brands", ["brand.configured"], ["publisher.brand.configured"]),
+        (
+            "workspace.accounts",
+            ["account.handover"],
+            ["ingest.account.handed_over", "publisher.account.handed_over"],
+        ),
     ]

@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import Field
 
 from beacon_shared.contracts.common import Author, Network
+from beacon_shared.contracts.workspace import HandedOverAccount
 from beacon_shared.events import EventPayload
 
 
@@ -134,3 +135,10 @@ class PostMetricsObserved(EventPayload):
     impressions: int | None = None
     reach: int | None = None
     observed_at: datetime
+
+
+class AccountHandedOver(HandedOverAccount, EventPayload):
+    """An account connected through ingest's own API, handed over to the registry."""
+
+    event_type = "ingest.account.handed_over"
+    topic = "account.handover"

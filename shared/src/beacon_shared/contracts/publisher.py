@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from beacon_shared.contracts.common import Network
+from beacon_shared.contracts.workspace import HandedOverAccount
 from beacon_shared.events import EventPayload
 
 
@@ -135,3 +136,10 @@ class CampaignChanged(EventPayload):
     currency: str | None = None
     archived: bool = False
     changed_at: datetime
+
+
+class AccountHandedOver(HandedOverAccount, EventPayload):
+    """An account connected through the publisher's own API, handed over to the registry."""
+
+    event_type = "publisher.account.handed_over"
+    topic = "account.handover"

@@ -66,6 +66,13 @@ ACCOUNT_DISCONNECTED = TopicSpec(
     "Connected accounts disconnected from their brand.",
     key="the account id",
 )
+ACCOUNT_HANDED_OVER = TopicSpec(
+    "account.handover",
+    3,
+    "Accounts ingest or the publisher connected themselves, handed over once to the workspace's "
+    "registry with their credentials sealed.",
+    key="the account id",
+)
 BRAND_CONFIGURED = TopicSpec(
     "brand.configured",
     3,
@@ -126,6 +133,7 @@ ALL_TOPICS = (
     ACCOUNT_CONNECTED,
     ACCOUNT_CREDENTIALS_CHANGED,
     ACCOUNT_DISCONNECTED,
+    ACCOUNT_HANDED_OVER,
     BRAND_CONFIGURED,
     CAMPAIGN_CHANGED,
     POST_METRICS_OBSERVED,

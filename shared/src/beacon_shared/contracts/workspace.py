@@ -82,6 +82,31 @@ class ConnectedAccount(BaseModel):
     )
 
 
+class HandedOverAccount(BaseModel):
+    """An account a service connected itself before the registry existed, handed over to the
+    registry once (`ingest.account.handed_over`, `publisher.account.handed_over`): the registry
+    adopts it under the same id and announces it with `account.connected`, unless it holds that
+    network account for the brand already, which it then announces again (its own wins)."""
+
+    account_id: UUID = Field(description="The service's id of the account, kept by the registry.")
+    brand_id: str
+    network: Network
+    kind: AccountKind
+    external_id: str = Field(description="The network's id of the account, as the registry's.")
+    handle: str | None = None
+    display_name: str | None = None
+    instance_url: str | None = Field(
+        default=None, description="The Mastodon instance or Bluesky PDS the account lives on."
+    )
+    needs_reauth: bool = Field(description="The network had refused the account's token.")
+    credentials: str = Field(
+        description="Its credentials in the registry's shape (what `account.connected` carries), "
+        "a Fernet token of their JSON sealed with `EVENT_CREDENTIALS_KEYS`."
+    )
+    connected_at: datetime = Field(description="When the service connected it.")
+    at: datetime
+
+
 class AccountConnected(EventPayload):
     """An account was connected to a brand through an OAuth login or an app password (or
     connected again: then `reconnected` is true and its credentials replace the old ones)."""

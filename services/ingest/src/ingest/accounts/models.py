@@ -64,6 +64,9 @@ connected_account = Table(
     # registry's): an event with a version no higher is stale. Null for an account connected
     # through ingest's own API.
     Column("workspace_version", BigInteger),
+    # When ingest's own account was handed over to the registry (account.handed_over): the
+    # registry's account.connected then makes it a replica under the same id.
+    Column("handed_over_at", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint(_one_of("status", AccountStatus), name="status"),

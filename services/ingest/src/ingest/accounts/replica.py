@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import Row
+
+from beacon_shared.account_handover import RegistryForm
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.workspace import AccountKind, ConnectedAccount
 from beacon_shared.events import MalformedEvent
@@ -71,3 +75,25 @@ def ingest_credentials(mapping: KindMapping, opened: Mapping[str, str]) -> dict[
     if missing:
         raise MalformedEvent(f"the account's credentials lack {', '.join(missing)}")
     return {ours: opened[theirs] for ours, theirs in mapping.credentials.items()}
+
+
+# Where an account lives, among the credentials ingest keeps (the registry's instance_url).
+INSTANCE_CREDENTIAL: Mapping[AccountKind, str] = {
+    AccountKind.mastodon: "base_url",
+    AccountKind.bluesky: "service",
+}
+
+
+def registry_form(row: Row[Any], opened: Mapping[str, str]) -> RegistryForm | None:
+    """One of ingest's own accounts as the registry holds it (the inverse of
+    `ingest_credentials`); None for one the registry does not take (the generic API's, the
+    sandbox's) or whose credentials lack what the registry needs."""
+    kind = next((k for k, m in KINDS.items() if m.network.value == row.network), None)
+    if kind is None:
+        return None
+    credentials = {theirs: opened.get(ours, "") for ours, theirs in KINDS[kind].credentials.items()}
+    if not all(credentials.values()):
+        return None
+    instance = INSTANCE_CREDENTIAL.get(kind)
+    instance_url = credentials[instance] if instance else None
+    return RegistryForm(kind, row.external_account_id, instance_url, credentials)

@@ -45,6 +45,7 @@ from beacon_shared.contracts.workspace import (
 from beacon_shared.crypto import SecretBox
 from beacon_shared.event_credentials import open_event_credentials
 from beacon_shared.events import Envelope
+from beacon_shared.logging import get_logger
 from publisher.accounts import service
 from publisher.accounts.models import AccountStatus
 from publisher.accounts.replica import publishing_credentials
@@ -52,6 +53,7 @@ from publisher.config import Settings, credential_box
 from publisher.posts import service as posts
 from publisher.webhooks import service as webhooks
 
+log = get_logger(__name__)
 GROUP_ID = "publisher.accounts"
 # A webhook names this many of the flagged targets (soonest first) and counts them all.
 MAX_TARGETS_NAMED = 100
@@ -105,7 +107,7 @@ class AccountHandlers:
         """Drop the account's credentials, stop it and flag its targets not out yet."""
         event = envelope.payload(AccountDisconnected)
         now = datetime.now(UTC)
-        row = await service.replicate(
+        row = await _replicate(
             session,
             tenant_id=envelope.tenantid,
             account=event.account,
@@ -145,7 +147,7 @@ class AccountHandlers:
         """Mark the account needs_reauth and, at once, flag its targets and tell the tenant."""
         event = envelope.payload(ConnectionDeauthorized)
         now = datetime.now(UTC)
-        row = await service.replicate(
+        row = await _replicate(
             session,
             tenant_id=envelope.tenantid,
             account=event.account,
@@ -187,7 +189,7 @@ class AccountHandlers:
         opened = open_event_credentials(self.keys.events, sealed)
         credentials = publishing_credentials(account, opened)
         now = datetime.now(UTC)
-        row = await service.replicate(
+        row = await _replicate(
             session,
             tenant_id=tenant_id,
             account=account,
@@ -201,6 +203,29 @@ class AccountHandlers:
             await posts.clear_account_warnings(
                 session, tenant_id=tenant_id, account_id=row.id, now=now
             )
+
+
+async def _replicate(
+    session: AsyncSession, *, tenant_id: str, account: ConnectedAccount, **change: Any
+) -> Row[Any] | None:
+    """Keep the workspace account's newer version, and take over the publisher's own account of
+    the same network account and brand: its targets and queue go to the workspace's (a post
+    already on both keeps its target there, and the own account stays, named in the log)."""
+    row = await service.replicate(session, tenant_id=tenant_id, account=account, **change)
+    if row is None:
+        return None
+    now = datetime.now(UTC)
+    for own in await service.own_holders(session, tenant_id=tenant_id, replica=row):
+        left = await posts.move_account_targets(
+            session, tenant_id=tenant_id, from_account=own, to_account=row.id, now=now
+        )
+        if left:
+            log.warning(
+                "account.takeover_partial", account_id=str(row.id), kept=str(own), targets=left
+            )
+            continue
+        await service.merge_into(session, account_id=own, into=row.id)
+    return row
 
 
 def accounts_consumer(keys: AccountKeys) -> Consumer:

@@ -71,6 +71,9 @@ account = Table(
     Column("source", Text, nullable=False, server_default=text("'publisher'")),
     # The workspace's version of the account this row holds: an event with a lower one is stale.
     Column("workspace_version", BigInteger),
+    # When the publisher's own account was handed over to the registry (account.handed_over):
+    # the registry's account.connected then makes it a replica under the same id.
+    Column("handed_over_at", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint(_one_of("status", AccountStatus), name="status"),

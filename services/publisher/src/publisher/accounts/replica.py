@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import Row
+
+from beacon_shared.account_handover import RegistryForm
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.workspace import AccountKind, ConnectedAccount
 from beacon_shared.events import MalformedEvent
@@ -92,3 +96,45 @@ def publishing_credentials(account: ConnectedAccount, opened: Mapping[str, str])
             f"the {account.kind.value} account's credentials lack {', '.join(missing)}"
         )
     return {ours: opened[theirs] for ours, theirs in mapping.credentials.items()}
+
+
+# The kind of each network's own account; LinkedIn's is told by the id's prefix.
+OWN_KINDS: Mapping[Network, AccountKind] = {
+    Network.facebook: AccountKind.facebook_page,
+    Network.instagram: AccountKind.instagram_business,
+    Network.x: AccountKind.x_user,
+    Network.mastodon: AccountKind.mastodon,
+    Network.bluesky: AccountKind.bluesky,
+}
+# Credentials the registry keeps beside the connector's, from the row: where the account lives.
+INSTANCE_CREDENTIAL: Mapping[AccountKind, str] = {
+    AccountKind.mastodon: "base_url",
+    AccountKind.bluesky: "service",
+}
+
+
+def _kind_and_id(network: str, external_id: str) -> tuple[AccountKind, str] | None:
+    if network == Network.linkedin.value:
+        for kind in (AccountKind.linkedin_organization, AccountKind.linkedin_member):
+            prefix = KINDS[kind].id_prefix
+            if external_id.startswith(prefix):
+                return kind, external_id.removeprefix(prefix)
+        return None
+    own = next((k for n, k in OWN_KINDS.items() if n.value == network), None)
+    return (own, external_id) if own is not None else None
+
+
+def registry_form(row: Row[Any], opened: Mapping[str, str]) -> RegistryForm | None:
+    """One of the publisher's own accounts as the registry holds it (the inverse of
+    `replica_of` and `publishing_credentials`); None for one the registry does not take (the
+    sandbox network) or whose credentials lack what the registry needs."""
+    found = _kind_and_id(row.network, row.external_account_id)
+    if found is None:
+        return None
+    kind, external_id = found
+    credentials = {theirs: opened.get(ours, "") for ours, theirs in KINDS[kind].credentials.items()}
+    if kind in INSTANCE_CREDENTIAL:
+        credentials[INSTANCE_CREDENTIAL[kind]] = row.instance_url or ""
+    if not all(credentials.values()):
+        return None
+    return RegistryForm(kind, external_id, row.instance_url, credentials)

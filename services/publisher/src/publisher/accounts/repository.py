@@ -14,6 +14,7 @@ from sqlalchemy import (
     case,
     delete,
     func,
+    literal,
     select,
     text,
     tuple_,
@@ -70,7 +71,8 @@ async def replicate(
 ) -> Row[Any] | None:
     """Insert or update the replica of a workspace account when `row` holds a newer version of
     it than the table; None when the table's is as new or newer (or the id is another
-    tenant's). A paused account stays paused; `keep_credentials` keeps the stored ones."""
+    tenant's). A paused account stays paused; `keep_credentials` keeps the stored ones. The
+    publisher's own account under the same id (one it handed over) becomes the replica."""
     stmt = insert(account).values({**row, "source": "workspace"})
     new = stmt.excluded
     changes: dict[str, Any] = {
@@ -91,6 +93,8 @@ async def replicate(
         (and_(new.status == "active", account.c.status == "paused"), account.c.status),
         else_=new.status,
     )
+    # The publisher's own account under this id is one it handed over: it becomes the replica.
+    changes["source"] = new.source
     if not keep_credentials:
         changes["credentials_encrypted"] = new.credentials_encrypted
     result = await session.execute(
@@ -98,13 +102,44 @@ async def replicate(
             index_elements=[account.c.id],
             set_=changes,
             where=and_(
-                account.c.source == "workspace",
                 account.c.tenant_id == new.tenant_id,
                 func.coalesce(account.c.workspace_version, -1) < new.workspace_version,
             ),
         ).returning(*PUBLIC)
     )
     return result.first()
+
+
+async def own_holders(
+    session: AsyncSession, *, replica: Row[Any], tenant_id: str
+) -> list[Row[Any]]:
+    """The publisher's own accounts of the replica's brand on the same network account, locked."""
+    result = await session.execute(
+        select(account.c.id)
+        .where(
+            account.c.tenant_id == tenant_id,
+            account.c.source == "publisher",
+            account.c.brand_id == replica.brand_id,
+            account.c.network == replica.network,
+            account.c.external_account_id == replica.external_account_id,
+            account.c.id != replica.id,
+        )
+        .with_for_update()
+    )
+    return list(result.all())
+
+
+async def merge_into(session: AsyncSession, *, account_id: UUID, into: UUID) -> None:
+    """Give an account's queue slots to another (keeping its own) and forget the account."""
+    slots = select(literal(into), account_slot.c.weekday, account_slot.c.local_time).where(
+        account_slot.c.account_id == account_id
+    )
+    await session.execute(
+        insert(account_slot)
+        .from_select(["account_id", "weekday", "local_time"], slots)
+        .on_conflict_do_nothing()
+    )
+    await session.execute(delete(account).where(account.c.id == account_id))
 
 
 async def get(session: AsyncSession, *, tenant_id: str, account_id: UUID) -> Row[Any] | None:

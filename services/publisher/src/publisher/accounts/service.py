@@ -232,6 +232,19 @@ async def replace_slots(
     return unique
 
 
+async def own_holders(session: AsyncSession, *, tenant_id: str, replica: Row[Any]) -> list[UUID]:
+    """The publisher's own accounts a workspace account takes over: the same network account
+    for the same brand."""
+    rows = await repository.own_holders(session, replica=replica, tenant_id=tenant_id)
+    return [row.id for row in rows]
+
+
+async def merge_into(session: AsyncSession, *, account_id: UUID, into: UUID) -> None:
+    """Forget an own account taken over, its queue slots going to the account taking it over."""
+    await repository.merge_into(session, account_id=account_id, into=into)
+    log.info("account.taken_over", account_id=str(into), previous=str(account_id))
+
+
 async def replicate(
     session: AsyncSession,
     *,

@@ -757,6 +757,33 @@ async def warn_targets_of_account(
     return sorted(result.all(), key=lambda row: (row.due_at, row.id))
 
 
+async def move_targets_of_account(
+    session: AsyncSession, *, tenant_id: str, from_account: str, to_account: str, now: datetime
+) -> int:
+    """Give the account's targets to another account of the same network account, except a
+    post's target whose post already has one on it; how many targets stay behind."""
+    other = post_target.alias("other")
+    await session.execute(
+        update(post_target)
+        .where(
+            post_target.c.tenant_id == tenant_id,
+            post_target.c.account_id == from_account,
+            ~exists().where(
+                other.c.post_id == post_target.c.post_id,
+                other.c.account_id == to_account,
+                other.c.network == post_target.c.network,
+            ),
+        )
+        .values(account_id=to_account, updated_at=now)
+    )
+    left = await session.execute(
+        select(func.count())
+        .select_from(post_target)
+        .where(post_target.c.tenant_id == tenant_id, post_target.c.account_id == from_account)
+    )
+    return int(left.scalar_one())
+
+
 async def clear_warnings_of_account(
     session: AsyncSession, *, tenant_id: str, account_id: str, now: datetime
 ) -> int:

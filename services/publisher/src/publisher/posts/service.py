@@ -816,6 +816,20 @@ async def warn_account_targets(
     return flagged
 
 
+async def move_account_targets(
+    session: AsyncSession, *, tenant_id: str, from_account: UUID, to_account: UUID, now: datetime
+) -> int:
+    """The targets of an account taken over go to the account taking it over (a post already on
+    both keeps its own there); how many stay behind."""
+    return await repository.move_targets_of_account(
+        session,
+        tenant_id=tenant_id,
+        from_account=str(from_account),
+        to_account=str(to_account),
+        now=now,
+    )
+
+
 async def clear_account_warnings(
     session: AsyncSession, *, tenant_id: str, account_id: UUID, now: datetime
 ) -> int:

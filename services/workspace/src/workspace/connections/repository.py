@@ -102,6 +102,19 @@ async def get_account(
     return (await session.execute(query)).first()
 
 
+async def holding(
+    session: AsyncSession, *, tenant_id: str, brand_id: str, network: str, external_id: str
+) -> AnyRow | None:
+    """The brand's account for this network account, locked; None when it has none."""
+    query = select(connected_account).where(
+        connected_account.c.tenant_id == tenant_id,
+        connected_account.c.brand_id == brand_id,
+        connected_account.c.network == network,
+        connected_account.c.external_id == external_id,
+    )
+    return (await session.execute(query.with_for_update())).first()
+
+
 async def set_account(session: AsyncSession, account_id: UUID, **values: object) -> AnyRow:
     """Change an account (its version grows); its row after."""
     row: AnyRow = (

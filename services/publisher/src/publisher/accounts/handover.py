@@ -1,0 +1,37 @@
+"""The publisher's own accounts, connected through `POST /v1/publishing-accounts` before the
+workspace's registry existed, handed over to it once each (beacon_shared.account_handover)."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from beacon_shared.account_handover import EVERY_SECONDS, HandOver, hand_over
+from beacon_shared.contracts.publisher import AccountHandedOver
+from beacon_shared.worker import Job, WorkerContext, every
+from publisher.accounts.models import AccountSource, account
+from publisher.accounts.replica import registry_form
+from publisher.config import Settings, credential_box
+from publisher.db import outbox
+
+
+def handover_spec(settings: Settings) -> HandOver:
+    """What the publisher hands over, and with which keys."""
+    return HandOver(
+        table=account,
+        own=account.c.source == AccountSource.publisher.value,
+        event=AccountHandedOver,
+        source="publisher",
+        outbox=outbox,
+        box=credential_box(settings),
+        event_keys=settings.event_credentials_keys,
+        registry_form=registry_form,
+    )
+
+
+def handover_job(ctx: WorkerContext, settings: Settings) -> Job:
+    """At start, then hourly (an account given a brand since goes then)."""
+    return every(
+        EVERY_SECONDS,
+        partial(hand_over, ctx.sessionmaker, handover_spec(settings)),
+        name="hand_accounts_over",
+    )
