@@ -2,8 +2,9 @@
 
 Account: `external_account_id` is the author URN (urn:li:person:... or urn:li:organization:...);
 credentials {"access_token": "..."}. Every call names its API version (Linkedin-Version) and the
-Rest.li protocol 2.0.0. Images are uploaded first (Images API), then the post references them;
-a link without images becomes an article. The post's URN comes back in the x-restli-id header.
+Rest.li protocol 2.0.0 (`beacon_shared.networks.linkedin`, with the error mapping). Images are
+uploaded first (Images API), then the post references them; a link without images becomes an
+article. The post's URN comes back in the x-restli-id header.
 https://learn.microsoft.com/linkedin/marketing/community-management/shares/posts-api
 """
 
@@ -23,12 +24,11 @@ from beacon_shared.network_calls import (
     OutcomeUnknown,
     Refused,
     RetryLater,
-    for_status,
     json_object,
     required,
     retry_after,
-    send,
 )
+from beacon_shared.networks import linkedin
 from publisher.connectors.base import (
     Account,
     MediaFile,
@@ -39,9 +39,6 @@ from publisher.connectors.base import (
 )
 from publisher.connectors.rate_limits import RateLimitBook, account_scope, utc_now
 
-DEFAULT_BASE_URL = "https://api.linkedin.com"
-# A monthly version, supported for at least a year after its release.
-DEFAULT_VERSION = "202607"
 POST_URL = "https://www.linkedin.com/feed/update/{urn}/"
 # Posts asked for per page of the author finder, and pages followed at most.
 PAGE_SIZE = 50
@@ -83,19 +80,15 @@ class LinkedInConnector:
         http: httpx.AsyncClient,
         limits: RateLimitBook,
         *,
-        base_url: str = DEFAULT_BASE_URL,
-        version: str = DEFAULT_VERSION,
+        base_url: str = linkedin.DEFAULT_BASE_URL,
+        version: str = linkedin.DEFAULT_VERSION,
         clock: Callable[[], datetime] = utc_now,
         rate_limit_wait: timedelta = timedelta(hours=1),
     ) -> None:
         """`version` is the Linkedin-Version header (YYYYMM). `rate_limit_wait` bounds how long
         a 429 holds the account back (see `_refused_for_rate`)."""
-        if not re.fullmatch(r"\d{6}(\.\d{2})?", version):
-            raise ValueError("version must be a LinkedIn API version: YYYYMM")
-        self._http = http
+        self._api = linkedin.LinkedInApi(http, base_url=base_url, version=version, clock=clock)
         self._limits = limits
-        self._base = base_url.rstrip("/")
-        self._version = version
         self._clock = clock
         self._rate_limit_wait = rate_limit_wait
 
@@ -266,23 +259,15 @@ class LinkedInConnector:
                 kind="rate_limited",
                 after=blocked,
             )
-        rest = url.startswith("/rest/")
-        sent_headers = {"Authorization": f"Bearer {token}"}
-        if rest:
-            sent_headers |= {
-                "Linkedin-Version": self._version,
-                "X-Restli-Protocol-Version": "2.0.0",
-            }
-        sent_headers |= headers or {}
         try:
-            response = await send(
-                self._http,
+            response = await self._api.request(
                 method,
-                f"{self._base}{url}" if rest else url,
+                url,
+                token=token,
+                headers=dict(headers or {}),
                 json=json,
                 params=params,
                 content=content,
-                headers=sent_headers,
             )
         except OutcomeUnknown as exc:
             if publishes:
@@ -293,9 +278,7 @@ class LinkedInConnector:
         now = self._clock()
         if response.status_code == 429:
             raise self._refused_for_rate(response, account, now)
-        for_status(
-            response, network="linkedin", creates=publishes, now=now, detail=_message(response)
-        )
+        linkedin.raise_for_answer(response, creates=publishes, now=now)
         return response
 
     def _refused_for_rate(
@@ -314,7 +297,8 @@ class LinkedInConnector:
         until = max(until, known) if known is not None else until
         self._limits.exhaust(self.network, scope, until=until)
         return RetryLater(
-            "linkedin answered 429" + (f": {detail}" if (detail := _message(response)) else ""),
+            "linkedin answered 429"
+            + (f": {detail}" if (detail := linkedin.message(response)) else ""),
             kind="rate_limited",
             after=until,
         )
@@ -348,11 +332,6 @@ def _title(link: str) -> str:
     """The article card's title: the link's host, the only thing known about the page."""
     host = urlsplit(link).hostname or ""
     return host.removeprefix("www.") or link
-
-
-def _message(response: httpx.Response) -> str | None:
-    message = json_object(response).get("message")
-    return str(message)[:300] if message else None
 
 
 def _next_utc_midnight(now: datetime) -> datetime:

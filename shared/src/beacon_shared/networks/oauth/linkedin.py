@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from beacon_shared.networks.linkedin import DEFAULT_BASE_URL, DEFAULT_VERSION, rest_headers
 from beacon_shared.networks.oauth.base import (
     ClientApp,
     GrantedAccount,
@@ -46,8 +47,8 @@ class LinkedInOAuth:
     http: httpx.AsyncClient
     app: ClientApp
     auth_url: str = "https://www.linkedin.com"
-    api_url: str = "https://api.linkedin.com"
-    version: str = "202411"
+    api_url: str = DEFAULT_BASE_URL
+    version: str = DEFAULT_VERSION
 
     def authorization_url(self, *, state: str, redirect_uri: str) -> str:
         """Where the browser goes to sign in to LinkedIn and allow Beacon."""
@@ -86,20 +87,13 @@ class LinkedInOAuth:
         """A new access token; LinkedIn answers the same refresh token again."""
         return await self._token({"grant_type": "refresh_token", "refresh_token": refresh_token})
 
-    def _headers(self, token: str) -> dict[str, str]:
-        return {
-            "Authorization": f"Bearer {token}",
-            "LinkedIn-Version": self.version,
-            "X-Restli-Protocol-Version": "2.0.0",
-        }
-
     async def _get(self, path: str, token: str, what: str, **params: str) -> dict[str, Any]:
         response = await call(
             self.http,
             "GET",
             f"{self.api_url}{path}",
             network=NETWORK,
-            headers=self._headers(token),
+            headers=rest_headers(token, self.version),
             params=params or None,
         )
         return answer(response, network=NETWORK, what=what)
