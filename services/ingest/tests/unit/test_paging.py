@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from beacon_shared.networks.bluesky import xrpc_error
+from beacon_shared.networks.mastodon import MastodonApi
 from ingest.pollers.base import Malformed, RateLimited, Unauthorized
 from ingest.pollers.paging import (
     Page,
@@ -52,9 +53,9 @@ async def mastodon_read(
     refuse: Callable[[httpx.Response], None] | None = None,
 ) -> list[Page]:
     pages = mastodon_pages(
-        client,
-        URL,
-        headers={"Authorization": "Bearer t"},
+        MastodonApi(client, instance_url=URL.removesuffix("/list")),
+        "list",
+        token="t",
         params=[("types[]", "mention"), ("types[]", "follow")],
         towards=towards,
         after=after,

@@ -38,6 +38,11 @@ CREATE_SESSION = "com.atproto.server.createSession"
 REFRESH_SESSION = "com.atproto.server.refreshSession"
 
 
+def xrpc_url(service: str, nsid: str) -> str:
+    """The URL of the XRPC method `nsid` (e.g. `app.bsky.feed.getAuthorFeed`) on `service`."""
+    return f"{service.rstrip('/')}/xrpc/{nsid}"
+
+
 def xrpc_error(response: httpx.Response) -> str | None:
     """The error name an XRPC error answer gives (`ExpiredToken`, `ActorNotFound`, ...)."""
     error = json_object(response).get("error")
@@ -93,7 +98,7 @@ class Login:
 
     def xrpc(self, nsid: str) -> str:
         """The URL of the XRPC method `nsid` on the account's service."""
-        return f"{self.service}/xrpc/{nsid}"
+        return xrpc_url(self.service, nsid)
 
 
 @dataclass(frozen=True)

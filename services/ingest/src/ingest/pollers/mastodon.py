@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from beacon_shared.bounds import INT32_MAX, count_from_payload
 from beacon_shared.contracts.common import Author, Network
 from beacon_shared.contracts.ingest import InteractionKind
+from beacon_shared.networks.mastodon import MastodonApi
 from ingest.interactions.schemas import InteractionIn
 from ingest.pollers.base import Fetched
 from ingest.pollers.html_text import html_to_text
@@ -88,15 +89,14 @@ class MastodonPoller:
         self, client: httpx.AsyncClient, credentials: Mapping[str, str], cursor: str | None
     ) -> Fetched:
         """Notifications newer than `cursor` (the latest page on a first poll)."""
-        base_url = credentials["base_url"].rstrip("/")
         items: list[InteractionIn] = []
         malformed = 0
         newest = cursor
         rested: datetime | None = None
         pages = mastodon_pages(
-            client,
-            f"{base_url}/api/v1/notifications",
-            headers={"Authorization": f"Bearer {credentials['access_token']}"},
+            MastodonApi(client, instance_url=credentials["base_url"]),
+            "api/v1/notifications",
+            token=credentials["access_token"],
             params=[("types[]", t) for t in TYPES],
             towards=Towards.newer,
             after=cursor,

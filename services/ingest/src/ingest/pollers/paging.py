@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from beacon_shared.networks import bluesky, mastodon
+from beacon_shared.networks.mastodon import MastodonApi
 from ingest.pollers.base import Malformed, RateLimited, Unauthorized, reset_at
 
 # A spent quota whose reset the answer does not say is waited out this long.
@@ -78,10 +79,10 @@ class Towards(StrEnum):
 
 
 async def mastodon_pages(
-    client: httpx.AsyncClient,
-    url: str,
+    api: MastodonApi,
+    path: str,
     *,
-    headers: Mapping[str, str],
+    token: str | None,
     params: Query,
     towards: Towards,
     after: str | None,
@@ -90,15 +91,16 @@ async def mastodon_pages(
     max_pages: int,
     refuse: Refusals | None = None,
 ) -> AsyncIterator[Page]:
-    """Up to `max_pages` pages of a Mastodon list, from the marker `after` (the newest page when
-    None) `towards` newer or older entries. Ends after a short page, a page without ids or one
-    that spent the quota; the caller may stop sooner. `what` names the entries in errors."""
+    """Up to `max_pages` pages of the Mastodon list at `path` (with the token when there is one),
+    from the marker `after` (the newest page when None) `towards` newer or older entries. Ends
+    after a short page, a page without ids or one that spent the quota; the caller may stop
+    sooner. `what` names the entries in errors."""
     marker = after
     for _ in range(max_pages):
         query: Query = [*params, ("limit", page_size)]
         if marker is not None:
             query.append((towards.value, marker))
-        response = await client.get(url, params=query, headers=headers)
+        response = await api.request("GET", path, token=token, params=query)
         entries = _mastodon_list(response, what=what, refuse=refuse)
         ids = [str(e["id"]) for e in entries if isinstance(e, dict) and "id" in e]
         if ids:

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from beacon_shared.contracts.common import Network
-from beacon_shared.networks.bluesky import xrpc_error
+from beacon_shared.networks.bluesky import xrpc_error, xrpc_url
 from ingest.pollers.paging import bluesky_pages
 from ingest.post_metrics.base import (
     MAX_TEXT,
@@ -76,7 +76,7 @@ class BlueskyMetrics:
     ) -> Observation:
         """Posts indexed since `since`, newest first."""
         actor = account.external_account_id
-        url = f"{base_url.rstrip('/')}/xrpc/app.bsky.feed.getAuthorFeed"
+        url = xrpc_url(base_url, "app.bsky.feed.getAuthorFeed")
         posts: list[ObservedPost] = []
         handle: str | None = None
         malformed = 0

@@ -15,6 +15,7 @@ from urllib.parse import quote
 import httpx
 
 from beacon_shared.contracts.common import Network
+from beacon_shared.networks.mastodon import MastodonApi
 from ingest.pollers.html_text import html_to_text
 from ingest.pollers.paging import Towards, mastodon_pages
 from ingest.post_metrics.base import (
@@ -60,17 +61,14 @@ class MastodonMetrics:
         since: datetime,
     ) -> Observation:
         """Statuses created since `since`, newest first."""
-        url = (
-            f"{base_url.rstrip('/')}/api/v1/accounts/{quote(account.external_account_id)}/statuses"
-        )
         posts: list[ObservedPost] = []
         handle: str | None = None
         malformed = 0
         rested: datetime | None = None
         pages = mastodon_pages(
-            client,
-            url,
-            headers={"Authorization": f"Bearer {token}"} if token else {},
+            MastodonApi(client, instance_url=base_url),
+            f"api/v1/accounts/{quote(account.external_account_id)}/statuses",
+            token=token,
             params=[("exclude_reblogs", "true"), ("exclude_replies", "true")],
             towards=Towards.older,
             after=None,

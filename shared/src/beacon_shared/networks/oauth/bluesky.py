@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from beacon_shared.networks.bluesky import CREATE_SESSION, REFRESH_SESSION, xrpc_url
 from beacon_shared.networks.oauth.base import (
     GrantedAccount,
     OAuthRefused,
@@ -49,7 +50,7 @@ async def create_session(
     response = await call(
         http,
         "POST",
-        f"{service}/xrpc/com.atproto.server.createSession",
+        xrpc_url(service, CREATE_SESSION),
         network=NETWORK,
         json={"identifier": identifier, "password": password},
     )
@@ -61,7 +62,7 @@ async def refresh_session(http: httpx.AsyncClient, *, service: str, refresh_jwt:
     response = await call(
         http,
         "POST",
-        f"{service}/xrpc/com.atproto.server.refreshSession",
+        xrpc_url(service, REFRESH_SESSION),
         network=NETWORK,
         headers={"Authorization": f"Bearer {refresh_jwt}"},
     )

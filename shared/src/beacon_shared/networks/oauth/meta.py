@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from beacon_shared.networks import graph
 from beacon_shared.networks.oauth.base import (
     ClientApp,
     GrantedAccount,
@@ -47,8 +48,8 @@ class MetaOAuth:
     http: httpx.AsyncClient
     app: ClientApp
     auth_url: str = "https://www.facebook.com"
-    graph_url: str = "https://graph.facebook.com"
-    version: str = "v23.0"
+    graph_url: str = graph.DEFAULT_BASE_URL
+    version: str = graph.DEFAULT_VERSION
 
     def authorization_url(self, *, state: str, redirect_uri: str) -> str:
         """Where the browser goes to log in and pick the Pages."""

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from beacon_shared.networks import x
 from beacon_shared.networks.oauth.base import (
     ClientApp,
     GrantedAccount,
@@ -40,7 +41,7 @@ class XOAuth:
     http: httpx.AsyncClient
     app: ClientApp
     auth_url: str = "https://x.com"
-    api_url: str = "https://api.x.com"
+    api_url: str = x.DEFAULT_BASE_URL
 
     def authorization_url(self, *, state: str, redirect_uri: str, code_challenge: str) -> str:
         """Where the browser goes to authorize Beacon."""
