@@ -215,9 +215,7 @@ async def preferences(
 ) -> httpx.Response:
     return await sessions.call(
         LOGIN,
-        lambda jwt: http.get(
-            LOGIN.xrpc("app.bsky.actor.getPreferences"), headers={"Authorization": f"Bearer {jwt}"}
-        ),
+        lambda auth: http.get(LOGIN.xrpc("app.bsky.actor.getPreferences"), headers=auth),
         send=sending_through(http, clock),
     )
 

@@ -6,6 +6,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator, model_vali
 from pydantic_settings import SettingsConfigDict
 
 from beacon_shared.crypto import check_fernet_key
+from beacon_shared.networks import graph, x
 from beacon_shared.settings import ServiceSettings
 
 
@@ -80,10 +81,10 @@ class Settings(ServiceSettings):
     action_hold_seconds: float = Field(default=300.0, gt=0)
     # The networks' API roots; tests point them at fakes. Instagram accounts connected with
     # Instagram Login (not Facebook Login) use https://graph.instagram.com.
-    graph_api_base_url: str = "https://graph.facebook.com"
-    instagram_api_base_url: str = "https://graph.facebook.com"
-    graph_api_version: str = "v23.0"
-    x_api_base_url: str = "https://api.x.com"
+    graph_api_base_url: str = graph.DEFAULT_BASE_URL
+    instagram_api_base_url: str = graph.DEFAULT_BASE_URL
+    graph_api_version: str = graph.DEFAULT_VERSION
+    x_api_base_url: str = x.DEFAULT_BASE_URL
 
     @model_validator(mode="after")
     def _hold_outlasts_an_action(self) -> Settings:

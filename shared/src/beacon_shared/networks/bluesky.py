@@ -109,6 +109,10 @@ class Session:
     refresh_jwt: str | None = field(repr=False)
     did: str
 
+    def headers(self) -> dict[str, str]:
+        """What authorizes a call on this session."""
+        return {"Authorization": f"Bearer {self.access_jwt}"}
+
 
 class SessionSend(Protocol):
     """Sends one session call (createSession, refreshSession) and returns the answer as it came.
@@ -157,18 +161,18 @@ class BlueskySessions:
     async def call(
         self,
         login: Login,
-        request: Callable[[str], Awaitable[httpx.Response]],
+        request: Callable[[Mapping[str, str]], Awaitable[httpx.Response]],
         *,
         send: SessionSend,
     ) -> httpx.Response:
-        """`request(access_jwt)`'s answer, sent once more on a renewed session when the first
+        """`request(auth_headers)`'s answer, sent once more on a renewed session when the first
         was refused as expired (the second answer is returned as it came)."""
         session = await self.session(login, send=send)
-        response = await request(session.access_jwt)
+        response = await request(session.headers())
         if not session_expired(response):
             return response
         session = await self._renew(login, session, send=send)
-        return await request(session.access_jwt)
+        return await request(session.headers())
 
     async def session(self, login: Login, *, send: SessionSend) -> Session:
         """The login's session, signing in when there is none (one sign-in at a time)."""

@@ -95,9 +95,7 @@ class BlueskyPoller:
             try:
                 return await self._sessions.call(
                     login,
-                    lambda jwt: client.get(
-                        url, params=params, headers={"Authorization": f"Bearer {jwt}"}
-                    ),
+                    lambda auth: client.get(url, params=params, headers=auth),
                     send=sending_through(client),
                 )
             except CredentialsRefused as exc:

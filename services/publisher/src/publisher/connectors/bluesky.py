@@ -352,12 +352,12 @@ class BlueskyConnector:
         login = Login.of(account.credentials, service=self._service(account))
         return await self._sessions.call(
             login,
-            lambda jwt: self._send(
+            lambda auth: self._send(
                 scopes,
                 method,
                 login.xrpc(nsid),
                 creates=creates,
-                headers={**(headers or {}), "Authorization": f"Bearer {jwt}"},
+                headers={**(headers or {}), **auth},
                 **kwargs,
             ),
             send=self._session_send(account),

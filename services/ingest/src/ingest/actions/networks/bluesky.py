@@ -74,12 +74,12 @@ class BlueskyClient:
         response = await self._authorised(
             http,
             login,
-            lambda jwt: send(
+            lambda auth: send(
                 http,
                 "POST",
                 login.xrpc("com.atproto.repo.createRecord"),
                 json=body,
-                headers={"Authorization": f"Bearer {jwt}"},
+                headers=auth,
             ),
         )
         self._check(response, creates=True)
@@ -91,12 +91,12 @@ class BlueskyClient:
         response = await self._authorised(
             http,
             login,
-            lambda jwt: send(
+            lambda auth: send(
                 http,
                 "GET",
                 login.xrpc("app.bsky.feed.getPosts"),
                 params={"uris": uri},
-                headers={"Authorization": f"Bearer {jwt}"},
+                headers=auth,
             ),
         )
         self._check(response, creates=False)
@@ -110,7 +110,7 @@ class BlueskyClient:
         self,
         http: httpx.AsyncClient,
         login: Login,
-        request: Callable[[str], Awaitable[httpx.Response]],
+        request: Callable[[Mapping[str, str]], Awaitable[httpx.Response]],
     ) -> httpx.Response:
         """`request` on the account's session."""
         return await self._sessions.call(login, request, send=sending_through(http, self._now))
