@@ -44,6 +44,9 @@ class Settings(ServiceSettings):
     # and again until the settle time has passed; then a post still not there is sent again.
     reconcile_delay_seconds: float = Field(default=15.0, gt=0)
     reconcile_settle_seconds: float = Field(default=120.0, ge=0)
+    # A workspace account whose token a network refused waits this long for the registry's
+    # refresh (a refresher pass, 30 s by default, and one hop back) before it needs a person.
+    credentials_refresh_wait_seconds: float = Field(default=120.0, gt=0)
     media_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
     # A Fernet key sealing account credentials and webhook secrets at rest; unset, neither can
     # be stored. Make one with cryptography's Fernet.generate_key().

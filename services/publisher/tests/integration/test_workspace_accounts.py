@@ -5,6 +5,7 @@ applied refused whole."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -33,7 +34,7 @@ from beacon_shared.contracts.workspace import (
 from beacon_shared.crypto import SecretBox
 from beacon_shared.egress import EgressPolicy
 from beacon_shared.event_credentials import EventKeyMissing
-from beacon_shared.events import Envelope, EventPayload, MalformedEvent
+from beacon_shared.events import Envelope, EventPayload, MalformedEvent, decode
 from beacon_shared.testing.fake_networks import NoNetwork
 from publisher.accounts.handlers import AccountKeys, accounts_consumer
 from publisher.accounts.models import account
@@ -529,16 +530,29 @@ class TestAnEventThatCannotBeApplied:
 
 @dataclass
 class FakeX:
-    """X's POST /2/tweets, remembering the Authorization header of each post."""
+    """X's POST /2/tweets, remembering the Authorization header of each post and refusing the
+    tokens in `expired` as X refuses an expired token."""
 
     authorizations: list[str] = field(default_factory=list)
+    expired: set[str] = field(default_factory=set)
 
     def app(self) -> FastAPI:
         app = FastAPI()
 
         @app.post("/2/tweets")
         async def create(request: Request) -> Response:
-            self.authorizations.append(request.headers.get("authorization", ""))
+            authorization = request.headers.get("authorization", "")
+            self.authorizations.append(authorization)
+            if authorization.removeprefix("Bearer ") in self.expired:
+                return JSONResponse(
+                    {
+                        "title": "Unauthorized",
+                        "type": "about:blank",
+                        "status": 401,
+                        "detail": "Unauthorized",
+                    },
+                    status_code=401,
+                )
             body = await request.json()
             post_id = f"19{len(self.authorizations):05d}"
             return JSONResponse({"data": {"id": post_id, "text": body["text"]}}, status_code=201)
@@ -616,6 +630,125 @@ class TestPublishingAsAWorkspaceAccount:
         assert (third.status, third.failure_kind) == ("failed", "account")
         assert third.error == "the account was disconnected in the workspace"
         assert len(fake.authorizations) == 2
+
+
+class TestATokenTheNetworkRefuses:
+    """A workspace account's token refused: the registry asked once to refresh it, the target
+    waiting for the new token, then a person asked for when that does not do."""
+
+    @pytest.fixture
+    async def fake_x(self) -> AsyncIterator[tuple[FakeX, httpx.AsyncClient]]:
+        fake = FakeX(expired={"tok-1"})
+        http = httpx.AsyncClient(
+            transport=NoNetwork(),
+            mounts={f"all://{X_HOST}": httpx.ASGITransport(app=fake.app())},
+            timeout=5,
+        )
+        yield fake, http
+        await http.aclose()
+
+    @staticmethod
+    def scheduler(sessionmaker, http: httpx.AsyncClient, wait: timedelta) -> Scheduler:
+        return Scheduler(
+            sessionmaker=sessionmaker,
+            connectors=ConnectorRegistry(
+                [XConnector(http, RateLimitBook(), base_url=f"https://{X_HOST}")]
+            ),
+            config=SchedulerConfig(worker_id="test-worker", refresh_wait=wait),
+            box=PUBLISHER,
+            http=http,
+        )
+
+    @staticmethod
+    async def refresh_requests(sessionmaker, account_id: uuid.UUID) -> list[Envelope]:
+        async with sessionmaker() as session:
+            values = await session.scalars(
+                select(outbox.c.value).where(
+                    outbox.c.key == str(account_id), outbox.c.topic == "account.refresh.requested"
+                )
+            )
+            return [decode(value) for value in values]
+
+    async def connected_with_a_post_due(self, sessionmaker, tenant):
+        registry = Registry(tenant)
+        x = registry.x(version=1)
+        async with sessionmaker() as session, session.begin():
+            await registry.deliver(session, registry.connected(x, {"access_token": "tok-1"}))
+            record = await scheduled_post(session, tenant, x.account_id, due=datetime.now(UTC))
+        return registry, x, record
+
+    async def test_the_post_waits_for_the_refreshed_token_and_goes_out_with_it(
+        self, sessionmaker, tenant, fake_x
+    ):
+        fake, http = fake_x
+        scheduler = self.scheduler(sessionmaker, http, timedelta(minutes=2))
+        registry, x, record = await self.connected_with_a_post_due(sessionmaker, tenant)
+
+        await scheduler.tick()
+
+        async with sessionmaker() as session:
+            waiting = await target_of(session, record)
+            held = await row_of(session, x.account_id)
+        assert (waiting.status, waiting.warning_kind) == ("scheduled", "refresh")
+        assert waiting.due_at > datetime.now(UTC) + timedelta(seconds=90)
+        assert held.status == "active"
+        (request,) = await self.refresh_requests(sessionmaker, x.account_id)
+        assert request.type == "publisher.account.refresh_requested"
+        assert (request.data["version"], request.tenantid) == (1, tenant)
+
+        async with sessionmaker() as session, session.begin():
+            await registry.deliver(
+                session,
+                registry.changed(x.model_copy(update={"version": 2}), {"access_token": "tok-2"}),
+            )
+        await scheduler.tick()
+
+        async with sessionmaker() as session:
+            out = await target_of(session, record)
+        assert (out.status, out.warning) == ("published", None)
+        assert fake.authorizations == ["Bearer tok-1", "Bearer tok-2"]
+        assert len(await self.refresh_requests(sessionmaker, x.account_id)) == 1
+
+    async def test_a_refreshed_token_refused_too_needs_a_person(self, sessionmaker, tenant, fake_x):
+        fake, http = fake_x
+        fake.expired.add("tok-2")
+        scheduler = self.scheduler(sessionmaker, http, timedelta(minutes=2))
+        registry, x, record = await self.connected_with_a_post_due(sessionmaker, tenant)
+
+        await scheduler.tick()
+        async with sessionmaker() as session, session.begin():
+            await registry.deliver(
+                session,
+                registry.changed(x.model_copy(update={"version": 2}), {"access_token": "tok-2"}),
+            )
+        await scheduler.tick()
+
+        async with sessionmaker() as session:
+            failed = await target_of(session, record)
+            held = await row_of(session, x.account_id)
+        assert (failed.status, failed.failure_kind) == ("failed", "credentials")
+        assert held.status == "needs_reauth"
+        assert fake.authorizations == ["Bearer tok-1", "Bearer tok-2"]
+        assert len(await self.refresh_requests(sessionmaker, x.account_id)) == 1
+
+    async def test_a_refresh_that_does_not_come_in_time_needs_a_person(
+        self, sessionmaker, tenant, fake_x
+    ):
+        fake, http = fake_x
+        scheduler = self.scheduler(sessionmaker, http, timedelta(milliseconds=200))
+        _, x, record = await self.connected_with_a_post_due(sessionmaker, tenant)
+
+        await scheduler.tick()
+        await asyncio.sleep(0.3)
+        await scheduler.tick()
+
+        async with sessionmaker() as session:
+            failed = await target_of(session, record)
+            held = await row_of(session, x.account_id)
+        assert (failed.status, failed.failure_kind) == ("failed", "credentials")
+        assert held.status == "needs_reauth"
+        assert fake.authorizations == ["Bearer tok-1", "Bearer tok-1"]
+        assert len(await self.refresh_requests(sessionmaker, x.account_id)) == 1
 
 
 class TestNothingSensitive:

@@ -11,20 +11,22 @@ from beacon_shared.contracts.topics import (
     ACCOUNT_DEAUTHORIZED,
     ACCOUNT_DISCONNECTED,
     ACCOUNT_HANDED_OVER,
+    ACCOUNT_REFRESH_REQUESTED,
     BRAND_CONFIGURED,
 )
 from beacon_shared.worker import WorkerSpec, worker_main
 from workspace.brands.handlers import brands_consumer
 from workspace.config import Settings
-from workspace.connections.handover import HandOverKeys, handover_consumer
+from workspace.connections.handlers import accounts_consumer
+from workspace.connections.handover import HandOverKeys
 from workspace.connections.jobs import connection_jobs
 from workspace.db import inbox, outbox
 
 
 def spec(settings: Settings | None = None) -> WorkerSpec:
-    """What the workspace's worker runs: the outbox relay, the brands consumer, the consumer
-    adopting handed-over accounts (with the keys of `settings`), the refresher and the
-    re-sealing job."""
+    """What the workspace's worker runs: the outbox relay, the brands consumer, the accounts
+    consumer (handed-over accounts adopted with the keys of `settings`, refused tokens refreshed
+    at once), the refresher and the re-sealing job."""
     return WorkerSpec(
         topics=(
             BRAND_CONFIGURED,
@@ -33,10 +35,11 @@ def spec(settings: Settings | None = None) -> WorkerSpec:
             ACCOUNT_DISCONNECTED,
             ACCOUNT_DEAUTHORIZED,
             ACCOUNT_HANDED_OVER,
+            ACCOUNT_REFRESH_REQUESTED,
         ),
         outbox=outbox,
         inbox=inbox,
-        consumers=(brands_consumer(), handover_consumer(HandOverKeys.of(settings))),
+        consumers=(brands_consumer(), accounts_consumer(HandOverKeys.of(settings))),
         jobs=connection_jobs,
     )
 

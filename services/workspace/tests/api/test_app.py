@@ -39,7 +39,11 @@ def test_the_worker_relays_the_outbox_and_adopts_older_brand_settings_and_accoun
         ("workspace.brands", ["brand.configured"], ["publisher.brand.configured"]),
         (
             "workspace.accounts",
-            ["account.handover"],
-            ["ingest.account.handed_over", "publisher.account.handed_over"],
+            ["account.handover", "account.refresh.requested"],
+            [
+                "ingest.account.handed_over",
+                "publisher.account.handed_over",
+                "publisher.account.refresh_requested",
+            ],
         ),
     ]

@@ -27,6 +27,8 @@ from services.workspace.tests.connections.fake_oauth import FakeNetworks, fake_n
 from workspace.audit.models import audit_entry
 from workspace.config import Settings
 from workspace.connections.models import connected_account
+from workspace.connections.refresh import Refresher
+from workspace.connections.service import http_client
 from workspace.db import outbox
 from workspace.main import create_app
 
@@ -194,3 +196,23 @@ def harness(
             yield Harness(http, browser, engine, tenant_id, app, issue_api_key)
 
     return build
+
+
+@pytest.fixture
+def refresher(
+    networks: FakeNetworks, settings_for: Callable[..., Any], engine: AsyncEngine
+) -> Callable[..., Any]:
+    """`async with refresher(**settings) as r`: a refresher on the test database."""
+
+    @asynccontextmanager
+    async def build(**more: object) -> AsyncIterator[Refresher]:
+        settings = settings_for(Settings, **connections_settings(networks, **more))
+        async with http_client(settings) as http:
+            yield Refresher(create_sessionmaker(engine), settings, http)
+
+    return build
+
+
+async def mine(h: Harness, account_id: str) -> Any:
+    """The harness organization's account of that id, as stored."""
+    return next(r for r in await h.accounts() if str(r.id) == account_id)

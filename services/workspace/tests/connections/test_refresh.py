@@ -4,41 +4,24 @@ same transaction, one refresher per token, a refusal for good marking the accoun
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
 
-from beacon_shared.db import create_sessionmaker
 from services.workspace.tests.connections.conftest import (
     CREDENTIALS_KEY,
     EVENT_KEY,
-    connections_settings,
+    mine,
     opened,
     outcome,
 )
-from workspace.config import Settings
 from workspace.connections import repository
 from workspace.connections.models import connected_account
 from workspace.connections.refresh import REFRESHABLE, Refresher
-from workspace.connections.service import http_client
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def refresher(networks, settings_for, engine):
-    """`async with refresher(**settings) as r`: a refresher on the test database."""
-
-    @contextlib.asynccontextmanager
-    async def build(**more):
-        settings = settings_for(Settings, **connections_settings(networks, **more))
-        async with http_client(settings) as http:
-            yield Refresher(create_sessionmaker(engine), settings, http)
-
-    return build
 
 
 async def expiring(engine, account_id: str, *, in_seconds: float = 60) -> None:
@@ -49,10 +32,6 @@ async def expiring(engine, account_id: str, *, in_seconds: float = 60) -> None:
             .where(connected_account.c.id == account_id)
             .values(access_expires_at=datetime.now(UTC) + timedelta(seconds=in_seconds))
         )
-
-
-async def mine(h, account_id: str):
-    return next(r for r in await h.accounts() if str(r.id) == account_id)
 
 
 async def test_an_x_token_is_renewed_with_its_rotated_refresh_token(

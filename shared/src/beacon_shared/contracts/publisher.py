@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field
 
 from beacon_shared.contracts.common import Network
-from beacon_shared.contracts.workspace import HandedOverAccount
+from beacon_shared.contracts.workspace import HandedOverAccount, RefreshRequest
 from beacon_shared.events import EventPayload
 
 
@@ -143,3 +143,10 @@ class AccountHandedOver(HandedOverAccount, EventPayload):
 
     event_type = "publisher.account.handed_over"
     topic = "account.handover"
+
+
+class AccountRefreshRequested(RefreshRequest, EventPayload):
+    """A network refused the token of a workspace account the publisher posts as."""
+
+    event_type = "publisher.account.refresh_requested"
+    topic = "account.refresh.requested"

@@ -73,6 +73,13 @@ ACCOUNT_HANDED_OVER = TopicSpec(
     "registry with their credentials sealed.",
     key="the account id",
 )
+ACCOUNT_REFRESH_REQUESTED = TopicSpec(
+    "account.refresh.requested",
+    3,
+    "Workspace accounts whose token a network refused to a service: the registry refreshes them "
+    "at once, or marks them needs-reauth.",
+    key="the account id",
+)
 BRAND_CONFIGURED = TopicSpec(
     "brand.configured",
     3,
@@ -134,6 +141,7 @@ ALL_TOPICS = (
     ACCOUNT_CREDENTIALS_CHANGED,
     ACCOUNT_DISCONNECTED,
     ACCOUNT_HANDED_OVER,
+    ACCOUNT_REFRESH_REQUESTED,
     BRAND_CONFIGURED,
     CAMPAIGN_CHANGED,
     POST_METRICS_OBSERVED,

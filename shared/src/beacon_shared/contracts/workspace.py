@@ -107,6 +107,17 @@ class HandedOverAccount(BaseModel):
     at: datetime
 
 
+class RefreshRequest(BaseModel):
+    """A network refused a registry account's token to a service (`*.account.refresh_requested`):
+    the registry refreshes it at once where a refresh token can (then `account.credentials.changed`
+    follows), and otherwise marks it needs-reauth (`account.deauthorized`)."""
+
+    account_id: UUID
+    version: int = Field(description="The registry's version of the credentials refused.")
+    reason: str = Field(description="What the network answered, without the token.")
+    at: datetime
+
+
 class AccountConnected(EventPayload):
     """An account was connected to a brand through an OAuth login or an app password (or
     connected again: then `reconnected` is true and its credentials replace the old ones)."""

@@ -28,6 +28,9 @@ from publisher.posts.service import SOURCE
 from publisher.webhooks import service as webhooks
 
 log = get_logger(__name__)
+REFRESH_AWAITED = (
+    "the network refused the account's token: publishing once the workspace refreshed it"
+)
 
 
 @dataclass(frozen=True)
@@ -249,6 +252,33 @@ async def record_unconfirmed(
         error=error,
     )
     return True
+
+
+async def wait_for_credentials(
+    session: AsyncSession,
+    claimed: ClaimedTarget,
+    *,
+    worker_id: str,
+    error: str,
+    until: datetime,
+    now: datetime,
+) -> bool:
+    """Hand the target back until `until`, its account's refreshed token awaited; the token
+    arriving sooner brings it forward (`clear_warnings_of_account`). False if no longer ours."""
+    released = await repository.release(
+        session,
+        target_id=claimed.target_id,
+        worker_id=worker_id,
+        error=error,
+        retry_at=until,
+        now=now,
+        warning=(REFRESH_AWAITED, "refresh"),
+    )
+    if released:
+        log.info(
+            "target.awaits_credentials", target_id=str(claimed.target_id), until=until.isoformat()
+        )
+    return released
 
 
 async def retry_later(

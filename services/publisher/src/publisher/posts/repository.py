@@ -404,8 +404,11 @@ async def release(
     error: str,
     retry_at: datetime,
     now: datetime,
+    warning: tuple[str, str] | None = None,
 ) -> bool:
-    """Hand a claimed target back for another attempt at `retry_at`; False if no longer ours."""
+    """Hand a claimed target back for another attempt at `retry_at` (with a warning and its kind
+    when given); False if no longer ours."""
+    shown = {"warning": warning[0], "warning_kind": warning[1]} if warning is not None else {}
     result = await session.execute(
         update(post_target)
         .where(
@@ -423,6 +426,7 @@ async def release(
             lease_until=None,
             claimed_by=None,
             updated_at=now,
+            **shown,
         )
         .returning(post_target.c.id)
     )
@@ -787,7 +791,9 @@ async def move_targets_of_account(
 async def clear_warnings_of_account(
     session: AsyncSession, *, tenant_id: str, account_id: str, now: datetime
 ) -> int:
-    """Take the warnings off the account's targets; how many had one."""
+    """Take the warnings off the account's targets, and bring those awaiting its refreshed token
+    forward to now; how many had one."""
+    awaited = post_target.c.warning_kind == "refresh"
     result = await session.execute(
         update(post_target)
         .where(
@@ -795,7 +801,14 @@ async def clear_warnings_of_account(
             post_target.c.account_id == account_id,
             post_target.c.warning.is_not(None),
         )
-        .values(warning=None, warning_kind=None, updated_at=now)
+        .values(
+            warning=None,
+            warning_kind=None,
+            due_at=case(
+                (awaited, func.least(post_target.c.due_at, now)), else_=post_target.c.due_at
+            ),
+            updated_at=now,
+        )
         .returning(post_target.c.id)
     )
     return len(result.all())

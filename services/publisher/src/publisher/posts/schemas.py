@@ -211,10 +211,11 @@ class TargetOut(BaseModel):
     warning: str | None = Field(
         default=None,
         description="Why the target will fail at its time unless something changes (its account "
-        "needs reconnecting or was disconnected); cleared when the account is connected again.",
+        "needs reconnecting or was disconnected), or why it waits (its account's refreshed "
+        "token); cleared when the account is connected again or its token refreshed.",
     )
     warning_kind: str | None = Field(
-        default=None, description="credentials or account, when there is a warning."
+        default=None, description="credentials, account or refresh, when there is a warning."
     )
     first_comment_id: str | None
     first_comment_error: str | None

@@ -62,6 +62,8 @@ class SchedulerConfig:
     # post still not listed then was not published and is sent again.
     reconcile_delay: timedelta = timedelta(seconds=15)
     reconcile_settle: timedelta = timedelta(minutes=2)
+    # How long a refused workspace account waits for the registry's refresh.
+    refresh_wait: timedelta = timedelta(minutes=2)
     media: MediaLimits = field(default_factory=MediaLimits)
     # Targets being published at once by this worker: a batch is claimed whenever there is room,
     # without waiting for the slowest call of the previous one.
@@ -82,6 +84,7 @@ class SchedulerConfig:
             retry_backoff=timedelta(seconds=settings.publish_retry_backoff_seconds),
             reconcile_delay=timedelta(seconds=settings.reconcile_delay_seconds),
             reconcile_settle=timedelta(seconds=settings.reconcile_settle_seconds),
+            refresh_wait=timedelta(seconds=settings.credentials_refresh_wait_seconds),
             media=MediaLimits(max_bytes=settings.media_max_bytes),
             max_in_flight=settings.scheduler_max_in_flight,
         )
@@ -400,6 +403,26 @@ class Scheduler:
         self, claimed: ClaimedTarget, account: Account, reason: str
     ) -> None:
         now = datetime.now(UTC)
+        async with self.sessionmaker() as session, session.begin():
+            until = await accounts.credentials_refused(
+                session,
+                account_id=account.id,
+                reason=reason,
+                now=now,
+                wait=self.config.refresh_wait,
+            )
+            if until is not None:
+                await delivery.wait_for_credentials(
+                    session,
+                    claimed,
+                    worker_id=self.config.worker_id,
+                    error=f"the network refused the account's token: {reason}",
+                    until=until,
+                    now=now,
+                )
+        if until is not None:
+            PUBLISH_OUTCOMES.labels(claimed.network.value, "retried").inc()
+            return
         async with self.sessionmaker() as session, session.begin():
             flagged = await accounts.mark_needs_reauth(
                 session, account_id=account.id, reason=reason, now=now

@@ -17,9 +17,7 @@ from datetime import UTC, datetime
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from beacon_shared.consumer import Consumer
 from beacon_shared.contracts import ingest, publisher
-from beacon_shared.contracts.topics import ACCOUNT_HANDED_OVER
 from beacon_shared.contracts.workspace import (
     AccountConnected,
     AccountDisconnected,
@@ -38,7 +36,6 @@ from workspace.connections.repository import AnyRow
 from workspace.connections.service import KIND_NETWORK, contract, stage_event
 
 log = get_logger(__name__)
-GROUP_ID = "workspace.accounts"
 REGISTRY_KEYS = "WORKSPACE_CREDENTIALS_KEYS"
 NEEDS_REAUTH = "the network refused its token before it was handed over"
 
@@ -170,16 +167,3 @@ class HandOver:
             connected_by=connected_by,
             at=now,
         )
-
-
-def handover_consumer(keys: HandOverKeys) -> Consumer:
-    """The group adopting the accounts ingest and the publisher hand over."""
-    hand_over = HandOver(keys)
-    return Consumer(
-        group_id=GROUP_ID,
-        topics=[ACCOUNT_HANDED_OVER.name],
-        handlers={
-            ingest.AccountHandedOver.event_type: hand_over.ingest,
-            publisher.AccountHandedOver.event_type: hand_over.publisher,
-        },
-    )

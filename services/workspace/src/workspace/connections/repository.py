@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, delete, or_, select, tuple_, update
+from sqlalchemy import Row, delete, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -113,6 +113,20 @@ async def holding(
         connected_account.c.external_id == external_id,
     )
     return (await session.execute(query.with_for_update())).first()
+
+
+async def make_due(session: AsyncSession, account_id: UUID, *, at: datetime) -> None:
+    """Have the refresher renew the account's token at its next pass (its version is kept: the
+    credentials are the same until then)."""
+    await session.execute(
+        update(connected_account)
+        .where(connected_account.c.id == account_id)
+        .values(
+            # LEAST skips a null: an account with no known expiry is due now too.
+            access_expires_at=func.least(connected_account.c.access_expires_at, at),
+            refresh_claimed_until=None,
+        )
+    )
 
 
 async def set_account(session: AsyncSession, account_id: UUID, **values: object) -> AnyRow:
