@@ -8,7 +8,7 @@ SERVICES := ingest moderation publisher analytics workspace
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: help install up token test test-clock-ahead test-reliability fuzz lint fmt typecheck migrate revision docs bench-outbox bench-ingest bench-moderation bench-publisher bench-analytics eval-moderation eval-learning train-moderation clean
+.PHONY: help install up token test test-clock-ahead test-reliability fuzz lint fmt typecheck migrate revision docs bench-outbox bench-ingest bench-moderation bench-publisher bench-x-tokens bench-analytics eval-moderation eval-learning train-moderation clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -82,6 +82,9 @@ bench-moderation: install ## classifier comments/s on one core; comment-to-decis
 
 bench-publisher: install ## 10,000 posts due in one minute on a fake Mastodon: lateness, duplicates, a worker killed
 	$(RUN) python -m bench.publisher
+
+bench-x-tokens: install ## a day of posts on X accounts whose tokens expire every 2 h, 360x faster: refreshes, lateness
+	$(RUN) python -m bench.x_token_day
 
 bench-analytics: install ## events/s aggregated against raw consume; freshness; summary over 10 M events
 	$(RUN) python -m bench.analytics
