@@ -43,6 +43,7 @@ def test_the_worker_relays_the_outbox_and_adopts_older_brand_settings_and_accoun
             [
                 "ingest.account.handed_over",
                 "publisher.account.handed_over",
+                "ingest.account.refresh_requested",
                 "publisher.account.refresh_requested",
             ],
         ),

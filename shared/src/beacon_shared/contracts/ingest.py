@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import Field
 
 from beacon_shared.contracts.common import Author, Network
-from beacon_shared.contracts.workspace import HandedOverAccount
+from beacon_shared.contracts.workspace import HandedOverAccount, RefreshRequest
 from beacon_shared.events import EventPayload
 
 
@@ -142,3 +142,10 @@ class AccountHandedOver(HandedOverAccount, EventPayload):
 
     event_type = "ingest.account.handed_over"
     topic = "account.handover"
+
+
+class AccountRefreshRequested(RefreshRequest, EventPayload):
+    """A network refused the token of a workspace account ingest polls or acts as."""
+
+    event_type = "ingest.account.refresh_requested"
+    topic = "account.refresh.requested"

@@ -67,6 +67,10 @@ connected_account = Table(
     # When ingest's own account was handed over to the registry (account.handed_over): the
     # registry's account.connected then makes it a replica under the same id.
     Column("handed_over_at", DateTime(timezone=True)),
+    # The workspace version whose token a network refused, and when the registry was asked to
+    # refresh it (beacon_shared.refresh_requests).
+    Column("refresh_requested_version", BigInteger),
+    Column("refresh_requested_at", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint(_one_of("status", AccountStatus), name="status"),

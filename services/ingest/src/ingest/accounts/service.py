@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -11,13 +11,16 @@ from pydantic import SecretStr
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from beacon_shared import refresh_requests
 from beacon_shared.contracts.common import Network
+from beacon_shared.contracts.ingest import AccountRefreshRequested
 from beacon_shared.contracts.workspace import ConnectedAccount
 from beacon_shared.crypto import SecretBox
 from beacon_shared.egress import STRICT, EgressPolicy, UrlRefused, check_base_url
 from beacon_shared.events import MalformedEvent
 from beacon_shared.logging import get_logger
 from beacon_shared.pagination import Cursor
+from beacon_shared.refresh_requests import RefreshRequests
 from ingest.accounts import repository
 from ingest.accounts.crypto import credential_box
 from ingest.accounts.exceptions import (
@@ -26,8 +29,9 @@ from ingest.accounts.exceptions import (
     ManagedInWorkspace,
     ServerUrlRefused,
 )
-from ingest.accounts.models import AccountStatus
+from ingest.accounts.models import AccountStatus, connected_account
 from ingest.accounts.schemas import AccountIn, AccountPatch, AccountQuery, ResolvedAccount
+from ingest.db import outbox as outbox_table
 
 log = get_logger(__name__)
 
@@ -313,3 +317,21 @@ async def replicate(
             version=account.version,
         )
     return row
+
+
+REFRESH_REQUESTS = RefreshRequests(
+    table=connected_account,
+    outbox=outbox_table,
+    event=AccountRefreshRequested,
+    source="/beacon/ingest",
+)
+
+
+async def credentials_refused(
+    session: AsyncSession, *, account_id: UUID, reason: str, now: datetime, wait: timedelta
+) -> datetime | None:
+    """A network refused the account's token: until when the call may wait for the refreshed
+    one, the workspace having been asked; None when the account needs a person."""
+    return await refresh_requests.refused(
+        session, REFRESH_REQUESTS, account_id=account_id, reason=reason, now=now, wait=wait
+    )

@@ -66,6 +66,8 @@ class RetryPolicy:
     backoff_max_seconds: float = 900.0
     # Counted from when ingest received the request.
     give_up_after: timedelta = timedelta(hours=6)
+    # How long an action refused for its token waits for the registry's refreshed one.
+    refresh_wait: timedelta = timedelta(minutes=2)
 
     def next_at(self, *, attempts: int, now: datetime, after: datetime | None) -> datetime:
         """backoff * 2^(attempts-1), capped; never before what the network asked (`after`)."""
@@ -217,7 +219,7 @@ class ActionExecutor:
         except OutcomeUnknown as exc:
             return await self._unknown(client, action, exc.reason)
         except CredentialsRefused as exc:
-            return await self._finish(action, ActionOutcome.failed, exc.reason, reauth=True)
+            return await self._refused(action, exc.reason)
         except NotFound as exc:
             if action.action is NetworkAction.delete and uncertain is not None:
                 # An earlier delete whose answer was lost did it.
@@ -257,6 +259,28 @@ class ActionExecutor:
         window = client.idempotency_window(action.action)
         return await self._retry(
             action, reason, kind="outcome_unknown", after=None, uncertain=True, within=window
+        )
+
+    async def _refused(self, action: ClaimedAction, reason: str) -> Settled:
+        """The token refused: tried again once the workspace refreshed it, or the account needs
+        a person (its next actions fail at once)."""
+        until = None
+        if action.account_id:
+            async with self._sessionmaker() as session, session.begin():
+                until = await accounts.credentials_refused(
+                    session,
+                    account_id=UUID(action.account_id),
+                    reason=reason,
+                    now=self._now(),
+                    wait=self._policy.refresh_wait,
+                )
+        if until is None:
+            return await self._finish(action, ActionOutcome.failed, reason, reauth=True)
+        return await self._retry(
+            action,
+            f"the network refused the account's token: {reason}",
+            kind="credentials",
+            after=until,
         )
 
     async def _retry(
@@ -412,6 +436,7 @@ def action_job(ctx: WorkerContext) -> Job:
                     backoff_seconds=settings.action_backoff_seconds,
                     backoff_max_seconds=settings.action_backoff_max_seconds,
                     give_up_after=timedelta(seconds=settings.action_give_up_seconds),
+                    refresh_wait=timedelta(seconds=settings.credentials_refresh_wait_seconds),
                 ),
                 batch_size=settings.action_batch_size,
                 concurrency=settings.action_concurrency,

@@ -17,7 +17,7 @@ from beacon_shared.contracts.common import Network
 from beacon_shared.egress import egress_client
 from beacon_shared.logging import get_logger
 from beacon_shared.worker import Job, WorkerContext, every
-from ingest.accounts.service import decrypt_credentials
+from ingest.accounts.service import credentials_refused, decrypt_credentials
 from ingest.config import Settings
 from ingest.pollers import cursors
 from ingest.pollers.base import Fetched, Malformed, Poller, RateLimited, Unauthorized
@@ -31,7 +31,8 @@ log = get_logger(__name__)
 POLLS = Counter(
     "beacon_ingest_polls_total",
     "Account polls by network and outcome (stored, rate_limited, resting: not due or held by "
-    "another worker, failed, malformed, needs_reauth, no_credentials).",
+    "another worker, failed, malformed, awaiting_credentials: its token refused and a refresh "
+    "asked of the workspace, needs_reauth, no_credentials).",
     ["network", "outcome"],
 )
 POLL_MALFORMED = Counter(
@@ -76,6 +77,7 @@ class PollRunner:
         backoff_max_seconds: float = 900.0,
         concurrency: int = 4,
         hold_seconds: float = 300.0,
+        refresh_wait_seconds: float = 120.0,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._sessionmaker = sessionmaker
@@ -89,6 +91,7 @@ class PollRunner:
         self._slots = asyncio.Semaphore(concurrency)
         # Longer than any poll takes: a replica that dies mid-poll frees its account after it.
         self._hold = timedelta(seconds=hold_seconds)
+        self._refresh_wait = timedelta(seconds=refresh_wait_seconds)
         self._now = now
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -151,9 +154,8 @@ class PollRunner:
             await self._schedule(account, exc.until, failures=failures)
             log.info("poll.rate_limited", account_id=str(account.id), until=exc.until.isoformat())
             return Outcome("rate_limited")
-        except Unauthorized:
-            await self._needs_reauth(account)
-            return Outcome("needs_reauth")
+        except Unauthorized as exc:
+            return await self._refused(account, str(exc), failures)
         except Malformed as exc:
             await self._back_off(account, now, failures + 1, exc)
             return Outcome("malformed", malformed=1)
@@ -224,6 +226,33 @@ class PollRunner:
         except Exception as exc:
             log.warning("poll.schedule_failed", account_id=str(account.id), error=repr(exc))
 
+    async def _refused(self, account: PolledAccount, reason: str, failures: int) -> Outcome:
+        """Rest the account until the workspace refreshed its token, or stop it for a person."""
+        try:
+            async with self._sessionmaker() as session, session.begin():
+                until = await credentials_refused(
+                    session,
+                    account_id=account.id,
+                    reason=reason,
+                    now=self._now(),
+                    wait=self._refresh_wait,
+                )
+                if until is not None:
+                    await cursors.schedule(
+                        session,
+                        tenant_id=account.tenant_id,
+                        account_id=account.id,
+                        next_at=until,
+                        failures=failures,
+                    )
+        except Exception as exc:
+            log.warning("poll.refusal_not_recorded", account_id=str(account.id), error=repr(exc))
+            return Outcome("failed")
+        if until is not None:
+            return Outcome("awaiting_credentials")
+        await self._needs_reauth(account)
+        return Outcome("needs_reauth")
+
     async def _needs_reauth(self, account: PolledAccount) -> None:
         """No longer active, so no longer claimed; if that cannot be recorded, the hold rests it."""
         try:
@@ -253,6 +282,7 @@ def poll_job(ctx: WorkerContext) -> Job:
                 interval_seconds=settings.poll_interval_seconds,
                 backoff_max_seconds=settings.poll_backoff_max_seconds,
                 concurrency=settings.poll_concurrency,
+                refresh_wait_seconds=settings.credentials_refresh_wait_seconds,
             )
             await runner.run(stop)
 

@@ -11,10 +11,16 @@ from urllib.parse import parse_qs
 import pytest
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
+from sqlalchemy import select, update
 
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.moderation import NetworkAction
+from beacon_shared.events import decode
+from ingest.accounts.crypto import credential_box
+from ingest.accounts.models import connected_account
 from ingest.actions.executor import RetryPolicy
+from ingest.db import outbox
+from services.ingest.tests.integration.actions.conftest import KEY
 
 pytestmark = pytest.mark.integration
 
@@ -218,6 +224,74 @@ async def test_an_expired_token_fails_at_once_and_is_never_retried(
     assert event.data["outcome"] == "failed"
     assert event.data["error"] == row.last_error
     assert await account_status(account) == "needs_reauth"
+
+
+async def test_a_workspace_account_s_refused_token_waits_for_its_refresh_then_acts(
+    graph, connect, make_request, request_action, executor_for, stored, clock, sessionmaker
+):
+    account = await connect(Network.facebook, {"access_token": "expired"})
+    # Kept from the workspace's registry, at its version 5.
+    async with sessionmaker() as session, session.begin():
+        await session.execute(
+            update(connected_account)
+            .where(connected_account.c.id == account.id)
+            .values(workspace_version=5)
+        )
+    request = make_request(
+        network=Network.facebook,
+        action=NetworkAction.hide,
+        external_id="c-7",
+        account_id=account.id,
+    )
+    await request_action(request)
+    executor, _ = executor_for({HOST: graph.app()})
+
+    await executor.run_due()
+
+    waiting = await stored(request.action_id)
+    assert waiting.status == "pending"
+    assert waiting.next_attempt_at >= clock() + timedelta(seconds=119)
+    async with sessionmaker() as session:
+        held = (
+            await session.execute(
+                select(connected_account).where(connected_account.c.id == account.id)
+            )
+        ).one()
+        asked = (
+            (
+                await session.execute(
+                    select(outbox.c.value).where(
+                        outbox.c.key == str(account.id),
+                        outbox.c.topic == "account.refresh.requested",
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert held.status == "active"
+    [request_event] = [decode(value) for value in asked]
+    assert (request_event.type, request_event.data["version"]) == (
+        "ingest.account.refresh_requested",
+        5,
+    )
+
+    # The registry's refreshed token arrives (as account.credentials.changed stores it).
+    async with sessionmaker() as session, session.begin():
+        await session.execute(
+            update(connected_account)
+            .where(connected_account.c.id == account.id)
+            .values(
+                workspace_version=6,
+                credentials_encrypted=credential_box(KEY).encrypt({"access_token": TOKEN}),
+            )
+        )
+    clock.advance(121)
+    await executor.run_due()
+
+    assert (await stored(request.action_id)).status == "succeeded"
+    assert graph.hidden == [("c-7", "is_hidden")]
+    assert graph.calls == 2
 
 
 async def test_a_throttled_page_waits_the_time_graph_gives_then_succeeds(

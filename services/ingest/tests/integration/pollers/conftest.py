@@ -99,7 +99,10 @@ def account_state(sessionmaker) -> Callable[[PolledAccount], Any]:
     async def state(account: PolledAccount) -> Row[Any]:
         async with sessionmaker() as session:
             result = await session.execute(
-                text("SELECT status, poll_cursor FROM ingest.connected_account WHERE id = :id"),
+                text(
+                    "SELECT status, poll_cursor, poll_next_at FROM ingest.connected_account"
+                    " WHERE id = :id"
+                ),
                 {"id": account.id},
             )
             return result.one()

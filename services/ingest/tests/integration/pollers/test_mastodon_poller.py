@@ -10,11 +10,14 @@ from typing import Any
 import pytest
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
+from sqlalchemy import select, text, update
 
 from beacon_shared.bounds import INT32_MAX
 from beacon_shared.contracts.common import Network
+from beacon_shared.events import decode
 from beacon_shared.testing.plugin import eventually
+from ingest.accounts.models import connected_account
+from ingest.db import outbox
 from ingest.pollers import cursors
 from ingest.pollers.base import reset_at
 
@@ -304,6 +307,48 @@ async def test_a_refused_token_marks_the_account_needs_reauth(
     assert outcome.outcome == "needs_reauth"
     assert (await account_state(revoked)).status == "needs_reauth"
     assert revoked.id not in listed
+
+
+async def test_a_workspace_account_s_refused_token_rests_it_until_the_refresh(
+    instance, connect, runner_for, account_state, sessionmaker, clock
+):
+    revoked = await connect(Network.mastodon, {"base_url": BASE_URL, "access_token": "revoked"})
+    async with sessionmaker() as session, session.begin():
+        await session.execute(
+            update(connected_account)
+            .where(connected_account.c.id == revoked.id)
+            .values(workspace_version=2)
+        )
+    runner = runner_for(instance.app())
+
+    outcome = await runner.poll_account(revoked)
+    again = await runner.poll_account(revoked)  # resting: not due before the wait ends
+
+    state = await account_state(revoked)
+    assert (outcome.outcome, again.outcome) == ("awaiting_credentials", "resting")
+    assert state.status == "active"
+    assert state.poll_next_at >= clock() + timedelta(seconds=119)
+    async with sessionmaker() as session:
+        asked = (
+            (
+                await session.execute(
+                    select(outbox.c.value).where(
+                        outbox.c.key == str(revoked.id),
+                        outbox.c.topic == "account.refresh.requested",
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert [decode(v).data["version"] for v in asked] == [2]
+
+    # No refreshed token within the wait (a Mastodon token is not refreshed): a person, then.
+    clock.advance(121)
+    last = await runner.poll_account(revoked)
+
+    assert last.outcome == "needs_reauth"
+    assert (await account_state(revoked)).status == "needs_reauth"
 
 
 async def test_one_failing_account_does_not_stop_the_others(

@@ -9,7 +9,6 @@ from uuid import UUID
 
 from sqlalchemy import (
     ColumnElement,
-    Result,
     Row,
     and_,
     case,
@@ -109,35 +108,6 @@ async def replicate(
         ).returning(*PUBLIC)
     )
     return result.first()
-
-
-async def lock_refresh_state(session: AsyncSession, *, account_id: UUID) -> Row[Any] | None:
-    """The account's source, version and last refresh request, locked."""
-    result: Result[Any] = await session.execute(
-        select(
-            account.c.id,
-            account.c.tenant_id,
-            account.c.source,
-            account.c.status,
-            account.c.workspace_version,
-            account.c.refresh_requested_version,
-            account.c.refresh_requested_at,
-        )
-        .where(account.c.id == account_id)
-        .with_for_update()
-    )
-    return result.first()
-
-
-async def note_refresh_requested(
-    session: AsyncSession, *, account_id: UUID, version: int, now: datetime
-) -> None:
-    """Remember that the registry was asked to refresh this version's credentials."""
-    await session.execute(
-        update(account)
-        .where(account.c.id == account_id)
-        .values(refresh_requested_version=version, refresh_requested_at=now)
-    )
 
 
 async def own_holders(

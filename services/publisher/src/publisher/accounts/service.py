@@ -11,7 +11,7 @@ from uuid import UUID
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from beacon_shared import outbox
+from beacon_shared import outbox, refresh_requests
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.publisher import AccountDeauthorized, AccountRefreshRequested
 from beacon_shared.contracts.workspace import ConnectedAccount
@@ -20,6 +20,7 @@ from beacon_shared.egress import STRICT, EgressPolicy, UrlRefused, check_url
 from beacon_shared.events import Envelope
 from beacon_shared.logging import get_logger
 from beacon_shared.pagination import Cursor, split_page
+from beacon_shared.refresh_requests import RefreshRequests
 from publisher.accounts import repository
 from publisher.accounts.exceptions import (
     AccountAlreadyConnected,
@@ -31,15 +32,13 @@ from publisher.accounts.exceptions import (
     UnknownAccounts,
 )
 from publisher.accounts.models import AccountSource, AccountStatus
+from publisher.accounts.models import account as account_table
 from publisher.accounts.replica import replica_of
 from publisher.accounts.schemas import AccountIn, AccountPatch, AccountQuery, Slot
 from publisher.db import outbox as outbox_table
 from publisher.webhooks import service as webhooks
 
 SOURCE = "/beacon/publisher"
-# A workspace account is refreshed on a refusal once in this time: credentials a refresh gave
-# that are refused too need a person.
-REFRESH_AGAIN = timedelta(hours=1)
 log = get_logger(__name__)
 
 
@@ -186,34 +185,19 @@ async def for_publishing(session: AsyncSession, account_ids: Sequence[UUID]) -> 
     return await repository.with_credentials(session, set(account_ids))
 
 
+REFRESH_REQUESTS = RefreshRequests(
+    table=account_table, outbox=outbox_table, event=AccountRefreshRequested, source=SOURCE
+)
+
+
 async def credentials_refused(
     session: AsyncSession, *, account_id: UUID, reason: str, now: datetime, wait: timedelta
 ) -> datetime | None:
-    """A network refused the account's token: when its target may try again, the registry
-    having been asked to refresh it; None when it needs a person (the publisher's own accounts,
-    which nothing refreshes, and a workspace account whose refresh did not come within `wait`
-    or was refused too)."""
-    row = await repository.lock_refresh_state(session, account_id=account_id)
-    if row is None or row.source != AccountSource.workspace.value or row.workspace_version is None:
-        return None
-    if row.refresh_requested_version == row.workspace_version:
-        # Asked already for these credentials: wait for the answer, not past `wait`.
-        until: datetime = row.refresh_requested_at + wait
-        return until if until > now else None
-    if row.refresh_requested_at is not None and now - row.refresh_requested_at < REFRESH_AGAIN:
-        return None  # the credentials the refresh gave were refused too
-    await repository.note_refresh_requested(
-        session, account_id=account_id, version=row.workspace_version, now=now
+    """A network refused the account's token: until when its target may wait for the refreshed
+    one, the workspace having been asked; None when it needs a person."""
+    return await refresh_requests.refused(
+        session, REFRESH_REQUESTS, account_id=account_id, reason=reason, now=now, wait=wait
     )
-    payload = AccountRefreshRequested(
-        account_id=account_id, version=row.workspace_version, reason=reason, at=now
-    )
-    envelope = Envelope.build(
-        payload, tenant_id=row.tenant_id, subject=str(account_id), source=SOURCE
-    )
-    await outbox.stage(session, outbox_table, [envelope], keys=[str(account_id)])
-    log.info("account.refresh_requested", account_id=str(account_id), version=row.workspace_version)
-    return now + wait
 
 
 async def mark_needs_reauth(

@@ -8,7 +8,7 @@ from beacon_shared.consumer import Consumer
 from beacon_shared.contracts import ingest, publisher
 from beacon_shared.contracts.topics import ACCOUNT_HANDED_OVER, ACCOUNT_REFRESH_REQUESTED
 from workspace.connections.handover import HandOver, HandOverKeys
-from workspace.connections.refusals import publisher_refused
+from workspace.connections.refusals import ingest_refused, publisher_refused
 
 GROUP_ID = "workspace.accounts"
 
@@ -22,6 +22,7 @@ def accounts_consumer(keys: HandOverKeys) -> Consumer:
         handlers={
             ingest.AccountHandedOver.event_type: hand_over.ingest,
             publisher.AccountHandedOver.event_type: hand_over.publisher,
+            ingest.AccountRefreshRequested.event_type: ingest_refused,
             publisher.AccountRefreshRequested.event_type: publisher_refused,
         },
     )

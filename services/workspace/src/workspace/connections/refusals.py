@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from beacon_shared.contracts.publisher import AccountRefreshRequested
+from beacon_shared.contracts import ingest, publisher
 from beacon_shared.contracts.workspace import ConnectionDeauthorized, RefreshRequest
 from beacon_shared.events import Envelope
 from beacon_shared.logging import get_logger
@@ -30,7 +30,13 @@ log = get_logger(__name__)
 
 async def publisher_refused(session: AsyncSession, envelope: Envelope) -> None:
     """The publisher's call was refused."""
-    await refused(session, envelope, envelope.payload(AccountRefreshRequested), "publisher")
+    request = envelope.payload(publisher.AccountRefreshRequested)
+    await refused(session, envelope, request, "publisher")
+
+
+async def ingest_refused(session: AsyncSession, envelope: Envelope) -> None:
+    """Ingest's call (a poll, a moderation action) was refused."""
+    await refused(session, envelope, envelope.payload(ingest.AccountRefreshRequested), "ingest")
 
 
 async def refused(
