@@ -23,6 +23,7 @@ from typing import TypeVar
 import httpx
 import psutil
 import pytest
+from aiokafka import AIOKafkaConsumer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
@@ -46,6 +47,8 @@ OIDC_PORT = 8010  # the local OpenID Connect issuer
 READY_LINE = "Beacon is ready"
 KEY_LINE = re.compile(r"demo API key .*: (bk_\S+)")
 DATABASE_LINE = re.compile(r"database: (\S+)")
+BROKER_LINE = re.compile(r"broker at (\S+)")
+SECRET = "local-token-0f9c2e"  # a credential given to the stack, to look for everywhere
 # The runner's own variables and the servers it would reuse instead of starting embedded ones.
 INHERITED_NOT = (
     "DATABASE_URL",
@@ -111,6 +114,13 @@ class RunningStack:
             if match := DATABASE_LINE.search(line):
                 return match.group(1)
         pytest.fail("no database URL printed:\n" + self.tail())
+
+    def broker(self) -> str:
+        """The broker's address the runner printed."""
+        for line in self.lines:
+            if match := BROKER_LINE.search(line):
+                return match.group(1)
+        pytest.fail("no broker address printed:\n" + self.tail())
 
     def urls(self) -> dict[str, str]:
         """Each process's base URL, by the runner's name for it."""
@@ -229,7 +239,9 @@ def _interaction(external_id: str) -> dict[str, object]:
 
 
 def test_the_stack_serves_all_services_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
-    with local_stack(tmp_path) as stack:
+    # The publisher hands its own accounts over to the registry every second here, not every
+    # five minutes, for the account below to reach the workspace within the test.
+    with local_stack(tmp_path, PUBLISHER_ACCOUNT_HANDOVER_SECONDS="1") as stack:
         processes = stack.processes()
         urls = stack.urls()
         ingest = urls["ingest-api"]
@@ -268,10 +280,26 @@ def test_the_stack_serves_all_services_and_stops_cleanly_on_ctrl_c(tmp_path: Pat
                     "network": "x",
                     "external_account_id": "1234",
                     "brand_id": "demo-brand",
-                    "credentials": {"access_token": "local-token"},
+                    "credentials": {"access_token": SECRET},
                 },
                 headers=demo,
             )
+            # Handed over to the registry with its credentials, and kept by the publisher as
+            # the registry's from then on.
+            registered = _eventually(
+                lambda: http.get(
+                    f"{urls['workspace-api']}/v1/connected-accounts", headers=demo
+                ).json()["items"],
+                until=lambda items: bool(items),
+            )
+            replica = _eventually(
+                lambda: http.get(
+                    f"{urls['publisher-api']}/v1/publishing-accounts/{account.json()['id']}",
+                    headers=demo,
+                ).json(),
+                until=lambda body: body.get("source") == "workspace",
+            )
+        on_the_broker = asyncio.run(_every_record(stack.broker()))
 
         stack.process.send_signal(signal.SIGINT)
         exit_code = stack.process.wait(timeout=30)
@@ -287,9 +315,36 @@ def test_the_stack_serves_all_services_and_stops_cleanly_on_ctrl_c(tmp_path: Pat
     assert settings["timezone"] == "Europe/Paris"
     assert account.status_code == 201, account.text
     assert account.json()["has_credentials"] is True
+    assert [(a["id"], a["kind"], a["connected_by"]) for a in registered] == [
+        (account.json()["id"], "x_user", "service:publisher")
+    ]
+    assert (replica["source"], replica["has_credentials"]) == ("workspace", True)
+    # The token travelled sealed: in no record on any topic, in no line any process logged.
+    assert b"account.handover" in on_the_broker
+    assert SECRET.encode() not in on_the_broker
+    assert not [line for line in stack.lines if SECRET in line]
     assert exit_code == 0, stack.tail()
     assert alive == [], f"left running: {[p.as_dict(['pid', 'name', 'cmdline']) for p in alive]}"
     assert len(processes) > 10  # eight services, the broker, the guard, PostgreSQL's own
+
+
+async def _every_record(bootstrap: str) -> bytes:
+    """Every record's key, value and headers on every topic of the broker, read from the start."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        topics = await consumer.topics()
+        consumer.subscribe(sorted(topics))
+        read: list[bytes] = []
+        while batch := await consumer.getmany(timeout_ms=2000):
+            for records in batch.values():
+                for record in records:
+                    read.append(record.topic.encode())
+                    read.extend(part for part in (record.key, record.value) if part)
+                    read.extend(value for _, value in record.headers)
+        return b"\n".join(read)
+    finally:
+        await consumer.stop()
 
 
 def test_a_runner_killed_hard_takes_every_process_with_it(tmp_path: Path) -> None:

@@ -32,7 +32,6 @@ from beacon_shared.outbox import stage
 
 log = get_logger(__name__)
 BATCH = 100
-EVERY_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,9 @@ class Settings(ServiceSettings):
     # A workspace account whose token a network refused waits this long for the registry's
     # refresh (a refresher pass, 30 s by default, and one hop back) before it needs a person.
     credentials_refresh_wait_seconds: float = Field(default=120.0, gt=0)
+    # How often the worker hands the accounts connected through this service's own API over to
+    # the workspace's registry (beacon_shared.account_handover).
+    account_handover_seconds: float = Field(default=300.0, gt=0)
     # The networks' API roots; tests point them at fakes. Instagram accounts connected with
     # Instagram Login (not Facebook Login) use https://graph.instagram.com.
     graph_api_base_url: str = graph.DEFAULT_BASE_URL

@@ -47,6 +47,9 @@ class Settings(ServiceSettings):
     # A workspace account whose token a network refused waits this long for the registry's
     # refresh (a refresher pass, 30 s by default, and one hop back) before it needs a person.
     credentials_refresh_wait_seconds: float = Field(default=120.0, gt=0)
+    # How often the worker hands the accounts connected through this service's own API over to
+    # the workspace's registry (beacon_shared.account_handover).
+    account_handover_seconds: float = Field(default=300.0, gt=0)
     media_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
     # A Fernet key sealing account credentials and webhook secrets at rest; unset, neither can
     # be stored. Make one with cryptography's Fernet.generate_key().

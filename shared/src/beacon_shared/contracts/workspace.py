@@ -128,7 +128,10 @@ class AccountConnected(EventPayload):
     account: ConnectedAccount
     credentials: str = Field(description=SEALED_CREDENTIALS)
     reconnected: bool
-    connected_by: str = Field(description="`user:<id>` or `key:<id>`.")
+    connected_by: str = Field(
+        description="`user:<id>` or `key:<id>`; `service:<name>` for an account handed over by "
+        "the service that connected it before the registry."
+    )
     at: datetime
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from beacon_shared.account_handover import EVERY_SECONDS, HandOver, hand_over
+from beacon_shared.account_handover import HandOver, hand_over
 from beacon_shared.contracts.ingest import AccountHandedOver
 from beacon_shared.worker import Job, WorkerContext, every
 from ingest.accounts.crypto import credential_box
@@ -30,11 +30,12 @@ def handover_spec(settings: Settings) -> HandOver:
 
 
 def handover_job(ctx: WorkerContext) -> Job:
-    """At start, then hourly (an account given a brand since goes then)."""
+    """At start, then every ACCOUNT_HANDOVER_SECONDS (an account connected or given a brand
+    since goes then)."""
     if not isinstance(ctx.settings, Settings):
         raise TypeError("ingest's worker needs ingest.config.Settings")
     return every(
-        EVERY_SECONDS,
+        ctx.settings.account_handover_seconds,
         partial(hand_over, ctx.sessionmaker, handover_spec(ctx.settings)),
         name="hand_accounts_over",
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
-from beacon_shared.account_handover import EVERY_SECONDS, HandOver, hand_over
+from beacon_shared.account_handover import HandOver, hand_over
 from beacon_shared.contracts.publisher import AccountHandedOver
 from beacon_shared.worker import Job, WorkerContext, every
 from publisher.accounts.models import AccountSource, account
@@ -29,9 +29,10 @@ def handover_spec(settings: Settings) -> HandOver:
 
 
 def handover_job(ctx: WorkerContext, settings: Settings) -> Job:
-    """At start, then hourly (an account given a brand since goes then)."""
+    """At start, then every ACCOUNT_HANDOVER_SECONDS (an account connected or given a brand
+    since goes then)."""
     return every(
-        EVERY_SECONDS,
+        settings.account_handover_seconds,
         partial(hand_over, ctx.sessionmaker, handover_spec(settings)),
         name="hand_accounts_over",
     )

@@ -79,7 +79,10 @@ class ConnectedAccountOut(BaseModel):
     scopes: list[str] = Field(description="What the network granted.")
     access_expires_at: datetime | None
     refresh_expires_at: datetime | None
-    connected_by: str = Field(description="`user:<id>` or `key:<id>`.")
+    connected_by: str = Field(
+        description="`user:<id>` or `key:<id>`; `service:<name>` for an account handed over by "
+        "the service that connected it before the registry."
+    )
     connected_at: datetime
     disconnected_at: datetime | None
     disconnected_by: str | None
