@@ -59,6 +59,20 @@ class Settings(ServiceSettings):
     refresh_poll_seconds: float = Field(default=30.0, gt=0)
     refresh_lease_seconds: float = Field(default=60.0, gt=0)
     refresh_batch_size: int = Field(default=20, ge=1)
+    # Meta's Page tokens do not expire but Meta invalidates them: each active Facebook Page and
+    # Instagram account is checked (debug_token) at most every interval, claimed for the
+    # refresher's lease; one whose data access (or token) lapses within the margin needs a
+    # person before then.
+    meta_check_interval_seconds: float = Field(default=12 * 3600.0, gt=0)
+    meta_check_margin_seconds: float = Field(default=7 * 86400.0, ge=0)
+    meta_check_poll_seconds: float = Field(default=300.0, gt=0)
+    meta_check_batch_size: int = Field(default=20, ge=1)
+    # Tokens revoked at the network after a disconnection: each tried up to `revocation_attempts`
+    # times, waiting `revocation_backoff_seconds`, doubled after each failure, then given up.
+    revocation_poll_seconds: float = Field(default=30.0, gt=0)
+    revocation_attempts: int = Field(default=5, ge=1)
+    revocation_backoff_seconds: float = Field(default=60.0, gt=0)
+    revocation_batch_size: int = Field(default=20, ge=1)
 
     @field_validator("credentials_keys", "event_credentials_keys", mode="before")
     @classmethod

@@ -1,7 +1,8 @@
 """The workspace's worker: `python -m workspace.worker` relays its outbox, adopts the brand
 settings the publisher saved and the accounts ingest and the publisher connected before the
 registry existed, refreshes connected accounts' tokens
-ahead of expiry and seals their credentials again after a key rotation."""
+ahead of expiry, checks Meta's, revokes a disconnected account's tokens at the network and seals
+credentials again after a key rotation."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from workspace.db import inbox, outbox
 def spec(settings: Settings | None = None) -> WorkerSpec:
     """What the workspace's worker runs: the outbox relay, the brands consumer, the accounts
     consumer (handed-over accounts adopted with the keys of `settings`, refused tokens refreshed
-    at once), the refresher and the re-sealing job."""
+    at once), the refresher, the Meta token check, the revoker and the re-sealing job."""
     return WorkerSpec(
         topics=(
             BRAND_CONFIGURED,

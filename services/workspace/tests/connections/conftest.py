@@ -26,8 +26,10 @@ from beacon_shared.testing.egress import LOCAL_EGRESS_SETTINGS
 from services.workspace.tests.connections.fake_oauth import FakeNetworks, fake_networks
 from workspace.audit.models import audit_entry
 from workspace.config import Settings
+from workspace.connections.meta_check import MetaChecker
 from workspace.connections.models import connected_account
 from workspace.connections.refresh import Refresher
+from workspace.connections.revocation import Revoker
 from workspace.connections.service import http_client
 from workspace.db import outbox
 from workspace.main import create_app
@@ -209,6 +211,27 @@ def refresher(
         settings = settings_for(Settings, **connections_settings(networks, **more))
         async with http_client(settings) as http:
             yield Refresher(create_sessionmaker(engine), settings, http)
+
+    return build
+
+
+@pytest.fixture
+def worker_job(
+    networks: FakeNetworks, settings_for: Callable[..., Any], engine: AsyncEngine
+) -> Callable[..., Any]:
+    """`async with worker_job(MetaChecker, now=clock, **settings) as c`: one of the worker's
+    jobs (MetaChecker, Revoker) on the test database, reaching the fakes."""
+
+    @asynccontextmanager
+    async def build(
+        job: type[MetaChecker] | type[Revoker], now: Callable[[], Any] | None = None, **more: object
+    ) -> AsyncIterator[Any]:
+        settings = settings_for(Settings, **connections_settings(networks, **more))
+        async with http_client(settings) as http:
+            built = job(create_sessionmaker(engine), settings, http)
+            if now is not None:
+                built.now = now
+            yield built
 
     return build
 

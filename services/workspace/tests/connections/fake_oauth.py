@@ -1,10 +1,12 @@
 """Fake authorization servers speaking each network's documented OAuth protocol (Facebook Login
-and Graph, X OAuth 2.0 with PKCE, LinkedIn OAuth with OpenID userinfo and organizationAcls,
-Mastodon app registration and OAuth, Bluesky createSession), served over real HTTP on loopback
-so the workspace reaches them through the egress guard.
+and Graph with debug_token in a batch, X OAuth 2.0 with PKCE, LinkedIn OAuth with OpenID userinfo
+and organizationAcls, Mastodon app registration and OAuth, Bluesky createSession, and the token
+revocation endpoints of X, LinkedIn and Mastodon), served over real HTTP on loopback so the
+workspace reaches them through the egress guard.
 
 Each authorization page consents at once, as the person would, and redirects the browser to
-the redirect URI with a code and the state; `deny` makes it answer `error=access_denied`.
+the redirect URI with a code and the state; `deny` makes it answer `error=access_denied`. Each
+revocation endpoint records the tokens revoked (`revoked`); `revoke_status` makes it fail.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import json
 import secrets
 import socket
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -23,12 +27,14 @@ from urllib.parse import parse_qsl, urlencode
 
 import uvicorn
 from fastapi import Depends, FastAPI, Header, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 META_APP_ID, META_APP_SECRET = "meta-app-1", "meta-app-secret"
 X_CLIENT_ID, X_CLIENT_SECRET = "x-client-1", "x-client-secret"
 LINKEDIN_CLIENT_ID, LINKEDIN_CLIENT_SECRET = "li-client-1", "li-client-secret"
 GRAPH = "v23.0"
+# The permissions the person grants Meta's fake.
+GRANTED = ["pages_show_list", "pages_manage_posts", "instagram_basic", "instagram_manage_comments"]
 
 
 @contextlib.contextmanager
@@ -108,10 +114,21 @@ class Fake:
     deny: bool = False
     token_error: str | None = None
     url: str = ""
+    revoked: list[str] = field(default_factory=list)
+    revoke_status: int | None = None
 
     def reset(self) -> None:
         self.deny = False
         self.token_error = None
+        self.revoke_status = None
+
+    def revoke(self, token: str) -> JSONResponse | None:
+        """The failure a test asked for, or the token recorded revoked and forgotten."""
+        if self.revoke_status is not None:
+            return JSONResponse({"error": "server_error"}, status_code=self.revoke_status)
+        self.revoked.append(token)
+        self.tokens.discard(token)
+        return None
 
     def spend(self, code: str, redirect_uri: str) -> dict[str, Any] | None:
         grant = self.grants.pop(code, None)
@@ -124,13 +141,42 @@ class Fake:
 class FakeMeta(Fake):
     """Facebook Login and the Graph API: two Pages, the first linked to an Instagram
     professional account; `me/accounts` pages one Page at a time and answers only a long-lived
-    user token."""
+    user token. Each test gets new Page tokens; `debug_token`, asked in a batch with the app's
+    token, says every Page token issued is valid unless `invalid` gives its error subcode, with
+    the data access of `data_access_expires` (else 90 days on) and the permissions of `scopes`
+    (else those granted); `debugged` counts the checks of each token."""
 
     long_lived: set[str] = field(default_factory=set)
     page_tokens: dict[str, str] = field(default_factory=dict)
+    page_of: dict[str, str] = field(default_factory=dict)
+    invalid: dict[str, int] = field(default_factory=dict)
+    data_access_expires: dict[str, int] = field(default_factory=dict)
+    scopes: dict[str, list[str]] = field(default_factory=dict)
+    debugged: Counter[str] = field(default_factory=Counter)
+
+    def reset(self) -> None:
+        super().reset()
+        self.page_tokens.clear()
+        self.invalid.clear()
+        self.data_access_expires.clear()
+        self.scopes.clear()
 
     def app(self) -> FastAPI:
         app = FastAPI()
+
+        @app.post(f"/{GRAPH}")
+        async def batch(q: Annotated[dict[str, str], Depends(form_fields)]) -> Any:
+            if q.get("access_token") != f"{META_APP_ID}|{META_APP_SECRET}":
+                return _graph_error("Invalid OAuth access token signature.", 190)
+            assert q.get("include_headers") == "false"
+            answers = []
+            for operation in json.loads(q["batch"]):
+                path, _, query = operation["relative_url"].partition("?")
+                assert (operation["method"], path) == ("GET", "debug_token")
+                token = dict(parse_qsl(query))["input_token"]
+                self.debugged[token] += 1
+                answers.append({"code": 200, "body": json.dumps({"data": self._debug(token)})})
+            return answers
 
         @app.get(f"/{GRAPH}/dialog/oauth")
         async def dialog(
@@ -161,14 +207,8 @@ class FakeMeta(Fake):
         async def permissions(authorization: str = Header()) -> Any:
             if authorization.removeprefix("Bearer ") not in self.long_lived:
                 return _graph_error("Invalid OAuth access token.", 190, status=401)
-            granted = [
-                "pages_show_list",
-                "pages_manage_posts",
-                "instagram_basic",
-                "instagram_manage_comments",
-            ]
             return {
-                "data": [{"permission": p, "status": "granted"} for p in granted]
+                "data": [{"permission": p, "status": "granted"} for p in GRANTED]
                 + [{"permission": "instagram_content_publish", "status": "declined"}]
             }
 
@@ -215,7 +255,37 @@ class FakeMeta(Fake):
 
     def _page_token(self, page_id: str) -> str:
         # A Page token obtained with a long-lived user token never expires: the same each time.
-        return self.page_tokens.setdefault(page_id, SECRETS.issue(f"EAA-page-{page_id}"))
+        if page_id not in self.page_tokens:
+            self.page_tokens[page_id] = SECRETS.issue(f"EAA-page-{page_id}")
+            self.page_of[self.page_tokens[page_id]] = page_id
+        return self.page_tokens[page_id]
+
+    def _debug(self, token: str) -> dict[str, Any]:
+        now = int(time.time())
+        data: dict[str, Any] = {
+            "app_id": META_APP_ID,
+            "type": "PAGE",
+            "application": "Beacon",
+            "data_access_expires_at": self.data_access_expires.get(token, now + 90 * 86400),
+            "expires_at": 0,
+            "is_valid": True,
+            "issued_at": now - 3600,
+            "profile_id": self.page_of.get(token, ""),
+            "scopes": self.scopes.get(token, GRANTED),
+            "user_id": "10157000000000001",
+        }
+        if token not in self.page_of or token in self.invalid:
+            data |= {
+                "is_valid": False,
+                "scopes": [],
+                "error": {
+                    "code": 190,
+                    "message": "Error validating access token: the session has been "
+                    "invalidated because the user changed their password.",
+                    "subcode": self.invalid.get(token, 467),
+                },
+            }
+        return data
 
 
 def _graph_error(message: str, code: int, *, status: int = 400) -> JSONResponse:
@@ -314,6 +384,19 @@ class FakeX(Fake):
                     status_code=400,
                 )
             return self._tokens()
+
+        @app.post("/2/oauth2/revoke")
+        async def revoke(
+            form: Annotated[dict[str, str], Depends(form_fields)],
+            authorization: str | None = Header(default=None),
+        ) -> Any:
+            expected = base64.b64encode(f"{X_CLIENT_ID}:{X_CLIENT_SECRET}".encode()).decode()
+            if authorization != f"Basic {expected}":
+                return JSONResponse({"error": "unauthorized_client"}, status_code=401)
+            assert form["token_type_hint"] in ("access_token", "refresh_token")
+            failed = self.revoke(form["token"])
+            self.refresh_tokens.discard(form["token"])
+            return failed or {"revoked": True}
 
         @app.get("/2/users/me")
         async def me(authorization: str = Header()) -> Any:
@@ -431,6 +514,15 @@ class FakeLinkedIn(Fake):
                 "w_organization_social",
                 "token_type": "Bearer",
             }
+
+        @app.post("/oauth/v2/revoke")
+        async def revoke(form: Annotated[dict[str, str], Depends(form_fields)]) -> Any:
+            if (form.get("client_id"), form.get("client_secret")) != (
+                LINKEDIN_CLIENT_ID,
+                LINKEDIN_CLIENT_SECRET,
+            ):
+                return JSONResponse({"error": "invalid_client"}, status_code=401)
+            return self.revoke(form["token"]) or Response(status_code=200)
 
         def authorised(authorization: str, version: str | None = None) -> bool:
             return authorization.removeprefix("Bearer ") in self.tokens
@@ -600,6 +692,13 @@ class FakeMastodon(Fake):
                 "scope": "read write profile",
                 "created_at": int(time.time()),
             }
+
+        @app.post("/oauth/revoke")
+        async def revoke(form: Annotated[dict[str, str], Depends(form_fields)]) -> Any:
+            app_ = self.apps.get(form.get("client_id", ""))
+            if app_ is None or app_["secret"] != form.get("client_secret"):
+                return JSONResponse({"error": "invalid_client"}, status_code=401)
+            return self.revoke(form["token"]) or {}
 
         @app.get("/api/v1/accounts/verify_credentials")
         async def verify(authorization: str = Header()) -> Any:

@@ -1,5 +1,5 @@
-"""The connected accounts' tables: the registry, the pending OAuth states, and Beacon's app
-registered at each Mastodon instance."""
+"""The connected accounts' tables: the registry, the pending OAuth states, Beacon's app
+registered at each Mastodon instance, and the tokens to revoke after a disconnection."""
 
 from __future__ import annotations
 
@@ -33,7 +33,9 @@ def _one_of(column: str, values: tuple[str, ...]) -> str:
 
 # One row per (organization, brand, network, the network's account id). `credentials` is the
 # Fernet token of their JSON under WORKSPACE_CREDENTIALS_KEYS, null once disconnected; `version`
-# grows with every change, so consumers of the events keep the newest.
+# grows with every change, so consumers of the events keep the newest. `refresh_claimed_until` is
+# the refresher's lease for X and LinkedIn accounts, and for Meta's the time until which the token
+# check leaves them alone (its lease, then the next check).
 connected_account = Table(
     "connected_account",
     metadata,
@@ -109,4 +111,24 @@ mastodon_app = Table(
     Column("pkce", Boolean, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     PrimaryKeyConstraint("instance_url", "redirect_uri"),
+)
+
+# A disconnected account's tokens, still to be revoked at the network: copied, sealed as they
+# were, in the disconnection's transaction, and deleted once revoked or given up.
+revocation = Table(
+    "revocation",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("tenant_id", Text, nullable=False),
+    Column("brand_id", Text, nullable=False),
+    Column("account_id", UUID(as_uuid=True), nullable=False),
+    Column("network", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("instance_url", Text),
+    Column("credentials", LargeBinary, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("due_at", DateTime(timezone=True), nullable=False, comment="The next attempt."),
+    Column("last_error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_revocation_due_at", "due_at"),
 )

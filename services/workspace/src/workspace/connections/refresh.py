@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from beacon_shared.contracts.workspace import AccountCredentialsChanged, ConnectionDeauthorized
+from beacon_shared.contracts.workspace import AccountCredentialsChanged
 from beacon_shared.crypto import SecretsUnreadable
 from beacon_shared.logging import get_logger
 from beacon_shared.networks.oauth import OAuthRefused, OAuthUnavailable, TokenSet
@@ -32,6 +32,7 @@ from workspace.connections.repository import AnyRow
 from workspace.connections.service import (
     contract,
     credentials_box,
+    deauthorize,
     event_box,
     http_client,
     linkedin,
@@ -152,34 +153,27 @@ class Refresher:
         return await linkedin(self.settings, self.http).refresh(refresh_token)
 
     async def _deauthorize(self, row: AnyRow, reason: str) -> str:
-        now = self.now()
-        async with self.sessionmaker() as session, session.begin():
-            current = await repository.locked(session, row.id)
-            if current is None or current.version != row.version:
-                return "superseded"  # reconnected or disconnected meanwhile
-            updated = await repository.set_account(
-                session,
-                row.id,
-                status="needs_reauth",
-                status_reason=reason,
-                refresh_claimed_until=None,
-                updated_at=now,
-            )
-            await stage_event(
-                session,
-                updated,
-                ConnectionDeauthorized(account=contract(updated), reason=reason, at=now),
-            )
-            await record(
-                session,
-                tenant_id=row.tenant_id,
-                actor=ACTOR,
-                action="account.deauthorized",
-                target=f"connected_account:{row.id}",
-                detail={"brand_id": row.brand_id, "network": row.network, "reason": reason},
-            )
-        log.warning("account.deauthorized", account_id=str(row.id), reason=reason)
-        return "deauthorized"
+        return await deauthorize_unless_changed(
+            self.sessionmaker, row, reason=reason, actor=ACTOR, now=self.now()
+        )
+
+
+async def deauthorize_unless_changed(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    row: AnyRow,
+    *,
+    reason: str,
+    actor: str,
+    now: datetime,
+) -> str:
+    """A worker's finding that the account needs a person, in its own transaction, unless the
+    account changed since it was claimed (a reconnection or a disconnection wins)."""
+    async with sessionmaker() as session, session.begin():
+        current = await repository.locked(session, row.id)
+        if current is None or current.version != row.version:
+            return "superseded"
+        await deauthorize(session, row, reason=reason, actor=actor, now=now)
+    return "deauthorized"
 
 
 def refresh_jobs(ctx: WorkerContext) -> Sequence[Job]:

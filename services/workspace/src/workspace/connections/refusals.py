@@ -17,13 +17,12 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared.contracts import ingest, publisher
-from beacon_shared.contracts.workspace import ConnectionDeauthorized, RefreshRequest
+from beacon_shared.contracts.workspace import RefreshRequest
 from beacon_shared.events import Envelope
 from beacon_shared.logging import get_logger
-from workspace.audit.service import record
 from workspace.connections import repository
 from workspace.connections.refresh import REFRESHABLE
-from workspace.connections.service import contract, stage_event
+from workspace.connections.service import deauthorize
 
 log = get_logger(__name__)
 
@@ -54,21 +53,4 @@ async def refused(
         await repository.make_due(session, row.id, at=now)
         log.info("account.refresh_requested", account_id=str(row.id), source=source)
         return
-    updated = await repository.set_account(
-        session, row.id, status="needs_reauth", status_reason=request.reason, updated_at=now
-    )
-    await stage_event(
-        session,
-        updated,
-        ConnectionDeauthorized(account=contract(updated), reason=request.reason, at=now),
-    )
-    actor = f"service:{source}"
-    await record(
-        session,
-        tenant_id=row.tenant_id,
-        actor=actor,
-        action="account.deauthorized",
-        target=f"connected_account:{row.id}",
-        detail={"brand_id": row.brand_id, "network": row.network, "reason": request.reason},
-    )
-    log.warning("account.deauthorized", account_id=str(row.id), source=source)
+    await deauthorize(session, row, reason=request.reason, actor=f"service:{source}", now=now)

@@ -1,4 +1,4 @@
-"""All SQL of connected accounts, OAuth states and Mastodon apps."""
+"""All SQL of connected accounts, OAuth states, Mastodon apps and pending revocations."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared.pagination import Cursor
-from workspace.connections.models import connected_account, mastodon_app, oauth_state
+from workspace.connections.models import connected_account, mastodon_app, oauth_state, revocation
 
 AnyRow = Row[*tuple[Any, ...]]
 # What a reconnection replaces: everything the network says now, and who connected it.
@@ -227,6 +227,49 @@ async def claim_due(
     return rows
 
 
+async def claim_unchecked(
+    session: AsyncSession,
+    *,
+    kinds: Sequence[str],
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+) -> Sequence[AnyRow]:
+    """Claim active accounts of these kinds that no one holds and whose rest has ended (never
+    checked first), until `lease_until`."""
+    c = connected_account.c
+    due = (
+        select(c.id)
+        .where(
+            c.status == "active",
+            c.kind.in_(kinds),
+            c.credentials.is_not(None),
+            or_(c.refresh_claimed_until.is_(None), c.refresh_claimed_until <= now),
+        )
+        .order_by(c.refresh_claimed_until.asc().nulls_first(), c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows: Sequence[AnyRow] = (
+        await session.execute(
+            update(connected_account)
+            .where(c.id.in_(due.scalar_subquery()))
+            .values(refresh_claimed_until=lease_until)
+            .returning(connected_account)
+        )
+    ).all()
+    return rows
+
+
+async def checked(session: AsyncSession, account_id: UUID, *, next_at: datetime) -> None:
+    """A checked account rests until `next_at`, its failures forgotten (its version unchanged)."""
+    await session.execute(
+        update(connected_account)
+        .where(connected_account.c.id == account_id)
+        .values(refresh_claimed_until=next_at, refresh_failures=0)
+    )
+
+
 async def locked(session: AsyncSession, account_id: UUID) -> AnyRow | None:
     """An account, locked for this transaction."""
     return (
@@ -249,3 +292,61 @@ async def hold(session: AsyncSession, account_id: UUID, *, until: datetime, fail
 async def forget_flows(session: AsyncSession, *, expired_before: datetime) -> None:
     """Delete the flows that expired before then, used or not."""
     await session.execute(delete(oauth_state).where(oauth_state.c.expires_at < expired_before))
+
+
+async def add_revocation(session: AsyncSession, values: dict[str, object]) -> None:
+    """Keep a disconnected account's sealed tokens until they are revoked at the network."""
+    await session.execute(insert(revocation).values(**values))
+
+
+async def claim_revocations(
+    session: AsyncSession, *, now: datetime, lease_until: datetime, limit: int
+) -> Sequence[AnyRow]:
+    """Claim the revocations due that no one holds, until `lease_until`."""
+    c = revocation.c
+    due = (
+        select(c.id)
+        .where(c.due_at <= now)
+        .order_by(c.due_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows: Sequence[AnyRow] = (
+        await session.execute(
+            update(revocation)
+            .where(c.id.in_(due.scalar_subquery()))
+            .values(due_at=lease_until)
+            .returning(revocation)
+        )
+    ).all()
+    return rows
+
+
+async def retry_revocation(
+    session: AsyncSession, revocation_id: UUID, *, attempts: int, due_at: datetime, error: str
+) -> None:
+    """Try a revocation again at `due_at`."""
+    await session.execute(
+        update(revocation)
+        .where(revocation.c.id == revocation_id)
+        .values(attempts=attempts, due_at=due_at, last_error=error)
+    )
+
+
+async def forget_revocation(session: AsyncSession, revocation_id: UUID) -> None:
+    """A revocation done or given up."""
+    await session.execute(delete(revocation).where(revocation.c.id == revocation_id))
+
+
+async def holding_credentials(
+    session: AsyncSession, *, tenant_id: str, network: str
+) -> Sequence[bytes]:
+    """The sealed credentials of the tenant's accounts on the network that still have some."""
+    c = connected_account.c
+    return (
+        await session.scalars(
+            select(c.credentials).where(
+                c.tenant_id == tenant_id, c.network == network, c.credentials.is_not(None)
+            )
+        )
+    ).all()

@@ -3,8 +3,8 @@ WORKSPACE_CREDENTIALS_KEYS.
 
 To rotate without downtime: put the new key first (the old one after it), restart; the worker
 re-seals whatever the new key cannot open yet, in batches; once it reports none left, drop the
-old key. Sealed secrets are the accounts' credentials, Beacon's Mastodon app secrets and the PKCE
-verifiers of flows in progress.
+old key. Sealed secrets are the accounts' credentials, Beacon's Mastodon app secrets, the PKCE
+verifiers of flows in progress and the tokens still to be revoked after a disconnection.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from beacon_shared.crypto import SecretsUnreadable
 from beacon_shared.logging import get_logger
 from beacon_shared.worker import Job, WorkerContext
 from workspace.config import Settings
-from workspace.connections.models import connected_account, mastodon_app, oauth_state
+from workspace.connections.models import connected_account, mastodon_app, oauth_state, revocation
 from workspace.connections.service import credentials_box
 
 log = get_logger(__name__)
@@ -32,6 +32,7 @@ SEALED: Sequence[tuple[Table, str, tuple[str, ...]]] = (
     (connected_account, "credentials", ("id",)),
     (mastodon_app, "client_secret", ("instance_url", "redirect_uri")),
     (oauth_state, "secrets", ("id",)),
+    (revocation, "credentials", ("id",)),
 )
 
 

@@ -22,6 +22,7 @@ from beacon_shared.contracts.workspace import (
     AccountDisconnected,
     AccountKind,
     ConnectedAccount,
+    ConnectionDeauthorized,
 )
 from beacon_shared.crypto import SecretBox, SecretKeyMissing
 from beacon_shared.egress import UrlRefused, check_base_url, egress_client
@@ -74,6 +75,10 @@ KIND_NETWORK = {
     AccountKind.mastodon: "mastodon",
     AccountKind.bluesky: "bluesky",
 }
+# Kinds whose tokens the network revokes on Beacon's request. A Meta Page token cannot be revoked
+# on its own (only the person's whole grant of the app, with the user token, which is not kept);
+# a Bluesky app password is revoked by its owner in Bluesky's settings.
+REVOCABLE = ("x_user", "linkedin_member", "linkedin_organization", "mastodon")
 
 
 # Settings -------------------------------------------------------------------------------------
@@ -570,8 +575,37 @@ async def get(session: AsyncSession, *, principal: Principal, account_id: UUID) 
     return row
 
 
+async def deauthorize(
+    session: AsyncSession, row: AnyRow, *, reason: str, actor: str, now: datetime
+) -> AnyRow:
+    """Mark the account needs_reauth for `reason` and stage `account.deauthorized` with its
+    audit entry (the services flag its scheduled posts and send the webhook); its row after."""
+    updated = await repository.set_account(
+        session,
+        row.id,
+        status="needs_reauth",
+        status_reason=reason,
+        refresh_claimed_until=None,
+        updated_at=now,
+    )
+    await stage_event(
+        session, updated, ConnectionDeauthorized(account=contract(updated), reason=reason, at=now)
+    )
+    await record(
+        session,
+        tenant_id=row.tenant_id,
+        actor=actor,
+        action="account.deauthorized",
+        target=f"connected_account:{row.id}",
+        detail={"brand_id": row.brand_id, "network": row.network, "reason": reason},
+    )
+    log.warning("account.deauthorized", account_id=str(row.id), reason=reason, actor=actor)
+    return updated
+
+
 async def disconnect(session: AsyncSession, *, principal: Principal, account_id: UUID) -> None:
-    """Forget the account's credentials and stop using it (again: nothing changes)."""
+    """Forget the account's credentials and stop using it (again: nothing changes); its tokens
+    are kept, sealed, only until the worker has revoked them at the network."""
     row = await repository.get_account(
         session, tenant_id=principal.tenant_id, account_id=account_id, lock=True
     )
@@ -581,6 +615,22 @@ async def disconnect(session: AsyncSession, *, principal: Principal, account_id:
     if row.status == "disconnected":
         return
     now = datetime.now(UTC)
+    revoke = row.credentials is not None and row.kind in REVOCABLE
+    if revoke:
+        await repository.add_revocation(
+            session,
+            {
+                "id": uuid.uuid4(),
+                "tenant_id": row.tenant_id,
+                "brand_id": row.brand_id,
+                "account_id": row.id,
+                "network": row.network,
+                "kind": row.kind,
+                "instance_url": row.instance_url,
+                "credentials": row.credentials,
+                "due_at": now,
+            },
+        )
     row = await repository.set_account(
         session,
         row.id,
@@ -603,5 +653,10 @@ async def disconnect(session: AsyncSession, *, principal: Principal, account_id:
         actor=principal.actor,
         action="account.disconnected",
         target=f"connected_account:{row.id}",
-        detail={"brand_id": row.brand_id, "network": row.network, "external_id": row.external_id},
+        detail={
+            "brand_id": row.brand_id,
+            "network": row.network,
+            "external_id": row.external_id,
+            "revocation": revoke,
+        },
     )

@@ -1,5 +1,5 @@
 """What every network's OAuth has in common: token answers (RFC 6749 §5.1), errors (§5.2), PKCE
-(RFC 7636) and the accounts a login grants."""
+(RFC 7636), revocation (RFC 7009) and the accounts a login grants."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from beacon_shared.egress import EgressRefused
 
 # RFC 6749 §5.2 codes that mean the grant itself is gone: asking again will not help.
 GRANT_GONE = frozenset({"invalid_grant", "unauthorized_client", "invalid_client"})
+# A revocation refused with these has nothing left to revoke: the token is no longer valid.
+ALREADY_INVALID = frozenset({"invalid_token", "invalid_grant"})
 
 
 class OAuthRefused(Exception):
@@ -190,3 +192,14 @@ def answer(response: httpx.Response, *, network: str, what: str) -> dict[str, An
             "unexpected_answer", f"{network} answered {response.status_code} reading {what}"
         )
     return body_of(response)
+
+
+def revoked(response: httpx.Response, *, network: str) -> None:
+    """A revocation endpoint's answer: done (2xx, or a token already invalid, RFC 7009 §2.2), or
+    OAuthRefused naming what was wrong."""
+    if response.is_success:
+        return
+    code = error_code(body_of(response))
+    if code in ALREADY_INVALID:
+        return
+    raise OAuthRefused(code, f"{network}'s revocation endpoint answered {response.status_code}")

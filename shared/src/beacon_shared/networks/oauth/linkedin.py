@@ -2,7 +2,7 @@
 (Pages) they administer, found through organizationAcls.
 
 Access tokens last 60 days; partners approved for it get refresh tokens (a year), which LinkedIn
-does not rotate.
+does not rotate. An access token is revoked at `/oauth/v2/revoke` with the client's secret.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from beacon_shared.networks.oauth.base import (
     TokenSet,
     answer,
     call,
+    revoked,
     token_set,
 )
 
@@ -86,6 +87,21 @@ class LinkedInOAuth:
     async def refresh(self, refresh_token: str) -> TokenSet:
         """A new access token; LinkedIn answers the same refresh token again."""
         return await self._token({"grant_type": "refresh_token", "refresh_token": refresh_token})
+
+    async def revoke(self, access_token: str) -> None:
+        """Revoke a member's access token."""
+        response = await call(
+            self.http,
+            "POST",
+            f"{self.auth_url}/oauth/v2/revoke",
+            network=NETWORK,
+            data={
+                "client_id": self.app.client_id,
+                "client_secret": self.app.client_secret.get_secret_value(),
+                "token": access_token,
+            },
+        )
+        revoked(response, network=NETWORK)
 
     async def _get(self, path: str, token: str, what: str, **params: str) -> dict[str, Any]:
         response = await call(

@@ -1,6 +1,7 @@
 """Mastodon: every instance is its own authorization server, where Beacon registers an app
 (`POST /api/v1/apps`, once per instance) before the OAuth code flow; PKCE where the instance
-says it supports it (4.3+, in its RFC 8414 metadata). Tokens do not expire."""
+says it supports it (4.3+, in its RFC 8414 metadata). Tokens do not expire; the app that obtained
+one revokes it at `/oauth/revoke`."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from beacon_shared.networks.oauth.base import (
     answer,
     body_of,
     call,
+    revoked,
     token_set,
 )
 
@@ -100,6 +102,21 @@ class MastodonOAuth:
             self.http, "POST", f"{self.instance}/oauth/token", network=NETWORK, data=form
         )
         return token_set(response, network=NETWORK, need_refresh=False)
+
+    async def revoke(self, access_token: str) -> None:
+        """Revoke an access token this app obtained (`POST /oauth/revoke`)."""
+        response = await call(
+            self.http,
+            "POST",
+            f"{self.instance}/oauth/revoke",
+            network=NETWORK,
+            data={
+                "client_id": self.app.client_id,
+                "client_secret": self.app.client_secret.get_secret_value(),
+                "token": access_token,
+            },
+        )
+        revoked(response, network=NETWORK)
 
     async def connect(
         self, *, code: str, redirect_uri: str, code_verifier: str | None

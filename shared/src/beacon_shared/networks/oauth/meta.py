@@ -2,12 +2,20 @@
 own Page token, and the Instagram professional account linked to each Page.
 
 The code is exchanged for a short-lived user token, that for a long-lived one (60 days); Page
-tokens obtained with a long-lived user token do not expire.
+tokens obtained with a long-lived user token do not expire, but Meta invalidates them (a changed
+password, the app removed, permissions revoked) and the app's access to the person's data lapses
+90 days after they last used it: `debug_token`, asked as the app, says which.
+
+A Page token cannot be revoked on its own: `DELETE /{user-id}/permissions` removes the app for
+the person altogether, with every Page they granted.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -17,9 +25,12 @@ from beacon_shared.networks.oauth.base import (
     ClientApp,
     GrantedAccount,
     OAuthRefused,
+    OAuthUnavailable,
     TokenSet,
     answer,
+    body_of,
     call,
+    error_code,
     token_set,
 )
 
@@ -39,6 +50,35 @@ SCOPES = (
 PAGE_FIELDS = "id,name,access_token,instagram_business_account{id,username,name}"
 # More pages than any one person manages; a bound on the paging loop.
 MAX_PAGES_OF_PAGES = 20
+# Graph's error subcodes for an access token that no longer works (Access Token errors, in the
+# error-handling guide), as the reason an account needs a person.
+INVALID_TOKEN_REASONS = {
+    458: "app_removed",
+    459: "user_checkpointed",
+    460: "password_changed",
+    463: "token_expired",
+    464: "user_unconfirmed",
+    467: "token_invalid",
+}
+
+
+@dataclass(frozen=True)
+class TokenStatus:
+    """What `debug_token` says of an access token; times are None when Meta gives none (0)."""
+
+    is_valid: bool
+    expires_at: datetime | None
+    data_access_expires_at: datetime | None
+    scopes: tuple[str, ...] | None
+    error_code: int | None = None
+    error_subcode: int | None = None
+
+    @property
+    def invalid_reason(self) -> str:
+        """Why the token no longer works, short and safe to show."""
+        if self.error_subcode in INVALID_TOKEN_REASONS:
+            return INVALID_TOKEN_REASONS[self.error_subcode]
+        return "token_invalid"
 
 
 @dataclass(frozen=True)
@@ -143,6 +183,34 @@ class MetaOAuth:
             raise OAuthRefused("no_pages", "the login granted no Facebook Page")
         return found
 
+    async def debug_token(self, token: str) -> TokenStatus:
+        """What Graph says of a token, asked with the app's token (`app-id|app-secret`).
+
+        `debug_token` takes the token in its query: it is asked through a batch request, whose
+        operations travel in the POST body, so that no URL (logged, traced) ever holds it.
+        """
+        operation = {
+            "method": "GET",
+            "relative_url": "debug_token?" + urlencode({"input_token": token}),
+        }
+        response = await call(
+            self.http,
+            "POST",
+            f"{self.graph_url}/{self.version}",
+            network=NETWORK,
+            data={
+                "access_token": f"{self.app.client_id}|{self.app.client_secret.get_secret_value()}",
+                "batch": json.dumps([operation]),
+                "include_headers": "false",
+            },
+        )
+        if not response.is_success:
+            raise OAuthRefused(
+                error_code(body_of(response)),
+                f"Graph refused the app's token check ({response.status_code})",
+            )
+        return _token_status(_only_operation(response))
+
     async def connect(self, *, code: str, redirect_uri: str) -> list[GrantedAccount]:
         """The whole callback: code, long-lived user token, then the Pages and Instagram
         accounts it grants (Page tokens do not expire: no expiry to keep)."""
@@ -186,3 +254,56 @@ def _page_accounts(page: object, scopes: tuple[str, ...]) -> list[GrantedAccount
             )
         )
     return accounts
+
+
+def _only_operation(response: httpx.Response) -> dict[str, Any]:
+    """The one operation's answer of a batch: its JSON body, or OAuthUnavailable/OAuthRefused."""
+    try:
+        results = response.json()
+    except ValueError:
+        results = None
+    if not isinstance(results, list) or len(results) != 1:
+        raise OAuthRefused("unexpected_answer", "Graph answered a batch of another shape")
+    result = results[0]
+    if result is None:  # Graph's answer for an operation that did not finish in time
+        raise OAuthUnavailable("Graph did not finish the token check")
+    status = result.get("code") if isinstance(result, dict) else None
+    if not isinstance(status, int):
+        raise OAuthRefused("unexpected_answer", "Graph answered an operation without a status")
+    try:
+        body = json.loads(result.get("body") or "{}")
+    except ValueError:
+        body = {}
+    body = body if isinstance(body, dict) else {}
+    if status == 429 or status >= 500:
+        raise OAuthUnavailable(f"Graph answered {status} checking the token")
+    if not 200 <= status < 300:
+        raise OAuthRefused(error_code(body), f"Graph answered {status} checking the token")
+    return body
+
+
+def _token_status(body: dict[str, Any]) -> TokenStatus:
+    data = body.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("is_valid"), bool):
+        raise OAuthRefused("unexpected_answer", "Graph answered no token validity")
+    error = data.get("error")
+    error = error if isinstance(error, dict) else {}
+    scopes = data.get("scopes")
+    return TokenStatus(
+        is_valid=data["is_valid"],
+        expires_at=_time(data.get("expires_at")),
+        data_access_expires_at=_time(data.get("data_access_expires_at")),
+        scopes=tuple(str(s) for s in scopes) if isinstance(scopes, list) else None,
+        error_code=_number(error.get("code")),
+        error_subcode=_number(error.get("subcode")),
+    )
+
+
+def _number(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _time(value: object) -> datetime | None:
+    seconds = _number(value)
+    # 0 is Meta's "never".
+    return datetime.fromtimestamp(seconds, UTC) if seconds else None

@@ -2,6 +2,8 @@
 
 Access tokens last two hours; with `offline.access` a refresh token comes too, and every
 refresh answers a new one (the old one stops working): it must be stored with the access token.
+Either token is revoked at `/2/oauth2/revoke` (RFC 7009), the client authenticating as at the
+token endpoint.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from beacon_shared.networks.oauth.base import (
     TokenSet,
     answer,
     call,
+    revoked,
     token_set,
 )
 
@@ -90,6 +93,18 @@ class XOAuth:
                 "client_id": self.app.client_id,
             }
         )
+
+    async def revoke(self, token: str, *, hint: str) -> None:
+        """Revoke an access or refresh token (`hint`: `access_token` or `refresh_token`)."""
+        response = await call(
+            self.http,
+            "POST",
+            f"{self.api_url}/2/oauth2/revoke",
+            network=NETWORK,
+            data={"token": token, "token_type_hint": hint, "client_id": self.app.client_id},
+            auth=(self.app.client_id, self.app.client_secret.get_secret_value()),
+        )
+        revoked(response, network=NETWORK)
 
     async def connect(
         self, *, code: str, redirect_uri: str, code_verifier: str, now: datetime

@@ -1,0 +1,147 @@
+"""Meta's tokens kept honest: a Page token does not expire, but Meta invalidates it (a changed
+password, the app removed, permissions revoked) and the app's access to the person's data lapses
+90 days after they last used it. Nothing says so until a post fails: the checker asks Graph's
+`debug_token` about each active Facebook Page and Instagram account, at most every
+WORKSPACE_META_CHECK_INTERVAL_SECONDS, and marks one whose token no longer works, or whose data
+access ends within WORKSPACE_META_CHECK_MARGIN_SECONDS, `needs_reauth` as the refresher does
+(`account.deauthorized`: its scheduled posts are flagged before their time comes).
+
+Accounts are claimed as the refresher claims them (`FOR UPDATE SKIP LOCKED`, then
+`refresh_claimed_until` for the lease, then until the next check), so two workers never check
+one account at once. A Graph that cannot be reached, or that refuses the app itself, is asked
+again when the lease ends and never marks an account.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from beacon_shared.crypto import SecretsUnreadable
+from beacon_shared.logging import get_logger
+from beacon_shared.networks.oauth import OAuthRefused, OAuthUnavailable
+from beacon_shared.networks.oauth.meta import TokenStatus
+from beacon_shared.worker import Job, WorkerContext
+from workspace.config import Settings
+from workspace.connections import repository
+from workspace.connections.refresh import deauthorize_unless_changed
+from workspace.connections.repository import AnyRow
+from workspace.connections.service import credentials_box, http_client, meta
+
+log = get_logger(__name__)
+# Kinds acting with a Page token.
+CHECKED = ("facebook_page", "instagram_business")
+ACTOR = "worker:meta-check"
+
+
+def problem(
+    status: TokenStatus, *, granted: Sequence[str], now: datetime, margin: timedelta
+) -> str | None:
+    """Why an account with this token needs a person (short, safe to show), or None."""
+    if not status.is_valid:
+        return status.invalid_reason
+    if status.expires_at is not None and status.expires_at <= now + margin:
+        return "token_expiring"
+    if status.data_access_expires_at is not None and status.data_access_expires_at <= now + margin:
+        return "data_access_expiring"
+    if status.scopes is not None and set(granted) - set(status.scopes):
+        return "permissions_revoked"
+    return None
+
+
+@dataclass
+class MetaChecker:
+    """Checks due Meta accounts' tokens; `now` is the clock (tests move it)."""
+
+    sessionmaker: async_sessionmaker[AsyncSession]
+    settings: Settings
+    http: httpx.AsyncClient
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Check what is due, then wait for the next pass, until `stop`."""
+        while not stop.is_set():
+            await self.check_due()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=self.settings.meta_check_poll_seconds)
+
+    async def check_due(self) -> list[str]:
+        """One pass: the outcome of each account claimed (valid, deauthorized, retry…)."""
+        if not self.settings.meta_app_id or self.settings.meta_app_secret is None:
+            return []  # no Meta app here: no Meta account could have been connected
+        now = self.now()
+        async with self.sessionmaker() as session, session.begin():
+            claimed = await repository.claim_unchecked(
+                session,
+                kinds=CHECKED,
+                now=now,
+                lease_until=now + timedelta(seconds=self.settings.refresh_lease_seconds),
+                limit=self.settings.meta_check_batch_size,
+            )
+        return [await self._check(row) for row in claimed]
+
+    async def _check(self, row: AnyRow) -> str:
+        try:
+            token = credentials_box(self.settings).decrypt(row.credentials)["access_token"]
+        except SecretsUnreadable as exc:
+            # A key missing from WORKSPACE_CREDENTIALS_KEYS: an operator's fix, not the account's.
+            log.error("account.credentials_unreadable", account_id=str(row.id), reason=str(exc))
+            return "unreadable"
+        try:
+            status = await meta(self.settings, self.http).debug_token(token)
+        except OAuthUnavailable as exc:
+            return await self._later(row, "account.check_failed", exc.reason)
+        except OAuthRefused as exc:
+            # Graph refused the app's own token, or answered what it should not: not the account's
+            # doing, so it is not marked; the operator sees the error.
+            return await self._later(row, "account.check_refused", f"{exc.code}: {exc.reason}")
+        now = self.now()
+        reason = problem(
+            status,
+            granted=row.scopes,
+            now=now,
+            margin=timedelta(seconds=self.settings.meta_check_margin_seconds),
+        )
+        if reason is not None:
+            return await deauthorize_unless_changed(
+                self.sessionmaker, row, reason=reason, actor=ACTOR, now=now
+            )
+        async with self.sessionmaker() as session, session.begin():
+            await repository.checked(
+                session,
+                row.id,
+                next_at=now + timedelta(seconds=self.settings.meta_check_interval_seconds),
+            )
+        log.info(
+            "account.checked",
+            account_id=str(row.id),
+            network=row.network,
+            data_access_expires_at=status.data_access_expires_at,
+        )
+        return "valid"
+
+    async def _later(self, row: AnyRow, event: str, reason: str) -> str:
+        level = log.error if event == "account.check_refused" else log.warning
+        level(event, account_id=str(row.id), reason=reason)
+        async with self.sessionmaker() as session, session.begin():
+            await repository.hold(session, row.id, until=row.refresh_claimed_until, failed=True)
+        return "retry"
+
+
+def meta_check_jobs(ctx: WorkerContext) -> Sequence[Job]:
+    """The worker's Meta token check."""
+    settings = ctx.settings
+    if not isinstance(settings, Settings):
+        raise TypeError("the workspace worker needs workspace.config.Settings")
+
+    async def check(stop: asyncio.Event) -> None:
+        async with http_client(settings) as http:
+            await MetaChecker(ctx.sessionmaker, settings, http).run(stop)
+
+    return [check]
