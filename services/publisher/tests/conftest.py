@@ -9,14 +9,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from cryptography.fernet import Fernet
+from pydantic import SecretStr
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from beacon_shared.contracts.workspace import BrandConfigured
+from beacon_shared.contracts.workspace import AccountKind, BrandConfigured
+from beacon_shared.crypto import SecretBox
 from beacon_shared.db import create_sessionmaker
 from beacon_shared.events import Envelope
 from beacon_shared.testing.brands import workspace_brand
+from beacon_shared.testing.registry import account_connected, registry_account
 from publisher.accounts import repository as accounts_repository
+from publisher.accounts.handlers import AccountHandlers, AccountKeys
 from publisher.accounts.models import account
 from publisher.brands.handlers import brand_configured
 from publisher.db import outbox
@@ -42,6 +47,32 @@ async def sandbox_account(session: AsyncSession, *, tenant_id: str, name: str) -
     )
     assert row is not None
     return row.id
+
+
+# The keys of the workspace accounts the tests connect: the platform's event key, and the
+# publisher's own (an app publishing as such an account must be built with it).
+EVENT_KEY = SecretStr(Fernet.generate_key().decode())
+PUBLISHER_KEY = SecretStr(Fernet.generate_key().decode())
+REPLICA_KEYS = AccountKeys(
+    events=EVENT_KEY, publisher=SecretBox(PUBLISHER_KEY, setting="PUBLISHER_CREDENTIALS_KEY")
+)
+
+ConnectReplica = Callable[..., Awaitable[uuid.UUID]]
+
+
+@pytest.fixture
+def connect_replica(engine: AsyncEngine) -> ConnectReplica:
+    """`await connect_replica(tenant_id, kind)`: an account connected in the workspace's registry,
+    kept as the tenant's publishing account the way the worker keeps it (committed); its id."""
+
+    async def connect(tenant_id: str, kind: AccountKind, *, brand_id: str = "brand-1") -> uuid.UUID:
+        registered = registry_account(kind, brand_id=brand_id)
+        envelope = account_connected(registered, tenant_id=tenant_id, event_keys=EVENT_KEY)
+        async with create_sessionmaker(engine)() as session, session.begin():
+            await AccountHandlers(REPLICA_KEYS).connected(session, envelope)
+        return registered.account_id
+
+    return connect
 
 
 @dataclass(frozen=True)

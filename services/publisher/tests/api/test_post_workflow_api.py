@@ -13,6 +13,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from beacon_shared.contracts.publisher import PostScheduled
+from beacon_shared.contracts.workspace import AccountKind
 from beacon_shared.events import decode
 from beacon_shared.testing.egress import LOCAL_EGRESS_SETTINGS
 from publisher.config import Settings
@@ -387,13 +388,11 @@ class TestEdits:
         assert edited["variants"]["x"]["text"] == "Short"
         assert [e.change for e in await changes(engine, created["id"])] == ["scheduled"]
 
-    async def test_an_edit_the_network_would_refuse_is_a_422_and_changes_nothing(self, client):
-        x = await client.post(
-            "/v1/publishing-accounts", json={"network": "x", "external_account_id": "x-1"}
-        )
-        created = await create(
-            client, targets=[{"account_id": x.json()["id"]}], scheduled_at=in_(hours=1)
-        )
+    async def test_an_edit_the_network_would_refuse_is_a_422_and_changes_nothing(
+        self, client, connect_replica
+    ):
+        x = await connect_replica(client.tenant, AccountKind.x_user, brand_id=OPEN)
+        created = await create(client, targets=[{"account_id": str(x)}], scheduled_at=in_(hours=1))
 
         response = await client.patch(f"/v1/posts/{created['id']}", json={"text": "a" * 300})
 

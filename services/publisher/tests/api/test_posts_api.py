@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.publisher import PostScheduled
+from beacon_shared.contracts.workspace import AccountKind
 from beacon_shared.events import decode
 from publisher.config import Settings
 from publisher.db import outbox
@@ -38,15 +39,26 @@ def body(accounts: list[str], **overrides: object) -> dict[str, object]:
     return values
 
 
-async def connect(http, network: str = "sandbox", **fields: object) -> str:
-    """Connect a publishing account of the client's tenant; its id."""
+async def connect(http, **fields: object) -> str:
+    """Connect a sandbox account of the client's tenant; its id."""
     response = await http.post(
         "/v1/publishing-accounts",
-        json={"network": network, "external_account_id": uuid.uuid4().hex, **fields},
+        json={"network": "sandbox", "external_account_id": uuid.uuid4().hex, **fields},
     )
     assert response.status_code == 201, response.text
     account_id: str = response.json()["id"]
     return account_id
+
+
+@pytest.fixture
+def replica(client, connect_replica):
+    """`await replica(kind)`: an account connected in the workspace, kept as the client's
+    tenant's; its id."""
+
+    async def connect(kind: AccountKind) -> str:
+        return str(await connect_replica(client.tenant, kind))
+
+    return connect
 
 
 @pytest.fixture
@@ -184,7 +196,7 @@ class TestBadInput:
         assert stored == 0
 
     async def test_a_network_without_connector_is_a_422_problem_saying_so(
-        self, settings_for, api_client, issue_api_key, register_brands, unique
+        self, settings_for, api_client, issue_api_key, register_brands, unique, connect_replica
     ):
         key_tenant = unique("tenant")
         await register_brands(key_tenant, "brand-1")
@@ -193,7 +205,7 @@ class TestBadInput:
         async with api_client(app, key=key.key) as http:
             # A deployment running only some of the connectors.
             app.state.networks = frozenset({Network.sandbox})
-            page = await connect(http, "facebook")
+            page = str(await connect_replica(key_tenant, AccountKind.facebook_page))
             response = await http.post("/v1/posts", json=body([page]))
 
         problem = response.json()
@@ -247,9 +259,9 @@ class TestBadInput:
         assert "sandbox" in problem["detail"]
 
     async def test_a_variant_over_its_networks_limit_is_a_422_pointing_at_the_variant(
-        self, client, engine
+        self, client, engine, replica
     ):
-        x = await connect(client, "x")
+        x = await replica(AccountKind.x_user)
         request = body(
             [client.accounts[0], x],
             text="Short enough everywhere.",
@@ -270,8 +282,10 @@ class TestBadInput:
             )
         assert stored == 0
 
-    async def test_a_variant_within_its_limit_lets_a_long_text_through_elsewhere(self, client):
-        x = await connect(client, "x")
+    async def test_a_variant_within_its_limit_lets_a_long_text_through_elsewhere(
+        self, client, replica
+    ):
+        x = await replica(AccountKind.x_user)
         request = body(
             [client.accounts[0], x], text="b" * 300, variants={"x": {"text": "Short for X."}}
         )
@@ -281,8 +295,8 @@ class TestBadInput:
         assert response.status_code == 201
         assert response.json()["variants"]["x"]["text"] == "Short for X."
 
-    async def test_an_instagram_target_without_media_is_a_422_problem(self, client):
-        instagram = await connect(client, "instagram")
+    async def test_an_instagram_target_without_media_is_a_422_problem(self, client, replica):
+        instagram = await replica(AccountKind.instagram_business)
 
         response = await client.post(
             "/v1/posts", json=body([client.accounts[0], instagram], link=None)
@@ -295,8 +309,8 @@ class TestBadInput:
         ]
         assert problem["errors"][0]["message"].startswith("instagram: ")
 
-    async def test_an_instagram_target_with_media_is_accepted(self, client):
-        instagram = await connect(client, "instagram")
+    async def test_an_instagram_target_with_media_is_accepted(self, client, replica):
+        instagram = await replica(AccountKind.instagram_business)
         media = [{"url": "https://cdn.example.com/launch.jpg", "alt_text": "The launch"}]
 
         response = await client.post("/v1/posts", json=body([instagram], media=media))
@@ -398,9 +412,9 @@ class TestList:
         assert {p["id"] for p in scheduled["items"]} == {soon["id"], later["id"]}
         assert [p["id"] for p in cancelled["items"]] == [gone["id"]]
 
-    async def test_filters_by_account_network_and_brand(self, client):
+    async def test_filters_by_account_network_and_brand(self, client, replica):
         sandbox, _ = client.accounts
-        x = await connect(client, "x")
+        x = await replica(AccountKind.x_user)
 
         async def create(accounts: list[str], brand: str) -> str:
             response = await client.post("/v1/posts", json=body(accounts, brand_id=brand))
@@ -495,7 +509,7 @@ class TestBrands:
         assert listed == []
 
     async def test_a_key_limited_to_a_brand_sees_and_changes_nothing_of_the_others(
-        self, client, settings_for, api_client, issue_api_key
+        self, client, settings_for, api_client, issue_api_key, replica
     ):
         theirs = await client.post("/v1/posts", json=body(client.accounts, brand_id="brand-b"))
         assert theirs.status_code == 201, theirs.text

@@ -1,13 +1,19 @@
-"""The publishing accounts API: connecting, credentials, reconnecting, disconnecting, queues."""
+"""The publishing accounts API: connecting sandbox accounts (network accounts are the
+workspace's), credentials, reconnecting, disconnecting, queues."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
+from beacon_shared.contracts.common import Network
+from beacon_shared.contracts.workspace import AccountKind
+from beacon_shared.db import create_sessionmaker
+from publisher.accounts import repository
 from publisher.accounts.models import account
 from publisher.config import Settings, credential_box
 from publisher.main import create_app
@@ -42,17 +48,26 @@ async def other_tenant(settings, api_client, issue_api_key, register_brands, uni
         yield http
 
 
-def mastodon(**overrides: object) -> dict[str, object]:
+def sandbox(**overrides: object) -> dict[str, object]:
     values: dict[str, object] = {
-        "network": "mastodon",
+        "network": "sandbox",
         "external_account_id": "109876",
-        "handle": "@beacon@social.example",
-        "instance_url": "https://social.example/",
+        "handle": "@beacon",
         "brand_id": "brand-1",
         "credentials": {"access_token": TOKEN},
     }
     values.update(overrides)
     return values
+
+
+@pytest.fixture
+def replica(client, connect_replica):
+    """`await replica(kind)`: a workspace account kept as the client's tenant's; its id."""
+
+    async def connect(kind: AccountKind) -> str:
+        return str(await connect_replica(client.tenant, kind))
+
+    return connect
 
 
 async def stored(engine, account_id: str):
@@ -62,16 +77,38 @@ async def stored(engine, account_id: str):
         ).one()
 
 
+async def own_account(engine, settings: Settings, tenant_id: str, *, network: str) -> str:
+    """A network account the publisher connected itself before the registry, as its table
+    holds it (committed); its id."""
+    now = datetime.now(UTC)
+    async with create_sessionmaker(engine)() as session, session.begin():
+        row = await repository.insert_account(
+            session,
+            {
+                "id": uuid.uuid4(),
+                "tenant_id": tenant_id,
+                "brand_id": "brand-1",
+                "network": network,
+                "external_account_id": uuid.uuid4().hex,
+                "status": "active",
+                "credentials_encrypted": credential_box(settings).encrypt({"access_token": TOKEN}),
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
+    assert row is not None
+    return str(row.id)
+
+
 class TestConnect:
     async def test_an_account_is_connected_with_its_credentials_sealed_and_never_shown(
         self, client, engine, settings
     ):
-        response = await client.post("/v1/publishing-accounts", json=mastodon())
+        response = await client.post("/v1/publishing-accounts", json=sandbox())
 
         assert response.status_code == 201
         created = response.json()
-        assert created["network"] == "mastodon"
-        assert created["instance_url"] == "https://social.example"
+        assert (created["network"], created["source"]) == ("sandbox", "publisher")
         assert (created["status"], created["status_reason"]) == ("active", None)
         assert created["has_credentials"] is True
         assert "credentials" not in created
@@ -99,49 +136,46 @@ class TestConnect:
         await register_brands(key_tenant, "brand-1")
         key = await issue_api_key(key_tenant)
         async with api_client(create_app(settings_for(Settings)), key=key.key) as http:
-            response = await http.post("/v1/publishing-accounts", json=mastodon())
+            response = await http.post("/v1/publishing-accounts", json=sandbox())
         assert response.status_code == 409
         assert response.json()["code"] == "credentials_key_missing"
 
-    async def test_the_same_network_account_twice_is_a_409(self, client, other_tenant):
-        first = await client.post("/v1/publishing-accounts", json=mastodon())
-        again = await client.post("/v1/publishing-accounts", json=mastodon(handle="@other"))
-        elsewhere = await client.post(
-            "/v1/publishing-accounts",
-            json={"network": "x", "external_account_id": "109876"},
-        )
-        theirs = await other_tenant.post("/v1/publishing-accounts", json=mastodon())
+    async def test_the_same_account_twice_is_a_409(self, client, other_tenant):
+        first = await client.post("/v1/publishing-accounts", json=sandbox())
+        again = await client.post("/v1/publishing-accounts", json=sandbox(handle="@other"))
+        theirs = await other_tenant.post("/v1/publishing-accounts", json=sandbox())
 
         assert first.status_code == 201
         assert again.status_code == 409
         assert again.json()["code"] == "account_already_connected"
-        assert (elsewhere.status_code, theirs.status_code) == (201, 201)
+        assert theirs.status_code == 201
 
-    async def test_a_mastodon_account_needs_its_instance(self, client):
-        response = await client.post("/v1/publishing-accounts", json=mastodon(instance_url=None))
+    @pytest.mark.parametrize("network", [n.value for n in Network if n is not Network.sandbox])
+    async def test_a_network_account_is_refused_for_the_workspace_and_nothing_is_kept(
+        self, client, engine, network
+    ):
+        response = await client.post("/v1/publishing-accounts", json=sandbox(network=network))
+
         problem = response.json()
         assert response.status_code == 422
-        assert problem["code"] == "validation_failed"
-        assert "instance_url" in str(problem["errors"])
+        assert response.headers["content-type"] == "application/problem+json"
+        assert problem["code"] == "connect_in_workspace"
+        assert "POST /v1/brands/{brand_id}/connections" in problem["detail"]
+        assert problem["errors"][0]["pointer"] == "/network"
+        assert TOKEN not in response.text
+        async with engine.connect() as conn:
+            kept = await conn.scalar(
+                select(func.count()).where(account.c.tenant_id == client.tenant)
+            )
+        assert kept == 0
 
-    @pytest.mark.parametrize(
-        "fields",
-        [
-            {"network": "x", "instance_url": "https://x.example"},
-            {"network": "x", "max_characters": 1000},
-        ],
-    )
-    async def test_mastodon_only_fields_are_refused_elsewhere(self, client, fields):
+    @pytest.mark.parametrize("field", ["instance_url", "max_characters"])
+    async def test_network_settings_are_not_taken(self, client, field):
         response = await client.post(
-            "/v1/publishing-accounts", json={"external_account_id": "1", **fields}
+            "/v1/publishing-accounts", json=sandbox(**{field: "https://social.example"})
         )
         assert response.status_code == 422
-
-    @pytest.mark.parametrize("value", [True, "500"], ids=["boolean", "string"])
-    async def test_max_characters_is_a_json_integer(self, client, value):
-        response = await client.post("/v1/publishing-accounts", json=mastodon(max_characters=value))
-        assert response.status_code == 422
-        assert response.json()["errors"][0]["pointer"] == "/max_characters"
+        assert response.json()["errors"][0]["pointer"] == f"/{field}"
 
     async def test_a_key_without_the_accounts_scope_cannot_connect(
         self, settings, api_client, issue_api_key, register_brands, unique
@@ -150,7 +184,7 @@ class TestConnect:
         await register_brands(key_tenant, "brand-1")
         key = await issue_api_key(key_tenant, scopes=("posts:write", "posts:read"))
         async with api_client(create_app(settings), key=key.key) as http:
-            response = await http.post("/v1/publishing-accounts", json=mastodon())
+            response = await http.post("/v1/publishing-accounts", json=sandbox())
         assert response.status_code == 403
 
 
@@ -158,7 +192,7 @@ class TestChange:
     async def test_new_credentials_bring_an_account_needing_reauth_back(
         self, client, engine, settings
     ):
-        created = (await client.post("/v1/publishing-accounts", json=mastodon())).json()
+        created = (await client.post("/v1/publishing-accounts", json=sandbox())).json()
         async with engine.begin() as conn:
             await conn.execute(
                 update(account)
@@ -182,7 +216,7 @@ class TestChange:
         }
 
     async def test_a_paused_account_stays_paused_when_its_credentials_change(self, client):
-        created = (await client.post("/v1/publishing-accounts", json=mastodon())).json()
+        created = (await client.post("/v1/publishing-accounts", json=sandbox())).json()
         url = f"/v1/publishing-accounts/{created['id']}"
 
         paused = await client.patch(url, json={"status": "paused", "display_name": "Beacon"})
@@ -191,8 +225,48 @@ class TestChange:
         assert (paused.json()["status"], paused.json()["display_name"]) == ("paused", "Beacon")
         assert renewed.json()["status"] == "paused"
 
+    async def test_new_credentials_of_an_own_network_account_are_refused_for_the_workspace(
+        self, client, engine, settings
+    ):
+        legacy = await own_account(engine, settings, client.tenant, network="x")
+        url = f"/v1/publishing-accounts/{legacy}"
+
+        refused = await client.patch(url, json={"credentials": {"access_token": "fresh-token"}})
+        paused = await client.patch(url, json={"status": "paused", "handle": "@acme"})
+
+        problem = refused.json()
+        assert refused.status_code == 422
+        assert problem["code"] == "connect_in_workspace"
+        assert "POST /v1/brands/{brand_id}/connections" in problem["detail"]
+        assert problem["errors"][0]["pointer"] == "/credentials"
+        assert "fresh-token" not in refused.text
+        assert credential_box(settings).decrypt(
+            (await stored(engine, legacy)).credentials_encrypted
+        )
+        assert (paused.status_code, paused.json()["status"]) == (200, "paused")
+        assert paused.json()["handle"] == "@acme"
+
+    async def test_a_workspace_mastodon_account_takes_its_post_length_here(self, client, replica):
+        mastodon = await replica(AccountKind.mastodon)
+        own = (await client.post("/v1/publishing-accounts", json=sandbox())).json()["id"]
+
+        longer = await client.patch(
+            f"/v1/publishing-accounts/{mastodon}", json={"max_characters": 1000}
+        )
+        boolean = await client.patch(
+            f"/v1/publishing-accounts/{mastodon}", json={"max_characters": True}
+        )
+        elsewhere = await client.patch(
+            f"/v1/publishing-accounts/{own}", json={"max_characters": 1000}
+        )
+
+        assert (longer.status_code, longer.json()["max_characters"]) == (200, 1000)
+        assert boolean.status_code == 422
+        assert boolean.json()["errors"][0]["pointer"] == "/max_characters"
+        assert (elsewhere.status_code, elsewhere.json()["code"]) == (422, "mastodon_only")
+
     async def test_a_disconnected_account_is_gone(self, client):
-        created = (await client.post("/v1/publishing-accounts", json=mastodon())).json()
+        created = (await client.post("/v1/publishing-accounts", json=sandbox())).json()
         url = f"/v1/publishing-accounts/{created['id']}"
 
         deleted = await client.delete(url)
@@ -204,7 +278,7 @@ class TestChange:
         assert again.status_code == 404
 
     async def test_another_tenants_account_is_invisible_and_untouchable(self, client, other_tenant):
-        created = (await client.post("/v1/publishing-accounts", json=mastodon())).json()
+        created = (await client.post("/v1/publishing-accounts", json=sandbox())).json()
         url = f"/v1/publishing-accounts/{created['id']}"
 
         responses = [
@@ -222,7 +296,7 @@ class TestChange:
 
 
 class TestList:
-    async def test_filters_by_network_and_status_and_pages_newest_first(self, client, engine):
+    async def test_filters_by_network_and_status_and_pages_newest_first(self, client, replica):
         ids = [
             (
                 await client.post(
@@ -232,11 +306,7 @@ class TestList:
             ).json()["id"]
             for n in range(3)
         ]
-        x = (
-            await client.post(
-                "/v1/publishing-accounts", json={"network": "x", "external_account_id": "x-1"}
-            )
-        ).json()["id"]
+        x = await replica(AccountKind.x_user)
         await client.patch(f"/v1/publishing-accounts/{ids[0]}", json={"status": "paused"})
 
         first = (
@@ -262,7 +332,7 @@ class TestSlots:
         self, client, configure_brand
     ):
         await configure_brand(client.tenant, "brand-1", timezone="Europe/Paris")
-        created = (await client.post("/v1/publishing-accounts", json=mastodon())).json()
+        created = (await client.post("/v1/publishing-accounts", json=sandbox())).json()
         url = f"/v1/publishing-accounts/{created['id']}/slots"
         slots = [
             {"weekday": 3, "local_time": "17:30"},
@@ -287,7 +357,7 @@ class TestSlots:
         assert read.json() == expected
 
     async def test_a_new_queue_replaces_the_old_one(self, client):
-        created = (await client.post("/v1/publishing-accounts", json=mastodon())).json()
+        created = (await client.post("/v1/publishing-accounts", json=sandbox())).json()
         url = f"/v1/publishing-accounts/{created['id']}/slots"
 
         await client.put(url, json={"slots": [{"weekday": 2, "local_time": "10:00"}]})
@@ -296,9 +366,7 @@ class TestSlots:
         assert (await client.get(url)).json()["slots"] == [{"weekday": 5, "local_time": "12:00:00"}]
 
     async def test_an_account_without_a_brand_reads_its_slots_in_utc(self, client):
-        created = (
-            await client.post("/v1/publishing-accounts", json=mastodon(brand_id=None))
-        ).json()
+        created = (await client.post("/v1/publishing-accounts", json=sandbox(brand_id=None))).json()
 
         read = await client.get(f"/v1/publishing-accounts/{created['id']}/slots")
 
@@ -314,7 +382,7 @@ class TestSlots:
         ],
     )
     async def test_a_slot_outside_the_week_or_not_on_the_minute_is_refused(self, client, slot):
-        created = (await client.post("/v1/publishing-accounts", json=mastodon())).json()
+        created = (await client.post("/v1/publishing-accounts", json=sandbox())).json()
 
         response = await client.put(
             f"/v1/publishing-accounts/{created['id']}/slots", json={"slots": [slot]}

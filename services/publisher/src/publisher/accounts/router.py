@@ -22,7 +22,6 @@ from publisher.accounts.schemas import (
 )
 from publisher.brands import service as brands
 from publisher.posts import service as posts
-from publisher.posts.dependencies import PublisherSettings
 
 router = APIRouter(prefix="/v1/publishing-accounts", tags=["publishing accounts"])
 
@@ -30,31 +29,24 @@ router = APIRouter(prefix="/v1/publishing-accounts", tags=["publishing accounts"
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    summary="Connect an account to publish as",
+    summary="Connect a sandbox account to publish as",
     responses={400: {}, 401: {}, 403: {}, 409: {}, 413: {}, 422: {}},
 )
 async def connect_account(
-    body: AccountIn,
-    principal: Writer,
-    brands: Brands,
-    session: DbSession,
-    box: Box,
-    settings: PublisherSettings,
+    body: AccountIn, principal: Writer, brands: Brands, session: DbSession, box: Box
 ) -> AccountOut:
-    """Credentials are stored encrypted (409 `credentials_key_missing` without
-    PUBLISHER_CREDENTIALS_KEY); the same network account twice is a 409; an instance URL must be
-    https on a public host (422 `instance_url_refused`); a brand must be registered (422
-    unknown_brand)."""
+    """Only the sandbox network (local runs and tests) is connected here. Every other network's
+    accounts are connected in the workspace (`POST /v1/brands/{brand_id}/connections`), which
+    the publisher keeps as its accounts under the workspace's ids: any other network is a 422
+    `connect_in_workspace`.
+
+    Credentials are stored encrypted (409 `credentials_key_missing` without
+    PUBLISHER_CREDENTIALS_KEY); the same sandbox account twice is a 409; a brand must be
+    registered (422 unknown_brand)."""
     if body.brand_id is not None:
         await brands.check(principal, "accounts:write", body.brand_id)
     return AccountOut.from_row(
-        await service.connect(
-            session,
-            tenant_id=principal.tenant_id,
-            body=body,
-            box=box,
-            egress=settings.egress,
-        )
+        await service.connect(session, tenant_id=principal.tenant_id, body=body, box=box)
     )
 
 
@@ -96,9 +88,10 @@ async def update_account(
     session: DbSession,
     box: Box,
 ) -> AccountOut:
-    """New credentials bring a `needs_reauth` account back to `active`. An account connected in
-    the workspace takes only `status` and `max_characters` (409 `account_managed_in_workspace`
-    otherwise)."""
+    """New credentials bring a `needs_reauth` sandbox account back to `active`; those of a
+    network account change in the workspace (422 `connect_in_workspace`). An account connected
+    in the workspace takes only `status` and `max_characters` (409
+    `account_managed_in_workspace` otherwise)."""
     if patch.brand_id is not None:
         await brands.check(principal, "accounts:write", patch.brand_id)
     row = await service.update(

@@ -6,15 +6,13 @@ from datetime import datetime, time
 from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from sqlalchemy import Row
 
 from beacon_shared.contracts.common import Network
 from beacon_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from publisher.accounts.models import AccountSource, AccountStatus
 
-# Networks whose accounts live on a host of their own choosing.
-HOSTED_NETWORKS = frozenset({Network.mastodon, Network.bluesky})
 MAX_SLOTS = 200
 
 CredentialName = Annotated[str, Field(min_length=1, max_length=64)]
@@ -24,48 +22,29 @@ Credentials = Annotated[
     Field(
         min_length=1,
         max_length=32,
-        description="What the network needs to publish (docs/publisher.md lists the names per "
-        'network), e.g. {"access_token": "..."}. Stored encrypted and never returned.',
+        description='Secrets of a sandbox account (which reads none), e.g. {"access_token": '
+        '"..."}. Stored encrypted and never returned.',
     ),
 ]
 
 
 class AccountIn(BaseModel):
-    """A network account posts will go out as."""
+    """A sandbox account posts will go out as; network accounts are connected in the workspace."""
 
     model_config = ConfigDict(extra="forbid")
 
-    network: Network
+    network: Network = Field(
+        description="sandbox only: every other network's accounts are connected in the workspace "
+        "(POST /v1/brands/{brand_id}/connections), which the publisher keeps as its accounts "
+        "(422 connect_in_workspace)."
+    )
     external_account_id: str = Field(
-        min_length=1,
-        max_length=256,
-        description="The network's id of the account: Page id, Instagram user id, X user id, "
-        "Mastodon account id, Bluesky DID or LinkedIn author URN.",
+        min_length=1, max_length=256, description="The sandbox's id of the account."
     )
     brand_id: str | None = Field(default=None, max_length=128)
     handle: str | None = Field(default=None, max_length=256)
     display_name: str | None = Field(default=None, max_length=512)
-    instance_url: HttpUrl | None = Field(
-        default=None, description="The Mastodon instance or Bluesky PDS; required for Mastodon."
-    )
-    max_characters: int | None = Field(
-        default=None,
-        strict=True,  # a JSON integer, not `true`
-        ge=1,
-        le=1_000_000,
-        description="A Mastodon instance's own post length.",
-    )
     credentials: Credentials | None = None
-
-    @model_validator(mode="after")
-    def _host_where_needed(self) -> Self:
-        if self.network is Network.mastodon and self.instance_url is None:
-            raise ValueError("a Mastodon account needs its instance_url")
-        if self.instance_url is not None and self.network not in HOSTED_NETWORKS:
-            raise ValueError(f"{self.network.value} accounts take no instance_url")
-        if self.max_characters is not None and self.network is not Network.mastodon:
-            raise ValueError("max_characters applies to Mastodon accounts only")
-        return self
 
 
 class AccountPatch(BaseModel):
@@ -82,7 +61,10 @@ class AccountPatch(BaseModel):
         description="active or paused; new credentials move a needs_reauth account back to active.",
     )
     credentials: Credentials | None = Field(
-        default=None, description="Replaces the stored credentials."
+        default=None,
+        description="Replaces a sandbox account's stored credentials; a network account's "
+        "change in the workspace (422 connect_in_workspace, or 409 "
+        "account_managed_in_workspace for one connected there).",
     )
 
 

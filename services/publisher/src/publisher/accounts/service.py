@@ -16,7 +16,6 @@ from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.publisher import AccountDeauthorized, AccountRefreshRequested
 from beacon_shared.contracts.workspace import ConnectedAccount
 from beacon_shared.crypto import SecretBox
-from beacon_shared.egress import STRICT, EgressPolicy, UrlRefused, check_url
 from beacon_shared.events import Envelope
 from beacon_shared.logging import get_logger
 from beacon_shared.pagination import Cursor, split_page
@@ -26,7 +25,7 @@ from publisher.accounts.exceptions import (
     AccountAlreadyConnected,
     AccountNetworkMismatch,
     AccountNotFound,
-    InstanceUrlRefused,
+    ConnectInWorkspace,
     ManagedInWorkspace,
     MastodonOnly,
     UnknownAccounts,
@@ -43,21 +42,12 @@ log = get_logger(__name__)
 
 
 async def connect(
-    session: AsyncSession,
-    *,
-    tenant_id: str,
-    body: AccountIn,
-    box: SecretBox,
-    egress: EgressPolicy = STRICT,
+    session: AsyncSession, *, tenant_id: str, body: AccountIn, box: SecretBox
 ) -> Row[Any]:
-    """Store an account of the tenant, its credentials encrypted; its instance must be https on
-    a host the egress guard lets through."""
-    instance_url = None
-    if body.instance_url is not None:
-        try:
-            instance_url = check_url(str(body.instance_url), egress)
-        except UrlRefused as exc:
-            raise InstanceUrlRefused(exc.reason) from exc
+    """Store a sandbox account of the tenant, its credentials encrypted; an account of any
+    other network is connected in the workspace (ConnectInWorkspace)."""
+    if body.network is not Network.sandbox:
+        raise ConnectInWorkspace(body.network.value)
     now = datetime.now(UTC)
     row = await repository.insert_account(
         session,
@@ -69,8 +59,6 @@ async def connect(
             "external_account_id": body.external_account_id,
             "handle": body.handle,
             "display_name": body.display_name,
-            "instance_url": instance_url.rstrip("/") if instance_url else None,
-            "max_characters": body.max_characters,
             "status": AccountStatus.active.value,
             "credentials_encrypted": box.encrypt(body.credentials) if body.credentials else None,
             "created_at": now,
@@ -106,7 +94,9 @@ async def update(
     session: AsyncSession, *, tenant_id: str, account_id: UUID, patch: AccountPatch, box: SecretBox
 ) -> Row[Any]:
     """Apply a patch; new credentials bring a needs_reauth account back to active. A workspace
-    account takes only its pause and Mastodon length here (ManagedInWorkspace otherwise)."""
+    account takes only its pause and Mastodon length here (ManagedInWorkspace otherwise), and
+    only a sandbox account takes credentials (ConnectInWorkspace: the publisher's own network
+    accounts are handed over to the workspace, where their credentials change)."""
     values: dict[str, Any] = patch.model_dump(exclude_unset=True, exclude={"credentials"})
     from_workspace = sorted(
         name
@@ -117,6 +107,8 @@ async def update(
         current = await get(session, tenant_id=tenant_id, account_id=account_id)
         if current.source == AccountSource.workspace:
             raise ManagedInWorkspace(", ".join(from_workspace))
+        if patch.credentials is not None and current.network != Network.sandbox:
+            raise ConnectInWorkspace(current.network, credentials=True)
     if values.get("max_characters") is not None:
         current = await get(session, tenant_id=tenant_id, account_id=account_id)
         if current.network != Network.mastodon:
