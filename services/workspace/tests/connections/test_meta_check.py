@@ -12,9 +12,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
+from sqlalchemy import update
 
-from services.workspace.tests.connections.conftest import Harness, outcome
+from beacon_shared.crypto import SecretBox
+from services.workspace.tests.connections.conftest import CREDENTIALS_KEY, Harness, outcome
 from workspace.connections.meta_check import MetaChecker
+from workspace.connections.models import connected_account
 
 pytestmark = pytest.mark.integration
 # One pass sees every account due in the test database, those of earlier tests included.
@@ -219,3 +223,24 @@ async def test_without_a_meta_app_nothing_is_checked(harness, worker_job, networ
 
     assert outcomes == []
     assert networks.meta.debugged[networks.meta.page_tokens["1001"]] == 0
+
+
+async def test_an_account_without_a_token_needs_a_person(harness, worker_job, networks):
+    async with harness() as h:
+        before = await connected(h)
+        sealed = SecretBox(SecretStr(CREDENTIALS_KEY), setting="test").encrypt({"page_id": "1001"})
+        async with h.engine.begin() as conn:
+            await conn.execute(
+                update(connected_account)
+                .where(connected_account.c.id == before[INSTAGRAM].id)
+                .values(credentials=sealed)
+            )
+        async with worker_job(MetaChecker, **ALL_AT_ONCE) as checker:
+            await until_quiet(checker.check_due)
+        after = await pages(h)
+
+    assert (after[INSTAGRAM].status, after[INSTAGRAM].status_reason) == (
+        "needs_reauth",
+        "no_access_token",
+    )
+    assert after[PAGE].status == "active"

@@ -88,11 +88,15 @@ class MetaChecker:
 
     async def _check(self, row: AnyRow) -> str:
         try:
-            token = credentials_box(self.settings).decrypt(row.credentials)["access_token"]
+            token = credentials_box(self.settings).decrypt(row.credentials).get("access_token")
         except SecretsUnreadable as exc:
             # A key missing from WORKSPACE_CREDENTIALS_KEYS: an operator's fix, not the account's.
             log.error("account.credentials_unreadable", account_id=str(row.id), reason=str(exc))
             return "unreadable"
+        if not token:
+            return await deauthorize_unless_changed(
+                self.sessionmaker, row, reason="no_access_token", actor=ACTOR, now=self.now()
+            )
         try:
             status = await meta(self.settings, self.http).debug_token(token)
         except OAuthUnavailable as exc:

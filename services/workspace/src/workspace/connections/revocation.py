@@ -83,6 +83,8 @@ class Revoker:
         except SecretsUnreadable:
             # A key missing from WORKSPACE_CREDENTIALS_KEYS: perhaps put back before the last try.
             return await self._failed(row, "credentials_unreadable")
+        if not any(credentials.get(name) for name in TOKENS):
+            return await self._done(row, "account.revocation_skipped", "no_token")
         if await self._still_held(row, credentials):
             return await self._done(row, "account.revocation_skipped", "in_use")
         try:
@@ -120,13 +122,15 @@ class Revoker:
             for hint in ("refresh_token", "access_token"):
                 if credentials.get(hint):
                     await client.revoke(credentials[hint], hint=hint)
-        elif row.kind in ("linkedin_member", "linkedin_organization"):
-            await linkedin(self.settings, self.http).revoke(credentials["access_token"])
+            return
+        access = credentials.get("access_token")
+        if not access:
+            return  # LinkedIn and Mastodon revoke access tokens only
+        if row.kind in ("linkedin_member", "linkedin_organization"):
+            await linkedin(self.settings, self.http).revoke(access)
         else:
             app = await self._mastodon_app(row.instance_url)
-            await MastodonOAuth(self.http, app, row.instance_url).revoke(
-                credentials["access_token"]
-            )
+            await MastodonOAuth(self.http, app, row.instance_url).revoke(access)
 
     async def _mastodon_app(self, instance: str) -> ClientApp:
         async with self.sessionmaker() as session:
