@@ -159,8 +159,10 @@ class AccountDisconnected(EventPayload):
 
 
 class ConnectionDeauthorized(EventPayload):
-    """The network refused an account's refresh for good (revoked, expired): it needs a person
-    to connect it again; its scheduled posts will fail until then."""
+    """An account's token no longer works and nothing renews it (a refresh refused for good, a
+    token a service was refused that no refresh token renews, Meta saying it is invalid or its
+    data access ends soon): it needs a person to connect it again; its scheduled posts will fail
+    until then."""
 
     event_type = "workspace.account.deauthorized"
     topic = "account.deauthorized"
