@@ -14,8 +14,6 @@ again when the lease ends and never marks an account.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,12 +25,11 @@ from beacon_shared.crypto import SecretsUnreadable
 from beacon_shared.logging import get_logger
 from beacon_shared.networks.oauth import OAuthRefused, OAuthUnavailable
 from beacon_shared.networks.oauth.meta import TokenStatus
-from beacon_shared.worker import Job, WorkerContext
 from workspace.config import Settings
 from workspace.connections import repository
 from workspace.connections.refresh import deauthorize_unless_changed
 from workspace.connections.repository import AnyRow
-from workspace.connections.service import credentials_box, http_client, meta
+from workspace.connections.service import credentials_box, meta
 
 log = get_logger(__name__)
 # Kinds acting with a Page token.
@@ -63,13 +60,6 @@ class MetaChecker:
     settings: Settings
     http: httpx.AsyncClient
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
-
-    async def run(self, stop: asyncio.Event) -> None:
-        """Check what is due, then wait for the next pass, until `stop`."""
-        while not stop.is_set():
-            await self.check_due()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=self.settings.meta_check_poll_seconds)
 
     async def check_due(self) -> list[str]:
         """One pass: the outcome of each account claimed (valid, deauthorized, retry…)."""
@@ -136,16 +126,3 @@ class MetaChecker:
         async with self.sessionmaker() as session, session.begin():
             await repository.hold(session, row.id, until=row.refresh_claimed_until, failed=True)
         return "retry"
-
-
-def meta_check_jobs(ctx: WorkerContext) -> Sequence[Job]:
-    """The worker's Meta token check."""
-    settings = ctx.settings
-    if not isinstance(settings, Settings):
-        raise TypeError("the workspace worker needs workspace.config.Settings")
-
-    async def check(stop: asyncio.Event) -> None:
-        async with http_client(settings) as http:
-            await MetaChecker(ctx.sessionmaker, settings, http).run(stop)
-
-    return [check]

@@ -11,9 +11,7 @@ tried again when the lease ends.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -24,7 +22,6 @@ from beacon_shared.contracts.workspace import AccountCredentialsChanged
 from beacon_shared.crypto import SecretsUnreadable
 from beacon_shared.logging import get_logger
 from beacon_shared.networks.oauth import OAuthRefused, OAuthUnavailable, TokenSet
-from beacon_shared.worker import Job, WorkerContext
 from workspace.audit.service import record
 from workspace.config import Settings
 from workspace.connections import repository
@@ -34,7 +31,6 @@ from workspace.connections.service import (
     credentials_box,
     deauthorize,
     event_box,
-    http_client,
     linkedin,
     stage_event,
     x,
@@ -55,17 +51,12 @@ class Refresher:
     http: httpx.AsyncClient
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Refresh what is due, then wait for the next pass, until `stop`."""
-        while not stop.is_set():
-            await self.refresh_due()
-            async with self.sessionmaker() as session, session.begin():
-                # A flow is kept a day past its expiry: long enough to tell a replay (409).
-                await repository.forget_flows(
-                    session, expired_before=self.now() - timedelta(days=1)
-                )
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=self.settings.refresh_poll_seconds)
+    async def tick(self) -> None:
+        """One pass of the worker's job: refresh what is due, and forget finished flows."""
+        await self.refresh_due()
+        async with self.sessionmaker() as session, session.begin():
+            # A flow is kept a day past its expiry: long enough to tell a replay (409).
+            await repository.forget_flows(session, expired_before=self.now() - timedelta(days=1))
 
     async def refresh_due(self) -> list[str]:
         """One pass: the outcome of each account claimed (refreshed, deauthorized, retry…)."""
@@ -174,16 +165,3 @@ async def deauthorize_unless_changed(
             return "superseded"
         await deauthorize(session, row, reason=reason, actor=actor, now=now)
     return "deauthorized"
-
-
-def refresh_jobs(ctx: WorkerContext) -> Sequence[Job]:
-    """The worker's refresher job."""
-    settings = ctx.settings
-    if not isinstance(settings, Settings):
-        raise TypeError("the workspace worker needs workspace.config.Settings")
-
-    async def refresh(stop: asyncio.Event) -> None:
-        async with http_client(settings) as http:
-            await Refresher(ctx.sessionmaker, settings, http).run(stop)
-
-    return [refresh]

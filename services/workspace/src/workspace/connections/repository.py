@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, delete, func, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, Row, Table, delete, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -203,28 +203,20 @@ async def claim_due(
     """Claim active accounts whose access token expires before `due_before` and that no one
     holds, until `lease_until`: another refresher skips them meanwhile."""
     c = connected_account.c
-    due = (
-        select(c.id)
-        .where(
+    return await _claim(
+        session,
+        connected_account,
+        where=(
             c.status == "active",
             c.kind.in_(kinds),
             c.access_expires_at.is_not(None),
             c.access_expires_at < due_before,
             or_(c.refresh_claimed_until.is_(None), c.refresh_claimed_until <= now),
-        )
-        .order_by(c.access_expires_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+        ),
+        order_by=(c.access_expires_at,),
+        limit=limit,
+        lease={"refresh_claimed_until": lease_until},
     )
-    rows: Sequence[AnyRow] = (
-        await session.execute(
-            update(connected_account)
-            .where(c.id.in_(due.scalar_subquery()))
-            .values(refresh_claimed_until=lease_until)
-            .returning(connected_account)
-        )
-    ).all()
-    return rows
 
 
 async def claim_unchecked(
@@ -238,27 +230,19 @@ async def claim_unchecked(
     """Claim active accounts of these kinds that no one holds and whose rest has ended (never
     checked first), until `lease_until`."""
     c = connected_account.c
-    due = (
-        select(c.id)
-        .where(
+    return await _claim(
+        session,
+        connected_account,
+        where=(
             c.status == "active",
             c.kind.in_(kinds),
             c.credentials.is_not(None),
             or_(c.refresh_claimed_until.is_(None), c.refresh_claimed_until <= now),
-        )
-        .order_by(c.refresh_claimed_until.asc().nulls_first(), c.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+        ),
+        order_by=(c.refresh_claimed_until.asc().nulls_first(), c.id),
+        limit=limit,
+        lease={"refresh_claimed_until": lease_until},
     )
-    rows: Sequence[AnyRow] = (
-        await session.execute(
-            update(connected_account)
-            .where(c.id.in_(due.scalar_subquery()))
-            .values(refresh_claimed_until=lease_until)
-            .returning(connected_account)
-        )
-    ).all()
-    return rows
 
 
 async def checked(session: AsyncSession, account_id: UUID, *, next_at: datetime) -> None:
@@ -304,19 +288,40 @@ async def claim_revocations(
 ) -> Sequence[AnyRow]:
     """Claim the revocations due that no one holds, until `lease_until`."""
     c = revocation.c
+    return await _claim(
+        session,
+        revocation,
+        where=(c.due_at <= now,),
+        order_by=(c.due_at,),
+        limit=limit,
+        lease={"due_at": lease_until},
+    )
+
+
+async def _claim(
+    session: AsyncSession,
+    table: Table,
+    *,
+    where: Sequence[ColumnElement[bool]],
+    order_by: Sequence[Any],
+    limit: int,
+    lease: dict[str, object],
+) -> Sequence[AnyRow]:
+    """Lock the first `limit` rows matching `where` that no other transaction holds, set their
+    `lease` and return them: a second worker skips them, then finds them leased."""
     due = (
-        select(c.id)
-        .where(c.due_at <= now)
-        .order_by(c.due_at)
+        select(table.c.id)
+        .where(*where)
+        .order_by(*order_by)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     rows: Sequence[AnyRow] = (
         await session.execute(
-            update(revocation)
-            .where(c.id.in_(due.scalar_subquery()))
-            .values(due_at=lease_until)
-            .returning(revocation)
+            update(table)
+            .where(table.c.id.in_(due.scalar_subquery()))
+            .values(**lease)
+            .returning(table)
         )
     ).all()
     return rows

@@ -12,9 +12,7 @@ share one; a reconnection may be handed the same) is not revoked.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -26,7 +24,6 @@ from beacon_shared.crypto import SecretsUnreadable
 from beacon_shared.logging import get_logger
 from beacon_shared.networks.oauth import ClientApp, OAuthRefused, OAuthUnavailable
 from beacon_shared.networks.oauth.mastodon import MastodonOAuth
-from beacon_shared.worker import Job, WorkerContext
 from workspace.audit.service import record
 from workspace.config import Settings
 from workspace.connections import repository
@@ -34,7 +31,6 @@ from workspace.connections.exceptions import NetworkNotConfigured
 from workspace.connections.repository import AnyRow
 from workspace.connections.service import (
     credentials_box,
-    http_client,
     linkedin,
     redirect_uri,
     x,
@@ -57,13 +53,6 @@ class Revoker:
     settings: Settings
     http: httpx.AsyncClient
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
-
-    async def run(self, stop: asyncio.Event) -> None:
-        """Revoke what is due, then wait for the next pass, until `stop`."""
-        while not stop.is_set():
-            await self.revoke_due()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=self.settings.revocation_poll_seconds)
 
     async def revoke_due(self) -> list[str]:
         """One pass: the outcome of each revocation claimed (revoked, in_use, retry, given_up)."""
@@ -184,16 +173,3 @@ class Revoker:
             error=error,
         )
         return "retry"
-
-
-def revocation_jobs(ctx: WorkerContext) -> Sequence[Job]:
-    """The worker's revoker."""
-    settings = ctx.settings
-    if not isinstance(settings, Settings):
-        raise TypeError("the workspace worker needs workspace.config.Settings")
-
-    async def revoke(stop: asyncio.Event) -> None:
-        async with http_client(settings) as http:
-            await Revoker(ctx.sessionmaker, settings, http).run(stop)
-
-    return [revoke]

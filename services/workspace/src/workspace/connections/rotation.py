@@ -9,9 +9,8 @@ verifiers of flows in progress and the tokens still to be revoked after a discon
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Sequence
+from functools import partial
 
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import Column, Table, literal, select, tuple_, update
@@ -19,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from beacon_shared.crypto import SecretsUnreadable
 from beacon_shared.logging import get_logger
-from beacon_shared.worker import Job, WorkerContext
+from beacon_shared.worker import Job, WorkerContext, every
 from workspace.config import Settings
 from workspace.connections.models import connected_account, mastodon_app, oauth_state, revocation
 from workspace.connections.service import credentials_box
@@ -101,11 +100,4 @@ def rotation_jobs(ctx: WorkerContext) -> Sequence[Job]:
     settings = ctx.settings
     if not isinstance(settings, Settings):
         raise TypeError("the workspace worker needs workspace.config.Settings")
-
-    async def rotate(stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            await reseal(ctx.sessionmaker, settings)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=EVERY_SECONDS)
-
-    return [rotate]
+    return [every(EVERY_SECONDS, partial(reseal, ctx.sessionmaker, settings), name="reseal")]
