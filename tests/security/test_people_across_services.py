@@ -57,7 +57,7 @@ async def test_an_invitee_and_their_token_act_on_other_services_until_removed(
         )
         token = await workspace.post("/v1/me/tokens", json={"name": "cli"}, headers=nina)
         personal = {"Authorization": f"Bearer {token.json()['key']}"}
-        account = {"network": "facebook", "external_account_id": f"page-{org}"}
+        account = {"network": "sandbox", "external_account_id": f"page-{org}"}
 
         reads = [await ingest.get("/v1/accounts", headers=h) for h in (nina, personal)]
         writes = [

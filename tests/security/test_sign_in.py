@@ -59,14 +59,14 @@ async def test_a_member_signs_in_and_acts_in_the_organization_they_name(
     async with api_client(signed_in_app("ingest"), key=token) as http:
         created = await http.post(
             "/v1/accounts",
-            json={"network": "facebook", "external_account_id": f"page-{acme}"},
+            json={"network": "sandbox", "external_account_id": f"page-{acme}"},
             headers={ORGANIZATION_HEADER: acme},
         )
         mine = await http.get("/v1/accounts", headers={ORGANIZATION_HEADER: acme})
         theirs = await http.get("/v1/accounts", headers={ORGANIZATION_HEADER: globex})
         analyst_write = await http.post(
             "/v1/accounts",
-            json={"network": "facebook", "external_account_id": f"page-{globex}"},
+            json={"network": "sandbox", "external_account_id": f"page-{globex}"},
             headers={ORGANIZATION_HEADER: globex},
         )
         unnamed = await http.get("/v1/accounts")

@@ -58,7 +58,7 @@ async def seed_ingest(http: httpx.AsyncClient, marker: str, brand: str) -> dict[
         await http.post(
             "/v1/accounts",
             json={
-                "network": "facebook",
+                "network": "sandbox",
                 "external_account_id": f"page-{marker}",
                 "brand_id": brand,
                 "handle": marker,

@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import uuid
 from collections.abc import Callable
 
 import pytest
 from prometheus_client import REGISTRY
-from sqlalchemy import insert, select
+from sqlalchemy import select, update
 
+from beacon_shared.contracts.common import Network
 from ingest.accounts.models import connected_account
 from ingest.config import Settings
 from ingest.db import outbox
@@ -57,21 +57,22 @@ def feed(page: str, item: str, verb: str = "add", **value: object) -> dict[str, 
 
 
 @pytest.fixture
-async def connect(engine, unique) -> Callable[..., object]:
-    """Connect a fresh network account to a tenant; returns its external id and row id."""
+async def connect(engine, unique, connect_replica) -> Callable[..., object]:
+    """A fresh Page (or Instagram account) connected in the workspace and kept by ingest for a
+    tenant, paused here with `status="paused"`; its external id and row id."""
 
-    async def make(tenant: str, network: str = "facebook", **values: object) -> tuple[str, str]:
+    async def make(
+        tenant: str, network: str = "facebook", *, brand_id: str = "brand-1", status: str = "active"
+    ) -> tuple[str, str]:
         external_id = unique(network)
-        account_id = uuid.uuid4()
+        account_id = await connect_replica(
+            tenant, Network(network), brand_id=brand_id, external_id=external_id
+        )
         async with engine.begin() as conn:
             await conn.execute(
-                insert(connected_account).values(
-                    id=account_id,
-                    tenant_id=tenant,
-                    network=network,
-                    external_account_id=external_id,
-                    **values,
-                )
+                update(connected_account)
+                .where(connected_account.c.id == account_id)
+                .values(status=status)
             )
         return external_id, str(account_id)
 

@@ -23,8 +23,8 @@ KEY = SecretStr(Fernet.generate_key().decode())
 
 def body(**overrides: object) -> AccountIn:
     values: dict[str, object] = {
-        "network": Network.instagram,
-        "external_account_id": f"ig-{uuid.uuid4().hex}",
+        "network": Network.sandbox,
+        "external_account_id": f"sandbox-{uuid.uuid4().hex}",
     }
     values.update(overrides)
     return AccountIn.model_validate(values)
@@ -37,7 +37,7 @@ async def test_resolve_names_the_tenant_and_brand_of_a_connected_account(db_sess
     )
 
     found = await service.resolve(
-        db_session, network=Network.instagram, external_account_id=row.external_account_id
+        db_session, network=Network.sandbox, external_account_id=row.external_account_id
     )
 
     assert found == ResolvedAccount(
@@ -54,13 +54,13 @@ async def test_resolve_finds_paused_accounts_and_nothing_for_unknown_ones(db_ses
     )
 
     paused = await service.resolve(
-        db_session, network=Network.instagram, external_account_id=row.external_account_id
+        db_session, network=Network.sandbox, external_account_id=row.external_account_id
     )
     other_network = await service.resolve(
         db_session, network=Network.facebook, external_account_id=row.external_account_id
     )
     unknown = await service.resolve(
-        db_session, network=Network.instagram, external_account_id="ig-never-connected"
+        db_session, network=Network.sandbox, external_account_id="sandbox-never-connected"
     )
 
     assert paused is not None

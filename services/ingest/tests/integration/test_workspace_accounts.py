@@ -43,7 +43,6 @@ from ingest.accounts import service as accounts
 from ingest.accounts.crypto import credential_box
 from ingest.accounts.handlers import AccountKeys, accounts_consumer
 from ingest.accounts.models import connected_account
-from ingest.accounts.schemas import AccountIn
 from ingest.actions.executor import ActionExecutor, RetryPolicy
 from ingest.actions.handlers import handle_action_requested
 from ingest.actions.networks.mastodon import MastodonClient
@@ -595,25 +594,21 @@ class TestRefused:
 
 
 async def test_an_account_connected_through_ingest_s_api_is_taken_over_by_the_registry(
-    registry,
+    registry, keep
 ):
     external_id = uuid.uuid4().hex
     async with registry.sessionmaker() as session, session.begin():
-        own = await accounts.connect(
+        own_id = await keep(
             session,
             tenant_id=registry.tenant_id,
-            body=AccountIn.model_validate(
-                {
-                    "network": "mastodon",
-                    "external_account_id": external_id,
-                    "brand_id": "brand-1",
-                    "credentials": {"base_url": MASTODON, "access_token": "old"},
-                }
-            ),
-            cipher=INGEST,
+            network=Network.mastodon,
+            external_id=external_id,
+            credentials={"base_url": MASTODON, "access_token": "old"},
+            ingest_key=INGEST_KEY,
+            legacy=True,
         )
         await cursors.save_cursor(
-            session, tenant_id=registry.tenant_id, account_id=own.id, cursor="42"
+            session, tenant_id=registry.tenant_id, account_id=own_id, cursor="42"
         )
     account = registry.account(AccountKind.mastodon, Network.mastodon, external_id=external_id)
     never_kept = registry.account(
@@ -623,7 +618,7 @@ async def test_an_account_connected_through_ingest_s_api_is_taken_over_by_the_re
     # A disconnection of a registry account ingest never kept leaves the one connected here.
     await registry.deliver(registry.disconnected(never_kept))
     async with registry.sessionmaker() as session:
-        untouched = await accounts.get(session, tenant_id=registry.tenant_id, account_id=own.id)
+        untouched = await accounts.get(session, tenant_id=registry.tenant_id, account_id=own_id)
     await registry.deliver(
         registry.connected(account, {"base_url": MASTODON, "access_token": "new"})
     )

@@ -57,9 +57,11 @@ def registry_account(
     account_id: uuid.UUID | None = None,
     external_id: str | None = None,
     handle: str | None = "acme",
+    instance_url: str | None = None,
     version: int = 1,
 ) -> ConnectedAccount:
-    """An account of the registry of this kind (a new id and network id unless given)."""
+    """An account of the registry of this kind (a new id and network id unless given; a
+    Mastodon or Bluesky one on the host of CREDENTIALS unless given)."""
     return ConnectedAccount(
         account_id=account_id or uuid.uuid4(),
         brand_id=brand_id,
@@ -68,7 +70,7 @@ def registry_account(
         external_id=external_id or uuid.uuid4().hex,
         handle=handle,
         display_name="Acme",
-        instance_url=INSTANCE_URL.get(kind),
+        instance_url=instance_url or INSTANCE_URL.get(kind),
         scopes=["write"],
         version=version,
     )

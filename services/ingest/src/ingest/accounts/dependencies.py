@@ -9,7 +9,6 @@ from fastapi import Depends, Request
 from beacon_shared.auth import Principal
 from beacon_shared.auth.verify import require_brand_scope
 from beacon_shared.crypto import SecretBox
-from beacon_shared.egress import EgressPolicy
 from ingest import access
 from ingest.accounts.crypto import credential_box
 from ingest.config import Settings
@@ -24,11 +23,3 @@ async def _cipher(request: Request) -> SecretBox:
 
 
 Cipher = Annotated[SecretBox, Depends(_cipher)]
-
-
-async def _egress(request: Request) -> EgressPolicy:
-    settings: Settings = request.app.state.settings
-    return settings.egress
-
-
-Egress = Annotated[EgressPolicy, Depends(_egress)]

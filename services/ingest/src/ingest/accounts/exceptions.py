@@ -34,18 +34,24 @@ class ManagedInWorkspace(Conflict):
         )
 
 
-class ServerUrlRefused(InvalidInput):
-    code, title = "server_url_refused", "The account's server URL cannot be used"
+class ConnectInWorkspace(InvalidInput):
+    code, title = "connect_in_workspace", "Network accounts are connected in the workspace"
 
-    def __init__(self, credential: str, reason: str) -> None:
+    def __init__(self, network: str, *, credentials: bool = False) -> None:
+        what = (
+            f"The credentials of a {network} account change in the workspace: connect it again"
+            if credentials
+            else f"A {network} account is connected in the workspace"
+        )
         super().__init__(
-            f"credentials.{credential} cannot be called: {reason}.",
+            f"{what} (POST /v1/brands/{{brand_id}}/connections), whose accounts ingest keeps. "
+            "Only sandbox accounts are connected here.",
             errors=[
                 {
-                    "pointer": f"/credentials/{credential}",
+                    "pointer": "/credentials" if credentials else "/network",
                     "location": "body",
-                    "type": "url_refused",
-                    "message": reason,
+                    "type": "connect_in_workspace",
+                    "message": "connect the account in the workspace",
                 }
             ],
         )

@@ -12,7 +12,7 @@ from beacon_shared.auth.brands import Brands
 from beacon_shared.db import DbSession
 from ingest import access
 from ingest.accounts import service
-from ingest.accounts.dependencies import Cipher, Egress, Reader, Writer
+from ingest.accounts.dependencies import Cipher, Reader, Writer
 from ingest.accounts.exceptions import AccountNotFound
 from ingest.accounts.schemas import AccountIn, AccountOut, AccountPage, AccountPatch, AccountQuery
 
@@ -22,29 +22,23 @@ router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    summary="Connect a network account",
+    summary="Connect a sandbox account",
     responses={400: {}, 401: {}, 403: {}, 409: {}, 413: {}, 422: {}},
 )
 async def connect_account(
-    body: AccountIn,
-    principal: Writer,
-    brands: Brands,
-    session: DbSession,
-    cipher: Cipher,
-    egress: Egress,
+    body: AccountIn, principal: Writer, brands: Brands, session: DbSession, cipher: Cipher
 ) -> AccountOut:
-    """Interactions for this network account are filed under the caller's tenant and brand.
+    """Interactions for this account are filed under the caller's tenant and brand.
 
-    Accounts are now connected once, in the workspace (`/v1/brands/{brand_id}/connections`),
-    whose registry ingest keeps; this route stays for accounts connected before it.
+    Only the sandbox network (local runs and tests) is connected here. Every other network's
+    accounts are connected in the workspace (`POST /v1/brands/{brand_id}/connections`), whose
+    registry ingest keeps: any other network is a 422 `connect_in_workspace`.
 
-    A network account already connected (to any tenant) is a 409 `account_already_connected`;
+    An account already connected (to any tenant) is a 409 `account_already_connected`;
     credentials without INGEST_CREDENTIALS_KEY set are a 409 `credentials_key_missing`.
     """
     await brands.check(principal, access.WRITE, body.brand_id)
-    row = await service.connect(
-        session, tenant_id=principal.tenant_id, body=body, cipher=cipher, egress=egress
-    )
+    row = await service.connect(session, tenant_id=principal.tenant_id, body=body, cipher=cipher)
     return AccountOut.from_row(row)
 
 
@@ -88,11 +82,12 @@ async def update_account(
     brands: Brands,
     session: DbSession,
     cipher: Cipher,
-    egress: Egress,
 ) -> AccountOut:
-    """Absent fields stay, null clears; `credentials` replaces (or with null removes) them.
-    Moving the account to another brand needs the right to change both. An account connected
-    in the workspace takes only its `status` here (409 `account_managed_in_workspace`)."""
+    """Absent fields stay, null clears; `credentials` replaces (or with null removes) a sandbox
+    account's, while a network account's change in the workspace (422
+    `connect_in_workspace`). Moving the account to another brand needs the right to change
+    both. An account connected in the workspace takes only its `status` here (409
+    `account_managed_in_workspace`)."""
     current = await service.get(session, tenant_id=principal.tenant_id, account_id=account_id)
     access.check_existing(principal, current.brand_id, AccountNotFound(account_id))
     if "brand_id" in body.model_fields_set:
@@ -103,7 +98,6 @@ async def update_account(
         account_id=account_id,
         patch=body,
         cipher=cipher,
-        egress=egress,
     )
     return AccountOut.from_row(row)
 

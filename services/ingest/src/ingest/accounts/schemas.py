@@ -40,23 +40,25 @@ Credentials = Annotated[
     Field(
         min_length=1,
         max_length=32,
-        description="Tokens and secrets the network requires, e.g. "
-        '{"access_token": "..."}. Stored encrypted and never returned.',
+        description='Secrets of a sandbox account (which reads none), e.g. {"access_token": '
+        '"..."}. Stored encrypted and never returned.',
     ),
 ]
 
 
 class AccountIn(BaseModel):
-    """A network account to connect to the caller's tenant."""
+    """A sandbox account to connect to the caller's tenant; network accounts are connected in
+    the workspace."""
 
     model_config = ConfigDict(extra="forbid")
 
-    network: Network
+    network: Network = Field(
+        description="sandbox only: every other network's accounts are connected in the workspace "
+        "(POST /v1/brands/{brand_id}/connections), whose registry ingest keeps (422 "
+        "connect_in_workspace)."
+    )
     external_account_id: str = Field(
-        min_length=1,
-        max_length=256,
-        description="The network's id of the account: Page id, Instagram user id, X user id, "
-        "Mastodon account id or Bluesky DID.",
+        min_length=1, max_length=256, description="The sandbox's id of the account."
     )
     brand_id: str | None = Field(default=None, max_length=128)
     handle: str | None = Field(default=None, max_length=256)
@@ -84,7 +86,10 @@ class AccountPatch(BaseModel):
         "unless a status is given too.",
     )
     credentials: Credentials | None = Field(
-        default=None, description="Replaces the stored credentials; null removes them."
+        default=None,
+        description="Replaces a sandbox account's stored credentials; null removes them. A "
+        "network account's change in the workspace (422 connect_in_workspace, or 409 "
+        "account_managed_in_workspace for one connected there).",
     )
 
     @field_validator("status")

@@ -16,7 +16,6 @@ from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.ingest import AccountRefreshRequested
 from beacon_shared.contracts.workspace import ConnectedAccount
 from beacon_shared.crypto import SecretBox
-from beacon_shared.egress import STRICT, EgressPolicy, UrlRefused, check_base_url
 from beacon_shared.events import MalformedEvent
 from beacon_shared.logging import get_logger
 from beacon_shared.pagination import Cursor
@@ -26,32 +25,14 @@ from ingest.accounts.crypto import credential_box
 from ingest.accounts.exceptions import (
     AccountAlreadyConnected,
     AccountNotFound,
+    ConnectInWorkspace,
     ManagedInWorkspace,
-    ServerUrlRefused,
 )
 from ingest.accounts.models import AccountStatus, connected_account
 from ingest.accounts.schemas import AccountIn, AccountPatch, AccountQuery, ResolvedAccount
 from ingest.db import outbox as outbox_table
 
 log = get_logger(__name__)
-
-# The credential naming the server that pollers and actions call with the account's secrets.
-SERVER_CREDENTIAL = {Network.mastodon: "base_url", Network.bluesky: "service"}
-
-
-def checked_credentials(
-    network: Network, credentials: dict[str, SecretStr], egress: EgressPolicy
-) -> dict[str, SecretStr]:
-    """The credentials with their server URL checked by the egress guard (and again at connect
-    time: a name can change where it points after it was stored)."""
-    name = SERVER_CREDENTIAL.get(network)
-    if name is None or name not in credentials:
-        return credentials
-    try:
-        url = check_base_url(credentials[name].get_secret_value(), egress)
-    except UrlRefused as exc:
-        raise ServerUrlRefused(name, exc.reason) from exc
-    return {**credentials, name: SecretStr(url)}
 
 
 async def resolve(
@@ -88,19 +69,13 @@ async def decrypt_credentials(
 
 
 async def connect(
-    session: AsyncSession,
-    *,
-    tenant_id: str,
-    body: AccountIn,
-    cipher: SecretBox,
-    egress: EgressPolicy = STRICT,
+    session: AsyncSession, *, tenant_id: str, body: AccountIn, cipher: SecretBox
 ) -> Row[Any]:
-    """Connect a network account to the tenant; one already connected anywhere is a conflict."""
-    encrypted = (
-        cipher.encrypt(checked_credentials(body.network, body.credentials, egress))
-        if body.credentials is not None
-        else None
-    )
+    """Connect a sandbox account to the tenant; one already connected anywhere is a conflict.
+    An account of any other network is connected in the workspace (ConnectInWorkspace)."""
+    if body.network is not Network.sandbox:
+        raise ConnectInWorkspace(body.network.value)
+    encrypted = cipher.encrypt(body.credentials) if body.credentials is not None else None
     now = datetime.now(UTC)
     row = await repository.insert_account(
         session,
@@ -167,11 +142,11 @@ async def update(
     account_id: UUID,
     patch: AccountPatch,
     cipher: SecretBox,
-    egress: EgressPolicy = STRICT,
 ) -> Row[Any]:
     """Apply the fields the patch sets; new credentials revive a needs_reauth account. An
     account connected in the workspace takes only its status here (ManagedInWorkspace
-    otherwise)."""
+    otherwise), and only a sandbox account takes credentials (ConnectInWorkspace: ingest's own
+    network accounts are handed over to the workspace, where their credentials change)."""
     fields = patch.model_fields_set
     from_workspace = sorted(
         name for name in ("brand_id", "handle", "display_name", "credentials") if name in fields
@@ -188,12 +163,12 @@ async def update(
     if "status" in fields and patch.status is not None:
         values["status"] = patch.status.value
     if "credentials" in fields:
-        encrypted = None
-        if patch.credentials is not None:
-            account = await get(session, tenant_id=tenant_id, account_id=account_id)
-            network = Network(account.network)
-            encrypted = cipher.encrypt(checked_credentials(network, patch.credentials, egress))
-        values["credentials_encrypted"] = encrypted
+        account = await get(session, tenant_id=tenant_id, account_id=account_id)
+        if account.network != Network.sandbox:
+            raise ConnectInWorkspace(account.network, credentials=True)
+        values["credentials_encrypted"] = (
+            cipher.encrypt(patch.credentials) if patch.credentials is not None else None
+        )
     if not values:
         return await get(session, tenant_id=tenant_id, account_id=account_id)
     values["updated_at"] = datetime.now(UTC)

@@ -25,7 +25,7 @@ from beacon_shared.events import Envelope, decode
 from beacon_shared.testing.fake_networks import Faults, NoNetwork
 from ingest.accounts import service as accounts
 from ingest.accounts.crypto import credential_box
-from ingest.accounts.schemas import AccountIn, AccountPatch
+from ingest.accounts.schemas import AccountPatch
 from ingest.actions.executor import ActionExecutor, RetryPolicy
 from ingest.actions.handlers import handle_action_requested
 from ingest.actions.networks.bluesky import BlueskyClient
@@ -90,8 +90,10 @@ async def tenant(sessionmaker, unique) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def connect(sessionmaker, tenant):
-    """Connect (and commit) an account of the test's tenant with encrypted credentials."""
+def connect(sessionmaker, tenant, keep):
+    """An account of the test's tenant (committed): connected in the workspace and kept by
+    ingest when its credentials are whole, else (or with `legacy`) connected here before the
+    registry."""
 
     async def connect(
         network: Network,
@@ -99,24 +101,21 @@ def connect(sessionmaker, tenant):
         *,
         external_account_id: str | None = None,
         tenant_id: str | None = None,
+        legacy: bool = False,
     ) -> Account:
         owner = tenant_id or tenant
         external_id = external_account_id or f"{network.value}-{uuid.uuid4().hex}"
         async with sessionmaker() as session, session.begin():
-            row = await accounts.connect(
+            account_id = await keep(
                 session,
                 tenant_id=owner,
-                body=AccountIn.model_validate(
-                    {
-                        "network": network,
-                        "external_account_id": external_id,
-                        "brand_id": "brand-1",
-                        "credentials": credentials,
-                    }
-                ),
-                cipher=credential_box(KEY),
+                network=network,
+                external_id=external_id,
+                credentials=credentials,
+                ingest_key=KEY,
+                legacy=legacy,
             )
-        return Account(row.id, owner, network, external_id)
+        return Account(account_id, owner, network, external_id)
 
     return connect
 

@@ -208,11 +208,25 @@ async def test_a_reply_whose_create_record_answer_is_lost_is_not_sent_again(
     assert len(pds.created) == 1
 
 
-async def test_a_revoked_app_password_fails_the_action(
-    pds, on_bluesky, request_action, executor_for, stored
+async def test_a_revoked_app_password_fails_an_own_account_s_action(
+    pds, connect, make_request, request_action, executor_for, stored
 ):
+    # Connected through ingest's API before the registry: no refresh to wait for.
+    own = await connect(
+        Network.bluesky,
+        {"service": SERVICE, "identifier": IDENTIFIER, "app_password": APP_PASSWORD},
+        external_account_id=BRAND_DID,
+        legacy=True,
+    )
     pds.password = "changed"
-    request = on_bluesky(NetworkAction.reply, TOP_LEVEL["uri"], reply_text="Hi")
+    request = make_request(
+        network=Network.bluesky,
+        action=NetworkAction.reply,
+        external_id=TOP_LEVEL["uri"],
+        account_id=own.id,
+        thread_external_id=ROOT["uri"],
+        reply_text="Hi",
+    )
     await request_action(request)
     executor, _ = executor_for({HOST: pds.app()})
 

@@ -17,9 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from beacon_shared.contracts.common import Network
 from beacon_shared.db import create_sessionmaker
-from ingest.accounts import service as accounts
-from ingest.accounts.crypto import credential_box
-from ingest.accounts.schemas import AccountIn
 from ingest.pollers.cursors import PolledAccount
 from ingest.pollers.runner import PollRunner
 
@@ -50,28 +47,28 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def connect(sessionmaker, unique):
-    """Connect (and commit) an account with encrypted credentials."""
+def connect(sessionmaker, unique, keep):
+    """An account of a new tenant (committed): connected in the workspace and kept by ingest
+    when its credentials are whole, else (or with `legacy`) connected here before the
+    registry."""
 
-    async def connect(network: Network, credentials: dict[str, str]) -> PolledAccount:
+    async def connect(
+        network: Network, credentials: dict[str, str], *, legacy: bool = False
+    ) -> PolledAccount:
         tenant = unique("tenant")
         external_id = f"{network.value}-{uuid.uuid4().hex}"
         async with sessionmaker() as session, session.begin():
-            row = await accounts.connect(
+            account_id = await keep(
                 session,
                 tenant_id=tenant,
-                body=AccountIn.model_validate(
-                    {
-                        "network": network,
-                        "external_account_id": external_id,
-                        "brand_id": "brand-1",
-                        "credentials": credentials,
-                    }
-                ),
-                cipher=credential_box(KEY),
+                network=network,
+                external_id=external_id,
+                credentials=credentials,
+                ingest_key=KEY,
+                legacy=legacy,
             )
         return PolledAccount(
-            id=row.id, tenant_id=tenant, network=network, external_account_id=external_id
+            id=account_id, tenant_id=tenant, network=network, external_account_id=external_id
         )
 
     return connect

@@ -314,16 +314,22 @@ async def test_a_refused_refresh_token_falls_back_to_one_new_login(
     assert (pds.sessions, pds.refreshes) == (2, 0)
 
 
-async def test_a_revoked_app_password_marks_the_account_needs_reauth(
-    pds, polled, runner_for, account_state
+async def test_a_revoked_app_password_marks_an_own_account_needs_reauth(
+    pds, connect, runner_for, account_state
 ):
+    # Connected through ingest's API before the registry: no refresh to wait for.
+    own = await connect(
+        Network.bluesky,
+        {"service": SERVICE, "identifier": IDENTIFIER, "app_password": APP_PASSWORD},
+        legacy=True,
+    )
     pds.password = "revoked"
     runner = runner_for(pds.app())
 
-    outcome = await runner.poll_account(polled)
+    outcome = await runner.poll_account(own)
 
     assert outcome.outcome == "needs_reauth"
-    assert (await account_state(polled)).status == "needs_reauth"
+    assert (await account_state(own)).status == "needs_reauth"
 
 
 async def test_a_spent_quota_rests_the_account_until_ratelimit_reset(

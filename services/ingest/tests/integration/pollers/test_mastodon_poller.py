@@ -295,10 +295,13 @@ async def test_a_malformed_notification_is_counted_and_the_rest_stored(
     assert (await account_state(polled)).poll_cursor == "703"
 
 
-async def test_a_refused_token_marks_the_account_needs_reauth(
+async def test_a_refused_token_marks_an_own_account_needs_reauth(
     instance, connect, runner_for, account_state
 ):
-    revoked = await connect(Network.mastodon, {"base_url": BASE_URL, "access_token": "revoked"})
+    # Connected through ingest's API before the registry: no refresh to wait for.
+    revoked = await connect(
+        Network.mastodon, {"base_url": BASE_URL, "access_token": "revoked"}, legacy=True
+    )
     runner = runner_for(instance.app())
 
     outcome = await runner.poll_account(revoked)

@@ -20,10 +20,7 @@ from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.ingest import PostMetricsObserved
 from beacon_shared.db import create_sessionmaker
 from beacon_shared.events import decode
-from ingest.accounts import service as accounts
-from ingest.accounts.crypto import credential_box
 from ingest.accounts.models import connected_account
-from ingest.accounts.schemas import AccountIn
 from ingest.competitors import service as competitors
 from ingest.competitors.models import tracked_account
 from ingest.competitors.schemas import CompetitorIn
@@ -117,8 +114,9 @@ def track(sessionmaker, tenant) -> Callable[..., Any]:
 
 
 @pytest.fixture
-def connect(sessionmaker, tenant) -> Callable[..., Any]:
-    """Connect (and commit) one of brand-1's own accounts."""
+def connect(sessionmaker, tenant, keep) -> Callable[..., Any]:
+    """One of brand-1's own accounts (committed): connected in the workspace and kept by
+    ingest when its credentials are whole, else connected here before the registry."""
 
     async def connect(
         network: Network, external_id: str, credentials: dict[str, str] | None = None
@@ -126,22 +124,17 @@ def connect(sessionmaker, tenant) -> Callable[..., Any]:
         # Network account ids are unique across tenants: tests keep theirs apart.
         external_id = f"{external_id}{uuid.uuid4().hex[:8]}"
         async with sessionmaker() as session, session.begin():
-            row = await accounts.connect(
+            account_id = await keep(
                 session,
                 tenant_id=tenant,
-                body=AccountIn.model_validate(
-                    {
-                        "network": network,
-                        "external_account_id": external_id,
-                        "brand_id": "brand-1",
-                        "handle": "brand",
-                        "credentials": credentials,
-                    }
-                ),
-                cipher=credential_box(KEY),
+                network=network,
+                external_id=external_id,
+                credentials=credentials,
+                ingest_key=KEY,
+                handle="brand",
             )
         return MetricsAccount(
-            id=row.id,
+            id=account_id,
             tenant_id=tenant,
             brand_id="brand-1",
             owner=Owner.own,
