@@ -6,9 +6,9 @@ BENCH_SCALE (360) times faster than a real one: a token lives 7200 / 360 = 20 s,
 environment, are 900 / 360 = 2.5 s and 30 / 360 = 0.083 s. What answers in real time is not
 compressed: the fake X's latency, the broker and the database; nor are the timeouts and leases
 that bound them (the refresher's 15 s OAuth timeout and 60 s lease, the publisher's scheduler as
-shipped). The scale is the fastest at which the one refresher keeps up with ACCOUNTS accounts:
-it refreshes one account at a time, about 7 per second against the fake's latency, and a day
-compressed 360 times asks it for ACCOUNTS / 20 s.
+shipped). The refresher calls X for one account at a time, about 6 refreshes/s against the
+fake's latency; a day compressed 360 times asks ACCOUNTS / 20 s of it, 5/s with 100 accounts (at
+150 it falls behind: docs/benchmarks.md).
 
 Each run starts a fake X (bench/fake_x.py, its own process), a real `python -m
 workspace.worker` (refresher, outbox relay) and two real publisher workers (`python -m
@@ -661,6 +661,13 @@ async def run_all(found: Servers) -> dict[str, Any]:
         "day_seconds": DAY_SECONDS,
         "refresh_margin_seconds": MARGIN_SECONDS,
         "refresh_poll_seconds": POLL_SECONDS,
+        # As shipped unless set in the environment, which the workspace worker inherits.
+        "refresh_batch_size": int(
+            os.environ.get(
+                "WORKSPACE_REFRESH_BATCH_SIZE",
+                WorkspaceSettings.model_fields["refresh_batch_size"].default,
+            )
+        ),
         "accounts": ACCOUNTS,
         "posts": ACCOUNTS * POSTS_PER_ACCOUNT,
         "offered_posts_per_s": round(ACCOUNTS * POSTS_PER_ACCOUNT / DAY_SECONDS, 1),
