@@ -54,16 +54,17 @@ from pydantic import SecretStr
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from beacon_shared.contracts.workspace import AccountKind
 from beacon_shared.crypto import SecretBox
 from beacon_shared.db import create_engine, create_sessionmaker
 from beacon_shared.embedded import free_port
 from beacon_shared.logging import configure_logging
-from beacon_shared.testing.egress import LOCAL_EGRESS, LOCAL_NETWORKS
+from beacon_shared.testing.egress import LOCAL_NETWORKS
+from beacon_shared.testing.registry import account_connected, registry_account
 from bench import fake_mastodon
 from bench.ingest import stop, wait_until_up
 from bench.servers import Servers, servers
-from publisher.accounts import service as accounts
-from publisher.accounts.schemas import AccountIn
+from publisher.accounts.handlers import AccountHandlers, AccountKeys
 from publisher.config import Settings
 from publisher.posts.models import PostStatus, TargetStatus, post, post_target
 
@@ -275,27 +276,34 @@ async def connect_accounts(
     instance_url: str,
     box: SecretBox,
 ) -> list[tuple[uuid.UUID, str]]:
-    """ACCOUNTS Mastodon accounts on the fake instance, through the accounts service: their ids
-    and tenants."""
+    """ACCOUNTS Mastodon accounts on the fake instance, connected in the workspace's registry
+    and kept by the publisher's account handlers as its worker keeps them: their ids and
+    tenants."""
+    event_key = SecretStr(Fernet.generate_key().decode())
+    handlers = AccountHandlers(AccountKeys(events=event_key, publisher=box))
     connected = []
     async with sessionmaker() as session, session.begin():
         for n in range(ACCOUNTS):
             external_id = str(109_000_000 + n)
-            body = AccountIn.model_validate(
-                {
-                    "network": "mastodon",
-                    "external_account_id": external_id,
-                    "handle": f"brand{n}",
-                    "instance_url": instance_url,
-                    "credentials": {"access_token": f"{fake_mastodon.TOKEN_PREFIX}{external_id}"},
-                }
-            )
             tenant = tenants[n % len(tenants)]
-            # The fake instance runs on loopback over plain http.
-            row = await accounts.connect(
-                session, tenant_id=tenant, body=body, box=box, egress=LOCAL_EGRESS
+            account = registry_account(
+                AccountKind.mastodon,
+                brand_id=tenant,
+                external_id=external_id,
+                handle=f"brand{n}",
+                instance_url=instance_url,
             )
-            connected.append((row.id, tenant))
+            credentials = {
+                "base_url": instance_url,
+                "access_token": f"{fake_mastodon.TOKEN_PREFIX}{external_id}",
+            }
+            await handlers.connected(
+                session,
+                account_connected(
+                    account, tenant_id=tenant, event_keys=event_key, credentials=credentials
+                ),
+            )
+            connected.append((account.account_id, tenant))
     return connected
 
 

@@ -33,14 +33,19 @@ from typing import Any
 import httpx
 import orjson
 from cryptography.fernet import Fernet
+from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from beacon_shared import outbox
 from beacon_shared.auth.keys import issue_key
+from beacon_shared.contracts.workspace import AccountKind
 from beacon_shared.db import create_engine, create_sessionmaker
 from beacon_shared.embedded import EmbeddedBroker, EmbeddedPostgres, free_port, start_postgres
 from beacon_shared.migrations import upgrade
 from beacon_shared.testing.egress import LOCAL_NETWORKS
+from beacon_shared.testing.registry import account_connected, registry_account
+from workspace.db import outbox as workspace_outbox
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -265,61 +270,72 @@ class Stack:
 
     async def new_tenant(self, prefix: str) -> Tenant:
         """A tenant with an all-scopes key, a Facebook Page with a token (so moderation's hides
-        reach the fake Graph API) and a Mastodon account on the fake instance."""
+        reach the fake Graph API) and a Mastodon account on the fake instance, both connected
+        in the workspace (its `account.connected` staged in its outbox, as its connections
+        do) and kept by ingest and the publisher."""
         tenant_id = f"{prefix}-{uuid.uuid4().hex[:8]}"
         async with create_sessionmaker(self.db())() as session, session.begin():
             issued = await issue_key(session, tenant_id=tenant_id, name="faults", scopes=("*",))
         tenant = Tenant(tenant_id, issued.key, page=str(10**14 + uuid.uuid4().int % 10**14))
-        headers = {"Authorization": f"Bearer {issued.key}"}
-        async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT, headers=headers) as client:
-            http = Retrying(client)
-            page = await http.post(
-                f"{self.api('ingest')}/v1/accounts",
-                json={
-                    "network": "facebook",
-                    "external_account_id": tenant.page,
-                    "credentials": {"access_token": "page-token"},
+        tenant.mastodon_account = str(109_000_000 + uuid.uuid4().int % 10**6)
+        page = registry_account(AccountKind.facebook_page, external_id=tenant.page)
+        mastodon = registry_account(
+            AccountKind.mastodon,
+            external_id=tenant.mastodon_account,
+            handle=f"brand{tenant.mastodon_account}",
+            instance_url=self.mastodon_url,
+        )
+        keys = SecretStr(self.env["EVENT_CREDENTIALS_KEYS"])
+        events = [
+            account_connected(
+                page,
+                tenant_id=tenant_id,
+                event_keys=keys,
+                credentials={"access_token": "page-token"},
+            ),
+            account_connected(
+                mastodon,
+                tenant_id=tenant_id,
+                event_keys=keys,
+                credentials={
+                    "base_url": self.mastodon_url,
+                    "access_token": f"token-{tenant.mastodon_account}",
                 },
+            ),
+        ]
+        async with create_sessionmaker(self.db())() as session, session.begin():
+            await outbox.stage(
+                session,
+                workspace_outbox,
+                events,
+                keys=[str(page.account_id), str(mastodon.account_id)],
             )
-            assert page.status_code == 201, page.text
-            tenant.mastodon_account = str(109_000_000 + uuid.uuid4().int % 10**6)
-            account = await http.post(
-                f"{self.api('publisher')}/v1/publishing-accounts",
-                json={
-                    "network": "mastodon",
-                    "external_account_id": tenant.mastodon_account,
-                    "handle": f"brand{tenant.mastodon_account}",
-                    "instance_url": self.mastodon_url,
-                    "credentials": {"access_token": f"token-{tenant.mastodon_account}"},
-                },
-            )
-            assert account.status_code == 201, account.text
-            tenant.publishing_account = account.json()["id"]
+        await self.wait_kept(ingest=page.account_id, publisher=mastodon.account_id)
+        tenant.publishing_account = str(mastodon.account_id)
         return tenant
+
+    async def wait_kept(
+        self, *, ingest: uuid.UUID, publisher: uuid.UUID, timeout: float = READY_TIMEOUT
+    ) -> None:
+        """Until ingest keeps the one account and the publisher the other."""
+        deadline = time.monotonic() + timeout
+        while True:
+            kept = await rows(
+                self.db(),
+                "SELECT (SELECT count(*) FROM ingest.connected_account WHERE id = :ingest)"
+                " + (SELECT count(*) FROM publisher.account WHERE id = :publisher) AS n",
+                ingest=ingest,
+                publisher=publisher,
+            )
+            if kept[0].n == 2:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the accounts were not kept in {timeout:.0f} s")
+            await asyncio.sleep(0.1)
 
     def stop(self) -> None:
         for proc in reversed(list(self.procs.values())):
             proc.stop()
-
-
-class Retrying:
-    """POSTs sent again after a 503's Retry-After, as a client should (a few times at most).
-
-    An API process that made no query while PostgreSQL restarted still holds connections to
-    the old server: its first request afterwards fails with a 503 and the pool reconnects.
-    """
-
-    def __init__(self, client: httpx.AsyncClient, attempts: int = 5) -> None:
-        self.client = client
-        self.attempts = attempts
-
-    async def post(self, url: str, **kwargs: Any) -> httpx.Response:
-        for _ in range(self.attempts - 1):
-            response = await self.client.post(url, **kwargs)
-            if response.status_code != 503 or "retry-after" not in response.headers:
-                return response
-            await asyncio.sleep(min(5.0, float(response.headers["retry-after"])))
-        return await self.client.post(url, **kwargs)
 
 
 def service_env(
@@ -350,6 +366,7 @@ def service_env(
             "EGRESS_ALLOWED_NETWORKS": LOCAL_NETWORKS,
             "INGEST_META_APP_SECRET": APP_SECRET,
             "INGEST_META_VERIFY_TOKEN": "reliability",
+            "EVENT_CREDENTIALS_KEYS": Fernet.generate_key().decode(),
             "INGEST_CREDENTIALS_KEY": Fernet.generate_key().decode(),
             "INGEST_POLL_ENABLED": "false",
             "INGEST_METRICS_POLL_ENABLED": "false",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import queue
 import random
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,10 +26,12 @@ import httpx
 import psutil
 import pytest
 from aiokafka import AIOKafkaConsumer
+from pydantic import SecretStr
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
+from beacon_shared.crypto import SecretBox
 from beacon_shared.embedded_oidc import sign_in
 
 T = TypeVar("T")
@@ -274,16 +278,9 @@ def test_the_stack_serves_all_services_and_stops_cleanly_on_ctrl_c(tmp_path: Pat
                 ).json(),
                 until=lambda body: body.get("timezone") == "Europe/Paris",
             )
-            account = http.post(
-                f"{urls['publisher-api']}/v1/publishing-accounts",
-                json={
-                    "network": "x",
-                    "external_account_id": "1234",
-                    "brand_id": "demo-brand",
-                    "credentials": {"access_token": SECRET},
-                },
-                headers=demo,
-            )
+            # An X account the publisher connected itself before the registry, as its table
+            # holds it (its own API connects sandbox accounts only now).
+            account_id = _legacy_publishing_account(stack, brand_id="demo-brand")
             # Handed over to the registry with its credentials, and kept by the publisher as
             # the registry's from then on.
             registered = _eventually(
@@ -294,7 +291,7 @@ def test_the_stack_serves_all_services_and_stops_cleanly_on_ctrl_c(tmp_path: Pat
             )
             replica = _eventually(
                 lambda: http.get(
-                    f"{urls['publisher-api']}/v1/publishing-accounts/{account.json()['id']}",
+                    f"{urls['publisher-api']}/v1/publishing-accounts/{account_id}",
                     headers=demo,
                 ).json(),
                 until=lambda body: body.get("source") == "workspace",
@@ -313,10 +310,8 @@ def test_the_stack_serves_all_services_and_stops_cleanly_on_ctrl_c(tmp_path: Pat
     assert [i["external_id"] for i in signed_in.json()["items"]] == ["c-1"]
     assert brand.status_code == 201, brand.text
     assert settings["timezone"] == "Europe/Paris"
-    assert account.status_code == 201, account.text
-    assert account.json()["has_credentials"] is True
     assert [(a["id"], a["kind"], a["connected_by"]) for a in registered] == [
-        (account.json()["id"], "x_user", "service:publisher")
+        (str(account_id), "x_user", "service:publisher")
     ]
     assert (replica["source"], replica["has_credentials"]) == ("workspace", True)
     # The token travelled sealed: in no record on any topic, in no line any process logged.
@@ -397,6 +392,40 @@ def _ready(url: str) -> bool:
     with contextlib.suppress(httpx.HTTPError):
         return httpx.get(f"{url}/readyz", timeout=2).status_code == 200
     return False
+
+
+def _legacy_publishing_account(stack: RunningStack, *, brand_id: str) -> uuid.UUID:
+    """An X account of the demo tenant in the publisher's table, its token sealed with the
+    stack's PUBLISHER_CREDENTIALS_KEY, as one connected through the publisher's API before the
+    registry is held; its id."""
+    keys = json.loads((stack.data_dir / "credential-keys.json").read_text())
+    box = SecretBox(
+        SecretStr(keys["PUBLISHER_CREDENTIALS_KEY"]), setting="PUBLISHER_CREDENTIALS_KEY"
+    )
+    account_id = uuid.uuid4()
+
+    async def insert() -> None:
+        engine = create_async_engine(stack.database_url(), poolclass=NullPool)
+        try:
+            async with engine.begin() as conn:
+                await conn.execute(
+                    text(
+                        "INSERT INTO publisher.account (id, tenant_id, brand_id, network,"
+                        " external_account_id, status, credentials_encrypted, created_at,"
+                        " updated_at) VALUES (:id, 'demo', :brand_id, 'x', '1234', 'active',"
+                        " :sealed, now(), now())"
+                    ),
+                    {
+                        "id": account_id,
+                        "brand_id": brand_id,
+                        "sealed": box.encrypt({"access_token": SECRET}),
+                    },
+                )
+        finally:
+            await engine.dispose()
+
+    asyncio.run(insert())
+    return account_id
 
 
 def _count(stack: RunningStack, sql: str) -> int:

@@ -28,7 +28,8 @@ class UnknownAccounts(InvalidInput):
     def __init__(self, pointers: Sequence[tuple[str, str]]) -> None:
         """`pointers`: (JSON pointer, account id) of each target naming no account of the tenant."""
         super().__init__(
-            "Connect these accounts under /v1/publishing-accounts first: "
+            "No publishing account of this tenant has these ids (network accounts are connected "
+            "in the workspace, POST /v1/brands/{brand_id}/connections): "
             + ", ".join(account_id for _, account_id in pointers),
             errors=[
                 {
