@@ -58,6 +58,7 @@ class Settings(ServiceSettings):
     refresh_margin_seconds: float = Field(default=900.0, gt=0)
     refresh_poll_seconds: float = Field(default=30.0, gt=0)
     refresh_lease_seconds: float = Field(default=60.0, gt=0)
+    # Accounts claimed, and refreshed at once, per batch; a pass claims batches until none is full.
     refresh_batch_size: int = Field(default=20, ge=1)
     # Meta's Page tokens do not expire but Meta invalidates them: each active Facebook Page and
     # Instagram account is checked (debug_token) at most every interval, claimed for the

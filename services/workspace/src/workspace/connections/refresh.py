@@ -11,6 +11,7 @@ tried again when the lease ends.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -59,18 +60,26 @@ class Refresher:
             await repository.forget_flows(session, expired_before=self.now() - timedelta(days=1))
 
     async def refresh_due(self) -> list[str]:
-        """One pass: the outcome of each account claimed (refreshed, deauthorized, retry…)."""
-        now = self.now()
-        async with self.sessionmaker() as session, session.begin():
-            claimed = await repository.claim_due(
-                session,
-                kinds=REFRESHABLE,
-                due_before=now + timedelta(seconds=self.settings.refresh_margin_seconds),
-                now=now,
-                lease_until=now + timedelta(seconds=self.settings.refresh_lease_seconds),
-                limit=self.settings.refresh_batch_size,
-            )
-        return [await self._refresh(row) for row in claimed]
+        """One pass: the outcome of each account claimed (refreshed, deauthorized, retry…).
+
+        Batches are claimed until one comes back short, and a batch's accounts are refreshed
+        at once: one network call at a time would cap a worker at a few refreshes a second."""
+        batch = self.settings.refresh_batch_size
+        outcomes: list[str] = []
+        while True:
+            now = self.now()
+            async with self.sessionmaker() as session, session.begin():
+                claimed = await repository.claim_due(
+                    session,
+                    kinds=REFRESHABLE,
+                    due_before=now + timedelta(seconds=self.settings.refresh_margin_seconds),
+                    now=now,
+                    lease_until=now + timedelta(seconds=self.settings.refresh_lease_seconds),
+                    limit=batch,
+                )
+            outcomes += await asyncio.gather(*(self._refresh(row) for row in claimed))
+            if len(claimed) < batch:
+                return outcomes
 
     async def _refresh(self, row: AnyRow) -> str:
         box = credentials_box(self.settings)
