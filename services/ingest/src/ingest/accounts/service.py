@@ -20,13 +20,12 @@ from beacon_shared.events import MalformedEvent
 from beacon_shared.logging import get_logger
 from beacon_shared.pagination import Cursor
 from beacon_shared.refresh_requests import RefreshRequests
+from beacon_shared.registry_problems import ConnectInWorkspace, ManagedInWorkspace
 from ingest.accounts import repository
 from ingest.accounts.crypto import credential_box
 from ingest.accounts.exceptions import (
     AccountAlreadyConnected,
     AccountNotFound,
-    ConnectInWorkspace,
-    ManagedInWorkspace,
 )
 from ingest.accounts.models import AccountStatus, connected_account
 from ingest.accounts.schemas import AccountIn, AccountPatch, AccountQuery, ResolvedAccount

@@ -20,13 +20,12 @@ from beacon_shared.events import Envelope
 from beacon_shared.logging import get_logger
 from beacon_shared.pagination import Cursor, split_page
 from beacon_shared.refresh_requests import RefreshRequests
+from beacon_shared.registry_problems import ConnectInWorkspace, ManagedInWorkspace
 from publisher.accounts import repository
 from publisher.accounts.exceptions import (
     AccountAlreadyConnected,
     AccountNetworkMismatch,
     AccountNotFound,
-    ConnectInWorkspace,
-    ManagedInWorkspace,
     MastodonOnly,
     UnknownAccounts,
 )
