@@ -95,6 +95,8 @@ class FakeX:
     refreshes: list[dict[str, Any]] = field(default_factory=list)
     replays: list[dict[str, Any]] = field(default_factory=list)
     refused: dict[str, int] = field(default_factory=dict)
+    # Each expired token refused: its generation, the user's newest, and since when that one was.
+    expired: list[dict[str, Any]] = field(default_factory=list)
     delays: list[float] = field(default_factory=list)
 
     def delay(self) -> float:
@@ -122,8 +124,20 @@ class FakeX:
         if found is None:
             self.refuse("unknown_access_token")
             return None
-        if time.time() >= found.expires_at:
+        now = time.time()
+        if now >= found.expires_at:
             self.refuse("expired_access_token")
+            newest, newest_at = self.newest[found.user_id]
+            self.expired.append(
+                {
+                    "user_id": found.user_id,
+                    "at": now,
+                    "generation": found.generation,
+                    "newest_generation": newest,
+                    "ms_since_newest": round((now - newest_at) * 1000, 1),
+                    "ms_since_expiry": round((now - found.expires_at) * 1000, 1),
+                }
+            )
             return None
         return found
 
@@ -261,6 +275,7 @@ async def report(request: Request) -> Response:
             "refreshes": x.refreshes,
             "replays": x.replays,
             "refused": x.refused,
+            "expired": x.expired,
             "delays": {
                 "count": len(drawn),
                 "p50_ms": round(1000 * drawn[len(drawn) // 2], 1) if drawn else None,

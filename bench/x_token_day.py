@@ -41,6 +41,7 @@ import asyncio
 import json
 import os
 import random
+import subprocess
 import tempfile
 import time
 import uuid
@@ -68,7 +69,6 @@ from bench.ingest import stop, wait_until_up
 from bench.publisher import (
     CpuMeter,
     broker_pids,
-    code_version,
     log_events,
     ms_stats,
     percentile,
@@ -461,6 +461,23 @@ def summarise(
         "refreshes": len(leads),
         "refresh_replays_refused": len(report["replays"]),
         "x_refused": report["refused"],
+        # The expired tokens X refused: how many while a refresh had already issued the next
+        # one (the post was sent with the old token, or the new one had not reached the
+        # publisher), and how long after the next one was issued.
+        "expired_401s": {
+            "count": len(report["expired"]),
+            "a_newer_token_issued": sum(
+                1 for e in report["expired"] if e["newest_generation"] > e["generation"]
+            ),
+            "ms_since_newer_token": ms_stats(
+                [
+                    e["ms_since_newest"]
+                    for e in report["expired"]
+                    if e["newest_generation"] > e["generation"]
+                ]
+            ),
+            "ms_since_expiry": ms_stats([e["ms_since_expiry"] for e in report["expired"]]),
+        },
         "refresh_lead": {
             "count": len(leads),
             "min_ms": round(min(leads), 1) if leads else None,
@@ -618,6 +635,20 @@ async def run_once(found: Servers, name: str, logs: Path) -> dict[str, Any]:
         }
     )
     return result
+
+
+def code_version() -> str:
+    """The commit measured, marked when the code differs from it (results aside)."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, check=True
+        ).stdout.decode()
+        dirty = subprocess.run(
+            ["git", "diff", "--quiet", "HEAD", "--", ".", ":!bench/results"], cwd=ROOT
+        ).returncode
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{commit.strip()} with uncommitted changes" if dirty else commit.strip()
 
 
 def table(result: dict[str, Any]) -> str:
