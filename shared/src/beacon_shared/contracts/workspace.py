@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
@@ -50,6 +51,17 @@ class AccountKind(StrEnum):
     mastodon = "mastodon"
     bluesky = "bluesky"
 
+
+# The network each kind of account is on.
+KIND_NETWORK: Mapping[AccountKind, Network] = {
+    AccountKind.facebook_page: Network.facebook,
+    AccountKind.instagram_business: Network.instagram,
+    AccountKind.x_user: Network.x,
+    AccountKind.linkedin_member: Network.linkedin,
+    AccountKind.linkedin_organization: Network.linkedin,
+    AccountKind.mastodon: Network.mastodon,
+    AccountKind.bluesky: Network.bluesky,
+}
 
 SEALED_CREDENTIALS = (
     "The account's credentials as a Fernet token of their JSON, sealed with "

@@ -10,22 +10,16 @@ from datetime import UTC, datetime
 
 from pydantic import SecretStr
 
-from beacon_shared.contracts.common import Network
-from beacon_shared.contracts.workspace import AccountConnected, AccountKind, ConnectedAccount
+from beacon_shared.contracts.workspace import (
+    KIND_NETWORK,
+    AccountConnected,
+    AccountKind,
+    ConnectedAccount,
+)
 from beacon_shared.crypto import SecretBox
 from beacon_shared.event_credentials import SETTING
 from beacon_shared.events import Envelope
 
-# The network of each kind the registry holds.
-KIND_NETWORK: Mapping[AccountKind, Network] = {
-    AccountKind.facebook_page: Network.facebook,
-    AccountKind.instagram_business: Network.instagram,
-    AccountKind.x_user: Network.x,
-    AccountKind.linkedin_member: Network.linkedin,
-    AccountKind.linkedin_organization: Network.linkedin,
-    AccountKind.mastodon: Network.mastodon,
-    AccountKind.bluesky: Network.bluesky,
-}
 # What an account of each kind signs in with, as the workspace seals it (beacon_shared.networks
 # .oauth): enough for every service's replica to accept it.
 CREDENTIALS: Mapping[AccountKind, Mapping[str, str]] = {

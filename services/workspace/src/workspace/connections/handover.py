@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared.contracts import ingest, publisher
 from beacon_shared.contracts.workspace import (
+    KIND_NETWORK,
     AccountConnected,
     AccountDisconnected,
     ConnectionDeauthorized,
@@ -33,7 +34,7 @@ from workspace.audit.service import record
 from workspace.config import Settings
 from workspace.connections import repository
 from workspace.connections.repository import AnyRow
-from workspace.connections.service import KIND_NETWORK, contract, stage_event
+from workspace.connections.service import contract, stage_event
 
 log = get_logger(__name__)
 REGISTRY_KEYS = "WORKSPACE_CREDENTIALS_KEYS"
@@ -81,7 +82,7 @@ class HandOver:
             session,
             tenant_id=tenant_id,
             brand_id=account.brand_id,
-            network=KIND_NETWORK[account.kind],
+            network=KIND_NETWORK[account.kind].value,
             external_id=account.external_id,
         )
         if held is not None:
@@ -108,7 +109,7 @@ class HandOver:
                 "id": account.account_id,
                 "tenant_id": tenant_id,
                 "brand_id": account.brand_id,
-                "network": KIND_NETWORK[account.kind],
+                "network": KIND_NETWORK[account.kind].value,
                 "kind": account.kind.value,
                 "external_id": account.external_id,
                 "handle": account.handle,

@@ -18,6 +18,7 @@ from beacon_shared.auth.brands import require_on
 from beacon_shared.auth.keys import hash_key
 from beacon_shared.auth.principal import Principal
 from beacon_shared.contracts.workspace import (
+    KIND_NETWORK,
     AccountConnected,
     AccountDisconnected,
     AccountKind,
@@ -66,15 +67,6 @@ SOURCE = "/beacon/workspace"
 CALLBACK_PATH = "/v1/connections/callback"
 STATE_PREFIX = "bs_"
 STATE_VALID_FOR = timedelta(minutes=10)
-KIND_NETWORK = {
-    AccountKind.facebook_page: "facebook",
-    AccountKind.instagram_business: "instagram",
-    AccountKind.x_user: "x",
-    AccountKind.linkedin_member: "linkedin",
-    AccountKind.linkedin_organization: "linkedin",
-    AccountKind.mastodon: "mastodon",
-    AccountKind.bluesky: "bluesky",
-}
 # Kinds whose tokens the network revokes on Beacon's request. A Meta Page token cannot be revoked
 # on its own (only the person's whole grant of the app, with the user token, which is not kept);
 # a Bluesky app password is revoked by its owner in Bluesky's settings.
@@ -498,7 +490,7 @@ async def store(
                 "id": uuid.uuid4(),
                 "tenant_id": tenant_id,
                 "brand_id": brand_id,
-                "network": KIND_NETWORK[kind],
+                "network": KIND_NETWORK[kind].value,
                 "kind": kind.value,
                 "external_id": account.external_id,
                 "handle": account.handle,
