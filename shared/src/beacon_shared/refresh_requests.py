@@ -40,12 +40,14 @@ async def refused(
     requests: RefreshRequests,
     *,
     account_id: UUID,
+    version: int | None,
     reason: str,
     now: datetime,
     wait: timedelta,
 ) -> datetime | None:
-    """Until when a call refused on the account may wait for its refreshed token, the registry
-    having been asked (in the caller's transaction); None when it needs a person: one of the
+    """Until when a call refused on the account with the credentials of `version` may wait for
+    its refreshed token, the registry having been asked (in the caller's transaction); now when
+    newer credentials have arrived since the call; None when it needs a person: one of the
     service's own accounts, or a workspace account whose refresh did not come within `wait` or
     gave credentials refused too."""
     t = requests.table
@@ -63,6 +65,9 @@ async def refused(
     ).first()
     if row is None or row.workspace_version is None:
         return None
+    if version is not None and version < row.workspace_version:
+        # Sent with a token the refresher had already replaced: the new one is here.
+        return now
     if row.refresh_requested_version == row.workspace_version:
         # Asked already for these credentials: wait for the answer, not past `wait`.
         until: datetime = row.refresh_requested_at + wait

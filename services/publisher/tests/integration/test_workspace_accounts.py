@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -535,6 +535,8 @@ class FakeX:
 
     authorizations: list[str] = field(default_factory=list)
     expired: set[str] = field(default_factory=set)
+    # Awaited before a refusal: what happens meanwhile elsewhere (a refresh landing).
+    while_refusing: Callable[[], Awaitable[None]] | None = None
 
     def app(self) -> FastAPI:
         app = FastAPI()
@@ -544,6 +546,8 @@ class FakeX:
             authorization = request.headers.get("authorization", "")
             self.authorizations.append(authorization)
             if authorization.removeprefix("Bearer ") in self.expired:
+                if self.while_refusing is not None:
+                    await self.while_refusing()
                 return JSONResponse(
                     {
                         "title": "Unauthorized",
@@ -730,6 +734,41 @@ class TestATokenTheNetworkRefuses:
         assert held.status == "needs_reauth"
         assert fake.authorizations == ["Bearer tok-1", "Bearer tok-2"]
         assert len(await self.refresh_requests(sessionmaker, x.account_id)) == 1
+
+    async def test_a_token_refused_after_its_refresh_landed_is_retried_with_the_new_one(
+        self, sessionmaker, tenant, fake_x
+    ):
+        fake, http = fake_x
+        scheduler = self.scheduler(sessionmaker, http, timedelta(minutes=2))
+        registry, x, record = await self.connected_with_a_post_due(sessionmaker, tenant)
+
+        async def refreshed_meanwhile() -> None:
+            async with sessionmaker() as session, session.begin():
+                await registry.deliver(
+                    session,
+                    registry.changed(
+                        x.model_copy(update={"version": 2}), {"access_token": "tok-2"}
+                    ),
+                )
+
+        fake.while_refusing = refreshed_meanwhile
+        await scheduler.tick()
+        fake.while_refusing = None
+
+        async with sessionmaker() as session:
+            again = await target_of(session, record)
+            held = await row_of(session, x.account_id)
+        assert again.status == "scheduled"
+        assert again.due_at <= datetime.now(UTC)
+        assert held.status == "active"
+        assert await self.refresh_requests(sessionmaker, x.account_id) == []
+
+        await scheduler.tick()
+
+        async with sessionmaker() as session:
+            out = await target_of(session, record)
+        assert out.status == "published"
+        assert fake.authorizations == ["Bearer tok-1", "Bearer tok-2"]
 
     async def test_a_refresh_that_does_not_come_in_time_needs_a_person(
         self, sessionmaker, tenant, fake_x

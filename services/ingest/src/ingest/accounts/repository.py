@@ -25,6 +25,7 @@ PUBLIC_COLUMNS: tuple[ColumnElement[Any], ...] = (
     c.display_name,
     c.status,
     c.credentials_encrypted.isnot(None).label("has_credentials"),
+    c.workspace_version,
     c.created_at,
     c.updated_at,
 )

@@ -302,10 +302,23 @@ REFRESH_REQUESTS = RefreshRequests(
 
 
 async def credentials_refused(
-    session: AsyncSession, *, account_id: UUID, reason: str, now: datetime, wait: timedelta
+    session: AsyncSession,
+    *,
+    account_id: UUID,
+    version: int | None,
+    reason: str,
+    now: datetime,
+    wait: timedelta,
 ) -> datetime | None:
-    """A network refused the account's token: until when the call may wait for the refreshed
-    one, the workspace having been asked; None when the account needs a person."""
+    """A network refused the account's token (of the credentials `version` the call sent, None
+    when not known): until when the call may wait for the refreshed one, the workspace having
+    been asked; None when the account needs a person."""
     return await refresh_requests.refused(
-        session, REFRESH_REQUESTS, account_id=account_id, reason=reason, now=now, wait=wait
+        session,
+        REFRESH_REQUESTS,
+        account_id=account_id,
+        version=version,
+        reason=reason,
+        now=now,
+        wait=wait,
     )

@@ -193,11 +193,12 @@ class ActionExecutor:
             )
         credentials: Mapping[str, str] = {}
         account_external_id = ""
+        version: int | None = None
         if client.needs_account:
             found = await self._account(action)
             if isinstance(found, str):
                 return await self._finish(action, ActionOutcome.failed, found)
-            account_external_id, credentials = found
+            account_external_id, credentials, version = found
         target = Target(
             action_id=action.id,
             action=action.action,
@@ -219,7 +220,7 @@ class ActionExecutor:
         except OutcomeUnknown as exc:
             return await self._unknown(client, action, exc.reason)
         except CredentialsRefused as exc:
-            return await self._refused(action, exc.reason)
+            return await self._refused(action, exc.reason, version)
         except NotFound as exc:
             if action.action is NetworkAction.delete and uncertain is not None:
                 # An earlier delete whose answer was lost did it.
@@ -261,7 +262,7 @@ class ActionExecutor:
             action, reason, kind="outcome_unknown", after=None, uncertain=True, within=window
         )
 
-    async def _refused(self, action: ClaimedAction, reason: str) -> Settled:
+    async def _refused(self, action: ClaimedAction, reason: str, version: int | None) -> Settled:
         """The token refused: tried again once the workspace refreshed it, or the account needs
         a person (its next actions fail at once)."""
         until = None
@@ -270,6 +271,7 @@ class ActionExecutor:
                 until = await accounts.credentials_refused(
                     session,
                     account_id=UUID(action.account_id),
+                    version=version,
                     reason=reason,
                     now=self._now(),
                     wait=self._policy.refresh_wait,
@@ -372,8 +374,11 @@ class ActionExecutor:
         async with self._sessionmaker() as session, session.begin():
             await service.release(session, action, now=self._now())
 
-    async def _account(self, action: ClaimedAction) -> tuple[str, Mapping[str, str]] | str:
-        """The account's own network id and credentials, or why it cannot act."""
+    async def _account(
+        self, action: ClaimedAction
+    ) -> tuple[str, Mapping[str, str], int | None] | str:
+        """The account's own network id, credentials and the registry's version of them (None
+        for ingest's own account), or why it cannot act."""
         if not action.account_id:
             return "the request names no connected account"
         try:
@@ -402,7 +407,7 @@ class ActionExecutor:
                 return f"the account's credentials cannot be read: {exc}"
         if credentials is None:
             return "the account has no credentials: reconnect it with them"
-        return str(account.external_account_id), credentials
+        return str(account.external_account_id), credentials, account.workspace_version
 
 
 def _started(action: ClaimedAction, now: datetime) -> ClaimedAction:

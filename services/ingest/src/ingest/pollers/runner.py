@@ -233,6 +233,7 @@ class PollRunner:
                 until = await credentials_refused(
                     session,
                     account_id=account.id,
+                    version=None,  # a poll reads the credentials as they are now
                     reason=reason,
                     now=self._now(),
                     wait=self._refresh_wait,

@@ -47,7 +47,11 @@ PUBLIC: tuple[ColumnElement[Any], ...] = (
 )
 
 # For publishing only: the public columns and the ciphertext.
-SEALED: tuple[ColumnElement[Any], ...] = (*PUBLIC, account.c.credentials_encrypted)
+SEALED: tuple[ColumnElement[Any], ...] = (
+    *PUBLIC,
+    account.c.credentials_encrypted,
+    account.c.workspace_version,
+)
 SLOT: tuple[ColumnElement[Any], ...] = (account_slot.c.weekday, account_slot.c.local_time)
 
 

@@ -37,6 +37,8 @@ class Account:
     instance_url: str | None
     # Decrypted; which names each network needs is in docs/publisher.md.
     credentials: Mapping[str, str] = field(repr=False)
+    # The workspace registry's version of these credentials; None for the publisher's own.
+    credentials_version: int | None = None
 
 
 @dataclass(frozen=True)

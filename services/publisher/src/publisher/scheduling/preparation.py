@@ -76,6 +76,7 @@ def account_for(claimed: ClaimedTarget, rows: Mapping[UUID, Row[Any]], box: Secr
         handle=row.handle,
         instance_url=row.instance_url,
         credentials=credentials,
+        credentials_version=row.workspace_version,
     )
 
 

@@ -407,6 +407,7 @@ class Scheduler:
             until = await accounts.credentials_refused(
                 session,
                 account_id=account.id,
+                version=account.credentials_version,
                 reason=reason,
                 now=now,
                 wait=self.config.refresh_wait,
