@@ -6,9 +6,8 @@ BENCH_SCALE (360) times faster than a real one: a token lives 7200 / 360 = 20 s,
 environment, are 900 / 360 = 2.5 s and 30 / 360 = 0.083 s. What answers in real time is not
 compressed: the fake X's latency, the broker and the database; nor are the timeouts and leases
 that bound them (the refresher's 15 s OAuth timeout and 60 s lease, the publisher's scheduler as
-shipped). The refresher calls X for one account at a time, about 6 refreshes/s against the
-fake's latency; a day compressed 360 times asks ACCOUNTS / 20 s of it, 5/s with 100 accounts (at
-150 it falls behind: docs/benchmarks.md).
+shipped). A day compressed 360 times asks the refresher for ACCOUNTS / 20 s refreshes a second:
+5/s with 100 accounts, 50/s with 1,000 (docs/benchmarks.md).
 
 Each run starts a fake X (bench/fake_x.py, its own process), a real `python -m
 workspace.worker` (refresher, outbox relay) and two real publisher workers (`python -m
