@@ -63,12 +63,11 @@ from beacon_shared.testing.egress import LOCAL_NETWORKS
 from beacon_shared.testing.registry import account_connected, registry_account
 from bench import fake_mastodon
 from bench.ingest import stop, wait_until_up
-from bench.servers import Servers, servers
+from bench.servers import ROOT, Servers, code_version, servers
 from publisher.accounts.handlers import AccountHandlers, AccountKeys
 from publisher.config import Settings
 from publisher.posts.models import PostStatus, TargetStatus, post, post_target
 
-ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).parent / "results" / "publisher.json"
 ALEMBIC_INIS = [ROOT / "shared" / "alembic.ini", ROOT / "services" / "publisher" / "alembic.ini"]
 POSTS = int(os.environ.get("BENCH_POSTS", "10000"))
@@ -801,22 +800,6 @@ async def run_all(found: Servers) -> dict[str, Any]:
 def shipped(setting: str) -> Any:
     """The publisher's default for `setting`."""
     return Settings.model_fields[setting].default
-
-
-def code_version() -> str:
-    """The commit measured, marked when the working tree differs from it."""
-    try:
-        commit = (
-            subprocess.run(
-                ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, check=True
-            )
-            .stdout.decode()
-            .strip()
-        )
-        dirty = subprocess.run(["git", "diff", "--quiet", "HEAD"], cwd=ROOT).returncode != 0
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return f"{commit} with uncommitted changes" if dirty else commit
 
 
 def main() -> None:

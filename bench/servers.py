@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ from pathlib import Path
 
 from beacon_shared.embedded import EmbeddedBroker, start_postgres
 from beacon_shared.migrations import upgrade
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -46,3 +49,17 @@ def servers(*, migrate: Sequence[Path] = ()) -> Iterator[Servers]:
             broker.stop()
         if pg:
             pg.stop()
+
+
+def code_version() -> str:
+    """The commit measured, marked when the code differs from it (results aside)."""
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, check=True
+        ).stdout.decode()
+        dirty = subprocess.run(
+            ["git", "diff", "--quiet", "HEAD", "--", ".", ":!bench/results"], cwd=ROOT
+        ).returncode
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{commit.strip()} with uncommitted changes" if dirty else commit.strip()

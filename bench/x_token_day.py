@@ -41,7 +41,6 @@ import asyncio
 import json
 import os
 import random
-import subprocess
 import tempfile
 import time
 import uuid
@@ -77,12 +76,11 @@ from bench.publisher import (
     progress,
     spawn,
 )
-from bench.servers import Servers, servers
+from bench.servers import ROOT, Servers, code_version, servers
 from publisher.posts.models import PostStatus, TargetStatus, post, post_target
 from workspace.config import Settings as WorkspaceSettings
 from workspace.connections import service as connections
 
-ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).parent / "results" / "x_token_day.json"
 ALEMBIC_INIS = [
     ROOT / "shared" / "alembic.ini",
@@ -637,20 +635,6 @@ async def run_once(found: Servers, name: str, logs: Path) -> dict[str, Any]:
         }
     )
     return result
-
-
-def code_version() -> str:
-    """The commit measured, marked when the code differs from it (results aside)."""
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, check=True
-        ).stdout.decode()
-        dirty = subprocess.run(
-            ["git", "diff", "--quiet", "HEAD", "--", ".", ":!bench/results"], cwd=ROOT
-        ).returncode
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-    return f"{commit.strip()} with uncommitted changes" if dirty else commit.strip()
 
 
 def table(result: dict[str, Any]) -> str:
