@@ -17,18 +17,20 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from pydantic import SecretStr
 from sqlalchemy import ColumnElement, Row, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from beacon_shared.contracts.workspace import AccountKind, HandedOverAccount
+from beacon_shared.contracts.workspace import AccountKind
 from beacon_shared.crypto import SecretBox, SecretsUnreadable
 from beacon_shared.event_credentials import SETTING as EVENT_KEYS
 from beacon_shared.events import Envelope, EventPayload
 from beacon_shared.logging import get_logger
 from beacon_shared.outbox import stage
+from beacon_shared.worker import Job, every
 
 log = get_logger(__name__)
 BATCH = 100
@@ -64,6 +66,14 @@ class HandOver:
     box: SecretBox
     event_keys: SecretStr | None
     registry_form: Callable[[Row[Any], Mapping[str, str]], RegistryForm | None]
+
+
+def hand_over_job(
+    sessionmaker: async_sessionmaker[AsyncSession], spec: HandOver, *, every_seconds: float
+) -> Job:
+    """The worker job: at start, then every `every_seconds` (an account connected or given a
+    brand since goes then)."""
+    return every(every_seconds, partial(hand_over, sessionmaker, spec), name="hand_accounts_over")
 
 
 async def hand_over(sessionmaker: async_sessionmaker[AsyncSession], spec: HandOver) -> int:
@@ -117,21 +127,22 @@ async def _hand(
         form = spec.registry_form(row, opened)
         if form is None:
             continue
-        account = HandedOverAccount(
-            account_id=row.id,
-            brand_id=row.brand_id,
-            network=row.network,
-            kind=form.kind,
-            external_id=form.external_id,
-            handle=row.handle,
-            display_name=row.display_name,
-            instance_url=form.instance_url,
-            needs_reauth=row.status == "needs_reauth",
-            credentials=events.encrypt(dict(form.credentials)).decode("ascii"),
-            connected_at=row.created_at,
-            at=now,
+        payload = spec.event.model_validate(
+            {
+                "account_id": row.id,
+                "brand_id": row.brand_id,
+                "network": row.network,
+                "kind": form.kind,
+                "external_id": form.external_id,
+                "handle": row.handle,
+                "display_name": row.display_name,
+                "instance_url": form.instance_url,
+                "needs_reauth": row.status == "needs_reauth",
+                "credentials": events.encrypt(dict(form.credentials)).decode("ascii"),
+                "connected_at": row.created_at,
+                "at": now,
+            }
         )
-        payload = spec.event.model_validate(account.model_dump())
         envelopes.append(
             Envelope.build(
                 payload,

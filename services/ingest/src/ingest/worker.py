@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from beacon_shared.account_handover import hand_over_job
 from beacon_shared.contracts.topics import (
     ACCOUNT_CONNECTED,
     ACCOUNT_CREDENTIALS_CHANGED,
@@ -22,7 +23,7 @@ from beacon_shared.contracts.topics import (
 )
 from beacon_shared.worker import Job, WorkerContext, WorkerSpec, every, worker_main
 from ingest.accounts.handlers import AccountKeys, accounts_consumer
-from ingest.accounts.handover import handover_job
+from ingest.accounts.handover import handover_spec
 from ingest.actions.executor import action_job
 from ingest.actions.handlers import actions_consumer
 from ingest.config import Settings
@@ -61,7 +62,7 @@ def spec(settings: Settings | None = None) -> WorkerSpec:
         consumers=[actions_consumer(), accounts_consumer(keys)],
         jobs=lambda ctx: [
             _prune_idempotency_keys(ctx),
-            *([handover_job(ctx)] if isinstance(ctx.settings, Settings) else []),
+            *([_hand_over(ctx, ctx.settings)] if isinstance(ctx.settings, Settings) else []),
             *([poll_job(ctx)] if _polls(ctx) else []),
             *([action_job(ctx)] if _acts(ctx) else []),
             *metrics_jobs(ctx),
@@ -72,6 +73,12 @@ def spec(settings: Settings | None = None) -> WorkerSpec:
 def _prune_idempotency_keys(ctx: WorkerContext) -> Job:
     return every(
         PRUNE_SECONDS, partial(idempotency.prune, ctx.sessionmaker), name="prune_idempotency_keys"
+    )
+
+
+def _hand_over(ctx: WorkerContext, settings: Settings) -> Job:
+    return hand_over_job(
+        ctx.sessionmaker, handover_spec(settings), every_seconds=settings.account_handover_seconds
     )
 
 

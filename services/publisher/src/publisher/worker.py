@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 import httpx
 
+from beacon_shared.account_handover import hand_over_job
 from beacon_shared.contracts.topics import (
     ACCOUNT_CONNECTED,
     ACCOUNT_CREDENTIALS_CHANGED,
@@ -28,7 +29,7 @@ from beacon_shared.contracts.topics import (
 from beacon_shared.egress import egress_client
 from beacon_shared.worker import Job, WorkerContext, WorkerSpec, worker_main
 from publisher.accounts.handlers import AccountKeys, accounts_consumer
-from publisher.accounts.handover import handover_job
+from publisher.accounts.handover import handover_spec
 from publisher.brands.handlers import alerts_consumer, brands_consumer
 from publisher.config import Settings, credential_box
 from publisher.connectors.registry import built_in_registry
@@ -56,7 +57,10 @@ def _jobs(ctx: WorkerContext) -> Sequence[Job]:
             )
             await scheduler.run(stop)
 
-    return [publish, build_dispatcher(ctx.sessionmaker, settings).run, handover_job(ctx, settings)]
+    hand_over = hand_over_job(
+        ctx.sessionmaker, handover_spec(settings), every_seconds=settings.account_handover_seconds
+    )
+    return [publish, build_dispatcher(ctx.sessionmaker, settings).run, hand_over]
 
 
 def spec(settings: Settings | None = None) -> WorkerSpec:

@@ -3,11 +3,8 @@ workspace's registry existed, handed over to it once each (beacon_shared.account
 
 from __future__ import annotations
 
-from functools import partial
-
-from beacon_shared.account_handover import HandOver, hand_over
+from beacon_shared.account_handover import HandOver
 from beacon_shared.contracts.publisher import AccountHandedOver
-from beacon_shared.worker import Job, WorkerContext, every
 from publisher.accounts.models import AccountSource, account
 from publisher.accounts.replica import registry_form
 from publisher.config import Settings, credential_box
@@ -25,14 +22,4 @@ def handover_spec(settings: Settings) -> HandOver:
         box=credential_box(settings),
         event_keys=settings.event_credentials_keys,
         registry_form=registry_form,
-    )
-
-
-def handover_job(ctx: WorkerContext, settings: Settings) -> Job:
-    """At start, then every ACCOUNT_HANDOVER_SECONDS (an account connected or given a brand
-    since goes then)."""
-    return every(
-        settings.account_handover_seconds,
-        partial(hand_over, ctx.sessionmaker, handover_spec(settings)),
-        name="hand_accounts_over",
     )
