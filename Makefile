@@ -4,7 +4,9 @@ PYTHON ?= python3
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 RUN := $(UV) run --frozen
-SERVICES := ingest moderation publisher analytics workspace
+SERVICES := ingest moderation publisher analytics workspace inbox
+# The runtime packages, and the tools kept beside them (training, evaluation, generated docs).
+TYPED := shared/src services/*/src $(wildcard shared/tools services/*/tools) deploy/local
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
@@ -51,7 +53,7 @@ fuzz: install ## schemathesis over every service's OpenAPI, longer than in make 
 lint: install ## formatting, lint, types and architecture contracts
 	$(RUN) ruff format --check .
 	$(RUN) ruff check .
-	$(RUN) mypy shared/src services/*/src deploy/local
+	$(RUN) mypy $(TYPED)
 	$(RUN) lint-imports
 
 fmt: install ## format and auto-fix
@@ -59,7 +61,7 @@ fmt: install ## format and auto-fix
 	$(RUN) ruff check --fix .
 
 typecheck: install ## mypy --strict
-	$(RUN) mypy shared/src services/*/src deploy/local
+	$(RUN) mypy $(TYPED)
 
 migrate: install ## migrate every schema (needs DATABASE_URL)
 	$(RUN) alembic -c shared/alembic.ini upgrade head
@@ -69,7 +71,7 @@ revision: install ## new migration: make revision SVC=ingest MSG="add x" (needs 
 	$(RUN) alembic -c services/$(SVC)/alembic.ini revision --autogenerate -m "$(MSG)"
 
 docs: install ## regenerate docs/asyncapi.yaml and docs/events.md from the contracts
-	$(RUN) python -m beacon_shared.contracts.docs
+	$(RUN) python -m beacon_tools.event_docs
 
 bench-outbox: install ## outbox relay throughput and commit-to-broker latency
 	$(RUN) python -m bench.outbox
@@ -91,15 +93,15 @@ bench-analytics: install ## events/s aggregated against raw consume; freshness; 
 
 eval-moderation: install ## classifier figures per labelled CSV: make eval-moderation MODERATION_DATA_DIR=<dir>
 	@test -n "$(MODERATION_DATA_DIR)" || { echo "set MODERATION_DATA_DIR to a directory of labelled CSVs"; exit 2; }
-	$(RUN) python -m moderation.classify.evaluate "$(MODERATION_DATA_DIR)" services/moderation/tests/data
+	$(RUN) python -m moderation_tools.evaluate "$(MODERATION_DATA_DIR)" services/moderation/tests/data
 
 train-moderation: install ## train the shared classifier's models: make train-moderation MODERATION_DATA_DIR=<dir>
 	@test -n "$(MODERATION_DATA_DIR)" || { echo "set MODERATION_DATA_DIR to a directory of labelled CSVs"; exit 2; }
-	$(UV) run --frozen --package beacon-moderation --extra train python -m moderation.train "$(MODERATION_DATA_DIR)"
+	$(UV) run --frozen --package beacon-moderation --extra train python -m moderation_tools.train "$(MODERATION_DATA_DIR)"
 
 eval-learning: install ## per-brand models against the shared classifier: make eval-learning MODERATION_DATA_DIR=<dir>
 	@test -n "$(MODERATION_DATA_DIR)" || { echo "set MODERATION_DATA_DIR to a directory of labelled CSVs"; exit 2; }
-	$(RUN) python -m moderation.learning.experiment "$(MODERATION_DATA_DIR)"
+	$(RUN) python -m moderation_tools.evaluate_learning "$(MODERATION_DATA_DIR)"
 
 clean: ## remove local state (.data holds the local stack's database)
 	rm -rf .venv $(TOOLS) .data .pytest_cache .mypy_cache .ruff_cache

@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 
 from beacon_shared.contracts import EVENT_TYPES, TOPICS
-from beacon_shared.contracts.docs import asyncapi, render
+from beacon_tools.event_docs import asyncapi, render
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from moderation.classify import Classifier
-from moderation.classify.evaluate import evaluate_file, main
+from moderation_tools.evaluate import evaluate_file, main
 
 
 @pytest.fixture(scope="module")

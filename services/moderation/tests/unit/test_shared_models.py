@@ -21,7 +21,7 @@ from moderation.classify.features import (
     load_static_table,
 )
 from moderation.classify.heads import load_heads, save_heads
-from moderation.train.pipeline import Row, featurize, train_heads, written_rows
+from moderation_tools.train.pipeline import Row, featurize, train_heads, written_rows
 
 SPAM = (
     "Buy cheap followers now at {n}smm.shop",

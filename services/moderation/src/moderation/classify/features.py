@@ -3,10 +3,10 @@ lexicon counts and the words' tone (VADER's, and a French lexicon's for French w
 for a whole batch at once.
 
 The static vector is the weighted mean of per-word vectors distilled once from
-multilingual-e5-small (`moderation.train.distill`): each word of the table was embedded alone by
-the encoder, so at run time a comment costs a few dictionary look-ups and one sparse product
-instead of a transformer pass (thousands of comments a second instead of about 25). A word the
-table lacks is spelled with the encoder's sub-word pieces the table holds.
+multilingual-e5-small (`distill` in `moderation_tools.train.pipeline`): each word of the table
+was embedded alone by the encoder, so at run time a comment costs a few dictionary look-ups and
+one sparse product instead of a transformer pass (thousands of comments a second instead of about
+25). A word the table lacks is spelled with the encoder's sub-word pieces the table holds.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ class StaticTable:
 
 
 def load_static_table(path: Path) -> StaticTable:
-    """The distilled word vectors written by `moderation.train`; ModelFileError when unusable."""
+    """The distilled word vectors `make train-moderation` writes; ModelFileError when unusable."""
     try:
         with np.load(path, allow_pickle=False) as data:
             entries = bytes(data["entries"]).decode("utf-8").split("\n")

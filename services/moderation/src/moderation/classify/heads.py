@@ -80,7 +80,7 @@ def save_heads(
 
 
 def load_heads(path: Path, *, required: Sequence[str]) -> Heads:
-    """The heads written by `moderation.train`; ModelFileError when missing or unreadable."""
+    """The heads `make train-moderation` writes; ModelFileError when missing or unreadable."""
     try:
         with np.load(path, allow_pickle=False) as data:
             header = json.loads(bytes(data["header"]).decode())

@@ -1,4 +1,4 @@
-"""Measure the shipped classifiers on labelled CSVs: `python -m moderation.classify.evaluate DIR…`.
+"""Measure the shipped classifiers on labelled CSVs: `python -m moderation_tools.evaluate DIR…`.
 
 Every `*.csv` in DIR with the columns `text,label` (and optionally `lang`) is read; the task
 comes from the file name's prefix: `toxic_` and `hate_` (label 1 = offensive), `spam_`
@@ -136,7 +136,7 @@ def _round(value: float) -> float:
 def main(argv: Sequence[str]) -> int:
     if not argv or not all(Path(arg).is_dir() for arg in argv):
         sys.stderr.write(
-            "usage: python -m moderation.classify.evaluate DIR [DIR ...]"
+            "usage: python -m moderation_tools.evaluate DIR [DIR ...]"
             "  (directories of labelled CSVs)\n"
         )
         return 2

@@ -1,4 +1,4 @@
-"""Train the shared classifier: `python -m moderation.train DATA_DIR` (`make train-moderation`).
+"""Train the shared classifier: `python -m moderation_tools.train DATA_DIR`.
 
 Reads only sets whose licence allows shipping a model trained on them (see `SHIPPABLE`), plus
 Beacon's own written examples; writes the static word vectors and the heads into
@@ -13,11 +13,11 @@ import sys
 from pathlib import Path
 
 from moderation.classify.classifier import MODELS_DIR
-from moderation.train.pipeline import held_out_by_set, train
+from moderation_tools.train.pipeline import held_out_by_set, train
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m moderation.train")
+    parser = argparse.ArgumentParser(prog="python -m moderation_tools.train")
     parser.add_argument("data_dir", type=Path, help="directory of the labelled CSVs")
     parser.add_argument("--out", type=Path, default=MODELS_DIR)
     parser.add_argument(

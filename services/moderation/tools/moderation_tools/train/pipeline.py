@@ -7,7 +7,7 @@
 2. Heads (`heads.py`): logistic regressions over those vectors, hashed n-grams, lexicon counts and
    the package scores (alt-profanity-check, VADER, the spam clues).
 
-Which data trains what, and its licence, is in `SHIPPABLE` and `moderation.train.written`.
+Which data trains what, and its licence, is in `SHIPPABLE` and `moderation_tools.train.written`.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ from moderation.classify.signals import signals_of
 from moderation.classify.spam import spam_score
 from moderation.classify.text import normalise
 from moderation.classify.toxicity import undisguise
-from moderation.train.written import examples
+from moderation_tools.train.written import examples
 
 DIM = 128
 SIF_A = 5e-4
@@ -138,8 +138,8 @@ def vocabulary_texts(data_dir: Path) -> list[str]:
 
 def distill(texts: Sequence[str], out: Path, *, cache_dir: Path) -> StaticTable:
     """Embed the vocabulary of `texts`, reduce, quantise and write `out`; returns the table."""
-    from moderation.train.encoder import embed, model_path, sentencepiece_vocabulary
-    from moderation.train.vocabulary import vocabulary
+    from moderation_tools.train.encoder import embed, model_path, sentencepiece_vocabulary
+    from moderation_tools.train.vocabulary import vocabulary
 
     pieces, scores = sentencepiece_vocabulary(model_path())
     words, inner = vocabulary(texts, pieces, scores)

@@ -1,4 +1,4 @@
-"""The effect of per-brand models, measured: `python -m moderation.learning.experiment DIR`.
+"""The effect of per-brand models, measured: `python -m moderation_tools.evaluate_learning DIR`.
 
 For every `spam_*`, `toxic_*` and `hate_*` CSV in DIR (columns `text,label`, label 1 = remove),
 the rows are split in two halves, stratified, with a fixed seed. Labels drawn from the first half
@@ -40,9 +40,9 @@ from beacon_shared.db import create_engine, create_sessionmaker
 from beacon_shared.logging import configure_logging
 from beacon_shared.migrations import upgrade
 from moderation.classify import Classification, Classifier
-from moderation.classify.evaluate import BINARY
 from moderation.learning import jobs, service
 from moderation.learning.training import best_threshold
+from moderation_tools.evaluate import BINARY
 
 SEED = 20261124
 SIZES = ("50", "200", "1000", "all")
@@ -279,7 +279,7 @@ async def experiment(
 
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m moderation.learning.experiment", description=__doc__.split("\n\n")[0]
+        prog="python -m moderation_tools.evaluate_learning", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("directory", type=Path, help="a directory of labelled CSVs")
     parser.add_argument("--sizes", default=",".join(SIZES), help="labels per brand: 50,200,all")
