@@ -199,7 +199,7 @@ async def run(found: Servers) -> dict[str, object]:
         "BIND_HOST": "127.0.0.1",
         "LOG_LEVEL": "WARNING",
         "PUBLISHER_CREDENTIALS_KEY": publisher_key,
-        "EVENT_CREDENTIALS_KEYS": event_key,
+        "NETWORK_CREDENTIALS_KEYS": event_key,
         "PUBLISHER_WORKER_PORT": str(free_port()),
     }
     if not found.idempotence:

@@ -59,6 +59,7 @@ from beacon_shared.crypto import SecretBox
 from beacon_shared.db import create_engine, create_sessionmaker
 from beacon_shared.embedded import free_port
 from beacon_shared.logging import configure_logging
+from beacon_shared.network_credentials import replica_box
 from beacon_shared.testing.egress import LOCAL_NETWORKS
 from beacon_shared.testing.registry import account_connected, registry_account
 from bench import fake_mastodon
@@ -250,7 +251,8 @@ def worker_env(
         "BIND_HOST": "127.0.0.1",
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",  # every line logged reaches the file, even from a killed worker
-        "PUBLISHER_CREDENTIALS_KEY": key,
+        # The platform's key, under which the publisher keeps its accounts' credentials.
+        "NETWORK_CREDENTIALS_KEYS": key,
         "PUBLISHER_WORKER_ID": worker_id,
         "PUBLISHER_WORKER_PORT": str(port),
         "PUBLISHER_SCHEDULER_BATCH_SIZE": str(BATCH_SIZE),
@@ -552,7 +554,7 @@ async def run_once(found: Servers, spec: RunSpec, logs: Path) -> dict[str, Any]:
     tag = uuid.uuid4().hex[:6]
     tenants = [f"bench-{tag}-{n}" for n in range(TENANTS)]
     key = Fernet.generate_key().decode()
-    box = SecretBox(SecretStr(key), setting="PUBLISHER_CREDENTIALS_KEY")
+    box = replica_box(SecretStr(key))
     engine = create_engine(found.database_url, pool_size=2)
     sessionmaker = create_sessionmaker(engine)
     fake_port = free_port()

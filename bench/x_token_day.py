@@ -151,7 +151,7 @@ def workspace_env(found: Servers, keys: Keys, *, fake_url: str, port: int) -> di
         **base_env(found),
         "WORKSPACE_WORKER_PORT": str(port),
         "WORKSPACE_CREDENTIALS_KEYS": keys.workspace,
-        "EVENT_CREDENTIALS_KEYS": keys.events,
+        "NETWORK_CREDENTIALS_KEYS": keys.events,
         "WORKSPACE_X_CLIENT_ID": CLIENT_ID,
         "WORKSPACE_X_CLIENT_SECRET": CLIENT_SECRET,
         "WORKSPACE_X_API_URL": fake_url,
@@ -168,7 +168,7 @@ def publisher_env(
         "PUBLISHER_WORKER_ID": worker_id,
         "PUBLISHER_WORKER_PORT": str(port),
         "PUBLISHER_CREDENTIALS_KEY": keys.publisher,
-        "EVENT_CREDENTIALS_KEYS": keys.events,
+        "NETWORK_CREDENTIALS_KEYS": keys.events,
         "BENCH_X_API_URL": fake_url,
     }
 
@@ -540,7 +540,7 @@ async def run_once(found: Servers, name: str, logs: Path) -> dict[str, Any]:
         database_url=found.database_url,
         kafka_bootstrap=found.bootstrap,
         credentials_keys=SecretStr(keys.workspace),
-        event_credentials_keys=SecretStr(keys.events),
+        network_credentials_keys=SecretStr(keys.events),
     )
     fake_port = free_port()
     fake_url = f"http://127.0.0.1:{fake_port}"

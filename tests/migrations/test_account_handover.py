@@ -24,16 +24,18 @@ from sqlalchemy.ext.asyncio import (
 import ingest.config
 import publisher.config
 from beacon_shared.account_handover import hand_over
-from beacon_shared.crypto import SecretBox
+from beacon_shared.crypto import SecretBox, SecretsUnreadable
 from beacon_shared.db import create_sessionmaker
 from beacon_shared.events import Envelope, decode
 from beacon_shared.migrations import upgrade
+from beacon_shared.reseal import reseal
 from beacon_shared.testing.databases import database_at
 from ingest.accounts.handlers import AccountHandlers as IngestHandlers
 from ingest.accounts.handlers import AccountKeys as IngestKeys
 from ingest.accounts.handover import handover_spec as ingest_handover
 from ingest.accounts.models import connected_account as ingest_account
 from ingest.db import outbox as ingest_outbox
+from ingest.worker import sealed_secrets as ingest_secrets
 from publisher.accounts.handlers import AccountHandlers as PublisherHandlers
 from publisher.accounts.handlers import AccountKeys as PublisherKeys
 from publisher.accounts.handover import handover_spec as publisher_handover
@@ -41,6 +43,7 @@ from publisher.accounts.models import account as publisher_account
 from publisher.accounts.models import account_slot
 from publisher.db import outbox as publisher_outbox
 from publisher.posts.models import post, post_target
+from publisher.worker import sealed_secrets as publisher_secrets
 from workspace.connections.handover import HandOver, HandOverKeys
 from workspace.connections.models import connected_account as registry
 from workspace.db import outbox as workspace_outbox
@@ -79,7 +82,7 @@ def _settings(settings_cls: type, url: str) -> object:
         credentials_key=SecretStr(
             INGEST_KEY if settings_cls is ingest.config.Settings else PUBLISHER_KEY
         ),
-        event_credentials_keys=SecretStr(EVENT_KEY),
+        network_credentials_keys=SecretStr(EVENT_KEY),
     )
 
 
@@ -271,9 +274,7 @@ async def test_the_services_own_accounts_join_the_registry_with_their_credential
     ]
 
     # The announcements reach both services, as every registry account's do.
-    ingest_handlers = IngestHandlers(
-        IngestKeys(events=SecretStr(EVENT_KEY), ingest=SecretStr(INGEST_KEY))
-    )
+    ingest_handlers = IngestHandlers(IngestKeys.from_settings(ingest_settings))
     publisher_handlers = PublisherHandlers(PublisherKeys.from_settings(publisher_settings))
     async with sessions() as session, session.begin():
         for envelope in announced:
@@ -302,7 +303,7 @@ async def test_the_services_own_accounts_join_the_registry_with_their_credential
         }
     # Ingest's own rows are the registry's replicas now, under the same ids and credentials.
     assert ingest_rows[ids["page"]].workspace_version == 1
-    assert _opened(INGEST_KEY, ingest_rows[ids["page"]].credentials_encrypted) == {
+    assert _opened(EVENT_KEY, ingest_rows[ids["page"]].credentials_encrypted) == {
         "access_token": "EAAB-page"
     }
     assert (
@@ -313,13 +314,49 @@ async def test_the_services_own_accounts_join_the_registry_with_their_credential
     assert ingest_rows[ids["custom"]].handed_over_at is None
     # So are the publisher's, its own credential names kept.
     assert {publisher_rows[i].source for i in (ids["x"], ids["org"], ids["bsky"])} == {"workspace"}
-    assert _opened(PUBLISHER_KEY, publisher_rows[ids["x"]].credentials_encrypted) == {
+    assert _opened(EVENT_KEY, publisher_rows[ids["x"]].credentials_encrypted) == {
         "access_token": "x-pub"
     }
     assert publisher_rows[ids["org"]].external_account_id == f"urn:li:organization:{tenant}"
     assert publisher_rows[ids["sandbox"]].source == "publisher"
     # The publisher's replicas of ingest's accounts are new rows (it had none of them).
     assert publisher_rows[ids["page"]].source == "workspace"
+
+    # What stays the services' own (no brand yet, the sandbox) is sealed again under the
+    # platform's key, after which the services' own keys open nothing left.
+    resealed = await reseal(
+        sessions, [*ingest_secrets(ingest_settings), *publisher_secrets(publisher_settings)]
+    )
+    async with sessions() as session:
+        stayed = {
+            **dict(
+                (
+                    await session.execute(
+                        select(ingest_account.c.id, ingest_account.c.credentials_encrypted).where(
+                            ingest_account.c.id.in_([ids["no_brand"], ids["custom"]])
+                        )
+                    )
+                ).all()
+            ),
+            **dict(
+                (
+                    await session.execute(
+                        select(
+                            publisher_account.c.id, publisher_account.c.credentials_encrypted
+                        ).where(publisher_account.c.id == ids["sandbox"])
+                    )
+                ).all()
+            ),
+        }
+    # And the Mastodon account, which needs reauthorizing, keeps its old credentials until then.
+    assert resealed == 4
+    assert await reseal(sessions, ingest_secrets(ingest_settings)) == 0
+    assert _opened(EVENT_KEY, stayed[ids["no_brand"]]) == {"access_token": "x-tok"}
+    assert _opened(EVENT_KEY, stayed[ids["custom"]]) == {"token": "c-tok"}
+    assert _opened(EVENT_KEY, stayed[ids["sandbox"]]) == {"token": "s"}
+    for name, key in (("no_brand", INGEST_KEY), ("custom", INGEST_KEY), ("sandbox", PUBLISHER_KEY)):
+        with pytest.raises(SecretsUnreadable):
+            _opened(key, stayed[ids[name]])
 
 
 async def test_the_registrys_own_account_wins_and_takes_the_publishers_posts_over(
@@ -427,6 +464,6 @@ async def test_the_registrys_own_account_wins_and_takes_the_publishers_posts_ove
         )
     assert held == [(registered, 4)]
     assert [(a.id, a.source) for a in accounts] == [(registered, "workspace")]
-    assert _opened(PUBLISHER_KEY, accounts[0].credentials_encrypted) == {"access_token": "new"}
+    assert _opened(EVENT_KEY, accounts[0].credentials_encrypted) == {"access_token": "new"}
     assert targets == [str(registered)]
     assert slots == [registered]

@@ -285,7 +285,7 @@ class Stack:
             handle=f"brand{tenant.mastodon_account}",
             instance_url=self.mastodon_url,
         )
-        keys = SecretStr(self.env["EVENT_CREDENTIALS_KEYS"])
+        keys = SecretStr(self.env["NETWORK_CREDENTIALS_KEYS"])
         events = [
             account_connected(
                 page,
@@ -366,7 +366,7 @@ def service_env(
             "EGRESS_ALLOWED_NETWORKS": LOCAL_NETWORKS,
             "INGEST_META_APP_SECRET": APP_SECRET,
             "INGEST_META_VERIFY_TOKEN": "reliability",
-            "EVENT_CREDENTIALS_KEYS": Fernet.generate_key().decode(),
+            "NETWORK_CREDENTIALS_KEYS": Fernet.generate_key().decode(),
             "INGEST_CREDENTIALS_KEY": Fernet.generate_key().decode(),
             "INGEST_POLL_ENABLED": "false",
             "INGEST_METRICS_POLL_ENABLED": "false",

@@ -54,7 +54,7 @@ async def test_secrets_given_to_any_service_reach_no_answer_log_or_event(
     tenant_id = unique("tenant")
     key = await issue_api_key(tenant_id)
     answers: list[str] = []
-    loud = {"log_requests": True, "log_level": "DEBUG", "event_credentials_keys": EVENT_KEY}
+    loud = {"log_requests": True, "log_level": "DEBUG", "network_credentials_keys": EVENT_KEY}
     # The network accounts are connected in the workspace, whose events carry their credentials
     # sealed; each service keeps them as its worker's group does.
     mastodon, bluesky, x = (

@@ -22,7 +22,7 @@ from ingest.accounts.handlers import AccountHandlers, AccountKeys
 from ingest.accounts.models import connected_account
 from ingest.accounts.replica import KINDS
 
-# The platform's EVENT_CREDENTIALS_KEYS of the registry accounts the tests connect.
+# The platform's NETWORK_CREDENTIALS_KEYS of the registry accounts the tests connect.
 EVENT_KEY = SecretStr(Fernet.generate_key().decode())
 # The registry's kind of each network's accounts ingest keeps.
 NETWORK_KIND: Mapping[Network, AccountKind] = {m.network: kind for kind, m in KINDS.items()}

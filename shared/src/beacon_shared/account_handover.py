@@ -3,7 +3,7 @@
 Ingest and the publisher connected accounts themselves before the registry existed, each with
 its own key. No migration can move them (none may read another schema, nor holds both keys), so
 each service's worker hands its accounts over: in batches, each account's credentials opened
-with the service's key, put in the registry's shape, sealed with EVENT_CREDENTIALS_KEYS and
+with the service's key, put in the registry's shape, sealed with NETWORK_CREDENTIALS_KEYS and
 staged as `<service>.account.handed_over` in the transaction that marks the row handed over.
 The registry adopts it under the same id and announces it with `account.connected`, which turns
 the service's row into a replica of the registry's (see docs/workspace.md).
@@ -26,9 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from beacon_shared.contracts.workspace import AccountKind
 from beacon_shared.crypto import SecretBox, SecretsUnreadable
-from beacon_shared.event_credentials import SETTING as EVENT_KEYS
 from beacon_shared.events import Envelope, EventPayload
 from beacon_shared.logging import get_logger
+from beacon_shared.network_credentials import SETTING as EVENT_KEYS
 from beacon_shared.outbox import stage
 from beacon_shared.worker import Job, every
 
@@ -78,7 +78,7 @@ def hand_over_job(
 
 async def hand_over(sessionmaker: async_sessionmaker[AsyncSession], spec: HandOver) -> int:
     """Hand over every own account with a brand not handed over yet; how many were. Nothing
-    without EVENT_CREDENTIALS_KEYS (the credentials could not travel) or the service's key."""
+    without NETWORK_CREDENTIALS_KEYS (the credentials could not travel) or the service's key."""
     if spec.event_keys is None or not spec.box.configured:
         return 0
     events = SecretBox(spec.event_keys, setting=EVENT_KEYS)

@@ -53,7 +53,9 @@ class SecretBox:
     """Encrypts and decrypts named secrets with the configured key, refusing when there is none."""
 
     def __init__(self, key: SecretStr | None, *, setting: str) -> None:
-        self._fernet = MultiFernet([Fernet(k) for k in _keys(key)]) if key is not None else None
+        fernets = [Fernet(k) for k in _keys(key)] if key is not None else []
+        self._fernet = MultiFernet(fernets) if fernets else None
+        self._newest = fernets[0] if fernets else None
         self._setting = setting
 
     @property
@@ -80,6 +82,16 @@ class SecretBox:
         except InvalidToken as exc:
             raise SecretsUnreadable("the key does not decrypt these secrets") from exc
         return {str(name): str(value) for name, value in plain.items()}
+
+    def sealed_with_newest(self, token: bytes) -> bool:
+        """Whether the first key opens the token (nothing left to re-seal)."""
+        if self._newest is None:
+            return False
+        try:
+            self._newest.decrypt(token)
+        except InvalidToken:
+            return False
+        return True
 
     def reseal(self, token: bytes) -> bytes:
         """The token sealed again under the first key (after a rotation)."""

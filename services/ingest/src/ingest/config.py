@@ -6,6 +6,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator, model_vali
 from pydantic_settings import SettingsConfigDict
 
 from beacon_shared.crypto import check_fernet_key
+from beacon_shared.network_credentials import replica_keys
 from beacon_shared.networks import graph, x
 from beacon_shared.settings import ServiceSettings
 
@@ -33,14 +34,15 @@ class Settings(ServiceSettings):
     group_commit_max_items: int = Field(default=2000, ge=1)
     # Groups written at once per process; the next group fills while they are written.
     group_commit_max_writes: int = Field(default=2, ge=1, le=32)
-    # Encrypts connected accounts' credentials at rest; without it they cannot be stored.
-    # Make one: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key())"
+    # Ingest's own key from before the platform's: it only opens the accounts it sealed, which
+    # the worker re-seals under NETWORK_CREDENTIALS_KEYS (unset it once none is left).
     credentials_key: SecretStr | None = None
-    # The platform's keys (comma-separated, newest first) that open the credentials the
-    # workspace's account events carry; unprefixed, shared with the workspace and the publisher.
-    event_credentials_keys: SecretStr | None = Field(
+    # The platform's keys (comma-separated, newest first) of network credentials outside the
+    # registry: in the workspace's account events and in ingest's accounts at rest; unprefixed,
+    # shared with the workspace and the publisher (beacon_shared.network_credentials).
+    network_credentials_keys: SecretStr | None = Field(
         default=None,
-        validation_alias=AliasChoices("event_credentials_keys", "EVENT_CREDENTIALS_KEYS"),
+        validation_alias=AliasChoices("network_credentials_keys", "NETWORK_CREDENTIALS_KEYS"),
     )
     # Meta webhooks: the app secret signs deliveries (X-Hub-Signature-256), the verify token is
     # the one typed in the App Dashboard for the subscription handshake. Unset, they are refused.
@@ -102,7 +104,7 @@ class Settings(ServiceSettings):
 
     @field_validator(
         "credentials_key",
-        "event_credentials_keys",
+        "network_credentials_keys",
         "meta_app_secret",
         "meta_verify_token",
         "x_consumer_secret",
@@ -112,6 +114,11 @@ class Settings(ServiceSettings):
     def _blank_is_unset(cls, value: object) -> object:
         return None if value == "" else value
 
-    _is_a_fernet_key = field_validator("credentials_key", "event_credentials_keys")(
+    _is_a_fernet_key = field_validator("credentials_key", "network_credentials_keys")(
         check_fernet_key
     )
+
+    @property
+    def account_keys(self) -> SecretStr | None:
+        """The keyring of the accounts' credentials at rest (the platform's, then ingest's)."""
+        return replica_keys(self.network_credentials_keys, self.credentials_key)

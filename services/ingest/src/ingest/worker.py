@@ -21,9 +21,12 @@ from beacon_shared.contracts.topics import (
     ENGAGEMENT_RECORDED,
     POST_METRICS_OBSERVED,
 )
+from beacon_shared.reseal import Sealed, reseal_job
 from beacon_shared.worker import Job, WorkerContext, WorkerSpec, every, worker_main
+from ingest.accounts.crypto import credential_box
 from ingest.accounts.handlers import AccountKeys, accounts_consumer
 from ingest.accounts.handover import handover_spec
+from ingest.accounts.models import connected_account
 from ingest.actions.executor import action_job
 from ingest.actions.handlers import actions_consumer
 from ingest.config import Settings
@@ -39,7 +42,7 @@ def spec(settings: Settings | None = None) -> WorkerSpec:
     """What ingest's worker runs; the credentials of the workspace's account events are opened
     with the keys of `settings` (without them, those events are retried, then dead-lettered)."""
     keys = (
-        AccountKeys(events=settings.event_credentials_keys, ingest=settings.credentials_key)
+        AccountKeys.from_settings(settings)
         if settings is not None
         else AccountKeys(events=None, ingest=None)
     )
@@ -63,6 +66,7 @@ def spec(settings: Settings | None = None) -> WorkerSpec:
         jobs=lambda ctx: [
             _prune_idempotency_keys(ctx),
             *([_hand_over(ctx, ctx.settings)] if isinstance(ctx.settings, Settings) else []),
+            *([_reseal(ctx, ctx.settings)] if isinstance(ctx.settings, Settings) else []),
             *([poll_job(ctx)] if _polls(ctx) else []),
             *([action_job(ctx)] if _acts(ctx) else []),
             *metrics_jobs(ctx),
@@ -80,6 +84,16 @@ def _hand_over(ctx: WorkerContext, settings: Settings) -> Job:
     return hand_over_job(
         ctx.sessionmaker, handover_spec(settings), every_seconds=settings.account_handover_seconds
     )
+
+
+def sealed_secrets(settings: Settings) -> list[Sealed]:
+    """What ingest seals at rest: the accounts' credentials, under the platform's keys."""
+    box = credential_box(settings.account_keys)
+    return [Sealed(connected_account, "credentials_encrypted", ("id",), box)]
+
+
+def _reseal(ctx: WorkerContext, settings: Settings) -> Job:
+    return reseal_job(ctx.sessionmaker, sealed_secrets(settings))
 
 
 def _polls(ctx: WorkerContext) -> bool:

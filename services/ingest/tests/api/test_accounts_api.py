@@ -324,7 +324,7 @@ async def test_without_a_key_credentials_are_refused_and_accounts_without_them_c
 
     assert refused.status_code == 409
     assert refused.json()["code"] == "credentials_key_missing"
-    assert "INGEST_CREDENTIALS_KEY" in refused.json()["detail"]
+    assert "NETWORK_CREDENTIALS_KEYS" in refused.json()["detail"]
     # The refused request stored nothing, or this would be account_already_connected.
     assert connected.status_code == 201
     assert connected.json()["has_credentials"] is False

@@ -58,7 +58,7 @@ pytestmark = pytest.mark.integration
 
 EVENT_KEY = SecretStr(Fernet.generate_key().decode())
 INGEST_KEY = SecretStr(Fernet.generate_key().decode())
-EVENTS = SecretBox(EVENT_KEY, setting="EVENT_CREDENTIALS_KEYS")
+EVENTS = SecretBox(EVENT_KEY, setting="NETWORK_CREDENTIALS_KEYS")
 INGEST = credential_box(INGEST_KEY)
 KEYS = AccountKeys(events=EVENT_KEY, ingest=INGEST_KEY)
 META_SECRET = "5f1d3b7a9c2e4f6a8b0d1c3e5a7b9d2f"

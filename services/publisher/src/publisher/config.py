@@ -8,6 +8,7 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator, model_vali
 from pydantic_settings import SettingsConfigDict
 
 from beacon_shared.crypto import SecretBox, check_fernet_key
+from beacon_shared.network_credentials import replica_box, replica_keys
 from beacon_shared.settings import ServiceSettings
 
 
@@ -51,24 +52,26 @@ class Settings(ServiceSettings):
     # the workspace's registry (beacon_shared.account_handover).
     account_handover_seconds: float = Field(default=300.0, gt=0)
     media_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1)
-    # A Fernet key sealing account credentials and webhook secrets at rest; unset, neither can
-    # be stored. Make one with cryptography's Fernet.generate_key().
+    # Fernet keys (comma-separated, newest first) sealing the webhook endpoints' signing secrets;
+    # unset, none can be stored. For accounts it only opens what it sealed before the platform's
+    # key, which the worker re-seals under NETWORK_CREDENTIALS_KEYS.
     credentials_key: SecretStr | None = None
-    # The platform's keys (comma-separated, newest first) that open the credentials the
-    # workspace's account events carry; unprefixed, shared with the workspace and ingest.
-    event_credentials_keys: SecretStr | None = Field(
+    # The platform's keys (comma-separated, newest first) of network credentials outside the
+    # registry: in the workspace's account events and in the publisher's accounts at rest;
+    # unprefixed, shared with the workspace and ingest (beacon_shared.network_credentials).
+    network_credentials_keys: SecretStr | None = Field(
         default=None,
-        validation_alias=AliasChoices("event_credentials_keys", "EVENT_CREDENTIALS_KEYS"),
+        validation_alias=AliasChoices("network_credentials_keys", "NETWORK_CREDENTIALS_KEYS"),
     )
     # Defaults to host:pid, which is what shows in `claimed_by`.
     worker_id: str | None = Field(default=None, max_length=128)
 
-    @field_validator("credentials_key", "event_credentials_keys", mode="before")
+    @field_validator("credentials_key", "network_credentials_keys", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if value == "" else value
 
-    _is_a_fernet_key = field_validator("credentials_key", "event_credentials_keys")(
+    _is_a_fernet_key = field_validator("credentials_key", "network_credentials_keys")(
         check_fernet_key
     )
 
@@ -79,6 +82,12 @@ class Settings(ServiceSettings):
         return self
 
 
-def credential_box(settings: Settings) -> SecretBox:
-    """The box that seals and opens credentials and webhook secrets with the publisher's key."""
+def webhook_box(settings: Settings) -> SecretBox:
+    """The box that seals and opens the webhook endpoints' signing secrets."""
     return SecretBox(settings.credentials_key, setting="PUBLISHER_CREDENTIALS_KEY")
+
+
+def account_box(settings: Settings) -> SecretBox:
+    """The box of the accounts' credentials at rest: the platform's keys, then the publisher's
+    (which opens only what it sealed before them)."""
+    return replica_box(replica_keys(settings.network_credentials_keys, settings.credentials_key))

@@ -27,16 +27,28 @@ from beacon_shared.contracts.topics import (
     REPORT_GENERATED,
 )
 from beacon_shared.egress import egress_client
+from beacon_shared.reseal import Sealed, reseal_job
 from beacon_shared.worker import Job, WorkerContext, WorkerSpec, worker_main
 from publisher.accounts.handlers import AccountKeys, accounts_consumer
 from publisher.accounts.handover import handover_spec
+from publisher.accounts.models import account
 from publisher.brands.handlers import alerts_consumer, brands_consumer
-from publisher.config import Settings, credential_box
+from publisher.config import Settings, account_box, webhook_box
 from publisher.connectors.registry import built_in_registry
 from publisher.db import inbox, outbox
 from publisher.reports.handlers import reports_consumer
 from publisher.scheduling.scheduler import Scheduler, SchedulerConfig
 from publisher.webhooks.dispatcher import build_dispatcher
+from publisher.webhooks.models import webhook_endpoint
+
+
+def sealed_secrets(settings: Settings) -> list[Sealed]:
+    """What the publisher seals at rest, each re-sealed under its keyring's newest key: the
+    accounts' credentials (the platform's keys) and the webhook endpoints' signing secrets."""
+    return [
+        Sealed(account, "credentials_encrypted", ("id",), account_box(settings)),
+        Sealed(webhook_endpoint, "secret_encrypted", ("id",), webhook_box(settings)),
+    ]
 
 
 def _jobs(ctx: WorkerContext) -> Sequence[Job]:
@@ -52,7 +64,7 @@ def _jobs(ctx: WorkerContext) -> Sequence[Job]:
                 sessionmaker=ctx.sessionmaker,
                 connectors=built_in_registry(ctx.sessionmaker, http),
                 config=SchedulerConfig.from_settings(settings),
-                box=credential_box(settings),
+                box=account_box(settings),
                 http=http,
             )
             await scheduler.run(stop)
@@ -60,7 +72,12 @@ def _jobs(ctx: WorkerContext) -> Sequence[Job]:
     hand_over = hand_over_job(
         ctx.sessionmaker, handover_spec(settings), every_seconds=settings.account_handover_seconds
     )
-    return [publish, build_dispatcher(ctx.sessionmaker, settings).run, hand_over]
+    return [
+        publish,
+        build_dispatcher(ctx.sessionmaker, settings).run,
+        hand_over,
+        reseal_job(ctx.sessionmaker, sealed_secrets(settings)),
+    ]
 
 
 def spec(settings: Settings | None = None) -> WorkerSpec:

@@ -15,7 +15,7 @@ from beacon_shared.contracts.workspace import AccountKind
 from beacon_shared.db import create_sessionmaker
 from publisher.accounts import repository
 from publisher.accounts.models import account
-from publisher.config import Settings, credential_box
+from publisher.config import Settings, account_box
 from publisher.main import create_app
 
 pytestmark = pytest.mark.integration
@@ -91,7 +91,7 @@ async def own_account(engine, settings: Settings, tenant_id: str, *, network: st
                 "network": network,
                 "external_account_id": uuid.uuid4().hex,
                 "status": "active",
-                "credentials_encrypted": credential_box(settings).encrypt({"access_token": TOKEN}),
+                "credentials_encrypted": account_box(settings).encrypt({"access_token": TOKEN}),
                 "created_at": now,
                 "updated_at": now,
             },
@@ -118,9 +118,7 @@ class TestConnect:
         assert TOKEN not in read.text
         row = await stored(engine, created["id"])
         assert TOKEN.encode() not in row.credentials_encrypted
-        assert credential_box(settings).decrypt(row.credentials_encrypted) == {
-            "access_token": TOKEN
-        }
+        assert account_box(settings).decrypt(row.credentials_encrypted) == {"access_token": TOKEN}
 
     async def test_an_account_without_credentials_says_so(self, client):
         response = await client.post(
@@ -211,7 +209,7 @@ class TestChange:
         assert (response.json()["status"], response.json()["status_reason"]) == ("active", None)
         assert "fresh-token" not in response.text
         row = await stored(engine, created["id"])
-        assert credential_box(settings).decrypt(row.credentials_encrypted) == {
+        assert account_box(settings).decrypt(row.credentials_encrypted) == {
             "access_token": "fresh-token"
         }
 
@@ -240,9 +238,7 @@ class TestChange:
         assert "POST /v1/brands/{brand_id}/connections" in problem["detail"]
         assert problem["errors"][0]["pointer"] == "/credentials"
         assert "fresh-token" not in refused.text
-        assert credential_box(settings).decrypt(
-            (await stored(engine, legacy)).credentials_encrypted
-        )
+        assert account_box(settings).decrypt((await stored(engine, legacy)).credentials_encrypted)
         assert (paused.status_code, paused.json()["status"]) == (200, "paused")
         assert paused.json()["handle"] == "@acme"
 

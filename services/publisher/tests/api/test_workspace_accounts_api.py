@@ -31,7 +31,7 @@ EVENT_KEY = Fernet.generate_key().decode()
 @pytest.fixture
 def settings(settings_for) -> Settings:
     built: Settings = settings_for(
-        Settings, credentials_key=Fernet.generate_key().decode(), event_credentials_keys=EVENT_KEY
+        Settings, credentials_key=Fernet.generate_key().decode(), network_credentials_keys=EVENT_KEY
     )
     return built
 
@@ -51,7 +51,7 @@ async def connected(settings, engine, unique):
         scopes=["tweet.write"],
         version=1,
     )
-    events = SecretBox(SecretStr(EVENT_KEY), setting="EVENT_CREDENTIALS_KEYS")
+    events = SecretBox(SecretStr(EVENT_KEY), setting="NETWORK_CREDENTIALS_KEYS")
     event = AccountConnected(
         account=x,
         credentials=events.encrypt({"access_token": TOKEN, "refresh_token": "r"}).decode(),

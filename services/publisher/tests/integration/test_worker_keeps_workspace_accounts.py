@@ -29,7 +29,7 @@ from beacon_shared.contracts.workspace import (
     AccountKind,
     ConnectedAccount,
 )
-from beacon_shared.crypto import SecretBox
+from beacon_shared.crypto import SecretBox, SecretsUnreadable
 from beacon_shared.events import Envelope, EventPayload, encode, header
 from beacon_shared.testing.plugin import eventually
 from beacon_shared.testing.topic_probe import drain, probe
@@ -54,14 +54,14 @@ async def test_the_worker_keeps_the_workspace_s_accounts_and_dead_letters_what_i
 ):
     tenant = unique("tenant")
     event_key, publisher_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
-    events = SecretBox(SecretStr(event_key), setting="EVENT_CREDENTIALS_KEYS")
+    events = SecretBox(SecretStr(event_key), setting="NETWORK_CREDENTIALS_KEYS")
     stranger = SecretBox(SecretStr(Fernet.generate_key().decode()), setting="another key")
     mine = SecretBox(SecretStr(publisher_key), setting="PUBLISHER_CREDENTIALS_KEY")
     settings = settings_for(
         Settings,
         worker_port=0,
         credentials_key=publisher_key,
-        event_credentials_keys=event_key,
+        network_credentials_keys=event_key,
     )
     x = ConnectedAccount(
         account_id=uuid.uuid4(),
@@ -173,7 +173,10 @@ async def test_the_worker_keeps_the_workspace_s_accounts_and_dead_letters_what_i
             "active",
             "workspace",
         )
-        assert mine.decrypt(row.credentials_encrypted) == {"access_token": "tok-2"}
+        # One key for every copy outside the registry: the platform's, not the service's own.
+        assert events.decrypt(row.credentials_encrypted) == {"access_token": "tok-2"}
+        with pytest.raises(SecretsUnreadable):
+            mine.decrypt(row.credentials_encrypted)
         assert lost is None
         (letter,) = letters
         assert header(letter.headers, "dlq.reason") == "malformed"

@@ -33,8 +33,8 @@ from beacon_shared.contracts.workspace import (
 )
 from beacon_shared.crypto import SecretBox
 from beacon_shared.egress import EgressPolicy
-from beacon_shared.event_credentials import EventKeyMissing
 from beacon_shared.events import Envelope, EventPayload, MalformedEvent, decode
+from beacon_shared.network_credentials import EventKeyMissing
 from beacon_shared.testing.fake_networks import NoNetwork
 from publisher.accounts.handlers import AccountKeys, accounts_consumer
 from publisher.accounts.models import account
@@ -54,7 +54,7 @@ pytestmark = pytest.mark.integration
 
 EVENT_KEY = SecretStr(Fernet.generate_key().decode())
 PUBLISHER_KEY = SecretStr(Fernet.generate_key().decode())
-EVENTS = SecretBox(EVENT_KEY, setting="EVENT_CREDENTIALS_KEYS")
+EVENTS = SecretBox(EVENT_KEY, setting="NETWORK_CREDENTIALS_KEYS")
 PUBLISHER = SecretBox(PUBLISHER_KEY, setting="PUBLISHER_CREDENTIALS_KEY")
 KEYS = AccountKeys(events=EVENT_KEY, publisher=PUBLISHER)
 X_HOST = "x.test"
@@ -489,7 +489,7 @@ class TestAnEventThatCannotBeApplied:
         keyless = dict(accounts_consumer(AccountKeys.none()).handlers)
         event = registry.connected(x, {"access_token": "tok-1"})
 
-        with pytest.raises(EventKeyMissing, match="EVENT_CREDENTIALS_KEYS"):
+        with pytest.raises(EventKeyMissing, match="NETWORK_CREDENTIALS_KEYS"):
             await keyless[event.type](db_session, event)
 
         assert await row_of(db_session, x.account_id) is None

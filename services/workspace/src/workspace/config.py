@@ -27,9 +27,9 @@ class Settings(ServiceSettings):
     credentials_keys: SecretStr | None = None
     # The platform's keys sealing credentials carried in events, shared with the services that
     # open them (ingest, the publisher); unprefixed.
-    event_credentials_keys: SecretStr | None = Field(
+    network_credentials_keys: SecretStr | None = Field(
         default=None,
-        validation_alias=AliasChoices("event_credentials_keys", "EVENT_CREDENTIALS_KEYS"),
+        validation_alias=AliasChoices("network_credentials_keys", "NETWORK_CREDENTIALS_KEYS"),
     )
     # Where the networks send the browser back: `<public_url>/v1/connections/callback` must be
     # registered with each network's app.
@@ -75,12 +75,12 @@ class Settings(ServiceSettings):
     revocation_backoff_seconds: float = Field(default=60.0, gt=0)
     revocation_batch_size: int = Field(default=20, ge=1)
 
-    @field_validator("credentials_keys", "event_credentials_keys", mode="before")
+    @field_validator("credentials_keys", "network_credentials_keys", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if value == "" else value
 
-    _are_fernet_keys = field_validator("credentials_keys", "event_credentials_keys")(
+    _are_fernet_keys = field_validator("credentials_keys", "network_credentials_keys")(
         check_fernet_key
     )
 

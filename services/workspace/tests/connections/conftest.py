@@ -61,7 +61,7 @@ def connections_settings(networks: FakeNetworks, **more: object) -> dict[str, ob
         **LOCAL_EGRESS_SETTINGS,
         **networks.settings(),
         "credentials_keys": CREDENTIALS_KEY,
-        "event_credentials_keys": EVENT_KEY,
+        "network_credentials_keys": EVENT_KEY,
         "public_url": "http://test",
         "return_origins": "https://app.brand.example",
         **more,

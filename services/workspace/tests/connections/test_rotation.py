@@ -9,6 +9,7 @@ from pydantic import SecretStr
 
 from beacon_shared.crypto import SecretBox, SecretsUnreadable
 from beacon_shared.db import create_sessionmaker
+from beacon_shared.reseal import reseal
 from services.workspace.tests.connections.conftest import (
     CREDENTIALS_KEY,
     connections_settings,
@@ -16,7 +17,7 @@ from services.workspace.tests.connections.conftest import (
     outcome,
 )
 from workspace.config import Settings
-from workspace.connections.rotation import reseal
+from workspace.connections.rotation import sealed
 
 pytestmark = pytest.mark.integration
 
@@ -32,8 +33,8 @@ async def test_a_rotation_seals_the_credentials_again_under_the_new_key(
     async with harness(credentials_keys=old) as h:
         account_id = outcome(await h.connect("x"))["accounts"]
         [before] = await h.accounts()
-        resealed = await reseal(create_sessionmaker(engine), rotated)
-        again = await reseal(create_sessionmaker(engine), rotated)
+        resealed = await reseal(create_sessionmaker(engine), sealed(rotated))
+        again = await reseal(create_sessionmaker(engine), sealed(rotated))
         [after] = await h.accounts()
 
     assert str(after.id) == account_id

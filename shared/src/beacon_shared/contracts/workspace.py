@@ -65,8 +65,8 @@ KIND_NETWORK: Mapping[AccountKind, Network] = {
 
 SEALED_CREDENTIALS = (
     "The account's credentials as a Fernet token of their JSON, sealed with "
-    "`EVENT_CREDENTIALS_KEYS` (never in clear): what the services that call the network sign in "
-    "with (see docs/workspace.md)."
+    "`NETWORK_CREDENTIALS_KEYS` (never in clear): what the services that call the network sign in "
+    "with, never a refresh token, which stays in the registry (see docs/workspace.md)."
 )
 
 
@@ -112,8 +112,8 @@ class HandedOverAccount(BaseModel):
     )
     needs_reauth: bool = Field(description="The network had refused the account's token.")
     credentials: str = Field(
-        description="Its credentials in the registry's shape (what `account.connected` carries), "
-        "a Fernet token of their JSON sealed with `EVENT_CREDENTIALS_KEYS`."
+        description="Its credentials in the registry's shape, refresh token included (the "
+        "registry keeps them), a Fernet token of their JSON sealed with `NETWORK_CREDENTIALS_KEYS`."
     )
     connected_at: datetime = Field(description="When the service connected it.")
     at: datetime

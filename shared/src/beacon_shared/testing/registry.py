@@ -1,6 +1,6 @@
 """Accounts as the workspace's registry announces them, for the tests of the services that keep
 them (ingest, the publisher): an account of the registry and its `account.connected` event, the
-credentials sealed with the platform's EVENT_CREDENTIALS_KEYS, as the workspace stages it."""
+credentials sealed with the platform's NETWORK_CREDENTIALS_KEYS, as the workspace stages it."""
 
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from beacon_shared.contracts.workspace import (
     ConnectedAccount,
 )
 from beacon_shared.crypto import SecretBox
-from beacon_shared.event_credentials import SETTING
 from beacon_shared.events import Envelope
+from beacon_shared.network_credentials import SETTING
 
 # What an account of each kind signs in with, as the workspace seals it (beacon_shared.networks
 # .oauth): enough for every service's replica to accept it.

@@ -19,7 +19,7 @@ Reader = Annotated[Principal, Depends(require_brand_scope(access.READ))]
 
 async def _cipher(request: Request) -> SecretBox:
     settings: Settings = request.app.state.settings
-    return credential_box(settings.credentials_key)
+    return credential_box(settings.account_keys)
 
 
 Cipher = Annotated[SecretBox, Depends(_cipher)]

@@ -5,9 +5,9 @@ network actions run, with these rows. LinkedIn accounts are left aside: ingest r
 from LinkedIn.
 
 - `workspace.account.connected` and `workspace.account.credentials.changed`: the credentials are
-  opened with the platform's event keys, cut down to what ingest's pollers and actions read and
-  sealed again with ingest's key; the account is active (one paused in ingest stays paused). The
-  next poll or action uses them.
+  opened with the platform's keys, cut down to what ingest's pollers and actions read and sealed
+  again with the same keys (beacon_shared.network_credentials); the account is active (one
+  paused in ingest stays paused). The next poll or action uses them.
 - `workspace.account.disconnected`: the credentials are dropped and the account is
   `disconnected`: no more polls or actions, and webhooks for it are left out.
 - `workspace.account.deauthorized`: the account `needs_reauth`, as when a network refuses its
@@ -40,13 +40,14 @@ from beacon_shared.contracts.workspace import (
     ConnectedAccount,
     ConnectionDeauthorized,
 )
-from beacon_shared.event_credentials import open_event_credentials
 from beacon_shared.events import Envelope
 from beacon_shared.logging import get_logger
+from beacon_shared.network_credentials import open_event_credentials
 from ingest.accounts import service
 from ingest.accounts.crypto import credential_box
 from ingest.accounts.models import AccountStatus
 from ingest.accounts.replica import ingest_credentials, kind_mapping
+from ingest.config import Settings
 
 GROUP_ID = "ingest.accounts"
 
@@ -55,10 +56,15 @@ log = get_logger(__name__)
 
 @dataclass(frozen=True)
 class AccountKeys:
-    """The keys that open the events' credentials and the one that seals them in ingest."""
+    """The keys that open the events' credentials and the keyring sealing them in ingest."""
 
     events: SecretStr | None
     ingest: SecretStr | None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AccountKeys:
+        """From ingest's settings."""
+        return cls(events=settings.network_credentials_keys, ingest=settings.account_keys)
 
 
 class AccountHandlers:

@@ -20,7 +20,7 @@ def handover_spec(settings: Settings) -> HandOver:
         event=AccountHandedOver,
         source="ingest",
         outbox=outbox,
-        box=credential_box(settings.credentials_key),
-        event_keys=settings.event_credentials_keys,
+        box=credential_box(settings.account_keys),
+        event_keys=settings.network_credentials_keys,
         registry_form=registry_form,
     )

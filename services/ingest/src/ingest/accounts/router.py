@@ -35,7 +35,7 @@ async def connect_account(
     registry ingest keeps: any other network is a 422 `connect_in_workspace`.
 
     An account already connected (to any tenant) is a 409 `account_already_connected`;
-    credentials without INGEST_CREDENTIALS_KEY set are a 409 `credentials_key_missing`.
+    credentials without NETWORK_CREDENTIALS_KEYS set are a 409 `credentials_key_missing`.
     """
     await brands.check(principal, access.WRITE, body.brand_id)
     row = await service.connect(session, tenant_id=principal.tenant_id, body=body, cipher=cipher)

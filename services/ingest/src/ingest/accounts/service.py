@@ -206,7 +206,8 @@ async def replicate(
     now: datetime,
 ) -> Row[Any] | None:
     """Keep a newer version of a registry account under the registry's id (its credentials
-    `sealed` with ingest's key); None, changing nothing, for a version no newer than the row's.
+    `sealed` with the platform's keys); None, changing nothing, for a version no newer than the
+    row's.
 
     The same network account connected through ingest's own API by the same tenant is taken
     over by credentials (its row, poll cursor included, gets the registry's id), and left as it

@@ -434,7 +434,7 @@ def action_job(ctx: WorkerContext) -> Job:
             executor = ActionExecutor(
                 sessionmaker=ctx.sessionmaker,
                 client=client,
-                credentials_key=settings.credentials_key,
+                credentials_key=settings.account_keys,
                 clients=default_clients(settings),
                 policy=RetryPolicy(
                     max_attempts=settings.action_max_attempts,

@@ -279,7 +279,7 @@ def poll_job(ctx: WorkerContext) -> Job:
             runner = PollRunner(
                 sessionmaker=ctx.sessionmaker,
                 client=client,
-                credentials_key=settings.credentials_key,
+                credentials_key=settings.account_keys,
                 interval_seconds=settings.poll_interval_seconds,
                 backoff_max_seconds=settings.poll_backoff_max_seconds,
                 concurrency=settings.poll_concurrency,

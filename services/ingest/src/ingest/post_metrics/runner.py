@@ -255,7 +255,7 @@ def metrics_jobs(ctx: WorkerContext) -> list[Job]:
             poller = MetricsPoller(
                 sessionmaker=ctx.sessionmaker,
                 client=client,
-                credentials_key=settings.credentials_key,
+                credentials_key=settings.account_keys,
                 bluesky_appview_url=settings.bluesky_appview_url,
                 interval_seconds=settings.metrics_poll_interval_seconds,
                 max_post_age=timedelta(days=settings.metrics_max_post_age_days),

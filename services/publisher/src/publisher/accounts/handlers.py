@@ -2,17 +2,17 @@
 registry as a row of its own `account` table (same id), the newest version winning.
 
 - `workspace.account.connected` and `workspace.account.credentials.changed`: the credentials
-  are opened with the platform's event key, cut down to what the account's connector reads and
-  sealed again with the publisher's key; the account is active (a paused one stays paused) and
-  its targets lose their warnings. The next publish uses them.
+  are opened with the platform's keys, cut down to what the account's connector reads and
+  sealed again with the same keys (beacon_shared.network_credentials); the account is active (a
+  paused one stays paused) and its targets lose their warnings. The next publish uses them.
 - `workspace.account.disconnected`: the credentials are dropped, the account is `disconnected`,
   and each of its targets not out yet gets a warning at once; at its time it fails (`account`).
 - `workspace.account.deauthorized`: the account `needs_reauth`; its targets not out yet get a
   warning and the tenant an `account.needs_reauth` webhook at once, not when they fail.
 
-An event whose credentials the key cannot open (beacon_shared.event_credentials), or whose
+An event whose credentials the key cannot open (beacon_shared.network_credentials), or whose
 account the publisher cannot publish as, is a MalformedEvent: dead-lettered with the reason,
-never half applied. Without EVENT_CREDENTIALS_KEYS the credentials events are retried, then
+never half applied. Without NETWORK_CREDENTIALS_KEYS the credentials events are retried, then
 dead-lettered, to be replayed once it is set.
 """
 
@@ -43,13 +43,13 @@ from beacon_shared.contracts.workspace import (
     ConnectionDeauthorized,
 )
 from beacon_shared.crypto import SecretBox
-from beacon_shared.event_credentials import open_event_credentials
 from beacon_shared.events import Envelope
 from beacon_shared.logging import get_logger
+from beacon_shared.network_credentials import open_event_credentials
 from publisher.accounts import service
 from publisher.accounts.models import AccountStatus
 from publisher.accounts.replica import publishing_credentials
-from publisher.config import Settings, credential_box
+from publisher.config import Settings, account_box
 from publisher.posts import service as posts
 from publisher.webhooks import service as webhooks
 
@@ -69,7 +69,7 @@ class AccountKeys:
     @classmethod
     def from_settings(cls, settings: Settings) -> AccountKeys:
         """From the publisher's settings."""
-        return cls(events=settings.event_credentials_keys, publisher=credential_box(settings))
+        return cls(events=settings.network_credentials_keys, publisher=account_box(settings))
 
     @classmethod
     def none(cls) -> AccountKeys:

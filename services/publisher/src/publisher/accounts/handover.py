@@ -7,7 +7,7 @@ from beacon_shared.account_handover import HandOver
 from beacon_shared.contracts.publisher import AccountHandedOver
 from publisher.accounts.models import AccountSource, account
 from publisher.accounts.replica import registry_form
-from publisher.config import Settings, credential_box
+from publisher.config import Settings, account_box
 from publisher.db import outbox
 
 
@@ -19,7 +19,7 @@ def handover_spec(settings: Settings) -> HandOver:
         event=AccountHandedOver,
         source="publisher",
         outbox=outbox,
-        box=credential_box(settings),
-        event_keys=settings.event_credentials_keys,
+        box=account_box(settings),
+        event_keys=settings.network_credentials_keys,
         registry_form=registry_form,
     )

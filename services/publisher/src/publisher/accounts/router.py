@@ -41,7 +41,7 @@ async def connect_account(
     `connect_in_workspace`.
 
     Credentials are stored encrypted (409 `credentials_key_missing` without
-    PUBLISHER_CREDENTIALS_KEY); the same sandbox account twice is a 409; a brand must be
+    NETWORK_CREDENTIALS_KEYS); the same sandbox account twice is a 409; a brand must be
     registered (422 unknown_brand)."""
     if body.brand_id is not None:
         await brands.check(principal, "accounts:write", body.brand_id)

@@ -277,8 +277,8 @@ async def replicate(
     keep_credentials: bool,
     now: datetime,
 ) -> Row[Any] | None:
-    """Keep a workspace account's newer version (its credentials `sealed` with the publisher's
-    key); None, changing nothing, when the row already holds that version or a newer one."""
+    """Keep a workspace account's newer version (its credentials `sealed` with the platform's
+    keys); None, changing nothing, when the row already holds that version or a newer one."""
     replica = replica_of(account)
     row = await repository.replicate(
         session,

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from beacon_shared.auth import Principal, require_scope
 from beacon_shared.crypto import SecretBox
 from beacon_shared.egress import EgressPolicy
-from publisher.config import Settings, credential_box
+from publisher.config import Settings, webhook_box
 
 Writer = Annotated[Principal, Depends(require_scope("webhooks:write"))]
 Reader = Annotated[Principal, Depends(require_scope("webhooks:read"))]
@@ -17,7 +17,7 @@ Reader = Annotated[Principal, Depends(require_scope("webhooks:read"))]
 
 async def _box(request: Request) -> SecretBox:
     settings: Settings = request.app.state.settings
-    return credential_box(settings)
+    return webhook_box(settings)
 
 
 async def _egress(request: Request) -> EgressPolicy:

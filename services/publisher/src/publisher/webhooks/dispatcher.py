@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from beacon_shared.crypto import SecretBox, SecretsUnreadable
 from beacon_shared.egress import EgressPolicy
 from beacon_shared.logging import get_logger
-from publisher.config import Settings, credential_box
+from publisher.config import Settings, webhook_box
 from publisher.webhooks import claims
 from publisher.webhooks.claims import ClaimedDelivery
 from publisher.webhooks.delivery import DEFAULT_TIMEOUT_SECONDS, Attempt, deliver
@@ -212,7 +212,7 @@ def build_dispatcher(
     """The dispatcher the worker runs, configured from the publisher's settings."""
     return Dispatcher(
         sessionmaker=sessionmaker,
-        box=credential_box(settings),
+        box=webhook_box(settings),
         config=DispatcherConfig.from_settings(settings),
     )
 

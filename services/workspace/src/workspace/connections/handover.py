@@ -26,10 +26,9 @@ from beacon_shared.contracts.workspace import (
     HandedOverAccount,
 )
 from beacon_shared.crypto import SecretBox
-from beacon_shared.event_credentials import SETTING as EVENT_KEYS
-from beacon_shared.event_credentials import open_event_credentials
 from beacon_shared.events import Envelope, EventPayload
 from beacon_shared.logging import get_logger
+from beacon_shared.network_credentials import open_event_credentials, seal_for_services
 from workspace.audit.service import record
 from workspace.config import Settings
 from workspace.connections import repository
@@ -53,7 +52,7 @@ class HandOverKeys:
         """The keys of `settings`; none without (the events are retried, then dead-lettered)."""
         if settings is None:
             return cls(events=None, registry=None)
-        return cls(events=settings.event_credentials_keys, registry=settings.credentials_keys)
+        return cls(events=settings.network_credentials_keys, registry=settings.credentials_keys)
 
 
 class HandOver:
@@ -62,7 +61,6 @@ class HandOver:
     def __init__(self, keys: HandOverKeys) -> None:
         self.keys = keys
         self.registry = SecretBox(keys.registry, setting=REGISTRY_KEYS)
-        self.events = SecretBox(keys.events, setting=EVENT_KEYS)
 
     async def ingest(self, session: AsyncSession, envelope: Envelope) -> None:
         """An account connected through ingest's own API."""
@@ -163,7 +161,7 @@ class HandOver:
         opened = self.registry.decrypt(row.credentials)
         return AccountConnected(
             account=contract(row),
-            credentials=self.events.encrypt(opened).decode("ascii"),
+            credentials=seal_for_services(self.keys.events, opened),
             reconnected=False,
             connected_by=connected_by,
             at=now,

@@ -8,12 +8,13 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import httpx
 
+from beacon_shared.reseal import reseal_job
 from beacon_shared.worker import Job, WorkerContext, every
 from workspace.config import Settings
 from workspace.connections.meta_check import MetaChecker
 from workspace.connections.refresh import Refresher
 from workspace.connections.revocation import Revoker
-from workspace.connections.rotation import rotation_jobs
+from workspace.connections.rotation import sealed
 from workspace.connections.service import http_client
 
 Pass = Callable[[], Awaitable[object]]
@@ -44,7 +45,7 @@ def connection_jobs(ctx: WorkerContext) -> Sequence[Job]:
             seconds=settings.revocation_poll_seconds,
             name="revoke_tokens",
         ),
-        *rotation_jobs(ctx),
+        reseal_job(sessions, sealed(settings)),
     ]
 
 

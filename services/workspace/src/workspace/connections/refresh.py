@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from beacon_shared.contracts.workspace import AccountCredentialsChanged
 from beacon_shared.crypto import SecretsUnreadable
 from beacon_shared.logging import get_logger
+from beacon_shared.network_credentials import seal_for_services
 from beacon_shared.networks.oauth import OAuthRefused, OAuthUnavailable, TokenSet
 from workspace.audit.service import record
 from workspace.config import Settings
@@ -31,7 +32,6 @@ from workspace.connections.service import (
     contract,
     credentials_box,
     deauthorize,
-    event_box,
     linkedin,
     stage_event,
     x,
@@ -132,7 +132,7 @@ class Refresher:
                 updated,
                 AccountCredentialsChanged(
                     account=contract(updated),
-                    credentials=event_box(self.settings).encrypt(renewed).decode("ascii"),
+                    credentials=seal_for_services(self.settings.network_credentials_keys, renewed),
                     at=now,
                 ),
             )

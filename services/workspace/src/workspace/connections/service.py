@@ -29,6 +29,7 @@ from beacon_shared.crypto import SecretBox, SecretKeyMissing
 from beacon_shared.egress import UrlRefused, check_base_url, egress_client
 from beacon_shared.events import Envelope, EventPayload
 from beacon_shared.logging import get_logger
+from beacon_shared.network_credentials import seal_for_services
 from beacon_shared.networks.oauth import (
     ClientApp,
     GrantedAccount,
@@ -81,17 +82,12 @@ def credentials_box(settings: Settings) -> SecretBox:
     return SecretBox(settings.credentials_keys, setting="WORKSPACE_CREDENTIALS_KEYS")
 
 
-def event_box(settings: Settings) -> SecretBox:
-    """Seals the credentials events carry (EVENT_CREDENTIALS_KEYS, the platform's)."""
-    return SecretBox(settings.event_credentials_keys, setting="EVENT_CREDENTIALS_KEYS")
-
-
 def require_keys(settings: Settings) -> None:
     """Refuse (409) before anything is asked of a network when credentials could not be kept."""
     if settings.credentials_keys is None:
         raise SecretKeyMissing("WORKSPACE_CREDENTIALS_KEYS")
-    if settings.event_credentials_keys is None:
-        raise SecretKeyMissing("EVENT_CREDENTIALS_KEYS")
+    if settings.network_credentials_keys is None:
+        raise SecretKeyMissing("NETWORK_CREDENTIALS_KEYS")
 
 
 def redirect_uri(settings: Settings) -> str:
@@ -480,7 +476,7 @@ async def store(
     now: datetime,
 ) -> list[AnyRow]:
     """Store (or connect again) every account a login granted, each with its event and audit."""
-    box, events = credentials_box(settings), event_box(settings)
+    box = credentials_box(settings)
     rows = []
     for account in granted:
         kind = AccountKind(account.kind)
@@ -510,7 +506,9 @@ async def store(
             row,
             AccountConnected(
                 account=contract(row),
-                credentials=events.encrypt(account.credentials).decode("ascii"),
+                credentials=seal_for_services(
+                    settings.network_credentials_keys, dict(account.credentials)
+                ),
                 reconnected=not new,
                 connected_by=actor,
                 at=now,
