@@ -48,6 +48,12 @@ class CommentModerated(EventPayload):
     replaces_decided_at: datetime | None = Field(
         default=None, description="When the replaced action was decided."
     )
+    # Added: what the classifier detected, for consumers that index the text by language.
+    language: str | None = Field(
+        default=None,
+        description="ISO 639-1 code of the comment's language (`und`: undetermined); unset on a "
+        "person's revision.",
+    )
 
 
 class NetworkAction(StrEnum):

@@ -197,6 +197,7 @@ def _event(item: ReceivedComment, verdict: Verdict, id_: UUID, now: datetime) ->
         model_version=verdict.model_version,
         scores=dict(verdict.scores),
         decided_at=now,
+        language=verdict.classification.language if verdict.classification else None,
     )
     return Envelope.build(
         payload, tenant_id=item.tenant_id, subject=str(id_), source=SOURCE, cause=item.envelope

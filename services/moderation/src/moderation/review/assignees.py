@@ -1,7 +1,7 @@
 """Who may be given a review item: a member of the organization who may moderate its brand.
 
-Read from `iam` (memberships and brand roles) at the time of the assignment, so a member removed or
-limited to other brands is refused at once, not after a cache period.
+Read from `iam` at the time of the assignment (`beacon_shared.auth.assignees`), as the inbox does
+for conversations.
 """
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from beacon_shared.auth.brands import member_access
-from beacon_shared.auth.members import MemberNotFound, brand_roles_of, get_member
+from beacon_shared.auth.assignees import member_holds
 from moderation.access import WRITE
 from moderation.review.exceptions import AssigneeNotAllowed
 
@@ -21,15 +20,9 @@ async def may_moderate(
 ) -> bool:
     """Whether `user_id` is a member whose roles grant `moderation:write` on `brand_id` (on every
     brand, for an item without one)."""
-    try:
-        member = await get_member(session, tenant_id=tenant_id, user_id=user_id)
-    except MemberNotFound:
-        return False
-    roles = await brand_roles_of(session, tenant_id=tenant_id, user_ids=[user_id])
-    scopes, per_brand = member_access(member.role, roles.get(user_id, {}))
-    if per_brand is not None:
-        scopes = per_brand.get(brand_id, frozenset()) if brand_id is not None else frozenset()
-    return "*" in scopes or WRITE in scopes
+    return await member_holds(
+        session, tenant_id=tenant_id, brand_id=brand_id, user_id=user_id, scope=WRITE
+    )
 
 
 async def check(

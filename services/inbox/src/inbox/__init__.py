@@ -1,0 +1,1 @@
+"""Beacon's shared inbox: every comment thread and private conversation as a work item."""

@@ -1,0 +1,1 @@
+"""Conversations as work items: status, assignment, priority, labels, notes and search."""

@@ -1,0 +1,181 @@
+"""Messages joining their conversations, and moderation's decisions shown on them.
+
+Each interaction ingest received becomes one message of the conversation of its thread (found or
+created per brand, network and kind); a new message opens again a resolved or snoozed
+conversation. Moderation's decisions arrive on another topic, before or after their message: each
+is kept on its own and joined to the message whichever comes second.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import and_, case, func, null, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from beacon_shared.contracts.ingest import CommentReceived, InteractionKind
+from beacon_shared.contracts.moderation import CommentModerated, ModerationAction
+from inbox.conversations.models import conversation, decision, message
+
+# The conversation kind of each interaction kind: a reply belongs to its post's comment thread.
+KINDS = {
+    InteractionKind.comment: "comment",
+    InteractionKind.reply: "comment",
+    InteractionKind.mention: "mention",
+    InteractionKind.direct_message: "direct_message",
+}
+# Decisions that leave a message waiting for a person.
+FOR_REVIEW = (ModerationAction.flag.value, ModerationAction.escalate.value)
+PREVIEW_CHARS = 280
+REOPENED = ("resolved", "snoozed")
+
+
+async def receive(
+    session: AsyncSession, *, tenant_id: str, comment: CommentReceived, now: datetime
+) -> UUID | None:
+    """File the interaction in its conversation (opened again when resolved or snoozed); the
+    conversation's id, or None when it was filed before or is no conversation's."""
+    kind = KINDS.get(comment.kind)
+    if kind is None:
+        return None
+    filed = await session.scalar(
+        select(message.c.id).where(
+            message.c.tenant_id == tenant_id, message.c.interaction_id == comment.interaction_id
+        )
+    )
+    if filed is not None:
+        return None
+    conversation_id = await _conversation_for(
+        session, tenant_id=tenant_id, comment=comment, kind=kind, now=now
+    )
+    language = await session.scalar(
+        select(decision.c.language).where(
+            decision.c.tenant_id == tenant_id, decision.c.interaction_id == comment.interaction_id
+        )
+    )
+    await session.execute(
+        insert(message).values(
+            id=uuid.uuid4(),
+            tenant_id=tenant_id,
+            conversation_id=conversation_id,
+            brand_id=comment.brand_id,
+            interaction_id=comment.interaction_id,
+            kind=comment.kind.value,
+            external_id=comment.external_id,
+            parent_external_id=comment.parent_external_id,
+            author_network_id=comment.author.network_id,
+            author_handle=comment.author.handle,
+            author_name=comment.author.display_name,
+            text=comment.text,
+            language=language,
+            created_at=comment.created_at,
+            received_at=comment.received_at,
+        )
+    )
+    await _count_reviews(session, conversation_id)
+    return conversation_id
+
+
+async def _conversation_for(
+    session: AsyncSession, *, tenant_id: str, comment: CommentReceived, kind: str, now: datetime
+) -> UUID:
+    c = conversation.c
+    at = comment.created_at
+    new = insert(conversation).values(
+        id=uuid.uuid4(),
+        tenant_id=tenant_id,
+        brand_id=comment.brand_id,
+        network=comment.network.value,
+        kind=kind,
+        thread_external_id=comment.thread_external_id or comment.external_id,
+        account_id=comment.account_id,
+        status="open",
+        contact_network_id=comment.author.network_id,
+        contact_handle=comment.author.handle,
+        contact_name=comment.author.display_name,
+        preview=comment.text[:PREVIEW_CHARS],
+        message_count=1,
+        created_at=now,
+        last_message_at=at,
+        last_inbound_at=at,
+        updated_at=now,
+    )
+    reopen = c.status.in_(REOPENED)
+    upsert = new.on_conflict_do_update(
+        constraint="uq_conversation_thread",
+        # Every expression reads the row as it was before this message.
+        set_={
+            "message_count": c.message_count + 1,
+            "last_message_at": func.greatest(c.last_message_at, at),
+            "last_inbound_at": func.greatest(c.last_inbound_at, at),
+            "preview": case((c.last_message_at <= at, new.excluded.preview), else_=c.preview),
+            "account_id": func.coalesce(c.account_id, new.excluded.account_id),
+            "status": case((reopen, "open"), else_=c.status),
+            "snoozed_until": case((reopen, null()), else_=c.snoozed_until),
+            "resolved_at": case((reopen, null()), else_=c.resolved_at),
+            "updated_at": now,
+        },
+    ).returning(c.id)
+    conversation_id: UUID = (await session.execute(upsert)).scalar_one()
+    return conversation_id
+
+
+async def moderated(session: AsyncSession, *, tenant_id: str, event: CommentModerated) -> None:
+    """Keep the decision unless a later one is kept; show it on its message, whose text is
+    indexed again in the language moderation detected."""
+    d = decision.c
+    new = insert(decision).values(
+        tenant_id=tenant_id,
+        interaction_id=event.interaction_id,
+        decision_id=event.decision_id,
+        action=event.action.value,
+        decided_by=event.decided_by,
+        decided_at=event.decided_at,
+        language=event.language,
+    )
+    kept = await session.scalar(
+        new.on_conflict_do_update(
+            index_elements=[d.tenant_id, d.interaction_id],
+            set_={
+                "decision_id": new.excluded.decision_id,
+                "action": new.excluded.action,
+                "decided_by": new.excluded.decided_by,
+                "decided_at": new.excluded.decided_at,
+                # A person's revision does not detect the language again.
+                "language": func.coalesce(new.excluded.language, d.language),
+            },
+            where=d.decided_at <= new.excluded.decided_at,
+        ).returning(d.language)
+    )
+    m = message.c
+    of_message = and_(m.tenant_id == tenant_id, m.interaction_id == event.interaction_id)
+    if kept is not None:
+        # The generated search vector follows the language.
+        await session.execute(
+            update(message)
+            .where(of_message, m.language.is_distinct_from(kept))
+            .values(language=kept)
+        )
+    conversation_id = await session.scalar(select(m.conversation_id).where(of_message))
+    if conversation_id is not None:
+        await _count_reviews(session, conversation_id)
+
+
+async def _count_reviews(session: AsyncSession, conversation_id: UUID) -> None:
+    """Count again the conversation's messages waiting for a person."""
+    m, d = message.c, decision.c
+    waiting = (
+        select(func.count())
+        .select_from(message)
+        .join(decision, and_(d.tenant_id == m.tenant_id, d.interaction_id == m.interaction_id))
+        .where(m.conversation_id == conversation_id, d.action.in_(FOR_REVIEW))
+        .scalar_subquery()
+    )
+    await session.execute(
+        update(conversation)
+        .where(conversation.c.id == conversation_id)
+        .values(review_count=waiting)
+    )

@@ -1,0 +1,161 @@
+"""SQL of conversations: lists, counts, one conversation with its thread, changes and notes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, Row, func, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from beacon_shared.pagination import Cursor
+from inbox.conversations.models import STATUSES, conversation, decision, message, note
+from inbox.conversations.schemas import UNASSIGNED, Filters
+
+
+def visible(
+    *,
+    tenant_id: str,
+    filters: Filters,
+    assignee: UUID | str | None,
+    brand_ids: frozenset[str] | None,
+    status: str | None = None,
+) -> list[ColumnElement[bool]]:
+    """The conditions of the filters on `conversation`; `assignee` is a user id, `unassigned` or
+    None, and `brand_ids` the brands the caller may read (None: every row)."""
+    c = conversation.c
+    where: list[ColumnElement[bool]] = [c.tenant_id == tenant_id]
+    if status is not None:
+        where.append(c.status == status)
+    if brand_ids is not None:
+        where.append(c.brand_id.in_(brand_ids))
+    if filters.brand_id is not None:
+        where.append(c.brand_id == filters.brand_id)
+    if assignee == UNASSIGNED:
+        where.append(c.assignee.is_(None))
+    elif assignee is not None:
+        where.append(c.assignee == assignee)
+    if filters.network is not None:
+        where.append(c.network == filters.network.value)
+    if filters.kind == "review":
+        where.append(c.review_count > 0)
+    elif filters.kind is not None:
+        where.append(c.kind == filters.kind.value)
+    if filters.label is not None:
+        where.append(c.labels.contains([filters.label]))
+    if filters.priority is not None:
+        where.append(c.priority == filters.priority.value)
+    return where
+
+
+async def list_page(
+    session: AsyncSession,
+    *,
+    where: Sequence[ColumnElement[bool]],
+    after: Cursor | None,
+    limit: int,
+) -> Sequence[Row[Any]]:
+    """Up to `limit` conversations, the latest activity first, strictly after `after`."""
+    c = conversation.c
+    stmt = select(conversation).where(*where)
+    if after is not None:
+        stmt = stmt.where(tuple_(c.last_message_at, c.id) < tuple_(after.at, after.id))
+    stmt = stmt.order_by(c.last_message_at.desc(), c.id.desc()).limit(limit)
+    return (await session.execute(stmt)).all()
+
+
+async def count_by_status(
+    session: AsyncSession, *, where: Sequence[ColumnElement[bool]]
+) -> dict[str, int]:
+    """How many conversations have each status (every status named, zero included)."""
+    rows = await session.execute(
+        select(conversation.c.status, func.count()).where(*where).group_by(conversation.c.status)
+    )
+    counts = dict.fromkeys(STATUSES, 0)
+    counts.update({row[0]: row[1] for row in rows})
+    return counts
+
+
+async def get(session: AsyncSession, *, tenant_id: str, conversation_id: UUID) -> Row[Any] | None:
+    """One conversation of the tenant."""
+    row: Row[Any] | None = (
+        await session.execute(
+            select(conversation).where(
+                conversation.c.tenant_id == tenant_id, conversation.c.id == conversation_id
+            )
+        )
+    ).first()
+    return row
+
+
+async def messages_of(session: AsyncSession, *, conversation_id: UUID) -> Sequence[Row[Any]]:
+    """A conversation's messages in the order they were written, each with its decision."""
+    m, d = message.c, decision.c
+    stmt = (
+        select(
+            message,
+            d.decision_id,
+            d.action,
+            d.decided_by,
+            d.decided_at,
+        )
+        .outerjoin(decision, (d.tenant_id == m.tenant_id) & (d.interaction_id == m.interaction_id))
+        .where(m.conversation_id == conversation_id)
+        .order_by(m.created_at, m.id)
+    )
+    return (await session.execute(stmt)).all()
+
+
+async def notes_of(session: AsyncSession, *, conversation_id: UUID) -> Sequence[Row[Any]]:
+    """A conversation's private notes, oldest first."""
+    return (
+        await session.execute(
+            select(note)
+            .where(note.c.conversation_id == conversation_id)
+            .order_by(note.c.created_at, note.c.id)
+        )
+    ).all()
+
+
+async def change(
+    session: AsyncSession, *, tenant_id: str, conversation_id: UUID, values: Mapping[str, Any]
+) -> Row[Any] | None:
+    """Set columns of one conversation; its row after."""
+    row: Row[Any] | None = (
+        await session.execute(
+            update(conversation)
+            .where(conversation.c.tenant_id == tenant_id, conversation.c.id == conversation_id)
+            .values(**values)
+            .returning(conversation)
+        )
+    ).first()
+    return row
+
+
+async def add_note(session: AsyncSession, values: Mapping[str, Any]) -> Row[Any]:
+    """Insert a note; its row."""
+    row: Row[Any] = (await session.execute(insert(note).values(**values).returning(note))).one()
+    return row
+
+
+async def wake_snoozed(session: AsyncSession, *, now: datetime, limit: int) -> int:
+    """Open again up to `limit` conversations whose snooze ended by `now`; how many."""
+    c = conversation.c
+    due = (
+        select(c.id)
+        .where(c.status == "snoozed", c.snoozed_until <= now)
+        .order_by(c.snoozed_until)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    result = await session.execute(
+        update(conversation)
+        .where(c.id.in_(due))
+        .values(status="open", snoozed_until=None, updated_at=now)
+        .returning(c.id)
+    )
+    return len(result.all())

@@ -1,0 +1,20 @@
+"""The inbox API: `uvicorn --factory inbox.main:create_app`."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from beacon_shared.app import create_service_app
+from inbox.config import Settings
+from inbox.conversations.router import router as conversations_router
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; settings come from the environment unless given."""
+    return create_service_app(
+        settings or Settings(),
+        title="Beacon Inbox",
+        description="Comment threads and private conversations as work items: status, "
+        "assignment, priority, labels, private notes and full-text search.",
+        routers=[conversations_router],
+    )

@@ -1,0 +1,41 @@
+"""The inbox's worker: `python -m inbox.worker` files received interactions in their
+conversations, shows moderation's decisions on them, and opens again conversations whose snooze
+has ended."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from beacon_shared.contracts.topics import COMMENT_MODERATED, COMMENT_RECEIVED
+from beacon_shared.worker import Job, WorkerContext, WorkerSpec, every, worker_main
+from inbox.config import Settings
+from inbox.conversations import service
+from inbox.conversations.handlers import decisions_consumer, interactions_consumer
+from inbox.db import inbox
+
+
+def jobs(context: WorkerContext) -> Sequence[Job]:
+    """The snooze alarm: a pass every `snooze_poll_seconds`."""
+    settings = context.settings
+    assert isinstance(settings, Settings)
+
+    async def wake() -> None:
+        async with context.sessionmaker() as session, session.begin():
+            await service.wake_snoozed(session, now=datetime.now(UTC))
+
+    return [every(settings.snooze_poll_seconds, wake, name="inbox.snooze")]
+
+
+def spec() -> WorkerSpec:
+    """What the inbox's worker runs: the two consumers and the snooze alarm."""
+    return WorkerSpec(
+        topics=(COMMENT_RECEIVED, COMMENT_MODERATED),
+        inbox=inbox,
+        consumers=(interactions_consumer(), decisions_consumer()),
+        jobs=jobs,
+    )
+
+
+if __name__ == "__main__":
+    worker_main(Settings(), spec())
