@@ -92,15 +92,6 @@ async def test_direct_messages_are_private_and_not_counted(db_session, tenant):
     assert await terms(db_session, tenant) == {}
 
 
-async def test_a_comment_dated_in_the_future_counts_at_its_receipt(db_session, tenant):
-    received = AT + timedelta(minutes=2)
-    await comment_received(
-        db_session,
-        [comment(tenant, "skewed", created_at=AT + timedelta(hours=5), received_at=received)],
-    )
-    assert await terms(db_session, tenant) == {("brand-a", "skewed", HOUR): 1}
-
-
 async def test_a_comment_older_than_the_lateness_horizon_is_left_out(db_session, tenant):
     await comment_received(
         db_session,

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 from prometheus_client import REGISTRY
@@ -375,3 +376,40 @@ async def test_a_nul_character_in_a_signed_delivery_is_removed_not_refused(
     assert response.json()["stored"] == 1
     (row,) = await stored(engine, tenant)
     assert row.text == "Hi there"
+
+
+async def test_a_comment_dated_in_the_future_is_stored_at_its_receipt_once(
+    client, connect, engine, unique
+):
+    # Ingest's one time rule, for webhooks as for the API: more than five minutes ahead is a
+    # source clock's error; a few seconds ahead is taken as sent. Nothing downstream clamps again.
+    tenant = unique("tenant")
+    page, _ = await connect(tenant)
+    now = int(datetime.now(UTC).timestamp())
+    skewed, near = now + 5 * 3600, now + 30
+    delivery = {
+        "object": "page",
+        "entry": [
+            {
+                "id": page,
+                "time": now,
+                "changes": [
+                    feed(page, "comment", comment_id="777_far", created_time=skewed),
+                    feed(page, "comment", comment_id="777_near", created_time=near),
+                    feed(page, "comment", comment_id="777_absurd", created_time=10**20),
+                ],
+            }
+        ],
+    }
+    body, headers = signed(delivery)
+
+    response = await client.post(URL, content=body, headers=headers)
+
+    assert response.json() == {"stored": 3, "duplicates": 0, "skipped": 0}
+    rows = {row.external_id: row for row in await stored(engine, tenant)}
+    for clamped in ("777_far", "777_absurd"):
+        assert rows[clamped].created_at == rows[clamped].received_at
+        assert rows[clamped].raw["created_at_clamped"] is True
+    assert rows["777_far"].raw["value"]["created_time"] == skewed
+    assert rows["777_near"].created_at == datetime.fromtimestamp(near, UTC)
+    assert "created_at_clamped" not in rows["777_near"].raw

@@ -190,3 +190,21 @@ async def test_an_author_past_the_follower_column_is_clamped_and_its_neighbours_
     clamped = [entry for entry in logs if entry["event"] == "payload.value_clamped"]
     assert clamped[0]["field"] == "followers_count"
     assert clamped[0]["source"] == "x"
+
+
+async def test_a_tweet_dated_in_the_future_is_stored_at_its_receipt(client, account, engine):
+    # Ingest's one time rule (ingest.interactions.service.FUTURE_TOLERANCE), as for Meta's.
+    tenant, me = account
+    payload = mention(me, "1002")
+    payload["tweet_create_events"][0]["created_at"] = "Fri Oct 10 20:19:24 +0000 2031"
+    body, headers = signed(payload)
+
+    response = await client.post(URL, content=body, headers=headers)
+
+    assert response.json() == {"stored": 1, "duplicates": 0, "skipped": 0}
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(select(interaction).where(interaction.c.tenant_id == tenant))
+        ).one()
+    assert row.created_at == row.received_at
+    assert row.raw["created_at_clamped"] is True

@@ -191,7 +191,8 @@ class TestNormalise:
     def test_a_delivery_without_for_user_id_is_skipped(self):
         assert normalise({"tweet_create_events": []}, now=NOW).skipped == {"missing_for_user_id": 1}
 
-    def test_timestamps_in_the_future_are_clamped_to_now(self):
+    def test_timestamps_in_the_future_are_read_as_sent_for_the_time_rule_to_judge(self):
+        # Stored at their receipt by ingest's one time rule: test_x_webhooks_api.py.
         payload = {
             "for_user_id": ME,
             "tweet_create_events": [
@@ -199,4 +200,4 @@ class TestNormalise:
             ],
         }
         (item,) = normalise(payload, now=NOW).items
-        assert item.created_at == NOW
+        assert item.created_at == datetime(2031, 10, 10, 20, 19, 24, tzinfo=UTC)

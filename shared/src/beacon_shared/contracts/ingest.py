@@ -56,7 +56,12 @@ class CommentReceived(EventPayload):
     thread_external_id: str | None = Field(default=None, description="The post or conversation.")
     author: Author
     text: str
-    created_at: datetime = Field(description="When the network says it happened.")
+    created_at: datetime = Field(
+        description="When the network says it happened, under Beacon's one time rule, applied "
+        "once where an interaction enters (ingest): more than 5 minutes after `received_at` is a "
+        "source clock's error, and the time of receipt is given instead (the stored raw payload "
+        "keeps the sent time, flagged `created_at_clamped`)."
+    )
     received_at: datetime = Field(description="When ingest stored it.")
 
 

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import NamedTuple
 
+from analytics.rollups.lateness import FUTURE_TOLERANCE
 from beacon_shared.contracts.ingest import PostMetricsObserved
 from beacon_shared.events import Envelope, MalformedEvent
 
 OWNERS = frozenset({"own", "competitor"})
-# A post's creation more than this ahead of its observation is the source's clock: it counts at
-# the observation instead.
-FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
 class PostKey(NamedTuple):

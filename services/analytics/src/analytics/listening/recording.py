@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,11 +23,7 @@ from analytics.listening.readings import (
 )
 from analytics.listening.schemas import TermSource
 from analytics.listening.terms import terms_of
-
-# A comment written more than this before ingest received it changes no trend (closed hours
-# stay as they were); one dated more than FUTURE_TOLERANCE after its receipt counts at receipt.
-LATENESS_HORIZON = timedelta(days=30)
-FUTURE_TOLERANCE = timedelta(minutes=5)
+from analytics.rollups.lateness import LATENESS_HORIZON
 
 TermKey = tuple[str, str, str, str, datetime]
 
@@ -135,10 +131,10 @@ async def record_comment_terms(session: AsyncSession, comments: Sequence[Comment
     terms: Counter[TermKey] = Counter()
     late = 0
     for comment in comments:
+        # Its time is already ingest's one rule's (never far ahead of its receipt); analytics'
+        # lateness policy leaves out what was written too long before it was received.
         at = comment.created_at
-        if at - comment.received_at > FUTURE_TOLERANCE:
-            at = comment.received_at
-        elif comment.received_at - at > LATENESS_HORIZON:
+        if comment.received_at - at > LATENESS_HORIZON:
             late += 1
             continue
         for term in terms_of(comment.text):

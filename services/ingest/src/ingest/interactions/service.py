@@ -32,7 +32,10 @@ from ingest.interactions.schemas import (
 )
 
 SOURCE = "/beacon/ingest"
-# How far ahead of our clock a created_at may be before it is taken as a source clock error.
+# The one time rule of everything that enters Beacon through ingest (the API, webhooks, pollers):
+# a created_at more than this ahead of its receipt is a source clock's error or a forged value,
+# and is stored as the time of receipt (the raw payload keeps the sent one, flagged), so it
+# cannot sort ahead of everything received later. Analytics' lateness policy is its own.
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
 

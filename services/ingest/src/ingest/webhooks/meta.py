@@ -13,9 +13,8 @@ Instagram professional account in `id` and carries `changes` (`{"field", "value"
   postbacks and reactions to messages are skipped.
 
 Activity of the account itself is skipped as `own_activity`. Meta sends epoch seconds
-(`created_time`, `entry.time`) and milliseconds (`timestamp`); both are read, and a time in the
-future (a clock skew or a forged value) is clamped to the time of receipt so it cannot sort ahead
-of everything received later.
+(`created_time`, `entry.time`) and milliseconds (`timestamp`); both are read as sent (a time too
+far ahead is the one time rule's to judge, `ingest.interactions.service.FUTURE_TOLERANCE`).
 """
 
 from __future__ import annotations
@@ -26,12 +25,13 @@ import math
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
 
+from beacon_shared.bounds import LATEST
 from beacon_shared.contracts.common import Author, Network
 from beacon_shared.contracts.ingest import InteractionKind
 from ingest.interactions.schemas import InteractionIn
@@ -40,6 +40,8 @@ SIGNATURE_HEADER = "x-hub-signature-256"
 UNKNOWN_AUTHOR = "unknown"
 # Above this an epoch value can only be milliseconds (1e11 seconds is the year 5138).
 _MILLISECONDS_FROM = 1e11
+# The last instant an interaction may carry (beacon_shared.bounds): anything later is read as it.
+_LAST = LATEST - timedelta(microseconds=1)
 _NETWORKS = {"page": Network.facebook, "instagram": Network.instagram}
 Json = Mapping[str, Any]
 # An interaction and the (network, account id) it was delivered for.
@@ -269,7 +271,9 @@ def _author(sender: object, *, name_key: str = "", handle_key: str = "") -> Auth
 
 
 def _epoch(value: object, now: datetime) -> datetime:
-    """Epoch seconds or milliseconds (numbers or numeric strings), never later than `now`."""
+    """Epoch seconds or milliseconds (numbers or numeric strings); `now` when absent. A time past
+    the last one an interaction may carry is read as that one (the time rule stores it at
+    receipt)."""
     if value is None:
         return now
     if isinstance(value, bool) or not isinstance(value, int | float | str):
@@ -277,14 +281,14 @@ def _epoch(value: object, now: datetime) -> datetime:
     if isinstance(value, str) and not value.strip().lstrip("-").replace(".", "", 1).isdigit():
         # Older Graph API versions sent ISO 8601 (`2026-11-24T10:00:00+0000`).
         parsed = datetime.fromisoformat(value)
-        return min(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC), now)
+        return min(parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC), _LAST)
     number = float(value)
     if not math.isfinite(number):
         raise ValueError("not a timestamp")
     if number >= _MILLISECONDS_FROM:
         number /= 1000
-    if number >= now.timestamp():
-        return now
+    if number >= _LAST.timestamp():
+        return _LAST
     return datetime.fromtimestamp(number, UTC)
 
 

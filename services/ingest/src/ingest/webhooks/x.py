@@ -95,7 +95,7 @@ def _tweet(event: Json, me: str, _users: Json, now: datetime) -> InteractionIn |
             f"{event['id_str']}",
             _author(user),
             "",
-            _twitter_time(event["created_at"], now),
+            _twitter_time(event["created_at"]),
             parent=event["retweeted_status"]["id_str"],
         )
     reply_to = event.get("in_reply_to_status_id_str")
@@ -107,7 +107,7 @@ def _tweet(event: Json, me: str, _users: Json, now: datetime) -> InteractionIn |
         event["id_str"],
         _author(user),
         text,
-        _twitter_time(event["created_at"], now),
+        _twitter_time(event["created_at"]),
         parent=reply_to,
         thread=reply_to or event["id_str"],
     )
@@ -207,17 +207,17 @@ def _author(user: Json) -> Author:
     )
 
 
-def _twitter_time(value: str, now: datetime) -> datetime:
-    """`Wed Oct 10 20:19:24 +0000 2018`, the v1.1 format; never later than now."""
+def _twitter_time(value: str) -> datetime:
+    """`Wed Oct 10 20:19:24 +0000 2018`, the v1.1 format, as sent (a time too far ahead is the
+    one time rule's to judge, `ingest.interactions.service.FUTURE_TOLERANCE`)."""
     weekday, month, day, clock, offset, year = value.split()
-    parsed = parsedate_to_datetime(f"{weekday}, {day} {month} {year} {clock} {offset}")
-    return min(parsed, now)
+    return parsedate_to_datetime(f"{weekday}, {day} {month} {year} {clock} {offset}")
 
 
 def _epoch_ms(value: object, now: datetime) -> datetime:
     if value is None:
         return now
     try:
-        return min(datetime.fromtimestamp(int(str(value)) / 1000, UTC), now)
+        return datetime.fromtimestamp(int(str(value)) / 1000, UTC)
     except (OverflowError, OSError) as exc:  # beyond any date: the event is malformed
         raise ValueError("timestamp out of range") from exc
