@@ -21,6 +21,7 @@ COPY services/moderation/pyproject.toml services/moderation/
 COPY services/publisher/pyproject.toml services/publisher/
 COPY services/analytics/pyproject.toml services/analytics/
 COPY services/workspace/pyproject.toml services/workspace/
+COPY services/inbox/pyproject.toml services/inbox/
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --locked --no-dev --all-packages --no-install-workspace
 COPY shared/ shared/
@@ -48,6 +49,8 @@ COPY services/analytics/alembic.ini services/analytics/
 COPY services/analytics/migrations services/analytics/migrations
 COPY services/workspace/alembic.ini services/workspace/
 COPY services/workspace/migrations services/workspace/migrations
+COPY services/inbox/alembic.ini services/inbox/
+COPY services/inbox/migrations services/inbox/migrations
 COPY deploy/image/entrypoint.sh deploy/image/healthcheck.py deploy/image/
 # HOME in /tmp: the root filesystem may be read-only (Kubernetes mounts an emptyDir there).
 ENV PATH=/app/.venv/bin:$PATH \
@@ -56,7 +59,7 @@ ENV PATH=/app/.venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     LOG_FORMAT=json
 USER 10001:10001
-EXPOSE 8001 8002 8003 8004 8005 9001 9002 9003 9004 9005
+EXPOSE 8001 8002 8003 8004 8005 8006 9001 9002 9003 9004 9005 9006
 # /healthz of the API or worker this container runs (the entry point notes its port).
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "/app/deploy/image/healthcheck.py"]

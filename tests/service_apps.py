@@ -11,6 +11,8 @@ from fastapi import FastAPI
 
 from analytics.config import Settings as AnalyticsSettings
 from analytics.main import create_app as analytics_app
+from inbox.config import Settings as InboxSettings
+from inbox.main import create_app as inbox_app
 from ingest.config import Settings as IngestSettings
 from ingest.main import create_app as ingest_app
 from moderation.config import Settings as ModerationSettings
@@ -51,4 +53,5 @@ SERVICES: dict[str, ServiceApp] = {
     ),
     "analytics": ServiceApp(analytics_app, AnalyticsSettings),
     "workspace": ServiceApp(workspace_app, WorkspaceSettings),
+    "inbox": ServiceApp(inbox_app, InboxSettings),
 }

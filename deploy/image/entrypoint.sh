@@ -9,7 +9,7 @@
 #
 # Every role execs its process, so SIGTERM reaches it directly and it drains before exiting.
 # Settings come from the environment (see the README); the variables read here as well:
-#   <SVC>_HTTP_PORT / <SVC>_WORKER_PORT   ports (defaults 8001-8005 / 9001-9005, as in Settings)
+#   <SVC>_HTTP_PORT / <SVC>_WORKER_PORT   ports (defaults 8001-8006 / 9001-9006, as in Settings)
 #   BIND_HOST                             address the API listens on (default 0.0.0.0)
 #   API_SHUTDOWN_GRACE_SECONDS            how long in-flight requests may finish after SIGTERM (20)
 #   FORWARDED_ALLOW_IPS                   proxies trusted for X-Forwarded-* (default 127.0.0.1)
@@ -17,7 +17,7 @@
 set -eu
 
 usage() {
-    echo "usage: $0 api|worker|migrate|topics ingest|moderation|publisher|analytics|workspace" >&2
+    echo "usage: $0 api|worker|migrate|topics ingest|moderation|publisher|analytics|workspace|inbox" >&2
     echo "       $0 migrate iam" >&2
     exit 64
 }
@@ -34,6 +34,7 @@ case "$service" in
     publisher) offset=3 ;;
     analytics) offset=4 ;;
     workspace) offset=5 ;;
+    inbox) offset=6 ;;
     iam) [ "$role" = migrate ] || usage; offset=0 ;;
     *) usage ;;
 esac

@@ -81,6 +81,7 @@ DEFAULT_SERVICES = (
     Service("publisher", 8003, 9003),
     Service("analytics", 8004, 9004),
     Service("workspace", 8005, 9005),
+    Service("inbox", 8006, 9006),
 )
 
 

@@ -13,7 +13,7 @@ from pydantic_settings import BaseSettings
 from beacon_shared.worker import WorkerSpec
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICE_NAMES = ("ingest", "moderation", "publisher", "analytics", "workspace")
+SERVICE_NAMES = ("ingest", "moderation", "publisher", "analytics", "workspace", "inbox")
 
 
 @dataclass(frozen=True)

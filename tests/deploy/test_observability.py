@@ -26,7 +26,7 @@ REQUIRED_ALERTS = {
     "bad-buzz alerts": "BeaconBadBuzz",
 }
 DURATION = re.compile(r"^\d+[smhd]$")
-SCHEMAS = {"ingest", "moderation", "publisher", "analytics", "workspace"}
+SCHEMAS = {"ingest", "moderation", "publisher", "analytics", "workspace", "inbox"}
 
 
 @pytest.fixture(scope="module")

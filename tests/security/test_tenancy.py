@@ -16,6 +16,10 @@ from typing import Any
 import httpx
 import pytest
 
+from beacon_shared.contracts.common import Author, Network
+from beacon_shared.contracts.ingest import CommentReceived, InteractionKind
+from beacon_shared.events import Envelope
+from inbox.conversations.handlers import comment_received
 from tests.security.test_route_access import keyed_operations
 from tests.service_apps import SERVICES
 
@@ -165,12 +169,39 @@ async def seed_workspace(http: httpx.AsyncClient, marker: str, brand: str) -> di
     return {"invitation_id": [invitation["id"]], "key_id": [key["id"]]}
 
 
+async def seed_inbox(http: httpx.AsyncClient, marker: str, brand: str) -> dict[str, list[str]]:
+    # Conversations arrive as ingest's events, not over REST: A's is filed by the worker's
+    # handler, in the tenant of the key A calls with.
+    app = http._transport.app
+    principal = await app.state.api_keys.verify(http.headers["Authorization"].split()[-1])
+    comment = CommentReceived(
+        interaction_id=uuid.uuid4(),
+        brand_id=brand,
+        network=Network.instagram,
+        kind=InteractionKind.comment,
+        external_id=f"c-{marker}",
+        thread_external_id=f"t-{marker}",
+        author=Author(network_id=f"u-{marker}", handle=marker),
+        text=f"secret text {marker}",
+        created_at=datetime.now(UTC),
+        received_at=datetime.now(UTC),
+    )
+    envelope = Envelope.build(
+        comment, tenant_id=principal.tenant_id, subject=marker, source="/beacon/ingest"
+    )
+    async with app.state.sessionmaker() as session, session.begin():
+        await comment_received(session, envelope)
+    page = await created(await http.get("/v1/conversations"))
+    return {"conversation_id": [item["id"] for item in page["items"]]}
+
+
 SEEDS: dict[str, Seed] = {
     "ingest": seed_ingest,
     "moderation": seed_moderation,
     "publisher": seed_publisher,
     "analytics": seed_analytics,
     "workspace": seed_workspace,
+    "inbox": seed_inbox,
 }
 
 

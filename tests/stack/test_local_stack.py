@@ -46,6 +46,7 @@ PORTS = {
     "publisher": (8003, 9003),
     "analytics": (8004, 9004),
     "workspace": (8005, 9005),
+    "inbox": (8006, 9006),
 }
 OIDC_PORT = 8010  # the local OpenID Connect issuer
 READY_LINE = "Beacon is ready"
@@ -296,6 +297,13 @@ def test_the_stack_serves_all_services_and_stops_cleanly_on_ctrl_c(tmp_path: Pat
                 ).json(),
                 until=lambda body: body.get("source") == "workspace",
             )
+            # The comment ingest accepted is filed in its conversation in the inbox.
+            conversations = _eventually(
+                lambda: http.get(f"{urls['inbox-api']}/v1/conversations", headers=demo).json()[
+                    "items"
+                ],
+                until=lambda items: bool(items),
+            )
         on_the_broker = asyncio.run(_every_record(stack.broker()))
 
         stack.process.send_signal(signal.SIGINT)
@@ -314,6 +322,9 @@ def test_the_stack_serves_all_services_and_stops_cleanly_on_ctrl_c(tmp_path: Pat
         (str(account_id), "x_user", "service:publisher")
     ]
     assert (replica["source"], replica["has_credentials"]) == ("workspace", True)
+    assert [(c["preview"], c["status"]) for c in conversations] == [
+        ("Love the new release!", "open")
+    ]
     # The token travelled sealed: in no record on any topic, in no line any process logged.
     assert b"account.handover" in on_the_broker
     assert SECRET.encode() not in on_the_broker
