@@ -3,7 +3,8 @@ refresh it, once per version of the credentials, and say how long the call may w
 new token (docs/workspace.md, "A token a network refuses").
 
 The service's table has the columns id, tenant_id, workspace_version (null for the service's
-own accounts, which nothing refreshes), refresh_requested_version and refresh_requested_at.
+own accounts, which nothing refreshes), refresh_requested_version, refresh_requested_at and
+access_expires_at (when the registry says the token held expires).
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from beacon_shared.outbox import stage
 
 log = get_logger(__name__)
 # A refusal asks for a refresh once in this time: credentials a refresh gave that are refused
-# too need a person.
+# too, while the registry still holds them valid, need a person. A token refused once its
+# expiry has passed is asked for again at once: the refresher was late, nothing is wrong with
+# the grant (a grant that is, fails the registry's refresh, which deauthorizes the account).
 REFRESH_AGAIN = timedelta(hours=1)
 
 
@@ -49,7 +52,7 @@ async def refused(
     its refreshed token, the registry having been asked (in the caller's transaction); now when
     newer credentials have arrived since the call; None when it needs a person: one of the
     service's own accounts, or a workspace account whose refresh did not come within `wait` or
-    gave credentials refused too."""
+    gave credentials refused before their expiry."""
     t = requests.table
     row = (
         await session.execute(
@@ -58,6 +61,7 @@ async def refused(
                 t.c.workspace_version,
                 t.c.refresh_requested_version,
                 t.c.refresh_requested_at,
+                t.c.access_expires_at,
             )
             .where(t.c.id == account_id)
             .with_for_update()
@@ -72,7 +76,12 @@ async def refused(
         # Asked already for these credentials: wait for the answer, not past `wait`.
         until: datetime = row.refresh_requested_at + wait
         return until if until > now else None
-    if row.refresh_requested_at is not None and now - row.refresh_requested_at < REFRESH_AGAIN:
+    expired = row.access_expires_at is not None and row.access_expires_at <= now
+    if (
+        row.refresh_requested_at is not None
+        and now - row.refresh_requested_at < REFRESH_AGAIN
+        and not expired
+    ):
         return None
     await session.execute(
         update(t)

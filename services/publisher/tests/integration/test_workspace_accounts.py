@@ -718,12 +718,17 @@ class TestATokenTheNetworkRefuses:
         fake.expired.add("tok-2")
         scheduler = self.scheduler(sessionmaker, http, timedelta(minutes=2))
         registry, x, record = await self.connected_with_a_post_due(sessionmaker, tenant)
+        # Valid for two hours by the registry's word, refused all the same: not a late refresh.
+        valid = datetime.now(UTC) + timedelta(hours=2)
 
         await scheduler.tick()
         async with sessionmaker() as session, session.begin():
             await registry.deliver(
                 session,
-                registry.changed(x.model_copy(update={"version": 2}), {"access_token": "tok-2"}),
+                registry.changed(
+                    x.model_copy(update={"version": 2, "access_expires_at": valid}),
+                    {"access_token": "tok-2"},
+                ),
             )
         await scheduler.tick()
 
@@ -734,6 +739,42 @@ class TestATokenTheNetworkRefuses:
         assert held.status == "needs_reauth"
         assert fake.authorizations == ["Bearer tok-1", "Bearer tok-2"]
         assert len(await self.refresh_requests(sessionmaker, x.account_id)) == 1
+
+    async def test_a_refreshed_token_refused_past_its_expiry_is_refreshed_again(
+        self, sessionmaker, tenant, fake_x
+    ):
+        # The refresher late twice within the hour (a compressed day, an outage): the grant is
+        # fine, so the registry is asked again instead of the account being flagged.
+        fake, http = fake_x
+        fake.expired.add("tok-2")
+        scheduler = self.scheduler(sessionmaker, http, timedelta(minutes=2))
+        registry, x, record = await self.connected_with_a_post_due(sessionmaker, tenant)
+        lapsed = datetime.now(UTC) - timedelta(seconds=1)
+
+        async def changed(version: int, token: str, expires: datetime) -> None:
+            account = x.model_copy(update={"version": version, "access_expires_at": expires})
+            async with sessionmaker() as session, session.begin():
+                await registry.deliver(session, registry.changed(account, {"access_token": token}))
+
+        await scheduler.tick()
+        await changed(2, "tok-2", lapsed)
+        await scheduler.tick()
+
+        async with sessionmaker() as session:
+            waiting = await target_of(session, record)
+            held = await row_of(session, x.account_id)
+        assert (waiting.status, waiting.warning_kind) == ("scheduled", "refresh")
+        assert held.status == "active"
+        requests = await self.refresh_requests(sessionmaker, x.account_id)
+        assert sorted(r.data["version"] for r in requests) == [1, 2]
+
+        await changed(3, "tok-3", datetime.now(UTC) + timedelta(hours=2))
+        await scheduler.tick()
+
+        async with sessionmaker() as session:
+            out = await target_of(session, record)
+        assert out.status == "published"
+        assert fake.authorizations == ["Bearer tok-1", "Bearer tok-2", "Bearer tok-3"]
 
     async def test_a_token_refused_after_its_refresh_landed_is_retried_with_the_new_one(
         self, sessionmaker, tenant, fake_x

@@ -223,6 +223,7 @@ async def replicate(
     )
     if not keep_credentials:
         changes["credentials_encrypted"] = new.credentials_encrypted
+        changes["access_expires_at"] = new.access_expires_at
     result = await session.execute(
         stmt.on_conflict_do_update(
             index_elements=[c.id],

@@ -273,6 +273,7 @@ async def replicate(
             "display_name": account.display_name,
             "status": status.value,
             "credentials_encrypted": sealed,
+            "access_expires_at": account.access_expires_at,
             "workspace_version": account.version,
             "created_at": now,
             "updated_at": now,

@@ -78,6 +78,8 @@ account = Table(
     # refresh it: its targets wait for the new token (once an hour at most, then needs_reauth).
     Column("refresh_requested_version", BigInteger),
     Column("refresh_requested_at", DateTime(timezone=True)),
+    # When the registry says the access token held expires (null: it does not say).
+    Column("access_expires_at", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint(_one_of("status", AccountStatus), name="status"),

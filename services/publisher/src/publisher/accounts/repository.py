@@ -101,6 +101,7 @@ async def replicate(
     changes["source"] = new.source
     if not keep_credentials:
         changes["credentials_encrypted"] = new.credentials_encrypted
+        changes["access_expires_at"] = new.access_expires_at
     result = await session.execute(
         stmt.on_conflict_do_update(
             index_elements=[account.c.id],

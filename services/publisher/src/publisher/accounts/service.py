@@ -294,6 +294,7 @@ async def replicate(
             "status": status.value,
             "status_reason": reason,
             "credentials_encrypted": sealed,
+            "access_expires_at": account.access_expires_at,
             "workspace_version": account.version,
             "created_at": now,
             "updated_at": now,
