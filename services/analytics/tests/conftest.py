@@ -26,7 +26,7 @@ from beacon_shared.contracts.ingest import (
     InteractionKind,
     PostMetricsObserved,
 )
-from beacon_shared.contracts.moderation import CommentModerated, ModerationAction
+from beacon_shared.contracts.moderation import CommentModerated, ModerationAction, sentiment_label
 from beacon_shared.contracts.publisher import (
     BrandConfigured,
     PostFailed,
@@ -39,6 +39,19 @@ from beacon_shared.contracts.workspace import BrandConfigured as WorkspaceBrandC
 from beacon_shared.events import Envelope, EventPayload, encode
 
 AT = datetime(2026, 11, 24, 10, 15, 42, tzinfo=UTC)
+# What comment.moderated carries since analytics stopped joining it with comment.received.
+ADDED_TO_DECISIONS = frozenset(
+    {
+        "sentiment",
+        "toxicity",
+        "kind",
+        "account_external_id",
+        "thread_external_id",
+        "author_id",
+        "comment_created_at",
+        "comment_received_at",
+    }
+)
 
 
 class Events:
@@ -50,6 +63,9 @@ class Events:
 
     def __init__(self, tenant_id: str) -> None:
         self.tenant_id = tenant_id
+        # The comments built so far, by interaction id: a decision on one carries its
+        # where, who and when, as moderation sends them.
+        self.comments: dict[uuid.UUID, CommentReceived] = {}
 
     def _envelope(self, payload: EventPayload, source: str, received: datetime) -> Envelope:
         envelope = Envelope.build(
@@ -83,6 +99,7 @@ class Events:
             created_at=created_at,
             received_at=received or created_at,
         )
+        self.comments[payload.interaction_id] = payload
         return self._envelope(payload, "/beacon/ingest", received or created_at)
 
     def engagement(
@@ -116,22 +133,45 @@ class Events:
         decided_at: datetime = AT,
         interaction_id: uuid.UUID | None = None,
         sentiment: float | None = None,
-        network: Network = Network.custom,
+        network: Network | None = None,
+        old: bool = False,
         **revision: Any,
     ) -> Envelope:
+        """A decision as moderation sends it: a first one carries the comment's where, who and
+        when (of a comment built before with `interaction_id`) and the sentiment's label;
+        `old=True`: as it sent them before, with neither."""
+        interaction_id = interaction_id or uuid.uuid4()
+        comment = self.comments.get(interaction_id)
+        described: dict[str, Any] = {}
+        if not old and sentiment is not None:
+            described["sentiment"] = sentiment_label(sentiment)
+        if not old and comment is not None and "replaces_action" not in revision:
+            described |= {
+                "kind": comment.kind,
+                "account_external_id": comment.account_external_id,
+                "thread_external_id": comment.thread_external_id,
+                "author_id": comment.author.network_id,
+                "comment_created_at": comment.created_at,
+                "comment_received_at": comment.received_at,
+            }
         payload = CommentModerated(
             **revision,
+            **described,
             decision_id=uuid.uuid4(),
-            interaction_id=interaction_id or uuid.uuid4(),
+            interaction_id=interaction_id,
             brand_id="brand-a",
-            network=network,
+            network=network or (comment.network if comment else Network.custom),
             external_id=uuid.uuid4().hex,
             action=action,
             decided_by="rule:placeholder",
             scores={} if sentiment is None else {"toxicity": 0.01, "sentiment": sentiment},
             decided_at=decided_at,
         )
-        return self._envelope(payload, "/beacon/moderation", decided_at)
+        envelope = self._envelope(payload, "/beacon/moderation", decided_at)
+        if old:
+            data = {k: v for k, v in envelope.data.items() if k not in ADDED_TO_DECISIONS}
+            envelope = envelope.model_copy(update={"data": data})
+        return envelope
 
     def reply_completed(
         self,

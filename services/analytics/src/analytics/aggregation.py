@@ -20,7 +20,6 @@ from analytics.posts.handlers import (
 from analytics.responses.handlers import action_completed
 from analytics.rollups import service as rollups
 from analytics.rollups.facts import Fact
-from analytics.sentiment import service as sentiment
 from beacon_shared.consumer import BatchHandler, Consumer
 from beacon_shared.contracts.ingest import (
     ActionCompleted,
@@ -96,14 +95,13 @@ def events_consumer() -> Consumer:
 
 def sweep_job(ctx: WorkerContext) -> Job:
     """Every SWEEP_SECONDS: attribute amounts held for posts recorded lately, and purge held
-    amounts and half-joined comments past the lateness horizon."""
+    amounts past the lateness horizon."""
 
     async def sweep() -> None:
         now = datetime.now(UTC)
         async with ctx.sessionmaker() as session, session.begin():
             held = await rollups.sweep(session, now=now)
-            comments = await sentiment.purge(session, now=now)
-        if held or comments:
-            log.info("rollups.purged", held=held, comments=comments)
+        if held:
+            log.info("rollups.purged", held=held)
 
     return every(SWEEP_SECONDS, sweep, name="rollups.sweep")

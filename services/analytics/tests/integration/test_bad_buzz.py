@@ -22,7 +22,7 @@ from beacon_shared.auth import Principal
 from beacon_shared.auth.brands import BrandNotAllowed
 from beacon_shared.contracts.common import Author, Network
 from beacon_shared.contracts.ingest import CommentReceived, InteractionKind
-from beacon_shared.contracts.moderation import CommentModerated, ModerationAction
+from beacon_shared.contracts.moderation import CommentModerated, ModerationAction, sentiment_label
 from beacon_shared.events import Envelope, EventPayload, decode
 
 pytestmark = pytest.mark.integration
@@ -78,6 +78,7 @@ class Buzz:
             action=ModerationAction.allow,
             decided_by="rule:default.allow",
             scores={"toxicity": 0.1, "spam": 0.0, "sentiment": sentiment},
+            sentiment=sentiment_label(sentiment),
             decided_at=at,
             **revision,  # type: ignore[arg-type]
         )

@@ -406,6 +406,29 @@ class TestSentiment:
             "sentiment.negative": 2,
         }
 
+    async def test_a_decision_sent_before_it_carried_the_comment_counts_at_its_own_time(
+        self, db_session, events, consume, rollups
+    ):
+        comment = uuid.uuid4()
+        decided_at = AT + timedelta(minutes=2)
+        await consume(
+            db_session,
+            [
+                events.comment(
+                    interaction_id=comment, network=Network.facebook, account="page", author="fan"
+                ),
+                events.decision(
+                    interaction_id=comment, sentiment=-0.4, decided_at=decided_at, old=True
+                ),
+            ],
+        )
+        rows = await rollups(db_session, events.tenant_id, metric="sentiment.negative")
+        # Labelled from its score by the contract; the brand and the network know it, at the
+        # decision's time, but not the account, post or author it never named.
+        assert rows[("minute", "total", "", decided_at.replace(second=0), "sentiment.negative")]
+        assert of(rows, "network") == {("facebook", "sentiment.negative"): 1}
+        assert of(rows, "account") == of(rows, "author") == {}
+
 
 class TestBrandDays:
     async def test_days_start_at_the_brand_s_local_midnight_once_configured(

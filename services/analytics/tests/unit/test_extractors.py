@@ -8,12 +8,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from analytics.decisions.extract import decision_facts
-from analytics.interactions.extract import comment_facts, engagement_fact
+from analytics.interactions.extract import comment_fact, engagement_fact
 from analytics.rollups.lateness import Placement
-from analytics.sentiment.service import label
 from beacon_shared.contracts.common import Network
-from beacon_shared.contracts.ingest import CommentReceived, InteractionKind
-from beacon_shared.contracts.moderation import ModerationAction
+from beacon_shared.contracts.ingest import InteractionKind
+from beacon_shared.contracts.moderation import CommentModerated, ModerationAction, sentiment_label
 from beacon_shared.events import MalformedEvent
 
 AT = datetime(2026, 11, 24, 10, 15, 42, tzinfo=UTC)
@@ -22,9 +21,8 @@ AT = datetime(2026, 11, 24, 10, 15, 42, tzinfo=UTC)
 class TestComments:
     def test_a_comment_counts_by_kind_with_its_account_thread_and_author(self, events):
         envelope = events.comment(network=Network.facebook, account="page-1", thread="p-9")
-        fact, attribution = comment_facts(envelope, Placement())
+        fact = comment_fact(envelope, Placement())
         assert fact is not None
-        assert attribution is not None
         assert (fact.metric, fact.amount, fact.at) == ("comments", 1, AT)
         assert (fact.brand_id, fact.network, fact.account) == (
             "brand-a",
@@ -32,12 +30,6 @@ class TestComments:
             "facebook:page-1",
         )
         assert (fact.thread, fact.author) == ("p-9", "facebook:u-1")
-        assert attribution.interaction_id == envelope.payload(CommentReceived).interaction_id
-        assert (attribution.thread, attribution.author, attribution.at) == (
-            "p-9",
-            "facebook:u-1",
-            AT,
-        )
 
     @pytest.mark.parametrize(
         ("kind", "metric"),
@@ -47,26 +39,26 @@ class TestComments:
         ],
     )
     def test_mentions_and_messages_are_not_about_the_brand_s_posts(self, events, kind, metric):
-        fact, _ = comment_facts(events.comment(kind=kind, thread="someone-else"), Placement())
+        fact = comment_fact(events.comment(kind=kind, thread="someone-else"), Placement())
         assert fact is not None
         assert (fact.metric, fact.thread) == (metric, None)
 
     def test_a_comment_without_brand_or_account_counts_under_the_empty_brand(self, events):
-        fact, _ = comment_facts(events.comment(brand_id=None, account=None), Placement())
+        fact = comment_fact(events.comment(brand_id=None, account=None), Placement())
         assert fact is not None
         assert (fact.brand_id, fact.account) == ("", None)
 
     def test_a_comment_past_the_horizon_counts_as_late_only(self, events):
         placement = Placement()
         old = events.comment(created_at=AT - timedelta(days=40), received=AT)
-        assert comment_facts(old, placement) == (None, None)
+        assert comment_fact(old, placement) is None
         assert [f.metric for f in placement.policy_facts] == ["events.late"]
 
     def test_data_not_matching_the_contract_is_malformed(self, events):
         envelope = events.comment()
         broken = envelope.model_copy(update={"data": {**envelope.data, "kind": "smoke signal"}})
         with pytest.raises(MalformedEvent):
-            comment_facts(broken, Placement())
+            comment_fact(broken, Placement())
 
 
 class TestEngagements:
@@ -94,22 +86,85 @@ class TestEngagements:
 class TestDecisions:
     def test_a_first_decision_counts_its_action_and_carries_the_sentiment(self, events):
         comment = uuid.uuid4()
-        facts, score = decision_facts(
+        events.comment(interaction_id=comment, created_at=AT - timedelta(minutes=1))
+        facts = decision_facts(
             events.decision(action=ModerationAction.allow, interaction_id=comment, sentiment=0.6),
             Placement(),
         )
         assert [(f.metric, f.amount, f.network) for f in facts] == [
-            ("moderation.allow", 1, "custom")
+            ("moderation.allow", 1, "custom"),
+            ("sentiment.positive", 1, "custom"),
         ]
-        assert score is not None
-        assert (score.interaction_id, score.sentiment) == (comment, "positive")
+
+    def test_the_sentiment_counts_at_the_comment_s_time_cut_like_the_comment(self, events):
+        comment = uuid.uuid4()
+        events.comment(
+            interaction_id=comment,
+            network=Network.facebook,
+            account="page-1",
+            thread="p-9",
+            created_at=AT - timedelta(minutes=1),
+        )
+        decided = events.decision(interaction_id=comment, sentiment=-0.3)
+        assert decided.payload(CommentModerated).sentiment == "negative"
+        sentiment = decision_facts(decided, Placement())[-1]
+        assert sentiment.metric == "sentiment.negative"
+        assert (sentiment.account, sentiment.thread, sentiment.author, sentiment.at) == (
+            "facebook:page-1",
+            "p-9",
+            "facebook:u-1",
+            AT - timedelta(minutes=1),
+        )
+
+    def test_a_mention_s_sentiment_is_not_about_a_post_of_the_brand(self, events):
+        comment = uuid.uuid4()
+        events.comment(interaction_id=comment, kind=InteractionKind.mention, thread="theirs")
+        sentiment = decision_facts(
+            events.decision(interaction_id=comment, sentiment=0.3), Placement()
+        )
+        assert (sentiment[-1].metric, sentiment[-1].thread) == ("sentiment.positive", None)
+
+    def test_a_comment_late_at_its_receipt_counts_late_once_and_no_sentiment(self, events):
+        comment = uuid.uuid4()
+        events.comment(interaction_id=comment, created_at=AT - timedelta(days=40), received=AT)
+        placement = Placement()
+        facts = decision_facts(events.decision(interaction_id=comment, sentiment=0.6), placement)
+        # comment.received counts it late; the decision does not count it again.
+        assert [f.metric for f in facts] == ["moderation.hide"]
+        assert placement.policy_facts == []
+
+    def test_a_comment_decided_past_the_horizon_counts_its_sentiment_as_late(self, events):
+        comment = uuid.uuid4()
+        events.comment(interaction_id=comment, created_at=AT - timedelta(days=40))
+        placement = Placement()
+        facts = decision_facts(events.decision(interaction_id=comment, sentiment=0.6), placement)
+        assert [f.metric for f in facts] == ["moderation.hide"]
+        assert [f.metric for f in placement.policy_facts] == ["events.late"]
+
+    def test_an_old_event_is_labelled_from_its_score_and_counted_at_its_decision(self, events):
+        comment = uuid.uuid4()
+        events.comment(interaction_id=comment, account="page-1", created_at=AT - timedelta(hours=2))
+        old = events.decision(interaction_id=comment, sentiment=-0.05, old=True)
+        assert "sentiment" not in old.data
+        assert "comment_created_at" not in old.data
+        sentiment = decision_facts(old, Placement())[-1]
+        # Without the comment's where, who and when: the brand and network only, at the
+        # decision's time.
+        assert (sentiment.metric, sentiment.at, sentiment.network) == (
+            "sentiment.negative",
+            AT,
+            "custom",
+        )
+        assert (sentiment.account, sentiment.thread, sentiment.author) == (None, None, None)
 
     def test_a_decision_without_a_sentiment_score_carries_none(self, events):
-        assert decision_facts(events.decision(), Placement())[1] is None
+        assert [f.metric for f in decision_facts(events.decision(), Placement())] == [
+            "moderation.hide"
+        ]
 
     def test_a_revision_takes_back_the_replaced_action_where_it_was_counted(self, events):
         later = AT + timedelta(hours=3)
-        facts, score = decision_facts(
+        facts = decision_facts(
             events.decision(
                 action=ModerationAction.hide,
                 decided_at=later,
@@ -119,13 +174,12 @@ class TestDecisions:
             ),
             Placement(),
         )
+        # The sentiment was counted with the first decision.
         assert [(f.metric, f.amount, f.at) for f in facts] == [
             ("moderation.hide", 1, later),
             ("moderation.flag", -1, AT),
             ("moderation.revisions", 1, later),
         ]
-        # The sentiment was counted with the first decision.
-        assert score is None
 
 
 @pytest.mark.parametrize(
@@ -133,4 +187,4 @@ class TestDecisions:
     [(0.05, "positive"), (0.049, "neutral"), (-0.049, "neutral"), (-0.05, "negative")],
 )
 def test_sentiment_labels_use_moderation_s_thresholds(compound, expected):
-    assert label(compound) == expected
+    assert sentiment_label(compound) == expected

@@ -12,6 +12,7 @@ from beacon_shared.contracts.moderation import (
     CommentModerated,
     ModerationAction,
     NetworkAction,
+    sentiment_label,
 )
 from beacon_shared.contracts.topics import COMMENT_MODERATED
 from beacon_shared.events import Envelope, MalformedEvent
@@ -80,6 +81,39 @@ async def test_a_comment_gets_one_decision_and_one_staged_event(
     assert moderated.decision_id == stored.id
     assert moderated.action is ModerationAction.hide
     assert moderated.external_id == received.external_id
+
+
+async def test_the_event_carries_the_labels_and_the_comment_s_where_who_and_when(
+    db_session, comment, envelope_of, unique
+):
+    tenant = unique("tenant")
+    received = comment("Thank you, I love it!", account_external_id="page-7")
+    await handle(db_session, [envelope_of(received, tenant_id=tenant)])
+    ((_, _, event),) = await staged_of(db_session, tenant)
+    moderated = event.payload(CommentModerated)
+    scores = moderated.scores
+    # The label is the contract's cut of the score its consumers used to cut themselves.
+    assert moderated.sentiment == sentiment_label(scores["sentiment"]) == "positive"
+    assert moderated.toxicity is not None
+    assert moderated.toxicity.model_dump() == {
+        "overall": scores["toxicity"],
+        **{kind: scores[kind] for kind in ("insult", "threat", "hate", "obscene")},
+    }
+    assert (
+        moderated.kind,
+        moderated.account_external_id,
+        moderated.thread_external_id,
+        moderated.author_id,
+        moderated.comment_created_at,
+        moderated.comment_received_at,
+    ) == (
+        received.kind,
+        "page-7",
+        "post-1",
+        "u-1",
+        received.created_at,
+        received.received_at,
+    )
 
 
 async def test_a_comment_without_thread_is_keyed_by_its_external_id(

@@ -4,12 +4,31 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from beacon_shared.contracts.common import Network
+from beacon_shared.contracts.ingest import InteractionKind
 from beacon_shared.events import EventPayload
+
+Sentiment = Literal["negative", "neutral", "positive"]
+# The cut on a sentiment score in [-1, 1] (VADER's compound for English), its authors'
+# recommendation: at or over it positive, at or under its negative negative, neutral between.
+# Said here only: moderation labels with it, and its consumers read the label.
+SENTIMENT_THRESHOLD = 0.05
+# The key of the sentiment score in `CommentModerated.scores`.
+SENTIMENT_SCORE = "sentiment"
+
+
+def sentiment_label(score: float) -> Sentiment:
+    """The label of a sentiment score in [-1, 1], cut at SENTIMENT_THRESHOLD."""
+    if score >= SENTIMENT_THRESHOLD:
+        return "positive"
+    if score <= -SENTIMENT_THRESHOLD:
+        return "negative"
+    return "neutral"
 
 
 class ModerationAction(StrEnum):
@@ -21,6 +40,18 @@ class ModerationAction(StrEnum):
     flag = "flag"
     reply = "reply"
     escalate = "escalate"
+
+
+class Toxicity(BaseModel):
+    """How offensive the classifier found the comment: overall and by kind, each in [0, 1]."""
+
+    model_config = ConfigDict(frozen=True)
+
+    overall: float = Field(description="`scores.toxicity`: any kind of offence.")
+    insult: float | None = Field(default=None, description="`scores.insult`.")
+    threat: float | None = Field(default=None, description="`scores.threat`.")
+    hate: float | None = Field(default=None, description="`scores.hate`.")
+    obscene: float | None = Field(default=None, description="`scores.obscene`.")
 
 
 class CommentModerated(EventPayload):
@@ -54,6 +85,51 @@ class CommentModerated(EventPayload):
         description="ISO 639-1 code of the comment's language (`und`: undetermined); unset on a "
         "person's revision.",
     )
+    # Added: what the classifier and the comment say, so that consumers keep no join with
+    # comment.received and no copy of the sentiment cut. Unset in events sent before.
+    sentiment: Sentiment | None = Field(
+        default=None,
+        description=f"The sentiment label of `scores.sentiment`: ≥ {SENTIMENT_THRESHOLD} positive, "
+        f"≤ -{SENTIMENT_THRESHOLD} negative, neutral between (unset when the comment was not "
+        "scored). An event sent before this field is read by cutting its `scores.sentiment` the "
+        "same way.",
+    )
+    toxicity: Toxicity | None = Field(
+        default=None, description="The toxicity scores, also in `scores` (unset when not scored)."
+    )
+    kind: InteractionKind | None = Field(
+        default=None, description="The comment's kind; unset on a person's revision."
+    )
+    account_external_id: str | None = Field(
+        default=None,
+        description="The network's id of the account the comment reached; unset on a person's "
+        "revision.",
+    )
+    thread_external_id: str | None = Field(
+        default=None,
+        description="The post or conversation the comment is in; unset on a person's revision.",
+    )
+    author_id: str | None = Field(
+        default=None,
+        description="The network's id of the comment's author; unset on a person's revision.",
+    )
+    comment_created_at: datetime | None = Field(
+        default=None,
+        description="When the comment was made (comment.received's `created_at`); unset on a "
+        "person's revision.",
+    )
+    comment_received_at: datetime | None = Field(
+        default=None,
+        description="When ingest stored the comment (comment.received's `received_at`); unset "
+        "on a person's revision.",
+    )
+
+    def sentiment_of(self) -> Sentiment | None:
+        """The sentiment label; for an event sent before the label was, cut from its score."""
+        if self.sentiment is not None:
+            return self.sentiment
+        score = self.scores.get(SENTIMENT_SCORE)
+        return None if score is None else sentiment_label(score)
 
 
 class NetworkAction(StrEnum):

@@ -2,10 +2,10 @@
 
 Mention volume counts the comments, replies and mentions reaching a brand (comment.received, at
 the network's creation time); direct messages are private and left out. Negative sentiment counts
-moderation's first decision on each comment whose sentiment score (VADER's compound, in
-`CommentModerated.scores["sentiment"]`) is at or under NEGATIVE_SENTIMENT, moderation's own cut
-for a negative comment, at the decision time; a person's revision repeats the scores and is not
-counted again. Events without a brand are not counted.
+moderation's first decision on each comment it labelled negative (`CommentModerated.sentiment`,
+cut from the score by the contract for an event sent before the label), at the decision time; a
+person's revision repeats the scores and is not counted again. Events without a brand are not
+counted.
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ from beacon_shared.contracts.moderation import CommentModerated
 from beacon_shared.events import Envelope
 
 MENTION_KINDS = frozenset({InteractionKind.comment, InteractionKind.reply, InteractionKind.mention})
-NEGATIVE_SENTIMENT = -0.05
-SENTIMENT_SCORE = "sentiment"
 
 
 @dataclass(frozen=True, order=True)
@@ -55,8 +53,7 @@ def comment_moderated(envelope: Envelope) -> Observation | None:
     decision = envelope.payload(CommentModerated)
     if decision.brand_id is None or decision.replaces_action is not None:
         return None
-    sentiment = decision.scores.get(SENTIMENT_SCORE)
-    if sentiment is None or sentiment > NEGATIVE_SENTIMENT:
+    if decision.sentiment_of() != "negative":
         return None
     key = SignalKey(envelope.tenantid, decision.brand_id, AlertKind.negative_sentiment)
     return _observed(envelope, key, decision.decided_at)

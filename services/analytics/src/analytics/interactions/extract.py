@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from analytics.rollups.facts import Fact, account_key, author_key
+from analytics.rollups.facts import Fact, account_key, author_key, comment_thread
 from analytics.rollups.lateness import Placement
 from analytics.rollups.metrics import KIND_METRICS
-from analytics.sentiment.service import ReceivedComment
 from beacon_shared.contracts.ingest import CommentReceived, EngagementRecorded, InteractionKind
 from beacon_shared.events import Envelope
 
-# Kinds whose thread is the brand's own post: comments and replies under it. A mention's
-# thread is someone else's post, a direct message's a conversation.
-_ON_OWN_POSTS = frozenset({InteractionKind.comment, InteractionKind.reply})
 # Engagements aimed at a post (or a comment); a follow is aimed at the account.
 _ON_CONTENT = frozenset({InteractionKind.reaction, InteractionKind.share})
 # Authors are people who write about the brand: a share counts, a reaction or a follow does not
@@ -19,33 +15,24 @@ _ON_CONTENT = frozenset({InteractionKind.reaction, InteractionKind.share})
 _AUTHORED = frozenset({InteractionKind.share})
 
 
-def comment_facts(
-    envelope: Envelope, placement: Placement
-) -> tuple[Fact | None, ReceivedComment | None]:
-    """The comment's fact and its attribution for sentiment; (None, None) when too late."""
+def comment_fact(envelope: Envelope, placement: Placement) -> Fact | None:
+    """The comment's fact; None when too late."""
     comment = envelope.payload(CommentReceived)
     tenant, brand, network = envelope.tenantid, comment.brand_id or "", comment.network.value
     at = placement.place(tenant, brand, comment.created_at, envelope.time)
     if at is None:
-        return None, None
-    account = account_key(network, comment.account_external_id)
-    thread = comment.thread_external_id if comment.kind in _ON_OWN_POSTS else None
-    author = author_key(network, comment.author.network_id)
-    fact = Fact(
+        return None
+    return Fact(
         tenant,
         brand,
         at,
         KIND_METRICS[comment.kind],
         1,
         network,
-        account,
-        thread,
-        author=author,
+        account_key(network, comment.account_external_id),
+        comment_thread(comment.kind, comment.thread_external_id),
+        author=author_key(network, comment.author.network_id),
     )
-    attribution = ReceivedComment(
-        tenant, comment.interaction_id, brand, network, account, thread, author, at
-    )
-    return fact, attribution
 
 
 def engagement_fact(envelope: Envelope, placement: Placement) -> Fact | None:

@@ -6,24 +6,16 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from analytics.interactions.extract import comment_facts, engagement_fact
+from analytics.interactions.extract import comment_fact, engagement_fact
 from analytics.rollups.facts import Fact
 from analytics.rollups.lateness import Placement
-from analytics.sentiment import service as sentiment
 from beacon_shared.events import Envelope
 
 
 async def comment_received(session: AsyncSession, envelopes: Sequence[Envelope]) -> list[Fact]:
-    """The comments by kind, and their sentiment when it was scored first."""
+    """The comments by kind (their sentiment comes with comment.moderated)."""
     placement = Placement()
-    facts: list[Fact] = []
-    comments = []
-    for envelope in envelopes:
-        fact, attribution = comment_facts(envelope, placement)
-        if fact is not None and attribution is not None:
-            facts.append(fact)
-            comments.append(attribution)
-    facts.extend(await sentiment.received(session, comments))
+    facts = [f for f in (comment_fact(e, placement) for e in envelopes) if f is not None]
     facts.extend(placement.policy_facts)
     return facts
 

@@ -5,6 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
+from beacon_shared.contracts.ingest import InteractionKind
+
+# Kinds whose thread is the brand's own post: comments and replies under it. A mention's
+# thread is someone else's post, a direct message's a conversation.
+_ON_OWN_POSTS = frozenset({InteractionKind.comment, InteractionKind.reply})
+
 
 class Fact(NamedTuple):
     """What a consumed event contributes to one metric.
@@ -51,3 +57,8 @@ def account_key(network: str, external_id: str | None) -> str | None:
 def author_key(network: str, author_id: str) -> str:
     """The author dimension's key: the network and its id of the author."""
     return f"{network}:{author_id}"
+
+
+def comment_thread(kind: InteractionKind, thread_external_id: str | None) -> str | None:
+    """The thread a comment's facts are about: the post for comments and replies, else none."""
+    return thread_external_id if kind in _ON_OWN_POSTS else None

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from beacon_shared.contracts.ingest import InteractionKind
-from beacon_shared.contracts.moderation import ModerationAction
+from beacon_shared.contracts.moderation import SENTIMENT_THRESHOLD, ModerationAction
 
 # Interactions by kind, from ingest's comment.received and engagement.recorded.
 COMMENTS = "comments"
@@ -33,7 +33,7 @@ KIND_METRICS: Mapping[InteractionKind, str] = {
 # The brand's own posts, from post.metrics.observed: increments between observed totals.
 IMPRESSIONS = "impressions"
 REACH = "reach"
-# Sentiment of comments, from comment.moderated scores joined to their comment.
+# Sentiment of comments, from the label comment.moderated carries with the comment it is about.
 SENTIMENT_POSITIVE = "sentiment.positive"
 SENTIMENT_NEUTRAL = "sentiment.neutral"
 SENTIMENT_NEGATIVE = "sentiment.negative"
@@ -169,9 +169,10 @@ for _kind, _name in KIND_METRICS.items():
     _stored(_name, f"Interactions of kind `{_kind.value}` received.")
 _stored(IMPRESSIONS, "Impressions of the brand's own posts (increments between observations).")
 _stored(REACH, "Reach of the brand's own posts, summed over posts (not de-duplicated).")
-_stored(SENTIMENT_POSITIVE, "Comments scored positive (VADER compound >= 0.05).")
-_stored(SENTIMENT_NEUTRAL, "Comments scored neutral (compound between -0.05 and 0.05).")
-_stored(SENTIMENT_NEGATIVE, "Comments scored negative (VADER compound <= -0.05).")
+_CUT = SENTIMENT_THRESHOLD
+_stored(SENTIMENT_POSITIVE, f"Comments scored positive (VADER compound >= {_CUT}).")
+_stored(SENTIMENT_NEUTRAL, f"Comments scored neutral (compound between -{_CUT} and {_CUT}).")
+_stored(SENTIMENT_NEGATIVE, f"Comments scored negative (VADER compound <= -{_CUT}).")
 for _action in ModerationAction:
     _stored(moderation_metric(_action), f"Comments whose current moderation action is {_action}.")
 _stored(MODERATION_REVISIONS, "Moderation decisions revised by a person.")

@@ -1,7 +1,7 @@
 """The heightened-moderation adjustment, applied after a brand's rules while an alert is open.
 
 It only ever turns `allow` into `flag`: a comment the rules let through goes to the review queue
-when its sentiment is negative (VADER compound ≤ NEGATIVE_SENTIMENT, the classifier's own cut)
+when its sentiment score is labelled negative (the classifier's own cut, sentiment_label)
 or its toxicity reaches HEIGHTENED_TOXICITY (half the default rules' flag threshold). Nothing is
 hidden or deleted on this account, and every other verdict (hide, reply, flag…) stands: during a
 bad buzz a person reads more, the brand's rules stay as they were written.
@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from beacon_shared.contracts.moderation import ModerationAction
+from beacon_shared.contracts.moderation import SENTIMENT_SCORE, ModerationAction, sentiment_label
 from moderation.rules.default import TOXIC_FLAG
 from moderation.rules.policy import Verdict
 
-NEGATIVE_SENTIMENT = -0.05
 HEIGHTENED_TOXICITY = TOXIC_FLAG / 2
 RULE_ID = "bad_buzz.review"
 REASON = "bad_buzz"
@@ -25,9 +24,9 @@ def heighten(verdict: Verdict) -> Verdict:
     """The verdict under heightened moderation."""
     if verdict.action is not ModerationAction.allow:
         return verdict
-    sentiment = verdict.scores.get("sentiment")
+    sentiment = verdict.scores.get(SENTIMENT_SCORE)
     toxicity = verdict.scores.get("toxicity")
-    negative = sentiment is not None and sentiment <= NEGATIVE_SENTIMENT
+    negative = sentiment is not None and sentiment_label(sentiment) == "negative"
     toxic = toxicity is not None and toxicity >= HEIGHTENED_TOXICITY
     if not (negative or toxic):
         return verdict

@@ -1,15 +1,16 @@
 """Sentiment from VADER (a lexicon and rules, made for social media English), cut at the
-thresholds its authors recommend: compound ≥ 0.05 positive, ≤ -0.05 negative."""
+thresholds its authors recommend (beacon_shared.contracts.moderation.sentiment_label)."""
 
 from __future__ import annotations
 
 import re
-from typing import Literal
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-Sentiment = Literal["negative", "neutral", "positive"]
-THRESHOLD = 0.05
+from beacon_shared.contracts.moderation import Sentiment, sentiment_label
+
+__all__ = ["Sentiment", "SentimentModel"]
+
 # VADER's negation check rereads every word of the text for each word (quadratic): long texts
 # are scored in sentence-aligned pieces of about this size and their compounds averaged by length.
 PIECE_CHARS = 400
@@ -29,11 +30,7 @@ class SentimentModel:
         compound = sum(
             float(self._vader.polarity_scores(piece)["compound"]) * len(piece) for piece in pieces
         ) / max(1, sum(len(piece) for piece in pieces))
-        if compound >= THRESHOLD:
-            return "positive", compound
-        if compound <= -THRESHOLD:
-            return "negative", compound
-        return "neutral", compound
+        return sentiment_label(compound), compound
 
 
 def _pieces(text: str) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared import outbox
 from beacon_shared.contracts.ingest import CommentReceived
-from beacon_shared.contracts.moderation import CommentModerated, ModerationAction
+from beacon_shared.contracts.moderation import (
+    SENTIMENT_SCORE,
+    CommentModerated,
+    ModerationAction,
+    Sentiment,
+    Toxicity,
+    sentiment_label,
+)
 from beacon_shared.events import Envelope
 from beacon_shared.logging import get_logger
 from beacon_shared.pagination import Cursor, split_page
@@ -149,6 +156,8 @@ async def revise(
         model_version=row.model_version,
         scores=row.scores,
         decided_at=now,
+        sentiment=_sentiment(row.scores),
+        toxicity=_toxicity(row.scores),
         replaces_action=before.action,
         replaces_decided_at=before.decided_at,
     )
@@ -198,7 +207,33 @@ def _event(item: ReceivedComment, verdict: Verdict, id_: UUID, now: datetime) ->
         scores=dict(verdict.scores),
         decided_at=now,
         language=verdict.classification.language if verdict.classification else None,
+        sentiment=_sentiment(verdict.scores),
+        toxicity=_toxicity(verdict.scores),
+        kind=comment.kind,
+        account_external_id=comment.account_external_id,
+        thread_external_id=comment.thread_external_id,
+        author_id=comment.author.network_id,
+        comment_created_at=comment.created_at,
+        comment_received_at=comment.received_at,
     )
     return Envelope.build(
         payload, tenant_id=item.tenant_id, subject=str(id_), source=SOURCE, cause=item.envelope
+    )
+
+
+def _sentiment(scores: Mapping[str, float]) -> Sentiment | None:
+    score = scores.get(SENTIMENT_SCORE)
+    return None if score is None else sentiment_label(score)
+
+
+def _toxicity(scores: Mapping[str, float]) -> Toxicity | None:
+    """The toxicity scores the rules put in `scores` (none when the comment was not scored)."""
+    if "toxicity" not in scores:
+        return None
+    return Toxicity(
+        overall=scores["toxicity"],
+        insult=scores.get("insult"),
+        threat=scores.get("threat"),
+        hate=scores.get("hate"),
+        obscene=scores.get("obscene"),
     )
