@@ -657,8 +657,9 @@ async def decisions(engine: AsyncEngine, tenant: str) -> Counter[str]:
     return per_id(
         await rows(
             engine,
-            "SELECT external_id, count(*) FROM moderation.decision WHERE tenant_id = :t "
-            "GROUP BY external_id",
+            "SELECT c.external_id, count(*) FROM moderation.decision AS d "
+            "JOIN moderation.comment AS c USING (tenant_id, interaction_id) "
+            "WHERE d.tenant_id = :t GROUP BY c.external_id",
             t=tenant,
         )
     )
@@ -670,8 +671,9 @@ async def hidden_decisions(engine: AsyncEngine, tenant: str) -> list[str]:
         str(r[0])
         for r in await rows(
             engine,
-            "SELECT DISTINCT external_id FROM moderation.decision "
-            "WHERE tenant_id = :t AND action = 'hide'",
+            "SELECT DISTINCT c.external_id FROM moderation.decision AS d "
+            "JOIN moderation.comment AS c USING (tenant_id, interaction_id) "
+            "WHERE d.tenant_id = :t AND d.action = 'hide'",
             t=tenant,
         )
     ]

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import insert
 
+from moderation.comments.models import comment
 from moderation.config import Settings
 from moderation.decisions.models import decision
 from moderation.main import create_app
@@ -18,8 +19,8 @@ T0 = datetime(2026, 11, 24, 12, tzinfo=UTC)
 
 
 async def store_decision(engine, tenant, *, minutes, action="allow", brand_id="brand-1"):
-    row = {
-        "id": uuid.uuid4(),
+    decided_at = T0 + timedelta(minutes=minutes)
+    stored = {
         "tenant_id": tenant,
         "interaction_id": uuid.uuid4(),
         "brand_id": brand_id,
@@ -27,15 +28,27 @@ async def store_decision(engine, tenant, *, minutes, action="allow", brand_id="b
         "kind": "comment",
         "external_id": f"c-{uuid.uuid4().hex[:8]}",
         "thread_external_id": "post-1",
+        "author_id": "u-1",
         "author_handle": "alice",
-        "text_excerpt": "hello",
+        "text": "hello",
+        "language": "en",
+        "created_at": decided_at,
+        "received_at": decided_at,
+    }
+    row = {
+        "id": uuid.uuid4(),
+        "tenant_id": tenant,
+        "interaction_id": stored["interaction_id"],
+        "brand_id": brand_id,
         "action": action,
         "decided_by": "rule:default.allow",
         "reasons": [],
         "scores": {},
-        "decided_at": T0 + timedelta(minutes=minutes),
+        "decided_at": decided_at,
     }
     async with engine.begin() as conn:
+        # The decision references the comment moderation stored.
+        await conn.execute(insert(comment).values(stored))
         await conn.execute(insert(decision).values(row))
     return str(row["id"])
 

@@ -19,7 +19,9 @@ from beacon_shared.events import Envelope, MalformedEvent
 from moderation.audit.models import audit_entry
 from moderation.comments.models import comment as comment_table
 from moderation.db import outbox
+from moderation.decisions import service as decisions
 from moderation.decisions.models import EXCERPT_CHARS, decision
+from moderation.decisions.schemas import DecisionOut
 from moderation.pipeline.decider import RuleDecider
 from moderation.pipeline.handlers import comment_received_handler
 from moderation.replies import service as replies
@@ -42,7 +44,14 @@ SCORED = Verdict(
 
 
 async def decisions_of(session, tenant):
-    return (await session.execute(select(decision).where(decision.c.tenant_id == tenant))).all()
+    """The tenant's decisions as the API shows them: with their stored comment."""
+    ids = (
+        await session.execute(select(decision.c.id).where(decision.c.tenant_id == tenant))
+    ).scalars()
+    return [
+        DecisionOut.from_rows(*await decisions.get(session, tenant_id=tenant, decision_id=id_))
+        for id_ in ids
+    ]
 
 
 async def staged_of(session, tenant):

@@ -51,6 +51,19 @@ async def get(session: AsyncSession, *, tenant_id: str, interaction_id: UUID) ->
     return result.first()
 
 
+async def of_interactions(
+    session: AsyncSession, *, tenant_id: str, interaction_ids: Sequence[UUID]
+) -> Sequence[Row[Any]]:
+    """The tenant's stored comments among `interaction_ids`."""
+    result = await session.execute(
+        select(comment).where(
+            comment.c.tenant_id == tenant_id,
+            comment.c.interaction_id.in_(interaction_ids),
+        )
+    )
+    return result.all()
+
+
 async def latest(
     session: AsyncSession, *, tenant_id: str, brand_id: str, limit: int
 ) -> Sequence[Row[Any]]:

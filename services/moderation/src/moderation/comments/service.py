@@ -77,6 +77,18 @@ async def get(
     return found
 
 
+async def of_interactions(
+    session: AsyncSession, *, tenant_id: str, interaction_ids: Sequence[UUID]
+) -> dict[UUID, Row[Any]]:
+    """The tenant's stored comments among `interaction_ids`, by interaction id."""
+    if not interaction_ids:
+        return {}
+    rows = await repository.of_interactions(
+        session, tenant_id=tenant_id, interaction_ids=interaction_ids
+    )
+    return {row.interaction_id: row for row in rows}
+
+
 async def latest(
     session: AsyncSession, *, tenant_id: str, brand_id: str, limit: int
 ) -> Sequence[Row[Any]]:

@@ -28,7 +28,9 @@ async def list_decisions(
     rows, next_cursor = await service.list_page(
         session, tenant_id=principal.tenant_id, query=query, brand_ids=brand_ids
     )
-    return DecisionPage(items=[DecisionOut.from_row(r) for r in rows], next_cursor=next_cursor)
+    return DecisionPage(
+        items=[DecisionOut.from_rows(*described) for described in rows], next_cursor=next_cursor
+    )
 
 
 @router.get(
@@ -36,10 +38,10 @@ async def list_decisions(
 )
 async def get_decision(decision_id: UUID, principal: Reader, session: DbSession) -> DecisionOut:
     """One decision of the caller's tenant, on a brand the caller may read."""
-    row = await service.get(
+    described = await service.get(
         session,
         tenant_id=principal.tenant_id,
         decision_id=decision_id,
         brand_ids=visible_brands(principal),
     )
-    return DecisionOut.from_row(row)
+    return DecisionOut.from_rows(*described)

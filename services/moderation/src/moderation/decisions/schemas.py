@@ -14,6 +14,7 @@ from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.ingest import InteractionKind
 from beacon_shared.contracts.moderation import ModerationAction
 from beacon_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from moderation.decisions.models import EXCERPT_CHARS
 
 
 class DecisionQuery(BaseModel):
@@ -49,9 +50,19 @@ class DecisionOut(BaseModel):
     decided_at: datetime
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> DecisionOut:
-        """From a `decision` row."""
-        return cls.model_validate(dict(row._mapping))
+    def from_rows(cls, decision: Row[Any], comment: Row[Any]) -> DecisionOut:
+        """From a `decision` row and the stored comment it references."""
+        return cls.model_validate(
+            {
+                **decision._mapping,
+                "network": comment.network,
+                "kind": comment.kind,
+                "external_id": comment.external_id,
+                "thread_external_id": comment.thread_external_id,
+                "author_handle": comment.author_handle,
+                "text_excerpt": comment.text[:EXCERPT_CHARS],
+            }
+        )
 
 
 class DecisionPage(BaseModel):

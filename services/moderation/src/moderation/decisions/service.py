@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from sqlalchemy import Row
@@ -26,15 +26,22 @@ from beacon_shared.events import Envelope
 from beacon_shared.logging import get_logger
 from beacon_shared.pagination import Cursor, split_page
 from moderation.access import in_brands
+from moderation.comments import service as comments
 from moderation.db import outbox as outbox_table
 from moderation.decisions import repository
 from moderation.decisions.exceptions import DecisionNotFound
-from moderation.decisions.models import EXCERPT_CHARS
 from moderation.decisions.schemas import DecisionQuery
 from moderation.rules import Verdict
 
 SOURCE = "/beacon/moderation"
 log = get_logger(__name__)
+
+
+class Described(NamedTuple):
+    """A decision and the stored comment it references."""
+
+    decision: Row[Any]
+    comment: Row[Any]
 
 
 @dataclass(frozen=True)
@@ -53,7 +60,8 @@ class ReceivedComment:
 async def record(
     session: AsyncSession, decided: Sequence[tuple[ReceivedComment, Verdict]]
 ) -> list[tuple[ReceivedComment, Verdict, UUID]]:
-    """Record each comment's decision unless it has one, staging its event; returns the new ones."""
+    """Record each comment's decision unless it has one, staging its event; returns the new ones.
+    The comments must be stored already (moderation.comments): a decision references its own."""
     if not decided:
         return []
     now = datetime.now(UTC)
@@ -88,12 +96,14 @@ async def get(
     tenant_id: str,
     decision_id: UUID,
     brand_ids: frozenset[str] | None = None,
-) -> Row[Any]:
-    """One decision of the tenant (of one of `brand_ids` when given), or DecisionNotFound."""
+) -> Described:
+    """One decision of the tenant (of one of `brand_ids` when given) with its comment, or
+    DecisionNotFound."""
     row = await repository.get(session, tenant_id=tenant_id, decision_id=decision_id)
     if row is None or not in_brands(row.brand_id, brand_ids):
         raise DecisionNotFound(f"no decision {decision_id}")
-    return row
+    (described,) = await _described(session, tenant_id, [row])
+    return described
 
 
 async def list_page(
@@ -102,7 +112,7 @@ async def list_page(
     tenant_id: str,
     query: DecisionQuery,
     brand_ids: frozenset[str] | None = None,
-) -> tuple[Sequence[Row[Any]], str | None]:
+) -> tuple[list[Described], str | None]:
     """A page of the tenant's decisions (of `brand_ids` when given), newest first, and the cursor
     of the next one."""
     after = Cursor.decode(query.cursor) if query.cursor else None
@@ -114,7 +124,18 @@ async def list_page(
         after=after,
         limit=query.limit + 1,
     )
-    return split_page(rows, query.limit, at="decided_at")
+    page, next_cursor = split_page(rows, query.limit, at="decided_at")
+    return await _described(session, tenant_id, page), next_cursor
+
+
+async def _described(
+    session: AsyncSession, tenant_id: str, rows: Sequence[Row[Any]]
+) -> list[Described]:
+    """The decisions with the comments they reference (always there: a foreign key)."""
+    stored = await comments.of_interactions(
+        session, tenant_id=tenant_id, interaction_ids=[row.interaction_id for row in rows]
+    )
+    return [Described(row, stored[row.interaction_id]) for row in rows]
 
 
 async def revise(
@@ -129,7 +150,7 @@ async def revise(
 ) -> Row[Any]:
     """A person's decision replaces the rule's; comment.moderated is sent again with the same id,
     naming the action it replaces so that counting consumers take that one back."""
-    before = await get(session, tenant_id=tenant_id, decision_id=decision_id)
+    before, comment = await get(session, tenant_id=tenant_id, decision_id=decision_id)
     now = datetime.now(UTC)
     row = await repository.revise(
         session,
@@ -148,8 +169,8 @@ async def revise(
         decision_id=row.id,
         interaction_id=row.interaction_id,
         brand_id=row.brand_id,
-        network=row.network,
-        external_id=row.external_id,
+        network=comment.network,
+        external_id=comment.external_id,
         action=action,
         decided_by=decided_by,
         reasons=list(reasons),
@@ -165,7 +186,7 @@ async def revise(
         payload, tenant_id=tenant_id, subject=str(row.id), source=SOURCE, cause=cause
     )
     await outbox.stage(
-        session, outbox_table, [event], keys=[row.thread_external_id or row.external_id]
+        session, outbox_table, [event], keys=[comment.thread_external_id or comment.external_id]
     )
     return row
 
@@ -177,12 +198,6 @@ def _row(item: ReceivedComment, verdict: Verdict, id_: UUID, now: datetime) -> d
         "tenant_id": item.tenant_id,
         "interaction_id": comment.interaction_id,
         "brand_id": comment.brand_id,
-        "network": comment.network.value,
-        "kind": comment.kind.value,
-        "external_id": comment.external_id,
-        "thread_external_id": comment.thread_external_id,
-        "author_handle": comment.author.handle,
-        "text_excerpt": comment.text[:EXCERPT_CHARS],
         "action": verdict.action.value,
         "decided_by": verdict.decided_by,
         "reasons": list(verdict.reasons),

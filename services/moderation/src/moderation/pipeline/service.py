@@ -1,8 +1,9 @@
 """Moderating a batch of received comments in one transaction.
 
-Each comment is classified once and decided by its brand's active rules; then, for comments not
-decided before, the decision, the stored comment, the review item, the network action requests
-and the audit entries are written together, and their events staged in the same transaction.
+Each comment is classified once and decided by its brand's active rules; then the comment is
+stored (once) and, for comments not decided before, the decision that references it, the review
+item, the network action requests and the audit entries are written together, and their events
+staged in the same transaction.
 """
 
 from __future__ import annotations
@@ -54,6 +55,19 @@ async def moderate(
         unique.setdefault((item.tenant_id, item.comment.interaction_id), item)
     items = list(unique.values())
     verdicts = await decider.decide(session, items)
+    # Stored before the decisions, which reference them; one stored before stays as it was.
+    await comments.store(
+        session,
+        [
+            comments.row(
+                item.tenant_id,
+                item.comment,
+                _classification(verdict),
+                verdict.classification.fingerprint if verdict.classification else None,
+            )
+            for item, verdict in zip(items, verdicts, strict=True)
+        ],
+    )
     fresh = await decisions.record(session, list(zip(items, verdicts, strict=True)))
     if fresh:
         await _carry_out(session, fresh)
@@ -64,18 +78,6 @@ async def _carry_out(
     session: AsyncSession, fresh: Sequence[tuple[ReceivedComment, Verdict, UUID]]
 ) -> None:
     now = datetime.now(UTC)
-    await comments.store(
-        session,
-        [
-            comments.row(
-                item.tenant_id,
-                item.comment,
-                _classification(verdict),
-                verdict.classification.fingerprint if verdict.classification else None,
-            )
-            for item, verdict, _ in fresh
-        ],
-    )
     queued: list[dict[str, Any]] = []
     requests: list[actions.Request] = []
     # A rule's saved reply is read once per batch, however many comments it answers.
