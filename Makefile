@@ -36,8 +36,10 @@ up: install ## run the whole stack (embedded Postgres and broker unless DATABASE
 token: install ## an access token of the demo user from the issuer `make up` runs (make token USER_SUBJECT=demo)
 	@$(RUN) python -m beacon_shared.embedded_oidc $(or $(USER_SUBJECT),demo)
 
-test: install ## run the whole test suite on embedded real servers
-	$(RUN) pytest -q
+# Each test worker starts its own servers (or gets a database of its own on DATABASE_URL's).
+TEST_WORKERS ?= auto
+test: install ## run the whole test suite on embedded real servers, on every core (TEST_WORKERS=auto)
+	$(RUN) pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 # PostgreSQL keeps the real clock: under libfaketime its lock and statement timeouts never fire.
 test-clock-ahead: install ## the whole suite with the clock a year ahead (needs libfaketime)

@@ -36,7 +36,9 @@ from beacon_shared.embedded_oidc import sign_in
 
 T = TypeVar("T")
 
-pytestmark = pytest.mark.slow
+# One whole stack at a time: with the suite on every core, these run one after another on one
+# test worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("local_stack")]
 
 ROOT = Path(__file__).resolve().parents[2]
 # Each service's API and worker ports before the offset.

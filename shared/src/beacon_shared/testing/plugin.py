@@ -6,6 +6,7 @@ With DATABASE_URL / KAFKA_BOOTSTRAP set, those servers are used instead of embed
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import tempfile
 import uuid
@@ -13,7 +14,9 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
 from beacon_shared.db import create_engine
 from beacon_shared.embedded import EmbeddedBroker, EmbeddedPostgres, start_postgres
@@ -32,9 +35,38 @@ def embedded_postgres() -> Iterator[EmbeddedPostgres | None]:
 
 
 @pytest.fixture(scope="session")
-def database_server_url(embedded_postgres: EmbeddedPostgres | None) -> str:
-    """The URL of the session's test database (before migrations)."""
-    return os.environ["DATABASE_URL"] if embedded_postgres is None else embedded_postgres.url
+def database_server_url(embedded_postgres: EmbeddedPostgres | None) -> Iterator[str]:
+    """The URL of the session's test database (before migrations): one per test worker. Each
+    xdist worker starts its own embedded server; on DATABASE_URL's server, each worker gets a
+    database of its own, made for the session and dropped after it."""
+    if embedded_postgres is not None:
+        yield embedded_postgres.url
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None:
+        yield os.environ["DATABASE_URL"]
+        return
+    with _database_of_its_own(os.environ["DATABASE_URL"], worker) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def _database_of_its_own(server_url: str, worker: str) -> Iterator[str]:
+    base = make_url(server_url)
+    name = f"{base.database}_{worker}"
+
+    async def admin(statement: str) -> None:
+        engine = create_async_engine(server_url, isolation_level="AUTOCOMMIT")
+        async with engine.connect() as conn:
+            await conn.execute(text(statement))
+        await engine.dispose()
+
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")
