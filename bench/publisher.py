@@ -66,8 +66,10 @@ from bench import fake_mastodon
 from bench.ingest import stop, wait_until_up
 from bench.servers import ROOT, Servers, code_version, servers
 from publisher.accounts.handlers import AccountHandlers, AccountKeys
+from publisher.authoring.models import PostStatus, post
 from publisher.config import Settings
-from publisher.posts.models import PostStatus, TargetStatus, post, post_target
+from publisher.delivery.models import post_target
+from publisher.delivery.status import TargetStatus
 
 RESULTS = Path(__file__).parent / "results" / "publisher.json"
 ALEMBIC_INIS = [ROOT / "shared" / "alembic.ini", ROOT / "services" / "publisher" / "alembic.ini"]

@@ -77,7 +77,9 @@ from bench.publisher import (
     spawn,
 )
 from bench.servers import ROOT, Servers, code_version, servers
-from publisher.posts.models import PostStatus, TargetStatus, post, post_target
+from publisher.authoring.models import PostStatus, post
+from publisher.delivery.models import post_target
+from publisher.delivery.status import TargetStatus
 from workspace.config import Settings as WorkspaceSettings
 from workspace.connections import service as connections
 

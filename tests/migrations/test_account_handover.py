@@ -41,8 +41,9 @@ from publisher.accounts.handlers import AccountKeys as PublisherKeys
 from publisher.accounts.handover import handover_spec as publisher_handover
 from publisher.accounts.models import account as publisher_account
 from publisher.accounts.models import account_slot
+from publisher.authoring.models import post
 from publisher.db import outbox as publisher_outbox
-from publisher.posts.models import post, post_target
+from publisher.delivery.models import post_target
 from publisher.worker import sealed_secrets as publisher_secrets
 from workspace.connections.handover import HandOver, HandOverKeys
 from workspace.connections.models import connected_account as registry

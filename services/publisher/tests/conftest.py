@@ -23,10 +23,12 @@ from beacon_shared.testing.registry import account_connected, registry_account
 from publisher.accounts import repository as accounts_repository
 from publisher.accounts.handlers import AccountHandlers, AccountKeys
 from publisher.accounts.models import account
+from publisher.authoring import repository
+from publisher.authoring.models import PostStatus, post
 from publisher.brands.handlers import brand_configured
 from publisher.db import outbox
-from publisher.posts import repository
-from publisher.posts.models import PostStatus, TargetStatus, post
+from publisher.delivery.repository import targets as target_repository
+from publisher.delivery.status import TargetStatus
 
 
 async def sandbox_account(session: AsyncSession, *, tenant_id: str, name: str) -> uuid.UUID:
@@ -112,7 +114,7 @@ async def seed_post(
         },
     )
     target_ids = [uuid.uuid4() for _ in range(accounts)]
-    await repository.insert_targets(
+    await target_repository.insert_targets(
         session,
         [
             {

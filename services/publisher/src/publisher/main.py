@@ -9,12 +9,12 @@ from fastapi import FastAPI
 
 from beacon_shared.app import create_service_app
 from publisher.accounts.router import router as accounts_router
+from publisher.authoring.router import calendar_router
+from publisher.authoring.router import router as posts_router
 from publisher.brands.router import router as brands_router
 from publisher.campaigns.router import router as campaigns_router
 from publisher.config import Settings
 from publisher.connectors.registry import BUILT_IN_NETWORKS
-from publisher.posts.router import calendar_router
-from publisher.posts.router import router as posts_router
 from publisher.webhooks.router import router as webhooks_router
 
 

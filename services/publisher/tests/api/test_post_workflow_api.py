@@ -16,10 +16,11 @@ from beacon_shared.contracts.publisher import PostScheduled
 from beacon_shared.contracts.workspace import AccountKind
 from beacon_shared.events import decode
 from beacon_shared.testing.egress import LOCAL_EGRESS_SETTINGS
+from publisher.authoring.models import post
 from publisher.config import Settings
 from publisher.db import outbox
+from publisher.delivery.models import post_target
 from publisher.main import create_app
-from publisher.posts.models import post, post_target
 from publisher.webhooks.models import webhook_delivery
 
 pytestmark = pytest.mark.integration

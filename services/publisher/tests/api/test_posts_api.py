@@ -13,10 +13,11 @@ from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.publisher import PostScheduled
 from beacon_shared.contracts.workspace import AccountKind
 from beacon_shared.events import decode
+from publisher.authoring.models import post
 from publisher.config import Settings
 from publisher.db import outbox
+from publisher.delivery.models import post_target
 from publisher.main import create_app
-from publisher.posts.models import post, post_target
 
 pytestmark = pytest.mark.integration
 

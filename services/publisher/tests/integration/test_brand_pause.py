@@ -15,10 +15,11 @@ from beacon_shared.crypto import SecretBox
 from beacon_shared.egress import EgressPolicy
 from beacon_shared.events import Envelope
 from beacon_shared.testing.brands import workspace_brand
+from publisher.authoring.models import post
 from publisher.brands import service as brands
 from publisher.brands.handlers import alert_raised, alert_resolved, alerts_consumer
-from publisher.posts import delivery
-from publisher.posts.models import post, post_target
+from publisher.delivery import service as delivery
+from publisher.delivery.models import post_target
 from publisher.webhooks import service as webhooks
 from publisher.webhooks.models import webhook_delivery
 from publisher.webhooks.schemas import EndpointIn

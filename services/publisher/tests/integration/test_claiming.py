@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from publisher.posts import delivery, repository
-from publisher.posts.models import post, post_target
+from publisher.authoring.models import post
+from publisher.delivery import service as delivery
+from publisher.delivery.models import post_target
 
 pytestmark = pytest.mark.integration
 LEASE = timedelta(seconds=30)
@@ -108,16 +109,16 @@ async def test_the_claim_passes_over_targets_of_brands_the_caller_s_condition_na
         update(post).where(post.c.id == held.post_id).values(brand_id="brand-held")
     )
 
-    claimed = await repository.claim_due(
+    claimed = await delivery.claim_due(
         db_session,
         now=now,
-        lease_until=now + LEASE,
+        lease=LEASE,
         worker_id="w",
         limit=500,
         brand_paused=lambda _tenant, brand: brand == "brand-held",
     )
 
-    ids = {row.id for row in claimed}
+    ids = {row.target_id for row in claimed}
     assert set(free.target_ids) <= ids
     assert not set(held.target_ids) & ids
     statuses = await db_session.scalars(

@@ -21,12 +21,13 @@ from beacon_shared.testing.fake_networks import NoNetwork
 from publisher.accounts import service as accounts
 from publisher.accounts.models import account
 from publisher.accounts.schemas import AccountIn
+from publisher.authoring import service
+from publisher.authoring.models import post
+from publisher.authoring.schemas import PostIn
 from publisher.connectors.base import Account, PublishContent, PublishResult, RecentPost
 from publisher.connectors.registry import BUILT_IN_NETWORKS, ConnectorRegistry
 from publisher.db import outbox
-from publisher.posts import service
-from publisher.posts.models import post, post_target
-from publisher.posts.schemas import PostIn
+from publisher.delivery.models import post_target
 from publisher.scheduling.scheduler import Scheduler, SchedulerConfig
 
 pytestmark = pytest.mark.integration

@@ -13,12 +13,13 @@ from beacon_shared.crypto import SecretBox
 from beacon_shared.egress import EgressPolicy, EgressTransport
 from beacon_shared.testing.fake_networks import NoNetwork
 from publisher.accounts.models import account
+from publisher.authoring.models import post
 from publisher.campaigns import service as campaigns
 from publisher.campaigns.models import campaign
 from publisher.campaigns.schemas import CampaignIn
 from publisher.connectors.models import sandbox_publication
 from publisher.connectors.registry import built_in_registry
-from publisher.posts.models import post, post_target
+from publisher.delivery.models import post_target
 from publisher.scheduling.scheduler import Scheduler, SchedulerConfig
 
 pytestmark = pytest.mark.integration

@@ -18,14 +18,16 @@ from beacon_shared.events import decode
 from beacon_shared.testing.brands import workspace_brand
 from publisher.accounts import service as accounts
 from publisher.accounts.schemas import AccountIn, Slot
+from publisher.authoring import progress, service, slots, workflow
+from publisher.authoring.exceptions import NoFreeSlot
+from publisher.authoring.models import post
+from publisher.authoring.schemas import PostIn
 from publisher.brands import service as brands
 from publisher.connectors.registry import BUILT_IN_NETWORKS
 from publisher.db import outbox
-from publisher.posts import delivery, service, slots
-from publisher.posts.delivery import ClaimedTarget
-from publisher.posts.exceptions import NoFreeSlot
-from publisher.posts.models import post, post_target
-from publisher.posts.schemas import PostIn
+from publisher.delivery import service as delivery
+from publisher.delivery.models import post_target
+from publisher.delivery.service import ClaimedTarget
 
 pytestmark = pytest.mark.integration
 
@@ -140,7 +142,7 @@ class TestNextSlot:
             db_session, tenant, slots_at=[Slot(weekday=d, local_time=time(12)) for d in range(1, 8)]
         )
         first = await create(db_session, tenant, [account], next_slot=True)
-        await service.cancel(db_session, tenant_id=tenant, post_id=first.post.id)
+        await workflow.cancel(db_session, tenant_id=tenant, post_id=first.post.id)
 
         again = await create(db_session, tenant, [account], next_slot=True)
 
@@ -266,7 +268,7 @@ class TestRecurrence:
         by_b = await claim(db_session, now=t0 + timedelta(minutes=1), worker="b", limit=1)
         again = await claim(db_session, now=t0 + timedelta(minutes=1), worker="a", limit=100)
         after_first = await series(db_session, first.post.id)
-        repeat = await service.spawn_next_occurrence(db_session, after_first[0])
+        repeat = await progress.spawn_next_occurrence(db_session, after_first[0])
 
         assert {c.post_id for c in by_a + by_b} == {first.post.id}
         assert len({c.target_id for c in by_a + by_b}) == 2

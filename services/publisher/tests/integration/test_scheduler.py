@@ -18,11 +18,12 @@ from beacon_shared.crypto import SecretBox
 from beacon_shared.events import decode
 from beacon_shared.network_calls import Refused
 from beacon_shared.testing.fake_networks import NoNetwork
+from publisher.authoring.models import post
 from publisher.connectors.base import Account, PublishContent, PublishResult, RecentPost
 from publisher.connectors.models import sandbox_publication
 from publisher.connectors.registry import ConnectorRegistry, built_in_registry
 from publisher.db import outbox
-from publisher.posts.models import post, post_target
+from publisher.delivery.models import post_target
 from publisher.scheduling.scheduler import Scheduler, SchedulerConfig
 
 pytestmark = pytest.mark.integration

@@ -38,13 +38,14 @@ from beacon_shared.network_credentials import EventKeyMissing
 from beacon_shared.testing.fake_networks import NoNetwork
 from publisher.accounts.handlers import AccountKeys, accounts_consumer
 from publisher.accounts.models import account
+from publisher.authoring import service as posts
+from publisher.authoring.models import post
+from publisher.authoring.schemas import PostIn
 from publisher.connectors.rate_limits import RateLimitBook
 from publisher.connectors.registry import BUILT_IN_NETWORKS, ConnectorRegistry
 from publisher.connectors.x import XConnector
 from publisher.db import outbox
-from publisher.posts import service as posts
-from publisher.posts.models import post, post_target
-from publisher.posts.schemas import PostIn
+from publisher.delivery.models import post_target
 from publisher.scheduling.scheduler import Scheduler, SchedulerConfig
 from publisher.webhooks import service as webhooks
 from publisher.webhooks.models import webhook_delivery

@@ -12,16 +12,12 @@ from pydantic import ValidationError
 
 from beacon_shared.contracts.common import Network
 from beacon_shared.pagination import Cursor, InvalidCursor
+from publisher.authoring.content import check_content, check_networks, fingerprint
+from publisher.authoring.exceptions import ContentRejected, NoConnectorForNetwork, ScheduledInPast
+from publisher.authoring.schemas import PostIn, ScheduleIn
+from publisher.authoring.timing import check_schedulable
 from publisher.config import Settings
 from publisher.connectors.registry import BUILT_IN_NETWORKS, ConnectorRegistry, NoConnector
-from publisher.posts.exceptions import ContentRejected, NoConnectorForNetwork, ScheduledInPast
-from publisher.posts.schemas import PostIn, ScheduleIn
-from publisher.posts.service import (
-    check_content,
-    check_networks,
-    check_schedulable,
-    fingerprint,
-)
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 TOLERANCE = timedelta(seconds=5)

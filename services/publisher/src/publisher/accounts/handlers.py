@@ -50,7 +50,7 @@ from publisher.accounts import service
 from publisher.accounts.models import AccountStatus
 from publisher.accounts.replica import publishing_credentials
 from publisher.config import Settings, account_box
-from publisher.posts import service as posts
+from publisher.delivery import targets
 from publisher.webhooks import service as webhooks
 
 log = get_logger(__name__)
@@ -119,7 +119,7 @@ class AccountHandlers:
         )
         if row is None:
             return
-        flagged = await posts.warn_account_targets(
+        flagged = await targets.warn_account_targets(
             session,
             tenant_id=envelope.tenantid,
             account_id=row.id,
@@ -159,7 +159,7 @@ class AccountHandlers:
         )
         if row is None:
             return
-        flagged = await posts.warn_account_targets(
+        flagged = await targets.warn_account_targets(
             session,
             tenant_id=envelope.tenantid,
             account_id=row.id,
@@ -200,7 +200,7 @@ class AccountHandlers:
             now=now,
         )
         if row is not None:
-            await posts.clear_account_warnings(
+            await targets.clear_account_warnings(
                 session, tenant_id=tenant_id, account_id=row.id, now=now
             )
 
@@ -216,7 +216,7 @@ async def _replicate(
         return None
     now = datetime.now(UTC)
     for own in await service.own_holders(session, tenant_id=tenant_id, replica=row):
-        left = await posts.move_account_targets(
+        left = await targets.move_account_targets(
             session, tenant_id=tenant_id, from_account=own, to_account=row.id, now=now
         )
         if left:

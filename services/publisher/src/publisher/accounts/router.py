@@ -21,7 +21,7 @@ from publisher.accounts.schemas import (
     SlotsOut,
 )
 from publisher.brands import service as brands
-from publisher.posts import service as posts
+from publisher.delivery import targets
 
 router = APIRouter(prefix="/v1/publishing-accounts", tags=["publishing accounts"])
 
@@ -99,7 +99,7 @@ async def update_account(
     )
     if patch.credentials is not None and row.status == "active":
         # Reconnected: its targets flagged when its token was refused go out at their time.
-        await posts.clear_account_warnings(
+        await targets.clear_account_warnings(
             session, tenant_id=principal.tenant_id, account_id=row.id, now=row.updated_at
         )
     return AccountOut.from_row(row)

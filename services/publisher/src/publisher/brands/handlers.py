@@ -11,8 +11,8 @@ from beacon_shared.contracts.analytics import AlertRaised, AlertResolved
 from beacon_shared.contracts.topics import ALERT_RAISED, ALERT_RESOLVED, BRAND_CONFIGURED
 from beacon_shared.contracts.workspace import BrandConfigured
 from beacon_shared.events import Envelope
+from publisher.authoring import workflow
 from publisher.brands import service
-from publisher.posts import service as posts
 from publisher.webhooks import service as webhooks
 
 GROUP_ID = "publisher.alerts"
@@ -24,7 +24,7 @@ async def brand_configured(session: AsyncSession, envelope: Envelope) -> None:
     brand = envelope.payload(BrandConfigured)
     taken = await service.configure(session, tenant_id=envelope.tenantid, brand=brand)
     if taken and brand.deleted:
-        await posts.cancel_brand(session, tenant_id=envelope.tenantid, brand_id=brand.brand_id)
+        await workflow.cancel_brand(session, tenant_id=envelope.tenantid, brand_id=brand.brand_id)
 
 
 async def alert_raised(session: AsyncSession, envelope: Envelope) -> None:

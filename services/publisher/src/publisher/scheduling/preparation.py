@@ -16,10 +16,10 @@ from beacon_shared.crypto import SecretBox, SecretsUnreadable
 from publisher.campaigns.service import CampaignRow, utm_for
 from publisher.campaigns.utm import tag_link, tag_links_in_text
 from publisher.connectors.base import Account, MediaFile, PublishContent
+from publisher.delivery.service import ClaimedTarget
+from publisher.delivery.variants import Variant, variant_for
 from publisher.media import MediaRefused, fetch_media
 from publisher.media.fetch import DEFAULT_MEDIA_TYPES
-from publisher.posts.delivery import ClaimedTarget
-from publisher.posts.variants import Variant, variant_for
 
 _LINK_CARD_NETWORKS = frozenset({Network.facebook, Network.linkedin})
 

@@ -24,9 +24,9 @@ from publisher.campaigns.service import CampaignRow
 from publisher.config import Settings
 from publisher.connectors.base import Account, Connector, PublishContent, PublishResult
 from publisher.connectors.registry import ConnectorRegistry, NoConnector
-from publisher.posts import delivery
-from publisher.posts import service as posts
-from publisher.posts.delivery import ClaimedTarget, Published
+from publisher.delivery import service as delivery
+from publisher.delivery import targets
+from publisher.delivery.service import ClaimedTarget, Published
 from publisher.scheduling.metrics import PUBLISH_LAG, PUBLISH_OUTCOMES
 from publisher.scheduling.preparation import (
     MediaLimits,
@@ -430,7 +430,7 @@ class Scheduler:
             )
             if flagged:
                 # Its other targets not out yet would fail the same way at their time: said now.
-                await posts.warn_account_targets(
+                await targets.warn_account_targets(
                     session,
                     tenant_id=claimed.tenant_id,
                     account_id=account.id,

@@ -11,9 +11,9 @@ from fastapi import APIRouter, Query, Response, status
 from beacon_shared.auth.brand_reads import brands_to_read
 from beacon_shared.auth.brands import Brands
 from beacon_shared.db import DbSession
-from publisher.posts import service
-from publisher.posts.agenda import Agenda, AgendaQuery, agenda
-from publisher.posts.dependencies import (
+from publisher.authoring import service, workflow
+from publisher.authoring.agenda import Agenda, AgendaQuery, agenda
+from publisher.authoring.dependencies import (
     Approver,
     IdempotencyKey,
     Networks,
@@ -21,7 +21,7 @@ from publisher.posts.dependencies import (
     Reader,
     Writer,
 )
-from publisher.posts.schemas import (
+from publisher.authoring.schemas import (
     ChangesRequestedIn,
     PostIn,
     PostOut,
@@ -134,7 +134,7 @@ async def submit_post(post_id: UUID, principal: Writer, session: DbSession) -> P
     """draft → in_review."""
     await service.require_access(session, principal=principal, post_id=post_id, scope="posts:write")
     return _out(
-        await service.submit(
+        await workflow.submit(
             session, tenant_id=principal.tenant_id, actor=principal.actor, post_id=post_id
         )
     )
@@ -155,7 +155,7 @@ async def approve_post(
         session, principal=principal, post_id=post_id, scope="posts:approve"
     )
     return _out(
-        await service.approve(
+        await workflow.approve(
             session,
             tenant_id=principal.tenant_id,
             actor=principal.actor,
@@ -177,7 +177,7 @@ async def request_changes(
         session, principal=principal, post_id=post_id, scope="posts:approve"
     )
     return _out(
-        await service.request_changes(
+        await workflow.request_changes(
             session,
             tenant_id=principal.tenant_id,
             actor=principal.actor,
@@ -198,7 +198,7 @@ async def comment_post(
 ) -> ReviewOut:
     """A review comment that changes no state."""
     await service.require_access(session, principal=principal, post_id=post_id, scope="posts:read")
-    row = await service.comment(
+    row = await workflow.comment(
         session, tenant_id=principal.tenant_id, actor=principal.actor, post_id=post_id, review=body
     )
     return ReviewOut.model_validate(dict(row._mapping))
@@ -212,7 +212,7 @@ async def comment_post(
 async def post_reviews(post_id: UUID, principal: Reader, session: DbSession) -> list[ReviewOut]:
     """Submissions, approvals, requested changes and comments, oldest first."""
     await service.require_access(session, principal=principal, post_id=post_id, scope="posts:read")
-    rows = await service.reviews(session, tenant_id=principal.tenant_id, post_id=post_id)
+    rows = await workflow.reviews(session, tenant_id=principal.tenant_id, post_id=post_id)
     return [ReviewOut.model_validate(dict(r._mapping)) for r in rows]
 
 
@@ -228,7 +228,7 @@ async def schedule_post(
     scheduled post is moved (`post.scheduled` with change=rescheduled)."""
     await service.require_access(session, principal=principal, post_id=post_id, scope="posts:write")
     return _out(
-        await service.schedule(
+        await workflow.schedule(
             session,
             tenant_id=principal.tenant_id,
             post_id=post_id,
@@ -246,7 +246,7 @@ async def schedule_post(
 async def cancel_post(post_id: UUID, principal: Writer, session: DbSession) -> PostOut:
     """Emits `post.scheduled` with change=cancelled; a post already publishing is a 409."""
     await service.require_access(session, principal=principal, post_id=post_id, scope="posts:write")
-    return _out(await service.cancel(session, tenant_id=principal.tenant_id, post_id=post_id))
+    return _out(await workflow.cancel(session, tenant_id=principal.tenant_id, post_id=post_id))
 
 
 @router.post(
@@ -257,7 +257,9 @@ async def cancel_post(post_id: UUID, principal: Writer, session: DbSession) -> P
 async def retry_post(post_id: UUID, principal: Writer, session: DbSession) -> PostOut:
     """Only failed targets are touched; published ones stay as they are."""
     await service.require_access(session, principal=principal, post_id=post_id, scope="posts:write")
-    return _out(await service.retry_failed(session, tenant_id=principal.tenant_id, post_id=post_id))
+    return _out(
+        await workflow.retry_failed(session, tenant_id=principal.tenant_id, post_id=post_id)
+    )
 
 
 calendar_router = APIRouter(prefix="/v1/calendar", tags=["calendar"])

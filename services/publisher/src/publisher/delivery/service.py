@@ -1,5 +1,5 @@
-"""The delivery side of posts: claiming due targets, recording outcomes, reclaiming lost claims,
-and holding targets whose outcome is unknown until reconciliation settles them.
+"""Delivery of posts to the networks: claiming due targets, recording outcomes, reclaiming lost
+claims, and holding targets whose outcome is unknown until reconciliation settles them.
 
 Each function runs in the caller's short transaction; the network call happens between them,
 never inside one.
@@ -21,10 +21,11 @@ from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.publisher import PostFailed, PostPublished
 from beacon_shared.events import Envelope, EventPayload
 from beacon_shared.logging import get_logger
+from publisher.authoring import progress
+from publisher.authoring.service import SOURCE
 from publisher.brands import service as brands
 from publisher.db import outbox as outbox_table
-from publisher.posts import repository, service
-from publisher.posts.service import SOURCE
+from publisher.delivery.repository import claims as repository
 from publisher.webhooks import service as webhooks
 
 log = get_logger(__name__)
@@ -56,16 +57,28 @@ class ClaimedTarget:
     unconfirmed_at: datetime | None = None
 
     @classmethod
-    def from_row(cls, row: Row[Any]) -> ClaimedTarget:
-        """From a claimed row (CLAIMED_COLUMNS)."""
-        values = dict(row._mapping)
+    def from_rows(cls, target: Row[Any], content: Row[Any]) -> ClaimedTarget:
+        """From a claimed target's row (CLAIMED_COLUMNS) and its post's content."""
+        values = {**content._mapping, **target._mapping}
         values["target_id"] = values.pop("id")
         values["network"] = Network(values["network"])
         return cls(**values)
 
 
+async def _claimed(session: AsyncSession, rows: Sequence[Row[Any]]) -> list[ClaimedTarget]:
+    """The claimed targets with their posts' content, in the claim's order."""
+    content = await progress.contents(session, {row.post_id for row in rows})
+    return [ClaimedTarget.from_rows(row, content[row.post_id]) for row in rows]
+
+
 async def claim_due(
-    session: AsyncSession, *, now: datetime, lease: timedelta, worker_id: str, limit: int
+    session: AsyncSession,
+    *,
+    now: datetime,
+    lease: timedelta,
+    worker_id: str,
+    limit: int,
+    brand_paused: progress.BrandCondition = brands.paused,
 ) -> list[ClaimedTarget]:
     """Claim due targets no other worker holds, for `lease`; the next occurrence of a recurring
     post is created as its first target is claimed. Targets of a brand paused by a bad-buzz alert
@@ -76,27 +89,10 @@ async def claim_due(
         lease_until=now + lease,
         worker_id=worker_id,
         limit=limit,
-        brand_paused=brands.paused,
+        held_back=lambda post_id: progress.of_brand(post_id, brand_paused),
     )
-    started = await repository.mark_posts_publishing(
-        session, {row.post_id for row in rows}, now=now
-    )
-    await webhooks.notify_many(
-        session,
-        [
-            webhooks.Notice(
-                tenant_id=post.tenant_id,
-                event_type="post.publishing",
-                data={"post_id": str(post.id), "brand_id": post.brand_id, "status": "publishing"},
-                brand_id=post.brand_id,
-            )
-            for post in started
-        ],
-    )
-    for post in started:
-        if post.recurrence is not None:
-            await service.spawn_next_occurrence(session, post)
-    return [ClaimedTarget.from_row(row) for row in rows]
+    await progress.start_publishing(session, {row.post_id for row in rows}, now=now)
+    return await _claimed(session, rows)
 
 
 async def claim_unconfirmed(
@@ -106,7 +102,7 @@ async def claim_unconfirmed(
     rows = await repository.claim_unconfirmed(
         session, now=now, lease_until=now + lease, worker_id=worker_id, limit=limit
     )
-    return [ClaimedTarget.from_row(row) for row in rows]
+    return await _claimed(session, rows)
 
 
 @dataclass(frozen=True)
@@ -150,7 +146,7 @@ async def record_published(session: AsyncSession, outcomes: Sequence[Published])
     if not recorded:
         return 0
     now = max(o.published_at for o in recorded)
-    await repository.refresh_post_status(session, {o.claimed.post_id for o in recorded}, now=now)
+    await progress.refresh_status(session, {o.claimed.post_id for o in recorded}, now=now)
     events = []
     for outcome in recorded:
         claimed = outcome.claimed
@@ -190,7 +186,7 @@ async def record_failed(
         session, target_id=claimed.target_id, error=error, kind=kind, now=now
     ):
         return False
-    await repository.refresh_post_status(session, [claimed.post_id], now=now)
+    await progress.refresh_status(session, [claimed.post_id], now=now)
     payload = PostFailed(
         post_id=claimed.post_id,
         target_id=claimed.target_id,
@@ -236,7 +232,7 @@ async def record_unconfirmed(
         now=now,
     ):
         return False
-    await repository.refresh_post_status(session, [claimed.post_id], now=now)
+    await progress.refresh_status(session, [claimed.post_id], now=now)
     await webhooks.notify(
         session,
         tenant_id=claimed.tenant_id,
@@ -330,7 +326,7 @@ async def reclaim_expired(session: AsyncSession, *, now: datetime, limit: int = 
         error="the worker publishing it stopped before recording the outcome",
         limit=limit,
     )
-    await repository.refresh_post_status(session, {row.post_id for row in rows}, now=now)
+    await progress.refresh_status(session, {row.post_id for row in rows}, now=now)
     for row in rows:
         log.warning(
             "target.lease_expired",

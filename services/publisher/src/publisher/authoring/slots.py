@@ -8,9 +8,9 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from publisher.accounts import service as accounts
+from publisher.authoring.exceptions import NoFreeSlot
 from publisher.calendar import to_utc, zone
-from publisher.posts import repository
-from publisher.posts.exceptions import NoFreeSlot
+from publisher.delivery import targets as post_targets
 
 HORIZON = timedelta(days=366)
 
@@ -33,7 +33,7 @@ async def next_free(
     weekly = await accounts.slots(session, tenant_id=tenant_id, account_id=account_id)
     if not weekly:
         raise NoFreeSlot(pointer, account_id)
-    taken = await repository.taken_times(
+    taken = await post_targets.taken_times(
         session,
         account_id=str(account_id),
         start=after,

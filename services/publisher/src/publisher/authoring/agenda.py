@@ -7,14 +7,15 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared.bounds import Day
 from beacon_shared.errors import InvalidInput
+from publisher.authoring.models import PostStatus, post
 from publisher.brands import service as brands
 from publisher.calendar import occurrences, to_utc, zone
-from publisher.posts.models import PostStatus, post, post_target
+from publisher.delivery import targets as post_targets
 
 MAX_DAYS = 93
 MAX_ENTRIES = 2000
@@ -82,11 +83,7 @@ async def agenda(
     wall = zone(tz)
     start = to_utc(datetime.combine(query.from_, time()), tz)
     end = to_utc(datetime.combine(query.to + timedelta(days=1), time()), tz)
-    networks = (
-        select(func.array_agg(func.distinct(post_target.c.network)))
-        .where(post_target.c.post_id == post.c.id)
-        .scalar_subquery()
-    )
+    networks = post_targets.networks_of(post.c.id)
     stmt = (
         select(post, networks.label("networks"))
         .where(

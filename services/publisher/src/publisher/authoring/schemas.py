@@ -21,8 +21,9 @@ from sqlalchemy import Row
 from beacon_shared.bounds import JsonBool, Timestamp, WallClock
 from beacon_shared.contracts.common import Network
 from beacon_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from publisher.authoring.models import PostStatus, ReviewDecision
 from publisher.content import MediaKind
-from publisher.posts.models import PostStatus, ReviewDecision, TargetStatus
+from publisher.delivery.status import TargetStatus
 
 MAX_TARGETS = 50
 MAX_MEDIA = 10

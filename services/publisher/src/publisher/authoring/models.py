@@ -1,4 +1,4 @@
-"""The post and post_target tables."""
+"""A post as its author writes it, and its review history."""
 
 from __future__ import annotations
 
@@ -33,22 +33,6 @@ class PostStatus(StrEnum):
     published = "published"
     partially_published = "partially_published"
     failed = "failed"
-    cancelled = "cancelled"
-
-
-class TargetStatus(StrEnum):
-    """Where one target (a post on one account) stands."""
-
-    draft = "draft"
-    in_review = "in_review"
-    approved = "approved"
-    scheduled = "scheduled"
-    publishing = "publishing"
-    published = "published"
-    failed = "failed"
-    # The network may or may not have published it (a timeout, a lost answer): it is looked for
-    # among the account's recent posts before anything is sent again.
-    unconfirmed = "unconfirmed"
     cancelled = "cancelled"
 
 
@@ -105,60 +89,6 @@ post = Table(
     Index("ix_post_tenant_id_scheduled_at", "tenant_id", "scheduled_at"),
     # One post per place in a recurring series, however many workers spawn the next one.
     UniqueConstraint("series_id", "occurrence"),
-)
-
-post_target = Table(
-    "post_target",
-    metadata,
-    Column("id", UUID(as_uuid=True), primary_key=True),
-    Column(
-        "post_id", UUID(as_uuid=True), ForeignKey(post.c.id, ondelete="CASCADE"), nullable=False
-    ),
-    Column("tenant_id", Text, nullable=False),
-    Column("account_id", Text, nullable=False),
-    Column("network", Text, nullable=False),
-    Column("status", Text, nullable=False),
-    Column("due_at", DateTime(timezone=True), nullable=False),
-    Column("attempts", Integer, nullable=False, server_default=text("0")),
-    Column("lease_until", DateTime(timezone=True)),
-    Column("claimed_by", Text),
-    Column("external_id", Text),
-    Column("url", Text),
-    Column("error", Text),
-    # Why it failed, for machines: refused, credentials, exhausted, account, media.
-    Column("failure_kind", Text),
-    # Set on a target not yet out when its account stops (needs reconnecting, disconnected), so
-    # it shows before its time comes; cleared when the account is connected again.
-    Column("warning", Text),
-    # credentials or account, as failure_kind would say.
-    Column("warning_kind", Text),
-    # When the outcome became unknown; reconciliation looks for the post from a little before.
-    Column("unconfirmed_at", DateTime(timezone=True)),
-    Column("first_comment_id", Text),
-    Column("first_comment_error", Text),
-    Column("published_at", DateTime(timezone=True)),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    CheckConstraint(_one_of("status", TargetStatus), name="status"),
-    UniqueConstraint("post_id", "account_id", "network"),
-    # The scheduler's two scans: due targets, and claims whose lease ran out.
-    Index(
-        "ix_post_target_due_at_scheduled",
-        "due_at",
-        postgresql_where=text("status = 'scheduled'"),
-    ),
-    Index(
-        "ix_post_target_lease_until_publishing",
-        "lease_until",
-        postgresql_where=text("status = 'publishing'"),
-    ),
-    Index(
-        "ix_post_target_due_at_unconfirmed",
-        "due_at",
-        postgresql_where=text("status = 'unconfirmed'"),
-    ),
-    # Queues: which slot times an account's posts already take.
-    Index("ix_post_target_account_id_due_at", "account_id", "due_at"),
 )
 
 post_review = Table(

@@ -1,0 +1,1 @@
+"""Posts as their authors write them: drafted, reviewed, scheduled, cancelled, retried."""

@@ -1,0 +1,1 @@
+"""All SQL of targets: as planned (targets), as delivered (claims)."""
