@@ -32,7 +32,7 @@ from beacon_shared.db import create_sessionmaker
 from beacon_shared.embedded import free_port
 from beacon_shared.events import Envelope, encode
 from beacon_shared.kafka import create_producer
-from beacon_shared.outbox import OutboxRelay
+from beacon_shared.outbox_relay import OutboxRelay
 from beacon_shared.settings import ServiceSettings
 from beacon_shared.testing.plugin import eventually
 from beacon_shared.topics import TopicSpec, ensure_topics

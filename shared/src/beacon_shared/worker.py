@@ -29,7 +29,7 @@ from beacon_shared.health import BrokerProbe
 from beacon_shared.health import router as health_router
 from beacon_shared.kafka import create_producer
 from beacon_shared.logging import configure_logging, get_logger
-from beacon_shared.outbox import OutboxRelay
+from beacon_shared.outbox_relay import OutboxRelay
 from beacon_shared.settings import ServiceSettings
 from beacon_shared.topics import TopicSpec, ensure_topics
 from beacon_shared.tracing import configure_tracing, shutdown_tracing

@@ -17,7 +17,8 @@ from beacon_shared.db import create_sessionmaker
 from beacon_shared.embedded import EmbeddedBroker
 from beacon_shared.events import Envelope, EventPayload, decode
 from beacon_shared.metrics import OUTBOX_OLDEST_AGE
-from beacon_shared.outbox import OutboxRelay, stage
+from beacon_shared.outbox import stage
+from beacon_shared.outbox_relay import OutboxRelay
 from beacon_shared.testing.plugin import eventually
 
 pytestmark = [pytest.mark.integration, pytest.mark.kafka]

@@ -15,13 +15,14 @@ from prometheus_client import REGISTRY
 from sqlalchemy import Table, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from beacon_shared import outbox as outbox_module
+from beacon_shared import outbox_relay as relay_module
 from beacon_shared.consumer import Consumer, ConsumerRunner
 from beacon_shared.db import create_sessionmaker
 from beacon_shared.embedded import EmbeddedBroker
 from beacon_shared.events import Envelope, EventPayload, decode
 from beacon_shared.kafka import create_producer
-from beacon_shared.outbox import OutboxRelay, stage
+from beacon_shared.outbox import stage
+from beacon_shared.outbox_relay import OutboxRelay
 from beacon_shared.settings import ServiceSettings
 from beacon_shared.testing.plugin import eventually
 from beacon_shared.topics import TopicSpec, ensure_topics
@@ -187,7 +188,7 @@ class TestRetention:
     async def test_a_prune_deletes_every_expired_row_a_chunk_at_a_time(
         self, engine, outbox, producer, kafka_bootstrap, relay_on, ping, monkeypatch
     ):
-        monkeypatch.setattr(outbox_module, "PRUNE_CHUNK", 3)
+        monkeypatch.setattr(relay_module, "PRUNE_CHUNK", 3)
         relay = relay_on(producer, kafka_bootstrap, retention_seconds=0)
         await stage_committed(engine, outbox, pings(ping, 10))
         await relay.publish_pending()

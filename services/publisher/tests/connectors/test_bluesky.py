@@ -19,12 +19,8 @@ from beacon_shared.contracts.common import Network
 from beacon_shared.network_calls import CredentialsRefused, OutcomeUnknown, Refused, RetryLater
 from beacon_shared.testing.fake_networks import Clock, Faults, NoNetwork
 from publisher.connectors.base import Account, MediaFile, PublishContent
-from publisher.connectors.bluesky import (
-    BlueskyConnector,
-    find_facets,
-    first_comment_key,
-    record_key,
-)
+from publisher.connectors.bluesky import BlueskyConnector
+from publisher.connectors.bluesky_records import find_facets, first_comment_key, record_key
 from publisher.connectors.rate_limits import RateLimitBook
 
 HOST = "pds.test"

@@ -26,11 +26,11 @@ from beacon_shared.testing.egress import LOCAL_EGRESS_SETTINGS
 from services.workspace.tests.connections.fake_oauth import FakeNetworks, fake_networks
 from workspace.audit.models import audit_entry
 from workspace.config import Settings
+from workspace.connections.apps import http_client
 from workspace.connections.meta_check import MetaChecker
 from workspace.connections.models import connected_account
 from workspace.connections.refresh import Refresher
 from workspace.connections.revocation import Revoker
-from workspace.connections.service import http_client
 from workspace.db import outbox
 from workspace.main import create_app
 

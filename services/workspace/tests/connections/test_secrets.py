@@ -19,9 +19,9 @@ from services.workspace.tests.connections.fake_oauth import (
 )
 from workspace.audit.models import audit_entry
 from workspace.config import Settings
+from workspace.connections.apps import http_client
 from workspace.connections.models import connected_account
 from workspace.connections.refresh import Refresher
-from workspace.connections.service import http_client
 
 pytestmark = pytest.mark.integration
 PASSWORD = "abcd-efgh-ijkl-mnop"

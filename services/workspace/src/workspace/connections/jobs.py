@@ -11,11 +11,11 @@ import httpx
 from beacon_shared.reseal import reseal_job
 from beacon_shared.worker import Job, WorkerContext, every
 from workspace.config import Settings
+from workspace.connections.apps import http_client
 from workspace.connections.meta_check import MetaChecker
 from workspace.connections.refresh import Refresher
 from workspace.connections.revocation import Revoker
 from workspace.connections.rotation import sealed
-from workspace.connections.service import http_client
 
 Pass = Callable[[], Awaitable[object]]
 

@@ -27,9 +27,9 @@ from beacon_shared.networks.oauth import OAuthRefused, OAuthUnavailable
 from beacon_shared.networks.oauth.meta import TokenStatus
 from workspace.config import Settings
 from workspace.connections import repository
+from workspace.connections.apps import credentials_box, meta
 from workspace.connections.refresh import deauthorize_unless_changed
 from workspace.connections.repository import AnyRow
-from workspace.connections.service import credentials_box, meta
 
 log = get_logger(__name__)
 # Kinds acting with a Page token.

@@ -27,15 +27,9 @@ from beacon_shared.networks.oauth import OAuthRefused, OAuthUnavailable, TokenSe
 from workspace.audit.service import record
 from workspace.config import Settings
 from workspace.connections import repository
+from workspace.connections.apps import credentials_box, linkedin, x
 from workspace.connections.repository import AnyRow
-from workspace.connections.service import (
-    contract,
-    credentials_box,
-    deauthorize,
-    linkedin,
-    stage_event,
-    x,
-)
+from workspace.connections.service import contract, deauthorize, stage_event
 
 log = get_logger(__name__)
 # Kinds whose access tokens expire and that a refresh token renews.

@@ -27,14 +27,9 @@ from beacon_shared.networks.oauth.mastodon import MastodonOAuth
 from workspace.audit.service import record
 from workspace.config import Settings
 from workspace.connections import repository
+from workspace.connections.apps import credentials_box, linkedin, redirect_uri, x
 from workspace.connections.exceptions import NetworkNotConfigured
 from workspace.connections.repository import AnyRow
-from workspace.connections.service import (
-    credentials_box,
-    linkedin,
-    redirect_uri,
-    x,
-)
 
 log = get_logger(__name__)
 ACTOR = "worker:revoker"

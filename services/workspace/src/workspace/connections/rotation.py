@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 from beacon_shared.reseal import Sealed
 from workspace.config import Settings
+from workspace.connections.apps import credentials_box
 from workspace.connections.models import connected_account, mastodon_app, oauth_state, revocation
-from workspace.connections.service import credentials_box
 
 
 def sealed(settings: Settings) -> Sequence[Sealed]:

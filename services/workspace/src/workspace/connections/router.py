@@ -13,7 +13,7 @@ from beacon_shared.auth.brands import Brands
 from beacon_shared.auth.verify import require_brand_scope
 from beacon_shared.db import DbSession
 from workspace.config import Settings
-from workspace.connections import service
+from workspace.connections import flow, service
 from workspace.connections.schemas import (
     BlueskyIn,
     CallbackQuery,
@@ -60,7 +60,7 @@ async def start_connection(
     organization does not have is a 422 unknown_brand, one the credential may not act on a 403
     brand_not_allowed."""
     await brands.check(principal, "accounts:write", brand_id)
-    url, expires_at = await service.start(
+    url, expires_at = await flow.start(
         session, settings=_settings(request), principal=principal, brand_id=brand_id, body=body
     )
     return ConnectStarted(network=body.network, authorization_url=url, expires_at=expires_at)
@@ -88,7 +88,7 @@ async def oauth_callback(
     codes, `invalid_grant`, `no_refresh_token`, `no_pages`, `network_unavailable`…), in which
     case nothing was stored. A state no flow has is a 400 oauth_state_invalid problem, a used
     one a 409 oauth_state_used, an expired one a 410 oauth_state_expired."""
-    url = await service.complete(session, settings=_settings(request), query=query)
+    url = await flow.complete(session, settings=_settings(request), query=query)
     return RedirectResponse(url, status_code=303)
 
 
@@ -109,7 +109,7 @@ async def connect_bluesky(
     """Signs in with `com.atproto.server.createSession`; the app password is stored sealed and
     never shown again. A refused handle or password is a 422 network_refused."""
     await brands.check(principal, "accounts:write", brand_id)
-    rows = await service.connect_bluesky(
+    rows = await flow.connect_bluesky(
         session, settings=_settings(request), principal=principal, brand_id=brand_id, body=body
     )
     return Connected(accounts=[ConnectedAccountOut.from_row(r) for r in rows])
