@@ -26,7 +26,7 @@ from beacon_shared.worker import Job, WorkerContext, WorkerSpec, every, worker_m
 from ingest.accounts.crypto import credential_box
 from ingest.accounts.handlers import AccountKeys, accounts_consumer
 from ingest.accounts.handover import handover_spec
-from ingest.accounts.models import connected_account
+from ingest.accounts.service import sealed_credentials
 from ingest.actions.executor import action_job
 from ingest.actions.handlers import actions_consumer
 from ingest.config import Settings
@@ -89,7 +89,7 @@ def _hand_over(ctx: WorkerContext, settings: Settings) -> Job:
 def sealed_secrets(settings: Settings) -> list[Sealed]:
     """What ingest seals at rest: the accounts' credentials, under the platform's keys."""
     box = credential_box(settings.account_keys)
-    return [Sealed(connected_account, "credentials_encrypted", ("id",), box)]
+    return [sealed_credentials(box)]
 
 
 def _reseal(ctx: WorkerContext, settings: Settings) -> Job:

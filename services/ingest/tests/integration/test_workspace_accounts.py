@@ -39,10 +39,12 @@ from beacon_shared.contracts.workspace import (
 from beacon_shared.crypto import SecretBox
 from beacon_shared.db import create_sessionmaker
 from beacon_shared.events import Envelope, EventPayload, MalformedEvent
+from ingest.accounts import polling
 from ingest.accounts import service as accounts
 from ingest.accounts.crypto import credential_box
 from ingest.accounts.handlers import AccountKeys, accounts_consumer
 from ingest.accounts.models import connected_account
+from ingest.accounts.schemas import PolledAccount
 from ingest.actions.executor import ActionExecutor, RetryPolicy
 from ingest.actions.handlers import handle_action_requested
 from ingest.actions.networks.mastodon import MastodonClient
@@ -50,8 +52,6 @@ from ingest.actions.networks.x import XClient
 from ingest.config import Settings
 from ingest.interactions.models import interaction
 from ingest.main import create_app
-from ingest.pollers import cursors
-from ingest.pollers.cursors import PolledAccount
 from ingest.pollers.runner import PollRunner
 
 pytestmark = pytest.mark.integration
@@ -487,7 +487,7 @@ class TestStopping:
         await registry.deliver(registry.disconnected(x.model_copy(update={"version": 2})))
 
         async with registry.sessionmaker() as session:
-            pollable = await cursors.pollable_accounts(
+            pollable = await polling.pollable_accounts(
                 session, networks=[Network.mastodon], now=later()
             )
         outcome = await poller.poll_account(polled(account, registry.tenant_id))
@@ -607,7 +607,7 @@ async def test_an_account_connected_through_ingest_s_api_is_taken_over_by_the_re
             ingest_key=INGEST_KEY,
             legacy=True,
         )
-        await cursors.save_cursor(
+        await polling.save_cursor(
             session, tenant_id=registry.tenant_id, account_id=own_id, cursor="42"
         )
     account = registry.account(AccountKind.mastodon, Network.mastodon, external_id=external_id)

@@ -29,25 +29,25 @@ from beacon_shared.contracts.topics import (
 from beacon_shared.egress import egress_client
 from beacon_shared.reseal import Sealed, reseal_job
 from beacon_shared.worker import Job, WorkerContext, WorkerSpec, worker_main
+from publisher.accounts import service as accounts
 from publisher.accounts.handlers import AccountKeys, accounts_consumer
 from publisher.accounts.handover import handover_spec
-from publisher.accounts.models import account
 from publisher.brands.handlers import alerts_consumer, brands_consumer
 from publisher.config import Settings, account_box, webhook_box
 from publisher.connectors.registry import built_in_registry
 from publisher.db import inbox, outbox
 from publisher.reports.handlers import reports_consumer
 from publisher.scheduling.scheduler import Scheduler, SchedulerConfig
+from publisher.webhooks import service as webhooks
 from publisher.webhooks.dispatcher import build_dispatcher
-from publisher.webhooks.models import webhook_endpoint
 
 
 def sealed_secrets(settings: Settings) -> list[Sealed]:
     """What the publisher seals at rest, each re-sealed under its keyring's newest key: the
     accounts' credentials (the platform's keys) and the webhook endpoints' signing secrets."""
     return [
-        Sealed(account, "credentials_encrypted", ("id",), account_box(settings)),
-        Sealed(webhook_endpoint, "secret_encrypted", ("id",), webhook_box(settings)),
+        accounts.sealed_credentials(account_box(settings)),
+        webhooks.sealed_secrets(webhook_box(settings)),
     ]
 
 

@@ -45,8 +45,8 @@ from beacon_shared.logging import get_logger
 from beacon_shared.network_credentials import open_event_credentials
 from ingest.accounts import service
 from ingest.accounts.crypto import credential_box
-from ingest.accounts.models import AccountStatus
 from ingest.accounts.replica import ingest_credentials, kind_mapping
+from ingest.accounts.schemas import AccountStatus
 from ingest.config import Settings
 
 GROUP_ID = "ingest.accounts"

@@ -20,18 +20,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import UUID
 
+from ingest.accounts.schemas import AccountStatus
 from ingest.db import metadata
-
-
-class AccountStatus(StrEnum):
-    """Whether Beacon listens to an account, and whether its credentials still work."""
-
-    active = "active"
-    paused = "paused"
-    needs_reauth = "needs_reauth"
-    # Disconnected in the workspace's registry: no credentials, nothing done with it until it
-    # is connected again. Only the registry's events set it.
-    disconnected = "disconnected"
 
 
 def _one_of(column: str, values: type[StrEnum]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -12,7 +13,27 @@ from sqlalchemy import Row
 
 from beacon_shared.contracts.common import Network
 from beacon_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from ingest.accounts.models import AccountStatus
+
+
+class AccountStatus(StrEnum):
+    """Whether Beacon listens to an account, and whether its credentials still work."""
+
+    active = "active"
+    paused = "paused"
+    needs_reauth = "needs_reauth"
+    # Disconnected in the workspace's registry: no credentials, nothing done with it until it
+    # is connected again. Only the registry's events set it.
+    disconnected = "disconnected"
+
+
+@dataclass(frozen=True)
+class PolledAccount:
+    """An account a poller reads."""
+
+    id: UUID
+    tenant_id: str
+    network: Network
+    external_account_id: str
 
 
 @dataclass(frozen=True)

@@ -21,14 +21,21 @@ from beacon_shared.logging import get_logger
 from beacon_shared.pagination import Cursor
 from beacon_shared.refresh_requests import RefreshRequests
 from beacon_shared.registry_problems import ConnectInWorkspace, ManagedInWorkspace
+from beacon_shared.reseal import Sealed
 from ingest.accounts import repository
 from ingest.accounts.crypto import credential_box
 from ingest.accounts.exceptions import (
     AccountAlreadyConnected,
     AccountNotFound,
 )
-from ingest.accounts.models import AccountStatus, connected_account
-from ingest.accounts.schemas import AccountIn, AccountPatch, AccountQuery, ResolvedAccount
+from ingest.accounts.models import connected_account
+from ingest.accounts.schemas import (
+    AccountIn,
+    AccountPatch,
+    AccountQuery,
+    AccountStatus,
+    ResolvedAccount,
+)
 from ingest.db import outbox as outbox_table
 
 log = get_logger(__name__)
@@ -324,3 +331,13 @@ async def credentials_refused(
         now=now,
         wait=wait,
     )
+
+
+async def mark_needs_reauth(session: AsyncSession, *, tenant_id: str, account_id: UUID) -> None:
+    """Stop an active account whose credentials the network refuses, until it is reconnected."""
+    await repository.mark_needs_reauth(session, tenant_id=tenant_id, account_id=account_id)
+
+
+def sealed_credentials(box: SecretBox) -> Sealed:
+    """The accounts' credentials at rest, for the worker's re-seal job."""
+    return Sealed(connected_account, "credentials_encrypted", ("id",), box)

@@ -36,7 +36,7 @@ from beacon_shared.network_calls import (
 from beacon_shared.worker import Job, WorkerContext
 from ingest.accounts import service as accounts
 from ingest.accounts.exceptions import AccountNotFound
-from ingest.accounts.models import AccountStatus
+from ingest.accounts.schemas import AccountStatus
 from ingest.actions import service
 from ingest.actions.metrics import ACTION_RETRIES, ACTIONS
 from ingest.actions.networks.base import NetworkClient, Target, Unsupported
@@ -47,7 +47,6 @@ from ingest.actions.networks.sandbox import SandboxClient
 from ingest.actions.networks.x import XClient
 from ingest.actions.schemas import ClaimedAction
 from ingest.config import Settings
-from ingest.pollers import cursors
 
 log = get_logger(__name__)
 
@@ -352,7 +351,7 @@ class ActionExecutor:
             if row is not None and reauth and action.account_id:
                 # As the pollers do: the account stops until someone reconnects it, and its
                 # next actions fail at once with that reason instead of calling the network.
-                await cursors.mark_needs_reauth(
+                await accounts.mark_needs_reauth(
                     session, tenant_id=action.tenant_id, account_id=UUID(action.account_id)
                 )
         if row is None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -10,13 +10,12 @@ from sqlalchemy import ColumnElement, Row, Select, delete, select, tuple_, updat
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from beacon_shared.contracts.common import Network
 from beacon_shared.pagination import Cursor
-from ingest.competitors.models import tracked_account
+from ingest.competitors.models import TrackingStatus, tracked_account
 from ingest.competitors.schemas import CompetitorQuery
-from ingest.post_metrics.models import post_metrics_poll
 
 t = tracked_account.c
-p = post_metrics_poll.c
 _COLUMNS: tuple[ColumnElement[Any], ...] = (
     t.id,
     t.brand_id,
@@ -31,10 +30,11 @@ _COLUMNS: tuple[ColumnElement[Any], ...] = (
 )
 
 
-def _with_poll_state() -> Select[Any]:
+def _with_poll_state(poll_state: Select[Any]) -> Select[Any]:
+    p = poll_state.subquery()
     return select(
-        *_COLUMNS, p.polled_at.label("metrics_polled_at"), p.last_error.label("metrics_error")
-    ).select_from(tracked_account.outerjoin(post_metrics_poll, p.account_id == t.id))
+        *_COLUMNS, p.c.polled_at.label("metrics_polled_at"), p.c.last_error.label("metrics_error")
+    ).select_from(tracked_account.outerjoin(p, p.c.account_id == t.id))
 
 
 async def insert_competitor(session: AsyncSession, row: Mapping[str, Any]) -> UUID | None:
@@ -51,9 +51,11 @@ async def insert_competitor(session: AsyncSession, row: Mapping[str, Any]) -> UU
     return inserted
 
 
-async def get(session: AsyncSession, *, tenant_id: str, competitor_id: UUID) -> Row[Any] | None:
-    """One tracked account of the tenant, with its poll state."""
-    stmt = _with_poll_state().where(t.tenant_id == tenant_id, t.id == competitor_id)
+async def get(
+    session: AsyncSession, *, tenant_id: str, competitor_id: UUID, poll_state: Select[Any]
+) -> Row[Any] | None:
+    """One tracked account of the tenant, with its `poll_state` (the metrics poller's)."""
+    stmt = _with_poll_state(poll_state).where(t.tenant_id == tenant_id, t.id == competitor_id)
     row: Row[Any] | None = (await session.execute(stmt)).first()
     return row
 
@@ -65,11 +67,12 @@ async def list_competitors(
     query: CompetitorQuery,
     after: Cursor | None,
     limit: int,
+    poll_state: Select[Any],
     brands: frozenset[str] | None = None,
 ) -> list[Row[Any]]:
     """Up to `limit` tracked accounts of the tenant (of these brands; None: every one), newest
-    first, strictly after `after`."""
-    stmt = _with_poll_state().where(t.tenant_id == tenant_id)
+    first, strictly after `after`; with their `poll_state` (the metrics poller's)."""
+    stmt = _with_poll_state(poll_state).where(t.tenant_id == tenant_id)
     if query.brand_id is not None:
         stmt = stmt.where(t.brand_id == query.brand_id)
     if brands is not None:
@@ -105,3 +108,10 @@ async def delete_competitor(session: AsyncSession, *, tenant_id: str, competitor
         .returning(t.id)
     )
     return result.first() is not None
+
+
+def metrics_candidates(networks: Sequence[Network]) -> Select[Any]:
+    """Actively tracked accounts on these networks, as the metrics poller joins them."""
+    return select(
+        t.id, t.tenant_id, t.brand_id, t.network, t.external_account_id, t.handle, t.instance_url
+    ).where(t.network.in_([n.value for n in networks]), t.status == TrackingStatus.active.value)

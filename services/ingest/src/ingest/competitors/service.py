@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row
+from sqlalchemy import Row, Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from beacon_shared.contracts.common import Network
 from beacon_shared.logging import get_logger
 from beacon_shared.pagination import Cursor
 from ingest.competitors import repository
@@ -19,7 +21,7 @@ from ingest.competitors.exceptions import (
     CompetitorPatchInvalid,
 )
 from ingest.competitors.schemas import CompetitorIn, CompetitorPatch, CompetitorQuery
-from ingest.post_metrics import schedule
+from ingest.post_metrics import service as post_metrics
 
 log = get_logger(__name__)
 
@@ -51,7 +53,12 @@ async def track(session: AsyncSession, *, tenant_id: str, body: CompetitorIn) ->
 
 async def get(session: AsyncSession, *, tenant_id: str, competitor_id: UUID) -> Row[Any]:
     """One tracked competitor of the tenant, or CompetitorNotFound."""
-    row = await repository.get(session, tenant_id=tenant_id, competitor_id=competitor_id)
+    row = await repository.get(
+        session,
+        tenant_id=tenant_id,
+        competitor_id=competitor_id,
+        poll_state=post_metrics.poll_state(),
+    )
     if row is None:
         raise CompetitorNotFound(competitor_id)
     return row
@@ -73,6 +80,7 @@ async def list_page(
         query=query,
         after=after,
         limit=query.limit + 1,
+        poll_state=post_metrics.poll_state(),
         brands=brands,
     )
     page = rows[: query.limit]
@@ -111,5 +119,11 @@ async def untrack(session: AsyncSession, *, tenant_id: str, competitor_id: UUID)
         session, tenant_id=tenant_id, competitor_id=competitor_id
     ):
         raise CompetitorNotFound(competitor_id)
-    await schedule.forget(session, account_id=competitor_id)
+    await post_metrics.forget(session, account_id=competitor_id)
     log.info("competitor.untracked", competitor_id=str(competitor_id))
+
+
+def metrics_candidates(networks: Sequence[Network]) -> Select[Any]:
+    """Actively tracked accounts on these networks (id, tenant_id, brand_id, network,
+    external_account_id, handle, instance_url), to join."""
+    return repository.metrics_candidates(networks)

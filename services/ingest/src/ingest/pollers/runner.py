@@ -17,12 +17,12 @@ from beacon_shared.contracts.common import Network
 from beacon_shared.egress import egress_client
 from beacon_shared.logging import get_logger
 from beacon_shared.worker import Job, WorkerContext, every
-from ingest.accounts.service import credentials_refused, decrypt_credentials
+from ingest.accounts import polling
+from ingest.accounts.schemas import PolledAccount
+from ingest.accounts.service import credentials_refused, decrypt_credentials, mark_needs_reauth
 from ingest.config import Settings
-from ingest.pollers import cursors
 from ingest.pollers.base import Fetched, Malformed, Poller, RateLimited, Unauthorized
 from ingest.pollers.bluesky import BlueskyPoller
-from ingest.pollers.cursors import PolledAccount
 from ingest.pollers.mastodon import MastodonPoller
 from ingest.webhooks.intake import file_interactions, in_transaction
 
@@ -104,7 +104,7 @@ class PollRunner:
     async def poll_all(self) -> dict[UUID, Outcome]:
         """Poll each pollable account once, a few at a time."""
         async with self._sessionmaker() as session:
-            accounts = await cursors.pollable_accounts(
+            accounts = await polling.pollable_accounts(
                 session, networks=list(self._pollers), now=self._now()
             )
 
@@ -126,7 +126,7 @@ class PollRunner:
     async def _poll(self, account: PolledAccount) -> Outcome:
         now = self._now()
         async with self._sessionmaker() as session, session.begin():
-            failures = await cursors.claim(
+            failures = await polling.claim(
                 session,
                 tenant_id=account.tenant_id,
                 account_id=account.id,
@@ -141,7 +141,7 @@ class PollRunner:
                 credentials = await decrypt_credentials(
                     session, account_id=account.id, key=self._key
                 )
-                cursor = await cursors.cursor_of(
+                cursor = await polling.cursor_of(
                     session, tenant_id=account.tenant_id, account_id=account.id
                 )
             if credentials is None:
@@ -175,13 +175,13 @@ class PollRunner:
                 accept=accept,
             )
             if fetched.cursor is not None and fetched.cursor != previous:
-                await cursors.save_cursor(
+                await polling.save_cursor(
                     session,
                     tenant_id=account.tenant_id,
                     account_id=account.id,
                     cursor=fetched.cursor,
                 )
-            await cursors.schedule(
+            await polling.schedule(
                 session,
                 tenant_id=account.tenant_id,
                 account_id=account.id,
@@ -216,7 +216,7 @@ class PollRunner:
         """Best effort: if the database is away, the hold expires and the account is due again."""
         try:
             async with self._sessionmaker() as session, session.begin():
-                await cursors.schedule(
+                await polling.schedule(
                     session,
                     tenant_id=account.tenant_id,
                     account_id=account.id,
@@ -239,7 +239,7 @@ class PollRunner:
                     wait=self._refresh_wait,
                 )
                 if until is not None:
-                    await cursors.schedule(
+                    await polling.schedule(
                         session,
                         tenant_id=account.tenant_id,
                         account_id=account.id,
@@ -258,9 +258,7 @@ class PollRunner:
         """No longer active, so no longer claimed; if that cannot be recorded, the hold rests it."""
         try:
             async with self._sessionmaker() as session, session.begin():
-                await cursors.mark_needs_reauth(
-                    session, tenant_id=account.tenant_id, account_id=account.id
-                )
+                await mark_needs_reauth(session, tenant_id=account.tenant_id, account_id=account.id)
         except Exception as exc:
             log.warning("poll.reauth_not_recorded", account_id=str(account.id), error=repr(exc))
             return

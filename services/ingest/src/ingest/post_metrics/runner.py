@@ -24,11 +24,13 @@ from beacon_shared.contracts.common import Network
 from beacon_shared.egress import egress_client
 from beacon_shared.logging import get_logger
 from beacon_shared.worker import Job, WorkerContext, every
+from ingest.accounts import polling
 from ingest.accounts.service import decrypt_credentials
+from ingest.competitors import service as competitors
 from ingest.config import Settings
 from ingest.db import outbox as outbox_table
 from ingest.pollers.base import Malformed, RateLimited, Unauthorized
-from ingest.post_metrics import schedule
+from ingest.post_metrics import repository
 from ingest.post_metrics.base import Gone, MetricsAccount, MetricsReader, Observation, Owner
 from ingest.post_metrics.bluesky import BlueskyMetrics
 from ingest.post_metrics.events import observed_event
@@ -112,8 +114,12 @@ class MetricsPoller:
     async def poll_due(self) -> dict[UUID, Outcome]:
         """Poll each due account once, a few at a time."""
         async with self._sessionmaker() as session:
-            accounts = await schedule.due_accounts(
-                session, networks=list(self._readers), now=self._now()
+            networks = list(self._readers)
+            accounts = await repository.due_accounts(
+                session,
+                own=polling.metrics_candidates(networks),
+                tracked=competitors.metrics_candidates(networks),
+                now=self._now(),
             )
 
         async def one(account: MetricsAccount) -> Outcome:
@@ -132,7 +138,7 @@ class MetricsPoller:
     async def _poll(self, account: MetricsAccount) -> Outcome:
         now = self._now()
         async with self._sessionmaker() as session, session.begin():
-            failures = await schedule.claim(
+            failures = await repository.claim(
                 session, account=account, now=now, hold_until=now + self._hold
             )
         if failures is None:
@@ -196,7 +202,7 @@ class MetricsPoller:
         # The events and the schedule move together: a crash re-reads, never loses.
         async with self._sessionmaker() as session, session.begin():
             await outbox.stage(session, outbox_table, events)
-            await schedule.schedule(
+            await repository.schedule(
                 session,
                 account_id=account.id,
                 next_at=next_at,
@@ -236,7 +242,7 @@ class MetricsPoller:
         """Best effort: if the database is away, the hold expires and the account is due again."""
         try:
             async with self._sessionmaker() as session, session.begin():
-                await schedule.schedule(
+                await repository.schedule(
                     session, account_id=account.id, next_at=next_at, failures=failures, error=error
                 )
         except Exception as exc:

@@ -12,8 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared.contracts.common import Network
 from ingest.accounts import service as accounts
-from ingest.accounts.models import AccountStatus
-from ingest.accounts.schemas import ResolvedAccount
+from ingest.accounts.schemas import AccountStatus, ResolvedAccount
 from ingest.interactions import service as interactions
 from ingest.interactions.schemas import InteractionAccepted, InteractionIn
 

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from beacon_shared.contracts.common import Network
 from beacon_shared.db import create_sessionmaker
-from ingest.pollers.cursors import PolledAccount
+from ingest.accounts.schemas import PolledAccount
 from ingest.pollers.runner import PollRunner
 
 KEY = SecretStr(Fernet.generate_key().decode())

@@ -16,9 +16,9 @@ from beacon_shared.bounds import INT32_MAX
 from beacon_shared.contracts.common import Network
 from beacon_shared.events import decode
 from beacon_shared.testing.plugin import eventually
+from ingest.accounts import polling
 from ingest.accounts.models import connected_account
 from ingest.db import outbox
-from ingest.pollers import cursors
 from ingest.pollers.base import reset_at
 
 pytestmark = pytest.mark.integration
@@ -429,7 +429,7 @@ async def test_an_account_held_by_a_worker_that_died_is_polled_after_the_hold(
     instance, polled, runner_for, clock, sessionmaker
 ):
     async with sessionmaker() as session, session.begin():
-        await cursors.claim(  # what a worker killed mid-poll leaves behind
+        await polling.claim(  # what a worker killed mid-poll leaves behind
             session,
             tenant_id=polled.tenant_id,
             account_id=polled.id,

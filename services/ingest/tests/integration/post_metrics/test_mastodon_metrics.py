@@ -326,10 +326,10 @@ async def test_paused_competitors_and_own_accounts_without_credentials_are_not_p
 async def test_an_account_held_by_one_replica_rests_for_another(
     instance, rival, poller_for, sessionmaker
 ):
-    from ingest.post_metrics import schedule
+    from ingest.post_metrics import repository
 
     async with sessionmaker() as session, session.begin():
-        held = await schedule.claim(
+        held = await repository.claim(
             session, account=rival, now=NOW, hold_until=NOW + timedelta(minutes=5)
         )
     poller = poller_for(instance.app())

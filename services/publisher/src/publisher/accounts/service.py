@@ -21,6 +21,7 @@ from beacon_shared.logging import get_logger
 from beacon_shared.pagination import Cursor, split_page
 from beacon_shared.refresh_requests import RefreshRequests
 from beacon_shared.registry_problems import ConnectInWorkspace, ManagedInWorkspace
+from beacon_shared.reseal import Sealed
 from publisher.accounts import repository
 from publisher.accounts.exceptions import (
     AccountAlreadyConnected,
@@ -314,3 +315,8 @@ async def replicate(
             version=account.version,
         )
     return row
+
+
+def sealed_credentials(box: SecretBox) -> Sealed:
+    """The accounts' credentials at rest, for the worker's re-seal job."""
+    return Sealed(account_table, "credentials_encrypted", ("id",), box)

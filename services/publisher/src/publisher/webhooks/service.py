@@ -21,6 +21,7 @@ from beacon_shared.crypto import SecretBox, SecretsUnreadable
 from beacon_shared.egress import EgressPolicy
 from beacon_shared.logging import get_logger
 from beacon_shared.pagination import Cursor, split_page
+from beacon_shared.reseal import Sealed
 from publisher.webhooks import repository
 from publisher.webhooks.exceptions import (
     DeliveryInProgress,
@@ -29,7 +30,7 @@ from publisher.webhooks.exceptions import (
     EndpointNotFound,
     UnknownEventType,
 )
-from publisher.webhooks.models import DeliveryStatus
+from publisher.webhooks.models import DeliveryStatus, webhook_endpoint
 from publisher.webhooks.schemas import (
     TEST_EVENT_TYPE,
     WEBHOOK_EVENT_TYPES,
@@ -336,3 +337,8 @@ async def redeliver(session: AsyncSession, *, tenant_id: str, delivery_id: UUID)
         was=row.status,
     )
     return updated
+
+
+def sealed_secrets(box: SecretBox) -> Sealed:
+    """The endpoints' signing secrets at rest, for the worker's re-seal job."""
+    return Sealed(webhook_endpoint, "secret_encrypted", ("id",), box)

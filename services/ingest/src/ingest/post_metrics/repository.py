@@ -2,66 +2,49 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, literal, or_, select, union_all, update
+from sqlalchemy import Select, delete, literal, or_, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared.contracts.common import Network
-from ingest.accounts.models import AccountStatus, connected_account
-from ingest.competitors.models import TrackingStatus, tracked_account
 from ingest.post_metrics.base import MetricsAccount, Owner
 from ingest.post_metrics.models import post_metrics_poll
 
-c = connected_account.c
-t = tracked_account.c
 p = post_metrics_poll.c
 
 
 async def due_accounts(
-    session: AsyncSession, *, networks: Sequence[Network], now: datetime
+    session: AsyncSession, *, own: Select[Any], tracked: Select[Any], now: datetime
 ) -> list[MetricsAccount]:
-    """Active own and tracked accounts on these networks whose metrics are due at `now`."""
-    names = [n.value for n in networks]
+    """The own and tracked accounts (`own`, `tracked`: their owners' candidates, each row with
+    id, tenant_id, brand_id, network, external_account_id, handle, instance_url) whose metrics
+    are due at `now`."""
     not_held = or_(p.next_at.is_(None), p.next_at <= now)
-    own = (
-        select(
-            c.id,
-            c.tenant_id,
-            c.brand_id,
-            literal(Owner.own.value).label("owner"),
-            c.network,
-            c.external_account_id,
-            c.handle,
-            literal(None).label("instance_url"),
+
+    def due(candidates: Select[Any], owner: Owner) -> Select[Any]:
+        a = candidates.subquery()
+        return (
+            select(
+                a.c.id,
+                a.c.tenant_id,
+                a.c.brand_id,
+                literal(owner.value).label("owner"),
+                a.c.network,
+                a.c.external_account_id,
+                a.c.handle,
+                a.c.instance_url,
+            )
+            .select_from(a.outerjoin(post_metrics_poll, p.account_id == a.c.id))
+            .where(not_held)
         )
-        .select_from(connected_account.outerjoin(post_metrics_poll, p.account_id == c.id))
-        .where(
-            c.network.in_(names),
-            c.status == AccountStatus.active.value,
-            # An own Mastodon account's instance is in its credentials.
-            or_(c.network != Network.mastodon.value, c.credentials_encrypted.isnot(None)),
-            not_held,
-        )
+
+    rows = await session.execute(
+        union_all(due(own, Owner.own), due(tracked, Owner.competitor)).order_by("id")
     )
-    tracked = (
-        select(
-            t.id,
-            t.tenant_id,
-            t.brand_id,
-            literal(Owner.competitor.value).label("owner"),
-            t.network,
-            t.external_account_id,
-            t.handle,
-            t.instance_url,
-        )
-        .select_from(tracked_account.outerjoin(post_metrics_poll, p.account_id == t.id))
-        .where(t.network.in_(names), t.status == TrackingStatus.active.value, not_held)
-    )
-    rows = await session.execute(union_all(own, tracked).order_by("id"))
     return [
         MetricsAccount(
             id=row.id,
@@ -75,6 +58,11 @@ async def due_accounts(
         )
         for row in rows
     ]
+
+
+def poll_state() -> Select[Any]:
+    """Each scheduled account's last poll: account_id, polled_at, last_error."""
+    return select(p.account_id, p.polled_at, p.last_error)
 
 
 async def claim(
