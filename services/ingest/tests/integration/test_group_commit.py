@@ -14,14 +14,14 @@ from beacon_shared.events import decode
 from beacon_shared.tracing import current_correlation_id
 from ingest.db import outbox
 from ingest.interactions.group_commit import GroupCommitter
+from ingest.interactions.interaction import Interaction
 from ingest.interactions.models import interaction
-from ingest.interactions.schemas import InteractionIn
 
 pytestmark = pytest.mark.integration
 
 
-def item(external_id: str) -> InteractionIn:
-    return InteractionIn.model_validate(
+def item(external_id: str) -> Interaction:
+    return Interaction.model_validate(
         {
             "kind": "comment",
             "external_id": external_id,

@@ -16,14 +16,14 @@ from beacon_shared.events import decode
 from ingest.accounts.schemas import ResolvedAccount
 from ingest.db import outbox
 from ingest.interactions import service
-from ingest.interactions.schemas import InteractionIn
+from ingest.interactions.interaction import Interaction
 from ingest.webhooks.intake import file_interactions
 
 pytestmark = pytest.mark.integration
 
 
-def item(external_id: str, kind: InteractionKind) -> InteractionIn:
-    return InteractionIn(
+def item(external_id: str, kind: InteractionKind) -> Interaction:
+    return Interaction(
         network=Network.facebook,
         kind=kind,
         external_id=external_id,

@@ -12,13 +12,13 @@ from beacon_shared.contracts.ingest import CommentReceived, InteractionKind
 from beacon_shared.events import decode
 from ingest.db import outbox
 from ingest.interactions import service
+from ingest.interactions.interaction import Interaction
 from ingest.interactions.models import interaction
-from ingest.interactions.schemas import InteractionIn
 
 pytestmark = pytest.mark.integration
 
 
-def comment(external_id: str, **overrides: object) -> InteractionIn:
+def comment(external_id: str, **overrides: object) -> Interaction:
     fields: dict[str, object] = {
         "kind": InteractionKind.comment,
         "external_id": external_id,
@@ -28,7 +28,7 @@ def comment(external_id: str, **overrides: object) -> InteractionIn:
         "created_at": datetime(2026, 11, 24, 10, tzinfo=UTC),
     }
     fields.update(overrides)
-    return InteractionIn.model_validate(fields)
+    return Interaction.model_validate(fields)
 
 
 async def counts(session, tenant: str) -> tuple[int, int]:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.ingest import InteractionKind
 from ingest.webhooks.x import crc_response_token, normalise, signature_is_valid
 
@@ -86,7 +87,7 @@ class TestNormalise:
         }
         result = normalise(payload, now=NOW)
 
-        assert result.for_user_id == ME
+        assert list(result.by_account) == [(Network.x, ME)]
         assert [(i.kind, i.external_id) for i in result.items] == [
             (InteractionKind.mention, "1001"),
             (InteractionKind.reply, "1002"),

@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from beacon_shared.logging import get_logger
 from ingest.interactions import service
-from ingest.interactions.schemas import InteractionAccepted, InteractionIn
+from ingest.interactions.interaction import Interaction
+from ingest.interactions.schemas import InteractionAccepted
 
 log = get_logger(__name__)
 
@@ -52,7 +53,7 @@ class GroupCommitter:
         self._writes: set[asyncio.Task[None]] = set()
 
     async def accept(
-        self, *, tenant_id: str, items: Sequence[InteractionIn]
+        self, *, tenant_id: str, items: Sequence[Interaction]
     ) -> list[InteractionAccepted]:
         """Results in the order of `items`, once the group holding them is committed."""
         batch = service.prepare(tenant_id, items)  # here, so its events carry this caller's trace

@@ -95,7 +95,9 @@ async def submit(
     await brands.check(principal, access.WRITE, body.brand_id)
 
     async def produce() -> InteractionAccepted:
-        (accepted,) = await committer.accept(tenant_id=principal.tenant_id, items=[body])
+        (accepted,) = await committer.accept(
+            tenant_id=principal.tenant_id, items=[body.to_interaction()]
+        )
         return accepted
 
     return await _once(
@@ -130,7 +132,9 @@ async def submit_batch(
     await brands.check_all(principal, access.WRITE, {b for b in named if b is not None})
 
     async def produce() -> InteractionBatchAccepted:
-        accepted = await committer.accept(tenant_id=principal.tenant_id, items=body.items)
+        accepted = await committer.accept(
+            tenant_id=principal.tenant_id, items=[item.to_interaction() for item in body.items]
+        )
         return InteractionBatchAccepted(items=accepted)
 
     return await _once(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any, Self
 from uuid import UUID
@@ -14,12 +13,14 @@ from beacon_shared.bounds import Timestamp
 from beacon_shared.contracts.common import Author, Network
 from beacon_shared.contracts.ingest import InteractionKind
 from beacon_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from ingest.interactions.interaction import (
+    MAX_RAW_KEYS,
+    MAX_TEXT_LENGTH,
+    Interaction,
+    without_control_characters,
+)
 
-MAX_TEXT_LENGTH = 100_000
 MAX_BATCH_SIZE = 1_000
-MAX_RAW_KEYS = 1_000
-# C0 control characters other than tab, line feed and carriage return: invisible, never meant.
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 class InteractionIn(BaseModel):
@@ -62,7 +63,11 @@ class InteractionIn(BaseModel):
     @field_validator("text")
     @classmethod
     def _strip_control_characters(cls, value: str) -> str:
-        return _CONTROL_CHARACTERS.sub("", value)
+        return without_control_characters(value)
+
+    def to_interaction(self) -> Interaction:
+        """The interaction this body submits, as the store takes it (already validated alike)."""
+        return Interaction.model_construct(_fields_set=self.model_fields_set, **dict(self))
 
 
 class InteractionBatchIn(BaseModel):

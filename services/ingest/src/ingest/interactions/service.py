@@ -24,12 +24,8 @@ from beacon_shared.events import Envelope, EventPayload
 from beacon_shared.pagination import Cursor
 from ingest.interactions import repository
 from ingest.interactions.exceptions import ConversationNotFound, InteractionNotFound
-from ingest.interactions.schemas import (
-    ConversationQuery,
-    InteractionAccepted,
-    InteractionIn,
-    InteractionQuery,
-)
+from ingest.interactions.interaction import Interaction
+from ingest.interactions.schemas import ConversationQuery, InteractionAccepted, InteractionQuery
 
 SOURCE = "/beacon/ingest"
 # The one time rule of everything that enters Beacon through ingest (the API, webhooks, pollers):
@@ -45,14 +41,14 @@ class Batch:
     (so each event carries its own request's correlation and trace, whoever writes it)."""
 
     tenant_id: str
-    items: Sequence[InteractionIn]
+    items: Sequence[Interaction]
     first_of: dict[tuple[str, str], int]  # (network, external id) -> index of its first item
     own_ids: dict[tuple[str, str], UUID]  # the id each distinct item gets if it is new
     rows: list[tuple[Any, ...]]  # repository.STORED_COLUMNS
     events: list[tuple[Any, ...]]  # repository.EVENT_COLUMNS
 
 
-def prepare(tenant_id: str, items: Sequence[InteractionIn]) -> Batch:
+def prepare(tenant_id: str, items: Sequence[Interaction]) -> Batch:
     """An item repeating an earlier one (same network and external id) is a duplicate of it;
     a `created_at` too far in the future is clamped to the time of receipt."""
     now = datetime.now(UTC)
@@ -101,7 +97,7 @@ async def store(
 
 
 async def accept(
-    session: AsyncSession, *, tenant_id: str, items: Sequence[InteractionIn]
+    session: AsyncSession, *, tenant_id: str, items: Sequence[Interaction]
 ) -> list[InteractionAccepted]:
     """`store` inside the session's transaction."""
     (results,) = await store(repository.session_fetch(session), [prepare(tenant_id, items)])
@@ -182,11 +178,11 @@ async def conversation_page(
     return page, Cursor(page[-1].created_at, page[-1].id).encode() if more else None
 
 
-def _identity(item: InteractionIn) -> tuple[str, str]:
+def _identity(item: Interaction) -> tuple[str, str]:
     return item.network.value, item.external_id
 
 
-def _prepare(item: InteractionIn, now: datetime) -> tuple[InteractionIn, dict[str, Any]]:
+def _prepare(item: Interaction, now: datetime) -> tuple[Interaction, dict[str, Any]]:
     """The item as it will be stored (its created_at possibly clamped) and the raw to keep."""
     raw = item.raw if item.raw is not None else item.model_dump(mode="json")
     if item.created_at - now <= FUTURE_TOLERANCE:
@@ -196,7 +192,7 @@ def _prepare(item: InteractionIn, now: datetime) -> tuple[InteractionIn, dict[st
 
 
 def _row(
-    tenant_id: str, interaction_id: UUID, item: InteractionIn, raw: dict[str, Any], now: datetime
+    tenant_id: str, interaction_id: UUID, item: Interaction, raw: dict[str, Any], now: datetime
 ) -> tuple[Any, ...]:
     """The values of repository.STORED_COLUMNS."""
     return (
@@ -227,14 +223,14 @@ def _json(value: object) -> str:
         return json.dumps(value)
 
 
-def _record_key(item: InteractionIn) -> str:
+def _record_key(item: Interaction) -> str:
     """One thread's comments (one object's engagements) share a key, so they stay ordered."""
     if item.kind in CONVERSATION_KINDS:
         return item.thread_external_id or item.external_id
     return item.parent_external_id or item.thread_external_id or item.external_id
 
 
-def _event(tenant_id: str, interaction_id: UUID, item: InteractionIn, now: datetime) -> Envelope:
+def _event(tenant_id: str, interaction_id: UUID, item: Interaction, now: datetime) -> Envelope:
     payload: EventPayload
     if item.kind in CONVERSATION_KINDS:
         payload = CommentReceived(

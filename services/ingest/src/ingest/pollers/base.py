@@ -10,14 +10,14 @@ from typing import Protocol
 import httpx
 
 from beacon_shared.contracts.common import Network
-from ingest.interactions.schemas import InteractionIn
+from ingest.interactions.interaction import Interaction
 
 
 @dataclass(frozen=True)
 class Fetched:
     """New interactions, where the next poll resumes, and what could not be read."""
 
-    items: list[InteractionIn]
+    items: list[Interaction]
     cursor: str | None
     malformed: int = 0
     # Set when the network says the quota is spent: the account rests until then.

@@ -19,7 +19,7 @@ from beacon_shared.contracts.common import Author, Network
 from beacon_shared.contracts.ingest import InteractionKind
 from beacon_shared.network_calls import CredentialsRefused, RetryLater
 from beacon_shared.networks.bluesky import BlueskySessions, Login, sending_through
-from ingest.interactions.schemas import InteractionIn
+from ingest.interactions.interaction import Interaction
 from ingest.pollers.base import Fetched, RateLimited, Unauthorized
 from ingest.pollers.paging import RATE_LIMIT_FALLBACK, bluesky_pages
 
@@ -40,7 +40,7 @@ def _when(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def to_interaction(notification: Mapping[str, Any]) -> InteractionIn | None:
+def to_interaction(notification: Mapping[str, Any]) -> Interaction | None:
     """The interaction a notification stands for; None for reasons Beacon does not keep."""
     kind = _KINDS.get(notification["reason"])
     if kind is None:
@@ -54,7 +54,7 @@ def to_interaction(notification: Mapping[str, Any]) -> InteractionIn | None:
     subject = notification.get("reasonSubject")
     if kind in (InteractionKind.reaction, InteractionKind.share):
         parent = parent or subject
-    return InteractionIn(
+    return Interaction(
         network=Network.bluesky,
         kind=kind,
         external_id=uri,
@@ -86,7 +86,7 @@ class BlueskyPoller:
         login = Login.of(credentials)
         url = login.xrpc("app.bsky.notification.listNotifications")
         seen_until = _when(cursor) if cursor else None
-        items: list[InteractionIn] = []
+        items: list[Interaction] = []
         malformed = 0
         newest = cursor
         rested: datetime | None = None

@@ -17,7 +17,7 @@ from beacon_shared.bounds import INT32_MAX, count_from_payload
 from beacon_shared.contracts.common import Author, Network
 from beacon_shared.contracts.ingest import InteractionKind
 from beacon_shared.networks.mastodon import MastodonApi
-from ingest.interactions.schemas import InteractionIn
+from ingest.interactions.interaction import Interaction
 from ingest.pollers.base import Fetched
 from ingest.pollers.html_text import html_to_text
 from ingest.pollers.paging import Towards, mastodon_pages
@@ -32,7 +32,7 @@ _KINDS = {
 }
 
 
-def to_interaction(notification: Mapping[str, Any]) -> InteractionIn | None:
+def to_interaction(notification: Mapping[str, Any]) -> Interaction | None:
     """The interaction a notification stands for; None for types Beacon does not keep."""
     kind_name = notification["type"]
     account = notification["account"]
@@ -58,7 +58,7 @@ def to_interaction(notification: Mapping[str, Any]) -> InteractionIn | None:
         if status is None:
             raise ValueError("a mention without its status")
         parent = status.get("in_reply_to_id")
-        return InteractionIn(
+        return Interaction(
             kind=InteractionKind.reply if parent else InteractionKind.mention,
             external_id=str(status["id"]),
             parent_external_id=str(parent) if parent else None,
@@ -71,7 +71,7 @@ def to_interaction(notification: Mapping[str, Any]) -> InteractionIn | None:
         return None
     status_id = str(status["id"]) if status is not None else None
     # A favourite, boost or follow has no id of its own: the notification's id stands for it.
-    return InteractionIn(
+    return Interaction(
         kind=kind,
         external_id=f"notification:{notification['id']}",
         parent_external_id=status_id,
@@ -89,7 +89,7 @@ class MastodonPoller:
         self, client: httpx.AsyncClient, credentials: Mapping[str, str], cursor: str | None
     ) -> Fetched:
         """Notifications newer than `cursor` (the latest page on a first poll)."""
-        items: list[InteractionIn] = []
+        items: list[Interaction] = []
         malformed = 0
         newest = cursor
         rested: datetime | None = None

@@ -14,7 +14,8 @@ from beacon_shared.contracts.common import Network
 from ingest.accounts import service as accounts
 from ingest.accounts.schemas import AccountStatus, ResolvedAccount
 from ingest.interactions import service as interactions
-from ingest.interactions.schemas import InteractionAccepted, InteractionIn
+from ingest.interactions.interaction import Interaction
+from ingest.interactions.schemas import InteractionAccepted
 
 
 @dataclass
@@ -38,7 +39,7 @@ class Accept(Protocol):
     """Stores a tenant's interactions once each."""
 
     async def __call__(
-        self, *, tenant_id: str, items: Sequence[InteractionIn]
+        self, *, tenant_id: str, items: Sequence[Interaction]
     ) -> list[InteractionAccepted]: ...
 
 
@@ -48,7 +49,7 @@ def in_transaction(session: AsyncSession) -> tuple[Resolve, Accept]:
 
 
 async def file_interactions(
-    by_account: Mapping[tuple[Network, str], Sequence[InteractionIn]],
+    by_account: Mapping[tuple[Network, str], Sequence[Interaction]],
     *,
     resolve: Resolve,
     accept: Accept,
@@ -59,7 +60,7 @@ async def file_interactions(
     the workspace, are left out.
     """
     filed = Filed()
-    by_tenant: dict[str, list[InteractionIn]] = {}
+    by_tenant: dict[str, list[Interaction]] = {}
     for (network, external_account_id), items in by_account.items():
         account = await resolve(network=network, external_account_id=external_account_id)
         if account is None:

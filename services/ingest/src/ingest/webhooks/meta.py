@@ -22,9 +22,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
-from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
@@ -34,7 +32,8 @@ from pydantic import ValidationError
 from beacon_shared.bounds import LATEST
 from beacon_shared.contracts.common import Author, Network
 from beacon_shared.contracts.ingest import InteractionKind
-from ingest.interactions.schemas import InteractionIn
+from ingest.interactions.interaction import Interaction
+from ingest.webhooks.normalised import Normalised
 
 SIGNATURE_HEADER = "x-hub-signature-256"
 UNKNOWN_AUTHOR = "unknown"
@@ -45,7 +44,7 @@ _LAST = LATEST - timedelta(microseconds=1)
 _NETWORKS = {"page": Network.facebook, "instagram": Network.instagram}
 Json = Mapping[str, Any]
 # An interaction and the (network, account id) it was delivered for.
-Filed = tuple[Network, str, InteractionIn]
+Filed = tuple[Network, str, Interaction]
 
 
 def signature_is_valid(body: bytes, header: str | None, app_secret: str) -> bool:
@@ -67,23 +66,6 @@ class Skipped(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-@dataclass
-class Normalised:
-    """A delivery's interactions by (network, account id), and what was left out by reason."""
-
-    by_account: dict[tuple[Network, str], list[InteractionIn]] = field(default_factory=dict)
-    skipped: Counter[str] = field(default_factory=Counter)
-
-    def add(self, network: Network, account_id: str, item: InteractionIn) -> None:
-        """File an interaction under the network account it was delivered for."""
-        self.by_account.setdefault((network, account_id), []).append(item)
-
-    @property
-    def count(self) -> int:
-        """How many interactions the delivery holds."""
-        return sum(len(items) for items in self.by_account.values())
 
 
 def normalise(payload: object, *, now: datetime | None = None) -> Normalised:
@@ -152,7 +134,7 @@ def _messaging(event: Json, network: Network, now: datetime) -> Filed:
     return network, account_id, item.model_copy(update={"raw": dict(event)})
 
 
-def _page_feed(value: Json, page_id: str, now: datetime) -> InteractionIn:
+def _page_feed(value: Json, page_id: str, now: datetime) -> Interaction:
     if value.get("verb") != "add":
         raise Skipped("unsupported")  # edited, remove, hide, unhide: not a new interaction
     kind = value.get("item")
@@ -165,7 +147,7 @@ def _page_feed(value: Json, page_id: str, now: datetime) -> InteractionIn:
     created_at = _epoch(value.get("created_time"), now)
     if kind == "comment":
         parent = str(value.get("parent_id") or post_id)
-        return InteractionIn(
+        return Interaction(
             network=Network.facebook,
             kind=InteractionKind.reply if parent != post_id else InteractionKind.comment,
             external_id=str(value["comment_id"]),
@@ -178,7 +160,7 @@ def _page_feed(value: Json, page_id: str, now: datetime) -> InteractionIn:
     if kind == "reaction":
         # Reactions have no id of their own: one per person and target (a post or a comment).
         target = str(value.get("comment_id") or post_id)
-        return InteractionIn(
+        return Interaction(
             network=Network.facebook,
             kind=InteractionKind.reaction,
             external_id=f"reaction:{target}:{author.network_id}",
@@ -187,7 +169,7 @@ def _page_feed(value: Json, page_id: str, now: datetime) -> InteractionIn:
             author=author,
             created_at=created_at,
         )
-    return InteractionIn(
+    return Interaction(
         network=Network.facebook,
         kind=InteractionKind.share,
         external_id=str(value.get("share_id") or post_id),
@@ -199,13 +181,13 @@ def _page_feed(value: Json, page_id: str, now: datetime) -> InteractionIn:
     )
 
 
-def _instagram_comment(value: Json, account_id: str, created_at: datetime) -> InteractionIn:
+def _instagram_comment(value: Json, account_id: str, created_at: datetime) -> Interaction:
     author = _author(value.get("from"), handle_key="username")
     if author.network_id == account_id:
         raise Skipped("own_activity")
     media_id = str(value["media"]["id"])
     parent = value.get("parent_id")
-    return InteractionIn(
+    return Interaction(
         network=Network.instagram,
         kind=InteractionKind.reply if parent else InteractionKind.comment,
         external_id=str(value["id"]),
@@ -217,11 +199,11 @@ def _instagram_comment(value: Json, account_id: str, created_at: datetime) -> In
     )
 
 
-def _instagram_mention(value: Json, created_at: datetime) -> InteractionIn:
+def _instagram_mention(value: Json, created_at: datetime) -> Interaction:
     # In a comment (`comment_id`) or in a media's caption (only `media_id`).
     media_id = str(value["media_id"])
     comment_id = value.get("comment_id")
-    return InteractionIn(
+    return Interaction(
         network=Network.instagram,
         kind=InteractionKind.mention,
         external_id=str(comment_id or media_id),
@@ -232,7 +214,7 @@ def _instagram_mention(value: Json, created_at: datetime) -> InteractionIn:
     )
 
 
-def _message(event: Json, network: Network, now: datetime) -> tuple[str, InteractionIn]:
+def _message(event: Json, network: Network, now: datetime) -> tuple[str, Interaction]:
     message = event.get("message")
     if not isinstance(message, Mapping):
         raise Skipped("unsupported")  # deliveries, reads, postbacks, reactions, referrals
@@ -243,7 +225,7 @@ def _message(event: Json, network: Network, now: datetime) -> tuple[str, Interac
     sender = str(event["sender"]["id"])
     recipient = str(event["recipient"]["id"])
     reply_to = message.get("reply_to")
-    item = InteractionIn(
+    item = Interaction(
         network=network,
         kind=InteractionKind.direct_message,
         external_id=str(message["mid"]),

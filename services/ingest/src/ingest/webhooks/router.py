@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
 
-from beacon_shared.contracts.common import Network
 from beacon_shared.errors import without_json_nul
 from beacon_shared.logging import get_logger
 from ingest.accounts.directory import AccountDirectory
 from ingest.config import Settings
 from ingest.interactions.dependencies import Accounts, Committer
 from ingest.interactions.group_commit import GroupCommitter
-from ingest.interactions.schemas import InteractionIn
 from ingest.webhooks import meta, x
 from ingest.webhooks.exceptions import InvalidSignature, VerificationFailed, WebhookNotConfigured
 from ingest.webhooks.intake import file_interactions
 from ingest.webhooks.metrics import WEBHOOK_REJECTED
+from ingest.webhooks.normalised import Normalised
 from ingest.webhooks.schemas import WebhookAck, XCrcResponse
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
@@ -77,8 +74,7 @@ async def meta_delivery(request: Request, directory: Accounts, committer: Commit
     payload = _parse(body, META)
     if payload is None:
         return WebhookAck(stored=0, duplicates=0, skipped=1)
-    normalised = meta.normalise(payload)
-    return await _file(directory, committer, META, normalised.by_account, normalised.skipped)
+    return await _file(directory, committer, META, meta.normalise(payload))
 
 
 @router.get(
@@ -110,9 +106,7 @@ async def x_delivery(request: Request, directory: Accounts, committer: Committer
     payload = _parse(body, X)
     if payload is None:
         return WebhookAck(stored=0, duplicates=0, skipped=1)
-    normalised = x.normalise(payload)
-    by_account = {(Network.x, normalised.for_user_id): normalised.items} if normalised.items else {}
-    return await _file(directory, committer, X, by_account, Counter(normalised.skipped))
+    return await _file(directory, committer, X, x.normalise(payload))
 
 
 def _x_secret(request: Request) -> str:
@@ -139,12 +133,13 @@ async def _file(
     directory: AccountDirectory,
     committer: GroupCommitter,
     network: str,
-    by_account: Mapping[tuple[Network, str], Sequence[InteractionIn]],
-    skipped_before: Mapping[str, int],
+    normalised: Normalised,
 ) -> WebhookAck:
     # No connection is held while waiting: the lookup returns its own, the group commit takes one.
-    filed = await file_interactions(by_account, resolve=directory.resolve, accept=committer.accept)
-    skipped = Counter(skipped_before) + filed.skipped
+    filed = await file_interactions(
+        normalised.by_account, resolve=directory.resolve, accept=committer.accept
+    )
+    skipped = normalised.skipped + filed.skipped
     for reason, count in skipped.items():
         _reject(network, reason, count)
     log.info(

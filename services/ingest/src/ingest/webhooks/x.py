@@ -12,7 +12,6 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -22,7 +21,8 @@ from pydantic import ValidationError
 from beacon_shared.bounds import INT32_MAX, count_from_payload
 from beacon_shared.contracts.common import Author, Network
 from beacon_shared.contracts.ingest import InteractionKind
-from ingest.interactions.schemas import InteractionIn
+from ingest.interactions.interaction import Interaction
+from ingest.webhooks.normalised import Normalised
 
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
 Json = Mapping[str, Any]
@@ -43,24 +43,12 @@ def signature_is_valid(body: bytes, header: str | None, consumer_secret: str) ->
     return hmac.compare_digest(expected.encode(), header.strip().encode())
 
 
-@dataclass
-class Normalised:
-    """What one delivery holds for one subscribed account."""
-
-    for_user_id: str
-    items: list[InteractionIn] = field(default_factory=list)
-    skipped: dict[str, int] = field(default_factory=dict)
-
-    def skip(self, reason: str) -> None:
-        """Count something left out, by reason."""
-        self.skipped[reason] = self.skipped.get(reason, 0) + 1
-
-
 def normalise(payload: Json, *, now: datetime | None = None) -> Normalised:
     """Every interaction the delivery carries for its `for_user_id`, in delivery order."""
     received = now or datetime.now(UTC)
-    result = Normalised(for_user_id=str(payload.get("for_user_id") or ""))
-    if not result.for_user_id:
+    result = Normalised()
+    for_user_id = str(payload.get("for_user_id") or "")
+    if not for_user_id:
         result.skip("missing_for_user_id")
         return result
     users: Json = payload.get("users") or {}
@@ -73,18 +61,18 @@ def normalise(payload: Json, *, now: datetime | None = None) -> Normalised:
                 result.skip("unsupported")
                 continue
             try:
-                item = converter(event, result.for_user_id, users, received)
+                item = converter(event, for_user_id, users, received)
             except (KeyError, TypeError, ValueError, ValidationError):
                 result.skip("malformed")
                 continue
             if item is None:
                 result.skip("not_an_interaction")
             else:
-                result.items.append(item)
+                result.add(Network.x, for_user_id, item)
     return result
 
 
-def _tweet(event: Json, me: str, _users: Json, now: datetime) -> InteractionIn | None:
+def _tweet(event: Json, me: str, _users: Json, now: datetime) -> Interaction | None:
     user = event["user"]
     if str(user["id_str"]) == me:
         return None  # the account's own post
@@ -113,7 +101,7 @@ def _tweet(event: Json, me: str, _users: Json, now: datetime) -> InteractionIn |
     )
 
 
-def _favorite(event: Json, me: str, _users: Json, now: datetime) -> InteractionIn | None:
+def _favorite(event: Json, me: str, _users: Json, now: datetime) -> Interaction | None:
     user = event["user"]
     if str(user["id_str"]) == me:
         return None  # a like by the account itself
@@ -130,7 +118,7 @@ def _favorite(event: Json, me: str, _users: Json, now: datetime) -> InteractionI
     )
 
 
-def _follow(event: Json, me: str, _users: Json, now: datetime) -> InteractionIn | None:
+def _follow(event: Json, me: str, _users: Json, now: datetime) -> Interaction | None:
     if event.get("type") != "follow" or str(event["target"]["id"]) != me:
         return None  # unfollows, and follows by the account itself
     source = event["source"]
@@ -145,7 +133,7 @@ def _follow(event: Json, me: str, _users: Json, now: datetime) -> InteractionIn 
     )
 
 
-def _direct_message(event: Json, me: str, users: Json, now: datetime) -> InteractionIn | None:
+def _direct_message(event: Json, me: str, users: Json, now: datetime) -> Interaction | None:
     if event.get("type") != "message_create":
         return None
     message = event["message_create"]
@@ -182,8 +170,8 @@ def _item(
     *,
     parent: str | None = None,
     thread: str | None = None,
-) -> InteractionIn:
-    return InteractionIn(
+) -> Interaction:
+    return Interaction(
         network=Network.x,
         kind=kind,
         external_id=str(external_id),
