@@ -1,6 +1,6 @@
 """How fast a refreshed token reaches the publisher: from the workspace staging
 `account.credentials.changed` (the refresher's transaction committing) to the publisher's
-`account` row holding the new credentials, sealed with its own key.
+`account` row holding the new credentials, sealed with the platform's key.
 
 The workspace side is its outbox and relay, run here as the workspace's worker runs them (one
 `beacon_shared.outbox.stage` per transaction, the relay woken by NOTIFY); the publisher side is

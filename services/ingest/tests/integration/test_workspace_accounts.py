@@ -116,7 +116,9 @@ class Registry:
 
     tenant_id: str
     sessionmaker: async_sessionmaker[AsyncSession]
-    handlers: dict[str, Any] = field(default_factory=lambda: dict(accounts_consumer(KEYS).handlers))
+    handlers: dict[str, Any] = field(
+        default_factory=lambda: dict(accounts_consumer(KEYS).batch_handlers)
+    )
 
     def account(
         self,
@@ -185,7 +187,7 @@ class Registry:
 
     async def deliver(self, envelope: Envelope) -> None:
         async with self.sessionmaker() as session, session.begin():
-            await self.handlers[envelope.type](session, envelope)
+            await self.handlers[envelope.type](session, [envelope])
 
     async def row(self, account: ConnectedAccount) -> Row[Any] | None:
         async with self.sessionmaker() as session:

@@ -67,7 +67,9 @@ class Registry:
     handlers, in the session given."""
 
     tenant_id: str
-    handlers: dict[str, Any] = field(default_factory=lambda: dict(accounts_consumer(KEYS).handlers))
+    handlers: dict[str, Any] = field(
+        default_factory=lambda: dict(accounts_consumer(KEYS).batch_handlers)
+    )
 
     def account(
         self,
@@ -137,7 +139,7 @@ class Registry:
         )
 
     async def deliver(self, session: AsyncSession, envelope: Envelope) -> None:
-        await self.handlers[envelope.type](session, envelope)
+        await self.handlers[envelope.type](session, [envelope])
 
 
 @pytest.fixture
@@ -487,11 +489,11 @@ class TestAnEventThatCannotBeApplied:
         self, db_session, registry
     ):
         x = registry.x(version=1)
-        keyless = dict(accounts_consumer(AccountKeys.none()).handlers)
+        keyless = dict(accounts_consumer(AccountKeys.none()).batch_handlers)
         event = registry.connected(x, {"access_token": "tok-1"})
 
         with pytest.raises(EventKeyMissing, match="NETWORK_CREDENTIALS_KEYS"):
-            await keyless[event.type](db_session, event)
+            await keyless[event.type](db_session, [event])
 
         assert await row_of(db_session, x.account_id) is None
 

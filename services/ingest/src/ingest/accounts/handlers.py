@@ -41,6 +41,7 @@ from beacon_shared.contracts.workspace import (
     ConnectionDeauthorized,
 )
 from beacon_shared.events import Envelope
+from beacon_shared.fetch_order import in_fetch_order
 from beacon_shared.logging import get_logger
 from beacon_shared.network_credentials import open_event_credentials
 from ingest.accounts import service
@@ -159,15 +160,15 @@ def accounts_consumer(keys: AccountKeys) -> Consumer:
     """The group keeping the workspace's connected accounts (the publisher's own
     `publisher.account.deauthorized` events on account.deauthorized are skipped)."""
     handlers = AccountHandlers(keys)
-    return Consumer(
-        group_id=GROUP_ID,
-        topics=[
+    return in_fetch_order(
+        GROUP_ID,
+        [
             ACCOUNT_CONNECTED.name,
             ACCOUNT_CREDENTIALS_CHANGED.name,
             ACCOUNT_DISCONNECTED.name,
             ACCOUNT_DEAUTHORIZED.name,
         ],
-        handlers={
+        {
             AccountConnected.event_type: handlers.connected,
             AccountCredentialsChanged.event_type: handlers.credentials_changed,
             AccountDisconnected.event_type: handlers.disconnected,
