@@ -1,16 +1,21 @@
-"""Suite-wide fixtures: one migrated database and one broker for the whole test session."""
+"""Suite-wide fixtures: one migrated database and one broker for each test worker's session."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from beacon_shared.auth.brands import register_brand
 from beacon_shared.auth.keys import IssuedKey, issue_key
+from beacon_shared.auth.members import add_member, set_brand_roles
+from beacon_shared.auth.tenants import ensure_tenant
 from beacon_shared.db import create_engine, create_sessionmaker
 from beacon_shared.migrations import upgrade
 from beacon_shared.testing.plugin import rollback_session
@@ -118,3 +123,45 @@ def api_client() -> Callable[..., object]:
                 yield http
 
     return client
+
+
+@dataclass(frozen=True)
+class Member:
+    """A member of an organization and their personal token."""
+
+    user_id: UUID
+    key: str
+
+    @property
+    def actor(self) -> str:
+        """How their writes are recorded."""
+        return f"user:{self.user_id}"
+
+
+@pytest.fixture
+def member(engine: AsyncEngine) -> Callable[..., Awaitable[Member]]:
+    """`await member(tenant, role, brand_roles={...})` adds (and commits) a member with a personal
+    token carrying whatever their roles allow."""
+
+    async def add(
+        tenant_id: str, role: str = "agent", brand_roles: Mapping[str, str] | None = None
+    ) -> Member:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            await ensure_tenant(session, tenant_id=tenant_id)
+            joined = await add_member(
+                session,
+                tenant_id=tenant_id,
+                issuer="https://issuer.test",
+                subject=f"person-{uuid.uuid4().hex[:12]}",
+                role=role,
+            )
+            if brand_roles:
+                await set_brand_roles(
+                    session, tenant_id=tenant_id, user_id=joined.user_id, roles=brand_roles
+                )
+            token = await issue_key(
+                session, tenant_id=tenant_id, name="personal", scopes=("*",), user_id=joined.user_id
+            )
+        return Member(joined.user_id, token.key)
+
+    return add

@@ -4,19 +4,14 @@ the worker files them, the API on the test database, and members with personal t
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
 
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from beacon_shared.auth.keys import issue_key
-from beacon_shared.auth.members import add_member, set_brand_roles
-from beacon_shared.auth.tenants import ensure_tenant
 from beacon_shared.contracts.common import Author, Network
 from beacon_shared.contracts.ingest import CommentReceived, InteractionKind
 from beacon_shared.contracts.moderation import CommentModerated, ModerationAction
@@ -110,43 +105,6 @@ def moderate(engine: AsyncEngine) -> Callable[..., Awaitable[CommentModerated]]:
         return decided
 
     return run
-
-
-@dataclass(frozen=True)
-class Member:
-    """A member of an organization and their personal token."""
-
-    user_id: UUID
-    key: str
-
-
-@pytest.fixture
-def member(engine: AsyncEngine) -> Callable[..., Awaitable[Member]]:
-    """`await member(tenant, role, brand_roles={...})` adds (and commits) a member with a personal
-    token carrying whatever their roles allow."""
-
-    async def add(
-        tenant_id: str, role: str = "agent", brand_roles: Mapping[str, str] | None = None
-    ) -> Member:
-        async with create_sessionmaker(engine)() as session, session.begin():
-            await ensure_tenant(session, tenant_id=tenant_id)
-            joined = await add_member(
-                session,
-                tenant_id=tenant_id,
-                issuer="https://issuer.test",
-                subject=f"person-{uuid.uuid4().hex[:12]}",
-                role=role,
-            )
-            if brand_roles:
-                await set_brand_roles(
-                    session, tenant_id=tenant_id, user_id=joined.user_id, roles=brand_roles
-                )
-            token = await issue_key(
-                session, tenant_id=tenant_id, name="personal", scopes=("*",), user_id=joined.user_id
-            )
-        return Member(joined.user_id, token.key)
-
-    return add
 
 
 @pytest.fixture

@@ -4,17 +4,12 @@ organization acting with their personal tokens."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from uuid import UUID
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from beacon_shared.auth.keys import issue_key
-from beacon_shared.auth.members import add_member, set_brand_roles
-from beacon_shared.auth.tenants import ensure_tenant
 from beacon_shared.contracts.common import Author, Network
 from beacon_shared.contracts.ingest import CommentReceived, InteractionKind
 from beacon_shared.db import create_sessionmaker
@@ -104,45 +99,3 @@ def moderate(engine: AsyncEngine) -> Callable[..., Awaitable[CommentReceived]]:
 def fixed_decider() -> type[FixedDecider]:
     """`fixed_decider(verdict)`: a decider giving every comment that verdict."""
     return FixedDecider
-
-
-@dataclass(frozen=True)
-class Member:
-    """A member of an organization and their personal token."""
-
-    user_id: UUID
-    key: str
-
-    @property
-    def actor(self) -> str:
-        """How their writes are recorded."""
-        return f"user:{self.user_id}"
-
-
-@pytest.fixture
-def member(engine: AsyncEngine) -> Callable[..., Awaitable[Member]]:
-    """`await member(tenant, role, brand_roles={...})` adds (and commits) a member with a personal
-    token carrying whatever their roles allow."""
-
-    async def add(
-        tenant_id: str, role: str = "agent", brand_roles: Mapping[str, str] | None = None
-    ) -> Member:
-        async with create_sessionmaker(engine)() as session, session.begin():
-            await ensure_tenant(session, tenant_id=tenant_id)
-            joined = await add_member(
-                session,
-                tenant_id=tenant_id,
-                issuer="https://issuer.test",
-                subject=f"person-{uuid.uuid4().hex[:12]}",
-                role=role,
-            )
-            if brand_roles:
-                await set_brand_roles(
-                    session, tenant_id=tenant_id, user_id=joined.user_id, roles=brand_roles
-                )
-            token = await issue_key(
-                session, tenant_id=tenant_id, name="personal", scopes=("*",), user_id=joined.user_id
-            )
-        return Member(joined.user_id, token.key)
-
-    return add

@@ -41,6 +41,7 @@ async def receive(
     kind = KINDS.get(comment.kind)
     if kind is None:
         return None
+    await _one_at_a_time(session, tenant_id, comment.interaction_id)
     filed = await session.scalar(
         select(message.c.id).where(
             message.c.tenant_id == tenant_id, message.c.interaction_id == comment.interaction_id
@@ -126,6 +127,7 @@ async def _conversation_for(
 async def moderated(session: AsyncSession, *, tenant_id: str, event: CommentModerated) -> None:
     """Keep the decision unless a later one is kept; show it on its message, whose text is
     indexed again in the language moderation detected."""
+    await _one_at_a_time(session, tenant_id, event.interaction_id)
     d = decision.c
     new = insert(decision).values(
         tenant_id=tenant_id,
@@ -162,6 +164,14 @@ async def moderated(session: AsyncSession, *, tenant_id: str, event: CommentMode
     conversation_id = await session.scalar(select(m.conversation_id).where(of_message))
     if conversation_id is not None:
         await _count_reviews(session, conversation_id)
+
+
+async def _one_at_a_time(session: AsyncSession, tenant_id: str, interaction_id: UUID) -> None:
+    """A message and its decision arrive through two groups at once: whichever transaction comes
+    second must see what the first wrote (the decision's language and flag on the message), so
+    each takes the interaction's lock, held until it commits."""
+    key = func.hashtextextended(f"{tenant_id}:{interaction_id}", 0)
+    await session.execute(select(func.pg_advisory_xact_lock(key)))
 
 
 async def _count_reviews(session: AsyncSession, conversation_id: UUID) -> None:
