@@ -50,7 +50,7 @@ from workspace.db import outbox as workspace_outbox
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 HOST = "127.0.0.1"
-SERVICES = ("ingest", "moderation", "publisher", "analytics", "workspace")
+SERVICES = ("ingest", "moderation", "publisher", "analytics", "workspace", "inbox")
 APP_SECRET = "reliability-app-secret-0123456789"
 SPAM = "Most trustable smm panel on market ... cheaper price, dm now"
 REQUEST_TIMEOUT = 10.0  # an answer slower than this is a hang
