@@ -15,14 +15,16 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from beacon_shared.migrations import alembic_config
 
 ROOT = Path(__file__).resolve().parents[2]
-INIS = [ROOT / "shared" / "alembic.ini", *sorted(ROOT.glob("services/*/alembic.ini"))]
+PLATFORM = ROOT / "shared" / "alembic.ini"
+INIS = [PLATFORM, *sorted(ROOT.glob("services/*/alembic.ini"))]
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 async def fresh_database_url(database_server_url: str):
-    """A new, empty database on the test server, dropped afterwards."""
+    """A new, empty database on the test server for each schema, dropped afterwards: the cases
+    may run on different test workers, in any order."""
     name = f"migrations_{uuid.uuid4().hex[:8]}"
     admin = create_async_engine(database_server_url, isolation_level="AUTOCOMMIT")
     async with admin.connect() as conn:
@@ -34,6 +36,8 @@ async def fresh_database_url(database_server_url: str):
 
 
 def _round_trip(ini: Path, url: str) -> None:
+    # Every service's tables refer to the platform's (iam): it comes first.
+    command.upgrade(alembic_config(PLATFORM, url), "head")
     config = alembic_config(ini, url)
     command.upgrade(config, "head")
     command.check(config)  # raises when the models and the migrations disagree
