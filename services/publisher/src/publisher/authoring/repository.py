@@ -66,8 +66,7 @@ async def insert_post(session: AsyncSession, row: Mapping[str, Any]) -> bool:
         .on_conflict_do_nothing(index_elements=["tenant_id", "idempotency_key"])
         .returning(post.c.id)
     )
-    oldest: datetime | None = result.scalar()
-    return oldest is not None
+    return result.scalar() is not None
 
 
 async def get_post(

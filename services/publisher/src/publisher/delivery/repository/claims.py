@@ -237,8 +237,7 @@ async def mark_failed(
         )
         .returning(post_target.c.id)
     )
-    oldest: datetime | None = result.scalar()
-    return oldest is not None
+    return result.scalar() is not None
 
 
 async def release(
@@ -275,8 +274,7 @@ async def release(
         )
         .returning(post_target.c.id)
     )
-    oldest: datetime | None = result.scalar()
-    return oldest is not None
+    return result.scalar() is not None
 
 
 async def expire_leases(
