@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -18,7 +19,7 @@ from beacon_shared.contracts.workspace import ConnectedAccount
 from beacon_shared.crypto import SecretBox
 from beacon_shared.events import MalformedEvent
 from beacon_shared.logging import get_logger
-from beacon_shared.pagination import Cursor
+from beacon_shared.pagination import Cursor, split_page
 from beacon_shared.refresh_requests import RefreshRequests
 from beacon_shared.registry_problems import ConnectInWorkspace, ManagedInWorkspace
 from beacon_shared.reseal import Sealed
@@ -124,7 +125,7 @@ async def list_page(
     tenant_id: str,
     query: AccountQuery,
     brands: frozenset[str] | None = None,
-) -> tuple[list[Row[Any]], str | None]:
+) -> tuple[Sequence[Row[Any]], str | None]:
     """A page of the tenant's accounts (of these brands; None: every one), newest first, and
     the cursor of the next one."""
     after = Cursor.decode(query.cursor) if query.cursor else None
@@ -136,9 +137,7 @@ async def list_page(
         limit=query.limit + 1,
         brands=brands,
     )
-    page = rows[: query.limit]
-    more = len(rows) > query.limit
-    return page, Cursor(page[-1].created_at, page[-1].id).encode() if more else None
+    return split_page(rows, query.limit, at="created_at")
 
 
 async def update(

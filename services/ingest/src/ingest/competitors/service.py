@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared.contracts.common import Network
 from beacon_shared.logging import get_logger
-from beacon_shared.pagination import Cursor
+from beacon_shared.pagination import Cursor, split_page
 from ingest.competitors import repository
 from ingest.competitors.exceptions import (
     CompetitorAlreadyTracked,
@@ -70,7 +70,7 @@ async def list_page(
     tenant_id: str,
     query: CompetitorQuery,
     brands: frozenset[str] | None = None,
-) -> tuple[list[Row[Any]], str | None]:
+) -> tuple[Sequence[Row[Any]], str | None]:
     """A page of the tenant's tracked competitors (of these brands; None: every one), newest
     first, and the next page's cursor."""
     after = Cursor.decode(query.cursor) if query.cursor else None
@@ -83,9 +83,7 @@ async def list_page(
         poll_state=post_metrics.poll_state(),
         brands=brands,
     )
-    page = rows[: query.limit]
-    more = len(rows) > query.limit
-    return page, Cursor(page[-1].created_at, page[-1].id).encode() if more else None
+    return split_page(rows, query.limit, at="created_at")
 
 
 async def update(

@@ -21,7 +21,7 @@ from beacon_shared.contracts.ingest import (
     EngagementRecorded,
 )
 from beacon_shared.events import Envelope, EventPayload
-from beacon_shared.pagination import Cursor
+from beacon_shared.pagination import Cursor, split_page
 from ingest.interactions import repository
 from ingest.interactions.exceptions import ConversationNotFound, InteractionNotFound
 from ingest.interactions.interaction import Interaction
@@ -134,7 +134,7 @@ async def list_page(
     tenant_id: str,
     query: InteractionQuery,
     brands: frozenset[str] | None = None,
-) -> tuple[list[Row[Any]], str | None]:
+) -> tuple[Sequence[Row[Any]], str | None]:
     """One page of the tenant's interactions (of these brands; None: every one), newest
     received first, and the next cursor."""
     after = Cursor.decode(query.cursor) if query.cursor else None
@@ -146,9 +146,7 @@ async def list_page(
         limit=query.limit + 1,
         brands=brands,
     )
-    page = rows[: query.limit]
-    more = len(rows) > query.limit
-    return page, Cursor(page[-1].received_at, page[-1].id).encode() if more else None
+    return split_page(rows, query.limit, at="received_at")
 
 
 async def conversation_page(
@@ -158,7 +156,7 @@ async def conversation_page(
     thread_external_id: str,
     query: ConversationQuery,
     brands: frozenset[str] | None = None,
-) -> tuple[list[Row[Any]], str | None]:
+) -> tuple[Sequence[Row[Any]], str | None]:
     """One page of a thread's interactions (of these brands; None: every one) in created_at
     order, or ConversationNotFound."""
     after = Cursor.decode(query.cursor) if query.cursor else None
@@ -173,9 +171,7 @@ async def conversation_page(
     )
     if not rows and after is None:
         raise ConversationNotFound(f"no {query.network.value} thread {thread_external_id}")
-    page = rows[: query.limit]
-    more = len(rows) > query.limit
-    return page, Cursor(page[-1].created_at, page[-1].id).encode() if more else None
+    return split_page(rows, query.limit, at="created_at")
 
 
 def _identity(item: Interaction) -> tuple[str, str]:
