@@ -127,6 +127,11 @@ FRENCH = [
     "jamais",
     "reçu",
 ]
+# The message indexes built after the load, as a restore would.
+MESSAGE_INDEXES = {
+    "ix_message_search": "USING gin (search_vector)",
+    "ix_message_recent": "(tenant_id, created_at)",
+}
 LABELS = ("refund", "vip", "bug", "delivery", "complaint")
 
 
@@ -143,7 +148,8 @@ async def load(engine: AsyncEngine, member_ids: list[uuid.UUID]) -> dict[str, fl
     began = time.perf_counter()
     members = "ARRAY[" + ",".join(f"'{m}'::uuid" for m in member_ids) + "]"
     async with engine.begin() as conn:
-        await conn.execute(text("DROP INDEX IF EXISTS inbox.ix_message_search"))
+        for index in MESSAGE_INDEXES:
+            await conn.execute(text(f"DROP INDEX IF EXISTS inbox.{index}"))
         await conn.execute(
             text(
                 f"""
@@ -206,9 +212,8 @@ async def load(engine: AsyncEngine, member_ids: list[uuid.UUID]) -> dict[str, fl
             )
         print(f"  {last:,} messages loaded ({time.perf_counter() - began:.0f} s)", flush=True)
     async with engine.begin() as conn:
-        await conn.execute(
-            text("CREATE INDEX ix_message_search ON inbox.message USING gin (search_vector)")
-        )
+        for index, definition in MESSAGE_INDEXES.items():
+            await conn.execute(text(f"CREATE INDEX {index} ON inbox.message {definition}"))
     async with engine.connect() as conn:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.execute(text("ANALYZE inbox.conversation"))

@@ -1,6 +1,6 @@
 """The inbox's worker: `python -m inbox.worker` files received interactions in their
-conversations, shows moderation's decisions on them, and opens again conversations whose snooze
-has ended."""
+conversations, shows moderation's decisions on them, opens again conversations whose snooze has
+ended, and folds the changes to the status counts into their totals."""
 
 from __future__ import annotations
 
@@ -14,9 +14,13 @@ from inbox.conversations import service
 from inbox.conversations.handlers import decisions_consumer, interactions_consumer
 from inbox.db import inbox
 
+# How often the changes to the kept counts are folded into their totals: what a count reads
+# besides the totals is what changed since.
+FOLD_SECONDS = 10.0
+
 
 def jobs(context: WorkerContext) -> Sequence[Job]:
-    """The snooze alarm: a pass every `snooze_poll_seconds`."""
+    """The snooze alarm, a pass every `snooze_poll_seconds`, and the counts' fold."""
     settings = context.settings
     assert isinstance(settings, Settings)
 
@@ -24,7 +28,14 @@ def jobs(context: WorkerContext) -> Sequence[Job]:
         async with context.sessionmaker() as session, session.begin():
             await service.wake_snoozed(session, now=datetime.now(UTC))
 
-    return [every(settings.snooze_poll_seconds, wake, name="inbox.snooze")]
+    async def fold() -> None:
+        async with context.sessionmaker() as session, session.begin():
+            await service.fold_counts(session)
+
+    return [
+        every(settings.snooze_poll_seconds, wake, name="inbox.snooze"),
+        every(FOLD_SECONDS, fold, name="inbox.counts"),
+    ]
 
 
 def spec() -> WorkerSpec:

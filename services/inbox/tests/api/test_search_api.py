@@ -81,3 +81,38 @@ async def test_web_search_syntax_and_filters_apply(http, tenant, ann, receive, m
 async def test_a_query_of_only_punctuation_finds_nothing(http, tenant, ann, receive, as_key):
     await receive(tenant, "hello")
     assert await found(http, ann.key, as_key, "!!!") == []
+
+
+async def test_french_is_found_with_or_without_its_accents(
+    http, tenant, ann, receive, moderate, as_key
+):
+    for text, thread in (
+        ("Ma commande est livrée en retard, très déçue", "p-late"),
+        ("Le colis est arrivé cassé", "p-broken"),
+    ):
+        comment = await receive(tenant, text, thread_external_id=thread)
+        await moderate(tenant, comment, language="fr")
+    late, broken = "Ma commande est livrée en retard, très déçue", "Le colis est arrivé cassé"
+    for q in ("livree", "livrée", "livrer", "decue", "déçu", '"livree en retard"'):
+        assert await found(http, ann.key, as_key, q) == [late], q
+    for q in ("casse", "cassées", "arrive", "colis -retard"):
+        assert await found(http, ann.key, as_key, q) == [broken], q
+
+
+async def test_a_message_in_another_language_is_found_without_its_accents(
+    http, tenant, ann, receive, moderate, as_key
+):
+    comment = await receive(tenant, "¿Señor, qué pasó con mi pedido?")
+    assert await found(http, ann.key, as_key, "senor pedido") == [comment.text]
+    await moderate(tenant, comment, language="es")
+    assert await found(http, ann.key, as_key, "señor") == [comment.text]
+
+
+async def test_another_organization_finds_nothing_of_ours(
+    http, tenant, ann, receive, moderate, member, unique, as_key
+):
+    comment = await receive(tenant, "refund please")
+    await moderate(tenant, comment, language="en")
+    stranger = await member(unique("tenant"), "owner")
+    assert await found(http, stranger.key, as_key, "refund") == []
+    assert await found(http, ann.key, as_key, "refund") == ["refund please"]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Column,
     Computed,
     DateTime,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     Table,
@@ -81,11 +83,16 @@ conversation = Table(
     ),
 )
 
-# Text search configuration of a message by the language moderation detected; 'simple' (no
-# stemming, no stop words) until it is known or for other languages.
-SEARCH_CONFIG = (
-    "CASE language WHEN 'en' THEN 'english'::regconfig WHEN 'fr' THEN 'french'::regconfig "
-    "ELSE 'simple'::regconfig END"
+# A message's search vector, in the text search configuration of the language moderation
+# detected. French is indexed twice, stemmed as written and stemmed without its accents
+# (`inbox.french_unaccent`), so "livree" finds "livrée" and "casse" finds "cassées"; any other
+# language, or one not known yet, word for word without accents (`inbox.simple_unaccent`).
+SEARCH_VECTOR = (
+    "CASE language "
+    "WHEN 'en' THEN to_tsvector('english'::regconfig, text) "
+    "WHEN 'fr' THEN to_tsvector('french'::regconfig, text) "
+    "|| to_tsvector('inbox.french_unaccent'::regconfig, text) "
+    "ELSE to_tsvector('inbox.simple_unaccent'::regconfig, text) END"
 )
 
 message = Table(
@@ -116,7 +123,7 @@ message = Table(
     Column(
         "search_vector",
         TSVECTOR,
-        Computed(f"to_tsvector({SEARCH_CONFIG}, text)", persisted=True),
+        Computed(SEARCH_VECTOR, persisted=True),
         nullable=False,
     ),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -124,6 +131,8 @@ message = Table(
     UniqueConstraint("tenant_id", "interaction_id"),
     Index("ix_message_thread", "conversation_id", "created_at", "id"),
     Index("ix_message_search", "search_vector", postgresql_using="gin"),
+    # A search ranks the latest matching messages: read newest first where a word is common.
+    Index("ix_message_recent", "tenant_id", "created_at"),
 )
 
 # Moderation's latest decision on each interaction, kept whether its message arrived first or
@@ -156,4 +165,37 @@ note = Table(
     Column("text", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_note_conversation", "conversation_id", "created_at", "id"),
+)
+
+# How many conversations have each status, by brand and assignee: what the counts read instead
+# of every conversation. Triggers on `conversation` append each statement's changes to
+# `status_count_change`; the worker folds them into `status_count`; a count adds up both.
+status_count = Table(
+    "status_count",
+    metadata,
+    Column("tenant_id", Text, nullable=False),
+    Column("brand_id", Text),
+    Column("assignee", UUID(as_uuid=True)),
+    Column("status", Text, nullable=False),
+    Column("n", BigInteger, nullable=False),
+    UniqueConstraint(
+        "tenant_id",
+        "brand_id",
+        "assignee",
+        "status",
+        name="uq_status_count",
+        postgresql_nulls_not_distinct=True,
+    ),
+)
+
+status_count_change = Table(
+    "status_count_change",
+    metadata,
+    Column("id", BigInteger, Identity(), primary_key=True),
+    Column("tenant_id", Text, nullable=False),
+    Column("brand_id", Text),
+    Column("assignee", UUID(as_uuid=True)),
+    Column("status", Text, nullable=False),
+    Column("n", BigInteger, nullable=False),
+    Index("ix_status_count_change_tenant_id", "tenant_id"),
 )

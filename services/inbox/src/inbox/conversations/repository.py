@@ -7,13 +7,54 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Row, func, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Result,
+    Row,
+    Table,
+    delete,
+    func,
+    select,
+    tuple_,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared.pagination import Cursor
-from inbox.conversations.models import STATUSES, conversation, decision, message, note
+from inbox.conversations.models import (
+    STATUSES,
+    conversation,
+    decision,
+    message,
+    note,
+    status_count,
+    status_count_change,
+)
 from inbox.conversations.schemas import UNASSIGNED, Filters
+
+
+def _scope(
+    table: Table,
+    *,
+    tenant_id: str,
+    brand_ids: frozenset[str] | None,
+    brand_id: str | None,
+    assignee: UUID | str | None,
+) -> list[ColumnElement[bool]]:
+    """The tenant, brands and assignee conditions on a table with those columns."""
+    t = table.c
+    where: list[ColumnElement[bool]] = [t.tenant_id == tenant_id]
+    if brand_ids is not None:
+        where.append(t.brand_id.in_(brand_ids))
+    if brand_id is not None:
+        where.append(t.brand_id == brand_id)
+    if assignee == UNASSIGNED:
+        where.append(t.assignee.is_(None))
+    elif assignee is not None:
+        where.append(t.assignee == assignee)
+    return where
 
 
 def visible(
@@ -27,17 +68,15 @@ def visible(
     """The conditions of the filters on `conversation`; `assignee` is a user id, `unassigned` or
     None, and `brand_ids` the brands the caller may read (None: every row)."""
     c = conversation.c
-    where: list[ColumnElement[bool]] = [c.tenant_id == tenant_id]
+    where = _scope(
+        conversation,
+        tenant_id=tenant_id,
+        brand_ids=brand_ids,
+        brand_id=filters.brand_id,
+        assignee=assignee,
+    )
     if status is not None:
         where.append(c.status == status)
-    if brand_ids is not None:
-        where.append(c.brand_id.in_(brand_ids))
-    if filters.brand_id is not None:
-        where.append(c.brand_id == filters.brand_id)
-    if assignee == UNASSIGNED:
-        where.append(c.assignee.is_(None))
-    elif assignee is not None:
-        where.append(c.assignee == assignee)
     if filters.network is not None:
         where.append(c.network == filters.network.value)
     if filters.kind == "review":
@@ -70,13 +109,68 @@ async def list_page(
 async def count_by_status(
     session: AsyncSession, *, where: Sequence[ColumnElement[bool]]
 ) -> dict[str, int]:
-    """How many conversations have each status (every status named, zero included)."""
-    rows = await session.execute(
-        select(conversation.c.status, func.count()).where(*where).group_by(conversation.c.status)
+    """How many conversations within `where` have each status, counted one by one."""
+    return _by_status(
+        await session.execute(
+            select(conversation.c.status, func.count())
+            .where(*where)
+            .group_by(conversation.c.status)
+        )
     )
+
+
+async def count_kept(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    brand_ids: frozenset[str] | None,
+    brand_id: str | None,
+    assignee: UUID | str | None,
+) -> dict[str, int]:
+    """How many conversations have each status, from the counts kept by brand and assignee: the
+    folded totals and the changes not folded yet."""
+    parts = [
+        select(t.c.status, t.c.n).where(
+            *_scope(
+                t, tenant_id=tenant_id, brand_ids=brand_ids, brand_id=brand_id, assignee=assignee
+            )
+        )
+        for t in (status_count, status_count_change)
+    ]
+    both = union_all(*parts).subquery()
+    return _by_status(
+        await session.execute(select(both.c.status, func.sum(both.c.n)).group_by(both.c.status))
+    )
+
+
+def _by_status(rows: Result[str, int]) -> dict[str, int]:
+    """Every status named, zero included."""
     counts = dict.fromkeys(STATUSES, 0)
-    counts.update({row[0]: row[1] for row in rows})
+    counts.update({status: int(n) for status, n in rows})
     return counts
+
+
+async def fold_counts(session: AsyncSession, *, limit: int) -> int:
+    """Fold up to `limit` of the oldest count changes into the totals; how many. Concurrent
+    passes take different changes (SKIP LOCKED) and add to the totals in one order."""
+    ch = status_count_change.c
+    dimensions = (ch.tenant_id, ch.brand_id, ch.assignee, ch.status)
+    batch = (
+        select(ch.id).order_by(ch.id).limit(limit).with_for_update(skip_locked=True)
+    ).scalar_subquery()
+    gone = (
+        delete(status_count_change).where(ch.id.in_(batch)).returning(*dimensions, ch.n).cte("gone")
+    )
+    keys = [gone.c.tenant_id, gone.c.brand_id, gone.c.assignee, gone.c.status]
+    add = insert(status_count).from_select(
+        ["tenant_id", "brand_id", "assignee", "status", "n"],
+        select(*keys, func.sum(gone.c.n)).group_by(*keys).order_by(*keys),
+    )
+    totals = add.on_conflict_do_update(
+        constraint="uq_status_count", set_={"n": status_count.c.n + add.excluded.n}
+    ).cte("totals")
+    folded: int = await session.scalar(select(func.count()).select_from(gone).add_cte(totals)) or 0
+    return folded
 
 
 async def get(session: AsyncSession, *, tenant_id: str, conversation_id: UUID) -> Row[Any] | None:

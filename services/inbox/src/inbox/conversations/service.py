@@ -36,6 +36,9 @@ from inbox.conversations.schemas import (
 )
 
 log = get_logger(__name__)
+# The filters the counts kept by brand and assignee answer; any other is counted conversation by
+# conversation.
+KEPT_COUNTS = frozenset({"brand_id", "assignee"})
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,15 @@ class Thread:
     notes: Sequence[Row[Any]]
 
 
+def _assignee(principal: Principal, filters: Filters) -> UUID | str | None:
+    """The assignee filter, `me` being the calling member."""
+    if filters.assignee != MINE:
+        return filters.assignee
+    if principal.user_id is None:
+        raise PersonRequired("Only a member has conversations of their own: filter on a user id.")
+    return principal.user_id
+
+
 def conditions(
     principal: Principal,
     filters: Filters,
@@ -54,17 +66,10 @@ def conditions(
     status: Status | None = None,
 ) -> list[ColumnElement[bool]]:
     """The filters (and `status`) as conditions, `assignee=me` being the calling member."""
-    assignee = filters.assignee
-    if assignee == MINE:
-        if principal.user_id is None:
-            raise PersonRequired(
-                "Only a member has conversations of their own: filter on a user id."
-            )
-        assignee = principal.user_id
     return repository.visible(
         tenant_id=principal.tenant_id,
         filters=filters,
-        assignee=assignee,
+        assignee=_assignee(principal, filters),
         brand_ids=brand_ids,
         status=None if status is None else status.value,
     )
@@ -96,7 +101,16 @@ async def counts(
     filters: Filters,
     brand_ids: frozenset[str] | None,
 ) -> dict[str, int]:
-    """How many conversations have each status, within the filters."""
+    """How many conversations have each status, within the filters: from the counts kept by
+    brand and assignee when no other filter is set."""
+    if all(getattr(filters, name) is None for name in Filters.model_fields.keys() - KEPT_COUNTS):
+        return await repository.count_kept(
+            session,
+            tenant_id=principal.tenant_id,
+            brand_ids=brand_ids,
+            brand_id=filters.brand_id,
+            assignee=_assignee(principal, filters),
+        )
     return await repository.count_by_status(
         session, where=conditions(principal, filters, brand_ids)
     )
@@ -236,6 +250,11 @@ async def add_note(
             "created_at": datetime.now(UTC),
         },
     )
+
+
+async def fold_counts(session: AsyncSession, *, limit: int = 10_000) -> int:
+    """Fold the changes to the kept counts into their totals, so a count reads few rows."""
+    return await repository.fold_counts(session, limit=limit)
 
 
 async def wake_snoozed(session: AsyncSession, *, now: datetime, limit: int = 500) -> int:

@@ -1,0 +1,42 @@
+"""A search ranks the latest matching messages, not every match."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from beacon_shared.db import create_sessionmaker
+from inbox.conversations import repository, search
+from inbox.conversations.schemas import Filters
+
+pytestmark = pytest.mark.integration
+
+
+async def threads_found(engine, tenant, words, **kwargs):
+    where = repository.visible(tenant_id=tenant, filters=Filters(), assignee=None, brand_ids=None)
+    async with create_sessionmaker(engine)() as session:
+        rows = await search.search(session, where=where, words=words, limit=10, **kwargs)
+    return [row.thread_external_id for row in rows]
+
+
+async def test_the_best_of_the_latest_matches_come_first_and_older_ones_wait(
+    engine, unique, receive, moderate
+):
+    tenant = unique("tenant")
+    now = datetime.now(UTC)
+    for text, thread, age in (
+        ("refund refund refund refund", "p-oldest", 3),
+        ("a refund", "p-older", 2),
+        ("refund, refund", "p-newest", 1),
+    ):
+        comment = await receive(
+            tenant, text, thread_external_id=thread, created_at=now - timedelta(hours=age)
+        )
+        await moderate(tenant, comment, language="en")
+    assert await threads_found(engine, tenant, "refund") == ["p-oldest", "p-newest", "p-older"]
+    assert await threads_found(engine, tenant, "refund", candidates=2) == ["p-newest", "p-older"]
+    assert await threads_found(engine, tenant, "refund -newest", candidates=2) == [
+        "p-newest",
+        "p-older",
+    ]
