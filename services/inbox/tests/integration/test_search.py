@@ -16,7 +16,9 @@ pytestmark = pytest.mark.integration
 async def threads_found(engine, tenant, words, **kwargs):
     where = repository.visible(tenant_id=tenant, filters=Filters(), assignee=None, brand_ids=None)
     async with create_sessionmaker(engine)() as session:
-        rows = await search.search(session, where=where, words=words, limit=10, **kwargs)
+        rows = await search.search(
+            session, tenant_id=tenant, where=where, words=words, limit=10, **kwargs
+        )
     return [row.thread_external_id for row in rows]
 
 
@@ -36,7 +38,23 @@ async def test_the_best_of_the_latest_matches_come_first_and_older_ones_wait(
         await moderate(tenant, comment, language="en")
     assert await threads_found(engine, tenant, "refund") == ["p-oldest", "p-newest", "p-older"]
     assert await threads_found(engine, tenant, "refund", candidates=2) == ["p-newest", "p-older"]
-    assert await threads_found(engine, tenant, "refund -newest", candidates=2) == [
-        "p-newest",
-        "p-older",
-    ]
+
+
+async def test_matches_older_than_the_newest_messages_read_are_found_in_the_index(
+    engine, unique, receive, moderate
+):
+    tenant = unique("tenant")
+    now = datetime.now(UTC)
+    for text, thread, age in (
+        ("refund refund refund", "p-old", 3),
+        ("a refund", "p-middle", 2),
+        ("nothing to see", "p-new", 1),
+    ):
+        comment = await receive(
+            tenant, text, thread_external_id=thread, created_at=now - timedelta(hours=age)
+        )
+        await moderate(tenant, comment, language="en")
+    # The newest message does not match: the index finds the two older ones.
+    assert await threads_found(engine, tenant, "refund", window=1) == ["p-old", "p-middle"]
+    assert await threads_found(engine, tenant, "refund", window=1, candidates=1) == ["p-middle"]
+    assert await threads_found(engine, tenant, "nothing", window=1) == ["p-new"]

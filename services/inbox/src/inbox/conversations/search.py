@@ -6,11 +6,14 @@ only, so a stem or a negation means what it does in the message's language.
 
 Ranking reads each match's vector, so ranking every match of a common word costs as many reads
 as it has matches (hundreds of thousands in a large inbox). A search ranks the CANDIDATES latest
-matching messages within the filters instead: where a word is common they are found by reading
-the newest messages backwards (`ix_message_recent`) until enough match, where it is rare by the
-GIN index, then sorted by time; the planner picks by the words' frequencies. An older message
-ranked better than all of those is not found until the search is narrowed (a filter, another
-word, a phrase).
+matching messages within the filters instead, found in one of two ways:
+- among the organization's WINDOW newest messages, read newest first (`ix_message_recent`) until
+  CANDIDATES match: enough where the words are common, in a bounded time whatever they are;
+- when those give less than a page, the words are rare: every match, from the GIN index, then
+  the latest CANDIDATES of them.
+The planner is not left to choose between the two: its estimate of how many messages hold a word
+can be far off (a word no message holds, in a small vocabulary, was estimated at 39,000 of
+5 million and read backwards through all of them, 4 s).
 """
 
 from __future__ import annotations
@@ -18,7 +21,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Row, and_, case, func, literal_column, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    FromClause,
+    Row,
+    Select,
+    and_,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import UserDefinedType
@@ -32,6 +47,8 @@ CONFIGS = {"en": ("english",), "fr": ("french", "inbox.french_unaccent")}
 OTHER = ("inbox.simple_unaccent",)
 # How many of the latest matching messages are ranked.
 CANDIDATES = 500
+# How many of the newest messages the first way reads at most.
+WINDOW = 20_000
 
 
 class _TsQuery(UserDefinedType[str]):
@@ -57,44 +74,91 @@ def tsquery(configs: tuple[str, ...], words: str) -> ColumnElement[str]:
 async def search(
     session: AsyncSession,
     *,
+    tenant_id: str,
     where: Sequence[ColumnElement[bool]],
     words: str,
     limit: int,
     candidates: int = CANDIDATES,
+    window: int = WINDOW,
 ) -> Sequence[Row[Any]]:
     """The conversations (within `where`) with one of the `candidates` latest messages matching
     `words`, best first: each conversation's row with `rank` and `message_id`, its best
     message's."""
-    m, c = message.c, conversation.c
-    queries = {code: tsquery(configs, words) for code, configs in CONFIGS.items()}
-    other = tsquery(OTHER, words)
-    matches = or_(
-        *(and_(m.language == code, m.search_vector.op("@@")(q)) for code, q in queries.items()),
+    m = message.c
+    queries: dict[str | None, ColumnElement[str]] = {
+        code: tsquery(configs, words) for code, configs in CONFIGS.items()
+    }
+    queries[None] = tsquery(OTHER, words)
+    columns = (m.id, m.conversation_id, m.language, m.search_vector, m.created_at)
+    newest = (
+        select(*columns)
+        .where(m.tenant_id == tenant_id)
+        .order_by(m.created_at.desc())
+        .limit(window)
+        .subquery("newest")
+    )
+    rows: Sequence[Row[Any]] = (
+        await session.execute(_ranked(newest, where, queries, limit, candidates))
+    ).all()
+    if len(rows) == limit:
+        return rows
+    # Materialized, so that the planner reads the matches from the GIN index and sorts them
+    # rather than walking every message backwards looking for them.
+    matched = (
+        (select(*columns).where(m.tenant_id == tenant_id, _matches(message, queries)))
+        .cte("matched")
+        .prefix_with("MATERIALIZED")
+    )
+    rows = (await session.execute(_ranked(matched, where, queries, limit, candidates))).all()
+    return rows
+
+
+def _matches(
+    source: FromClause, queries: dict[str | None, ColumnElement[str]]
+) -> ColumnElement[bool]:
+    """Whether a message of `source` matches the query of its language."""
+    s = source.c
+    known = [code for code in queries if code is not None]
+    return or_(
+        *(and_(s.language == code, s.search_vector.op("@@")(queries[code])) for code in known),
         and_(
-            or_(m.language.is_(None), m.language.not_in(list(CONFIGS))),
-            m.search_vector.op("@@")(other),
+            or_(s.language.is_(None), s.language.not_in(known)),
+            s.search_vector.op("@@")(queries[None]),
         ),
     )
+
+
+def _ranked(
+    source: FromClause,
+    where: Sequence[ColumnElement[bool]],
+    queries: dict[str | None, ColumnElement[str]],
+    limit: int,
+    candidates: int,
+) -> Select[Any]:
+    """The best `limit` conversations among the `candidates` latest matches of `source`."""
+    c, s = conversation.c, source.c
     latest = (
-        select(m.id, m.conversation_id, m.language, m.search_vector)
-        .join(conversation, c.id == m.conversation_id)
-        .where(*where, m.tenant_id == c.tenant_id, matches)
-        .order_by(m.created_at.desc())
+        select(s.id, s.conversation_id, s.language, s.search_vector)
+        .join(conversation, c.id == s.conversation_id)
+        .where(*where, _matches(source, queries))
+        .order_by(s.created_at.desc())
         .limit(candidates)
-        .subquery()
+        .subquery("latest")
     )
-    query = case(*((latest.c.language == code, q) for code, q in queries.items()), else_=other)
+    query = case(
+        *((latest.c.language == code, q) for code, q in queries.items() if code is not None),
+        else_=queries[None],
+    )
     rank = func.ts_rank(latest.c.search_vector, query, type_=Float)
     best = (
         select(latest.c.conversation_id, latest.c.id.label("message_id"), rank.label("rank"))
         .order_by(latest.c.conversation_id, rank.desc(), latest.c.id)
         .ext(distinct_on(latest.c.conversation_id))
-        .subquery()
+        .subquery("best")
     )
-    stmt = (
+    return (
         select(conversation, best.c.rank, best.c.message_id)
         .join(best, best.c.conversation_id == c.id)
         .order_by(best.c.rank.desc(), c.last_message_at.desc(), c.id.desc())
         .limit(limit)
     )
-    return (await session.execute(stmt)).all()

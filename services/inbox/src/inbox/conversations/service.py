@@ -126,6 +126,7 @@ async def find(
     """The conversations whose messages match the query's words, best first."""
     return await search.search(
         session,
+        tenant_id=principal.tenant_id,
         where=conditions(principal, query, brand_ids, query.status),
         words=query.q,
         limit=query.limit,
