@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from beacon_shared.app import create_service_app
 from inbox.config import Settings
 from inbox.conversations.router import router as conversations_router
+from inbox.conversations.team_router import router as teams_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -15,6 +16,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings or Settings(),
         title="Beacon Inbox",
         description="Comment threads and private conversations as work items: status, "
-        "assignment, priority, labels, private notes and full-text search.",
-        routers=[conversations_router],
+        "assignment to members and teams, priority, labels, private notes, bulk changes and "
+        "full-text search.",
+        routers=[conversations_router, teams_router],
     )

@@ -1,6 +1,6 @@
 """Conversation errors."""
 
-from beacon_shared.errors import Forbidden, InvalidInput, NotFound
+from beacon_shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 
 class ConversationNotFound(NotFound):
@@ -21,3 +21,19 @@ class SnoozeWithoutTime(InvalidInput):
 
 class PersonRequired(Forbidden):
     code, title = "person_required", "Only a member has conversations of their own"
+
+
+class UnknownTeam(InvalidInput):
+    code, title = "unknown_team", "The organization has no such team"
+
+
+class TeamExists(Conflict):
+    code, title = "team_exists", "The organization has a team of that name"
+
+
+class TooManyLabels(InvalidInput):
+    code, title = "too_many_labels", "A conversation has at most 20 labels"
+
+
+class NothingToChange(InvalidInput):
+    code, title = "nothing_to_change", "A bulk change changes something"

@@ -76,7 +76,7 @@ async def receive(
             received_at=comment.received_at,
         )
     )
-    await _count_reviews(session, conversation_id)
+    await _summarise(session, conversation_id)
     return conversation_id
 
 
@@ -102,6 +102,7 @@ async def _conversation_for(
         created_at=now,
         last_message_at=at,
         last_inbound_at=at,
+        waiting_since=at,
         updated_at=now,
     )
     reopen = c.status.in_(REOPENED)
@@ -117,6 +118,8 @@ async def _conversation_for(
             "status": case((reopen, "open"), else_=c.status),
             "snoozed_until": case((reopen, null()), else_=c.snoozed_until),
             "resolved_at": case((reopen, null()), else_=c.resolved_at),
+            # Waiting since the earliest message nobody answered.
+            "waiting_since": func.least(c.waiting_since, at),
             "updated_at": now,
         },
     ).returning(c.id)
@@ -137,6 +140,7 @@ async def moderated(session: AsyncSession, *, tenant_id: str, event: CommentMode
         decided_by=event.decided_by,
         decided_at=event.decided_at,
         language=event.language,
+        sentiment=event.sentiment_of(),
     )
     kept = await session.scalar(
         new.on_conflict_do_update(
@@ -148,6 +152,7 @@ async def moderated(session: AsyncSession, *, tenant_id: str, event: CommentMode
                 "decided_at": new.excluded.decided_at,
                 # A person's revision does not detect the language again.
                 "language": func.coalesce(new.excluded.language, d.language),
+                "sentiment": func.coalesce(new.excluded.sentiment, d.sentiment),
             },
             where=d.decided_at <= new.excluded.decided_at,
         ).returning(d.language)
@@ -163,7 +168,7 @@ async def moderated(session: AsyncSession, *, tenant_id: str, event: CommentMode
         )
     conversation_id = await session.scalar(select(m.conversation_id).where(of_message))
     if conversation_id is not None:
-        await _count_reviews(session, conversation_id)
+        await _summarise(session, conversation_id)
 
 
 async def _one_at_a_time(session: AsyncSession, tenant_id: str, interaction_id: UUID) -> None:
@@ -174,18 +179,25 @@ async def _one_at_a_time(session: AsyncSession, tenant_id: str, interaction_id: 
     await session.execute(select(func.pg_advisory_xact_lock(key)))
 
 
-async def _count_reviews(session: AsyncSession, conversation_id: UUID) -> None:
-    """Count again the conversation's messages waiting for a person."""
+async def _summarise(session: AsyncSession, conversation_id: UUID) -> None:
+    """Count again the conversation's messages waiting for a person, and take the sentiment of
+    its latest message that has one."""
     m, d = message.c, decision.c
-    waiting = (
-        select(func.count())
+    decided = (
+        select()
         .select_from(message)
         .join(decision, and_(d.tenant_id == m.tenant_id, d.interaction_id == m.interaction_id))
-        .where(m.conversation_id == conversation_id, d.action.in_(FOR_REVIEW))
-        .scalar_subquery()
+        .where(m.conversation_id == conversation_id)
+    )
+    reviews = decided.add_columns(func.count()).where(d.action.in_(FOR_REVIEW))
+    sentiment = (
+        decided.add_columns(d.sentiment)
+        .where(d.sentiment.is_not(None))
+        .order_by(m.created_at.desc(), m.id.desc())
+        .limit(1)
     )
     await session.execute(
         update(conversation)
         .where(conversation.c.id == conversation_id)
-        .values(review_count=waiting)
+        .values(review_count=reviews.scalar_subquery(), sentiment=sentiment.scalar_subquery())
     )

@@ -23,6 +23,20 @@ from inbox.db import metadata
 
 STATUSES = ("open", "pending", "snoozed", "resolved")
 PRIORITIES = ("low", "medium", "high", "urgent")
+SENTIMENTS = ("negative", "neutral", "positive")
+
+# The organization's teams: a conversation can be given to one as well as to a member.
+team = Table(
+    "team",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("tenant_id", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("tenant_id", "name"),
+    Index("ix_team_tenant_id", "tenant_id", "created_at", "id"),
+)
 
 conversation = Table(
     "conversation",
@@ -41,6 +55,7 @@ conversation = Table(
     # The member's user id, and who gave it to them (`user:…` or `key:…`).
     Column("assignee", UUID(as_uuid=True)),
     Column("assigned_by", Text),
+    Column("team_id", UUID(as_uuid=True), ForeignKey("team.id", ondelete="SET NULL")),
     Column("priority", Text),
     Column("labels", ARRAY(Text), nullable=False, server_default=text("'{}'")),
     # Who the conversation is with: the author of its first message.
@@ -51,6 +66,11 @@ conversation = Table(
     Column("message_count", Integer, nullable=False, server_default=text("0")),
     # Messages moderation flagged or escalated and no person has decided yet.
     Column("review_count", Integer, nullable=False, server_default=text("0")),
+    # Moderation's sentiment of the latest message that has one.
+    Column("sentiment", Text),
+    # Since when the community waits for an answer: its earliest message since the brand last
+    # answered or the conversation was resolved; NULL when nobody waits.
+    Column("waiting_since", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("last_message_at", DateTime(timezone=True), nullable=False),
     Column("last_inbound_at", DateTime(timezone=True), nullable=False),
@@ -58,6 +78,7 @@ conversation = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     CheckConstraint(f"status IN {STATUSES!r}", name="status"),
     CheckConstraint(f"priority IS NULL OR priority IN {PRIORITIES!r}", name="priority"),
+    CheckConstraint(f"sentiment IS NULL OR sentiment IN {SENTIMENTS!r}", name="sentiment"),
     # A snooze always says until when, and only a snoozed conversation has one.
     CheckConstraint("(status = 'snoozed') = (snoozed_until IS NOT NULL)", name="snoozed_until"),
     UniqueConstraint(
@@ -74,6 +95,15 @@ conversation = Table(
     Index("ix_conversation_status", "tenant_id", "status", "last_message_at", "id"),
     Index("ix_conversation_assignee", "tenant_id", "assignee", "status", "last_message_at", "id"),
     Index("ix_conversation_brand", "tenant_id", "brand_id", "status", "last_message_at", "id"),
+    Index("ix_conversation_team", "tenant_id", "team_id", "status", "last_message_at", "id"),
+    Index(
+        "ix_conversation_waiting",
+        "tenant_id",
+        "status",
+        "last_message_at",
+        "id",
+        postgresql_where=text("waiting_since IS NOT NULL"),
+    ),
     Index("ix_conversation_labels", "labels", postgresql_using="gin"),
     # The snooze job's scan.
     Index(
@@ -147,6 +177,7 @@ decision = Table(
     Column("decided_by", Text, nullable=False),
     Column("decided_at", DateTime(timezone=True), nullable=False),
     Column("language", Text),
+    Column("sentiment", Text),
 )
 
 note = Table(

@@ -31,6 +31,7 @@ from inbox.conversations.models import (
     note,
     status_count,
     status_count_change,
+    team,
 )
 from inbox.conversations.schemas import UNASSIGNED, Filters
 
@@ -87,6 +88,12 @@ def visible(
         where.append(c.labels.contains([filters.label]))
     if filters.priority is not None:
         where.append(c.priority == filters.priority.value)
+    if filters.team_id is not None:
+        where.append(c.team_id == filters.team_id)
+    if filters.sentiment is not None:
+        where.append(c.sentiment == filters.sentiment.value)
+    if filters.waiting is not None:
+        where.append(c.waiting_since.is_not(None) if filters.waiting else c.waiting_since.is_(None))
     return where
 
 
@@ -185,6 +192,22 @@ async def get(session: AsyncSession, *, tenant_id: str, conversation_id: UUID) -
     return row
 
 
+async def get_many(
+    session: AsyncSession, *, tenant_id: str, conversation_ids: Sequence[UUID]
+) -> Sequence[Row[Any]]:
+    """The tenant's conversations among `conversation_ids`, locked until the transaction ends
+    (in id order, so two bulk changes never wait on each other in a circle)."""
+    c = conversation.c
+    return (
+        await session.execute(
+            select(conversation)
+            .where(c.tenant_id == tenant_id, c.id.in_(conversation_ids))
+            .order_by(c.id)
+            .with_for_update()
+        )
+    ).all()
+
+
 async def messages_of(session: AsyncSession, *, conversation_id: UUID) -> Sequence[Row[Any]]:
     """A conversation's messages in the order they were written, each with its decision."""
     m, d = message.c, decision.c
@@ -227,6 +250,35 @@ async def change(
         )
     ).first()
     return row
+
+
+async def add_team(session: AsyncSession, values: Mapping[str, Any]) -> Row[Any] | None:
+    """Insert a team; its row, or None when the organization has one of that name."""
+    row: Row[Any] | None = (
+        await session.execute(
+            insert(team).values(**values).on_conflict_do_nothing().returning(team)
+        )
+    ).first()
+    return row
+
+
+async def teams_page(
+    session: AsyncSession, *, tenant_id: str, after: Cursor | None, limit: int
+) -> Sequence[Row[Any]]:
+    """Up to `limit` of the tenant's teams, the oldest first, strictly after `after`."""
+    t = team.c
+    stmt = select(team).where(t.tenant_id == tenant_id)
+    if after is not None:
+        stmt = stmt.where(tuple_(t.created_at, t.id) > tuple_(after.at, after.id))
+    return (await session.execute(stmt.order_by(t.created_at, t.id).limit(limit))).all()
+
+
+async def team_exists(session: AsyncSession, *, tenant_id: str, team_id: UUID) -> bool:
+    """Whether the tenant has this team."""
+    found = await session.scalar(
+        select(team.c.id).where(team.c.tenant_id == tenant_id, team.c.id == team_id)
+    )
+    return found is not None
 
 
 async def add_note(session: AsyncSession, values: Mapping[str, Any]) -> Row[Any]:

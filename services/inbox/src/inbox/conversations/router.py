@@ -11,8 +11,10 @@ from beacon_shared.auth.brand_reads import brands_to_read
 from beacon_shared.auth.brands import Brands
 from beacon_shared.db import DbSession
 from inbox.access import READ, Reader, Writer
-from inbox.conversations import service
+from inbox.conversations import bulk, service
 from inbox.conversations.schemas import (
+    BulkChange,
+    BulkResult,
     ConversationChange,
     ConversationDetail,
     ConversationOut,
@@ -81,6 +83,19 @@ async def search_conversations(
     )
 
 
+@router.post("/bulk", summary="Change many conversations at once", responses=CHANGE)
+async def change_conversations(
+    body: BulkChange, principal: Writer, session: DbSession
+) -> BulkResult:
+    """Assign, give to a team, set the priority, add or remove labels, resolve (any status): up
+    to 100 conversations, all or none. 404 names those the caller cannot see, 403 a brand it may
+    not change, 422 an assignee not allowed on one of their brands (`assignee_not_allowed`), an
+    unknown team (`unknown_team`), more than 20 labels on one (`too_many_labels`), no field
+    (`nothing_to_change`)."""
+    rows = await bulk.change_many(session, principal=principal, data=body)
+    return BulkResult(items=[ConversationOut.from_row(r) for r in rows])
+
+
 @router.get(
     "/{conversation_id}",
     summary="Get a conversation with its messages and notes",
@@ -99,7 +114,7 @@ async def get_conversation(
 
 @router.patch(
     "/{conversation_id}",
-    summary="Change status, assignee, priority or labels",
+    summary="Change status, assignee, team, priority or labels",
     responses=CHANGE,
 )
 async def change_conversation(
@@ -107,7 +122,8 @@ async def change_conversation(
 ) -> ConversationOut:
     """Fields left out stay as they are. `snoozed` needs `snoozed_until` in the future (422
     `snooze_in_past`); the assignee must be a member allowed to answer on the conversation's
-    brand (422 `assignee_not_allowed`); `labels` replaces the labels."""
+    brand (422 `assignee_not_allowed`); the team one of the organization's (422
+    `unknown_team`); `labels` replaces the labels."""
     row = await service.change(
         session, principal=principal, conversation_id=conversation_id, data=body
     )

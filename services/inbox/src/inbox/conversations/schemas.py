@@ -19,6 +19,8 @@ MINE = "me"
 UNASSIGNED = "unassigned"
 MAX_LABELS = 20
 SEARCH_LIMIT = 50
+# How many conversations one bulk change may name.
+MAX_BULK = 100
 
 # Labels are compared as given lower-cased: "Refund" and "refund" are one label.
 Label = Annotated[
@@ -51,6 +53,12 @@ class Priority(StrEnum):
     urgent = "urgent"
 
 
+class Sentiment(StrEnum):
+    negative = "negative"
+    neutral = "neutral"
+    positive = "positive"
+
+
 class Filters(BaseModel):
     """What the list, the counts and the search keep to."""
 
@@ -68,6 +76,15 @@ class Filters(BaseModel):
     )
     label: Label | None = None
     priority: Priority | None = None
+    team_id: UUID | None = Field(default=None, description="The conversations given to a team.")
+    sentiment: Sentiment | None = Field(
+        default=None, description="Moderation's sentiment of the latest message that has one."
+    )
+    waiting: bool | None = Field(
+        default=None,
+        description="`true`: the community waits for an answer (a message came since the brand "
+        "last answered or the conversation was resolved); `false`: nobody waits.",
+    )
 
 
 class ConversationQuery(Filters):
@@ -104,6 +121,7 @@ class ConversationOut(BaseModel):
     snoozed_until: datetime | None
     assignee: UUID | None
     assigned_by: str | None
+    team_id: UUID | None
     priority: Priority | None
     labels: list[str]
     contact: Contact
@@ -111,6 +129,12 @@ class ConversationOut(BaseModel):
     message_count: int
     review_count: int = Field(
         description="Messages moderation flagged or escalated that no person decided yet."
+    )
+    sentiment: Sentiment | None = Field(
+        description="Moderation's sentiment of the latest message that has one."
+    )
+    waiting_since: datetime | None = Field(
+        description="Since when the community waits for an answer; null: nobody waits."
     )
     created_at: datetime
     last_message_at: datetime
@@ -131,6 +155,7 @@ class ConversationOut(BaseModel):
             snoozed_until=row.snoozed_until,
             assignee=row.assignee,
             assigned_by=row.assigned_by,
+            team_id=row.team_id,
             priority=None if row.priority is None else Priority(row.priority),
             labels=list(row.labels),
             contact=Contact(
@@ -141,6 +166,8 @@ class ConversationOut(BaseModel):
             preview=row.preview,
             message_count=row.message_count,
             review_count=row.review_count,
+            sentiment=None if row.sentiment is None else Sentiment(row.sentiment),
+            waiting_since=row.waiting_since,
             created_at=row.created_at,
             last_message_at=row.last_message_at,
             last_inbound_at=row.last_inbound_at,
@@ -261,9 +288,41 @@ class ConversationChange(BaseModel):
         default=None,
         description="A member allowed to answer on the conversation's brand; null: nobody.",
     )
+    team_id: UUID | None = Field(
+        default=None, description="One of the organization's teams; null: none."
+    )
     priority: Priority | None = Field(default=None, description="null: none.")
     labels: list[Label] | None = Field(
         default=None, max_length=MAX_LABELS, description="Replaces the labels."
+    )
+
+
+class BulkChange(BaseModel):
+    """One change to many conversations, all or none: each must be one the caller may change,
+    and the change valid for each. Fields left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    conversation_ids: list[UUID] = Field(min_length=1, max_length=MAX_BULK)
+    status: Status | None = Field(default=None, description="`resolved` to resolve them all.")
+    snoozed_until: Timestamp | None = Field(
+        default=None, description="With `status: snoozed` only: when they open again (future)."
+    )
+    assignee: UUID | None = Field(
+        default=None,
+        description="A member allowed to answer on every one's brand; null: nobody.",
+    )
+    team_id: UUID | None = Field(
+        default=None, description="One of the organization's teams; null: none."
+    )
+    priority: Priority | None = Field(default=None, description="null: none.")
+    add_labels: list[Label] = Field(default_factory=list, max_length=MAX_LABELS)
+    remove_labels: list[Label] = Field(default_factory=list, max_length=MAX_LABELS)
+
+
+class BulkResult(BaseModel):
+    items: list[ConversationOut] = Field(
+        description="The conversations changed, in the order named."
     )
 
 
@@ -271,3 +330,35 @@ class NoteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(min_length=1, max_length=10_000)
+
+
+class TeamIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class TeamOut(BaseModel):
+    id: UUID
+    name: str
+    created_by: str = Field(description="`user:<id>` or `key:<id>`.")
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> TeamOut:
+        """From a `team` row."""
+        return cls(id=row.id, name=row.name, created_by=row.created_by, created_at=row.created_at)
+
+
+class TeamQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    cursor: str | None = Field(default=None, max_length=512, description="A next_cursor.")
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+
+
+class TeamPage(BaseModel):
+    items: list[TeamOut]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end."
+    )

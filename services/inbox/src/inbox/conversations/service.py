@@ -18,7 +18,7 @@ from beacon_shared.auth.principal import Principal
 from beacon_shared.logging import get_logger
 from beacon_shared.pagination import Cursor, split_page
 from inbox.access import READ, WRITE
-from inbox.conversations import repository, search
+from inbox.conversations import repository, search, teams
 from inbox.conversations.exceptions import (
     AssigneeNotAllowed,
     ConversationNotFound,
@@ -28,6 +28,7 @@ from inbox.conversations.exceptions import (
 )
 from inbox.conversations.schemas import (
     MINE,
+    BulkChange,
     ConversationChange,
     ConversationQuery,
     Filters,
@@ -171,20 +172,11 @@ async def change(
     now: datetime | None = None,
 ) -> Row[Any]:
     """Apply the fields `data` sets: status (a snooze until a future time), assignee (a member
-    allowed to answer on the brand), priority, labels."""
+    allowed to answer on the brand), team, priority, labels."""
     now = now or datetime.now(UTC)
     found = await _changeable(session, principal, conversation_id)
-    given = data.model_fields_set
-    values: dict[str, Any] = {}
-    if "status" in given or "snoozed_until" in given:
-        values |= _status(data, now)
-    if "assignee" in given:
-        if data.assignee is not None:
-            await _check_assignee(session, principal, found.brand_id, data.assignee)
-        values |= {"assignee": data.assignee, "assigned_by": principal.actor}
-    if "priority" in given:
-        values["priority"] = None if data.priority is None else data.priority.value
-    if "labels" in given:
+    values = await values_of(session, principal, data, {found.brand_id}, now)
+    if "labels" in data.model_fields_set:
         values["labels"] = sorted(set(data.labels or ()))
     if not values:
         return found
@@ -205,14 +197,49 @@ async def change(
     return row
 
 
-def _status(data: ConversationChange, now: datetime) -> dict[str, Any]:
+async def values_of(
+    session: AsyncSession,
+    principal: Principal,
+    data: ConversationChange | BulkChange,
+    brand_ids: set[str | None],
+    now: datetime,
+) -> dict[str, Any]:
+    """The columns the fields `data` sets but the labels, for conversations of `brand_ids`:
+    status (a snooze until a future time), assignee (a member allowed to answer on each brand),
+    team (one of the organization's), priority."""
+    given = data.model_fields_set
+    values: dict[str, Any] = {}
+    if "status" in given or "snoozed_until" in given:
+        values |= _status(data, now)
+    if "assignee" in given:
+        if data.assignee is not None:
+            for brand_id in sorted(brand_ids, key=lambda b: b or ""):
+                await _check_assignee(session, principal, brand_id, data.assignee)
+        values |= {"assignee": data.assignee, "assigned_by": principal.actor}
+    if "team_id" in given:
+        if data.team_id is not None:
+            await teams.check(session, tenant_id=principal.tenant_id, team_id=data.team_id)
+        values["team_id"] = data.team_id
+    if "priority" in given:
+        values["priority"] = None if data.priority is None else data.priority.value
+    return values
+
+
+def _status(data: ConversationChange | BulkChange, now: datetime) -> dict[str, Any]:
     if data.status is not Status.snoozed:
         if data.snoozed_until is not None:
             raise SnoozeWithoutTime("snoozed_until goes with status snoozed only.")
         if data.status is None:
             return {}
-        resolved_at = now if data.status is Status.resolved else None
-        return {"status": data.status.value, "snoozed_until": None, "resolved_at": resolved_at}
+        if data.status is Status.resolved:
+            # Resolved: answered, or nothing to answer; nobody waits until the next message.
+            return {
+                "status": "resolved",
+                "snoozed_until": None,
+                "resolved_at": now,
+                "waiting_since": None,
+            }
+        return {"status": data.status.value, "snoozed_until": None, "resolved_at": None}
     if data.snoozed_until is None:
         raise SnoozeWithoutTime("A snooze needs snoozed_until: when the conversation opens again.")
     if data.snoozed_until <= now:
