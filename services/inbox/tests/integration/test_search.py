@@ -13,11 +13,19 @@ from inbox.conversations.schemas import Filters
 pytestmark = pytest.mark.integration
 
 
-async def threads_found(engine, tenant, words, **kwargs):
-    where = repository.visible(tenant_id=tenant, filters=Filters(), assignee=None, brand_ids=None)
+async def threads_found(engine, tenant, words, brand_ids=None, **kwargs):
+    where = repository.visible(
+        tenant_id=tenant, filters=Filters(), assignee=None, brand_ids=brand_ids
+    )
     async with create_sessionmaker(engine)() as session:
         rows = await search.search(
-            session, tenant_id=tenant, where=where, words=words, limit=10, **kwargs
+            session,
+            tenant_id=tenant,
+            brand_ids=brand_ids,
+            where=where,
+            words=words,
+            limit=10,
+            **kwargs,
         )
     return [row.thread_external_id for row in rows]
 
@@ -58,3 +66,35 @@ async def test_matches_older_than_the_newest_messages_read_are_found_in_the_inde
     assert await threads_found(engine, tenant, "refund", window=1) == ["p-old", "p-middle"]
     assert await threads_found(engine, tenant, "refund", window=1, candidates=1) == ["p-middle"]
     assert await threads_found(engine, tenant, "nothing", window=1) == ["p-new"]
+
+
+async def test_a_search_kept_to_brands_reads_their_newest_messages(
+    engine, unique, receive, moderate
+):
+    tenant = unique("tenant")
+    now = datetime.now(UTC)
+    for thread, brand, age in (
+        ("p-1-old", "brand-1", 5),
+        ("p-2", "brand-2", 4),
+        ("p-3", "brand-3", 3),
+        ("p-1-new", "brand-1", 2),
+        ("p-none", None, 1),
+    ):
+        comment = await receive(
+            tenant,
+            "refund",
+            thread_external_id=thread,
+            brand_id=brand,
+            created_at=now - timedelta(hours=age),
+        )
+        await moderate(tenant, comment, language="en")
+    two = frozenset({"brand-1", "brand-2"})
+    found = await threads_found(engine, tenant, "refund", brand_ids=two, window=2)
+    assert sorted(found) == ["p-1-new", "p-1-old", "p-2"]
+    newest_two = await threads_found(
+        engine, tenant, "refund", brand_ids=two, window=2, candidates=2
+    )
+    assert sorted(newest_two) == ["p-1-new", "p-2"]
+    assert await threads_found(engine, tenant, "refund", brand_ids=frozenset()) == []
+    everything = await threads_found(engine, tenant, "refund")
+    assert sorted(everything) == ["p-1-new", "p-1-old", "p-2", "p-3", "p-none"]

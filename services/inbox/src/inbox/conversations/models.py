@@ -163,6 +163,8 @@ message = Table(
     Index("ix_message_search", "search_vector", postgresql_using="gin"),
     # A search ranks the latest matching messages: read newest first where a word is common.
     Index("ix_message_recent", "tenant_id", "created_at"),
+    # The same, brand by brand: a search kept to some brands reads their newest messages.
+    Index("ix_message_brand_recent", "tenant_id", "brand_id", "created_at"),
 )
 
 # Moderation's latest decision on each interaction, kept whether its message arrived first or

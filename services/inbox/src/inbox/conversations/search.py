@@ -7,8 +7,9 @@ only, so a stem or a negation means what it does in the message's language.
 Ranking reads each match's vector, so ranking every match of a common word costs as many reads
 as it has matches (hundreds of thousands in a large inbox). A search ranks the CANDIDATES latest
 matching messages within the filters instead, found in one of two ways:
-- among the organization's WINDOW newest messages, read newest first (`ix_message_recent`) until
-  CANDIDATES match: enough where the words are common, in a bounded time whatever they are;
+- among the WINDOW newest messages of the organization, or of the brands the search is kept to,
+  read newest first (`ix_message_recent`, `ix_message_brand_recent`) until CANDIDATES match:
+  enough where the words are common, in a bounded time whatever they are;
 - when those give less than a page, the words are rare: every match, from the GIN index, then
   the latest CANDIDATES of them.
 The planner is not left to choose between the two: its estimate of how many messages hold a word
@@ -33,6 +34,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -75,28 +77,25 @@ async def search(
     session: AsyncSession,
     *,
     tenant_id: str,
+    brand_ids: frozenset[str] | None,
     where: Sequence[ColumnElement[bool]],
     words: str,
     limit: int,
     candidates: int = CANDIDATES,
     window: int = WINDOW,
 ) -> Sequence[Row[Any]]:
-    """The conversations (within `where`) with one of the `candidates` latest messages matching
-    `words`, best first: each conversation's row with `rank` and `message_id`, its best
-    message's."""
+    """The conversations (within `where`, which keeps to `brand_ids` unless None) with one of
+    the `candidates` latest messages matching `words`, best first: each conversation's row with
+    `rank` and `message_id`, its best message's."""
+    if brand_ids is not None and not brand_ids:
+        return []
     m = message.c
     queries: dict[str | None, ColumnElement[str]] = {
         code: tsquery(configs, words) for code, configs in CONFIGS.items()
     }
     queries[None] = tsquery(OTHER, words)
     columns = (m.id, m.conversation_id, m.language, m.search_vector, m.created_at)
-    newest = (
-        select(*columns)
-        .where(m.tenant_id == tenant_id)
-        .order_by(m.created_at.desc())
-        .limit(window)
-        .subquery("newest")
-    )
+    newest = _newest(columns, tenant_id, brand_ids, window)
     rows: Sequence[Row[Any]] = (
         await session.execute(_ranked(newest, where, queries, limit, candidates))
     ).all()
@@ -111,6 +110,34 @@ async def search(
     )
     rows = (await session.execute(_ranked(matched, where, queries, limit, candidates))).all()
     return rows
+
+
+def _newest(
+    columns: Sequence[ColumnElement[Any]],
+    tenant_id: str,
+    brand_ids: frozenset[str] | None,
+    window: int,
+) -> FromClause:
+    """The `window` newest messages of the tenant, or of its brands `brand_ids`: each brand's
+    newest, merged by time."""
+    m = message.c
+    if brand_ids is None:
+        return (
+            select(*columns)
+            .where(m.tenant_id == tenant_id)
+            .order_by(m.created_at.desc())
+            .limit(window)
+            .subquery("newest")
+        )
+    each = [
+        select(*columns)
+        .where(m.tenant_id == tenant_id, m.brand_id == brand_id)
+        .order_by(m.created_at.desc())
+        .limit(window)
+        for brand_id in sorted(brand_ids)
+    ]
+    merged = union_all(*each).subquery("of_brands")
+    return select(merged).order_by(merged.c.created_at.desc()).limit(window).subquery("newest")
 
 
 def _matches(

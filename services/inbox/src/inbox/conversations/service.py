@@ -125,10 +125,14 @@ async def find(
     brand_ids: frozenset[str] | None,
 ) -> Sequence[Row[Any]]:
     """The conversations whose messages match the query's words, best first."""
+    where = conditions(principal, query, brand_ids, query.status)
+    if query.brand_id is not None:
+        brand_ids = frozenset({query.brand_id})
     return await search.search(
         session,
         tenant_id=principal.tenant_id,
-        where=conditions(principal, query, brand_ids, query.status),
+        brand_ids=brand_ids,
+        where=where,
         words=query.q,
         limit=query.limit,
     )
