@@ -3,15 +3,18 @@
 1. One organization's inbox is bulk-loaded with INSERT … SELECT generate_series: BENCH_INBOX_
    CONVERSATIONS conversations (1,000,000 by default; 20 brands, six networks, comment threads,
    mentions and private conversations; 20 % open, 10 % pending, 5 % snoozed, 65 % resolved;
-   assigned among 50 members, a fifth to nobody; labels and priorities on some) and
+   assigned among 50 members, a fifth to nobody; labels and priorities on some; half given to
+   one of five teams; a sentiment on three in four; those not resolved waiting for an answer) and
    BENCH_INBOX_MESSAGES messages (5,000,000) spread over them, their texts drawn from English and
    French words, each with the language moderation would have detected. The search index is
-   built after the load (as a restore would), then the tables are analysed.
+   built after the load (as a restore would), the status counts folded (as the worker would),
+   then the tables are analysed.
 2. Each view is asked BENCH_INBOX_REQUESTS times (200) through the API in this process (httpx
    over ASGI: authentication, the query, the JSON), its parameters varied between requests:
-   open conversations, the caller's own, the unassigned, one brand's, one label's, the second
-   page of the open ones, the counts by status; and BENCH_INBOX_SEARCHES times (50) a search of
-   one word, then of two, English and French in turn.
+   open conversations, the caller's own, the unassigned, one brand's, one label's, one team's,
+   the negative ones, those waiting for an answer, the second page of the open ones, the counts
+   by status (everything, one brand's, the caller's own); and BENCH_INBOX_SEARCHES times (50) a
+   search of one word, then of two, English and French in turn, then of two kept to one brand.
 
 Runs on an embedded PostgreSQL unless DATABASE_URL is set. Prints a table and writes
 bench/results/inbox.json. `make bench-inbox`, i.e. `python -m bench.inbox` from the repository
@@ -21,6 +24,7 @@ root.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import random
@@ -43,6 +47,7 @@ from beacon_shared.db import create_engine, create_sessionmaker
 from bench.ingest import percentile
 from bench.servers import ROOT, code_version, servers
 from inbox.config import Settings
+from inbox.conversations import service as conversations
 from inbox.main import create_app
 
 CONVERSATIONS = int(os.environ.get("BENCH_INBOX_CONVERSATIONS", "1000000"))
@@ -131,7 +136,9 @@ FRENCH = [
 MESSAGE_INDEXES = {
     "ix_message_search": "USING gin (search_vector)",
     "ix_message_recent": "(tenant_id, created_at)",
+    "ix_message_brand_recent": "(tenant_id, brand_id, created_at)",
 }
+TEAMS = 5
 LABELS = ("refund", "vip", "bug", "delivery", "complaint")
 
 
@@ -147,7 +154,16 @@ async def load(engine: AsyncEngine, member_ids: list[uuid.UUID]) -> dict[str, fl
     """The organization's conversations and messages, bulk-loaded; how long it took."""
     began = time.perf_counter()
     members = "ARRAY[" + ",".join(f"'{m}'::uuid" for m in member_ids) + "]"
+    teams = "ARRAY[" + ",".join(f"md5('team{t}')::uuid" for t in range(TEAMS)) + "]"
     async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO inbox.team (id, tenant_id, name, created_by, created_at) "
+                "SELECT md5('team' || t)::uuid, :tenant, 'team ' || t, 'bench', now() "
+                "FROM generate_series(0, :n - 1) t"
+            ),
+            {"tenant": TENANT, "n": TEAMS},
+        )
         for index in MESSAGE_INDEXES:
             await conn.execute(text(f"DROP INDEX IF EXISTS inbox.{index}"))
         await conn.execute(
@@ -155,9 +171,9 @@ async def load(engine: AsyncEngine, member_ids: list[uuid.UUID]) -> dict[str, fl
                 f"""
                 INSERT INTO inbox.conversation (
                     id, tenant_id, brand_id, network, kind, thread_external_id, status,
-                    snoozed_until, assignee, priority, labels, contact_network_id,
-                    contact_handle, preview, message_count, created_at, last_message_at,
-                    last_inbound_at, updated_at)
+                    snoozed_until, assignee, team_id, priority, labels, sentiment,
+                    contact_network_id, contact_handle, preview, message_count, created_at,
+                    last_message_at, last_inbound_at, waiting_since, updated_at)
                 SELECT md5('c' || g)::uuid, :tenant, 'brand-' || (g % {BRANDS}),
                     (ARRAY['facebook','instagram','x','mastodon','bluesky','linkedin'])
                         [1 + g % 6],
@@ -166,13 +182,16 @@ async def load(engine: AsyncEngine, member_ids: list[uuid.UUID]) -> dict[str, fl
                     s.status,
                     CASE WHEN s.status = 'snoozed' THEN now() + interval '1 day' END,
                     CASE WHEN g % 5 = 0 THEN NULL ELSE ({members})[1 + g % {MEMBERS}] END,
+                    CASE WHEN g % 2 = 0 THEN ({teams})[1 + (g / 2) % {TEAMS}] END,
                     (ARRAY[NULL,NULL,NULL,'low','medium','high','urgent'])[1 + g % 7],
                     CASE WHEN g % 4 = 0
                         THEN ARRAY[(ARRAY{list(LABELS)!r})[1 + g % {len(LABELS)}]]
                         ELSE '{{}}'::text[] END,
+                    (ARRAY[NULL,'negative','neutral','positive'])[1 + (g / 3) % 4],
                     'author-' || (g % 200000), 'author' || (g % 200000),
                     'latest message of ' || g, {MESSAGES // CONVERSATIONS},
-                    t.at - interval '1 hour', t.at, t.at, t.at
+                    t.at - interval '1 hour', t.at, t.at,
+                    CASE WHEN s.status <> 'resolved' THEN t.at END, t.at
                 FROM generate_series(1, :n) g
                 CROSS JOIN LATERAL (
                     SELECT CASE WHEN g % 20 < 4 THEN 'open' WHEN g % 20 < 6 THEN 'pending'
@@ -214,6 +233,11 @@ async def load(engine: AsyncEngine, member_ids: list[uuid.UUID]) -> dict[str, fl
     async with engine.begin() as conn:
         for index, definition in MESSAGE_INDEXES.items():
             await conn.execute(text(f"CREATE INDEX {index} ON inbox.message {definition}"))
+    async with create_sessionmaker(engine)() as session:
+        while True:
+            async with session.begin():
+                if not await conversations.fold_counts(session):
+                    break
     async with engine.connect() as conn:
         await conn.execution_options(isolation_level="AUTOCOMMIT")
         await conn.execute(text("ANALYZE inbox.conversation"))
@@ -275,6 +299,7 @@ async def views(
     )
     app = create_app(settings)
     rng = random.Random(7)
+    team_ids = [uuid.UUID(hashlib.md5(f"team{t}".encode()).hexdigest()) for t in range(TEAMS)]
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with (
@@ -298,10 +323,24 @@ async def views(
                 "one label": await timed(
                     http, "/v1/conversations", lambda n: {"label": LABELS[n % len(LABELS)]}
                 ),
+                "one team, open": await timed(
+                    http,
+                    "/v1/conversations",
+                    lambda n: {"team_id": str(team_ids[n % TEAMS]), "status": "open"},
+                ),
+                "negative, open": await timed(
+                    http,
+                    "/v1/conversations",
+                    lambda _n: {"sentiment": "negative", "status": "open"},
+                ),
+                "waiting": await timed(http, "/v1/conversations", lambda _n: {"waiting": "true"}),
                 "open, second page": await timed(
                     http, "/v1/conversations", lambda _n: {"status": "open", "cursor": cursor}
                 ),
                 "counts by status": await timed(http, "/v1/conversations/counts", lambda _n: {}),
+                "counts, one brand": await timed(
+                    http, "/v1/conversations/counts", lambda n: {"brand_id": f"brand-{n % BRANDS}"}
+                ),
                 "search, one word": await timed(
                     http,
                     "/v1/conversations/search",
@@ -314,10 +353,22 @@ async def views(
                     lambda n: {"q": " ".join(rng.sample(ENGLISH if n % 3 else FRENCH, 2))},
                     SEARCHES,
                 ),
+                "search, one brand": await timed(
+                    http,
+                    "/v1/conversations/search",
+                    lambda n: {
+                        "q": " ".join(rng.sample(ENGLISH if n % 3 else FRENCH, 2)),
+                        "brand_id": f"brand-{n % BRANDS}",
+                    },
+                    SEARCHES,
+                ),
             }
             http.headers["Authorization"] = f"Bearer {own_key}"
             found["mine, open"] = await timed(
                 http, "/v1/conversations", lambda _n: {"assignee": "me", "status": "open"}
+            )
+            found["counts, mine"] = await timed(
+                http, "/v1/conversations/counts", lambda _n: {"assignee": "me"}
             )
     return found
 
