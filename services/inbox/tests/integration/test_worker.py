@@ -1,4 +1,5 @@
-"""The inbox's worker on the real broker: interactions and decisions filed, snoozes ended."""
+"""The inbox's worker on the real broker: interactions and decisions filed, snoozes ended, the
+status counts' changes folded."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from beacon_shared.contracts.ingest import InteractionKind
 from beacon_shared.contracts.moderation import CommentModerated, ModerationAction
@@ -20,7 +21,7 @@ from beacon_shared.worker import run_worker
 from inbox import worker
 from inbox.config import Settings
 from inbox.conversations import service
-from inbox.conversations.models import conversation, message
+from inbox.conversations.models import conversation, message, status_count_change
 
 pytestmark = pytest.mark.integration
 
@@ -68,7 +69,7 @@ async def test_a_snooze_ends_at_its_time_and_not_before(engine, unique, receive)
 
 
 @pytest.mark.kafka
-async def test_the_worker_files_interactions_and_decisions_and_ends_snoozes(
+async def test_the_worker_files_interactions_and_decisions_ends_snoozes_and_folds_counts(
     settings_for, engine, unique, kafka_bootstrap, comment_for, receive
 ):
     tenant = unique("tenant")
@@ -139,11 +140,22 @@ async def test_the_worker_files_interactions_and_decisions_and_ends_snoozes(
                         message.c.interaction_id == received.interaction_id
                     )
                 )
+                unfolded = await conn.scalar(
+                    select(func.count())
+                    .select_from(status_count_change)
+                    .where(status_count_change.c.tenant_id == tenant)
+                )
             by_kind = {row.kind: row for row in rows if row.id != waiting_id}
             woken = next(row.status for row in rows if row.id == waiting_id) == "open"
             flagged = "comment" in by_kind and by_kind["comment"].review_count == 1
-            seen.update(kinds=sorted(by_kind), flagged=flagged, language=language, woken=woken)
-            return len(by_kind) == 2 and flagged and language == "fr" and woken
+            seen.update(
+                kinds=sorted(by_kind),
+                flagged=flagged,
+                language=language,
+                woken=woken,
+                unfolded=unfolded,
+            )
+            return len(by_kind) == 2 and flagged and language == "fr" and woken and unfolded == 0
 
         seen: dict[str, object] = {}
         try:
