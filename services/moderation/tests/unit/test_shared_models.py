@@ -21,7 +21,13 @@ from moderation.classify.features import (
     load_static_table,
 )
 from moderation.classify.heads import load_heads, save_heads
-from moderation_tools.train.pipeline import Row, featurize, train_heads, written_rows
+from moderation.classify.signals import signals_of
+from moderation.classify.spam import SpamShift, carries_contact, head_spam
+from moderation.rules.default import SPAM_HIDE, SPAM_HIDE_QUESTION
+from moderation_tools.train import spam_shift
+from moderation_tools.train.matrix import Row, featurize
+from moderation_tools.train.ordinary import ordinary_comments
+from moderation_tools.train.pipeline import train_heads, written_rows
 
 SPAM = (
     "Buy cheap followers now at {n}smm.shop",
@@ -46,6 +52,10 @@ def _sample() -> list[Row]:
     return rows
 
 
+def _margin(head, comments):
+    return head.decision(comments.matrix.dense, comments.matrix.ngrams)[:, 0]
+
+
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -62,11 +72,13 @@ class TestTraining:
     def test_the_same_sample_trains_the_same_heads(self, featurizer, tmp_path):
         rows = _sample()
         paths = []
+        ordinary = spam_shift.ordinary(featurizer)
         for run in ("a", "b"):
             matrix = featurize(featurizer, rows)
             heads = train_heads(matrix, rows, matrix.dense.shape[1])
+            shift = spam_shift.choose_shift(_margin(heads["spam"], ordinary), ordinary)
             path = tmp_path / f"{run}.npz"
-            save_heads(path, "test", heads, {"rows": len(rows)})
+            save_heads(path, "test", heads, {"rows": len(rows)}, spam_shift=shift)
             paths.append(path)
 
         assert _digest(paths[0]) == _digest(paths[1])
@@ -75,7 +87,7 @@ class TestTraining:
         rows = _sample()
         matrix = featurize(featurizer, rows)
         heads = train_heads(matrix, rows, matrix.dense.shape[1])
-        save_heads(tmp_path / "heads.npz", "test", heads, {})
+        save_heads(tmp_path / "heads.npz", "test", heads, {}, spam_shift=SpamShift())
         loaded = load_heads(tmp_path / "heads.npz", required=["spam", "threat"])
 
         spam = [i for i, r in enumerate(rows) if r.spam >= 0]
@@ -93,6 +105,61 @@ class TestTraining:
 
         assert sum(sizes) < 8 * 2**20
         assert any("CC BY 4.0" in str(source) for source in heads.info["trained_on"])  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module")
+def chosen(featurizer):
+    """The sample's spam head: its margins on the written ordinary comments and its shifts."""
+    rows = _sample()
+    matrix = featurize(featurizer, rows)
+    heads = train_heads(matrix, rows, matrix.dense.shape[1])
+    ordinary = spam_shift.ordinary(featurizer)
+    margin = _margin(heads["spam"], ordinary)
+    return margin, ordinary, spam_shift.choose_shift(margin, ordinary)
+
+
+class TestSpamShift:
+    def test_the_head_hides_at_most_half_a_percent_of_the_written_comments_beyond_the_clues(
+        self, chosen
+    ):
+        margin, ordinary, shift = chosen
+        by_head = spam_shift.hidden(spam_shift.spam_scores(margin, ordinary, shift), ordinary)
+        by_clues = spam_shift.hidden(ordinary.clues, ordinary)
+
+        assert shift.linked <= 0 <= shift.bare
+        assert (by_head & ~by_clues).sum() <= int(0.005 * len(ordinary.signals))
+
+    def test_the_shift_for_comments_without_a_link_is_the_largest_that_keeps_to_the_budget(
+        self, chosen
+    ):
+        margin, ordinary, shift = chosen
+        bare = np.asarray([not carries_contact(s) for s in ordinary.signals])
+        allowed = (spam_shift.hidden(ordinary.clues, ordinary) & bare).sum() + int(
+            0.005 * len(bare)
+        )
+        larger = SpamShift(bare=round(shift.bare + 0.1, 1), linked=shift.linked)
+        hidden = spam_shift.hidden(spam_shift.spam_scores(margin, ordinary, larger), ordinary)
+
+        assert shift.bare == spam_shift.UP[-1] or (hidden & bare).sum() > allowed
+
+    def test_each_comment_gets_the_shift_of_what_it_carries(self):
+        signals = [signals_of(t) for t in ("sub to my channel", "see https://x.example.com/a")]
+        margins = np.zeros(2, dtype=np.float32)
+
+        bare, linked = head_spam(margins, signals, SpamShift(bare=2.0, linked=-2.0))
+
+        assert bare == pytest.approx(1 / (1 + np.exp(-2.0)))
+        assert linked == pytest.approx(1 / (1 + np.exp(2.0)))
+
+    def test_the_shipped_classifier_hides_few_of_the_written_ordinary_comments(self):
+        texts = [text for text, _ in ordinary_comments()]
+        results = Classifier().classify_many(texts)
+        hidden = [
+            r.spam >= SPAM_HIDE and (r.spam >= SPAM_HIDE_QUESTION or "question" not in r.intents)
+            for r in results
+        ]
+
+        assert sum(hidden) <= 0.005 * len(texts)
 
 
 class TestBrokenModelFiles:

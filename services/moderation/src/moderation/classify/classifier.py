@@ -21,7 +21,13 @@ from moderation.classify.intent import intents_of
 from moderation.classify.language import LanguageDetector
 from moderation.classify.sentiment import Sentiment, SentimentModel
 from moderation.classify.signals import Signals, signals_of
-from moderation.classify.spam import COPIES_MIN_AUTHORS, COPIES_WEIGHT, combined, spam_score
+from moderation.classify.spam import (
+    COPIES_MIN_AUTHORS,
+    COPIES_WEIGHT,
+    combined,
+    head_spam,
+    spam_score,
+)
 from moderation.classify.text import fingerprint, normalise
 from moderation.classify.toxicity import undisguise
 
@@ -36,7 +42,7 @@ HEAD_NAMES = ("toxic_en", "toxic_fr", *KINDS, "spam", "sentiment")
 TOXICITY_HEADS = {"fr": "toxic_fr"}
 # Names the models and rules behind the scores; stored with every decision. `make
 # train-moderation` writes it into the heads file; change it when the models change.
-MODEL_VERSION = "shared-2026.12.2"
+MODEL_VERSION = "shared-2026.12.3"
 
 
 @dataclass(frozen=True)
@@ -110,7 +116,11 @@ class Classifier:
         # The clues alone are evidence enough for what they name (a crypto giveaway, an SMM
         # panel); the model adds what they miss.
         spam = np.maximum(
-            heads["spam"].probability(inputs.dense, inputs.ngrams),
+            head_spam(
+                heads["spam"].decision(inputs.dense, inputs.ngrams)[:, 0],
+                signals,
+                heads.spam_shift,
+            ),
             np.asarray([score for score, _ in clues], dtype=np.float32),
         )
         tone = heads["sentiment"].probability(inputs.dense, inputs.ngrams)

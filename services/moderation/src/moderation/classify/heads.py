@@ -1,8 +1,8 @@
 """The shared classifier's trained heads: linear models over `Featurizer`'s features.
 
 Stored without pickle in one `.npz`: per head its dense weights, the non-zero n-gram weights
-(indices and values), its intercept(s) and class names; a JSON header names the heads, the
-version and the data they were trained on.
+(indices and values), its intercept(s) and class names; the spam head's shifts; a JSON header
+names the heads, the version and the data they were trained on.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import numpy.typing as npt
 from scipy import sparse
 
 from moderation.classify.features import ModelFileError
+from moderation.classify.spam import SpamShift
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -50,15 +51,23 @@ class Heads:
     version: str
     heads: Mapping[str, Head]
     info: Mapping[str, object]
+    spam_shift: SpamShift
 
     def __getitem__(self, name: str) -> Head:
         return self.heads[name]
 
 
 def save_heads(
-    path: Path, version: str, heads: Mapping[str, Head], info: Mapping[str, object]
+    path: Path,
+    version: str,
+    heads: Mapping[str, Head],
+    info: Mapping[str, object],
+    *,
+    spam_shift: SpamShift,
 ) -> None:
-    arrays: dict[str, npt.NDArray[np.generic]] = {}
+    arrays: dict[str, npt.NDArray[np.generic]] = {
+        "spam_shift": np.asarray([spam_shift.bare, spam_shift.linked], dtype=np.float64)
+    }
     for name, head in heads.items():
         coo = head.ngrams.tocoo()
         arrays[f"{name}.dense"] = head.dense.astype(np.float32)
@@ -101,9 +110,16 @@ def load_heads(path: Path, *, required: Sequence[str]) -> Heads:
                     ngrams=ngrams,
                     intercept=data[f"{name}.intercept"].astype(np.float32),
                 )
+            bare, linked = (float(v) for v in data["spam_shift"])
+            spam_shift = SpamShift(bare=bare, linked=linked)
     except (OSError, KeyError, ValueError, UnicodeDecodeError, zipfile.BadZipFile) as exc:
         raise ModelFileError(f"cannot load the classifier's heads at {path}: {exc}") from exc
     missing = [name for name in required if name not in heads]
     if missing:
         raise ModelFileError(f"the heads at {path} lack {', '.join(missing)}")
-    return Heads(version=str(header["version"]), heads=heads, info=header.get("info", {}))
+    return Heads(
+        version=str(header["version"]),
+        heads=heads,
+        info=header.get("info", {}),
+        spam_shift=spam_shift,
+    )
