@@ -90,12 +90,17 @@ conversation = Table(
         name="uq_conversation_thread",
         postgresql_nulls_not_distinct=True,
     ),
-    # The list's orders: everything, by status, by assignee, by brand; newest activity first.
+    # The list's orders: everything, by status, by assignee, by brand, by team, by sentiment,
+    # those waiting; newest activity first. The counts of a team, a sentiment or those waiting
+    # read the same indexes.
     Index("ix_conversation_recent", "tenant_id", "last_message_at", "id"),
     Index("ix_conversation_status", "tenant_id", "status", "last_message_at", "id"),
     Index("ix_conversation_assignee", "tenant_id", "assignee", "status", "last_message_at", "id"),
     Index("ix_conversation_brand", "tenant_id", "brand_id", "status", "last_message_at", "id"),
     Index("ix_conversation_team", "tenant_id", "team_id", "status", "last_message_at", "id"),
+    Index(
+        "ix_conversation_sentiment", "tenant_id", "sentiment", "status", "last_message_at", "id"
+    ),
     Index(
         "ix_conversation_waiting",
         "tenant_id",
