@@ -98,9 +98,7 @@ conversation = Table(
     Index("ix_conversation_assignee", "tenant_id", "assignee", "status", "last_message_at", "id"),
     Index("ix_conversation_brand", "tenant_id", "brand_id", "status", "last_message_at", "id"),
     Index("ix_conversation_team", "tenant_id", "team_id", "status", "last_message_at", "id"),
-    Index(
-        "ix_conversation_sentiment", "tenant_id", "sentiment", "status", "last_message_at", "id"
-    ),
+    Index("ix_conversation_sentiment", "tenant_id", "sentiment", "status", "last_message_at", "id"),
     Index(
         "ix_conversation_waiting",
         "tenant_id",
