@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
@@ -143,3 +144,17 @@ async def test_no_more_than_a_hundred_at_once(http, ann, filed, as_key):
     )
     assert (answer.status_code, answer.json()["code"]) == (422, "validation_failed")
     assert answer.json()["errors"][0]["pointer"] == "/conversation_ids"
+
+
+async def test_labels_added_by_two_bulk_changes_at_once_are_all_kept(http, ann, filed, as_key):
+    both = [filed["p-2"], filed["p-3"]]
+    answers = await asyncio.gather(
+        *(
+            bulk(http, ann.key, as_key, conversation_ids=list(ids), add_labels=[label])
+            for ids, label in ((both, "one"), (both[::-1], "two"), (both, "three"))
+        )
+    )
+    assert [answer.status_code for answer in answers] == [200, 200, 200]
+    for conversation_id in both:
+        labels = (await state(http, ann.key, as_key, conversation_id))["labels"]
+        assert labels == ["one", "three", "two"]
