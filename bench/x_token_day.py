@@ -28,8 +28,9 @@ refresh's commit (its version first seen in the workspace) to the publisher hold
 says how long before expiry each refresh came, which token each post used, and what it refused.
 
 Logs (at WARNING) in a temporary directory printed at the start. BENCH_SCALE, BENCH_ACCOUNTS,
-BENCH_POSTS_PER_ACCOUNT, BENCH_REFRESH_MARGIN_SECONDS (the compressed margin) and BENCH_RUNS
-(`expiring,never_expiring`) change the scenario. Runs on
+BENCH_POSTS_PER_ACCOUNT, BENCH_BURST_POSTS (the publisher benchmark's spike, due within one real
+minute from the middle of the day; 0 by default), BENCH_REFRESH_MARGIN_SECONDS (the compressed
+margin) and BENCH_RUNS (`expiring,never_expiring`) change the scenario. Runs on
 embedded servers unless DATABASE_URL / KAFKA_BOOTSTRAP are set. Prints a table and writes
 bench/results/x_token_day.json: `make bench-x-tokens`, i.e. `python -m bench.x_token_day` from
 the repository root.
@@ -99,6 +100,10 @@ MARGIN_SECONDS = float(os.environ.get("BENCH_REFRESH_MARGIN_SECONDS", SHIPPED_MA
 POLL_SECONDS = SHIPPED_POLL / SCALE
 ACCOUNTS = int(os.environ.get("BENCH_ACCOUNTS", "100"))
 POSTS_PER_ACCOUNT = int(os.environ.get("BENCH_POSTS_PER_ACCOUNT", "40"))  # per (simulated) day
+# The publisher benchmark's spike (10,000 posts due within one real minute) dropped into the middle
+# of the day, where refreshes run as everywhere else: it is not compressed.
+BURST_POSTS = int(os.environ.get("BENCH_BURST_POSTS", "0"))
+BURST_SECONDS = 60.0
 TENANTS = 10
 LEAD_SECONDS = 10.0  # from the start of seeding to the first due time
 # Whatever is still open this long after the last due time counts as unpublished.
@@ -272,16 +277,28 @@ async def publisher_holds(engine: AsyncEngine, tag: str) -> int:
     return int(held or 0)
 
 
+def burst_start(day_seconds: float) -> float:
+    """Seconds from the first due time to the burst's first due time."""
+    return day_seconds / 2
+
+
 async def seed_posts(
     sessionmaker: async_sessionmaker[Any], accounts: Sequence[XAccount], *, first_due: datetime
 ) -> None:
-    """POSTS_PER_ACCOUNT posts per account, one X target each, due at random over the day."""
+    """POSTS_PER_ACCOUNT posts per account, one X target each, due at random over the day, and
+    BURST_POSTS more due at random within BURST_SECONDS from the middle of the day."""
     rng = random.Random(5)
     now = datetime.now(UTC)
     posts, targets = [], []
-    for n in range(len(accounts) * POSTS_PER_ACCOUNT):
+    day_posts = len(accounts) * POSTS_PER_ACCOUNT
+    for n in range(day_posts + BURST_POSTS):
         account = accounts[n % len(accounts)]
-        due = first_due + timedelta(seconds=rng.uniform(0, DAY_SECONDS))
+        offset = (
+            rng.uniform(0, DAY_SECONDS)
+            if n < day_posts
+            else burst_start(DAY_SECONDS) + rng.uniform(0, BURST_SECONDS)
+        )
+        due = first_due + timedelta(seconds=offset)
         post_id = uuid.uuid4()
         posts.append(
             {
@@ -433,6 +450,20 @@ def lateness_ms(targets: Sequence[dict[str, Any]]) -> list[float]:
     ]
 
 
+def in_burst(targets: Sequence[dict[str, Any]], *, first_due: datetime) -> list[dict[str, Any]]:
+    start = first_due + timedelta(seconds=burst_start(DAY_SECONDS))
+    end = start + timedelta(seconds=BURST_SECONDS)
+    return [t for t in targets if start <= t["scheduled_at"] <= end] if BURST_POSTS else []
+
+
+def burst_figures(burst: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "targets": len(burst),
+        "published": sum(1 for t in burst if t["status"] == TargetStatus.published.value),
+        "lateness": ms_stats(lateness_ms(burst)),
+    }
+
+
 def summarise(
     targets: Sequence[dict[str, Any]], report: dict[str, Any], *, first_due: datetime
 ) -> dict[str, Any]:
@@ -457,6 +488,7 @@ def summarise(
         ),
         "lateness": ms_stats(late),
         "late_over_1s": sum(1 for v in late if v > 1000),
+        "burst": burst_figures(in_burst(targets, first_due=first_due)),
         "x_posts_created": len(posts),
         "duplicates": sum(1 for n in per_text.values() if n > 1),
         "published_but_not_on_x": sum(1 for t in published if t["external_id"] not in by_id),
@@ -688,8 +720,10 @@ async def run_all(found: Servers) -> dict[str, Any]:
             )
         ),
         "accounts": ACCOUNTS,
-        "posts": ACCOUNTS * POSTS_PER_ACCOUNT,
+        "posts": ACCOUNTS * POSTS_PER_ACCOUNT + BURST_POSTS,
         "offered_posts_per_s": round(ACCOUNTS * POSTS_PER_ACCOUNT / DAY_SECONDS, 1),
+        "burst_posts": BURST_POSTS,
+        "burst_seconds": BURST_SECONDS,
         "offered_refreshes_per_s": round(ACCOUNTS / TOKEN_SECONDS, 1),
         "publisher_workers": WORKERS,
         "fake_latency": {
