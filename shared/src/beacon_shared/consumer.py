@@ -40,6 +40,7 @@ from beacon_shared.tracing import (
     traceparent_of,
     tracing_enabled,
 )
+from beacon_shared.waiting import wait_or_stop
 
 log = get_logger(__name__)
 
@@ -440,9 +441,7 @@ class ConsumerRunner:
 
     async def _pause(self, seconds: float, exc: Exception, stop: asyncio.Event) -> None:
         """Wait `seconds` before trying again, or leave uncommitted when stopping."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), seconds)
-        if stop.is_set():
+        if await wait_or_stop(stop, seconds):
             raise _Stopped from exc
 
     async def _dead_letter(self, record: ConsumerRecord, exc: Exception, *, reason: str) -> None:

@@ -61,6 +61,7 @@ from beacon_shared.tracing import (
     traceparent_of,
     tracing_enabled,
 )
+from beacon_shared.waiting import wait_or_stop
 
 log = get_logger(__name__)
 AGE_EXPORT_SECONDS = 1.0
@@ -432,13 +433,13 @@ class OutboxRelay:
                     with contextlib.suppress(Exception):
                         age = await self.oldest_age_seconds()
                         OUTBOX_OLDEST_AGE.labels(self._schema).set(age)
-                    await _sleep_or_stop(stop, backoff)
+                    await wait_or_stop(stop, backoff)
                     backoff = min(backoff * 2, 5.0)
                     continue
                 await self._prune_now_and_then()
                 await _wait_any(stop, self._wake, self.poll_seconds)
                 if self._wake.is_set() and self.linger_seconds:
-                    await _sleep_or_stop(stop, self.linger_seconds)
+                    await wait_or_stop(stop, self.linger_seconds)
         try:
             # Bounded: a stopping worker must exit within its grace period even with a backlog
             # or an unreachable broker. An interrupted batch is rolled back and sent again later.
@@ -466,11 +467,6 @@ class OutboxRelay:
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)
 
 
 async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, timeout: float) -> None:

@@ -33,6 +33,7 @@ from beacon_shared.outbox_relay import OutboxRelay
 from beacon_shared.settings import ServiceSettings
 from beacon_shared.topics import TopicSpec, ensure_topics
 from beacon_shared.tracing import configure_tracing, shutdown_tracing
+from beacon_shared.waiting import wait_or_stop
 
 log = get_logger(__name__)
 # A consumed batch allocates tens of thousands of short-lived objects (envelopes, payloads,
@@ -66,8 +67,7 @@ def every(
                     await action()
             except Exception as exc:
                 log.warning("job.failed", job=name, error=repr(exc))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), seconds)
+            await wait_or_stop(stop, seconds)
 
     run.__qualname__ = name
     return run
@@ -181,8 +181,7 @@ async def _until_broker(
         except Exception as exc:
             await producer.stop()
             log.warning("worker.broker_unavailable", error=repr(exc), retry_in=delay)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), delay)
+            await wait_or_stop(stop, delay)
             delay = min(delay * 2, 10.0)
     return None
 

@@ -9,7 +9,6 @@ its ActionCompleted event in one transaction, or the time of the next try.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -33,6 +32,7 @@ from beacon_shared.network_calls import (
     Refused,
     RetryLater,
 )
+from beacon_shared.waiting import wait_or_stop
 from beacon_shared.worker import Job, WorkerContext
 from ingest.accounts import service as accounts
 from ingest.accounts.exceptions import AccountNotFound
@@ -135,8 +135,7 @@ class ActionExecutor:
                 await self.run_due(stop)
             except Exception as exc:  # the database being away must not stop the worker
                 log.warning("action.cycle_failed", error=repr(exc))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self._interval)
+            await wait_or_stop(stop, self._interval)
 
     async def run_due(self, stop: asyncio.Event | None = None) -> list[Settled]:
         """Claim and run batches until none is full; what each action came to."""

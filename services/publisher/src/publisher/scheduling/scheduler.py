@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import socket
 from collections.abc import Awaitable, Callable
@@ -18,6 +17,7 @@ from beacon_shared.crypto import SecretBox
 from beacon_shared.logging import get_logger
 from beacon_shared.network_calls import CredentialsRefused, OutcomeUnknown, RetryLater
 from beacon_shared.tracing import current_correlation_id
+from beacon_shared.waiting import wait_or_stop
 from publisher.accounts import service as accounts
 from publisher.campaigns import service as campaigns
 from publisher.campaigns.service import CampaignRow
@@ -146,12 +146,12 @@ class Scheduler:
                     backoff = self.config.poll_seconds
                 except Exception as exc:
                     log.warning("scheduler.tick_failed", error=repr(exc))
-                    await _sleep_or_stop(stop, backoff)
+                    await wait_or_stop(stop, backoff)
                     backoff = min(backoff * 2, 10.0)
                     continue
                 # A full claim means more may be due right now.
                 if not claimed or len(claimed) < room:
-                    await _sleep_or_stop(stop, self.config.poll_seconds)
+                    await wait_or_stop(stop, self.config.poll_seconds)
         finally:
             # Graceful stop: let the calls in flight finish, and record what they published.
             await asyncio.gather(*batches, return_exceptions=True)
@@ -491,8 +491,3 @@ def _describe(exc: BaseException, timeout: float) -> str:
         return f"no answer from the network within {timeout:g}s; outcome unknown"
     reason = getattr(exc, "reason", None) or str(exc)
     return f"{type(exc).__name__}: {reason}" if reason else type(exc).__name__
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)

@@ -9,7 +9,6 @@ deduplicate on `webhook-id`.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import socket
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from beacon_shared.crypto import SecretBox, SecretsUnreadable
 from beacon_shared.egress import EgressPolicy
 from beacon_shared.logging import get_logger
+from beacon_shared.waiting import wait_or_stop
 from publisher.config import Settings, webhook_box
 from publisher.webhooks import claims
 from publisher.webhooks.claims import ClaimedDelivery
@@ -99,12 +99,12 @@ class Dispatcher:
                     backoff = self.config.poll_seconds
                 except Exception as exc:
                     log.warning("webhook_dispatcher.tick_failed", error=repr(exc))
-                    await _sleep_or_stop(stop, backoff)
+                    await wait_or_stop(stop, backoff)
                     backoff = min(backoff * 2, 30.0)
                     continue
                 # A full batch means more may be due right now.
                 if handled < self.config.batch_size:
-                    await _sleep_or_stop(stop, self.config.poll_seconds)
+                    await wait_or_stop(stop, self.config.poll_seconds)
         finally:
             await self.aclose()
 
@@ -215,8 +215,3 @@ def build_dispatcher(
         box=webhook_box(settings),
         config=DispatcherConfig.from_settings(settings),
     )
-
-
-async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)

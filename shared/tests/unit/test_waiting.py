@@ -1,0 +1,32 @@
+"""wait_or_stop(): a worker's wait that a stop cuts short."""
+
+from __future__ import annotations
+
+import asyncio
+
+from beacon_shared.waiting import wait_or_stop
+
+
+class TestWaitOrStop:
+    async def test_waits_the_time_out_and_says_not_stopped(self):
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+
+        stopped = await wait_or_stop(asyncio.Event(), 0.05)
+
+        assert stopped is False
+        assert loop.time() - started >= 0.05
+
+    async def test_ends_as_soon_as_stop_is_set_and_says_so(self):
+        stop = asyncio.Event()
+        asyncio.get_running_loop().call_later(0.01, stop.set)
+
+        stopped = await asyncio.wait_for(wait_or_stop(stop, 3600), timeout=5)
+
+        assert stopped is True
+
+    async def test_an_already_stopped_worker_does_not_wait(self):
+        stop = asyncio.Event()
+        stop.set()
+
+        assert await asyncio.wait_for(wait_or_stop(stop, 3600), timeout=5) is True
