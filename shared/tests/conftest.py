@@ -17,6 +17,7 @@ from beacon_shared.consumer import BatchHandler, Consumer, ConsumerRunner, Handl
 from beacon_shared.contracts import EVENT_TYPES
 from beacon_shared.db import create_sessionmaker, make_metadata
 from beacon_shared.events import EventPayload
+from beacon_shared.idempotency import idempotency_table
 from beacon_shared.kafka import create_producer
 from beacon_shared.outbox import outbox_table, position_table
 from beacon_shared.settings import ServiceSettings
@@ -26,6 +27,7 @@ SCHEMA = "shared_test"
 metadata = make_metadata(SCHEMA)
 _outbox = outbox_table(metadata)
 _inbox = inbox_table(metadata)
+_keys = idempotency_table(metadata)
 # What test handlers write: one row per handled event, with the transaction that wrote it.
 _effect = Table(
     "effect",
@@ -66,6 +68,12 @@ async def outbox(shared_test_schema: str, engine: AsyncEngine) -> AsyncIterator[
 def inbox(shared_test_schema: str) -> Table:
     """The test schema's inbox (rows are per consumer group, and every test has its own)."""
     return _inbox
+
+
+@pytest.fixture
+def key_table(shared_test_schema: str) -> Table:
+    """The test schema's Idempotency-Key table (rows are per tenant: give each test its own)."""
+    return _keys
 
 
 @pytest.fixture

@@ -359,6 +359,23 @@ class TestRecording:
         ]
         assert (again.json()["created"], again.json()["replayed"]) == (0, 2)
         assert [i["id"] for i in again.json()["items"]] == [i["id"] for i in first.json()["items"]]
+        assert again.headers["Idempotent-Replayed"] == "true"
+        assert "Idempotent-Replayed" not in first.headers
+
+    async def test_a_key_reused_for_another_request_is_a_422_and_stores_nothing(self, writer):
+        headers = {"Idempotency-Key": "k-2"}
+        sent = {"kind": "click", "occurred_at": NOV_10, "conversion_id": "first"}
+        other = {"kind": "click", "occurred_at": NOV_10, "conversion_id": "second"}
+        await writer.post("/v1/conversions", json=sent, headers=headers)
+
+        single = await writer.post("/v1/conversions", json=other, headers=headers)
+        batch = await writer.post(
+            "/v1/conversions:batch", json={"conversions": [sent]}, headers=headers
+        )
+
+        assert_problem(single, 422, "idempotency_key_reused", set())
+        assert_problem(batch, 422, "idempotency_key_reused", set())
+        assert (await writer.post("/v1/conversions", json=other)).status_code == 201
 
     async def test_ids_are_per_tenant(self, writer, app_for, unique):
         sent = {"conversion_id": "shared-id", "kind": "click", "occurred_at": NOV_10}

@@ -20,6 +20,7 @@ from analytics.roi.schemas import ConversionIn
 from beacon_shared.contracts.publisher import CampaignChanged
 from beacon_shared.db import create_sessionmaker
 from beacon_shared.events import Envelope
+from beacon_shared.idempotency import IdempotencyKeyReused
 
 pytestmark = pytest.mark.integration
 
@@ -51,11 +52,14 @@ def body(**values: object) -> ConversionIn:
 
 
 async def record(session: AsyncSession, tenant_id: str, *bodies: ConversionIn, key=None):
-    return await conversions.record(
+    stored, _ = await conversions.record_once(
         session,
         tenant_id=tenant_id,
-        submissions=[Submission(b, idempotency_key=key) for b in bodies],
+        key=key,
+        request=conversions.batch_fingerprint(bodies),
+        submissions=[Submission(b) for b in bodies],
     )
+    return stored
 
 
 async def days(session: AsyncSession, tenant_id: str) -> dict[tuple, tuple]:
@@ -255,10 +259,11 @@ class TestReplays:
     async def test_a_key_reused_for_another_conversion_is_refused(self, db_session, tenant):
         await record(db_session, tenant, body(utm_campaign="spring"), key="k-1")
 
-        with pytest.raises(ConversionIdReused) as refused:
+        with pytest.raises(IdempotencyKeyReused) as refused:
             await record(db_session, tenant, body(utm_campaign="summer"), key="k-1")
 
-        assert refused.value.errors[0]["location"] == "header"
+        assert refused.value.code == "idempotency_key_reused"
+        assert await stored_count(db_session, tenant) == 1
 
     async def test_ids_belong_to_their_tenant(self, db_session, tenant, unique):
         [mine] = await record(db_session, tenant, body(conversion_id="c-1"))

@@ -31,7 +31,7 @@ from ingest.actions.executor import action_job
 from ingest.actions.handlers import actions_consumer
 from ingest.config import Settings
 from ingest.db import inbox, outbox
-from ingest.interactions import idempotency
+from ingest.interactions import keys
 from ingest.pollers.runner import poll_job
 from ingest.post_metrics.runner import metrics_jobs
 
@@ -76,7 +76,9 @@ def spec(settings: Settings | None = None) -> WorkerSpec:
 
 def _prune_idempotency_keys(ctx: WorkerContext) -> Job:
     return every(
-        PRUNE_SECONDS, partial(idempotency.prune, ctx.sessionmaker), name="prune_idempotency_keys"
+        PRUNE_SECONDS,
+        partial(keys.prune, ctx.sessionmaker),
+        name="prune_idempotency_keys",
     )
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text, update
 from beacon_shared.db import create_sessionmaker
 from ingest.config import Settings
 from ingest.db import outbox
-from ingest.interactions import idempotency
+from ingest.interactions import keys
 from ingest.interactions.models import idempotency_key, interaction
 from ingest.main import create_app
 
@@ -215,7 +215,7 @@ async def test_prune_forgets_only_expired_keys(client, engine):
             .values(created_at=func.now() - text("interval '25 hours'"))
         )
 
-    assert await idempotency.prune(create_sessionmaker(engine)) >= 1
+    assert await keys.prune(create_sessionmaker(engine)) >= 1
 
     async with engine.connect() as conn:
         left = (

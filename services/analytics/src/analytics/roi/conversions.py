@@ -8,7 +8,6 @@ campaign arrives (see `campaigns.apply_changes`); none is ever dropped.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,16 +16,17 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-import orjson
+from pydantic import BaseModel
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.roi import repository
 from analytics.roi.attribution import network_of, post_of
 from analytics.roi.exceptions import ConversionIdReused, InvalidConversion, body_error
-from analytics.roi.models import ConversionKind, Unattributed
+from analytics.roi.models import ConversionKind, Unattributed, conversion_keys
 from analytics.roi.repository import DayDelta, DayKey
 from analytics.roi.schemas import ConversionIn, ConversionOut, ConversionResult
+from beacon_shared import idempotency
 from beacon_shared.contracts.common import Network
 from beacon_shared.logging import get_logger
 
@@ -39,11 +39,17 @@ VALUE_PLACES = Decimal("0.0001")
 
 @dataclass(frozen=True)
 class Submission:
-    """One conversion of a request, its Idempotency-Key, and where it sits in the body."""
+    """One conversion of a request, and where it sits in the body."""
 
     body: ConversionIn
-    idempotency_key: str | None = None
     pointer: str = ""
+
+
+class Recorded(BaseModel):
+    """What an Idempotency-Key keeps: the conversions' ids, in the request's order (a replay
+    shows them as they are now)."""
+
+    ids: list[UUID]
 
 
 @dataclass(frozen=True)
@@ -89,7 +95,43 @@ def fingerprint(body: ConversionIn) -> str:
     if body.value is not None:
         # "49.9" and "49.90" are the same value.
         data["value"] = str(body.value.quantize(VALUE_PLACES))
-    return hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return idempotency.fingerprint(data)
+
+
+def batch_fingerprint(bodies: Sequence[ConversionIn]) -> str:
+    """A digest of a batch: of its conversions' digests, in order."""
+    return idempotency.fingerprint([fingerprint(body) for body in bodies])
+
+
+async def record_once(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    key: str | None,
+    request: str,
+    submissions: Sequence[Submission],
+) -> tuple[list[Stored], bool]:
+    """`record` under an Idempotency-Key: the conversions, and True when the key had recorded
+    them before (each then a replay). `request` is the request's fingerprint."""
+    recorded: list[Stored] = []
+
+    async def produce(session: AsyncSession) -> Recorded:
+        recorded[:] = await record(session, tenant_id=tenant_id, submissions=submissions)
+        return Recorded(ids=[stored.row["id"] for stored in recorded])
+
+    answer = await idempotency.answer_once(
+        conversion_keys,
+        idempotency.savepoints(session),
+        tenant_id=tenant_id,
+        key=key,
+        request=request,
+        model=Recorded,
+        produce=produce,
+    )
+    if not answer.replayed:
+        return recorded, False
+    rows = {row.id: row for row in await repository.conversions_by_id(session, answer.value.ids)}
+    return [Stored(rows[id_]._asdict(), replayed=True) for id_ in answer.value.ids], True
 
 
 async def record(
@@ -173,7 +215,6 @@ def _row(
         "id": uuid.uuid4(),
         "tenant_id": tenant_id,
         "conversion_id": body.conversion_id,
-        "idempotency_key": submission.idempotency_key,
         "request_hash": fingerprint(body),
         "kind": body.kind.value,
         "occurred_at": body.occurred_at,
@@ -204,40 +245,22 @@ async def _replays(
     pending = [i for i, row in enumerate(rows) if row["id"] not in inserted]
     if not pending:
         return {}
-    existing = await repository.conversions_by_keys(
+    existing = await repository.conversions_by_client_ids(
         session,
         tenant_id=tenant_id,
         conversion_ids=[rows[i]["conversion_id"] for i in pending if rows[i]["conversion_id"]],
-        idempotency_keys=[
-            rows[i]["idempotency_key"] for i in pending if rows[i]["idempotency_key"]
-        ],
     )
     by_id = {r.conversion_id: r for r in existing if r.conversion_id is not None}
-    by_key = {r.idempotency_key: r for r in existing if r.idempotency_key is not None}
     replays: dict[int, Stored] = {}
     errors = []
     for i in pending:
         row, at = rows[i], submissions[i].pointer
-        found: Row[Any] | None = by_id.get(row["conversion_id"]) or by_key.get(
-            row["idempotency_key"]
-        )
+        found: Row[Any] | None = by_id.get(row["conversion_id"])
         if found is None:
-            # Only an id or a key makes an insert conflict, and either finds its row.
+            # Only a conversion_id makes an insert conflict, and it finds its row.
             raise RuntimeError("a conversion was neither stored nor found")
         if found.request_hash != row["request_hash"]:
-            if found.conversion_id is not None and found.conversion_id == row["conversion_id"]:
-                errors.append(
-                    body_error(f"{at}/conversion_id", "conversion_id_reused", "already used")
-                )
-            else:
-                errors.append(
-                    {
-                        "pointer": at or "/",
-                        "location": "header",
-                        "type": "idempotency_key_reused",
-                        "message": "the Idempotency-Key already stored another conversion",
-                    }
-                )
+            errors.append(body_error(f"{at}/conversion_id", "conversion_id_reused", "already used"))
             continue
         replays[i] = Stored(found._asdict(), replayed=True)
     if errors:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header
+from fastapi import Depends
 
 from beacon_shared.auth import Principal, require_scope
 from beacon_shared.auth.verify import require_brand_scope
@@ -14,13 +14,3 @@ READ = "analytics:read"
 # recording them is for credentials of the whole organization.
 Writer = Annotated[Principal, Depends(require_scope("analytics:write"))]
 Reader = Annotated[Principal, Depends(require_brand_scope(READ))]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        min_length=1,
-        max_length=255,
-        description="Retrying with the same key replays the first request instead of storing "
-        "it again.",
-    ),
-]

@@ -25,7 +25,7 @@ class ConversionIdReused(InvalidInput):
 
     def __init__(self, errors: Sequence[Mapping[str, object]]) -> None:
         super().__init__(
-            "A conversion_id or Idempotency-Key already stored a different conversion; "
+            "A conversion_id already stored a different conversion; "
             "use a new id for a new conversion.",
             errors=errors,
         )

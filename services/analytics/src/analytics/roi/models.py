@@ -22,6 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID
 
 from analytics.db import metadata
+from beacon_shared.idempotency import KeyTable, idempotency_table
 
 
 class ConversionKind(StrEnum):
@@ -92,10 +93,9 @@ conversion = Table(
     metadata,
     Column("id", UUID(as_uuid=True), primary_key=True),
     Column("tenant_id", Text, nullable=False),
-    # The client's own id, and the Idempotency-Key it came with: either makes a retry a replay.
+    # The client's own id: a conversion sent again with it is a replay.
     Column("conversion_id", Text),
-    Column("idempotency_key", Text),
-    # A digest of the request, to tell a replay from the reuse of an id for something else.
+    # A digest of the conversion, to tell a replay from the reuse of its id for another one.
     Column("request_hash", Text, nullable=False),
     Column("kind", Text, nullable=False),
     Column("occurred_at", DateTime(timezone=True), nullable=False),
@@ -121,7 +121,6 @@ conversion = Table(
         "(campaign_id IS NULL) = (unattributed_reason IS NOT NULL)", name="attributed_or_reason"
     ),
     UniqueConstraint("tenant_id", "conversion_id"),
-    UniqueConstraint("tenant_id", "idempotency_key"),
     # Late attribution looks up the unattributed conversions of a utm_campaign.
     Index(
         "ix_conversion_unattributed",
@@ -130,6 +129,10 @@ conversion = Table(
         postgresql_where=text("campaign_id IS NULL"),
     ),
 )
+
+# The conversions each (tenant, Idempotency-Key) recorded, kept as long as they are.
+idempotency_key = idempotency_table(metadata)
+conversion_keys = KeyTable(idempotency_key)
 
 # Attributed conversions per campaign, network, post, UTC day and currency: reports read this.
 conversion_day = Table(

@@ -132,7 +132,7 @@ async def resolve_utm_campaigns(
 
 
 async def insert_conversions(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> set[UUID]:
-    """Insert conversions whose conversion_id and Idempotency-Key are new; the ids inserted."""
+    """Insert conversions whose conversion_id is new; the ids inserted."""
     if not rows:
         return set()
     result = await session.execute(
@@ -141,23 +141,16 @@ async def insert_conversions(session: AsyncSession, rows: Sequence[Mapping[str, 
     return set(result.scalars())
 
 
-async def conversions_by_keys(
-    session: AsyncSession,
-    *,
-    tenant_id: str,
-    conversion_ids: Iterable[str],
-    idempotency_keys: Iterable[str],
+async def conversions_by_client_ids(
+    session: AsyncSession, *, tenant_id: str, conversion_ids: Iterable[str]
 ) -> list[Row[Any]]:
-    """Stored conversions of the tenant holding any of these conversion ids or keys."""
-    ids, keys = sorted(set(conversion_ids)), sorted(set(idempotency_keys))
-    if not ids and not keys:
+    """Stored conversions of the tenant holding any of these conversion ids."""
+    ids = sorted(set(conversion_ids))
+    if not ids:
         return []
     c = conversion.c
     rows = await session.execute(
-        select(conversion).where(
-            c.tenant_id == tenant_id,
-            or_(c.conversion_id.in_(ids), c.idempotency_key.in_(keys)),
-        )
+        select(conversion).where(c.tenant_id == tenant_id, c.conversion_id.in_(ids))
     )
     return list(rows.all())
 

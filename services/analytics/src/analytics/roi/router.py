@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from analytics.roi import conversions, reports
 from analytics.roi.conversions import Submission
-from analytics.roi.dependencies import READ, IdempotencyKey, Reader, Writer
+from analytics.roi.dependencies import READ, Reader, Writer
 from analytics.roi.schemas import (
     CampaignBreakdown,
     CampaignPage,
@@ -22,12 +22,13 @@ from analytics.roi.schemas import (
     NetworkReport,
     PeriodQuery,
 )
+from beacon_shared import idempotency
 from beacon_shared.auth.brand_reads import brands_to_read
 from beacon_shared.auth.brands import Brands
 from beacon_shared.db import DbSession
+from beacon_shared.idempotency import IdempotencyKey
 
 router = APIRouter(tags=["roi"])
-REPLAYED = "Idempotent-Replayed"
 
 
 @router.post(
@@ -52,14 +53,16 @@ async def record_conversion(
     """Attributed by its UTM values; one for a campaign not known yet is stored with
     `attributed: false` and `reason: unknown_campaign`, and attributed when the campaign
     arrives. A conversion_id or Idempotency-Key seen before replays the stored conversion."""
-    [stored] = await conversions.record(
+    [stored], _ = await conversions.record_once(
         session,
         tenant_id=principal.tenant_id,
-        submissions=[Submission(body, idempotency_key=idempotency_key)],
+        key=idempotency_key,
+        request=conversions.fingerprint(body),
+        submissions=[Submission(body)],
     )
     if stored.replayed:
         response.status_code = status.HTTP_200_OK
-        response.headers[REPLAYED] = "true"
+    idempotency.mark(response, key=idempotency_key, replayed=stored.replayed)
     return stored.out()
 
 
@@ -72,23 +75,21 @@ async def record_conversions(
     body: ConversionBatchIn,
     principal: Writer,
     session: DbSession,
+    response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> ConversionBatchOut:
     """All stored or none (422 with a pointer per invalid item); each item says whether it was
-    stored before. An Idempotency-Key covers the whole batch, item by item."""
-    stored = await conversions.record(
+    stored before. A batch retried with its Idempotency-Key replays every item."""
+    stored, replayed = await conversions.record_once(
         session,
         tenant_id=principal.tenant_id,
+        key=idempotency_key,
+        request=conversions.batch_fingerprint(body.conversions),
         submissions=[
-            Submission(
-                item,
-                # Item i of a retried batch replays item i of the first.
-                idempotency_key=f"batch:{idempotency_key}:{i}" if idempotency_key else None,
-                pointer=f"/conversions/{i}",
-            )
-            for i, item in enumerate(body.conversions)
+            Submission(item, pointer=f"/conversions/{i}") for i, item in enumerate(body.conversions)
         ],
     )
+    idempotency.mark(response, key=idempotency_key, replayed=replayed)
     items = [s.result() for s in stored]
     return ConversionBatchOut(
         created=sum(1 for item in items if not item.replayed),

@@ -7,7 +7,6 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
-    PrimaryKeyConstraint,
     Table,
     Text,
     UniqueConstraint,
@@ -15,6 +14,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
+from beacon_shared.idempotency import idempotency_table
 from ingest.db import metadata
 
 interaction = Table(
@@ -50,15 +50,5 @@ interaction = Table(
     ),
 )
 
-# The first answer given for each (tenant, Idempotency-Key), replayed to retries for a day.
-idempotency_key = Table(
-    "idempotency_key",
-    metadata,
-    Column("tenant_id", Text, nullable=False),
-    Column("key", Text, nullable=False),
-    Column("fingerprint", Text, nullable=False),
-    Column("response", JSONB, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    PrimaryKeyConstraint("tenant_id", "key"),
-    Index("ix_idempotency_key_created_at", "created_at"),
-)
+# The first answer given for each (tenant, Idempotency-Key), replayed to retries (keys.py).
+idempotency_key = idempotency_table(metadata)

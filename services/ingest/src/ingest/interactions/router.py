@@ -6,16 +6,18 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from pydantic import BaseModel
 
+from beacon_shared import idempotency
 from beacon_shared.auth import Principal
 from beacon_shared.auth.brand_reads import brands_to_read
 from beacon_shared.auth.brands import Brands
 from beacon_shared.auth.verify import require_brand_scope
 from beacon_shared.db import DbSession
+from beacon_shared.idempotency import IdempotencyKey
 from ingest import access
-from ingest.interactions import idempotency, service
+from ingest.interactions import keys, service
 from ingest.interactions.dependencies import Committer
 from ingest.interactions.exceptions import InteractionNotFound
 from ingest.interactions.schemas import (
@@ -33,20 +35,6 @@ router = APIRouter(tags=["interactions"])
 A = TypeVar("A", InteractionAccepted, InteractionBatchAccepted)
 Writer = Annotated[Principal, Depends(require_brand_scope(access.WRITE))]
 Reader = Annotated[Principal, Depends(require_brand_scope(access.READ))]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        min_length=1,
-        max_length=255,
-        # Printable ASCII only: it is echoed back as a header.
-        pattern=r"^[\x20-\x7e]+$",
-        description=(
-            "Up to 255 printable ASCII characters; echoed back. A retry with the same key and"
-            " body within 24 hours gets the first answer again."
-        ),
-    ),
-]
 
 _RETRIES = (
     " Retrying is safe: storage is idempotent on (network, external_id), so a resubmitted"
@@ -65,15 +53,21 @@ async def _once(
     model: type[A],
     produce: Callable[[], Awaitable[A]],
 ) -> A:
-    return await idempotency.answer_once(
-        request.app.state.sessionmaker,
+    # The interactions commit with their group (idempotent on network and external_id), the
+    # answer in a transaction of its own.
+    answer = await idempotency.answer_once(
+        keys.KEYS,
+        idempotency.transactions(request.app.state.sessionmaker),
         tenant_id=principal.tenant_id,
         key=key,
-        request_fingerprint=idempotency.fingerprint(request.url.path, body),
-        response=response,
+        request=idempotency.fingerprint(
+            {"route": request.url.path, "body": body.model_dump(mode="json")}
+        ),
         model=model,
-        produce=produce,
+        produce=lambda _session: produce(),
     )
+    idempotency.mark(response, key=key, replayed=answer.replayed)
+    return answer.value
 
 
 @router.post(

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
-import orjson
 from sqlalchemy import Row
 
 from beacon_shared.contracts.common import Network
 from publisher.authoring.exceptions import ContentRejected, NoConnectorForNetwork
-from publisher.authoring.schemas import PostIn
 from publisher.content import check_variant
 from publisher.delivery.variants import variant_for
-
-
-def fingerprint(body: PostIn) -> str:
-    """A digest of the request body, to tell a replay from a reuse of its Idempotency-Key."""
-    canonical = orjson.dumps(body.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
-    return hashlib.sha256(canonical).hexdigest()
 
 
 def json_media(media: Sequence[Any]) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 
 from beacon_shared.auth import Principal
 from beacon_shared.auth.verify import require_brand_scope
@@ -33,12 +33,3 @@ async def _networks(request: Request) -> frozenset[Network]:
 
 # Networks with a connector in this deployment.
 Networks = Annotated[frozenset[Network], Depends(_networks)]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        min_length=1,
-        max_length=255,
-        description="Retrying with the same key returns the post the first request created.",
-    ),
-]

@@ -58,16 +58,6 @@ class NoConnectorForNetwork(InvalidInput):
         )
 
 
-class IdempotencyKeyReused(InvalidInput):
-    code, title = "idempotency_key_reused", "Idempotency key reused with a different request"
-
-    def __init__(self, post_id: UUID) -> None:
-        super().__init__(
-            f"This Idempotency-Key already created post {post_id} from a different body; "
-            "use a new key for a new post."
-        )
-
-
 class PostNotCancellable(Conflict):
     code, title = "post_not_cancellable", "The post can no longer be cancelled"
 

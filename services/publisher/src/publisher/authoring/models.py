@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
+from beacon_shared.idempotency import KeyTable, idempotency_table
 from publisher.db import metadata
 
 
@@ -76,20 +77,20 @@ post = Table(
     # The first post of a recurring series, and this post's place in it (0 for the first).
     Column("series_id", UUID(as_uuid=True)),
     Column("occurrence", Integer, nullable=False, server_default=text("0")),
-    # The client's Idempotency-Key and a fingerprint of the body it came with.
-    Column("idempotency_key", Text),
-    Column("request_hash", Text),
     # The creating request's correlation id, carried into the events the scheduler emits later.
     Column("correlation_id", Text),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     CheckConstraint(_one_of("status", PostStatus), name="status"),
-    UniqueConstraint("tenant_id", "idempotency_key"),
     Index("ix_post_tenant_id_created_at_id", "tenant_id", "created_at", "id"),
     Index("ix_post_tenant_id_scheduled_at", "tenant_id", "scheduled_at"),
     # One post per place in a recurring series, however many workers spawn the next one.
     UniqueConstraint("series_id", "occurrence"),
 )
+
+# The post each (tenant, Idempotency-Key) created, for as long as the post is kept.
+idempotency_key = idempotency_table(metadata)
+post_keys = KeyTable(idempotency_key)
 
 post_review = Table(
     "post_review",

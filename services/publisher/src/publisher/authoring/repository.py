@@ -48,25 +48,9 @@ BrandCondition = Callable[[ColumnElement[str], ColumnElement[str | None]], Colum
 TargetCondition = Callable[[ColumnElement[UUID]], ColumnElement[bool]]
 
 
-async def find_by_idempotency_key(
-    session: AsyncSession, *, tenant_id: str, idempotency_key: str
-) -> Row[Any] | None:
-    """The tenant's post created with this key, if any."""
-    result = await session.execute(
-        select(post).where(post.c.tenant_id == tenant_id, post.c.idempotency_key == idempotency_key)
-    )
-    return result.first()
-
-
-async def insert_post(session: AsyncSession, row: Mapping[str, Any]) -> bool:
-    """Insert a post; False when the tenant already used its idempotency key."""
-    result = await session.execute(
-        insert(post)
-        .values(dict(row))
-        .on_conflict_do_nothing(index_elements=["tenant_id", "idempotency_key"])
-        .returning(post.c.id)
-    )
-    return result.scalar() is not None
+async def insert_post(session: AsyncSession, row: Mapping[str, Any]) -> None:
+    """Insert a post."""
+    await session.execute(insert(post).values(dict(row)))
 
 
 async def get_post(
@@ -257,8 +241,6 @@ async def insert_occurrence(
             "scheduled_at",
             "local_scheduled_at",
             "occurrence",
-            "idempotency_key",
-            "request_hash",
             "created_at",
             "updated_at",
         }

@@ -8,14 +8,15 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
+from beacon_shared import idempotency
 from beacon_shared.auth.brand_reads import brands_to_read
 from beacon_shared.auth.brands import Brands
 from beacon_shared.db import DbSession
+from beacon_shared.idempotency import IdempotencyKey
 from publisher.authoring import service, workflow
 from publisher.authoring.agenda import Agenda, AgendaQuery, agenda
 from publisher.authoring.dependencies import (
     Approver,
-    IdempotencyKey,
     Networks,
     PublisherSettings,
     Reader,
@@ -75,7 +76,7 @@ async def create_post(
     )
     if not outcome.created:
         response.status_code = status.HTTP_200_OK
-        response.headers["Idempotent-Replayed"] = "true"
+    idempotency.mark(response, key=idempotency_key, replayed=not outcome.created)
     return PostOut.from_rows(outcome.record.post, outcome.record.targets)
 
 

@@ -11,10 +11,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from pydantic import BaseModel
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from beacon_shared import outbox
+from beacon_shared import idempotency, outbox
 from beacon_shared.auth.principal import Principal
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.publisher import PostScheduled, PostTarget, ScheduleChange
@@ -27,17 +28,15 @@ from publisher.authoring import repository
 from publisher.authoring.content import (
     check_content,
     check_networks,
-    fingerprint,
     json_media,
     json_variants,
 )
 from publisher.authoring.exceptions import (
     ApprovalRequired,
-    IdempotencyKeyReused,
     PostNotFound,
     WrongState,
 )
-from publisher.authoring.models import PostStatus, ReviewDecision
+from publisher.authoring.models import PostStatus, ReviewDecision, post_keys
 from publisher.authoring.schemas import PostIn, PostPatch, PostQuery, Submit
 from publisher.authoring.timing import resolve_timing
 from publisher.brands import service as brands
@@ -73,6 +72,12 @@ class PostRecord:
     targets: Sequence[Row[Any]]
 
 
+class CreatedPost(BaseModel):
+    """What an Idempotency-Key keeps: the post's id (a replay shows the post as it is now)."""
+
+    post_id: UUID
+
+
 @dataclass(frozen=True)
 class Created:
     """The outcome of a create: the post, and False when an Idempotency-Key replayed it."""
@@ -91,13 +96,45 @@ async def create(
     tolerance: timedelta,
     networks: frozenset[Network],
 ) -> Created:
-    """Store a post by `actor` in the state `submit` asks for; replay an Idempotency-Key."""
-    digest = fingerprint(body)
-    if idempotency_key is not None:
-        # Checked before the time so a retry after the scheduled time still gets its post back.
-        replayed = await _replay(session, tenant_id, idempotency_key, digest)
-        if replayed is not None:
-            return Created(replayed, created=False)
+    """Store a post by `actor` in the state `submit` asks for; replay an Idempotency-Key (looked
+    up before the time is checked, so a retry after the scheduled time still gets its post)."""
+
+    async def produce(session: AsyncSession) -> CreatedPost:
+        post_id = await _create(
+            session,
+            tenant_id=tenant_id,
+            actor=actor,
+            body=body,
+            tolerance=tolerance,
+            networks=networks,
+        )
+        return CreatedPost(post_id=post_id)
+
+    answer = await idempotency.answer_once(
+        post_keys,
+        idempotency.savepoints(session),
+        tenant_id=tenant_id,
+        key=idempotency_key,
+        request=idempotency.fingerprint(body.model_dump(mode="json")),
+        model=CreatedPost,
+        produce=produce,
+    )
+    post_id = answer.value.post_id
+    if answer.replayed:
+        log.info("post.idempotent_replay", post_id=str(post_id), tenant_id=tenant_id)
+    record = await get(session, tenant_id=tenant_id, post_id=post_id)
+    return Created(record, created=not answer.replayed)
+
+
+async def _create(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    actor: str,
+    body: PostIn,
+    tolerance: timedelta,
+    networks: frozenset[Network],
+) -> UUID:
     now = datetime.now(UTC)
     found = await accounts.require_targets(
         session,
@@ -138,7 +175,7 @@ async def create(
         Submit.schedule: PostStatus.scheduled,
     }[body.submit]
     post_id = uuid.uuid4()
-    inserted = await repository.insert_post(
+    await repository.insert_post(
         session,
         {
             "id": post_id,
@@ -153,19 +190,11 @@ async def create(
             "local_scheduled_at": timing.local if timing else None,
             "recurrence": timing.recurrence if timing else None,
             "series_id": post_id if timing and timing.recurrence else None,
-            "idempotency_key": idempotency_key,
-            "request_hash": digest if idempotency_key is not None else None,
             "correlation_id": current_correlation_id.get(),
             "created_at": now,
             "updated_at": now,
         },
     )
-    if not inserted:
-        # A concurrent request with the same key committed first; ours waited for it.
-        assert idempotency_key is not None
-        replayed = await _replay(session, tenant_id, idempotency_key, digest)
-        assert replayed is not None
-        return Created(replayed, created=False)
     await post_targets.add(
         session,
         [
@@ -193,7 +222,7 @@ async def create(
     else:
         await notify(session, record, _WEBHOOK_OF_STATUS[status], {})
     log.info("post.created", post_id=str(post_id), tenant_id=tenant_id, status=status.value)
-    return Created(record, created=True)
+    return post_id
 
 
 async def get(session: AsyncSession, *, tenant_id: str, post_id: UUID) -> PostRecord:
@@ -364,20 +393,6 @@ async def record_review(
             "created_at": datetime.now(UTC),
         },
     )
-
-
-async def _replay(
-    session: AsyncSession, tenant_id: str, idempotency_key: str, digest: str
-) -> PostRecord | None:
-    row = await repository.find_by_idempotency_key(
-        session, tenant_id=tenant_id, idempotency_key=idempotency_key
-    )
-    if row is None:
-        return None
-    if row.request_hash != digest:
-        raise IdempotencyKeyReused(row.id)
-    log.info("post.idempotent_replay", post_id=str(row.id), tenant_id=tenant_id)
-    return PostRecord(row, await post_targets.of_posts(session, [row.id]))
 
 
 def _summary(record: PostRecord) -> dict[str, Any]:
