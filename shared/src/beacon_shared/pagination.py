@@ -69,11 +69,13 @@ class Cursor:
         return parsed
 
 
-def split_page(rows: Sequence[R], limit: int, *, at: str) -> tuple[Sequence[R], str | None]:
+def split_page(
+    rows: Sequence[R], limit: int, *, at: str, tie: str = "id"
+) -> tuple[Sequence[R], str | None]:
     """Rows fetched with `limit + 1`: the page, and the cursor after its last row (None at the
-    end); `at` names the timestamp column the list is ordered by, ties broken by `id`."""
+    end); `at` names the timestamp column the list is ordered by, ties broken by the `tie` id."""
     if len(rows) <= limit:
         return rows, None
     page = rows[:limit]
     last = page[-1]
-    return page, Cursor(getattr(last, at), last.id).encode()
+    return page, Cursor(getattr(last, at), getattr(last, tie)).encode()

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime, timedelta, timezone
+from types import SimpleNamespace
 from uuid import uuid4
 
 import orjson
 import pytest
 
-from beacon_shared.pagination import Cursor, InvalidCursor
+from beacon_shared.pagination import Cursor, InvalidCursor, split_page
 
 
 def token_of(*parts: object) -> str:
@@ -59,3 +60,36 @@ def test_tokens_it_did_not_produce_are_a_400(token):
     assert raised.value.status == 400
     assert raised.value.code == "invalid_cursor"
     assert raised.value.errors[0]["pointer"] == "/cursor"
+
+
+class TestSplitPage:
+    def rows(self, count: int, **names: str) -> list[SimpleNamespace]:
+        start = datetime.now(UTC)
+        return [
+            SimpleNamespace(
+                created_at=start - timedelta(minutes=n), **{names.get("id", "id"): uuid4()}
+            )
+            for n in range(count)
+        ]
+
+    def test_rows_within_the_limit_are_the_last_page(self):
+        rows = self.rows(3)
+
+        assert split_page(rows, 3, at="created_at") == (rows, None)
+
+    def test_one_row_more_than_the_limit_gives_the_cursor_after_the_page(self):
+        rows = self.rows(4)
+
+        page, cursor = split_page(rows, 3, at="created_at")
+
+        assert page == rows[:3]
+        assert cursor is not None
+        assert Cursor.decode(cursor) == Cursor(rows[2].created_at, rows[2].id)
+
+    def test_ties_are_broken_by_the_id_named(self):
+        rows = self.rows(2, id="campaign_id")
+
+        _, cursor = split_page(rows, 1, at="created_at", tie="campaign_id")
+
+        assert cursor is not None
+        assert Cursor.decode(cursor) == Cursor(rows[0].created_at, rows[0].campaign_id)

@@ -36,7 +36,7 @@ from analytics.roi.schemas import (
     ReturnsOut,
 )
 from beacon_shared.contracts.common import Network
-from beacon_shared.pagination import Cursor
+from beacon_shared.pagination import Cursor, split_page
 
 K = TypeVar("K", bound=Hashable)
 
@@ -66,12 +66,7 @@ async def campaign_page(
         after=after,
         limit=query.limit + 1,
     )
-    page = rows[: query.limit]
-    next_cursor = (
-        Cursor(page[-1].created_at, page[-1].campaign_id).encode()
-        if len(rows) > query.limit
-        else None
-    )
+    page, next_cursor = split_page(rows, query.limit, at="created_at", tie="campaign_id")
     ids = [row.campaign_id for row in page]
     totals = await repository.day_totals(
         session, tenant_id=tenant_id, campaign_ids=ids, period=period

@@ -21,7 +21,7 @@ from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.publisher import PostScheduled, PostTarget, ScheduleChange
 from beacon_shared.events import Envelope
 from beacon_shared.logging import get_logger
-from beacon_shared.pagination import Cursor
+from beacon_shared.pagination import Cursor, split_page
 from beacon_shared.tracing import current_correlation_id
 from publisher.accounts import service as accounts
 from publisher.authoring import repository
@@ -258,10 +258,7 @@ async def list_page(
         limit=query.limit + 1,
         targeted=_targeted(query),
     )
-    page = rows[: query.limit]
-    next_cursor = (
-        Cursor(page[-1].created_at, page[-1].id).encode() if len(rows) > query.limit else None
-    )
+    page, next_cursor = split_page(rows, query.limit, at="created_at")
     targets: dict[UUID, list[Row[Any]]] = {row.id: [] for row in page}
     for target in await post_targets.of_posts(session, list(targets)):
         targets[target.post_id].append(target)
