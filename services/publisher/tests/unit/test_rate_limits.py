@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from beacon_shared.contracts.common import Network
-from publisher.connectors.rate_limits import LimitHeaders, RateLimitBook, ResetFormat
+from beacon_shared.rate_limit_headers import LimitHeaders, ResetFormat
+from publisher.connectors.rate_limits import RateLimitBook
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 RESET = NOW + timedelta(minutes=15)

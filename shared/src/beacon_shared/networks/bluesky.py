@@ -27,11 +27,13 @@ from beacon_shared.network_calls import (
     required,
     send,
 )
+from beacon_shared.rate_limit_headers import LimitHeaders, ResetFormat
 
 DEFAULT_SERVICE = "https://bsky.social"
 # Counted per family of calls; the reset is in epoch seconds.
 REMAINING_HEADER = "ratelimit-remaining"
 RESET_HEADER = "ratelimit-reset"
+LIMITS = LimitHeaders(REMAINING_HEADER, RESET_HEADER, ResetFormat.epoch_seconds)
 # What a PDS answers (400, or 401) to a call on an access token that is no longer good.
 SESSION_ERRORS = frozenset({"ExpiredToken", "InvalidToken"})
 CREATE_SESSION = "com.atproto.server.createSession"

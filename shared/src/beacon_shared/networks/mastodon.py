@@ -17,10 +17,12 @@ import httpx
 
 from beacon_shared.contracts.common import Network
 from beacon_shared.network_calls import for_status, json_object, send
+from beacon_shared.rate_limit_headers import LimitHeaders, ResetFormat
 
 # Counted per family of calls (statuses, media, everything else); the reset is ISO 8601.
 REMAINING_HEADER = "x-ratelimit-remaining"
 RESET_HEADER = "x-ratelimit-reset"
+LIMITS = LimitHeaders(REMAINING_HEADER, RESET_HEADER, ResetFormat.iso8601)
 # A status posted again under the same key within this time returns the first one.
 IDEMPOTENCY_KEY_TTL = timedelta(hours=1)
 

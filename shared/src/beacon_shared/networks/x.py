@@ -15,6 +15,7 @@ import httpx
 
 from beacon_shared.contracts.common import Network
 from beacon_shared.network_calls import Refused, for_status, json_object, send
+from beacon_shared.rate_limit_headers import LimitHeaders, ResetFormat
 
 DEFAULT_BASE_URL = "https://api.x.com"
 # Every endpoint's own window per user (or app); the reset is in epoch seconds.
@@ -25,6 +26,13 @@ USER_DAY_REMAINING_HEADER = "x-user-limit-24hour-remaining"
 USER_DAY_RESET_HEADER = "x-user-limit-24hour-reset"
 APP_DAY_REMAINING_HEADER = "x-app-limit-24hour-remaining"
 APP_DAY_RESET_HEADER = "x-app-limit-24hour-reset"
+ENDPOINT_LIMITS = LimitHeaders(REMAINING_HEADER, RESET_HEADER, ResetFormat.epoch_seconds)
+USER_DAY_LIMITS = LimitHeaders(
+    USER_DAY_REMAINING_HEADER, USER_DAY_RESET_HEADER, ResetFormat.epoch_seconds
+)
+APP_DAY_LIMITS = LimitHeaders(
+    APP_DAY_REMAINING_HEADER, APP_DAY_RESET_HEADER, ResetFormat.epoch_seconds
+)
 
 
 def detail(body: Mapping[str, Any]) -> str | None:

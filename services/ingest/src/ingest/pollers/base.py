@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Protocol
 
 import httpx
@@ -53,19 +53,3 @@ class Poller(Protocol):
     ) -> Fetched:
         """New notifications of the account the credentials belong to."""
         ...
-
-
-def reset_at(value: str | None, *, now: datetime, fallback: timedelta) -> datetime:
-    """When a rate-limit window ends: ISO 8601 (Mastodon) or epoch seconds (Bluesky)."""
-    if value:
-        try:
-            return datetime.fromtimestamp(float(value), UTC)
-        except ValueError:
-            pass
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            pass
-        else:
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return now + fallback

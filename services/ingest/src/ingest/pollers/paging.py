@@ -19,7 +19,8 @@ import httpx
 
 from beacon_shared.networks import bluesky, mastodon
 from beacon_shared.networks.mastodon import MastodonApi
-from ingest.pollers.base import Malformed, RateLimited, Unauthorized, reset_at
+from beacon_shared.rate_limit_headers import LimitHeaders
+from ingest.pollers.base import Malformed, RateLimited, Unauthorized
 
 # A spent quota whose reset the answer does not say is waited out this long.
 RATE_LIMIT_FALLBACK = timedelta(minutes=5)
@@ -31,29 +32,17 @@ Refusals = Callable[[httpx.Response], None]
 Query = list[tuple[str, str | int | float | bool | None]]
 
 
-@dataclass(frozen=True)
-class RateLimitHeaders:
-    """A network's rate-limit headers: calls left in the window, and when it resets."""
-
-    remaining: str
-    reset: str
-
-    def reset_of(self, response: httpx.Response) -> datetime:
-        """When the answer says the window resets (RATE_LIMIT_FALLBACK from now if it does not)."""
-        return reset_at(
-            response.headers.get(self.reset), now=datetime.now(UTC), fallback=RATE_LIMIT_FALLBACK
-        )
-
-    def rests_until(self, response: httpx.Response) -> datetime | None:
-        """The window's reset when this answer spent its last call; None while calls are left."""
-        remaining = response.headers.get(self.remaining)
-        if remaining is not None and remaining.strip() == "0":
-            return self.reset_of(response)
-        return None
+def reset_of(limits: LimitHeaders, response: httpx.Response) -> datetime:
+    """When the answer says the window resets (RATE_LIMIT_FALLBACK from now if it does not)."""
+    return limits.reset_of(response.headers) or datetime.now(UTC) + RATE_LIMIT_FALLBACK
 
 
-MASTODON_LIMITS = RateLimitHeaders(mastodon.REMAINING_HEADER, mastodon.RESET_HEADER)
-BLUESKY_LIMITS = RateLimitHeaders(bluesky.REMAINING_HEADER, bluesky.RESET_HEADER)
+def rests_until(limits: LimitHeaders, response: httpx.Response) -> datetime | None:
+    """The window's reset when this answer spent its last call; None while calls are left."""
+    remaining = response.headers.get(limits.remaining)
+    if remaining is not None and remaining.strip() == "0":
+        return reset_of(limits, response)
+    return None
 
 
 @dataclass(frozen=True)
@@ -106,7 +95,7 @@ async def mastodon_pages(
         if ids:
             furthest = max if towards is Towards.newer else min
             marker = furthest([*ids, *([marker] if marker else [])], key=mastodon.id_order)
-        rests = MASTODON_LIMITS.rests_until(response)
+        rests = rests_until(mastodon.LIMITS, response)
         yield Page(entries, marker, rests)
         if len(entries) < page_size or rests is not None or not ids:
             return
@@ -116,7 +105,7 @@ def _mastodon_list(response: httpx.Response, *, what: str, refuse: Refusals | No
     page = _json_answer(
         response,
         network="mastodon",
-        limits=MASTODON_LIMITS,
+        limits=mastodon.LIMITS,
         refuse=refuse,
         not_json=f"{what} are not JSON",
     )
@@ -149,7 +138,7 @@ async def bluesky_pages(
             raise Malformed(f"{method} has no {key} list")
         given = body.get("cursor")
         cursor = given if isinstance(given, str) else None
-        rests = BLUESKY_LIMITS.rests_until(response)
+        rests = rests_until(bluesky.LIMITS, response)
         yield Page(entries, cursor, rests)
         if rests is not None or cursor is None:
             return
@@ -160,7 +149,7 @@ def xrpc_object(response: httpx.Response, *, refuse: Refusals | None = None) -> 
     body = _json_answer(
         response,
         network="bluesky",
-        limits=BLUESKY_LIMITS,
+        limits=bluesky.LIMITS,
         refuse=refuse,
         not_json="the answer is not JSON",
     )
@@ -173,13 +162,13 @@ def _json_answer(
     response: httpx.Response,
     *,
     network: str,
-    limits: RateLimitHeaders,
+    limits: LimitHeaders,
     refuse: Refusals | None,
     not_json: str,
 ) -> Any:
     """The decoded body of a successful answer, or the PollError its status means."""
     if response.status_code == 429:
-        raise RateLimited(limits.reset_of(response))
+        raise RateLimited(reset_of(limits, response))
     if response.status_code in (401, 403):
         raise Unauthorized(f"{network} answered {response.status_code}")
     if refuse is not None:

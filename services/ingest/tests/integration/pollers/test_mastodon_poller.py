@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -15,11 +16,12 @@ from sqlalchemy import select, text, update
 from beacon_shared.bounds import INT32_MAX
 from beacon_shared.contracts.common import Network
 from beacon_shared.events import decode
+from beacon_shared.networks import bluesky, mastodon
 from beacon_shared.testing.plugin import eventually
 from ingest.accounts import polling
 from ingest.accounts.models import connected_account
 from ingest.db import outbox
-from ingest.pollers.base import reset_at
+from ingest.pollers.paging import RATE_LIMIT_FALLBACK, reset_of
 
 pytestmark = pytest.mark.integration
 
@@ -368,15 +370,15 @@ async def test_one_failing_account_does_not_stop_the_others(
     assert len(await stored(polled.tenant_id)) == 1
 
 
-def test_reset_headers_parse_as_iso_or_epoch_seconds():
-    now = datetime(2026, 1, 1, tzinfo=UTC)
-    assert reset_at("2026-01-01T00:05:00.000Z", now=now, fallback=timedelta(0)) == datetime(
-        2026, 1, 1, 0, 5, tzinfo=UTC
-    )
-    assert reset_at("1767225900", now=now, fallback=timedelta(0)) == datetime(
-        2026, 1, 1, 0, 5, tzinfo=UTC
-    )
-    assert reset_at(None, now=now, fallback=timedelta(seconds=9)) == now + timedelta(seconds=9)
+def test_reset_headers_parse_as_each_network_writes_them_or_fall_back():
+    five_past = datetime(2026, 1, 1, 0, 5, tzinfo=UTC)
+    iso = httpx.Response(429, headers={"X-RateLimit-Reset": "2026-01-01T00:05:00.000Z"})
+    epoch = httpx.Response(429, headers={"ratelimit-reset": "1767225900"})
+    before = datetime.now(UTC)
+
+    assert reset_of(mastodon.LIMITS, iso) == five_past
+    assert reset_of(bluesky.LIMITS, epoch) == five_past
+    assert reset_of(mastodon.LIMITS, httpx.Response(429)) >= before + RATE_LIMIT_FALLBACK
 
 
 async def test_the_worker_job_polls_every_interval_and_stops_when_told(

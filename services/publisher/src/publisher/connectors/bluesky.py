@@ -15,7 +15,7 @@ family: repository writes (the account's own scope), blob uploads, sessions and 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -31,7 +31,6 @@ from beacon_shared.network_calls import (
     RetryLater,
     json_object,
     required,
-    retry_after,
     send,
 )
 from beacon_shared.networks import bluesky
@@ -47,17 +46,12 @@ from publisher.connectors.base import (
 )
 from publisher.connectors.bluesky_records import find_facets, first_comment_key, record_key
 from publisher.connectors.rate_limits import (
-    LimitHeaders,
     RateLimitBook,
-    ResetFormat,
     account_scope,
     utc_now,
 )
 
 POST_COLLECTION = "app.bsky.feed.post"
-LIMIT_HEADERS = LimitHeaders(
-    bluesky.REMAINING_HEADER, bluesky.RESET_HEADER, ResetFormat.epoch_seconds
-)
 FEED_PAGE_SIZE = 100
 
 
@@ -94,7 +88,11 @@ class BlueskyConnector:
         required(account.credentials, "identifier", "app_password")
         if any(not media.content_type.startswith("image/") for media in content.media):
             raise Refused("bluesky posts here take images only; videos are not supported")
-        self._ensure_free(_writes(account) + (_blobs(account) if content.media else []))
+        self._limits.ensure_free(
+            self.network,
+            _writes(account) + (_blobs(account) if content.media else []),
+            now=self._clock(),
+        )
         text = _with_link(content.text, content.link)
         record: dict[str, Any] = {
             "$type": POST_COLLECTION,
@@ -323,7 +321,7 @@ class BlueskyConnector:
         """One request in the family of `scopes` (its own window first): refused locally while
         the window is spent, its rate-limit headers recorded, a 429 raised. Only a record
         (`creates`) can have been made when no answer comes back."""
-        self._ensure_free(scopes)
+        self._limits.ensure_free(self.network, scopes, now=self._clock())
         try:
             response = await send(self._http, method, url, **kwargs)
         except OutcomeUnknown as exc:
@@ -331,31 +329,20 @@ class BlueskyConnector:
                 raise
             raise RetryLater(f"bluesky: {exc.reason}", kind="connection") from exc
         now = self._clock()
-        self._limits.record_headers(self.network, scopes[0], response.headers, LIMIT_HEADERS)
+        self._limits.record_headers(self.network, scopes[0], response.headers, bluesky.LIMITS)
         if response.status_code == 429:
             raise RetryLater(
                 "bluesky answered 429"
                 + (f": {detail}" if (detail := bluesky.detail(response)) else ""),
                 kind="rate_limited",
-                after=self._exhaust(scopes, response, now),
+                after=self._limits.refused(
+                    self.network, scopes, response, names=bluesky.LIMITS, now=now
+                ),
             )
         return response
 
     def _check(self, response: httpx.Response, *, creates: bool) -> None:
         bluesky.raise_for_answer(response, creates=creates, now=self._clock())
-
-    def _ensure_free(self, scopes: Iterable[str]) -> None:
-        until = self._limits.blocked_until(self.network, scopes, now=self._clock())
-        if until is not None:
-            raise RetryLater(
-                f"bluesky rate limit spent until {until.isoformat()}; nothing was sent",
-                kind="rate_limited",
-                after=until,
-            )
-
-    def _exhaust(self, scopes: Sequence[str], response: httpx.Response, now: datetime) -> datetime:
-        said = retry_after(response, now=now, reset_header=LIMIT_HEADERS.reset)
-        return self._limits.refuse(self.network, scopes, said=said, now=now)
 
     def _service(self, account: Account) -> str:
         return (account.instance_url or self._default_service).rstrip("/")

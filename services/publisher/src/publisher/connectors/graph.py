@@ -84,16 +84,7 @@ class GraphPublishing:
         are retried, since nothing visible can have come of them.
         """
         now = self._clock()
-        blocked = self._limits.blocked_until(
-            self.network, (account_scope(account.id), APP), now=now
-        )
-        if blocked is not None:
-            raise RetryLater(
-                f"{self.network.value} rate limit is spent until {blocked.isoformat()}; "
-                "nothing was sent",
-                kind="rate_limited",
-                after=blocked,
-            )
+        self._limits.ensure_free(self.network, (account_scope(account.id), APP), now=now)
         try:
             response = await self._api.request(method, path, token=token, data=data, params=params)
         except OutcomeUnknown as exc:

@@ -252,13 +252,7 @@ class LinkedInConnector:
         leaves the outcome unknown, while other calls' lost answers are retried.
         """
         now = self._clock()
-        blocked = self._limits.blocked_until(self.network, (account_scope(account.id),), now=now)
-        if blocked is not None:
-            raise RetryLater(
-                f"linkedin rate limit is spent until {blocked.isoformat()}; nothing was sent",
-                kind="rate_limited",
-                after=blocked,
-            )
+        self._limits.ensure_free(self.network, (account_scope(account.id),), now=now)
         try:
             response = await self._api.request(
                 method,

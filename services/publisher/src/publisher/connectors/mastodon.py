@@ -13,7 +13,7 @@ Mastodon's protocol (errors, headers) is `beacon_shared.networks.mastodon`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
@@ -31,7 +31,6 @@ from beacon_shared.network_calls import (
     RetryLater,
     json_object,
     required,
-    retry_after,
 )
 from beacon_shared.networks import mastodon
 from beacon_shared.networks.mastodon import MastodonApi
@@ -45,14 +44,11 @@ from publisher.connectors.base import (
     parse_timestamp,
 )
 from publisher.connectors.rate_limits import (
-    LimitHeaders,
     RateLimitBook,
-    ResetFormat,
     account_scope,
     utc_now,
 )
 
-LIMIT_HEADERS = LimitHeaders(mastodon.REMAINING_HEADER, mastodon.RESET_HEADER, ResetFormat.iso8601)
 # GET /api/v1/accounts/:id/statuses returns at most 40 statuses a page.
 STATUSES_PAGE_SIZE = 40
 
@@ -89,7 +85,7 @@ class MastodonConnector:
         api = self._instance(account)
         (token,) = required(account.credentials, "access_token")
         scopes = _statuses(account) + (_media(account) if content.media else [])
-        self._ensure_free(scopes)
+        self._limits.ensure_free(self.network, scopes, now=self._clock())
         media_ids = [await self._upload(account, api, token, media) for media in content.media]
         form: dict[str, Any] = {"status": _with_link(content.text, content.link)}
         if media_ids:
@@ -223,7 +219,7 @@ class MastodonConnector:
         """One request in the family of `scopes` (its own window first): refused locally while
         the window is spent, its rate-limit headers recorded, a non-2xx raised as what it means.
         Only a status (`creates`) can have gone out when no answer comes back."""
-        self._ensure_free(scopes)
+        self._limits.ensure_free(self.network, scopes, now=self._clock())
         try:
             response = await api.request(
                 method, path, token=token, idempotency_key=idempotency_key, **kwargs
@@ -233,10 +229,12 @@ class MastodonConnector:
                 raise
             raise RetryLater(f"mastodon: {exc.reason}", kind="connection") from exc
         now = self._clock()
-        self._limits.record_headers(self.network, scopes[0], response.headers, LIMIT_HEADERS)
+        self._limits.record_headers(self.network, scopes[0], response.headers, mastodon.LIMITS)
         if response.status_code == 429:
             detail = mastodon.detail(json_object(response))
-            until = self._exhaust(scopes, response, now)
+            until = self._limits.refused(
+                self.network, scopes, response, names=mastodon.LIMITS, now=now
+            )
             raise RetryLater(
                 "mastodon answered 429" + (f": {detail}" if detail else ""),
                 kind="rate_limited",
@@ -249,19 +247,6 @@ class MastodonConnector:
         if not account.instance_url:
             raise Refused("the Mastodon account has no instance URL: reconnect it")
         return MastodonApi(self._http, instance_url=account.instance_url, clock=self._clock)
-
-    def _ensure_free(self, scopes: Iterable[str]) -> None:
-        until = self._limits.blocked_until(self.network, scopes, now=self._clock())
-        if until is not None:
-            raise RetryLater(
-                f"mastodon rate limit spent until {until.isoformat()}; nothing was sent",
-                kind="rate_limited",
-                after=until,
-            )
-
-    def _exhaust(self, scopes: Sequence[str], response: httpx.Response, now: datetime) -> datetime:
-        said = retry_after(response, now=now, reset_header=LIMIT_HEADERS.reset)
-        return self._limits.refuse(self.network, scopes, said=said, now=now)
 
 
 def first_comment_key(idempotency_key: str) -> str:

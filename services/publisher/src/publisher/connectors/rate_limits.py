@@ -9,46 +9,13 @@ learns it from its first refused call, which publishes nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
+
+import httpx
 
 from beacon_shared.contracts.common import Network
-from publisher.connectors.base import parse_timestamp
-
-
-@dataclass(frozen=True)
-class Window:
-    """One rate-limit window: calls left in it, and when it resets."""
-
-    remaining: int
-    reset_at: datetime
-
-
-class ResetFormat(StrEnum):
-    """How a network writes when a window resets."""
-
-    epoch_seconds = "epoch_seconds"
-    iso8601 = "iso8601"
-
-    def parse(self, value: str) -> datetime | None:
-        """The reset time `value` says; None when it is not in this format."""
-        if self is ResetFormat.iso8601:
-            return parse_timestamp(value)
-        try:
-            return datetime.fromtimestamp(float(value), UTC)
-        except (ValueError, OverflowError):
-            return None
-
-
-@dataclass(frozen=True)
-class LimitHeaders:
-    """The pair of answer headers that describe one window: calls left, and its reset."""
-
-    remaining: str
-    reset: str
-    reset_format: ResetFormat
-
+from beacon_shared.network_calls import RetryLater, retry_after
+from beacon_shared.rate_limit_headers import LimitHeaders, Window
 
 # A 429 that says nothing about when to come back is waited out this long.
 DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=1)
@@ -86,17 +53,9 @@ class RateLimitBook:
     ) -> None:
         """Remember what an answer's `headers` (named by `names`) said about a window; an
         answer without both, or with either unreadable, changes nothing."""
-        remaining = headers.get(names.remaining)
-        reset = headers.get(names.reset)
-        if remaining is None or reset is None:
-            return
-        try:
-            left = int(float(remaining))
-        except (ValueError, OverflowError):
-            return
-        reset_at = names.reset_format.parse(reset)
-        if reset_at is not None:
-            self.record(network, scope, remaining=left, reset_at=reset_at)
+        window = names.window(headers)
+        if window is not None:
+            self.record(network, scope, remaining=window.remaining, reset_at=window.reset_at)
 
     def exhaust(self, network: Network, scope: str, *, until: datetime) -> None:
         """A 429 (or a quota check) said the window is spent until `until`."""
@@ -135,3 +94,27 @@ class RateLimitBook:
         until = max(candidates) if candidates else now + default_wait
         self.exhaust(network, scopes[0], until=until)
         return until
+
+    def ensure_free(self, network: Network, scopes: Iterable[str], *, now: datetime) -> None:
+        """RetryLater, without a request, while a window of these scopes is spent."""
+        until = self.blocked_until(network, scopes, now=now)
+        if until is not None:
+            raise RetryLater(
+                f"{network.value} rate limit spent until {until.isoformat()}; nothing was sent",
+                kind="rate_limited",
+                after=until,
+            )
+
+    def refused(
+        self,
+        network: Network,
+        scopes: Sequence[str],
+        response: httpx.Response,
+        *,
+        names: LimitHeaders,
+        now: datetime,
+    ) -> datetime:
+        """A 429: `refuse` until what the answer says (Retry-After, else the reset header named
+        by `names`); the time to try again."""
+        said = retry_after(response, now=now, reset_header=names.reset)
+        return self.refuse(network, scopes, said=said, now=now)

@@ -15,7 +15,7 @@ account the app posts for.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import PurePosixPath
@@ -32,9 +32,9 @@ from beacon_shared.network_calls import (
     RetryLater,
     json_object,
     required,
-    retry_after,
 )
 from beacon_shared.networks import x
+from beacon_shared.rate_limit_headers import LimitHeaders
 from publisher.connectors.base import (
     Account,
     MediaFile,
@@ -45,22 +45,13 @@ from publisher.connectors.base import (
     parse_timestamp,
 )
 from publisher.connectors.rate_limits import (
-    LimitHeaders,
     RateLimitBook,
-    ResetFormat,
     account_scope,
     app_scope,
     utc_now,
 )
 
 # The endpoint's own window, and posting's 24-hour windows of the user and of the app.
-ENDPOINT_LIMITS = LimitHeaders(x.REMAINING_HEADER, x.RESET_HEADER, ResetFormat.epoch_seconds)
-USER_DAY_LIMITS = LimitHeaders(
-    x.USER_DAY_REMAINING_HEADER, x.USER_DAY_RESET_HEADER, ResetFormat.epoch_seconds
-)
-APP_DAY_LIMITS = LimitHeaders(
-    x.APP_DAY_REMAINING_HEADER, x.APP_DAY_RESET_HEADER, ResetFormat.epoch_seconds
-)
 TIMELINE_PAGE_SIZE = 100
 _MEDIA_CATEGORIES = {"image/gif": "tweet_gif"}
 
@@ -110,7 +101,7 @@ class XConnector:
         if any(media.content_type.startswith("video/") for media in content.media):
             raise Refused("x posts here take images and GIFs only; videos are not supported")
         windows = self._posting(account) + (_media(account) if content.media else [])
-        self._ensure_free(windows)
+        self._limits.ensure_free(self.network, [w.scope for w in windows], now=self._clock())
         media_ids = [await self._upload(account, token, media) for media in content.media]
         body: dict[str, Any] = {"text": _with_link(content.text, content.link)}
         if media_ids:
@@ -245,7 +236,7 @@ class XConnector:
         """One request limited by `windows` (the endpoint's own first): refused locally while
         one is spent, each recorded from the answer's headers, a non-2xx raised as what it
         means. Only a post (`creates`) can have gone out when no answer comes back."""
-        self._ensure_free(windows)
+        self._limits.ensure_free(self.network, [w.scope for w in windows], now=self._clock())
         try:
             response = await self._api.request(method, path, token=token, **kwargs)
         except OutcomeUnknown as exc:
@@ -269,29 +260,20 @@ class XConnector:
 
     def _posting(self, account: Account) -> list[_Window]:
         return [
-            _Window(account_scope(account.id), ENDPOINT_LIMITS),
-            _Window(f"{account_scope(account.id)}:24hour", USER_DAY_LIMITS),
-            _Window(f"{app_scope(self._app_id)}:24hour", APP_DAY_LIMITS),
+            _Window(account_scope(account.id), x.ENDPOINT_LIMITS),
+            _Window(f"{account_scope(account.id)}:24hour", x.USER_DAY_LIMITS),
+            _Window(f"{app_scope(self._app_id)}:24hour", x.APP_DAY_LIMITS),
         ]
-
-    def _ensure_free(self, windows: Iterable[_Window]) -> None:
-        until = self._limits.blocked_until(
-            self.network, [w.scope for w in windows], now=self._clock()
-        )
-        if until is not None:
-            raise RetryLater(
-                f"x rate limit spent until {until.isoformat()}; nothing was sent",
-                kind="rate_limited",
-                after=until,
-            )
 
     def _exhaust(
         self, windows: Sequence[_Window], response: httpx.Response, now: datetime
     ) -> datetime:
         """A 429: wait for the latest of Retry-After, the endpoint's reset and any window the
         headers say is spent (a user's or the app's day)."""
-        said = retry_after(response, now=now, reset_header=ENDPOINT_LIMITS.reset)
-        return self._limits.refuse(self.network, [w.scope for w in windows], said=said, now=now)
+        scopes = [w.scope for w in windows]
+        return self._limits.refused(
+            self.network, scopes, response, names=x.ENDPOINT_LIMITS, now=now
+        )
 
 
 def post_url(post_id: str) -> str:
@@ -314,11 +296,11 @@ def _post_of(item: object) -> RecentPost | None:
 
 
 def _media(account: Account) -> list[_Window]:
-    return [_Window(f"{account_scope(account.id)}:media", ENDPOINT_LIMITS)]
+    return [_Window(f"{account_scope(account.id)}:media", x.ENDPOINT_LIMITS)]
 
 
 def _timeline(account: Account) -> list[_Window]:
-    return [_Window(f"{account_scope(account.id)}:timeline", ENDPOINT_LIMITS)]
+    return [_Window(f"{account_scope(account.id)}:timeline", x.ENDPOINT_LIMITS)]
 
 
 def _with_link(text: str, link: str | None) -> str:
