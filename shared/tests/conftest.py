@@ -28,6 +28,15 @@ metadata = make_metadata(SCHEMA)
 _outbox = outbox_table(metadata)
 _inbox = inbox_table(metadata)
 _keys = idempotency_table(metadata)
+# Rows workers claim under a lease, in `due` order, per test `batch`.
+_leased = Table(
+    "leased",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("batch", Text, nullable=False),
+    Column("due", BigInteger, nullable=False),
+    Column("holder", Text),
+)
 # What test handlers write: one row per handled event, with the transaction that wrote it.
 _effect = Table(
     "effect",
@@ -74,6 +83,12 @@ def inbox(shared_test_schema: str) -> Table:
 def key_table(shared_test_schema: str) -> Table:
     """The test schema's Idempotency-Key table (rows are per tenant: give each test its own)."""
     return _keys
+
+
+@pytest.fixture
+def leased(shared_test_schema: str) -> Table:
+    """The test schema's table of rows to claim (give each test its own `batch`)."""
+    return _leased
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from sqlalchemy import Row, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from beacon_shared import leases
 from ingest.actions.models import ActionStatus, network_action
 
 c = network_action.c
@@ -35,21 +36,15 @@ async def claim_due(
 ) -> list[Row[Any]]:
     """Take up to `limit` pending actions due at `now`, oldest due first, under `lease` until
     `hold_until`; rows another transaction is claiming are skipped, never waited for."""
-    due = (
-        select(c.id)
-        .where(c.status == PENDING, c.next_attempt_at <= now)
-        .order_by(c.next_attempt_at, c.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
+    claimed = await leases.claim(
+        session,
+        network_action,
+        where=[c.status == PENDING, c.next_attempt_at <= now],
+        order_by=[c.next_attempt_at, c.id],
+        limit=limit,
+        lease={"next_attempt_at": hold_until, "lease": lease, "updated_at": now},
     )
-    result = await session.execute(
-        update(network_action)
-        .where(c.id.in_(due))
-        .values(next_attempt_at=hold_until, lease=lease, updated_at=now)
-        .returning(*c)
-    )
-    return sorted(result.all(), key=lambda row: (row.created_at, row.id))
+    return sorted(claimed, key=lambda row: (row.created_at, row.id))
 
 
 async def update_held(

@@ -32,6 +32,7 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import DateTime, Text
 
+from beacon_shared import leases
 from beacon_shared.pagination import Cursor
 from publisher.webhooks.models import (
     DeliveryStatus,
@@ -266,32 +267,26 @@ async def claim_due(
 ) -> list[Row[Any]]:
     """Claim up to `limit` due deliveries to enabled endpoints that nobody else holds."""
     d = webhook_delivery.c
-    due = (
-        select(d.id)
-        .join(webhook_endpoint, webhook_endpoint.c.id == d.endpoint_id)
-        .where(
+    claimed = await leases.claim(
+        session,
+        webhook_delivery,
+        joined=webhook_delivery.join(webhook_endpoint, webhook_endpoint.c.id == d.endpoint_id),
+        where=[
             d.status == DeliveryStatus.pending.value,
             d.next_attempt_at <= now,
             webhook_endpoint.c.enabled,
-        )
-        .order_by(d.next_attempt_at)
-        .limit(limit)
-        .with_for_update(of=webhook_delivery, skip_locked=True)
+        ],
+        order_by=[d.next_attempt_at],
+        limit=limit,
+        lease={
+            "status": DeliveryStatus.delivering.value,
+            "lease_until": lease_until,
+            "attempts": d.attempts + 1,
+            "last_attempt_at": now,
+        },
+        returning=[d.id],
     )
-    claimed = (
-        await session.execute(
-            update(webhook_delivery)
-            .where(d.id.in_(due))
-            .values(
-                status=DeliveryStatus.delivering.value,
-                lease_until=lease_until,
-                attempts=d.attempts + 1,
-                last_attempt_at=now,
-            )
-            .returning(d.id)
-        )
-    ).scalars()
-    ids = list(claimed)
+    ids = [row.id for row in claimed]
     if not ids:
         return []
     rows = await session.execute(
@@ -357,29 +352,25 @@ async def expire_leases(
 ) -> list[Row[Any]]:
     """Make claims whose lease ran out due again, or fail those out of attempts; returns them."""
     d = webhook_delivery.c
-    expired = (
-        select(d.id)
-        .where(d.status == DeliveryStatus.delivering.value, d.lease_until < now)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
     out_of_attempts = d.attempts >= max_attempts
-    result = await session.execute(
-        update(webhook_delivery)
-        .where(d.id.in_(expired))
-        .values(
-            status=case(
+    expired = await leases.claim(
+        session,
+        webhook_delivery,
+        where=[d.status == DeliveryStatus.delivering.value, d.lease_until < now],
+        limit=limit,
+        lease={
+            "status": case(
                 (out_of_attempts, DeliveryStatus.failed.value),
                 else_=DeliveryStatus.pending.value,
             ),
-            next_attempt_at=case((out_of_attempts, None), else_=now),
-            last_error=error,
-            last_status_code=None,
-            lease_until=None,
-        )
-        .returning(d.id, d.attempts, d.last_attempt_at, d.status)
+            "next_attempt_at": case((out_of_attempts, None), else_=now),
+            "last_error": error,
+            "last_status_code": None,
+            "lease_until": None,
+        },
+        returning=[d.id, d.attempts, d.last_attempt_at, d.status],
     )
-    return list(result.all())
+    return list(expired)
 
 
 async def insert_placeholder_attempts(

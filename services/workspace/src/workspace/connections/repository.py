@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Row, Table, delete, func, or_, select, tuple_, update
+from sqlalchemy import Row, delete, func, or_, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from beacon_shared.leases import claim
 from beacon_shared.pagination import Cursor
 from workspace.connections.models import connected_account, mastodon_app, oauth_state, revocation
 
@@ -203,7 +204,7 @@ async def claim_due(
     """Claim active accounts whose access token expires before `due_before` and that no one
     holds, until `lease_until`: another refresher skips them meanwhile."""
     c = connected_account.c
-    return await _claim(
+    return await claim(
         session,
         connected_account,
         where=(
@@ -230,7 +231,7 @@ async def claim_unchecked(
     """Claim active accounts of these kinds that no one holds and whose rest has ended (never
     checked first), until `lease_until`."""
     c = connected_account.c
-    return await _claim(
+    return await claim(
         session,
         connected_account,
         where=(
@@ -288,7 +289,7 @@ async def claim_revocations(
 ) -> Sequence[AnyRow]:
     """Claim the revocations due that no one holds, until `lease_until`."""
     c = revocation.c
-    return await _claim(
+    return await claim(
         session,
         revocation,
         where=(c.due_at <= now,),
@@ -296,35 +297,6 @@ async def claim_revocations(
         limit=limit,
         lease={"due_at": lease_until},
     )
-
-
-async def _claim(
-    session: AsyncSession,
-    table: Table,
-    *,
-    where: Sequence[ColumnElement[bool]],
-    order_by: Sequence[Any],
-    limit: int,
-    lease: dict[str, object],
-) -> Sequence[AnyRow]:
-    """Lock the first `limit` rows matching `where` that no other transaction holds, set their
-    `lease` and return them: a second worker skips them, then finds them leased."""
-    due = (
-        select(table.c.id)
-        .where(*where)
-        .order_by(*order_by)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    rows: Sequence[AnyRow] = (
-        await session.execute(
-            update(table)
-            .where(table.c.id.in_(due.scalar_subquery()))
-            .values(**lease)
-            .returning(table)
-        )
-    ).all()
-    return rows
 
 
 async def retry_revocation(

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from beacon_shared import leases
 from publisher.delivery.models import post_target
 from publisher.delivery.status import OPEN, TargetStatus
 
@@ -58,32 +59,26 @@ async def claim_due(
     Targets for whose post `held_back` holds true are passed over: they stay scheduled and are
     claimed once it no longer does. The condition joins the claim's statement.
     """
-    due = (
-        select(post_target.c.id)
-        .where(
+    claimed = await leases.claim(
+        session,
+        post_target,
+        where=[
             post_target.c.status == TargetStatus.scheduled.value,
             post_target.c.due_at <= now,
             ~held_back(post_target.c.post_id),
-        )
-        .order_by(post_target.c.due_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+        ],
+        order_by=[post_target.c.due_at],
+        limit=limit,
+        lease={
+            "status": TargetStatus.publishing.value,
+            "lease_until": lease_until,
+            "claimed_by": worker_id,
+            "attempts": post_target.c.attempts + 1,
+            "updated_at": now,
+        },
+        returning=[post_target.c.id],
     )
-    claimed = (
-        await session.execute(
-            update(post_target)
-            .where(post_target.c.id.in_(due))
-            .values(
-                status=TargetStatus.publishing.value,
-                lease_until=lease_until,
-                claimed_by=worker_id,
-                attempts=post_target.c.attempts + 1,
-                updated_at=now,
-            )
-            .returning(post_target.c.id)
-        )
-    ).scalars()
-    ids = list(claimed)
+    ids = [row.id for row in claimed]
     if not ids:
         return []
     rows = await session.execute(
@@ -96,27 +91,20 @@ async def claim_unconfirmed(
     session: AsyncSession, *, now: datetime, lease_until: datetime, worker_id: str, limit: int
 ) -> list[Row[Any]]:
     """Claim unconfirmed targets whose reconciliation is due and that nobody else holds."""
-    due = (
-        select(post_target.c.id)
-        .where(
+    claimed = await leases.claim(
+        session,
+        post_target,
+        where=[
             post_target.c.status == TargetStatus.unconfirmed.value,
             post_target.c.due_at <= now,
             (post_target.c.lease_until.is_(None)) | (post_target.c.lease_until < now),
-        )
-        .order_by(post_target.c.due_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+        ],
+        order_by=[post_target.c.due_at],
+        limit=limit,
+        lease={"lease_until": lease_until, "claimed_by": worker_id, "updated_at": now},
+        returning=[post_target.c.id],
     )
-    ids = list(
-        (
-            await session.execute(
-                update(post_target)
-                .where(post_target.c.id.in_(due))
-                .values(lease_until=lease_until, claimed_by=worker_id, updated_at=now)
-                .returning(post_target.c.id)
-            )
-        ).scalars()
-    )
+    ids = [row.id for row in claimed]
     if not ids:
         return []
     rows = await session.execute(
@@ -282,36 +270,28 @@ async def expire_leases(
 ) -> list[Row[Any]]:
     """Claims whose lease ran out become unconfirmed, due for reconciliation now: their worker
     may have published them before it stopped. Returns them."""
-    expired = (
-        select(post_target.c.id)
-        .where(
+    expired = await leases.claim(
+        session,
+        post_target,
+        where=[
             post_target.c.status == TargetStatus.publishing.value,
             post_target.c.lease_until < now,
-        )
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    result = await session.execute(
-        update(post_target)
-        .where(post_target.c.id.in_(expired))
-        .values(
-            status=TargetStatus.unconfirmed.value,
+        ],
+        limit=limit,
+        lease={
+            "status": TargetStatus.unconfirmed.value,
             # When the lease ran out, not when that was noticed: reconciliation looks for the
             # post from one lease before, i.e. from the claim, when the worker sent it.
-            unconfirmed_at=post_target.c.lease_until,
-            due_at=now,
-            error=error,
-            lease_until=None,
-            claimed_by=None,
-            updated_at=now,
-        )
-        .returning(
-            post_target.c.id,
-            post_target.c.post_id,
-            post_target.c.status,
-        )
+            "unconfirmed_at": post_target.c.lease_until,
+            "due_at": now,
+            "error": error,
+            "lease_until": None,
+            "claimed_by": None,
+            "updated_at": now,
+        },
+        returning=[post_target.c.id, post_target.c.post_id, post_target.c.status],
     )
-    return list(result.all())
+    return list(expired)
 
 
 async def oldest_due_at(session: AsyncSession, *, now: datetime) -> datetime | None:
