@@ -13,7 +13,9 @@ from inbox.conversations.schemas import Filters
 pytestmark = pytest.mark.integration
 
 
-async def threads_found(engine, tenant, words, brand_ids=None, **kwargs):
+async def threads_found(engine, tenant, words, brand_ids=None, joined=True, **kwargs):
+    """The threads found, the conditions on conversations read unless `joined` is False (the
+    brands then kept by the messages' own)."""
     where = repository.visible(
         tenant_id=tenant, filters=Filters(), assignee=None, brand_ids=brand_ids
     )
@@ -22,7 +24,7 @@ async def threads_found(engine, tenant, words, brand_ids=None, **kwargs):
             session,
             tenant_id=tenant,
             brand_ids=brand_ids,
-            where=where,
+            where=where if joined else None,
             words=words,
             limit=10,
             **kwargs,
@@ -68,8 +70,9 @@ async def test_matches_older_than_the_newest_messages_read_are_found_in_the_inde
     assert await threads_found(engine, tenant, "nothing", window=1) == ["p-new"]
 
 
+@pytest.mark.parametrize("joined", [True, False], ids=["conditions", "brands-only"])
 async def test_a_search_kept_to_brands_reads_their_newest_messages(
-    engine, unique, receive, moderate
+    engine, unique, receive, moderate, joined
 ):
     tenant = unique("tenant")
     now = datetime.now(UTC)

@@ -34,6 +34,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    true,
     union_all,
 )
 from sqlalchemy.dialects.postgresql import distinct_on
@@ -78,15 +79,17 @@ async def search(
     *,
     tenant_id: str,
     brand_ids: frozenset[str] | None,
-    where: Sequence[ColumnElement[bool]],
+    where: Sequence[ColumnElement[bool]] | None,
     words: str,
     limit: int,
     candidates: int = CANDIDATES,
     window: int = WINDOW,
 ) -> Sequence[Row[Any]]:
-    """The conversations (within `where`, which keeps to `brand_ids` unless None) with one of
-    the `candidates` latest messages matching `words`, best first: each conversation's row with
-    `rank` and `message_id`, its best message's."""
+    """The conversations (of the tenant's brands `brand_ids` unless None, within the conditions
+    `where` on conversations unless None) with one of the `candidates` latest messages matching
+    `words`, best first: each conversation's row with `rank` and `message_id`, its best
+    message's. A message is of its conversation's brand, so without other conditions the
+    candidates are found without reading their conversations."""
     if brand_ids is not None and not brand_ids:
         return []
     m = message.c
@@ -104,7 +107,12 @@ async def search(
     # Materialized, so that the planner reads the matches from the GIN index and sorts them
     # rather than walking every message backwards looking for them.
     matched = (
-        (select(*columns).where(m.tenant_id == tenant_id, _matches(message, queries)))
+        select(*columns)
+        .where(
+            m.tenant_id == tenant_id,
+            true() if brand_ids is None else m.brand_id.in_(brand_ids),
+            _matches(message, queries),
+        )
         .cte("matched")
         .prefix_with("MATERIALIZED")
     )
@@ -157,17 +165,19 @@ def _matches(
 
 def _ranked(
     source: FromClause,
-    where: Sequence[ColumnElement[bool]],
+    where: Sequence[ColumnElement[bool]] | None,
     queries: dict[str | None, ColumnElement[str]],
     limit: int,
     candidates: int,
 ) -> Select[Any]:
-    """The best `limit` conversations among the `candidates` latest matches of `source`."""
+    """The best `limit` conversations among the `candidates` latest matches of `source` (whose
+    conversations meet `where` unless None)."""
     c, s = conversation.c, source.c
+    matching = select(s.id, s.conversation_id, s.language, s.search_vector)
+    if where is not None:
+        matching = matching.join(conversation, c.id == s.conversation_id).where(*where)
     latest = (
-        select(s.id, s.conversation_id, s.language, s.search_vector)
-        .join(conversation, c.id == s.conversation_id)
-        .where(*where, _matches(source, queries))
+        matching.where(_matches(source, queries))
         .order_by(s.created_at.desc())
         .limit(candidates)
         .subquery("latest")

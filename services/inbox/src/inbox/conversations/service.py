@@ -40,6 +40,9 @@ log = get_logger(__name__)
 # The filters the counts kept by brand and assignee answer; any other is counted conversation by
 # conversation.
 KEPT_COUNTS = frozenset({"brand_id", "assignee"})
+# The fields of a search that keep it to brands only (or are no filter): the search keeps to the
+# brands by the messages' own, without reading their conversations.
+BRAND_ONLY = frozenset({"brand_id", "q", "limit"})
 
 
 @dataclass(frozen=True)
@@ -125,7 +128,10 @@ async def find(
     brand_ids: frozenset[str] | None,
 ) -> Sequence[Row[Any]]:
     """The conversations whose messages match the query's words, best first."""
-    where = conditions(principal, query, brand_ids, query.status)
+    others = (name for name in SearchQuery.model_fields if name not in BRAND_ONLY)
+    where = None
+    if any(getattr(query, name) is not None for name in others):
+        where = conditions(principal, query, brand_ids, query.status)
     if query.brand_id is not None:
         brand_ids = frozenset({query.brand_id})
     return await search.search(
