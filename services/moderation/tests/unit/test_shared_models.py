@@ -173,6 +173,14 @@ class TestBrokenModelFiles:
         with pytest.raises(ModelFileError, match="heads"):
             Classifier(tmp_path)
 
+    def test_heads_written_before_the_spam_shifts_are_a_clear_error(self, tmp_path):
+        with np.load(MODELS_DIR / HEADS_FILE, allow_pickle=False) as shipped:
+            older = {name: shipped[name] for name in shipped.files if name != "spam_shift"}
+        np.savez_compressed(tmp_path / HEADS_FILE, **older)
+
+        with pytest.raises(ModelFileError, match="spam_shift"):
+            load_heads(tmp_path / HEADS_FILE, required=[])
+
     def test_a_missing_french_tone_lexicon_is_a_clear_error(self, tmp_path):
         for name in (STATIC_FILE, HEADS_FILE):
             (tmp_path / name).write_bytes((MODELS_DIR / name).read_bytes())
