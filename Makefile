@@ -39,7 +39,7 @@ token: install ## an access token of the demo user from the issuer `make up` run
 # Each test worker starts its own servers (or gets a database of its own on DATABASE_URL's).
 TEST_WORKERS ?= auto
 test: install ## run the whole test suite on embedded real servers, on every core (TEST_WORKERS=auto)
-	$(RUN) pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=20
+	$(RUN) pytest -q -n $(TEST_WORKERS) --durations=20
 
 # PostgreSQL keeps the real clock: under libfaketime its lock and statement timeouts never fire.
 test-clock-ahead: install ## the whole suite with the clock a year ahead (needs libfaketime)

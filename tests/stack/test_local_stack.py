@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import json
 import os
 import queue
 import random
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -32,13 +34,20 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
 from beacon_shared.crypto import SecretBox
+from beacon_shared.embedded import start_postgres
 from beacon_shared.embedded_oidc import sign_in
+
+LOCAL = Path(__file__).resolve().parents[2] / "deploy" / "local"
+if str(LOCAL) not in sys.path:
+    sys.path.insert(0, str(LOCAL))
+
+from servers import DATABASE, alembic_inis, migrate  # noqa: E402  (the runner's own steps)
 
 T = TypeVar("T")
 
-# One whole stack at a time: with the suite on every core, these run one after another on one
-# test worker.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("local_stack")]
+# With the suite on every core two stacks may run at once: each has its own data folder and a
+# port range of its own (`_free_offset`), and looks only at its own processes.
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 # Each service's API and worker ports before the offset.
@@ -176,9 +185,37 @@ def _port_free(port: int) -> bool:
         return True
 
 
+@pytest.fixture(scope="session")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder whose PostgreSQL has every schema at head, made once for the run's test
+    workers (whose folders share a parent): migrating is about half of a stack's start. The first
+    test starts on an empty folder, as `make up` does on a new machine."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    template = shared / "stack-migrated"
+    with open(shared / "stack-migrated.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (template / "complete").exists():
+            shutil.rmtree(template, ignore_errors=True)
+            postgres = start_postgres(template / "postgres", database=DATABASE)
+            try:
+                migrate(alembic_inis(ROOT), postgres.url)
+            finally:
+                postgres.stop()
+            (template / "complete").touch()
+    return template
+
+
 @contextlib.contextmanager
-def local_stack(data_dir: Path, **variables: str) -> Iterator[RunningStack]:
-    """Start the runner on a fresh data folder and free ports; kill whatever a failure leaves."""
+def local_stack(
+    data_dir: Path, *, start_from: Path | None = None, **variables: str
+) -> Iterator[RunningStack]:
+    """Start the runner on `data_dir` (a copy of `start_from`, or empty) and free ports; kill
+    whatever a failure leaves."""
+    if start_from is not None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        # `cp -a` keeps the files' owner: run as root, PostgreSQL runs as a user of its own.
+        subprocess.run(["cp", "-a", str(start_from / "postgres"), str(data_dir)], check=True)
     offset = _free_offset()
     env = {
         k: v
@@ -355,8 +392,8 @@ async def _every_record(bootstrap: str) -> bytes:
         await consumer.stop()
 
 
-def test_a_runner_killed_hard_takes_every_process_with_it(tmp_path: Path) -> None:
-    with local_stack(tmp_path) as stack:
+def test_a_runner_killed_hard_takes_every_process_with_it(tmp_path: Path, migrated: Path) -> None:
+    with local_stack(tmp_path, start_from=migrated) as stack:
         processes = stack.processes()
         stack.process.kill()
         stack.process.wait(timeout=10)
@@ -475,9 +512,9 @@ def _until(check: Callable[[], object], timeout: float) -> object:
 
 
 def test_a_worker_killed_hard_is_restarted_and_ctrl_c_still_stops_everything(
-    tmp_path: Path,
+    tmp_path: Path, migrated: Path
 ) -> None:
-    with local_stack(tmp_path) as stack:
+    with local_stack(tmp_path, start_from=migrated) as stack:
         killed = _process(stack, "moderation.worker")
         killed.kill()
         _wait_for_text(stack, "moderation-worker exited with code -9: restarting it", 30)
@@ -496,10 +533,10 @@ def test_a_worker_killed_hard_is_restarted_and_ctrl_c_still_stops_everything(
 
 
 def test_a_broker_killed_hard_is_restarted_and_no_acknowledged_comment_is_lost(
-    tmp_path: Path,
+    tmp_path: Path, migrated: Path
 ) -> None:
     comments = 20
-    with local_stack(tmp_path, BEACON_STOP_GRACE="3") as stack:
+    with local_stack(tmp_path, start_from=migrated, BEACON_STOP_GRACE="3") as stack:
         # Analytics stands still: what ingest relays waits in the broker, unread.
         analytics = _process(stack, "analytics.worker")
         analytics.suspend()
@@ -526,10 +563,10 @@ def test_a_broker_killed_hard_is_restarted_and_no_acknowledged_comment_is_lost(
 # Two stacks start one after the other: each may take minutes on a busy machine.
 @pytest.mark.timeout(600)
 def test_a_stack_started_again_on_the_same_data_loses_no_acknowledged_comment(
-    tmp_path: Path,
+    tmp_path: Path, migrated: Path
 ) -> None:
     comments = 10
-    with local_stack(tmp_path, BEACON_STOP_GRACE="3") as stack:
+    with local_stack(tmp_path, start_from=migrated, BEACON_STOP_GRACE="3") as stack:
         # Analytics stands still: the comments wait in the broker, which keeps them in memory.
         _process(stack, "analytics.worker").suspend()
         accepted = _post_comments(stack, comments)
