@@ -40,7 +40,7 @@ from beacon_shared.tracing import (
     traceparent_of,
     tracing_enabled,
 )
-from beacon_shared.waiting import wait_or_stop
+from beacon_shared.waiting import doubling, wait_or_stop
 
 log = get_logger(__name__)
 
@@ -410,7 +410,7 @@ class ConsumerRunner:
                     await self._dead_letter(record, exc, reason="handler_failed")
                     return
                 CONSUMER_RETRIES.labels(self.spec.group_id, record.topic).inc()
-                await asyncio.sleep(self.settings.consumer_retry_backoff_seconds * 2**attempt)
+                await asyncio.sleep(doubling(self.settings.consumer_retry_backoff_seconds, attempt))
                 attempt += 1
 
     async def _claim(self, session: AsyncSession, envelopes: Sequence[Envelope]) -> list[Envelope]:
@@ -436,7 +436,7 @@ class ConsumerRunner:
         """Wait before running the transaction the server aborted again: jittered, so the two
         sides do not meet again at once, and longer after each conflict in a row."""
         log.info("consumer.conflict", group=self.spec.group_id, error=repr(exc))
-        pause = min(MAX_CONFLICT_PAUSE, 0.05 * 2**conflicts)
+        pause = doubling(0.05, conflicts, cap=MAX_CONFLICT_PAUSE)
         await self._pause(random.uniform(0.0, pause), exc, stop)
 
     async def _pause(self, seconds: float, exc: Exception, stop: asyncio.Event) -> None:

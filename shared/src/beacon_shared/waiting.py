@@ -1,4 +1,5 @@
-"""Waiting in a worker's loop: the wait ends early when the worker is asked to stop."""
+"""Waiting in a worker's loop: the wait ends early when the worker is asked to stop, and the
+wait before a retry doubles with each failure in a row."""
 
 from __future__ import annotations
 
@@ -11,3 +12,10 @@ async def wait_or_stop(stop: asyncio.Event, seconds: float) -> bool:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), seconds)
     return stop.is_set()
+
+
+def doubling(first: float, times: int, *, cap: float | None = None) -> float:
+    """`first` doubled `times` times (none below zero), at most `cap`: the wait before a retry
+    after failures in a row."""
+    delay: float = first * 2.0 ** max(0, times)
+    return delay if cap is None else min(delay, cap)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from beacon_shared.waiting import wait_or_stop
+from beacon_shared.waiting import doubling, wait_or_stop
 
 
 class TestWaitOrStop:
@@ -30,3 +30,15 @@ class TestWaitOrStop:
         stop.set()
 
         assert await asyncio.wait_for(wait_or_stop(stop, 3600), timeout=5) is True
+
+
+class TestDoubling:
+    def test_doubles_with_each_failure_in_a_row(self):
+        assert [doubling(5, n) for n in range(4)] == [5, 10, 20, 40]
+
+    def test_never_waits_less_than_the_first_wait(self):
+        assert doubling(5, -1) == 5
+
+    def test_stops_at_the_cap(self):
+        assert doubling(30, 10, cap=900) == 900
+        assert doubling(30, 2, cap=900) == 120

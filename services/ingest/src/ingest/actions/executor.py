@@ -32,7 +32,7 @@ from beacon_shared.network_calls import (
     Refused,
     RetryLater,
 )
-from beacon_shared.waiting import wait_or_stop
+from beacon_shared.waiting import doubling, wait_or_stop
 from beacon_shared.worker import Job, WorkerContext
 from ingest.accounts import service as accounts
 from ingest.accounts.exceptions import AccountNotFound
@@ -70,7 +70,7 @@ class RetryPolicy:
 
     def next_at(self, *, attempts: int, now: datetime, after: datetime | None) -> datetime:
         """backoff * 2^(attempts-1), capped; never before what the network asked (`after`)."""
-        delay = min(self.backoff_seconds * 2 ** max(0, attempts - 1), self.backoff_max_seconds)
+        delay = doubling(self.backoff_seconds, attempts - 1, cap=self.backoff_max_seconds)
         return max(now + timedelta(seconds=delay), after or now)
 
 

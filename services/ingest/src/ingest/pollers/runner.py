@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from beacon_shared.contracts.common import Network
 from beacon_shared.egress import egress_client
 from beacon_shared.logging import get_logger
+from beacon_shared.waiting import doubling
 from beacon_shared.worker import Job, WorkerContext, every
 from ingest.accounts import polling
 from ingest.accounts.schemas import PolledAccount
@@ -201,7 +202,7 @@ class PollRunner:
     async def _back_off(
         self, account: PolledAccount, now: datetime, failures: int, exc: Exception
     ) -> None:
-        delay = min(self._interval.total_seconds() * 2**failures, self._backoff_max)
+        delay = doubling(self._interval.total_seconds(), failures, cap=self._backoff_max)
         log.warning(
             "poll.failed",
             account_id=str(account.id),

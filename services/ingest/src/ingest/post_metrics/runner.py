@@ -23,6 +23,7 @@ from beacon_shared import outbox
 from beacon_shared.contracts.common import Network
 from beacon_shared.egress import egress_client
 from beacon_shared.logging import get_logger
+from beacon_shared.waiting import doubling
 from beacon_shared.worker import Job, WorkerContext, every
 from ingest.accounts import polling
 from ingest.accounts.service import decrypt_credentials
@@ -224,7 +225,7 @@ class MetricsPoller:
     async def _back_off(
         self, account: MetricsAccount, now: datetime, failures: int, error: str, exc: Exception
     ) -> None:
-        delay = min(self._interval.total_seconds() * 2 ** (failures - 1), self._backoff_max)
+        delay = doubling(self._interval.total_seconds(), failures - 1, cap=self._backoff_max)
         log.warning(
             "metrics_poll.failed",
             account_id=str(account.id),

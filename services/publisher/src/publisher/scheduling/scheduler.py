@@ -17,7 +17,7 @@ from beacon_shared.crypto import SecretBox
 from beacon_shared.logging import get_logger
 from beacon_shared.network_calls import CredentialsRefused, OutcomeUnknown, RetryLater
 from beacon_shared.tracing import current_correlation_id
-from beacon_shared.waiting import wait_or_stop
+from beacon_shared.waiting import doubling, wait_or_stop
 from publisher.accounts import service as accounts
 from publisher.campaigns import service as campaigns
 from publisher.campaigns.service import CampaignRow
@@ -463,7 +463,9 @@ class Scheduler:
             )
             return
         now = datetime.now(UTC)
-        retry_at = now + self.config.retry_backoff * 2 ** max(0, claimed.attempts - 1)
+        retry_at = now + timedelta(
+            seconds=doubling(self.config.retry_backoff.total_seconds(), claimed.attempts - 1)
+        )
         if after is not None:
             retry_at = max(after, now)
         async with self.sessionmaker() as session, session.begin():

@@ -24,6 +24,7 @@ from beacon_shared.crypto import SecretsUnreadable
 from beacon_shared.logging import get_logger
 from beacon_shared.networks.oauth import ClientApp, OAuthRefused, OAuthUnavailable
 from beacon_shared.networks.oauth.mastodon import MastodonOAuth
+from beacon_shared.waiting import doubling
 from workspace.audit.service import record
 from workspace.config import Settings
 from workspace.connections import repository
@@ -151,7 +152,7 @@ class Revoker:
                 error=error,
             )
             return await self._done(row, "account.revocation_given_up", "given_up")
-        wait = self.settings.revocation_backoff_seconds * 2 ** (attempts - 1)
+        wait = doubling(self.settings.revocation_backoff_seconds, attempts - 1)
         async with self.sessionmaker() as session, session.begin():
             await repository.retry_revocation(
                 session,
