@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from beacon_shared.egress import EgressRefused
+from beacon_shared.rate_limit_headers import LimitHeaders
 
 
 class NetworkCallError(Exception):
@@ -67,10 +68,10 @@ async def send(http: httpx.AsyncClient, method: str, url: str, **kwargs: Any) ->
 
 
 def retry_after(
-    response: httpx.Response, *, now: datetime, reset_header: str | None = None
+    response: httpx.Response, *, now: datetime, limits: LimitHeaders | None = None
 ) -> datetime | None:
     """When a refused request may be sent again: Retry-After (seconds or an HTTP date), else the
-    network's rate-limit reset header (epoch seconds or ISO 8601); None when neither says."""
+    reset of the network's rate-limit headers `limits`; None when neither says."""
     value = response.headers.get("retry-after")
     if value:
         try:
@@ -83,18 +84,7 @@ def retry_after(
             pass
         else:
             return when if when.tzinfo else when.replace(tzinfo=UTC)
-    reset = response.headers.get(reset_header) if reset_header else None
-    if reset:
-        try:
-            return datetime.fromtimestamp(float(reset), UTC)
-        except (ValueError, OverflowError):
-            pass
-        try:
-            parsed = datetime.fromisoformat(reset.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None
+    return limits.reset_of(response.headers) if limits is not None else None
 
 
 def json_object(response: httpx.Response) -> Mapping[str, Any]:
@@ -112,7 +102,7 @@ def for_status(
     network: str,
     creates: bool,
     now: datetime,
-    reset_header: str | None = None,
+    limits: LimitHeaders | None = None,
     detail: str | None = None,
 ) -> None:
     """Raise what a non-2xx answer means, the same way for every REST network.
@@ -130,7 +120,7 @@ def for_status(
         raise RetryLater(
             said,
             kind="rate_limited",
-            after=retry_after(response, now=now, reset_header=reset_header),
+            after=retry_after(response, now=now, limits=limits),
         )
     if status == 504 and creates:
         raise OutcomeUnknown(f"outcome unknown: {said}")
@@ -138,7 +128,7 @@ def for_status(
         raise RetryLater(
             said,
             kind="server_error",
-            after=retry_after(response, now=now, reset_header=reset_header),
+            after=retry_after(response, now=now, limits=limits),
         )
     if status == 401:
         raise CredentialsRefused(f"{said}; the token expired or was revoked: reconnect the account")

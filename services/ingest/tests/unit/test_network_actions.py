@@ -17,6 +17,7 @@ from beacon_shared.network_calls import (
     for_status,
     retry_after,
 )
+from beacon_shared.networks import mastodon, x
 from ingest.actions.executor import RetryPolicy
 from ingest.actions.networks.bluesky import BlueskyClient
 from ingest.actions.networks.graph import FacebookClient
@@ -58,16 +59,12 @@ class TestRetryAfter:
         dated = answer(429, headers={"Retry-After": "Tue, 24 Nov 2026 12:05:00 GMT"})
         assert retry_after(dated, now=NOW) == NOW + timedelta(minutes=5)
         epoch = answer(429, headers={"x-rate-limit-reset": str(int(NOW.timestamp()) + 900)})
-        assert retry_after(epoch, now=NOW, reset_header="x-rate-limit-reset") == NOW + timedelta(
-            minutes=15
-        )
+        assert retry_after(epoch, now=NOW, limits=x.ENDPOINT_LIMITS) == NOW + timedelta(minutes=15)
         iso = answer(429, headers={"X-RateLimit-Reset": "2026-11-24T12:05:00.000Z"})
-        assert retry_after(iso, now=NOW, reset_header="x-ratelimit-reset") == NOW + timedelta(
-            minutes=5
-        )
+        assert retry_after(iso, now=NOW, limits=mastodon.LIMITS) == NOW + timedelta(minutes=5)
 
     def test_nothing_said_is_none(self):
-        assert retry_after(answer(429), now=NOW, reset_header="x-rate-limit-reset") is None
+        assert retry_after(answer(429), now=NOW, limits=x.ENDPOINT_LIMITS) is None
         assert retry_after(answer(429, headers={"Retry-After": "soon"}), now=NOW) is None
 
 

@@ -77,7 +77,7 @@ def raise_for_answer(response: httpx.Response, *, creates: bool, now: datetime) 
         network=Network.bluesky.value,
         creates=creates,
         now=now,
-        reset_header=RESET_HEADER,
+        limits=LIMITS,
         detail=detail(response),
     )
 

@@ -45,7 +45,7 @@ def raise_for_answer(response: httpx.Response, *, creates: bool, now: datetime) 
         network=Network.mastodon.value,
         creates=creates,
         now=now,
-        reset_header=RESET_HEADER,
+        limits=LIMITS,
         detail=detail(json_object(response)),
     )
 

@@ -61,7 +61,7 @@ def raise_for_answer(response: httpx.Response, *, creates: bool, now: datetime) 
         network=Network.x.value,
         creates=creates,
         now=now,
-        reset_header=RESET_HEADER,
+        limits=ENDPOINT_LIMITS,
         detail=said,
     )
 

@@ -116,5 +116,5 @@ class RateLimitBook:
     ) -> datetime:
         """A 429: `refuse` until what the answer says (Retry-After, else the reset header named
         by `names`); the time to try again."""
-        said = retry_after(response, now=now, reset_header=names.reset)
+        said = retry_after(response, now=now, limits=names)
         return self.refuse(network, scopes, said=said, now=now)
