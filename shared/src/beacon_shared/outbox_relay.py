@@ -61,7 +61,7 @@ from beacon_shared.tracing import (
     traceparent_of,
     tracing_enabled,
 )
-from beacon_shared.waiting import wait_or_stop
+from beacon_shared.waiting import Backoff, wait_or_stop
 
 log = get_logger(__name__)
 AGE_EXPORT_SECONDS = 1.0
@@ -419,13 +419,13 @@ class OutboxRelay:
         start); what fails then stays in the outbox for the next relay.
         """
         async with self._listening():
-            backoff = 0.1
+            backoff = Backoff(0.1, cap=5.0)
             while not stop.is_set():
                 self._wake.clear()
                 try:
                     await self.publish_pending(stop)
                     await self._export_age()
-                    backoff = 0.1
+                    backoff.succeeded()
                 except Exception as exc:
                     OUTBOX_ERRORS.labels(self._schema).inc()
                     log.warning("outbox.publish_failed", schema=self._schema, error=repr(exc))
@@ -433,8 +433,7 @@ class OutboxRelay:
                     with contextlib.suppress(Exception):
                         age = await self.oldest_age_seconds()
                         OUTBOX_OLDEST_AGE.labels(self._schema).set(age)
-                    await wait_or_stop(stop, backoff)
-                    backoff = min(backoff * 2, 5.0)
+                    await wait_or_stop(stop, backoff.failed())
                     continue
                 await self._prune_now_and_then()
                 await _wait_any(stop, self._wake, self.poll_seconds)

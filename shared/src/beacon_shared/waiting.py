@@ -19,3 +19,21 @@ def doubling(first: float, times: int, *, cap: float | None = None) -> float:
     after failures in a row."""
     delay: float = first * 2.0 ** max(0, times)
     return delay if cap is None else min(delay, cap)
+
+
+class Backoff:
+    """The waits of a loop whose turns fail: `first`, then doubled with each failure in a row up
+    to `cap`; a turn that succeeds starts them again from `first`."""
+
+    def __init__(self, first: float, *, cap: float) -> None:
+        self.first, self.cap = first, cap
+        self._next = first
+
+    def failed(self) -> float:
+        """How long to wait after this failure."""
+        wait, self._next = self._next, min(self._next * 2, self.cap)
+        return wait
+
+    def succeeded(self) -> None:
+        """The next failure waits `first` again."""
+        self._next = self.first

@@ -33,7 +33,7 @@ from beacon_shared.outbox_relay import OutboxRelay
 from beacon_shared.settings import ServiceSettings
 from beacon_shared.topics import TopicSpec, ensure_topics
 from beacon_shared.tracing import configure_tracing, shutdown_tracing
-from beacon_shared.waiting import wait_or_stop
+from beacon_shared.waiting import Backoff, wait_or_stop
 
 log = get_logger(__name__)
 # A consumed batch allocates tens of thousands of short-lived objects (envelopes, payloads,
@@ -167,7 +167,7 @@ async def _until_broker(
     stop: asyncio.Event, settings: ServiceSettings, topics: Sequence[TopicSpec]
 ) -> AIOKafkaProducer | None:
     """Create the topics and start a producer, waiting for the broker; None if stopped first."""
-    delay = 0.5
+    backoff = Backoff(0.5, cap=10.0)
     while not stop.is_set():
         producer = create_producer(settings)
         try:
@@ -180,9 +180,9 @@ async def _until_broker(
             return producer
         except Exception as exc:
             await producer.stop()
+            delay = backoff.failed()
             log.warning("worker.broker_unavailable", error=repr(exc), retry_in=delay)
             await wait_or_stop(stop, delay)
-            delay = min(delay * 2, 10.0)
     return None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from beacon_shared.waiting import doubling, wait_or_stop
+from beacon_shared.waiting import Backoff, doubling, wait_or_stop
 
 
 class TestWaitOrStop:
@@ -42,3 +42,19 @@ class TestDoubling:
     def test_stops_at_the_cap(self):
         assert doubling(30, 10, cap=900) == 900
         assert doubling(30, 2, cap=900) == 120
+
+
+class TestBackoff:
+    def test_waits_the_first_then_doubles_up_to_the_cap(self):
+        backoff = Backoff(0.5, cap=3.0)
+
+        assert [backoff.failed() for _ in range(5)] == [0.5, 1.0, 2.0, 3.0, 3.0]
+
+    def test_a_success_starts_again_from_the_first(self):
+        backoff = Backoff(0.5, cap=3.0)
+        backoff.failed()
+        backoff.failed()
+
+        backoff.succeeded()
+
+        assert backoff.failed() == 0.5

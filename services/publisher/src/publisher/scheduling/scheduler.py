@@ -17,7 +17,7 @@ from beacon_shared.crypto import SecretBox
 from beacon_shared.logging import get_logger
 from beacon_shared.network_calls import CredentialsRefused, OutcomeUnknown, RetryLater
 from beacon_shared.tracing import current_correlation_id
-from beacon_shared.waiting import doubling, wait_or_stop
+from beacon_shared.waiting import Backoff, doubling, wait_or_stop
 from publisher.accounts import service as accounts
 from publisher.campaigns import service as campaigns
 from publisher.campaigns.service import CampaignRow
@@ -124,7 +124,7 @@ class Scheduler:
         # Batches being published, by how many targets each holds.
         batches: dict[asyncio.Task[None], int] = {}
         next_housekeeping = 0.0
-        backoff = self.config.poll_seconds
+        backoff = Backoff(self.config.poll_seconds, cap=10.0)
         try:
             while not stop.is_set():
                 in_flight = sum(batches.values())
@@ -143,11 +143,10 @@ class Scheduler:
                         task = asyncio.create_task(self._each(claimed, self._publish))
                         batches[task] = len(claimed)
                         task.add_done_callback(batches.pop)
-                    backoff = self.config.poll_seconds
+                    backoff.succeeded()
                 except Exception as exc:
                     log.warning("scheduler.tick_failed", error=repr(exc))
-                    await wait_or_stop(stop, backoff)
-                    backoff = min(backoff * 2, 10.0)
+                    await wait_or_stop(stop, backoff.failed())
                     continue
                 # A full claim means more may be due right now.
                 if not claimed or len(claimed) < room:

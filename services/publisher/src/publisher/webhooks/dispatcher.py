@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from beacon_shared.crypto import SecretBox, SecretsUnreadable
 from beacon_shared.egress import EgressPolicy
 from beacon_shared.logging import get_logger
-from beacon_shared.waiting import wait_or_stop
+from beacon_shared.waiting import Backoff, wait_or_stop
 from publisher.config import Settings, webhook_box
 from publisher.webhooks import claims
 from publisher.webhooks.claims import ClaimedDelivery
@@ -90,17 +90,16 @@ class Dispatcher:
     async def run(self, stop: asyncio.Event) -> None:
         """Tick until `stop`; a failing tick is logged and retried with backoff."""
         log.info("webhook_dispatcher.started", worker_id=self.config.worker_id)
-        backoff = self.config.poll_seconds
+        backoff = Backoff(self.config.poll_seconds, cap=30.0)
         try:
             while not stop.is_set():
                 try:
                     handled = await self.tick()
                     await self.update_backlog()
-                    backoff = self.config.poll_seconds
+                    backoff.succeeded()
                 except Exception as exc:
                     log.warning("webhook_dispatcher.tick_failed", error=repr(exc))
-                    await wait_or_stop(stop, backoff)
-                    backoff = min(backoff * 2, 30.0)
+                    await wait_or_stop(stop, backoff.failed())
                     continue
                 # A full batch means more may be due right now.
                 if handled < self.config.batch_size:
