@@ -108,9 +108,7 @@ async def test_a_token_that_does_not_verify_is_a_401_problem(
     header, payload, signature = token.split(".")
     # A different first character changes the signature's first bits whatever it was.
     tampered = ("y" if signature[0] == "x" else "x") + signature[1:]
-    async with api_client(
-        signed_in_app("analytics"), key=f"{header}.{payload}.{tampered}"
-    ) as http:
+    async with api_client(signed_in_app("analytics"), key=f"{header}.{payload}.{tampered}") as http:
         response = await http.get("/v1/reports")
     assert response.status_code == 401
     assert response.json()["code"] == "unauthorized"
