@@ -104,6 +104,7 @@ POSTS_PER_ACCOUNT = int(os.environ.get("BENCH_POSTS_PER_ACCOUNT", "40"))  # per 
 # of the day, where refreshes run as everywhere else: it is not compressed.
 BURST_POSTS = int(os.environ.get("BENCH_BURST_POSTS", "0"))
 BURST_SECONDS = 60.0
+BURST_START = DAY_SECONDS / 2  # seconds from the first due time to the spike's first
 TENANTS = 10
 LEAD_SECONDS = 10.0  # from the start of seeding to the first due time
 # Whatever is still open this long after the last due time counts as unpublished.
@@ -277,11 +278,6 @@ async def publisher_holds(engine: AsyncEngine, tag: str) -> int:
     return int(held or 0)
 
 
-def burst_start(day_seconds: float) -> float:
-    """Seconds from the first due time to the burst's first due time."""
-    return day_seconds / 2
-
-
 async def seed_posts(
     sessionmaker: async_sessionmaker[Any], accounts: Sequence[XAccount], *, first_due: datetime
 ) -> None:
@@ -296,7 +292,7 @@ async def seed_posts(
         offset = (
             rng.uniform(0, DAY_SECONDS)
             if n < day_posts
-            else burst_start(DAY_SECONDS) + rng.uniform(0, BURST_SECONDS)
+            else BURST_START + rng.uniform(0, BURST_SECONDS)
         )
         due = first_due + timedelta(seconds=offset)
         post_id = uuid.uuid4()
@@ -451,7 +447,7 @@ def lateness_ms(targets: Sequence[dict[str, Any]]) -> list[float]:
 
 
 def in_burst(targets: Sequence[dict[str, Any]], *, first_due: datetime) -> list[dict[str, Any]]:
-    start = first_due + timedelta(seconds=burst_start(DAY_SECONDS))
+    start = first_due + timedelta(seconds=BURST_START)
     end = start + timedelta(seconds=BURST_SECONDS)
     return [t for t in targets if start <= t["scheduled_at"] <= end] if BURST_POSTS else []
 

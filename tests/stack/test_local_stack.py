@@ -37,7 +37,8 @@ from beacon_shared.crypto import SecretBox
 from beacon_shared.embedded import start_postgres
 from beacon_shared.embedded_oidc import sign_in
 
-LOCAL = Path(__file__).resolve().parents[2] / "deploy" / "local"
+ROOT = Path(__file__).resolve().parents[2]
+LOCAL = ROOT / "deploy" / "local"
 if str(LOCAL) not in sys.path:
     sys.path.insert(0, str(LOCAL))
 
@@ -49,7 +50,6 @@ T = TypeVar("T")
 # port range of its own (`_free_offset`), and looks only at its own processes.
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
 # Each service's API and worker ports before the offset.
 PORTS = {
     "ingest": (8001, 9001),
@@ -188,8 +188,8 @@ def _port_free(port: int) -> bool:
 @pytest.fixture(scope="session")
 def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data folder whose PostgreSQL has every schema at head, made once for the run's test
-    workers (whose folders share a parent): migrating is about half of a stack's start. The first
-    test starts on an empty folder, as `make up` does on a new machine."""
+    workers (whose folders share a parent), so that the other stacks skip migrating every schema.
+    The first test starts on an empty folder, as `make up` does on a new machine."""
     base = tmp_path_factory.getbasetemp()
     shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     template = shared / "stack-migrated"
