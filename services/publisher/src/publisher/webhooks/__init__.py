@@ -1,27 +1,26 @@
-"""Outgoing webhooks per the Standard Webhooks spec: signing, retry schedule, one delivery.
+"""The publisher's outgoing webhooks: the event types its endpoints subscribe to, its tables,
+and `service.notify`, which queues an event for a tenant's endpoints. The machinery (Standard
+Webhooks signing, the retry schedule, delivery, the endpoints API and the dispatcher) is
+`beacon_shared.webhooks`, re-exported here where the publisher uses it."""
 
-The endpoints API is `router`, `service.notify` queues an event for a tenant's endpoints, and
-`dispatcher` is the worker job that sends them; import those modules directly (they need the
-database, these pure parts do not).
-"""
-
-from publisher.webhooks.delivery import Attempt, JsonValue, deliver, envelope
-from publisher.webhooks.schedule import (
+from beacon_shared.webhooks import (
     MAX_ATTEMPTS,
     RETRY_DELAYS,
-    Outcome,
-    classify,
-    next_attempt_at,
-    parse_retry_after,
-)
-from publisher.webhooks.signing import (
+    Attempt,
     InvalidSecret,
+    JsonValue,
     MalformedHeaders,
     NoMatchingSignature,
+    Outcome,
     TimestampOutOfTolerance,
     WebhookVerificationError,
+    classify,
+    deliver,
+    envelope,
     headers,
     new_secret,
+    next_attempt_at,
+    parse_retry_after,
     sign,
     sign_all,
     verify,
