@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from beacon_shared.app import create_service_app
 from inbox.config import Settings
+from inbox.contacts.router import router as contacts_router
 from inbox.conversations.router import router as conversations_router
 from inbox.conversations.team_router import router as teams_router
 
@@ -17,6 +18,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Beacon Inbox",
         description="Comment threads and private conversations as work items: status, "
         "assignment to members and teams, priority, labels, private notes, bulk changes and "
-        "full-text search.",
-        routers=[conversations_router, teams_router],
+        "full-text search, and contacts.",
+        routers=[conversations_router, teams_router, contacts_router],
     )

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared.contracts.ingest import CommentReceived, InteractionKind
 from beacon_shared.contracts.moderation import CommentModerated, ModerationAction
+from inbox.contacts import service as contacts
 from inbox.conversations.models import conversation, decision, message
 
 # The conversation kind of each interaction kind: a reply belongs to its post's comment thread.
@@ -49,8 +50,17 @@ async def receive(
     )
     if filed is not None:
         return None
+    contact_id = await contacts.identify(
+        session,
+        tenant_id=tenant_id,
+        brand_id=comment.brand_id,
+        network=comment.network.value,
+        author=comment.author,
+        at=comment.created_at,
+        now=now,
+    )
     conversation_id = await _conversation_for(
-        session, tenant_id=tenant_id, comment=comment, kind=kind, now=now
+        session, tenant_id=tenant_id, comment=comment, kind=kind, contact_id=contact_id, now=now
     )
     language = await session.scalar(
         select(decision.c.language).where(
@@ -70,6 +80,7 @@ async def receive(
             author_network_id=comment.author.network_id,
             author_handle=comment.author.handle,
             author_name=comment.author.display_name,
+            contact_id=contact_id,
             text=comment.text,
             language=language,
             created_at=comment.created_at,
@@ -81,7 +92,13 @@ async def receive(
 
 
 async def _conversation_for(
-    session: AsyncSession, *, tenant_id: str, comment: CommentReceived, kind: str, now: datetime
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    comment: CommentReceived,
+    kind: str,
+    contact_id: UUID,
+    now: datetime,
 ) -> UUID:
     c = conversation.c
     at = comment.created_at
@@ -97,6 +114,7 @@ async def _conversation_for(
         contact_network_id=comment.author.network_id,
         contact_handle=comment.author.handle,
         contact_name=comment.author.display_name,
+        contact_id=contact_id,
         preview=comment.text[:PREVIEW_CHARS],
         message_count=1,
         created_at=now,

@@ -62,6 +62,8 @@ conversation = Table(
     Column("contact_network_id", Text, nullable=False),
     Column("contact_handle", Text),
     Column("contact_name", Text),
+    # The contact (`inbox.contacts`) the first message's author is.
+    Column("contact_id", UUID(as_uuid=True)),
     Column("preview", Text, nullable=False),
     Column("message_count", Integer, nullable=False, server_default=text("0")),
     # Messages moderation flagged or escalated and no person has decided yet.
@@ -108,6 +110,15 @@ conversation = Table(
         postgresql_where=text("waiting_since IS NOT NULL"),
     ),
     Index("ix_conversation_labels", "labels", postgresql_using="gin"),
+    # A contact's conversations; and a merge moves them.
+    Index(
+        "ix_conversation_contact",
+        "tenant_id",
+        "contact_id",
+        "last_message_at",
+        "id",
+        postgresql_where=text("contact_id IS NOT NULL"),
+    ),
     # The snooze job's scan.
     Index(
         "ix_conversation_snoozed",
@@ -150,6 +161,8 @@ message = Table(
     Column("author_network_id", Text, nullable=False),
     Column("author_handle", Text),
     Column("author_name", Text),
+    # The contact the author is; NULL for the brand's own messages.
+    Column("contact_id", UUID(as_uuid=True)),
     Column("text", Text, nullable=False),
     # ISO 639-1 code moderation detected; NULL until its decision arrives.
     Column("language", Text),
@@ -168,6 +181,14 @@ message = Table(
     Index("ix_message_recent", "tenant_id", "created_at"),
     # The same, brand by brand: a search kept to some brands reads their newest messages.
     Index("ix_message_brand_recent", "tenant_id", "brand_id", "created_at"),
+    # A contact's history, newest first.
+    Index(
+        "ix_message_contact",
+        "contact_id",
+        "created_at",
+        "id",
+        postgresql_where=text("contact_id IS NOT NULL"),
+    ),
 )
 
 # Moderation's latest decision on each interaction, kept whether its message arrived first or

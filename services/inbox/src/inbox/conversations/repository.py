@@ -94,6 +94,8 @@ def visible(
         where.append(c.sentiment == filters.sentiment.value)
     if filters.waiting is not None:
         where.append(c.waiting_since.is_not(None) if filters.waiting else c.waiting_since.is_(None))
+    if filters.contact_id is not None:
+        where.append(c.contact_id == filters.contact_id)
     return where
 
 
@@ -305,3 +307,53 @@ async def wake_snoozed(session: AsyncSession, *, now: datetime, limit: int) -> i
         .returning(c.id)
     )
     return len(result.all())
+
+
+async def messages_of_contact(
+    session: AsyncSession, *, tenant_id: str, contact_id: UUID, after: Cursor | None, limit: int
+) -> Sequence[Row[Any]]:
+    """Up to `limit` of a contact's messages across their conversations, the newest first,
+    strictly after `after`, each with its conversation's network and its decision."""
+    m, c, d = message.c, conversation.c, decision.c
+    stmt = (
+        select(m.id, m.conversation_id, m.kind, m.text, m.language, m.created_at, c.network)
+        .add_columns(d.action, d.sentiment)
+        .join(conversation, c.id == m.conversation_id)
+        .outerjoin(decision, (d.tenant_id == m.tenant_id) & (d.interaction_id == m.interaction_id))
+        .where(m.tenant_id == tenant_id, m.contact_id == contact_id)
+    )
+    if after is not None:
+        stmt = stmt.where(tuple_(m.created_at, m.id) < tuple_(after.at, after.id))
+    stmt = stmt.order_by(m.created_at.desc(), m.id.desc()).limit(limit)
+    result: Result[Any] = await session.execute(stmt)
+    return result.all()
+
+
+async def contact_sentiment_by_day(
+    session: AsyncSession, *, tenant_id: str, contact_id: UUID, since: datetime
+) -> Sequence[Row[Any]]:
+    """(day in UTC, sentiment, messages) of a contact's messages written since `since`, the
+    messages moderation has not judged under a NULL sentiment."""
+    m, d = message.c, decision.c
+    day = func.date(func.timezone("UTC", m.created_at)).label("day")
+    stmt = (
+        select(day, d.sentiment, func.count().label("messages"))
+        .select_from(message)
+        .outerjoin(decision, (d.tenant_id == m.tenant_id) & (d.interaction_id == m.interaction_id))
+        .where(m.tenant_id == tenant_id, m.contact_id == contact_id, m.created_at >= since)
+        .group_by(day, d.sentiment)
+        .order_by(day)
+    )
+    return (await session.execute(stmt)).all()
+
+
+async def move_contact(
+    session: AsyncSession, *, tenant_id: str, from_id: UUID, to_id: UUID
+) -> None:
+    """Give `from_id`'s messages and conversations to `to_id`."""
+    for table in (message, conversation):
+        await session.execute(
+            update(table)
+            .where(table.c.tenant_id == tenant_id, table.c.contact_id == from_id)
+            .values(contact_id=to_id)
+        )

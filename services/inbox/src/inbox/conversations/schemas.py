@@ -85,6 +85,9 @@ class Filters(BaseModel):
         description="`true`: the community waits for an answer (a message came since the brand "
         "last answered or the conversation was resolved); `false`: nobody waits.",
     )
+    contact_id: UUID | None = Field(
+        default=None, description="The conversations with one contact (`/v1/contacts`)."
+    )
 
 
 class ConversationQuery(Filters):
@@ -106,6 +109,7 @@ class SearchQuery(Filters):
 class Contact(BaseModel):
     """Who the conversation is with, as the network knows them."""
 
+    id: UUID | None = Field(description="Their contact (`/v1/contacts/{id}`).")
     network_id: str
     handle: str | None
     display_name: str | None
@@ -159,6 +163,7 @@ class ConversationOut(BaseModel):
             priority=None if row.priority is None else Priority(row.priority),
             labels=list(row.labels),
             contact=Contact(
+                id=row.contact_id,
                 network_id=row.contact_network_id,
                 handle=row.contact_handle,
                 display_name=row.contact_name,
@@ -234,6 +239,7 @@ class MessageOut(BaseModel):
             parent_external_id=row.parent_external_id,
             direction=row.direction,
             author=Contact(
+                id=row.contact_id,
                 network_id=row.author_network_id,
                 handle=row.author_handle,
                 display_name=row.author_name,

@@ -301,3 +301,30 @@ async def wake_snoozed(session: AsyncSession, *, now: datetime, limit: int = 500
     if woken:
         log.info("conversation.snooze_ended", count=woken)
     return woken
+
+
+async def messages_of_contact(
+    session: AsyncSession, *, tenant_id: str, contact_id: UUID, cursor: str | None, limit: int
+) -> tuple[Sequence[Row[Any]], str | None]:
+    """A page of a contact's messages, the newest first, and the cursor of the next one."""
+    after = Cursor.decode(cursor) if cursor else None
+    rows = await repository.messages_of_contact(
+        session, tenant_id=tenant_id, contact_id=contact_id, after=after, limit=limit + 1
+    )
+    return split_page(rows, limit, at="created_at")
+
+
+async def contact_sentiment_by_day(
+    session: AsyncSession, *, tenant_id: str, contact_id: UUID, since: datetime
+) -> Sequence[Row[Any]]:
+    """(day, sentiment, messages) of a contact's messages since `since`."""
+    return await repository.contact_sentiment_by_day(
+        session, tenant_id=tenant_id, contact_id=contact_id, since=since
+    )
+
+
+async def move_contact(
+    session: AsyncSession, *, tenant_id: str, from_id: UUID, to_id: UUID
+) -> None:
+    """A merged contact's messages and conversations become the other's."""
+    await repository.move_contact(session, tenant_id=tenant_id, from_id=from_id, to_id=to_id)

@@ -1,0 +1,1 @@
+"""Contacts: one profile per author per brand, across the networks that identify them."""
