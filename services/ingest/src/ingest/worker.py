@@ -19,6 +19,7 @@ from beacon_shared.contracts.topics import (
     ACTION_REQUESTED,
     COMMENT_RECEIVED,
     ENGAGEMENT_RECORDED,
+    OWN_ACTIVITY_RECORDED,
     POST_METRICS_OBSERVED,
 )
 from beacon_shared.reseal import Sealed, reseal_job
@@ -52,6 +53,7 @@ def spec(settings: Settings | None = None) -> WorkerSpec:
             ENGAGEMENT_RECORDED,
             ACTION_REQUESTED,
             ACTION_COMPLETED,
+            OWN_ACTIVITY_RECORDED,
             POST_METRICS_OBSERVED,
             ACCOUNT_CONNECTED,
             ACCOUNT_CREDENTIALS_CHANGED,

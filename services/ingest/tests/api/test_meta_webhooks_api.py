@@ -13,6 +13,7 @@ from prometheus_client import REGISTRY
 from sqlalchemy import select, update
 
 from beacon_shared.contracts.common import Network
+from beacon_shared.events import decode
 from ingest.accounts.models import connected_account
 from ingest.config import Settings
 from ingest.db import outbox
@@ -181,9 +182,9 @@ async def test_a_delivery_is_stored_per_change_and_tenant_and_a_retry_adds_nothi
     again = await client.post(URL, content=body, headers=headers)
 
     assert first.status_code == 200
-    assert first.json() == {"stored": 5, "duplicates": 0, "skipped": 0}
+    assert first.json() == {"stored": 5, "duplicates": 0, "own_activity": 0, "skipped": 0}
     assert again.status_code == 200
-    assert again.json() == {"stored": 0, "duplicates": 5, "skipped": 0}
+    assert again.json() == {"stored": 0, "duplicates": 5, "own_activity": 0, "skipped": 0}
     rows = await stored(engine, acme)
     assert [(row.kind, row.external_id) for row in rows] == [
         ("comment", "777_1"),
@@ -242,7 +243,7 @@ async def test_instagram_comments_mentions_and_messages_are_stored(client, conne
 
     response = await client.post(URL, content=body, headers=headers)
 
-    assert response.json() == {"stored": 3, "duplicates": 0, "skipped": 0}
+    assert response.json() == {"stored": 3, "duplicates": 0, "own_activity": 0, "skipped": 0}
     kinds = {row.external_id: (row.network, row.kind) for row in await stored(engine, tenant)}
     assert kinds == {
         "17865799348089039": ("instagram", "comment"),
@@ -304,7 +305,7 @@ async def test_signed_invalid_json_is_acknowledged_and_counted(client):
     response = await client.post(URL, content=body, headers=headers)
 
     assert response.status_code == 200
-    assert response.json() == {"stored": 0, "duplicates": 0, "skipped": 1}
+    assert response.json() == {"stored": 0, "duplicates": 0, "own_activity": 0, "skipped": 1}
     assert rejected("malformed") == before + 1
 
 
@@ -326,7 +327,7 @@ async def test_changes_for_unknown_or_paused_accounts_are_skipped_and_counted(
     response = await deliver(client, delivery)
 
     assert response.status_code == 200
-    assert response.json() == {"stored": 0, "duplicates": 0, "skipped": 2}
+    assert response.json() == {"stored": 0, "duplicates": 0, "own_activity": 0, "skipped": 2}
     assert rejected("unknown_account") == unknown_before + 1
     assert rejected("account_paused") == paused_before + 1
     assert await stored(engine, tenant) == []
@@ -355,7 +356,7 @@ async def test_valid_changes_survive_unsupported_and_broken_ones(client, connect
 
     response = await deliver(client, delivery)
 
-    assert response.json() == {"stored": 1, "duplicates": 0, "skipped": 5}
+    assert response.json() == {"stored": 1, "duplicates": 0, "own_activity": 0, "skipped": 5}
     assert rejected("unsupported") == unsupported_before + 4
     (row,) = await stored(engine, tenant)
     assert row.external_id == "ok"
@@ -405,7 +406,7 @@ async def test_a_comment_dated_in_the_future_is_stored_at_its_receipt_once(
 
     response = await client.post(URL, content=body, headers=headers)
 
-    assert response.json() == {"stored": 3, "duplicates": 0, "skipped": 0}
+    assert response.json() == {"stored": 3, "duplicates": 0, "own_activity": 0, "skipped": 0}
     rows = {row.external_id: row for row in await stored(engine, tenant)}
     for clamped in ("777_far", "777_absurd"):
         assert rows[clamped].created_at == rows[clamped].received_at
@@ -413,3 +414,48 @@ async def test_a_comment_dated_in_the_future_is_stored_at_its_receipt_once(
     assert rows["777_far"].raw["value"]["created_time"] == skewed
     assert rows["777_near"].created_at == datetime.fromtimestamp(near, UTC)
     assert "created_at_clamped" not in rows["777_near"].raw
+
+
+async def test_the_page_s_own_reply_and_message_echo_are_recorded_not_stored_as_interactions(
+    client, connect, engine, unique
+):
+    tenant = unique("tenant")
+    page, account = await connect(tenant, brand_id="brand-acme")
+    own_reply = feed(page, "comment", comment_id="777_9", parent_id="777_1", message="Sent!")
+    own_reply["value"]["from"] = {"id": page, "name": "Acme"}  # type: ignore[index]
+    echo = {
+        "sender": {"id": page},
+        "recipient": {"id": "5566778899"},
+        "timestamp": CREATED * 1000,
+        "message": {"mid": "m_echo", "text": "Open on Sunday", "is_echo": True, "app_id": 1517},
+    }
+    delivery = {
+        "object": "page",
+        "entry": [{"id": page, "time": CREATED, "changes": [own_reply], "messaging": [echo]}],
+    }
+
+    response = await deliver(client, delivery)
+
+    assert response.json() == {"stored": 0, "duplicates": 0, "own_activity": 2, "skipped": 0}
+    assert await stored(engine, tenant) == []
+    async with engine.connect() as conn:
+        values = (
+            await conn.execute(
+                select(outbox.c.key, outbox.c.value)
+                .where(outbox.c.topic == "own_activity.recorded")
+                .where(outbox.c.value.contains(tenant.encode()))
+                .order_by(outbox.c.id)
+            )
+        ).all()
+    events = [(key, decode(value)) for key, value in values]
+    assert [(key, e.type, e.data["kind"], e.data["external_id"]) for key, e in events] == [
+        (f"{page}_777", "ingest.own_activity.recorded", "reply", "777_9"),
+        (f"dm:{page}:5566778899", "ingest.own_activity.recorded", "direct_message", "m_echo"),
+    ]
+    reply, message = (e.data for _, e in events)
+    assert (reply["brand_id"], reply["account_id"], reply["text"]) == (
+        "brand-acme",
+        account,
+        "Sent!",
+    )
+    assert (message["recipient_external_id"], message["app_id"]) == ("5566778899", "1517")

@@ -99,8 +99,8 @@ async def test_a_signed_mention_is_stored_once(client, account, engine):
     first = await client.post(URL, content=body, headers=headers)
     again = await client.post(URL, content=body, headers=headers)
 
-    assert first.json() == {"stored": 1, "duplicates": 0, "skipped": 0}
-    assert again.json() == {"stored": 0, "duplicates": 1, "skipped": 0}
+    assert first.json() == {"stored": 1, "duplicates": 0, "own_activity": 0, "skipped": 0}
+    assert again.json() == {"stored": 0, "duplicates": 1, "own_activity": 0, "skipped": 0}
     assert await texts(engine, tenant) == ["@brand is the store open? #1001"]
 
 
@@ -135,7 +135,7 @@ async def test_deliveries_for_unknown_accounts_are_counted(client):
     before = rejected("unknown_account")
     body, headers = signed(mention("999999", "1003"))
     response = await client.post(URL, content=body, headers=headers)
-    assert response.json() == {"stored": 0, "duplicates": 0, "skipped": 1}
+    assert response.json() == {"stored": 0, "duplicates": 0, "own_activity": 0, "skipped": 1}
     assert rejected("unknown_account") == before + 1
 
 
@@ -178,7 +178,7 @@ async def test_an_author_past_the_follower_column_is_clamped_and_its_neighbours_
         response = await client.post(URL, content=body, headers=headers)
 
     assert response.status_code == 200
-    assert response.json() == {"stored": 2, "duplicates": 0, "skipped": 1}
+    assert response.json() == {"stored": 2, "duplicates": 0, "own_activity": 0, "skipped": 1}
     async with engine.connect() as conn:
         rows = await conn.execute(
             select(interaction.c.external_id, interaction.c.author_followers).where(
@@ -201,7 +201,7 @@ async def test_a_tweet_dated_in_the_future_is_stored_at_its_receipt(client, acco
 
     response = await client.post(URL, content=body, headers=headers)
 
-    assert response.json() == {"stored": 1, "duplicates": 0, "skipped": 0}
+    assert response.json() == {"stored": 1, "duplicates": 0, "own_activity": 0, "skipped": 0}
     async with engine.connect() as conn:
         row = (
             await conn.execute(select(interaction).where(interaction.c.tenant_id == tenant))

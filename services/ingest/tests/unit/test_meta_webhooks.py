@@ -145,11 +145,25 @@ class TestPageFeed:
         assert result.count == 0
         assert result.skipped == {"unsupported": 1}
 
-    def test_the_pages_own_replies_are_skipped(self):
-        change = feed("comment", comment_id="777_3", parent_id="777_901")
+    def test_the_pages_own_replies_are_its_own_activity_not_interactions(self):
+        change = feed("comment", comment_id="777_3", parent_id="777_901", message="On its way!")
         change["value"]["from"] = {"id": PAGE, "name": "Acme"}  # type: ignore[index]
         result = normalise(page_delivery(change), now=NOW)
         assert result.count == 0
+        assert not result.skipped
+        ((key, (own,)),) = result.own.items()
+        assert key == (Network.facebook, PAGE)
+        assert own.kind is InteractionKind.reply
+        assert (own.external_id, own.parent_external_id) == ("777_3", "777_901")
+        assert own.thread_external_id == f"{PAGE}_777"
+        assert own.text == "On its way!"
+
+    def test_the_pages_own_reactions_are_skipped_as_own_activity(self):
+        change = feed("reaction", reaction_type="like")
+        change["value"]["from"] = {"id": PAGE, "name": "Acme"}  # type: ignore[index]
+        result = normalise(page_delivery(change), now=NOW)
+        assert result.count == 0
+        assert not result.own
         assert result.skipped == {"own_activity": 1}
 
     def test_a_comment_without_from_has_an_unknown_author(self):
@@ -191,9 +205,13 @@ class TestInstagram:
         assert in_caption.external_id == "1793"
         assert in_caption.author.network_id == "unknown"
 
-    def test_the_account_commenting_on_its_own_media_is_skipped(self):
+    def test_the_account_commenting_on_its_own_media_is_its_own_activity(self):
         result = normalise(self.delivery(ig_comment("1", **{"from": {"id": IG}})), now=NOW)
-        assert result.skipped == {"own_activity": 1}
+        assert result.count == 0
+        ((key, (own,)),) = result.own.items()
+        assert key == (Network.instagram, IG)
+        assert own.kind is InteractionKind.comment
+        assert own.external_id == "1"
 
     def test_story_insights_are_unsupported(self):
         result = normalise(
@@ -230,9 +248,16 @@ class TestMessaging:
 
     def test_echoes_reads_and_deliveries_are_not_interactions(self):
         read = {"sender": {"id": "1"}, "recipient": {"id": PAGE}, "read": {"watermark": 1}}
-        result = normalise(self.delivery(messaging("m_1", is_echo=True), read), now=NOW)
+        echo = messaging("m_1", is_echo=True, app_id=1517)
+        echo["sender"], echo["recipient"] = {"id": PAGE}, {"id": "5566778899"}
+        result = normalise(self.delivery(echo, read), now=NOW)
         assert result.count == 0
-        assert result.skipped == {"own_activity": 1, "unsupported": 1}
+        assert result.skipped == {"unsupported": 1}
+        ((key, (own,)),) = result.own.items()
+        assert key == (Network.facebook, PAGE)
+        assert own.kind is InteractionKind.direct_message
+        assert own.thread_external_id == f"dm:{PAGE}:5566778899"
+        assert (own.recipient_external_id, own.app_id) == ("5566778899", "1517")
 
 
 class TestBadInput:

@@ -177,7 +177,30 @@ class TestNormalise:
         assert message.author.handle == "gina"
         assert message.thread_external_id == f"dm:17:{ME}"
         assert message.created_at == datetime(2018, 1, 19, 23, 12, 40, 557000, tzinfo=UTC)
-        assert result.skipped == {"not_an_interaction": 2}
+        assert result.skipped == {"not_an_interaction": 1}
+        ((key, (sent,)),) = result.own.items()
+        assert key == (Network.x, ME)
+        assert sent.kind is InteractionKind.direct_message
+        assert (sent.external_id, sent.text) == ("954491830116155397", "Hi back")
+        assert sent.recipient_external_id == "17"
+        assert sent.thread_external_id == message.thread_external_id
+
+    def test_the_account_s_own_replies_are_its_own_activity_and_its_posts_skipped(self):
+        payload = {
+            "for_user_id": ME,
+            "tweet_create_events": [
+                tweet("1005", user(ME, "brand"), in_reply_to_status_id_str="1002", text="Sorry!"),
+                tweet("1006", user(ME, "brand")),
+            ],
+        }
+        result = normalise(payload, now=NOW)
+        assert result.count == 0
+        assert result.skipped == {"not_an_interaction": 1}
+        ((key, (reply,)),) = result.own.items()
+        assert key == (Network.x, ME)
+        assert reply.kind is InteractionKind.reply
+        assert (reply.external_id, reply.parent_external_id) == ("1005", "1002")
+        assert reply.text == "Sorry!"
 
     def test_unknown_arrays_and_broken_events_are_counted_not_raised(self):
         payload = {

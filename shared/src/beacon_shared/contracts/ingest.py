@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from beacon_shared.contracts.common import Author, Network
+from beacon_shared.contracts.common import Author, ErasureOutcome, Network
 from beacon_shared.contracts.workspace import HandedOverAccount, RefreshRequest
 from beacon_shared.events import EventPayload
 
@@ -95,7 +95,8 @@ class ActionOutcome(StrEnum):
 
 
 class ActionCompleted(EventPayload):
-    """The outcome of a moderation.action.requested, once ingest stopped retrying it."""
+    """The outcome of a requested network action (moderation's `moderation.action.requested` or
+    the inbox's `inbox.reply.requested`), once ingest stopped retrying it."""
 
     event_type = "ingest.action.completed"
     topic = "action.completed"
@@ -115,6 +116,46 @@ class ActionCompleted(EventPayload):
     requested_by: str
     comment_created_at: datetime
     completed_at: datetime
+    # Added: what a reply said and where, so a consumer files it in its thread without keeping
+    # the request. Unset in events sent before, and for hides and deletes.
+    reply_text: str | None = Field(default=None, description="The reply's text, for `reply`.")
+    thread_external_id: str | None = Field(
+        default=None, description="The post or conversation of the interaction acted on."
+    )
+    kind: InteractionKind | None = Field(
+        default=None,
+        description="The kind of the interaction acted on (`direct_message`: a private reply), "
+        "when ingest knows it.",
+    )
+
+
+class OwnActivityRecorded(EventPayload):
+    """A comment, reply or private message a connected account made itself, natively on the
+    network (or echoed back for one sent through Beacon), as its webhook delivered it. Not an
+    interaction: nothing moderates it; the inbox files it in its thread as the brand's own."""
+
+    event_type = "ingest.own_activity.recorded"
+    topic = "own_activity.recorded"
+
+    brand_id: str | None = None
+    account_id: str | None = Field(default=None, description="The connected account that made it.")
+    account_external_id: str = Field(description="The network's id of that account.")
+    network: Network
+    kind: InteractionKind = Field(description="comment, reply or direct_message.")
+    external_id: str = Field(description="The network's id of the comment, reply or message.")
+    parent_external_id: str | None = Field(default=None, description="What it replies to.")
+    thread_external_id: str | None = Field(
+        default=None, description="The post or conversation, keyed as for comment.received."
+    )
+    recipient_external_id: str | None = Field(
+        default=None, description="Whom a private message was sent to."
+    )
+    app_id: str | None = Field(
+        default=None, description="The app that sent a private message, when the network says."
+    )
+    text: str = ""
+    created_at: datetime
+    received_at: datetime
 
 
 class PostMetricsObserved(EventPayload):
@@ -154,3 +195,11 @@ class AccountRefreshRequested(RefreshRequest, EventPayload):
 
     event_type = "ingest.account.refresh_requested"
     topic = "account.refresh.requested"
+
+
+class ErasureCompleted(EventPayload, ErasureOutcome):
+    """Ingest erased an author's interactions: their text, author fields and raw payloads; each
+    keeps its network and external id so that the network's redelivery is not filed again."""
+
+    event_type = "ingest.erasure.completed"
+    topic = "erasure.completed"

@@ -119,13 +119,20 @@ REPORT_GENERATED = TopicSpec(
 ACTION_REQUESTED = TopicSpec(
     "action.requested",
     12,
-    "Hide, delete and reply requests from moderation, carried out by ingest.",
+    "Hide, delete and reply requests from moderation, and replies from the inbox, carried out by "
+    "ingest.",
     key="the thread id, like comment.received",
 )
 ACTION_COMPLETED = TopicSpec(
     "action.completed",
     12,
     "Outcomes of requested network actions, one per request.",
+    key="the thread id, like comment.received",
+)
+OWN_ACTIVITY_RECORDED = TopicSpec(
+    "own_activity.recorded",
+    12,
+    "Comments, replies and private messages the connected accounts made themselves.",
     key="the thread id, like comment.received",
 )
 
@@ -150,5 +157,6 @@ ALL_TOPICS = (
     REPORT_GENERATED,
     ACTION_REQUESTED,
     ACTION_COMPLETED,
+    OWN_ACTIVITY_RECORDED,
 )
 TOPICS = {t.name: t for t in ALL_TOPICS}

@@ -44,6 +44,10 @@ PERMISSION_CODES = frozenset({10, *range(200, 300)})
 INVALID_PARAMETER = 100
 OBJECT_MISSING_SUBCODE = 33
 POLICY_CODE = 368
+# The Send API: a message outside the allowed window (code 10), and a person who cannot be
+# reached (code 551: blocked the Page, deactivated, or never wrote to it).
+OUTSIDE_WINDOW_SUBCODE = 2018278
+UNAVAILABLE_RECIPIENT_CODE = 551
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,10 @@ def raise_for_answer(
         )
     if code in TRANSIENT_CODES or error.transient:
         raise RetryLater(said, kind="server_error", after=retry_after(response, now=now))
+    if error.subcode == OUTSIDE_WINDOW_SUBCODE:
+        raise Refused(f"{said}; the message is outside Meta's messaging window")
+    if code == UNAVAILABLE_RECIPIENT_CODE:
+        raise Refused(f"{said}; the person cannot be reached on {network.value}")
     if code in PERMISSION_CODES:
         raise Refused(f"{said}; the token lacks a permission this needs")
     if code == INVALID_PARAMETER and error.subcode == OBJECT_MISSING_SUBCODE:

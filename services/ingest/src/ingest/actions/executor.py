@@ -25,6 +25,7 @@ from beacon_shared.contracts.moderation import NetworkAction
 from beacon_shared.crypto import SecretsUnreadable
 from beacon_shared.egress import egress_client
 from beacon_shared.logging import get_logger
+from beacon_shared.messaging import no_dm_api, reply_window, window_closed
 from beacon_shared.network_calls import (
     CredentialsRefused,
     NotFound,
@@ -180,6 +181,14 @@ class ActionExecutor:
         if action.action is NetworkAction.reply and not (action.reply_text or "").strip():
             return await self._finish(action, ActionOutcome.failed, "a reply needs reply_text")
         now = self._now()
+        message_tag = None
+        if action.private:
+            refused = _private_refusal(action, now)
+            if refused is not None:
+                return await self._finish(action, *refused)
+            message_tag = reply_window(
+                action.network, action.last_inbound_at, human_agent=action.human_agent, now=now
+            ).tag
         uncertain = action.uncertain_since or action.attempt_started_at
         if uncertain is not None and not self._may_resend(client, action, now):
             return await self._finish(
@@ -205,6 +214,9 @@ class ActionExecutor:
             reply_text=action.reply_text,
             author_handle=action.author_handle,
             account_external_id=account_external_id,
+            private=action.private,
+            recipient_external_id=action.recipient_external_id,
+            message_tag=message_tag,
         )
         async with self._sessionmaker() as session, session.begin():
             started = await service.start_attempt(session, action, now=now)
@@ -406,6 +418,28 @@ class ActionExecutor:
         if credentials is None:
             return "the account has no credentials: reconnect it with them"
         return str(account.external_account_id), credentials, account.workspace_version
+
+
+def _private_refusal(action: ClaimedAction, now: datetime) -> tuple[ActionOutcome, str] | None:
+    """Why an action on a private message cannot be carried out now, before any call: hiding
+    or deleting one (no network offers it), a reply on a network without a messaging API Beacon
+    speaks, or outside the network's messaging window."""
+    network = action.network
+    if action.action is not NetworkAction.reply:
+        done = "hidden" if action.action is NetworkAction.hide else "deleted"
+        return (
+            ActionOutcome.unsupported,
+            f"a private message cannot be {done} on {network.value}: only comments can",
+        )
+    cannot = no_dm_api(network)
+    if cannot is not None:
+        return ActionOutcome.unsupported, cannot
+    if not action.recipient_external_id:
+        return ActionOutcome.failed, "a private reply needs its recipient's id"
+    window = reply_window(network, action.last_inbound_at, human_agent=action.human_agent, now=now)
+    if not window.open:
+        return ActionOutcome.failed, window_closed(network, window, human_agent=action.human_agent)
+    return None
 
 
 def _started(action: ClaimedAction, now: datetime) -> ClaimedAction:

@@ -1,4 +1,5 @@
-"""Consumed events: moderation's action requests are stored once, for the executor."""
+"""Consumed events: moderation's action requests and the inbox's replies are stored once, for the
+one executor that carries out both."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared.consumer import Consumer
+from beacon_shared.contracts.inbox import ReplyRequested
 from beacon_shared.contracts.moderation import ActionRequested
 from beacon_shared.contracts.topics import ACTION_REQUESTED
 from beacon_shared.events import Envelope
@@ -25,10 +27,19 @@ async def handle_action_requested(session: AsyncSession, envelopes: Sequence[Env
     await service.record_requests(session, requests)
 
 
+async def handle_reply_requested(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+    """Store a batch of the inbox's replies, as moderation's requests are stored."""
+    requests = [(env, env.payload(ReplyRequested)) for env in envelopes]
+    await service.record_requests(session, requests)
+
+
 def actions_consumer() -> Consumer:
-    """The consumer group that takes moderation's action requests."""
+    """The consumer group that takes moderation's action requests and the inbox's replies."""
     return Consumer(
         group_id=GROUP_ID,
         topics=[ACTION_REQUESTED.name],
-        batch_handlers={ActionRequested.event_type: handle_action_requested},
+        batch_handlers={
+            ActionRequested.event_type: handle_action_requested,
+            ReplyRequested.event_type: handle_reply_requested,
+        },
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     DateTime,
@@ -49,6 +50,14 @@ network_action = Table(
     Column("action", Text, nullable=False),
     Column("reply_text", Text),
     Column("author_handle", Text),
+    # The kind of the interaction acted on (`direct_message`: the reply is a private message),
+    # from the request or, for moderation's, from the stored interaction; NULL when unknown.
+    Column("kind", Text),
+    # A private reply's recipient, when the person last wrote (the messaging window's start),
+    # and whether the brand allows Meta's HUMAN_AGENT tag (7 days instead of 24 hours).
+    Column("recipient_external_id", Text),
+    Column("last_inbound_at", DateTime(timezone=True)),
+    Column("human_agent", Boolean, nullable=False, server_default=text("false")),
     Column("requested_by", Text, nullable=False),
     Column("comment_created_at", DateTime(timezone=True), nullable=False),
     Column("requested_at", DateTime(timezone=True), nullable=False),

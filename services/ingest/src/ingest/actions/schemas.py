@@ -10,6 +10,7 @@ from uuid import UUID
 from sqlalchemy import Row
 
 from beacon_shared.contracts.common import Network
+from beacon_shared.contracts.ingest import InteractionKind
 from beacon_shared.contracts.moderation import NetworkAction
 
 
@@ -29,6 +30,10 @@ class ClaimedAction:
     action: NetworkAction
     reply_text: str | None
     author_handle: str | None
+    kind: InteractionKind | None
+    recipient_external_id: str | None
+    last_inbound_at: datetime | None
+    human_agent: bool
     requested_by: str
     comment_created_at: datetime
     request_event_id: UUID
@@ -54,3 +59,10 @@ class ClaimedAction:
         # Rows hold plain text; the executor compares enum members.
         object.__setattr__(self, "network", Network(self.network))
         object.__setattr__(self, "action", NetworkAction(self.action))
+        if self.kind is not None:
+            object.__setattr__(self, "kind", InteractionKind(self.kind))
+
+    @property
+    def private(self) -> bool:
+        """Whether the interaction acted on is a private message."""
+        return self.kind is InteractionKind.direct_message

@@ -14,7 +14,8 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared import outbox
-from beacon_shared.contracts.ingest import ActionCompleted, ActionOutcome
+from beacon_shared.contracts.inbox import ReplyRequested
+from beacon_shared.contracts.ingest import ActionCompleted, ActionOutcome, InteractionKind
 from beacon_shared.contracts.moderation import ActionRequested
 from beacon_shared.events import Envelope
 from ingest.actions import repository
@@ -30,8 +31,20 @@ MAX_ERROR_LENGTH = 1000
 async def record_requests(
     session: AsyncSession, requests: Sequence[tuple[Envelope, ActionRequested]]
 ) -> int:
-    """Store each requested action once, pending and due now; how many were new."""
+    """Store each requested action once, pending and due now; how many were new.
+
+    The inbox's replies say what they answer (its kind, a private message's recipient and when
+    the person last wrote); moderation's requests do not, so the interaction ingest stored tells.
+    """
     now = datetime.now(UTC)
+    known = await repository.interactions(
+        session,
+        [
+            (envelope.tenantid, request.interaction_id)
+            for envelope, request in requests
+            if not isinstance(request, ReplyRequested)
+        ],
+    )
     rows = [
         {
             "id": request.action_id,
@@ -46,6 +59,7 @@ async def record_requests(
             "action": request.action.value,
             "reply_text": request.reply_text,
             "author_handle": request.author_handle,
+            **_addressee(request, known.get((envelope.tenantid, request.interaction_id))),
             "requested_by": request.requested_by,
             "comment_created_at": request.comment_created_at,
             "requested_at": request.requested_at,
@@ -59,6 +73,26 @@ async def record_requests(
         for envelope, request in requests
     ]
     return await repository.insert_requests(session, rows)
+
+
+def _addressee(request: ActionRequested, interaction: Row[Any] | None) -> dict[str, Any]:
+    """The kind of what is acted on and, for a private message, whom a reply goes to and when
+    they last wrote: from the inbox's request, else from the stored interaction."""
+    if isinstance(request, ReplyRequested):
+        return {
+            "kind": request.kind.value,
+            "recipient_external_id": request.recipient_external_id,
+            "last_inbound_at": request.last_inbound_at,
+            "human_agent": request.human_agent,
+        }
+    if interaction is None:
+        return {"kind": None}
+    private = interaction.kind == InteractionKind.direct_message.value
+    return {
+        "kind": interaction.kind,
+        "recipient_external_id": interaction.author_id if private else None,
+        "last_inbound_at": interaction.created_at if private else None,
+    }
 
 
 async def claim(
@@ -182,6 +216,9 @@ def _completed_event(row: Row[Any]) -> Envelope:
         requested_by=row.requested_by,
         comment_created_at=row.comment_created_at,
         completed_at=row.completed_at,
+        reply_text=row.reply_text,
+        thread_external_id=row.thread_external_id,
+        kind=row.kind,
     )
     envelope = Envelope.build(
         payload,

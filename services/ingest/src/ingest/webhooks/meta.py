@@ -9,10 +9,13 @@ Instagram professional account in `id` and carries `changes` (`{"field", "value"
 - Instagram `comments` / `live_comments`: `comment`, or `reply` when `parent_id` is set;
   `mentions`: `mention` (the payload names neither author nor text, so the author is `unknown`).
 - `messages` (in `messaging`, or as an Instagram change): `direct_message`, filed under the
-  recipient (the Page or account). Echoes of the account's own messages, deliveries, reads,
-  postbacks and reactions to messages are skipped.
+  recipient (the Page or account). Deliveries, reads, postbacks and reactions to messages are
+  skipped.
 
-Activity of the account itself is skipped as `own_activity`. Meta sends epoch seconds
+The account's own comments and replies (`feed` or `comments` from the account itself) and the
+echoes of its messages (`is_echo`: sent natively, or through Beacon) are its own activity: kept
+apart (`Normalised.own`), never interactions; its other activity (reactions, shares) is skipped
+as `own_activity`. Meta sends epoch seconds
 (`created_time`, `entry.time`) and milliseconds (`timestamp`); both are read as sent (a time too
 far ahead is the one time rule's to judge, `ingest.interactions.service.FUTURE_TOLERANCE`).
 """
@@ -33,7 +36,7 @@ from beacon_shared.bounds import LATEST
 from beacon_shared.contracts.common import Author, Network
 from beacon_shared.contracts.ingest import InteractionKind
 from ingest.interactions.interaction import Interaction
-from ingest.webhooks.normalised import Normalised
+from ingest.webhooks.normalised import Normalised, OwnActivity
 
 SIGNATURE_HEADER = "x-hub-signature-256"
 UNKNOWN_AUTHOR = "unknown"
@@ -58,6 +61,15 @@ def signature_is_valid(body: bytes, header: str | None, app_secret: str) -> bool
 def verify_token_matches(given: str | None, expected: str) -> bool:
     """Whether the handshake's `hub.verify_token` is ours, in constant time."""
     return given is not None and hmac.compare_digest(given.encode(), expected.encode())
+
+
+class Own(Exception):
+    """A change or event that is the account's own comment, reply or message."""
+
+    def __init__(self, account_id: str, activity: OwnActivity) -> None:
+        super().__init__("own activity")
+        self.account_id = account_id
+        self.activity = activity
 
 
 class Skipped(Exception):
@@ -92,14 +104,16 @@ def _entry(entry: Json, network: Network, now: datetime, result: Normalised) -> 
     if not isinstance(entry.get("changes"), list) and not isinstance(entry.get("messaging"), list):
         result.skipped["unsupported"] += 1  # e.g. `standby` events of the handover protocol
     for change in _list(entry.get("changes")):
-        _convert(result, partial(_change, change, network, account_id, entry_time, now))
+        _convert(result, partial(_change, change, network, account_id, entry_time, now), network)
     for event in _list(entry.get("messaging")):
-        _convert(result, partial(_messaging, event, network, now))
+        _convert(result, partial(_messaging, event, network, now), network)
 
 
-def _convert(result: Normalised, convert: Callable[[], Filed]) -> None:
+def _convert(result: Normalised, convert: Callable[[], Filed], network: Network) -> None:
     try:
         result.add(*convert())
+    except Own as own:
+        result.add_own(network, own.account_id, own.activity)
     except Skipped as skipped:
         result.skipped[skipped.reason] += 1
     except (KeyError, TypeError, ValueError, OverflowError, ValidationError):
@@ -141,10 +155,23 @@ def _page_feed(value: Json, page_id: str, now: datetime) -> Interaction:
     if kind not in ("comment", "reaction", "share"):
         raise Skipped("unsupported")
     author = _author(value.get("from"), name_key="name")
-    if author.network_id == page_id:
-        raise Skipped("own_activity")
     post_id = str(value["post_id"])
     created_at = _epoch(value.get("created_time"), now)
+    if author.network_id == page_id:
+        if kind != "comment":
+            raise Skipped("own_activity")
+        parent = str(value.get("parent_id") or post_id)
+        raise Own(
+            page_id,
+            OwnActivity(
+                kind=InteractionKind.reply if parent != post_id else InteractionKind.comment,
+                external_id=str(value["comment_id"]),
+                parent_external_id=parent,
+                thread_external_id=post_id,
+                text=value.get("message") or "",
+                created_at=created_at,
+            ),
+        )
     if kind == "comment":
         parent = str(value.get("parent_id") or post_id)
         return Interaction(
@@ -183,10 +210,20 @@ def _page_feed(value: Json, page_id: str, now: datetime) -> Interaction:
 
 def _instagram_comment(value: Json, account_id: str, created_at: datetime) -> Interaction:
     author = _author(value.get("from"), handle_key="username")
-    if author.network_id == account_id:
-        raise Skipped("own_activity")
     media_id = str(value["media"]["id"])
     parent = value.get("parent_id")
+    if author.network_id == account_id:
+        raise Own(
+            account_id,
+            OwnActivity(
+                kind=InteractionKind.reply if parent else InteractionKind.comment,
+                external_id=str(value["id"]),
+                parent_external_id=str(parent or media_id),
+                thread_external_id=media_id,
+                text=value.get("text") or "",
+                created_at=created_at,
+            ),
+        )
     return Interaction(
         network=Network.instagram,
         kind=InteractionKind.reply if parent else InteractionKind.comment,
@@ -218,13 +255,27 @@ def _message(event: Json, network: Network, now: datetime) -> tuple[str, Interac
     message = event.get("message")
     if not isinstance(message, Mapping):
         raise Skipped("unsupported")  # deliveries, reads, postbacks, reactions, referrals
-    if message.get("is_echo"):
-        raise Skipped("own_activity")
     if message.get("is_deleted") or message.get("is_unsupported"):
         raise Skipped("unsupported")
     sender = str(event["sender"]["id"])
     recipient = str(event["recipient"]["id"])
     reply_to = message.get("reply_to")
+    if message.get("is_echo"):
+        # Sent by the account (the sender) to the person: their conversation's thread.
+        app_id = message.get("app_id")
+        raise Own(
+            sender,
+            OwnActivity(
+                kind=InteractionKind.direct_message,
+                external_id=str(message["mid"]),
+                parent_external_id=reply_to.get("mid") if isinstance(reply_to, Mapping) else None,
+                thread_external_id=f"dm:{sender}:{recipient}",
+                text=message.get("text") or "",
+                created_at=_epoch(event.get("timestamp"), now),
+                recipient_external_id=recipient,
+                app_id=str(app_id) if app_id is not None else None,
+            ),
+        )
     item = Interaction(
         network=network,
         kind=InteractionKind.direct_message,

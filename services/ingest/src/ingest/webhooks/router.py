@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
@@ -16,7 +17,7 @@ from ingest.interactions.dependencies import Accounts, Committer
 from ingest.interactions.group_commit import GroupCommitter
 from ingest.webhooks import meta, x
 from ingest.webhooks.exceptions import InvalidSignature, VerificationFailed, WebhookNotConfigured
-from ingest.webhooks.intake import file_interactions
+from ingest.webhooks.intake import file_interactions, record_own_activity
 from ingest.webhooks.metrics import WEBHOOK_REJECTED
 from ingest.webhooks.normalised import Normalised
 from ingest.webhooks.schemas import WebhookAck, XCrcResponse
@@ -74,7 +75,7 @@ async def meta_delivery(request: Request, directory: Accounts, committer: Commit
     payload = _parse(body, META)
     if payload is None:
         return WebhookAck(stored=0, duplicates=0, skipped=1)
-    return await _file(directory, committer, META, meta.normalise(payload))
+    return await _file(request, directory, committer, META, meta.normalise(payload))
 
 
 @router.get(
@@ -106,7 +107,7 @@ async def x_delivery(request: Request, directory: Accounts, committer: Committer
     payload = _parse(body, X)
     if payload is None:
         return WebhookAck(stored=0, duplicates=0, skipped=1)
-    return await _file(directory, committer, X, x.normalise(payload))
+    return await _file(request, directory, committer, X, x.normalise(payload))
 
 
 def _x_secret(request: Request) -> str:
@@ -130,6 +131,7 @@ def _parse(body: bytes, network: str) -> dict[str, Any] | None:
 
 
 async def _file(
+    request: Request,
     directory: AccountDirectory,
     committer: GroupCommitter,
     network: str,
@@ -140,6 +142,16 @@ async def _file(
         normalised.by_account, resolve=directory.resolve, accept=committer.accept
     )
     skipped = normalised.skipped + filed.skipped
+    own = 0
+    if normalised.own:
+        # The accounts' own replies and messages: rare beside what they answer, so a
+        # transaction of their own, committed before the answer as interactions are.
+        async with request.app.state.sessionmaker() as session, session.begin():
+            recorded = await record_own_activity(
+                session, normalised.own, resolve=directory.resolve, now=datetime.now(UTC)
+            )
+        own = recorded.stored
+        skipped += recorded.skipped
     for reason, count in skipped.items():
         _reject(network, reason, count)
     log.info(
@@ -147,10 +159,14 @@ async def _file(
         network=network,
         stored=filed.stored,
         duplicates=filed.duplicates,
+        own_activity=own,
         skipped=dict(skipped),
     )
     return WebhookAck(
-        stored=filed.stored, duplicates=filed.duplicates, skipped=sum(skipped.values())
+        stored=filed.stored,
+        duplicates=filed.duplicates,
+        own_activity=own,
+        skipped=sum(skipped.values()),
     )
 
 

@@ -10,9 +10,14 @@ class WebhookAck(BaseModel):
 
     stored: int = Field(description="New interactions stored (and their events staged).")
     duplicates: int = Field(description="Interactions already stored, acknowledged again.")
+    own_activity: int = Field(
+        default=0,
+        description="The accounts' own comments, replies and messages, recorded for their "
+        "threads (`own_activity.recorded`), not as interactions.",
+    )
     skipped: int = Field(
-        description="Parts left out: unsupported, malformed, the account's own activity, or "
-        "for an account nobody connected."
+        description="Parts left out: unsupported, malformed, the account's other own activity "
+        "(reactions, shares, posts), or for an account nobody connected."
     )
 
 

@@ -2,8 +2,10 @@
 
 A delivery names the subscribed account in `for_user_id` and carries one or more event arrays.
 Mentions and replies (`tweet_create_events`), likes (`favorite_events`), follows
-(`follow_events`) and received direct messages (`direct_message_events`) become interactions;
-the account's own activity and everything else (deletes, blocks, typing indicators) is skipped.
+(`follow_events`) and received direct messages (`direct_message_events`) become interactions.
+The account's own replies and the direct messages it sent are its own activity, kept apart
+(`Normalised.own`), never interactions; its other activity and everything else (deletes, blocks,
+typing indicators) is skipped.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from beacon_shared.bounds import INT32_MAX, count_from_payload
 from beacon_shared.contracts.common import Author, Network
 from beacon_shared.contracts.ingest import InteractionKind
 from ingest.interactions.interaction import Interaction
-from ingest.webhooks.normalised import Normalised
+from ingest.webhooks.normalised import Normalised, OwnActivity
 
 SIGNATURE_HEADER = "x-twitter-webhooks-signature"
 Json = Mapping[str, Any]
@@ -67,15 +69,28 @@ def normalise(payload: Json, *, now: datetime | None = None) -> Normalised:
                 continue
             if item is None:
                 result.skip("not_an_interaction")
+            elif isinstance(item, OwnActivity):
+                result.add_own(Network.x, for_user_id, item)
             else:
                 result.add(Network.x, for_user_id, item)
     return result
 
 
-def _tweet(event: Json, me: str, _users: Json, now: datetime) -> Interaction | None:
+def _tweet(event: Json, me: str, _users: Json, now: datetime) -> Interaction | OwnActivity | None:
     user = event["user"]
     if str(user["id_str"]) == me:
-        return None  # the account's own post
+        reply_to = event.get("in_reply_to_status_id_str")
+        if not reply_to or "retweeted_status" in event:
+            return None  # the account's own post or repost
+        return OwnActivity(
+            kind=InteractionKind.reply,
+            external_id=str(event["id_str"]),
+            parent_external_id=str(reply_to),
+            # As a reply received is threaded: under the post it answers.
+            thread_external_id=str(reply_to),
+            text=_text(event),
+            created_at=_twitter_time(event["created_at"]),
+        )
     if "retweeted_status" in event:
         return _item(
             event,
@@ -88,7 +103,7 @@ def _tweet(event: Json, me: str, _users: Json, now: datetime) -> Interaction | N
         )
     reply_to = event.get("in_reply_to_status_id_str")
     kind = InteractionKind.reply if reply_to else InteractionKind.mention
-    text = (event.get("extended_tweet") or {}).get("full_text") or event.get("text") or ""
+    text = _text(event)
     return _item(
         event,
         kind,
@@ -99,6 +114,10 @@ def _tweet(event: Json, me: str, _users: Json, now: datetime) -> Interaction | N
         parent=reply_to,
         thread=reply_to or event["id_str"],
     )
+
+
+def _text(event: Json) -> str:
+    return str((event.get("extended_tweet") or {}).get("full_text") or event.get("text") or "")
 
 
 def _favorite(event: Json, me: str, _users: Json, now: datetime) -> Interaction | None:
@@ -133,13 +152,26 @@ def _follow(event: Json, me: str, _users: Json, now: datetime) -> Interaction | 
     )
 
 
-def _direct_message(event: Json, me: str, users: Json, now: datetime) -> Interaction | None:
+def _direct_message(
+    event: Json, me: str, users: Json, now: datetime
+) -> Interaction | OwnActivity | None:
     if event.get("type") != "message_create":
         return None
     message = event["message_create"]
     sender = str(message["sender_id"])
     if sender == me:
-        return None  # sent by the account
+        recipient = str(message["target"]["recipient_id"])
+        app = message.get("source_app_id")
+        return OwnActivity(
+            kind=InteractionKind.direct_message,
+            external_id=str(event["id"]),
+            parent_external_id=None,
+            thread_external_id=f"dm:{':'.join(sorted((sender, recipient)))}",
+            text=message["message_data"].get("text", ""),
+            created_at=_epoch_ms(event.get("created_timestamp"), now),
+            recipient_external_id=recipient,
+            app_id=str(app) if app is not None else None,
+        )
     profile = users.get(sender) or {"id": sender}
     return _item(
         event,

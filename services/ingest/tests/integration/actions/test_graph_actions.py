@@ -47,12 +47,15 @@ MISSING = graph_error(
 
 @dataclass
 class FakeGraph:
-    """The comment edges of the Graph API, answering errors from `answers` first."""
+    """The comment edges of the Graph API and the Send API (`/{page-id}/messages`), answering
+    errors from `answers` first."""
 
     token: str = TOKEN
     hidden: list[tuple[str, str]] = field(default_factory=list)  # (comment, field)
     deleted: list[str] = field(default_factory=list)
     replies: list[tuple[str, str, str]] = field(default_factory=list)  # (edge, comment, text)
+    # (account, the form as sent, its JSON parameters read): messages sent with the Send API.
+    messages: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     answers: list[tuple[int, dict[str, Any], dict[str, str]]] = field(default_factory=list)
     calls: int = 0
 
@@ -91,6 +94,18 @@ class FakeGraph:
                 return JSONResponse(MISSING, status_code=400)
             self.deleted.append(comment_id)
             return JSONResponse({"success": True})
+
+        @app.post(f"/{VERSION}/{{account_id}}/messages")
+        async def send(account_id: str, request: Request) -> Response:
+            if (refused := refusal(request)) is not None:
+                return refused
+            sent = await form(request)
+            for name in ("recipient", "message"):
+                sent[name] = json.loads(sent[name])  # type: ignore[assignment]
+            self.messages.append((account_id, sent))
+            return JSONResponse(
+                {"recipient_id": sent["recipient"]["id"], "message_id": f"m_{len(self.messages)}"}  # type: ignore[index]
+            )
 
         @app.post(f"/{VERSION}/{{comment_id}}/{{edge}}")
         async def reply(comment_id: str, edge: str, request: Request) -> Response:

@@ -21,10 +21,12 @@ HOST = "x.test"
 
 @dataclass
 class FakeX:
-    """PUT /2/tweets/:id/hidden and POST /2/tweets, answering errors from `answers` first."""
+    """PUT /2/tweets/:id/hidden, POST /2/tweets and POST
+    /2/dm_conversations/with/:participant_id/messages, answering errors from `answers` first."""
 
     hidden: list[tuple[str, Any]] = field(default_factory=list)
     posts: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (participant, body)
     answers: list[tuple[int, dict[str, Any], dict[str, str]]] = field(default_factory=list)
     calls: int = 0
 
@@ -64,6 +66,22 @@ class FakeX:
             self.posts.append(body)
             post_id = f"19{len(self.posts):04d}"
             return JSONResponse({"data": {"id": post_id, "text": body["text"]}}, status_code=201)
+
+        @app.post("/2/dm_conversations/with/{participant_id}/messages")
+        async def message(participant_id: str, request: Request) -> Response:
+            if (refused := refusal(request)) is not None:
+                return refused
+            body = await request.json()
+            self.messages.append((participant_id, body))
+            return JSONResponse(
+                {
+                    "data": {
+                        "dm_conversation_id": f"{participant_id}-42",
+                        "dm_event_id": f"15{len(self.messages):04d}",
+                    }
+                },
+                status_code=201,
+            )
 
         return app
 

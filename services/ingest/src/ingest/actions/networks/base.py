@@ -28,6 +28,11 @@ class Target:
     author_handle: str | None
     # The connected account's own id on the network (Page id, X user id, Bluesky DID…).
     account_external_id: str
+    # A reply to a private message is a message to its author, not a comment: to whom, and
+    # Meta's tag when only the HUMAN_AGENT window allows it (`beacon_shared.messaging`).
+    private: bool = False
+    recipient_external_id: str | None = None
+    message_tag: str | None = None
 
 
 @dataclass(frozen=True)

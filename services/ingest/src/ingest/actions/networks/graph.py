@@ -1,5 +1,10 @@
 """Facebook Pages and Instagram through Meta's Graph API, with the account's access token.
 
+Comments are hidden, deleted and replied to on their own node; a reply to a private message is
+sent with the Send API, `POST /{page-id or ig-user-id}/messages` with the recipient's scoped id,
+`messaging_type` RESPONSE (or MESSAGE_TAG with `tag` HUMAN_AGENT past 24 hours), the window
+being checked before (`beacon_shared.messaging`).
+
 Credentials: {"access_token": "..."}: a Page access token for a Page, the token the Instagram
 professional account was connected with for Instagram. The base URL and the API version are
 settings (INGEST_GRAPH_API_BASE_URL, INGEST_INSTAGRAM_API_BASE_URL, INGEST_GRAPH_API_VERSION).
@@ -8,6 +13,7 @@ Graph's protocol (errors, usage headers) is `beacon_shared.networks.graph`.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import ClassVar
@@ -62,6 +68,8 @@ class GraphModeration:
             version=self._version,
             clock=self._now,
         )
+        if target.private:
+            return await self._message(graph, token, target)
         node = target.external_id
         if target.action is NetworkAction.hide:
             response = await graph.call(
@@ -83,10 +91,28 @@ class GraphModeration:
         reply_id = json_object(response).get("id")
         return Done(reply_external_id=str(reply_id) if reply_id is not None else None)
 
+    async def _message(self, graph: GraphApi, token: str, target: Target) -> Done:
+        """A reply to a private message: a message to its author through the Send API."""
+        if not target.recipient_external_id:
+            raise Refused("a private reply needs its recipient's id")
+        # Graph reads object parameters as JSON, in a form as in a JSON body.
+        data = {
+            "recipient": json.dumps({"id": target.recipient_external_id}),
+            "message": json.dumps({"text": target.reply_text or ""}),
+            "messaging_type": "MESSAGE_TAG" if target.message_tag else "RESPONSE",
+        }
+        if target.message_tag:
+            data["tag"] = target.message_tag
+        response = await graph.call(
+            "POST", f"{target.account_external_id}/messages", token=token, creates=True, data=data
+        )
+        message_id = json_object(response).get("message_id")
+        return Done(reply_external_id=str(message_id) if message_id is not None else None)
+
 
 class FacebookClient(GraphModeration):
     """A Page's comments: POST /{comment-id} is_hidden, DELETE /{comment-id},
-    POST /{comment-id}/comments."""
+    POST /{comment-id}/comments; Messenger replies: POST /{page-id}/messages."""
 
     network = Network.facebook
     hide_field = "is_hidden"
@@ -95,7 +121,8 @@ class FacebookClient(GraphModeration):
 
 class InstagramClient(GraphModeration):
     """An Instagram professional account's comments: POST /{ig-comment-id} hide,
-    DELETE /{ig-comment-id}, POST /{ig-comment-id}/replies."""
+    DELETE /{ig-comment-id}, POST /{ig-comment-id}/replies; direct message replies:
+    POST /{ig-user-id}/messages."""
 
     network = Network.instagram
     hide_field = "hide"
