@@ -1,8 +1,10 @@
-"""The inbox's schema and its inbox of handled events (it publishes nothing yet: no outbox)."""
+"""The inbox's schema, its inbox of handled events and its outbox of events to publish."""
 
 from beacon_shared.consumer import inbox_table
 from beacon_shared.db import make_metadata
+from beacon_shared.outbox import outbox_table
 
 SCHEMA = "inbox"
 metadata = make_metadata(SCHEMA)
 inbox = inbox_table(metadata)
+outbox = outbox_table(metadata)

@@ -1,22 +1,35 @@
 """The inbox's worker: `python -m inbox.worker` files received interactions in their
-conversations, shows moderation's decisions on them, opens again conversations whose snooze has
-ended, and folds the changes to the status counts into their totals."""
+conversations, shows moderation's decisions on them, files the brand's own replies (sent through
+Beacon, with their outcome, or natively), relays the reply requests, opens again conversations
+whose snooze has ended, and folds the changes to the status counts into their totals."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import partial
 
-from beacon_shared.contracts.topics import COMMENT_MODERATED, COMMENT_RECEIVED
+from beacon_shared import idempotency
+from beacon_shared.contracts.topics import (
+    ACTION_COMPLETED,
+    ACTION_REQUESTED,
+    COMMENT_MODERATED,
+    COMMENT_RECEIVED,
+    OWN_ACTIVITY_RECORDED,
+)
 from beacon_shared.worker import Job, WorkerContext, WorkerSpec, every, worker_main
 from inbox.config import Settings
 from inbox.conversations import service
 from inbox.conversations.handlers import decisions_consumer, interactions_consumer
-from inbox.db import inbox
+from inbox.db import inbox, outbox
+from inbox.replies.handlers import replies_consumer
+from inbox.replies.models import reply_keys
 
 # How often the changes to the kept counts are folded into their totals: what a count reads
 # besides the totals is what changed since.
 FOLD_SECONDS = 10.0
+# How often the replies' expired Idempotency-Keys are forgotten.
+PRUNE_SECONDS = 3600.0
 
 
 def jobs(context: WorkerContext) -> Sequence[Job]:
@@ -35,15 +48,27 @@ def jobs(context: WorkerContext) -> Sequence[Job]:
     return [
         every(settings.snooze_poll_seconds, wake, name="inbox.snooze"),
         every(FOLD_SECONDS, fold, name="inbox.counts"),
+        every(
+            PRUNE_SECONDS,
+            partial(idempotency.prune, context.sessionmaker, reply_keys),
+            name="inbox.idempotency_keys",
+        ),
     ]
 
 
 def spec() -> WorkerSpec:
     """What the inbox's worker runs: the two consumers and the snooze alarm."""
     return WorkerSpec(
-        topics=(COMMENT_RECEIVED, COMMENT_MODERATED),
+        topics=(
+            COMMENT_RECEIVED,
+            COMMENT_MODERATED,
+            ACTION_COMPLETED,
+            OWN_ACTIVITY_RECORDED,
+            ACTION_REQUESTED,
+        ),
         inbox=inbox,
-        consumers=(interactions_consumer(), decisions_consumer()),
+        outbox=outbox,
+        consumers=(interactions_consumer(), decisions_consumer(), replies_consumer()),
         jobs=jobs,
     )
 

@@ -151,14 +151,23 @@ message = Table(
         nullable=False,
     ),
     Column("brand_id", Text),
-    # Ingest's id of the interaction this message copies.
-    Column("interaction_id", UUID(as_uuid=True), nullable=False),
+    # Ingest's id of the interaction this message copies; NULL for the brand's own messages.
+    Column("interaction_id", UUID(as_uuid=True)),
     Column("kind", Text, nullable=False),
-    Column("external_id", Text, nullable=False),
+    # The network's id; NULL for a reply not sent (yet).
+    Column("external_id", Text),
     Column("parent_external_id", Text),
-    # inbound (from the community); the brand's replies join in a later step.
+    # inbound (from the community) or outbound (the brand's own, `inbox.replies`).
     Column("direction", Text, nullable=False, server_default=text("'inbound'")),
-    Column("author_network_id", Text, nullable=False),
+    # Outbound only: `beacon` (sent through Beacon: the inbox, moderation) or `network` (made
+    # natively on the network); who asked for it (`user:…`, `key:…`, `rule:…`; NULL natively);
+    # `pending`, `sent` or `failed`, and why it failed.
+    Column("sent_via", Text),
+    Column("sent_by", Text),
+    Column("delivery", Text),
+    Column("delivery_error", Text),
+    # NULL for the brand's own messages (the account is the conversation's).
+    Column("author_network_id", Text),
     Column("author_handle", Text),
     Column("author_name", Text),
     # The contact the author is; NULL for the brand's own messages.
@@ -175,6 +184,21 @@ message = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("tenant_id", "interaction_id"),
+    CheckConstraint("direction IN ('inbound', 'outbound')", name="direction"),
+    CheckConstraint(
+        "delivery IS NULL OR delivery IN ('pending', 'sent', 'failed')", name="delivery"
+    ),
+    # One copy of each of the brand's messages in its thread, however it was heard of first
+    # (its sending's outcome, or the network's echo).
+    Index(
+        "uq_message_outbound_external_id",
+        "conversation_id",
+        "external_id",
+        unique=True,
+        postgresql_where=text("direction = 'outbound' AND external_id IS NOT NULL"),
+    ),
+    # What a reply answers, to find its thread where the network names no conversation.
+    Index("ix_message_external_id", "tenant_id", "external_id"),
     Index("ix_message_thread", "conversation_id", "created_at", "id"),
     Index("ix_message_search", "search_vector", postgresql_using="gin"),
     # A search ranks the latest matching messages: read newest first where a word is common.

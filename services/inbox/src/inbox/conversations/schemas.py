@@ -208,12 +208,27 @@ class Moderation(BaseModel):
 
 class MessageOut(BaseModel):
     id: UUID
-    interaction_id: UUID
+    interaction_id: UUID | None = Field(description="Ingest's interaction; null for the brand's.")
     kind: str
-    external_id: str
+    external_id: str | None = Field(description="The network's id; null until a reply is sent.")
     parent_external_id: str | None
-    direction: str
-    author: Contact
+    direction: Literal["inbound", "outbound"] = Field(
+        description="`inbound` from the community, `outbound` the brand's own."
+    )
+    sent_via: Literal["beacon", "network"] | None = Field(
+        description="The brand's: sent through Beacon, or natively on the network (outside "
+        "Beacon); null for the community's."
+    )
+    sent_by: str | None = Field(
+        description="Who had Beacon send it: `user:<id>`, `key:<id>` or a moderation rule "
+        "`rule:<id>`; null natively and for the community's."
+    )
+    delivery: Literal["pending", "sent", "failed"] | None = Field(
+        description="The brand's: waiting to be sent, sent, or failed (`delivery_error` says "
+        "why); null for the community's."
+    )
+    delivery_error: str | None = Field(description="Why sending it failed.")
+    author: Contact | None = Field(description="The community's author; null for the brand's.")
     text: str
     language: str | None
     created_at: datetime
@@ -238,7 +253,13 @@ class MessageOut(BaseModel):
             external_id=row.external_id,
             parent_external_id=row.parent_external_id,
             direction=row.direction,
-            author=Contact(
+            sent_via=row.sent_via,
+            sent_by=row.sent_by,
+            delivery=row.delivery,
+            delivery_error=row.delivery_error,
+            author=None
+            if row.author_network_id is None
+            else Contact(
                 id=row.contact_id,
                 network_id=row.author_network_id,
                 handle=row.author_handle,

@@ -1,0 +1,28 @@
+"""Each brand's messaging setting, and the Idempotency-Keys of the reply route."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import Boolean, Column, DateTime, PrimaryKeyConstraint, Table, Text, text
+
+from beacon_shared.idempotency import KeyTable, idempotency_table
+from inbox.db import metadata
+
+# Whether the brand's app holds Meta's Human Agent permission, so that a private reply on
+# Facebook or Instagram may go out up to 7 days after the person's last message (tagged
+# HUMAN_AGENT) instead of 24 hours. No row: not allowed.
+messaging_setting = Table(
+    "messaging_setting",
+    metadata,
+    Column("tenant_id", Text, nullable=False),
+    Column("brand_id", Text, nullable=False),
+    Column("human_agent", Boolean, nullable=False, server_default=text("false")),
+    Column("updated_by", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("tenant_id", "brand_id"),
+)
+
+idempotency_key = idempotency_table(metadata)
+# A retried reply is a retry within the day; past that a key may be used again.
+reply_keys = KeyTable(idempotency_key, keep=timedelta(hours=24))
