@@ -4,7 +4,8 @@
    CONVERSATIONS conversations (1,000,000 by default; 20 brands, six networks, comment threads,
    mentions and private conversations; 20 % open, 10 % pending, 5 % snoozed, 65 % resolved;
    assigned among 50 members, a fifth to nobody; labels and priorities on some; half given to
-   one of five teams; a sentiment on three in four; those not resolved waiting for an answer) and
+   one of five teams; a sentiment on three in four; those not resolved waiting for an answer, their
+   first response due 1 to 48 hours after and their resolution 7 days after) and
    BENCH_INBOX_MESSAGES messages (5,000,000) spread over them, their texts drawn from English and
    French words, each with the language moderation would have detected. The search index is
    built after the load (as a restore would), the status counts folded (as the worker would),
@@ -12,8 +13,9 @@
 2. Each view is asked BENCH_INBOX_REQUESTS times (200) through the API in this process (httpx
    over ASGI: authentication, the query, the JSON), its parameters varied between requests:
    open conversations, the caller's own, the unassigned, one brand's, one label's, one team's,
-   the negative ones, those waiting for an answer, the second page of the open ones, the counts
-   by status (everything, one brand's, one team's, the negative ones, the caller's own); and
+   the negative ones, those waiting for an answer, the overdue ones (all, open), the second page
+   of the open ones, the counts by status (everything, one brand's, one team's, the negative
+   ones, the overdue ones, the caller's own); and
    BENCH_INBOX_SEARCHES times (50) a search of one word, then of two, English and French in
    turn, then of two kept to one brand.
 
@@ -174,7 +176,9 @@ async def load(engine: AsyncEngine, member_ids: list[uuid.UUID]) -> dict[str, fl
                     id, tenant_id, brand_id, network, kind, thread_external_id, status,
                     snoozed_until, assignee, team_id, priority, labels, sentiment,
                     contact_network_id, contact_handle, preview, message_count, created_at,
-                    last_message_at, last_inbound_at, waiting_since, updated_at)
+                    last_message_at, last_inbound_at, waiting_since, updated_at,
+                    response_target, response_started_at, response_due_at,
+                    resolution_started_at, resolution_due_at, sla_due_at)
                 SELECT md5('c' || g)::uuid, :tenant, 'brand-' || (g % {BRANDS}),
                     (ARRAY['facebook','instagram','x','mastodon','bluesky','linkedin'])
                         [1 + g % 6],
@@ -192,7 +196,13 @@ async def load(engine: AsyncEngine, member_ids: list[uuid.UUID]) -> dict[str, fl
                     'author-' || (g % 200000), 'author' || (g % 200000),
                     'latest message of ' || g, {MESSAGES // CONVERSATIONS},
                     t.at - interval '1 hour', t.at, t.at,
-                    CASE WHEN s.status <> 'resolved' THEN t.at END, t.at
+                    CASE WHEN s.status <> 'resolved' THEN t.at END, t.at,
+                    CASE WHEN s.status <> 'resolved' THEN 'first_response' END,
+                    CASE WHEN s.status <> 'resolved' THEN t.at END,
+                    CASE WHEN s.status <> 'resolved' THEN t.at + d.response END,
+                    CASE WHEN s.status <> 'resolved' THEN t.at END,
+                    CASE WHEN s.status <> 'resolved' THEN t.at + interval '7 days' END,
+                    CASE WHEN s.status <> 'resolved' THEN t.at + d.response END
                 FROM generate_series(1, :n) g
                 CROSS JOIN LATERAL (
                     SELECT CASE WHEN g % 20 < 4 THEN 'open' WHEN g % 20 < 6 THEN 'pending'
@@ -201,6 +211,9 @@ async def load(engine: AsyncEngine, member_ids: list[uuid.UUID]) -> dict[str, fl
                 CROSS JOIN LATERAL (
                     SELECT now() - (g * interval '2 seconds') AS at
                 ) t
+                CROSS JOIN LATERAL (
+                    SELECT (1 + g % 48) * interval '1 hour' AS response
+                ) d
                 """
             ),
             {"tenant": TENANT, "n": CONVERSATIONS},
@@ -337,6 +350,10 @@ async def views(
                     lambda _n: {"sentiment": "negative", "status": "open"},
                 ),
                 "waiting": await timed(http, "/v1/conversations", lambda _n: {"waiting": "true"}),
+                "overdue": await timed(http, "/v1/conversations", lambda _n: {"overdue": "true"}),
+                "overdue, open": await timed(
+                    http, "/v1/conversations", lambda _n: {"overdue": "true", "status": "open"}
+                ),
                 "open, second page": await timed(
                     http, "/v1/conversations", lambda _n: {"status": "open", "cursor": cursor}
                 ),
@@ -351,6 +368,9 @@ async def views(
                 ),
                 "counts, negative": await timed(
                     http, "/v1/conversations/counts", lambda _n: {"sentiment": "negative"}
+                ),
+                "counts, overdue": await timed(
+                    http, "/v1/conversations/counts", lambda _n: {"overdue": "true"}
                 ),
                 "search, one word": await timed(
                     http,

@@ -6,7 +6,8 @@ import analytics.posts.models
 import analytics.reports.models
 import analytics.responses.models
 import analytics.roi.models
-import analytics.rollups.models  # noqa: F401
+import analytics.rollups.models
+import analytics.sla.models  # noqa: F401
 from analytics.db import SCHEMA, metadata
 from beacon_shared.migrations import run_env
 

@@ -1,7 +1,8 @@
 # Importing the models registers their tables.
 import inbox.contacts.models
-import inbox.conversations.models  # noqa: F401
-import inbox.replies.models  # noqa: F401
+import inbox.conversations.models
+import inbox.replies.models
+import inbox.sla.models  # noqa: F401
 from beacon_shared.migrations import run_env
 from inbox.db import SCHEMA, metadata
 

@@ -11,6 +11,7 @@ from analytics.listening.router import router as listening_router
 from analytics.reports.router import router as reports_router
 from analytics.roi.router import router as roi_router
 from analytics.rollups.router import router as rollups_router
+from analytics.sla.router import router as sla_router
 from beacon_shared.app import create_service_app
 
 
@@ -27,5 +28,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             listening_router,
             best_times_router,
             reports_router,
+            sla_router,
         ],
     )

@@ -11,6 +11,7 @@ from analytics.listening.handlers import listening_consumer
 from analytics.listening.jobs import prune_terms_job
 from analytics.reports.jobs import scheduled_reports_job
 from analytics.roi.consumer import roi_consumer
+from analytics.sla.handlers import sla_consumer
 from beacon_shared.contracts.topics import ALL_TOPICS
 from beacon_shared.worker import WorkerSpec, worker_main
 
@@ -23,7 +24,13 @@ def spec() -> WorkerSpec:
         topics=ALL_TOPICS,
         outbox=outbox,
         inbox=inbox,
-        consumers=[events_consumer(), roi_consumer(), alerts_consumer(), listening_consumer()],
+        consumers=[
+            events_consumer(),
+            roi_consumer(),
+            alerts_consumer(),
+            listening_consumer(),
+            sla_consumer(),
+        ],
         jobs=lambda ctx: [
             sweep_job(ctx),
             quiet_brands_job(ctx),

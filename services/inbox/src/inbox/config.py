@@ -20,3 +20,6 @@ class Settings(ServiceSettings):
     worker_port: int = 9006
     # How often the worker opens again the conversations whose snooze has ended.
     snooze_poll_seconds: float = Field(default=30.0, gt=0)
+    # How often the worker looks for SLA clocks past their due time (a breach is raised within
+    # about this long of it).
+    sla_poll_seconds: float = Field(default=10.0, gt=0)

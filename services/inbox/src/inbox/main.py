@@ -10,6 +10,7 @@ from inbox.contacts.router import router as contacts_router
 from inbox.conversations.router import router as conversations_router
 from inbox.conversations.team_router import router as teams_router
 from inbox.replies.router import router as replies_router
+from inbox.sla.router import router as sla_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -19,6 +20,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Beacon Inbox",
         description="Comment threads and private conversations as work items: status, "
         "assignment to members and teams, priority, labels, private notes, bulk changes and "
-        "full-text search, and contacts.",
-        routers=[conversations_router, teams_router, contacts_router, replies_router],
+        "full-text search, contacts, SLA policies and due times.",
+        routers=[conversations_router, teams_router, contacts_router, sla_router, replies_router],
     )

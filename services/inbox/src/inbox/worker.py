@@ -1,7 +1,8 @@
 """The inbox's worker: `python -m inbox.worker` files received interactions in their
 conversations, shows moderation's decisions on them, files the brand's own replies (sent through
-Beacon, with their outcome, or natively), relays the reply requests, opens again conversations
-whose snooze has ended, and folds the changes to the status counts into their totals."""
+Beacon, with their outcome, or natively), relays the reply requests and the SLA's events, opens
+again conversations whose snooze has ended, raises SLA breaches, and folds the changes to the
+status counts into their totals."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ from beacon_shared.contracts.topics import (
     COMMENT_MODERATED,
     COMMENT_RECEIVED,
     OWN_ACTIVITY_RECORDED,
+    RESOLUTION_RECORDED,
+    RESPONSE_RECORDED,
+    SLA_BREACHED,
 )
 from beacon_shared.worker import Job, WorkerContext, WorkerSpec, every, worker_main
 from inbox.config import Settings
@@ -24,6 +28,7 @@ from inbox.conversations.handlers import decisions_consumer, interactions_consum
 from inbox.db import inbox, outbox
 from inbox.replies.handlers import replies_consumer
 from inbox.replies.models import reply_keys
+from inbox.sla import breaches as sla_breaches
 
 # How often the changes to the kept counts are folded into their totals: what a count reads
 # besides the totals is what changed since.
@@ -45,8 +50,13 @@ def jobs(context: WorkerContext) -> Sequence[Job]:
         async with context.sessionmaker() as session, session.begin():
             await service.fold_counts(session)
 
+    async def breaches() -> None:
+        async with context.sessionmaker() as session, session.begin():
+            await sla_breaches.find(session, now=datetime.now(UTC))
+
     return [
         every(settings.snooze_poll_seconds, wake, name="inbox.snooze"),
+        every(settings.sla_poll_seconds, breaches, name="inbox.sla"),
         every(FOLD_SECONDS, fold, name="inbox.counts"),
         every(
             PRUNE_SECONDS,
@@ -65,6 +75,9 @@ def spec() -> WorkerSpec:
             ACTION_COMPLETED,
             OWN_ACTIVITY_RECORDED,
             ACTION_REQUESTED,
+            SLA_BREACHED,
+            RESPONSE_RECORDED,
+            RESOLUTION_RECORDED,
         ),
         inbox=inbox,
         outbox=outbox,

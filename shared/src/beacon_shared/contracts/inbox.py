@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.ingest import InteractionKind
 from beacon_shared.contracts.moderation import ActionRequested
+from beacon_shared.events import EventPayload
 
 
 class ReplyRequested(ActionRequested):
@@ -38,3 +41,72 @@ class ReplyRequested(ActionRequested):
         "HUMAN_AGENT tag, so the window is 7 days instead of 24 hours.",
     )
 
+
+SlaTarget = Literal["first_response", "next_response", "resolution"]
+
+
+class SlaMeasure(BaseModel):
+    """What one SLA clock measured when it stopped (fields shared by responses and resolutions).
+
+    `business_seconds` is the time the clock ran within the brand's opening hours (every second
+    when its policy has no hours, or it has no policy); `met` says whether it stopped by its due
+    time, null when no target was set."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    conversation_id: UUID
+    brand_id: str | None = None
+    network: Network
+    kind: str = Field(description="The conversation's kind: comment, mention or direct_message.")
+    target: SlaTarget
+    started_at: datetime = Field(description="When the clock started.")
+    stopped_at: datetime
+    business_seconds: float = Field(ge=0)
+    calendar_seconds: float = Field(ge=0)
+    target_seconds: int | None = Field(default=None, description="The policy's target, if any.")
+    due_at: datetime | None = None
+    met: bool | None = None
+    member_id: UUID | None = Field(
+        default=None,
+        description="The member credited: who answered or resolved when a member did, else the "
+        "conversation's assignee.",
+    )
+
+
+class ResponseRecorded(EventPayload, SlaMeasure):
+    """The brand answered a conversation that was waiting: the first or the next response."""
+
+    event_type = "inbox.response.recorded"
+    topic = "response.recorded"
+
+    responded_by: str | None = Field(
+        default=None, description="`user:<id>`, `key:<id>`, or null when made on the network."
+    )
+
+
+class ResolutionRecorded(EventPayload, SlaMeasure):
+    """A conversation was resolved: how long it took from its first message since last resolved."""
+
+    event_type = "inbox.resolution.recorded"
+    topic = "resolution.recorded"
+
+    resolved_by: str = Field(description="`user:<id>` or `key:<id>`.")
+
+
+class SlaBreached(EventPayload):
+    """A conversation's SLA clock ran past its due time without stopping: sent once per clock."""
+
+    event_type = "inbox.sla.breached"
+    topic = "sla.breached"
+
+    breach_id: UUID
+    conversation_id: UUID
+    brand_id: str | None = None
+    network: Network
+    kind: str = Field(description="The conversation's kind: comment, mention or direct_message.")
+    target: SlaTarget
+    started_at: datetime
+    due_at: datetime
+    found_at: datetime = Field(description="When the inbox found it (at or after `due_at`).")
+    assignee: UUID | None = None
+    team_id: UUID | None = None

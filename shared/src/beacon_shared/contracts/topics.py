@@ -135,6 +135,24 @@ OWN_ACTIVITY_RECORDED = TopicSpec(
     "Comments, replies and private messages the connected accounts made themselves.",
     key="the thread id, like comment.received",
 )
+SLA_BREACHED = TopicSpec(
+    "sla.breached",
+    6,
+    "Inbox conversations whose SLA clock ran past its due time, once per clock.",
+    key="the conversation id",
+)
+RESPONSE_RECORDED = TopicSpec(
+    "response.recorded",
+    6,
+    "The brand's responses to waiting inbox conversations, timed in business hours.",
+    key="the conversation id",
+)
+RESOLUTION_RECORDED = TopicSpec(
+    "resolution.recorded",
+    6,
+    "Inbox conversations resolved, timed in business hours.",
+    key="the conversation id",
+)
 
 ALL_TOPICS = (
     COMMENT_RECEIVED,
@@ -157,6 +175,9 @@ ALL_TOPICS = (
     REPORT_GENERATED,
     ACTION_REQUESTED,
     ACTION_COMPLETED,
+    SLA_BREACHED,
+    RESPONSE_RECORDED,
+    RESOLUTION_RECORDED,
     OWN_ACTIVITY_RECORDED,
 )
 TOPICS = {t.name: t for t in ALL_TOPICS}

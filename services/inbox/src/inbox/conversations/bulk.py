@@ -21,8 +21,9 @@ from beacon_shared.logging import get_logger
 from inbox.access import READ, WRITE
 from inbox.conversations import repository
 from inbox.conversations.exceptions import ConversationNotFound, NothingToChange, TooManyLabels
-from inbox.conversations.schemas import MAX_LABELS, BulkChange
+from inbox.conversations.schemas import MAX_LABELS, BulkChange, Status
 from inbox.conversations.service import values_of
+from inbox.sla import clocks
 
 log = get_logger(__name__)
 
@@ -60,6 +61,8 @@ async def change_many(
             values=values | labels | {"updated_at": now},
         )
         assert after is not None  # locked above in this transaction
+        if values.get("status") == Status.resolved.value:
+            after = await clocks.resolved(session, row=after, at=now, by=principal.actor)
         changed.append(after)
     log.info(
         "conversation.bulk_changed",

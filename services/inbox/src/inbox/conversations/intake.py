@@ -20,6 +20,7 @@ from beacon_shared.contracts.ingest import CommentReceived, InteractionKind
 from beacon_shared.contracts.moderation import CommentModerated, ModerationAction
 from inbox.contacts import service as contacts
 from inbox.conversations.models import conversation, decision, message
+from inbox.sla import clocks
 
 # The conversation kind of each interaction kind: a reply belongs to its post's comment thread.
 KINDS = {
@@ -87,6 +88,7 @@ async def receive(
             received_at=comment.received_at,
         )
     )
+    await clocks.started(session, conversation_id=conversation_id)
     await _summarise(session, conversation_id)
     return conversation_id
 

@@ -73,6 +73,19 @@ conversation = Table(
     # Since when the community waits for an answer: its earliest message since the brand last
     # answered or the conversation was resolved; NULL when nobody waits.
     Column("waiting_since", DateTime(timezone=True)),
+    # SLA clocks (`inbox.sla`): the response clock (`first_response` until the brand first
+    # answers, `next_response` after) runs from `waiting_since`, the resolution clock from the
+    # first message since the conversation was last resolved; due times only under the brand's
+    # policy. `sla_due_at` is the earliest due time of a running clock (`overdue`),
+    # `sla_alarm_at` when the breach pass looks at the conversation next.
+    Column("response_target", Text),
+    Column("response_started_at", DateTime(timezone=True)),
+    Column("response_due_at", DateTime(timezone=True)),
+    Column("first_response_at", DateTime(timezone=True)),
+    Column("resolution_started_at", DateTime(timezone=True)),
+    Column("resolution_due_at", DateTime(timezone=True)),
+    Column("sla_due_at", DateTime(timezone=True)),
+    Column("sla_alarm_at", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("last_message_at", DateTime(timezone=True), nullable=False),
     Column("last_inbound_at", DateTime(timezone=True), nullable=False),
@@ -110,6 +123,29 @@ conversation = Table(
         postgresql_where=text("waiting_since IS NOT NULL"),
     ),
     Index("ix_conversation_labels", "labels", postgresql_using="gin"),
+    # Overdue: the list reads the conversations with a running clock newest first, their due
+    # time beside; the counts read those due by a time.
+    Index(
+        "ix_conversation_overdue",
+        "tenant_id",
+        "last_message_at",
+        "id",
+        postgresql_include=["sla_due_at", "status"],
+        postgresql_where=text("sla_due_at IS NOT NULL"),
+    ),
+    Index(
+        "ix_conversation_sla_due",
+        "tenant_id",
+        "sla_due_at",
+        postgresql_include=["status", "brand_id"],
+        postgresql_where=text("sla_due_at IS NOT NULL"),
+    ),
+    # The breach pass's scan.
+    Index(
+        "ix_conversation_sla_alarm",
+        "sla_alarm_at",
+        postgresql_where=text("sla_alarm_at IS NOT NULL"),
+    ),
     # A contact's conversations; and a merge moves them.
     Index(
         "ix_conversation_contact",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -14,6 +14,7 @@ from sqlalchemy import (
     Table,
     delete,
     func,
+    or_,
     select,
     tuple_,
     union_all,
@@ -94,6 +95,10 @@ def visible(
         where.append(c.sentiment == filters.sentiment.value)
     if filters.waiting is not None:
         where.append(c.waiting_since.is_not(None) if filters.waiting else c.waiting_since.is_(None))
+    if filters.overdue is not None:
+        # Read from the clock the caller runs on, not the database's.
+        late = c.sla_due_at <= datetime.now(UTC)
+        where.append(late if filters.overdue else or_(c.sla_due_at.is_(None), ~late))
     if filters.contact_id is not None:
         where.append(c.contact_id == filters.contact_id)
     return where

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -85,6 +85,11 @@ class Filters(BaseModel):
         description="`true`: the community waits for an answer (a message came since the brand "
         "last answered or the conversation was resolved); `false`: nobody waits.",
     )
+    overdue: bool | None = Field(
+        default=None,
+        description="`true`: an SLA clock ran past its due time and is still running (a "
+        "response or the resolution is late); `false`: none.",
+    )
     contact_id: UUID | None = Field(
         default=None, description="The conversations with one contact (`/v1/contacts`)."
     )
@@ -115,6 +120,26 @@ class Contact(BaseModel):
     display_name: str | None
 
 
+class Sla(BaseModel):
+    """The running SLA clocks' due times (null: that clock is not running, or has no target)."""
+
+    first_response_due_at: datetime | None
+    next_response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    overdue: bool = Field(description="A running clock is past its due time.")
+
+    @classmethod
+    def from_row(cls, row: Row[Any]) -> Sla:
+        """From a `conversation` row."""
+        response = row.response_due_at
+        return cls(
+            first_response_due_at=response if row.response_target == "first_response" else None,
+            next_response_due_at=response if row.response_target == "next_response" else None,
+            resolution_due_at=row.resolution_due_at,
+            overdue=row.sla_due_at is not None and row.sla_due_at <= datetime.now(UTC),
+        )
+
+
 class ConversationOut(BaseModel):
     id: UUID
     brand_id: str | None
@@ -140,6 +165,7 @@ class ConversationOut(BaseModel):
     waiting_since: datetime | None = Field(
         description="Since when the community waits for an answer; null: nobody waits."
     )
+    sla: Sla = Field(description="Due times under the brand's SLA policy.")
     created_at: datetime
     last_message_at: datetime
     last_inbound_at: datetime
@@ -173,6 +199,7 @@ class ConversationOut(BaseModel):
             review_count=row.review_count,
             sentiment=None if row.sentiment is None else Sentiment(row.sentiment),
             waiting_since=row.waiting_since,
+            sla=Sla.from_row(row),
             created_at=row.created_at,
             last_message_at=row.last_message_at,
             last_inbound_at=row.last_inbound_at,

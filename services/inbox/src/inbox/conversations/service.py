@@ -35,6 +35,7 @@ from inbox.conversations.schemas import (
     SearchQuery,
     Status,
 )
+from inbox.sla import clocks
 
 log = get_logger(__name__)
 # The filters the counts kept by brand and assignee answer; any other is counted conversation by
@@ -197,6 +198,8 @@ async def change(
         values=values | {"updated_at": now},
     )
     assert row is not None  # read above in this transaction
+    if values.get("status") == Status.resolved.value:
+        row = await clocks.resolved(session, row=row, at=now, by=principal.actor)
     log.info(
         "conversation.changed",
         tenant_id=principal.tenant_id,

@@ -1,0 +1,1 @@
+"""Service levels in the inbox: per-brand SLA policies, business time, clocks and breaches."""
