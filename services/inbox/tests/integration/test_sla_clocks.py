@@ -14,12 +14,14 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from beacon_shared.auth.principal import Principal
+from beacon_shared.contracts.ingest import InteractionKind, OwnActivityRecorded
 from beacon_shared.db import create_sessionmaker
 from beacon_shared.events import decode
 from inbox.conversations import service
 from inbox.conversations.models import conversation, message
 from inbox.conversations.schemas import ConversationChange, Status
 from inbox.db import outbox
+from inbox.replies.intake import own_activity
 from inbox.sla import breaches, business_time, clocks, policies
 from inbox.sla.schemas import SlaPolicyIn
 
@@ -232,6 +234,35 @@ class TestAnswersFiledWithoutTheClock:
         row = await the_conversation(engine, tenant)
         assert row.response_target == "next_response"
         assert row.response_started_at == start + HOUR
+
+
+class TestAnswersFiledByTheReplies:
+    async def test_a_native_reply_records_the_response_at_once(self, engine, tenant, receive):
+        await set_policy(engine, tenant, first_response_seconds=3600)
+        start = datetime.now(UTC) - 2 * HOUR
+        comment = await receive(tenant, "is it in stock?", created_at=start)
+        answered_at = start + timedelta(minutes=45)
+        native = OwnActivityRecorded(
+            brand_id="brand-1",
+            account_external_id="page-1",
+            network=comment.network,
+            kind=InteractionKind.reply,
+            external_id=f"own-{uuid.uuid4().hex[:8]}",
+            parent_external_id=comment.external_id,
+            thread_external_id=comment.thread_external_id,
+            text="Yes, in every size.",
+            created_at=answered_at,
+            received_at=answered_at,
+        )
+        async with create_sessionmaker(engine)() as session, session.begin():
+            assert await own_activity(
+                session, tenant_id=tenant, event=native, now=datetime.now(UTC)
+            )
+        [recorded] = await events(engine, tenant, "inbox.response.recorded")
+        assert (recorded["business_seconds"], recorded["met"]) == (2700, True)
+        assert recorded["responded_by"] is None
+        row = await the_conversation(engine, tenant)
+        assert (row.waiting_since, row.response_due_at, row.sla_alarm_at) == (None, None, None)
 
 
 class TestBreaches:

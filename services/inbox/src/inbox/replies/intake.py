@@ -20,6 +20,7 @@ from beacon_shared.contracts.ingest import ActionCompleted, ActionOutcome, OwnAc
 from beacon_shared.logging import get_logger
 from inbox.conversations.intake import KINDS
 from inbox.replies import repository
+from inbox.sla import clocks
 
 log = get_logger(__name__)
 REPLY = "reply"
@@ -93,6 +94,14 @@ async def completed(
         answered=sent,
         now=now,
     )
+    if sent:
+        await clocks.record_response(
+            session,
+            tenant_id=tenant_id,
+            conversation_id=conversation_id,
+            responded_at=event.completed_at,
+            responded_by=event.requested_by,
+        )
     return conversation_id
 
 
@@ -160,5 +169,12 @@ async def own_activity(
         text=event.text,
         answered=True,
         now=now,
+    )
+    await clocks.record_response(
+        session,
+        tenant_id=tenant_id,
+        conversation_id=conversation_id,
+        responded_at=event.created_at,
+        responded_by=None,
     )
     return conversation_id
