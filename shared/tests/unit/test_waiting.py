@@ -43,12 +43,34 @@ class TestDoubling:
         assert doubling(30, 10, cap=900) == 900
         assert doubling(30, 2, cap=900) == 120
 
+    def test_failures_past_what_a_float_can_double_still_give_the_cap(self):
+        assert doubling(30, 5000, cap=900) == 900
+
 
 class TestBackoff:
     def test_waits_the_first_then_doubles_up_to_the_cap(self):
         backoff = Backoff(0.5, cap=3.0)
 
         assert [backoff.failed() for _ in range(5)] == [0.5, 1.0, 2.0, 3.0, 3.0]
+
+    def test_a_first_wait_above_the_cap_is_waited_whole_then_the_cap(self):
+        backoff = Backoff(30.0, cap=10.0)
+
+        assert [backoff.failed() for _ in range(3)] == [30.0, 10.0, 10.0]
+
+    def test_is_the_doubling_wait_of_its_failures_in_a_row(self):
+        backoff = Backoff(0.25, cap=10.0)
+
+        waits = [backoff.failed() for _ in range(10)]
+
+        assert waits == [doubling(0.25, n, cap=10.0) for n in range(10)]
+
+    def test_waits_the_cap_however_long_it_keeps_failing(self):
+        backoff = Backoff(0.5, cap=10.0)
+
+        waits = [backoff.failed() for _ in range(3000)]
+
+        assert waits[-1] == 10.0
 
     def test_a_success_starts_again_from_the_first(self):
         backoff = Backoff(0.5, cap=3.0)
