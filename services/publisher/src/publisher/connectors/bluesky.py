@@ -35,6 +35,7 @@ from beacon_shared.network_calls import (
 )
 from beacon_shared.networks import bluesky
 from beacon_shared.networks.bluesky import BlueskySessions, Login, SessionSend
+from beacon_shared.rate_limited_calls import Limit, call_within_limits
 from publisher.connectors.base import (
     Account,
     MediaFile,
@@ -321,25 +322,15 @@ class BlueskyConnector:
         """One request in the family of `scopes` (its own window first): refused locally while
         the window is spent, its rate-limit headers recorded, a 429 raised. Only a record
         (`creates`) can have been made when no answer comes back."""
-        self._limits.ensure_free(self.network, scopes, now=self._clock())
-        try:
-            response = await send(self._http, method, url, **kwargs)
-        except OutcomeUnknown as exc:
-            if creates:
-                raise
-            raise RetryLater(f"bluesky: {exc.reason}", kind="connection") from exc
-        now = self._clock()
-        self._limits.record_headers(self.network, scopes[0], response.headers, bluesky.LIMITS)
-        if response.status_code == 429:
-            raise RetryLater(
-                "bluesky answered 429"
-                + (f": {detail}" if (detail := bluesky.detail(response)) else ""),
-                kind="rate_limited",
-                after=self._limits.refused(
-                    self.network, scopes, response, names=bluesky.LIMITS, now=now
-                ),
-            )
-        return response
+        return await call_within_limits(
+            self._limits,
+            self.network,
+            [Limit(scope, bluesky.LIMITS) for scope in scopes],
+            lambda: send(self._http, method, url, **kwargs),
+            creates=creates,
+            detail=bluesky.detail,
+            clock=self._clock,
+        )
 
     def _check(self, response: httpx.Response, *, creates: bool) -> None:
         bluesky.raise_for_answer(response, creates=creates, now=self._clock())

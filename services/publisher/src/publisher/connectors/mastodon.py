@@ -34,6 +34,7 @@ from beacon_shared.network_calls import (
 )
 from beacon_shared.networks import mastodon
 from beacon_shared.networks.mastodon import MastodonApi
+from beacon_shared.rate_limited_calls import Limit, call_within_limits
 from publisher.connectors.base import (
     Account,
     MediaFile,
@@ -219,28 +220,18 @@ class MastodonConnector:
         """One request in the family of `scopes` (its own window first): refused locally while
         the window is spent, its rate-limit headers recorded, a non-2xx raised as what it means.
         Only a status (`creates`) can have gone out when no answer comes back."""
-        self._limits.ensure_free(self.network, scopes, now=self._clock())
-        try:
-            response = await api.request(
+        response = await call_within_limits(
+            self._limits,
+            self.network,
+            [Limit(scope, mastodon.LIMITS) for scope in scopes],
+            lambda: api.request(
                 method, path, token=token, idempotency_key=idempotency_key, **kwargs
-            )
-        except OutcomeUnknown as exc:
-            if creates:
-                raise
-            raise RetryLater(f"mastodon: {exc.reason}", kind="connection") from exc
-        now = self._clock()
-        self._limits.record_headers(self.network, scopes[0], response.headers, mastodon.LIMITS)
-        if response.status_code == 429:
-            detail = mastodon.detail(json_object(response))
-            until = self._limits.refused(
-                self.network, scopes, response, names=mastodon.LIMITS, now=now
-            )
-            raise RetryLater(
-                "mastodon answered 429" + (f": {detail}" if detail else ""),
-                kind="rate_limited",
-                after=until,
-            )
-        mastodon.raise_for_answer(response, creates=creates, now=now)
+            ),
+            creates=creates,
+            detail=lambda answer: mastodon.detail(json_object(answer)),
+            clock=self._clock,
+        )
+        mastodon.raise_for_answer(response, creates=creates, now=self._clock())
         return response
 
     def _instance(self, account: Account) -> MastodonApi:

@@ -2,8 +2,9 @@
 
 Connectors record what the answers' headers say (remaining calls and when the window resets) and
 ask before calling whether a window is spent; a spent window becomes a `RetryLater` at its reset,
-without a request. Kept in each worker's memory: a worker that has not yet heard of a limit
-learns it from its first refused call, which publishes nothing.
+without a request (the Mastodon, Bluesky and X connectors through one guard,
+`beacon_shared.rate_limited_calls`). Kept in each worker's memory: a worker that has not yet
+heard of a limit learns it from its first refused call, which publishes nothing.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import PurePosixPath
 from typing import Any, ClassVar
@@ -34,7 +34,7 @@ from beacon_shared.network_calls import (
     required,
 )
 from beacon_shared.networks import x
-from beacon_shared.rate_limit_headers import LimitHeaders
+from beacon_shared.rate_limited_calls import Limit, call_within_limits
 from publisher.connectors.base import (
     Account,
     MediaFile,
@@ -54,14 +54,6 @@ from publisher.connectors.rate_limits import (
 # The endpoint's own window, and posting's 24-hour windows of the user and of the app.
 TIMELINE_PAGE_SIZE = 100
 _MEDIA_CATEGORIES = {"image/gif": "tweet_gif"}
-
-
-@dataclass(frozen=True)
-class _Window:
-    """Where one pair of rate-limit headers is kept in the book."""
-
-    scope: str
-    headers: LimitHeaders
 
 
 class XConnector:
@@ -225,7 +217,7 @@ class XConnector:
 
     async def _call(
         self,
-        windows: Sequence[_Window],
+        windows: Sequence[Limit],
         method: str,
         path: str,
         *,
@@ -236,44 +228,24 @@ class XConnector:
         """One request limited by `windows` (the endpoint's own first): refused locally while
         one is spent, each recorded from the answer's headers, a non-2xx raised as what it
         means. Only a post (`creates`) can have gone out when no answer comes back."""
-        self._limits.ensure_free(self.network, [w.scope for w in windows], now=self._clock())
-        try:
-            response = await self._api.request(method, path, token=token, **kwargs)
-        except OutcomeUnknown as exc:
-            if creates:
-                raise
-            raise RetryLater(f"x: {exc.reason}", kind="connection") from exc
-        now = self._clock()
-        for window in windows:
-            self._limits.record_headers(
-                self.network, window.scope, response.headers, window.headers
-            )
-        if response.status_code == 429:
-            detail = x.detail(json_object(response))
-            raise RetryLater(
-                "x answered 429" + (f": {detail}" if detail else ""),
-                kind="rate_limited",
-                after=self._exhaust(windows, response, now),
-            )
-        x.raise_for_answer(response, creates=creates, now=now)
+        response = await call_within_limits(
+            self._limits,
+            self.network,
+            windows,
+            lambda: self._api.request(method, path, token=token, **kwargs),
+            creates=creates,
+            detail=lambda answer: x.detail(json_object(answer)),
+            clock=self._clock,
+        )
+        x.raise_for_answer(response, creates=creates, now=self._clock())
         return response
 
-    def _posting(self, account: Account) -> list[_Window]:
+    def _posting(self, account: Account) -> list[Limit]:
         return [
-            _Window(account_scope(account.id), x.ENDPOINT_LIMITS),
-            _Window(f"{account_scope(account.id)}:24hour", x.USER_DAY_LIMITS),
-            _Window(f"{app_scope(self._app_id)}:24hour", x.APP_DAY_LIMITS),
+            Limit(account_scope(account.id), x.ENDPOINT_LIMITS),
+            Limit(f"{account_scope(account.id)}:24hour", x.USER_DAY_LIMITS),
+            Limit(f"{app_scope(self._app_id)}:24hour", x.APP_DAY_LIMITS),
         ]
-
-    def _exhaust(
-        self, windows: Sequence[_Window], response: httpx.Response, now: datetime
-    ) -> datetime:
-        """A 429: wait for the latest of Retry-After, the endpoint's reset and any window the
-        headers say is spent (a user's or the app's day)."""
-        scopes = [w.scope for w in windows]
-        return self._limits.refused(
-            self.network, scopes, response, names=x.ENDPOINT_LIMITS, now=now
-        )
 
 
 def post_url(post_id: str) -> str:
@@ -295,12 +267,12 @@ def _post_of(item: object) -> RecentPost | None:
     )
 
 
-def _media(account: Account) -> list[_Window]:
-    return [_Window(f"{account_scope(account.id)}:media", x.ENDPOINT_LIMITS)]
+def _media(account: Account) -> list[Limit]:
+    return [Limit(f"{account_scope(account.id)}:media", x.ENDPOINT_LIMITS)]
 
 
-def _timeline(account: Account) -> list[_Window]:
-    return [_Window(f"{account_scope(account.id)}:timeline", x.ENDPOINT_LIMITS)]
+def _timeline(account: Account) -> list[Limit]:
+    return [Limit(f"{account_scope(account.id)}:timeline", x.ENDPOINT_LIMITS)]
 
 
 def _with_link(text: str, link: str | None) -> str:
