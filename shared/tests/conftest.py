@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from sqlalchemy import BigInteger, Column, Table, Text, delete, text
+from sqlalchemy import BigInteger, Column, Integer, Table, Text, delete, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -28,7 +28,8 @@ metadata = make_metadata(SCHEMA)
 _outbox = outbox_table(metadata)
 _inbox = inbox_table(metadata)
 _keys = idempotency_table(metadata)
-# Rows workers claim under a lease, in `due` order, per test `batch`.
+# Rows workers claim under a lease, in `due` order, per test `batch`; times are plain numbers
+# of seconds on the test's own clock.
 _leased = Table(
     "leased",
     metadata,
@@ -36,6 +37,9 @@ _leased = Table(
     Column("batch", Text, nullable=False),
     Column("due", BigInteger, nullable=False),
     Column("holder", Text),
+    Column("lease_until", BigInteger),
+    Column("failures", Integer, nullable=False, server_default="0"),
+    Column("outcome", Text),
 )
 # What test handlers write: one row per handled event, with the transaction that wrote it.
 _effect = Table(

@@ -37,7 +37,8 @@ from publisher.config import Settings, account_box, webhook_box
 from publisher.connectors.registry import built_in_registry
 from publisher.db import inbox, outbox
 from publisher.reports.handlers import reports_consumer
-from publisher.scheduling.scheduler import Scheduler, SchedulerConfig
+from publisher.scheduling.config import SchedulerConfig
+from publisher.scheduling.scheduler import Scheduler
 from publisher.webhooks import service as webhooks
 from publisher.webhooks.dispatcher import build_dispatcher
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from beacon_shared import leases
 from beacon_shared.contracts.common import Network
 from beacon_shared.pagination import Cursor
 from ingest.accounts.models import connected_account
@@ -285,19 +286,20 @@ async def claim_poll(
 ) -> int | None:
     """Take the account for one poll if it is due at `now`, holding it from every other worker
     until `hold_until`; its failures in a row so far, or None when it is not due (or held)."""
-    result = await session.execute(
-        update(connected_account)
-        .where(
+    claimed = await leases.claim(
+        session,
+        connected_account,
+        where=[
             c.id == account_id,
             c.tenant_id == tenant_id,
             c.status == AccountStatus.active.value,
             _poll_due(now),
-        )
-        .values(poll_next_at=hold_until)
-        .returning(c.poll_failures)
+        ],
+        lease={"poll_next_at": hold_until},
+        limit=1,
+        returning=[c.poll_failures],
     )
-    failures: int | None = result.scalar_one_or_none()
-    return failures
+    return claimed[0].poll_failures if claimed else None
 
 
 async def schedule_poll(

@@ -13,6 +13,7 @@ from prometheus_client import Counter
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from beacon_shared.claim_call_record import ClaimCallRecord
 from beacon_shared.contracts.common import Network
 from beacon_shared.egress import egress_client
 from beacon_shared.logging import get_logger
@@ -51,6 +52,14 @@ class Outcome:
     stored: int = 0
     duplicates: int = 0
     malformed: int = 0
+
+
+@dataclass(frozen=True)
+class _Polled:
+    """What one poll's call read: None without credentials, and where the poll resumed."""
+
+    fetched: Fetched | None
+    previous: str | None
 
 
 def default_pollers() -> list[Poller]:
@@ -126,69 +135,106 @@ class PollRunner:
 
     async def _poll(self, account: PolledAccount) -> Outcome:
         now = self._now()
-        async with self._sessionmaker() as session, session.begin():
-            failures = await polling.claim(
-                session,
-                tenant_id=account.tenant_id,
-                account_id=account.id,
-                now=now,
-                hold_until=now + self._hold,
+        polled = await ClaimCallRecord(
+            self._sessionmaker,
+            claim=lambda session, _limit: self._claim(session, account, now),
+            call=lambda _failures: self._fetch(account),
+            record=lambda session, failures, result: self._record(
+                session, account, now, failures, result
+            ),
+            not_recorded=lambda _failures, exc: self._not_recorded(account, exc),
+        ).once(1)
+        return polled[0] if polled else Outcome("resting")
+
+    async def _claim(
+        self, session: AsyncSession, account: PolledAccount, now: datetime
+    ) -> list[int]:
+        """The account's failures in a row, when it is due and now held for this poll."""
+        failures = await polling.claim(
+            session,
+            tenant_id=account.tenant_id,
+            account_id=account.id,
+            now=now,
+            hold_until=now + self._hold,
+        )
+        return [] if failures is None else [failures]
+
+    async def _fetch(self, account: PolledAccount) -> _Polled:
+        async with self._sessionmaker() as session:
+            credentials = await decrypt_credentials(session, account_id=account.id, key=self._key)
+            cursor = await polling.cursor_of(
+                session, tenant_id=account.tenant_id, account_id=account.id
             )
-        if failures is None:
-            return Outcome("resting")
+        if credentials is None:
+            return _Polled(None, cursor)
         poller = self._pollers[account.network]
-        try:
-            async with self._sessionmaker() as session:
-                credentials = await decrypt_credentials(
-                    session, account_id=account.id, key=self._key
-                )
-                cursor = await polling.cursor_of(
-                    session, tenant_id=account.tenant_id, account_id=account.id
-                )
-            if credentials is None:
-                await self._schedule(account, now + self._interval, failures=0)
+        return _Polled(await poller.fetch(self._client, credentials, cursor), cursor)
+
+    async def _record(
+        self,
+        session: AsyncSession,
+        account: PolledAccount,
+        now: datetime,
+        failures: int,
+        result: _Polled | Exception,
+    ) -> Outcome:
+        if isinstance(result, _Polled):
+            if result.fetched is None:
+                await self._schedule(session, account, now + self._interval, failures=0)
                 return Outcome("no_credentials")
-            fetched = await poller.fetch(self._client, credentials, cursor)
+            fetched = result.fetched
             next_at = max(now + self._interval, fetched.rate_limited_until or now)
-            return await self._store(account, fetched, previous=cursor, next_at=next_at)
-        except RateLimited as exc:
-            await self._schedule(account, exc.until, failures=failures)
-            log.info("poll.rate_limited", account_id=str(account.id), until=exc.until.isoformat())
-            return Outcome("rate_limited")
-        except Unauthorized as exc:
-            return await self._refused(account, str(exc), failures)
-        except Malformed as exc:
-            await self._back_off(account, now, failures + 1, exc)
-            return Outcome("malformed", malformed=1)
-        except Exception as exc:
-            await self._back_off(account, now, failures + 1, exc)
-            return Outcome("failed")
+            try:
+                async with session.begin_nested():
+                    return await self._store(
+                        session, account, fetched, previous=result.previous, next_at=next_at
+                    )
+            except Exception as exc:  # not stored: a failed poll like any other
+                await self._back_off(session, account, now, failures + 1, exc)
+                return Outcome("failed")
+        match result:
+            case RateLimited(until=until):
+                await self._schedule(session, account, until, failures=failures)
+                log.info("poll.rate_limited", account_id=str(account.id), until=until.isoformat())
+                return Outcome("rate_limited")
+            case Unauthorized():
+                return await self._refused(session, account, str(result), failures)
+            case Malformed():
+                await self._back_off(session, account, now, failures + 1, result)
+                return Outcome("malformed", malformed=1)
+            case _:
+                await self._back_off(session, account, now, failures + 1, result)
+                return Outcome("failed")
+
+    def _not_recorded(self, account: PolledAccount, exc: Exception) -> Outcome:
+        """The database did not take the outcome: the hold expires and the account is due."""
+        log.warning("poll.not_recorded", account_id=str(account.id), error=repr(exc))
+        return Outcome("failed")
 
     async def _store(
-        self, account: PolledAccount, fetched: Fetched, *, previous: str | None, next_at: datetime
+        self,
+        session: AsyncSession,
+        account: PolledAccount,
+        fetched: Fetched,
+        *,
+        previous: str | None,
+        next_at: datetime,
     ) -> Outcome:
         # The cursor and the schedule move in the transaction that stores the items.
-        async with self._sessionmaker() as session, session.begin():
-            resolve, accept = in_transaction(session)
-            filed = await file_interactions(
-                {(account.network, account.external_account_id): fetched.items},
-                resolve=resolve,
-                accept=accept,
-            )
-            if fetched.cursor is not None and fetched.cursor != previous:
-                await polling.save_cursor(
-                    session,
-                    tenant_id=account.tenant_id,
-                    account_id=account.id,
-                    cursor=fetched.cursor,
-                )
-            await polling.schedule(
+        resolve, accept = in_transaction(session)
+        filed = await file_interactions(
+            {(account.network, account.external_account_id): fetched.items},
+            resolve=resolve,
+            accept=accept,
+        )
+        if fetched.cursor is not None and fetched.cursor != previous:
+            await polling.save_cursor(
                 session,
                 tenant_id=account.tenant_id,
                 account_id=account.id,
-                next_at=next_at,
-                failures=0,
+                cursor=fetched.cursor,
             )
+        await self._schedule(session, account, next_at, failures=0)
         log.info(
             "poll.stored",
             account_id=str(account.id),
@@ -200,7 +246,12 @@ class PollRunner:
         return Outcome("stored", filed.stored, filed.duplicates, fetched.malformed)
 
     async def _back_off(
-        self, account: PolledAccount, now: datetime, failures: int, exc: Exception
+        self,
+        session: AsyncSession,
+        account: PolledAccount,
+        now: datetime,
+        failures: int,
+        exc: Exception,
     ) -> None:
         delay = doubling(self._interval.total_seconds(), failures, cap=self._backoff_max)
         log.warning(
@@ -211,59 +262,38 @@ class PollRunner:
             failures=failures,
             retry_in=delay,
         )
-        await self._schedule(account, now + timedelta(seconds=delay), failures=failures)
+        await self._schedule(session, account, now + timedelta(seconds=delay), failures=failures)
 
-    async def _schedule(self, account: PolledAccount, next_at: datetime, *, failures: int) -> None:
-        """Best effort: if the database is away, the hold expires and the account is due again."""
-        try:
-            async with self._sessionmaker() as session, session.begin():
-                await polling.schedule(
-                    session,
-                    tenant_id=account.tenant_id,
-                    account_id=account.id,
-                    next_at=next_at,
-                    failures=failures,
-                )
-        except Exception as exc:
-            log.warning("poll.schedule_failed", account_id=str(account.id), error=repr(exc))
+    async def _schedule(
+        self, session: AsyncSession, account: PolledAccount, next_at: datetime, *, failures: int
+    ) -> None:
+        await polling.schedule(
+            session,
+            tenant_id=account.tenant_id,
+            account_id=account.id,
+            next_at=next_at,
+            failures=failures,
+        )
 
-    async def _refused(self, account: PolledAccount, reason: str, failures: int) -> Outcome:
-        """Rest the account until the workspace refreshed its token, or stop it for a person."""
-        try:
-            async with self._sessionmaker() as session, session.begin():
-                until = await credentials_refused(
-                    session,
-                    account_id=account.id,
-                    version=None,  # a poll reads the credentials as they are now
-                    reason=reason,
-                    now=self._now(),
-                    wait=self._refresh_wait,
-                )
-                if until is not None:
-                    await polling.schedule(
-                        session,
-                        tenant_id=account.tenant_id,
-                        account_id=account.id,
-                        next_at=until,
-                        failures=failures,
-                    )
-        except Exception as exc:
-            log.warning("poll.refusal_not_recorded", account_id=str(account.id), error=repr(exc))
-            return Outcome("failed")
+    async def _refused(
+        self, session: AsyncSession, account: PolledAccount, reason: str, failures: int
+    ) -> Outcome:
+        """Rest the account until the workspace refreshed its token, or stop it for a person
+        (no longer active, so no longer claimed)."""
+        until = await credentials_refused(
+            session,
+            account_id=account.id,
+            version=None,  # a poll reads the credentials as they are now
+            reason=reason,
+            now=self._now(),
+            wait=self._refresh_wait,
+        )
         if until is not None:
+            await self._schedule(session, account, until, failures=failures)
             return Outcome("awaiting_credentials")
-        await self._needs_reauth(account)
-        return Outcome("needs_reauth")
-
-    async def _needs_reauth(self, account: PolledAccount) -> None:
-        """No longer active, so no longer claimed; if that cannot be recorded, the hold rests it."""
-        try:
-            async with self._sessionmaker() as session, session.begin():
-                await mark_needs_reauth(session, tenant_id=account.tenant_id, account_id=account.id)
-        except Exception as exc:
-            log.warning("poll.reauth_not_recorded", account_id=str(account.id), error=repr(exc))
-            return
+        await mark_needs_reauth(session, tenant_id=account.tenant_id, account_id=account.id)
         log.warning("poll.needs_reauth", account_id=str(account.id), network=account.network.value)
+        return Outcome("needs_reauth")
 
 
 def poll_job(ctx: WorkerContext) -> Job:

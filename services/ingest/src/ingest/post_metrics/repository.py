@@ -10,6 +10,7 @@ from sqlalchemy import Select, delete, literal, or_, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from beacon_shared import leases
 from beacon_shared.contracts.common import Network
 from ingest.post_metrics.base import MetricsAccount, Owner
 from ingest.post_metrics.models import post_metrics_poll
@@ -69,23 +70,28 @@ async def claim(
     session: AsyncSession, *, account: MetricsAccount, now: datetime, hold_until: datetime
 ) -> int | None:
     """Take the account for one poll if it is due at `now`, holding it from every other worker
-    until `hold_until`; its failures in a row so far, or None when it is not due (or held)."""
-    statement = insert(post_metrics_poll).values(
-        account_id=account.id,
-        tenant_id=account.tenant_id,
-        owner=account.owner.value,
-        next_at=hold_until,
-        failures=0,
+    until `hold_until`; its failures in a row so far, or None when it is not due (or held). An
+    account polled for the first time gets its row here, due at once."""
+    await session.execute(
+        insert(post_metrics_poll)
+        .values(
+            account_id=account.id,
+            tenant_id=account.tenant_id,
+            owner=account.owner.value,
+            next_at=now,
+            failures=0,
+        )
+        .on_conflict_do_nothing(index_elements=[p.account_id])
     )
-    result = await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[p.account_id],
-            set_={"next_at": statement.excluded.next_at},
-            where=p.next_at <= now,
-        ).returning(p.failures)
+    claimed = await leases.claim(
+        session,
+        post_metrics_poll,
+        where=[p.account_id == account.id, p.next_at <= now],
+        lease={"next_at": hold_until},
+        limit=1,
+        returning=[p.failures],
     )
-    failures: int | None = result.scalar_one_or_none()
-    return failures
+    return claimed[0].failures if claimed else None
 
 
 async def schedule(

@@ -20,6 +20,7 @@ from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from beacon_shared import outbox
+from beacon_shared.claim_call_record import ClaimCallRecord
 from beacon_shared.contracts.common import Network
 from beacon_shared.egress import egress_client
 from beacon_shared.logging import get_logger
@@ -138,45 +139,83 @@ class MetricsPoller:
 
     async def _poll(self, account: MetricsAccount) -> Outcome:
         now = self._now()
-        async with self._sessionmaker() as session, session.begin():
-            failures = await repository.claim(
-                session, account=account, now=now, hold_until=now + self._hold
-            )
-        if failures is None:
-            return Outcome("resting")
-        try:
-            base_url, token = await self._where(account)
-            observation = await self._readers[account.network].read(
-                self._client,
-                account,
-                base_url=base_url,
-                token=token,
-                since=now - self._max_age,
-            )
-            return await self._store(account, observation, now=now)
-        except _NoCredentials:
-            await self._reschedule(account, now + self._interval, 0, "no_credentials")
-            return Outcome("no_credentials")
-        except RateLimited as exc:
-            await self._reschedule(account, exc.until, failures, "rate_limited")
-            log.info("metrics_poll.rate_limited", account_id=str(account.id), until=str(exc.until))
-            return Outcome("rate_limited")
-        except Unauthorized as exc:
-            await self._back_off(account, now, failures + 1, "unauthorized", exc)
-            return Outcome("unauthorized")
-        except Gone as exc:
-            await self._back_off(account, now, failures + 1, f"not_found: {exc}", exc)
-            return Outcome("gone")
-        except Malformed as exc:
-            await self._back_off(account, now, failures + 1, "malformed", exc)
-            return Outcome("malformed", malformed=1)
-        except httpx.HTTPStatusError as exc:
-            status = exc.response.status_code
-            await self._back_off(account, now, failures + 1, f"http_{status}", exc)
-            return Outcome("failed")
-        except Exception as exc:
-            await self._back_off(account, now, failures + 1, type(exc).__name__, exc)
-            return Outcome("failed")
+        polled = await ClaimCallRecord(
+            self._sessionmaker,
+            claim=lambda session, _limit: self._claim(session, account, now),
+            call=lambda _failures: self._read(account, now),
+            record=lambda session, failures, result: self._record(
+                session, account, now, failures, result
+            ),
+            not_recorded=lambda _failures, exc: self._not_recorded(account, exc),
+        ).once(1)
+        return polled[0] if polled else Outcome("resting")
+
+    async def _claim(
+        self, session: AsyncSession, account: MetricsAccount, now: datetime
+    ) -> list[int]:
+        """The account's failures in a row, when it is due and now held for this poll."""
+        failures = await repository.claim(
+            session, account=account, now=now, hold_until=now + self._hold
+        )
+        return [] if failures is None else [failures]
+
+    async def _read(self, account: MetricsAccount, now: datetime) -> Observation:
+        base_url, token = await self._where(account)
+        return await self._readers[account.network].read(
+            self._client,
+            account,
+            base_url=base_url,
+            token=token,
+            since=now - self._max_age,
+        )
+
+    async def _record(
+        self,
+        session: AsyncSession,
+        account: MetricsAccount,
+        now: datetime,
+        failures: int,
+        result: Observation | Exception,
+    ) -> Outcome:
+        match result:
+            case Observation():
+                try:
+                    async with session.begin_nested():
+                        return await self._store(session, account, result, now=now)
+                except Exception as exc:  # not stored: a failed poll like any other
+                    failure = type(exc).__name__
+                    await self._back_off(session, account, now, failures + 1, failure, exc)
+                    return Outcome("failed")
+            case _NoCredentials():
+                await self._reschedule(session, account, now + self._interval, 0, "no_credentials")
+                return Outcome("no_credentials")
+            case RateLimited(until=until):
+                await self._reschedule(session, account, until, failures, "rate_limited")
+                log.info("metrics_poll.rate_limited", account_id=str(account.id), until=str(until))
+                return Outcome("rate_limited")
+            case Unauthorized():
+                await self._back_off(session, account, now, failures + 1, "unauthorized", result)
+                return Outcome("unauthorized")
+            case Gone():
+                error = f"not_found: {result}"
+                await self._back_off(session, account, now, failures + 1, error, result)
+                return Outcome("gone")
+            case Malformed():
+                await self._back_off(session, account, now, failures + 1, "malformed", result)
+                return Outcome("malformed", malformed=1)
+            case httpx.HTTPStatusError():
+                error = f"http_{result.response.status_code}"
+                await self._back_off(session, account, now, failures + 1, error, result)
+                return Outcome("failed")
+            case _:
+                failure = type(result).__name__
+                await self._back_off(session, account, now, failures + 1, failure, result)
+                return Outcome("failed")
+
+    def _not_recorded(self, account: MetricsAccount, exc: Exception) -> Outcome:
+        """The database did not take the outcome: the hold expires and the account is due."""
+        log.warning("metrics_poll.not_recorded", account_id=str(account.id), error=repr(exc))
+        return Outcome("failed")
 
     async def _where(self, account: MetricsAccount) -> tuple[str, str | None]:
         """The API root to read the account from, and a token when the brand has one."""
@@ -193,7 +232,12 @@ class MetricsPoller:
         return credentials["base_url"], credentials.get("access_token")
 
     async def _store(
-        self, account: MetricsAccount, observation: Observation, *, now: datetime
+        self,
+        session: AsyncSession,
+        account: MetricsAccount,
+        observation: Observation,
+        *,
+        now: datetime,
     ) -> Outcome:
         events = [
             observed_event(account, observation, post, observed_at=now)
@@ -201,16 +245,15 @@ class MetricsPoller:
         ]
         next_at = max(now + self._interval, observation.rate_limited_until or now)
         # The events and the schedule move together: a crash re-reads, never loses.
-        async with self._sessionmaker() as session, session.begin():
-            await outbox.stage(session, outbox_table, events)
-            await repository.schedule(
-                session,
-                account_id=account.id,
-                next_at=next_at,
-                failures=0,
-                error=None,
-                polled_at=now,
-            )
+        await outbox.stage(session, outbox_table, events)
+        await repository.schedule(
+            session,
+            account_id=account.id,
+            next_at=next_at,
+            failures=0,
+            error=None,
+            polled_at=now,
+        )
         POSTS_OBSERVED.labels(account.network.value, account.owner.value).inc(len(events))
         log.info(
             "metrics_poll.observed",
@@ -223,7 +266,13 @@ class MetricsPoller:
         return Outcome("observed", len(events), observation.malformed)
 
     async def _back_off(
-        self, account: MetricsAccount, now: datetime, failures: int, error: str, exc: Exception
+        self,
+        session: AsyncSession,
+        account: MetricsAccount,
+        now: datetime,
+        failures: int,
+        error: str,
+        exc: Exception,
     ) -> None:
         delay = doubling(self._interval.total_seconds(), failures - 1, cap=self._backoff_max)
         log.warning(
@@ -235,19 +284,19 @@ class MetricsPoller:
             failures=failures,
             retry_in=delay,
         )
-        await self._reschedule(account, now + timedelta(seconds=delay), failures, error)
+        await self._reschedule(session, account, now + timedelta(seconds=delay), failures, error)
 
     async def _reschedule(
-        self, account: MetricsAccount, next_at: datetime, failures: int, error: str
+        self,
+        session: AsyncSession,
+        account: MetricsAccount,
+        next_at: datetime,
+        failures: int,
+        error: str,
     ) -> None:
-        """Best effort: if the database is away, the hold expires and the account is due again."""
-        try:
-            async with self._sessionmaker() as session, session.begin():
-                await repository.schedule(
-                    session, account_id=account.id, next_at=next_at, failures=failures, error=error
-                )
-        except Exception as exc:
-            log.warning("metrics_poll.schedule_failed", account_id=str(account.id), error=repr(exc))
+        await repository.schedule(
+            session, account_id=account.id, next_at=next_at, failures=failures, error=error
+        )
 
 
 def metrics_jobs(ctx: WorkerContext) -> list[Job]:

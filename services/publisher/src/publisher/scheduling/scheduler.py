@@ -3,35 +3,34 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from uuid import UUID
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from beacon_shared.claim_call_record import ClaimCallRecord
 from beacon_shared.crypto import SecretBox
 from beacon_shared.logging import get_logger
 from beacon_shared.network_calls import CredentialsRefused, OutcomeUnknown, RetryLater
-from beacon_shared.tracing import current_correlation_id
 from beacon_shared.waiting import Backoff, doubling, wait_or_stop
 from publisher.accounts import service as accounts
-from publisher.campaigns import service as campaigns
 from publisher.campaigns.service import CampaignRow
-from publisher.config import Settings
-from publisher.connectors.base import Account, Connector, PublishContent, PublishResult
+from publisher.connectors.base import (
+    Account,
+    Connector,
+    PublishContent,
+    PublishResult,
+)
 from publisher.connectors.registry import ConnectorRegistry, NoConnector
 from publisher.delivery import service as delivery
 from publisher.delivery import targets
 from publisher.delivery.service import ClaimedTarget, Published
+from publisher.scheduling.claimed import Claimed, Looked, Sent, correlated, with_accounts
+from publisher.scheduling.config import SchedulerConfig
 from publisher.scheduling.metrics import PUBLISH_LAG, PUBLISH_OUTCOMES
 from publisher.scheduling.preparation import (
-    MediaLimits,
     NotPublishable,
-    account_for,
     content_for,
     published_text,
     tagged_variant,
@@ -39,55 +38,6 @@ from publisher.scheduling.preparation import (
 from publisher.scheduling.reconciliation import find_published
 
 log = get_logger(__name__)
-
-
-def default_worker_id() -> str:
-    """host:pid, what shows in `claimed_by`."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-@dataclass(frozen=True)
-class SchedulerConfig:
-    """How the scheduler paces and bounds its work."""
-
-    worker_id: str
-    poll_seconds: float = 0.25
-    batch_size: int = 50
-    lease: timedelta = timedelta(seconds=60)
-    publish_timeout: float = 30.0
-    max_attempts: int = 5
-    retry_backoff: timedelta = timedelta(seconds=5)
-    # An unknown outcome is first looked for this long after it happened (networks list a new
-    # post within seconds), and keeps being looked for until `reconcile_settle` has passed; a
-    # post still not listed then was not published and is sent again.
-    reconcile_delay: timedelta = timedelta(seconds=15)
-    reconcile_settle: timedelta = timedelta(minutes=2)
-    # How long a refused workspace account waits for the registry's refresh.
-    refresh_wait: timedelta = timedelta(minutes=2)
-    media: MediaLimits = field(default_factory=MediaLimits)
-    # Targets being published at once by this worker: a batch is claimed whenever there is room,
-    # without waiting for the slowest call of the previous one.
-    max_in_flight: int = 200
-    # How often lost claims are swept, unknown outcomes reconciled and the lag measured.
-    housekeeping_seconds: float = 1.0
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> SchedulerConfig:
-        """From the publisher's settings."""
-        return cls(
-            worker_id=settings.worker_id or default_worker_id(),
-            poll_seconds=settings.scheduler_poll_seconds,
-            batch_size=settings.scheduler_batch_size,
-            lease=timedelta(seconds=settings.scheduler_lease_seconds),
-            publish_timeout=settings.publish_timeout_seconds,
-            max_attempts=settings.publish_max_attempts,
-            retry_backoff=timedelta(seconds=settings.publish_retry_backoff_seconds),
-            reconcile_delay=timedelta(seconds=settings.reconcile_delay_seconds),
-            reconcile_settle=timedelta(seconds=settings.reconcile_settle_seconds),
-            refresh_wait=timedelta(seconds=settings.credentials_refresh_wait_seconds),
-            media=MediaLimits(max_bytes=settings.media_max_bytes),
-            max_in_flight=settings.scheduler_max_in_flight,
-        )
 
 
 class Scheduler:
@@ -111,6 +61,20 @@ class Scheduler:
         self.http = http
         # Publications the network confirmed, recorded together by the next flush.
         self._published: list[Published] = []
+        self._publishing = ClaimCallRecord(
+            sessionmaker,
+            claim=self._claim_due,
+            call=self._send,
+            record=self._record_sent,
+            not_recorded=self._not_recorded,
+        )
+        self._reconciling = ClaimCallRecord(
+            sessionmaker,
+            claim=self._claim_unconfirmed,
+            call=self._look,
+            record=self._record_looked,
+            not_recorded=self._not_recorded,
+        )
 
     async def run(self, stop: asyncio.Event) -> None:
         """Publish until `stop`, then finish the calls in flight and record them.
@@ -129,7 +93,7 @@ class Scheduler:
             while not stop.is_set():
                 in_flight = sum(batches.values())
                 room = min(self.config.batch_size, self.config.max_in_flight - in_flight)
-                claimed: list[ClaimedTarget] = []
+                claimed: Sequence[Claimed] = []
                 try:
                     await self.flush()
                     if loop.time() >= next_housekeeping:
@@ -140,7 +104,7 @@ class Scheduler:
                     if room > 0:
                         claimed = await self._claim(room)
                     if claimed:
-                        task = asyncio.create_task(self._each(claimed, self._publish))
+                        task = asyncio.create_task(self._settle(claimed))
                         batches[task] = len(claimed)
                         task.add_done_callback(batches.pop)
                     backoff.succeeded()
@@ -161,7 +125,7 @@ class Scheduler:
         how many were claimed."""
         await self.sweep()
         claimed = await self._claim(self.config.batch_size)
-        await self._each(claimed, self._publish)
+        await self._settle(claimed)
         await self.flush()
         return len(claimed)
 
@@ -182,30 +146,17 @@ class Scheduler:
             PUBLISH_OUTCOMES.labels(outcome.claimed.network.value, label).inc()
         return recorded
 
-    async def _claim(self, limit: int) -> list[ClaimedTarget]:
-        async with self.sessionmaker() as session, session.begin():
-            return await delivery.claim_due(
-                session,
-                now=datetime.now(UTC),
-                lease=self.config.lease,
-                worker_id=self.config.worker_id,
-                limit=limit,
-            )
+    async def _claim(self, limit: int) -> Sequence[Claimed]:
+        return await self._publishing.claimed(limit)
+
+    async def _settle(self, claimed: Sequence[Claimed]) -> None:
+        await self._publishing.settle(claimed)
 
     async def reconcile(self) -> int:
         """Settle one batch of targets whose outcome is unknown; returns how many were looked at."""
-        now = datetime.now(UTC)
-        async with self.sessionmaker() as session, session.begin():
-            claimed = await delivery.claim_unconfirmed(
-                session,
-                now=now,
-                lease=self.config.lease,
-                worker_id=self.config.worker_id,
-                limit=self.config.batch_size,
-            )
-        await self._each(claimed, self._reconcile)
+        looked = await self._reconciling.once(self.config.batch_size)
         await self.flush()
-        return len(claimed)
+        return len(looked)
 
     async def update_lag(self) -> float:
         """Set and return the publish lag: how long the oldest due target has waited."""
@@ -216,77 +167,77 @@ class Scheduler:
         PUBLISH_LAG.set(lag)
         return lag
 
-    async def _each(
-        self,
-        claimed: list[ClaimedTarget],
-        handle: Callable[[ClaimedTarget, Account, CampaignRow | None], Awaitable[None]],
-    ) -> None:
-        if not claimed:
-            return
-        async with self.sessionmaker() as session:
-            rows = await accounts.for_publishing(
-                session, list({UUID(t.account_id) for t in claimed if _is_uuid(t.account_id)})
-            )
-            named = {(t.tenant_id, t.campaign_id) for t in claimed if t.campaign_id is not None}
-            found = [
-                await campaigns.find(session, tenant_id=tenant_id, campaign_id=campaign_id)
-                for tenant_id, campaign_id in named
-                if campaign_id is not None
-            ]
-        by_id = {row.id: row for row in rows}
-        by_campaign = {str(c.id): c for c in found if c is not None}
+    # Claims: the targets with their accounts and campaigns, read in the claim's transaction.
 
-        async def one(target: ClaimedTarget) -> None:
-            token = current_correlation_id.set(target.correlation_id)
+    async def _claim_due(self, session: AsyncSession, limit: int) -> list[Claimed]:
+        claimed = await delivery.claim_due(
+            session,
+            now=datetime.now(UTC),
+            lease=self.config.lease,
+            worker_id=self.config.worker_id,
+            limit=limit,
+        )
+        return await with_accounts(session, claimed, self.box)
+
+    async def _claim_unconfirmed(self, session: AsyncSession, limit: int) -> list[Claimed]:
+        claimed = await delivery.claim_unconfirmed(
+            session,
+            now=datetime.now(UTC),
+            lease=self.config.lease,
+            worker_id=self.config.worker_id,
+            limit=limit,
+        )
+        return await with_accounts(session, claimed, self.box)
+
+    # Publishing: the call, then its record.
+
+    async def _send(self, claimed: Claimed) -> Sent:
+        with correlated(claimed.target):
+            account = claimed.usable_account()
+            connector = self.connectors.get(claimed.target.network)
+            content = await self._content(claimed.target, claimed.campaign)
             try:
-                try:
-                    account = account_for(target, by_id, self.box)
-                except NotPublishable as exc:
-                    await self._fail(target, exc.reason, exc.kind)
-                    return
-                campaign = by_campaign.get(target.campaign_id or "")
-                await handle(target, account, campaign)
-            finally:
-                current_correlation_id.reset(token)
-
-        outcomes = await asyncio.gather(*(one(t) for t in claimed), return_exceptions=True)
-        for target, outcome in zip(claimed, outcomes, strict=True):
-            if isinstance(outcome, BaseException):
-                # Recording failed (the database, usually); the lease expiry brings it back.
-                log.warning(
-                    "scheduler.outcome_not_recorded",
-                    target_id=str(target.target_id),
-                    error=repr(outcome),
+                result: PublishResult | Exception = await self._call(
+                    connector, account, content, claimed.target
                 )
+            except Exception as exc:
+                result = exc
+            return Sent(account, connector, result)
 
-    async def _publish(
-        self, claimed: ClaimedTarget, account: Account, campaign: CampaignRow | None
+    async def _record_sent(
+        self, session: AsyncSession, claimed: Claimed, result: Sent | Exception
     ) -> None:
-        try:
-            connector = self.connectors.get(claimed.network)
-            content = await self._content(claimed, campaign)
-        except NoConnector as exc:
-            await self._fail(claimed, str(exc), "refused")
-            return
-        except NotPublishable as exc:
-            if exc.retryable:
-                await self._retry_or_fail(claimed, exc.reason, after=None)
+        target = claimed.target
+        with correlated(target):
+            if isinstance(result, NoConnector):
+                await self._fail(session, target, str(result), "refused")
+            elif isinstance(result, NotPublishable):
+                if result.retryable:
+                    await self._retry_or_fail(session, target, result.reason, after=None)
+                else:
+                    await self._fail(session, target, result.reason, result.kind)
+            elif isinstance(result, Exception):
+                raise result  # not called, for no reason of its own: the lease brings it back
             else:
-                await self._fail(claimed, exc.reason, exc.kind)
-            return
-        try:
-            result = await self._call(connector, account, content, claimed)
-        except RetryLater as exc:
-            await self._retry_or_fail(claimed, exc.reason, after=exc.after)
-        except CredentialsRefused as exc:
-            await self._refused_credentials(claimed, account, exc.reason)
-        except (OutcomeUnknown, TimeoutError) as exc:
-            await self._unknown(claimed, connector, _describe(exc, self.config.publish_timeout))
-        except Exception as exc:
+                await self._record_answer(session, target, result)
+
+    async def _record_answer(
+        self, session: AsyncSession, claimed: ClaimedTarget, sent: Sent
+    ) -> None:
+        answer = sent.result
+        if isinstance(answer, RetryLater):
+            await self._retry_or_fail(session, claimed, answer.reason, after=answer.after)
+        elif isinstance(answer, CredentialsRefused):
+            await self._refused_credentials(session, claimed, sent.account, answer.reason)
+        elif isinstance(answer, OutcomeUnknown | TimeoutError):
+            error = _describe(answer, self.config.publish_timeout)
+            await self._unknown(session, claimed, sent.connector, error)
+        elif isinstance(answer, Exception):
             # Refused by the network, or a connector bug: sending it again would not help.
-            await self._fail(claimed, _describe(exc, self.config.publish_timeout), "refused")
+            error = _describe(answer, self.config.publish_timeout)
+            await self._fail(session, claimed, error, "refused")
         else:
-            self._confirmed(claimed, result, account)
+            self._confirmed(claimed, answer, sent.account)
 
     async def _content(
         self, claimed: ClaimedTarget, campaign: CampaignRow | None
@@ -305,28 +256,61 @@ class Scheduler:
         async with asyncio.timeout(self.config.publish_timeout):
             return await connector.publish(account, content, str(claimed.target_id))
 
-    async def _reconcile(
-        self, claimed: ClaimedTarget, account: Account, campaign: CampaignRow | None
+    def _not_recorded(self, claimed: Claimed, exc: Exception) -> None:
+        # Recording failed (the database, usually); the lease expiry brings it back.
+        log.warning(
+            "scheduler.outcome_not_recorded",
+            target_id=str(claimed.target.target_id),
+            error=repr(exc),
+        )
+
+    # Reconciliation: the account's recent posts looked at, then what was found recorded.
+
+    async def _look(self, claimed: Claimed) -> Looked:
+        target = claimed.target
+        with correlated(target):
+            account = claimed.usable_account()
+            now = datetime.now(UTC)
+            since = (target.unconfirmed_at or now) - self.config.lease
+            try:
+                connector = self.connectors.get(target.network)
+                # Only the text is matched: the media are not fetched again to look for the post.
+                text = published_text(target, tagged_variant(target, claimed.campaign))
+                recent = await connector.recent_posts(account, since)
+            except Exception as exc:
+                return Looked(account, now, exc)
+            return Looked(
+                account,
+                now,
+                find_published(text, recent),
+                remembered=self._key_remembered(target, connector, now),
+            )
+
+    async def _record_looked(
+        self, session: AsyncSession, claimed: Claimed, result: Looked | Exception
     ) -> None:
-        now = datetime.now(UTC)
-        since = (claimed.unconfirmed_at or now) - self.config.lease
-        try:
-            connector = self.connectors.get(claimed.network)
-            # Only the text is matched: the media are not fetched again to look for the post.
-            text = published_text(claimed, tagged_variant(claimed, campaign))
-            recent = await connector.recent_posts(account, since)
-        except CredentialsRefused as exc:
-            await self._refused_credentials(claimed, account, exc.reason)
-            return
-        except Exception as exc:
+        target = claimed.target
+        with correlated(target):
+            if isinstance(result, NotPublishable):
+                await self._fail(session, target, result.reason, result.kind)
+            elif isinstance(result, Exception):
+                raise result
+            else:
+                await self._record_found(session, target, result)
+
+    async def _record_found(
+        self, session: AsyncSession, claimed: ClaimedTarget, looked: Looked
+    ) -> None:
+        found, now = looked.found, looked.now
+        if isinstance(found, CredentialsRefused):
+            await self._refused_credentials(session, claimed, looked.account, found.reason)
+        elif isinstance(found, Exception):
             # The network cannot be asked now: ask again later, never send blindly meanwhile.
             log.warning(
-                "target.reconcile_failed", target_id=str(claimed.target_id), error=repr(exc)
+                "target.reconcile_failed", target_id=str(claimed.target_id), error=repr(found)
             )
-            await self._look_again(claimed, now)
-            return
-        found = find_published(text, recent)
-        if found is not None:
+            await self._look_again(session, claimed, now)
+        elif found is not None:
             self._published.append(
                 Published(
                     claimed,
@@ -334,32 +318,35 @@ class Scheduler:
                     url=found.url,
                     published_at=found.created_at,
                     confirmed_by="reconciled",
-                    external_account_id=account.external_account_id,
+                    external_account_id=looked.account.external_account_id,
                 )
             )
-            return
-        if self._key_remembered(claimed, connector, now):
+        elif looked.remembered:
             # Not listed yet, but the network dedupes this key: sending again is safe now.
-            await self._retry_or_fail(claimed, "not found among the account's posts", after=now)
-            return
-        if (
+            error = "not found among the account's posts"
+            await self._retry_or_fail(session, claimed, error, after=now)
+        elif (
             claimed.unconfirmed_at is not None
             and now - claimed.unconfirmed_at < self.config.reconcile_settle
         ):
-            await self._look_again(claimed, now)
-            return
-        # Not out after the settle time: sending again cannot make a second post.
-        await self._retry_or_fail(claimed, "not found among the account's posts", after=now)
+            await self._look_again(session, claimed, now)
+        else:
+            # Not out after the settle time: sending again cannot make a second post.
+            error = "not found among the account's posts"
+            await self._retry_or_fail(session, claimed, error, after=now)
 
-    async def _look_again(self, claimed: ClaimedTarget, now: datetime) -> None:
-        async with self.sessionmaker() as session, session.begin():
-            await delivery.reconcile_later(
-                session,
-                claimed,
-                worker_id=self.config.worker_id,
-                at=now + self.config.reconcile_delay,
-                now=now,
-            )
+    async def _look_again(
+        self, session: AsyncSession, claimed: ClaimedTarget, now: datetime
+    ) -> None:
+        await delivery.reconcile_later(
+            session,
+            claimed,
+            worker_id=self.config.worker_id,
+            at=now + self.config.reconcile_delay,
+            now=now,
+        )
+
+    # Outcomes, each recorded in the session of the record.
 
     def _confirmed(self, claimed: ClaimedTarget, result: PublishResult, account: Account) -> None:
         # Recorded by the next flush; until then the lease keeps the target ours.
@@ -381,84 +368,83 @@ class Scheduler:
         window = connector.idempotency_window
         return window is not None and now - claimed.due_at < window / 2
 
-    async def _unknown(self, claimed: ClaimedTarget, connector: Connector, error: str) -> None:
+    async def _unknown(
+        self, session: AsyncSession, claimed: ClaimedTarget, connector: Connector, error: str
+    ) -> None:
         if self._key_remembered(claimed, connector, datetime.now(UTC)):
             # The network dedupes this key for a while yet: sending again cannot post twice.
-            await self._retry_or_fail(claimed, error, after=None)
+            await self._retry_or_fail(session, claimed, error, after=None)
             return
         now = datetime.now(UTC)
-        async with self.sessionmaker() as session, session.begin():
-            await delivery.record_unconfirmed(
-                session,
-                claimed,
-                worker_id=self.config.worker_id,
-                error=error,
-                reconcile_at=now + self.config.reconcile_delay,
-                now=now,
-            )
+        await delivery.record_unconfirmed(
+            session,
+            claimed,
+            worker_id=self.config.worker_id,
+            error=error,
+            reconcile_at=now + self.config.reconcile_delay,
+            now=now,
+        )
         PUBLISH_OUTCOMES.labels(claimed.network.value, "unconfirmed").inc()
 
     async def _refused_credentials(
-        self, claimed: ClaimedTarget, account: Account, reason: str
+        self, session: AsyncSession, claimed: ClaimedTarget, account: Account, reason: str
     ) -> None:
         now = datetime.now(UTC)
-        async with self.sessionmaker() as session, session.begin():
-            until = await accounts.credentials_refused(
-                session,
-                account_id=account.id,
-                version=account.credentials_version,
-                reason=reason,
-                now=now,
-                wait=self.config.refresh_wait,
-            )
-            if until is not None:
-                await delivery.wait_for_credentials(
-                    session,
-                    claimed,
-                    worker_id=self.config.worker_id,
-                    error=f"the network refused the account's token: {reason}",
-                    until=until,
-                    now=now,
-                )
+        until = await accounts.credentials_refused(
+            session,
+            account_id=account.id,
+            version=account.credentials_version,
+            reason=reason,
+            now=now,
+            wait=self.config.refresh_wait,
+        )
         if until is not None:
-            PUBLISH_OUTCOMES.labels(claimed.network.value, "retried").inc()
-            return
-        async with self.sessionmaker() as session, session.begin():
-            flagged = await accounts.mark_needs_reauth(
-                session, account_id=account.id, reason=reason, now=now
-            )
-            if flagged:
-                # Its other targets not out yet would fail the same way at their time: said now.
-                await targets.warn_account_targets(
-                    session,
-                    tenant_id=claimed.tenant_id,
-                    account_id=account.id,
-                    warning=f"the account needs reconnecting: {reason}",
-                    kind="credentials",
-                    now=now,
-                )
-            await delivery.record_failed(
+            await delivery.wait_for_credentials(
                 session,
                 claimed,
-                error=f"the account needs reconnecting: {reason}",
+                worker_id=self.config.worker_id,
+                error=f"the network refused the account's token: {reason}",
+                until=until,
+                now=now,
+            )
+            PUBLISH_OUTCOMES.labels(claimed.network.value, "retried").inc()
+            return
+        flagged = await accounts.mark_needs_reauth(
+            session, account_id=account.id, reason=reason, now=now
+        )
+        if flagged:
+            # Its other targets not out yet would fail the same way at their time: said now.
+            await targets.warn_account_targets(
+                session,
+                tenant_id=claimed.tenant_id,
+                account_id=account.id,
+                warning=f"the account needs reconnecting: {reason}",
                 kind="credentials",
                 now=now,
             )
+        await delivery.record_failed(
+            session,
+            claimed,
+            error=f"the account needs reconnecting: {reason}",
+            kind="credentials",
+            now=now,
+        )
         PUBLISH_OUTCOMES.labels(claimed.network.value, "failed").inc()
 
-    async def _fail(self, claimed: ClaimedTarget, error: str, kind: str) -> None:
-        async with self.sessionmaker() as session, session.begin():
-            await delivery.record_failed(
-                session, claimed, error=error, kind=kind, now=datetime.now(UTC)
-            )
+    async def _fail(
+        self, session: AsyncSession, claimed: ClaimedTarget, error: str, kind: str
+    ) -> None:
+        await delivery.record_failed(
+            session, claimed, error=error, kind=kind, now=datetime.now(UTC)
+        )
         PUBLISH_OUTCOMES.labels(claimed.network.value, "failed").inc()
 
     async def _retry_or_fail(
-        self, claimed: ClaimedTarget, error: str, *, after: datetime | None
+        self, session: AsyncSession, claimed: ClaimedTarget, error: str, *, after: datetime | None
     ) -> None:
         if claimed.attempts >= self.config.max_attempts:
             await self._fail(
-                claimed, f"gave up after {claimed.attempts} attempts: {error}", "exhausted"
+                session, claimed, f"gave up after {claimed.attempts} attempts: {error}", "exhausted"
             )
             return
         now = datetime.now(UTC)
@@ -467,24 +453,15 @@ class Scheduler:
         )
         if after is not None:
             retry_at = max(after, now)
-        async with self.sessionmaker() as session, session.begin():
-            await delivery.retry_later(
-                session,
-                claimed,
-                worker_id=self.config.worker_id,
-                error=error,
-                retry_at=retry_at,
-                now=now,
-            )
+        await delivery.retry_later(
+            session,
+            claimed,
+            worker_id=self.config.worker_id,
+            error=error,
+            retry_at=retry_at,
+            now=now,
+        )
         PUBLISH_OUTCOMES.labels(claimed.network.value, "retried").inc()
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _describe(exc: BaseException, timeout: float) -> str:

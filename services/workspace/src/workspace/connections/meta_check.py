@@ -14,6 +14,7 @@ again when the lease ends and never marks an account.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from beacon_shared.claim_call_record import ClaimCallRecord
 from beacon_shared.crypto import SecretsUnreadable
 from beacon_shared.logging import get_logger
 from beacon_shared.networks.oauth import OAuthRefused, OAuthUnavailable
@@ -65,36 +67,66 @@ class MetaChecker:
         """One pass: the outcome of each account claimed (valid, deauthorized, retry…)."""
         if not self.settings.meta_app_id or self.settings.meta_app_secret is None:
             return []  # no Meta app here: no Meta account could have been connected
-        now = self.now()
-        async with self.sessionmaker() as session, session.begin():
-            claimed = await repository.claim_unchecked(
-                session,
-                kinds=CHECKED,
-                now=now,
-                lease_until=now + timedelta(seconds=self.settings.refresh_lease_seconds),
-                limit=self.settings.meta_check_batch_size,
-            )
-        return [await self._check(row) for row in claimed]
+        return await ClaimCallRecord(
+            self.sessionmaker,
+            claim=self._claim,
+            call=self._ask,
+            record=self._record,
+            not_recorded=_not_recorded,
+            # One account at a time, in the claim's order.
+            slots=asyncio.Semaphore(1),
+        ).once(self.settings.meta_check_batch_size)
 
-    async def _check(self, row: AnyRow) -> str:
-        try:
-            token = credentials_box(self.settings).decrypt(row.credentials).get("access_token")
-        except SecretsUnreadable as exc:
-            # A key missing from WORKSPACE_CREDENTIALS_KEYS: an operator's fix, not the account's.
-            log.error("account.credentials_unreadable", account_id=str(row.id), reason=str(exc))
-            return "unreadable"
+    async def _claim(self, session: AsyncSession, limit: int) -> Sequence[AnyRow]:
+        now = self.now()
+        return await repository.claim_unchecked(
+            session,
+            kinds=CHECKED,
+            now=now,
+            lease_until=now + timedelta(seconds=self.settings.refresh_lease_seconds),
+            limit=limit,
+        )
+
+    async def _ask(self, row: AnyRow) -> TokenStatus | None:
+        """What Graph says of the account's token; None when it has none."""
+        token = credentials_box(self.settings).decrypt(row.credentials).get("access_token")
         if not token:
-            return await deauthorize_unless_changed(
-                self.sessionmaker, row, reason="no_access_token", actor=ACTOR, now=self.now()
-            )
-        try:
-            status = await meta(self.settings, self.http).debug_token(token)
-        except OAuthUnavailable as exc:
-            return await self._later(row, "account.check_failed", exc.reason)
-        except OAuthRefused as exc:
-            # Graph refused the app's own token, or answered what it should not: not the account's
-            # doing, so it is not marked; the operator sees the error.
-            return await self._later(row, "account.check_refused", f"{exc.code}: {exc.reason}")
+            return None
+        return await meta(self.settings, self.http).debug_token(token)
+
+    async def _record(
+        self, session: AsyncSession, row: AnyRow, result: TokenStatus | Exception | None
+    ) -> str:
+        match result:
+            case None:
+                return await deauthorize_unless_changed(
+                    session, row, reason="no_access_token", actor=ACTOR, now=self.now()
+                )
+            case TokenStatus():
+                return await self._judge(session, row, result)
+            case SecretsUnreadable():
+                # A key missing from WORKSPACE_CREDENTIALS_KEYS: an operator's fix, not the
+                # account's.
+                log.error(
+                    "account.credentials_unreadable", account_id=str(row.id), reason=str(result)
+                )
+                return "unreadable"
+            case OAuthUnavailable():
+                log.warning("account.check_failed", account_id=str(row.id), reason=result.reason)
+                return await _later(session, row)
+            case OAuthRefused():
+                # Graph refused the app's own token, or answered what it should not: not the
+                # account's doing, so it is not marked; the operator sees the error.
+                log.error(
+                    "account.check_refused",
+                    account_id=str(row.id),
+                    reason=f"{result.code}: {result.reason}",
+                )
+                return await _later(session, row)
+            case _:
+                raise result
+
+    async def _judge(self, session: AsyncSession, row: AnyRow, status: TokenStatus) -> str:
         now = self.now()
         reason = problem(
             status,
@@ -104,14 +136,13 @@ class MetaChecker:
         )
         if reason is not None:
             return await deauthorize_unless_changed(
-                self.sessionmaker, row, reason=reason, actor=ACTOR, now=now
+                session, row, reason=reason, actor=ACTOR, now=now
             )
-        async with self.sessionmaker() as session, session.begin():
-            await repository.checked(
-                session,
-                row.id,
-                next_at=now + timedelta(seconds=self.settings.meta_check_interval_seconds),
-            )
+        await repository.checked(
+            session,
+            row.id,
+            next_at=now + timedelta(seconds=self.settings.meta_check_interval_seconds),
+        )
         log.info(
             "account.checked",
             account_id=str(row.id),
@@ -120,9 +151,14 @@ class MetaChecker:
         )
         return "valid"
 
-    async def _later(self, row: AnyRow, event: str, reason: str) -> str:
-        level = log.error if event == "account.check_refused" else log.warning
-        level(event, account_id=str(row.id), reason=reason)
-        async with self.sessionmaker() as session, session.begin():
-            await repository.hold(session, row.id, until=row.refresh_claimed_until, failed=True)
-        return "retry"
+
+async def _later(session: AsyncSession, row: AnyRow) -> str:
+    """Asked again when the lease ends, counting a failure."""
+    await repository.hold(session, row.id, until=row.refresh_claimed_until, failed=True)
+    return "retry"
+
+
+def _not_recorded(row: AnyRow, exc: Exception) -> str:
+    """The database did not take the outcome: the account is due again when its lease ends."""
+    log.warning("account.check_not_recorded", account_id=str(row.id), error=repr(exc))
+    return "not_recorded"

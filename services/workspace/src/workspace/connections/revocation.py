@@ -12,7 +12,8 @@ share one; a reconnection may be handed the same) is not revoked.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -20,6 +21,7 @@ import httpx
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from beacon_shared.claim_call_record import ClaimCallRecord
 from beacon_shared.crypto import SecretsUnreadable
 from beacon_shared.logging import get_logger
 from beacon_shared.networks.oauth import ClientApp, OAuthRefused, OAuthUnavailable
@@ -41,6 +43,20 @@ class NoMastodonApp(Exception):
     """Beacon has no app at the instance for this deployment's redirect URI any more."""
 
 
+class _Failed(Exception):
+    """A revocation that did not go through, and why (short, safe to store)."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+def _not_recorded(row: AnyRow, exc: Exception) -> str:
+    """The database did not take the outcome: the revocation is due again when its lease ends."""
+    log.warning("account.revocation_not_recorded", account_id=str(row.account_id), error=repr(exc))
+    return "not_recorded"
+
+
 @dataclass
 class Revoker:
     """Revokes disconnected accounts' tokens; `now` is the clock (tests move it)."""
@@ -52,37 +68,59 @@ class Revoker:
 
     async def revoke_due(self) -> list[str]:
         """One pass: the outcome of each revocation claimed (revoked, in_use, retry, given_up)."""
+        return await ClaimCallRecord(
+            self.sessionmaker,
+            claim=self._claim,
+            call=self._revoke,
+            record=self._record,
+            not_recorded=_not_recorded,
+            # One revocation at a time, in the claim's order.
+            slots=asyncio.Semaphore(1),
+        ).once(self.settings.revocation_batch_size)
+
+    async def _claim(self, session: AsyncSession, limit: int) -> Sequence[AnyRow]:
         now = self.now()
-        async with self.sessionmaker() as session, session.begin():
-            claimed = await repository.claim_revocations(
-                session,
-                now=now,
-                lease_until=now + timedelta(seconds=self.settings.refresh_lease_seconds),
-                limit=self.settings.revocation_batch_size,
-            )
-        return [await self._revoke(row) for row in claimed]
+        return await repository.claim_revocations(
+            session,
+            now=now,
+            lease_until=now + timedelta(seconds=self.settings.refresh_lease_seconds),
+            limit=limit,
+        )
 
     async def _revoke(self, row: AnyRow) -> str:
+        """Revoke the row's tokens at the network; what came of it when there was nothing to
+        revoke (no_token, in_use), else revoked."""
         try:
             credentials = credentials_box(self.settings).decrypt(row.credentials)
-        except SecretsUnreadable:
+        except SecretsUnreadable as exc:
             # A key missing from WORKSPACE_CREDENTIALS_KEYS: perhaps put back before the last try.
-            return await self._failed(row, "credentials_unreadable")
+            raise _Failed("credentials_unreadable") from exc
         if not any(credentials.get(name) for name in TOKENS):
-            return await self._done(row, "account.revocation_skipped", "no_token")
+            return "no_token"
         if await self._still_held(row, credentials):
-            return await self._done(row, "account.revocation_skipped", "in_use")
+            return "in_use"
         try:
             await self._ask(row, credentials)
         except OAuthRefused as exc:
-            return await self._failed(row, exc.code)
-        except OAuthUnavailable:
-            return await self._failed(row, "network_unavailable")
-        except NetworkNotConfigured:
-            return await self._failed(row, "network_not_configured")
-        except NoMastodonApp:
-            return await self._failed(row, "no_app")
-        return await self._done(row, "account.token_revoked", "revoked")
+            raise _Failed(exc.code) from exc
+        except OAuthUnavailable as exc:
+            raise _Failed("network_unavailable") from exc
+        except NetworkNotConfigured as exc:
+            raise _Failed("network_not_configured") from exc
+        except NoMastodonApp as exc:
+            raise _Failed("no_app") from exc
+        return "revoked"
+
+    async def _record(self, session: AsyncSession, row: AnyRow, result: str | Exception) -> str:
+        match result:
+            case "revoked":
+                return await self._done(session, row, "account.token_revoked", "revoked")
+            case str():
+                return await self._done(session, row, "account.revocation_skipped", result)
+            case _Failed():
+                return await self._failed(session, row, result.error)
+            case _:
+                raise result
 
     async def _still_held(self, row: AnyRow, credentials: Mapping[str, str]) -> bool:
         tokens = {credentials[name] for name in TOKENS if credentials.get(name)}
@@ -127,21 +165,20 @@ class Revoker:
         secret = credentials_box(self.settings).decrypt(app.client_secret)["client_secret"]
         return ClientApp(app.client_id, SecretStr(secret))
 
-    async def _done(self, row: AnyRow, action: str, outcome: str) -> str:
-        async with self.sessionmaker() as session, session.begin():
-            await repository.forget_revocation(session, row.id)
-            await record(
-                session,
-                tenant_id=row.tenant_id,
-                actor=ACTOR,
-                action=action,
-                target=f"connected_account:{row.account_id}",
-                detail={"brand_id": row.brand_id, "network": row.network, "outcome": outcome},
-            )
+    async def _done(self, session: AsyncSession, row: AnyRow, action: str, outcome: str) -> str:
+        await repository.forget_revocation(session, row.id)
+        await record(
+            session,
+            tenant_id=row.tenant_id,
+            actor=ACTOR,
+            action=action,
+            target=f"connected_account:{row.account_id}",
+            detail={"brand_id": row.brand_id, "network": row.network, "outcome": outcome},
+        )
         log.info(action, account_id=str(row.account_id), network=row.network, outcome=outcome)
         return outcome
 
-    async def _failed(self, row: AnyRow, error: str) -> str:
+    async def _failed(self, session: AsyncSession, row: AnyRow, error: str) -> str:
         attempts = row.attempts + 1
         if attempts >= self.settings.revocation_attempts:
             log.warning(
@@ -151,16 +188,15 @@ class Revoker:
                 attempts=attempts,
                 error=error,
             )
-            return await self._done(row, "account.revocation_given_up", "given_up")
+            return await self._done(session, row, "account.revocation_given_up", "given_up")
         wait = doubling(self.settings.revocation_backoff_seconds, attempts - 1)
-        async with self.sessionmaker() as session, session.begin():
-            await repository.retry_revocation(
-                session,
-                row.id,
-                attempts=attempts,
-                due_at=self.now() + timedelta(seconds=wait),
-                error=error,
-            )
+        await repository.retry_revocation(
+            session,
+            row.id,
+            attempts=attempts,
+            due_at=self.now() + timedelta(seconds=wait),
+            error=error,
+        )
         log.warning(
             "account.revocation_failed",
             account_id=str(row.account_id),
