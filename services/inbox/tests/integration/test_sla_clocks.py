@@ -10,13 +10,21 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from beacon_shared.auth.principal import Principal
+from beacon_shared.contracts.inbox import SlaBreached
 from beacon_shared.contracts.ingest import InteractionKind, OwnActivityRecorded
+from beacon_shared.contracts.topics import SLA_BREACHED
 from beacon_shared.db import create_sessionmaker
-from beacon_shared.events import decode
+from beacon_shared.events import Envelope, decode
+from beacon_shared.testing.plugin import eventually
+from beacon_shared.worker import run_worker
+from inbox import worker
+from inbox.config import Settings
 from inbox.conversations import service
 from inbox.conversations.models import conversation, message
 from inbox.conversations.schemas import ConversationChange, Status
@@ -325,3 +333,53 @@ def test_business_hours_of_a_policy_row_round_trip():
     stored = policies.openings(saved.business_hours)
     assert stored == [{"weekday": 6, "opens": 600, "closes": 1440}]
     assert date(2026, 5, 1) in saved.business_hours.holidays
+
+
+@pytest.mark.kafka
+async def test_the_worker_raises_a_breach_onto_the_broker(
+    settings_for, engine, unique, kafka_bootstrap, tenant, receive
+):
+    await set_policy(engine, tenant, first_response_seconds=60)
+    await receive(tenant, "hello?", created_at=datetime.now(UTC) - HOUR)
+    settings = settings_for(Settings, worker_port=0, sla_poll_seconds=0.2)
+    stop = asyncio.Event()
+    running = asyncio.create_task(run_worker(settings, worker.spec(), stop, serve_http=False))
+    consumer = AIOKafkaConsumer(
+        SLA_BREACHED.name,
+        bootstrap_servers=kafka_bootstrap,
+        group_id=unique("test.sla"),
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    try:
+        await eventually(lambda: _topic_exists(kafka_bootstrap), timeout=60)
+        await consumer.start()
+        found: list[Envelope] = []
+
+        async def breached() -> bool:
+            batches = await consumer.getmany(timeout_ms=500)
+            found.extend(
+                e
+                for records in batches.values()
+                for e in (decode(r.value) for r in records)
+                if e.tenantid == tenant
+            )
+            return bool(found)
+
+        await eventually(breached, timeout=60)
+        breach = found[0].payload(SlaBreached)
+        assert (found[0].type, breach.target) == ("inbox.sla.breached", "first_response")
+        assert breach.conversation_id == (await the_conversation(engine, tenant)).id
+    finally:
+        await consumer.stop()
+        stop.set()
+        await running
+
+
+async def _topic_exists(bootstrap: str) -> bool:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        return SLA_BREACHED.name in await admin.list_topics()
+    finally:
+        await admin.close()
