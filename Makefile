@@ -10,7 +10,7 @@ TYPED := shared/src services/*/src $(wildcard shared/tools services/*/tools) dep
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: help install up token test test-clock-ahead test-reliability fuzz lint fmt typecheck migrate revision docs bench-outbox bench-ingest bench-moderation bench-publisher bench-x-tokens bench-analytics bench-inbox eval-moderation eval-learning train-moderation clean
+.PHONY: help install up token test test-clock-ahead test-reliability fuzz lint fmt typecheck migrate revision docs bench-outbox bench-ingest bench-moderation bench-publisher bench-x-tokens bench-analytics bench-inbox bench-inbox-stream eval-moderation eval-learning train-moderation clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
@@ -95,6 +95,9 @@ bench-analytics: install ## events/s aggregated against raw consume; freshness; 
 
 bench-inbox: install ## 1 M conversations, 5 M messages: list views, counts and search, p50/p99
 	$(RUN) python -m bench.inbox
+
+bench-inbox-stream: install ## signed Meta webhooks into ingest at 500/s to the inbox's live stream: latency p50/p99
+	$(RUN) python -m bench.inbox_stream
 
 eval-moderation: install ## classifier figures per labelled CSV: make eval-moderation MODERATION_DATA_DIR=<dir>
 	@test -n "$(MODERATION_DATA_DIR)" || { echo "set MODERATION_DATA_DIR to a directory of labelled CSVs"; exit 2; }

@@ -124,6 +124,7 @@ def add_demo_member(database_url: str, issuer: str) -> None:
 CREDENTIAL_KEY_SETTINGS = (
     "INGEST_CREDENTIALS_KEY",
     "PUBLISHER_CREDENTIALS_KEY",
+    "INBOX_CREDENTIALS_KEY",
     "WORKSPACE_CREDENTIALS_KEYS",
     "NETWORK_CREDENTIALS_KEYS",
 )

@@ -11,6 +11,9 @@ from inbox.conversations.router import router as conversations_router
 from inbox.conversations.team_router import router as teams_router
 from inbox.replies.router import router as replies_router
 from inbox.sla.router import router as sla_router
+from inbox.stream.router import closing_hub
+from inbox.stream.router import router as stream_router
+from inbox.webhooks.router import router as webhooks_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -21,5 +24,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Comment threads and private conversations as work items: status, "
         "assignment to members and teams, priority, labels, private notes, bulk changes and "
         "full-text search, contacts, SLA policies and due times.",
-        routers=[conversations_router, teams_router, contacts_router, sla_router, replies_router],
+        routers=[
+            conversations_router,
+            teams_router,
+            contacts_router,
+            sla_router,
+            replies_router,
+            webhooks_router,
+            stream_router,
+        ],
+        lifespan=closing_hub,
     )

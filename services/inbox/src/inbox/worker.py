@@ -26,6 +26,7 @@ from inbox.config import Settings
 from inbox.conversations import service
 from inbox.conversations.handlers import decisions_consumer, interactions_consumer
 from inbox.db import inbox, outbox
+from inbox.events_out import worker_jobs
 from inbox.replies.handlers import replies_consumer
 from inbox.replies.models import reply_keys
 from inbox.sla import breaches as sla_breaches
@@ -58,6 +59,7 @@ def jobs(context: WorkerContext) -> Sequence[Job]:
         every(settings.snooze_poll_seconds, wake, name="inbox.snooze"),
         every(settings.sla_poll_seconds, breaches, name="inbox.sla"),
         every(FOLD_SECONDS, fold, name="inbox.counts"),
+        *worker_jobs(context),
         every(
             PRUNE_SECONDS,
             partial(idempotency.prune, context.sessionmaker, reply_keys),

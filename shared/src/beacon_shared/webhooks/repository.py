@@ -12,13 +12,15 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import orjson
 from sqlalchemy import (
     ColumnElement,
     Row,
     and_,
     any_,
+    bindparam,
     case,
-    column,
+    cast,
     delete,
     func,
     literal,
@@ -26,9 +28,8 @@ from sqlalchemy import (
     select,
     tuple_,
     update,
-    values,
 )
-from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import DateTime, Text
 
@@ -48,6 +49,57 @@ class WebhookRepository:
         self.endpoint = tables.endpoint
         self.delivery = tables.delivery
         self.attempt = tables.attempt
+        self._enqueue = self._enqueue_statement()
+
+    def _enqueue_statement(self) -> Any:
+        """The INSERT … SELECT behind `enqueue_for_subscribers`, its notices as array parameters."""
+        notice = select(
+            func.unnest(bindparam("tenant_ids", type_=ARRAY(Text))).label("tenant_id"),
+            func.unnest(bindparam("event_types", type_=ARRAY(Text))).label("event_type"),
+            func.unnest(bindparam("brand_ids", type_=ARRAY(Text))).label("brand_id"),
+            func.unnest(bindparam("payloads", type_=ARRAY(Text))).label("payload"),
+        ).subquery("notice")
+        e = self.endpoint.c
+        now = bindparam("now", type_=DateTime(timezone=True))
+        subscribers = select(
+            func.gen_random_uuid(),
+            e.id,
+            e.tenant_id,
+            notice.c.event_type,
+            cast(notice.c.payload, JSONB),
+            literal(DeliveryStatus.pending.value, Text),
+            now,
+            now,
+        ).where(
+            e.tenant_id == notice.c.tenant_id,
+            e.enabled,
+            or_(
+                func.cardinality(e.event_types) == 0,
+                notice.c.event_type == any_(e.event_types),
+            ),
+            # Endpoints limited to some brands receive nothing about brandless events.
+            or_(
+                func.cardinality(e.brand_ids) == 0,
+                and_(notice.c.brand_id.is_not(None), notice.c.brand_id == any_(e.brand_ids)),
+            ),
+        )
+        return (
+            insert(self.delivery)
+            .from_select(
+                [
+                    "id",
+                    "endpoint_id",
+                    "tenant_id",
+                    "event_type",
+                    "payload",
+                    "status",
+                    "next_attempt_at",
+                    "created_at",
+                ],
+                subscribers,
+            )
+            .returning(self.delivery.c.id)
+        )
 
     def claimed_columns(self) -> tuple[ColumnElement[Any], ...]:
         """What the dispatcher needs to send a claimed delivery: the message and where it goes."""
@@ -141,56 +193,20 @@ class WebhookRepository:
         and brand). Each notice: tenant_id, event_type, brand_id, payload.
 
         One INSERT … SELECT over all the notices, so a batch of events costs one statement, whether
-        their tenants have endpoints or not.
+        their tenants have endpoints or not; the notices go as arrays, so the statement is the same
+        every time (compiled once, prepared once per connection).
         """
         if not notices:
             return 0
-        given = values(
-            column("tenant_id", Text),
-            column("event_type", Text),
-            column("brand_id", Text),
-            column("payload", JSONB),
-            name="notice",
-        ).data([(n["tenant_id"], n["event_type"], n["brand_id"], n["payload"]) for n in notices])
-        e = self.endpoint.c
-        subscribers = select(
-            func.gen_random_uuid(),
-            e.id,
-            e.tenant_id,
-            given.c.event_type,
-            given.c.payload,
-            literal(DeliveryStatus.pending.value, Text),
-            literal(now, DateTime(timezone=True)),
-            literal(now, DateTime(timezone=True)),
-        ).where(
-            e.tenant_id == given.c.tenant_id,
-            e.enabled,
-            or_(
-                func.cardinality(e.event_types) == 0,
-                given.c.event_type == any_(e.event_types),
-            ),
-            # Endpoints limited to some brands receive nothing about brandless posts.
-            or_(
-                func.cardinality(e.brand_ids) == 0,
-                and_(given.c.brand_id.is_not(None), given.c.brand_id == any_(e.brand_ids)),
-            ),
-        )
         result = await session.execute(
-            insert(self.delivery)
-            .from_select(
-                [
-                    "id",
-                    "endpoint_id",
-                    "tenant_id",
-                    "event_type",
-                    "payload",
-                    "status",
-                    "next_attempt_at",
-                    "created_at",
-                ],
-                subscribers,
-            )
-            .returning(self.delivery.c.id)
+            self._enqueue,
+            {
+                "tenant_ids": [n["tenant_id"] for n in notices],
+                "event_types": [n["event_type"] for n in notices],
+                "brand_ids": [n["brand_id"] for n in notices],
+                "payloads": [orjson.dumps(n["payload"]).decode() for n in notices],
+                "now": now,
+            },
         )
         return len(result.all())
 

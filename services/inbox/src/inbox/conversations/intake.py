@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from beacon_shared.contracts.ingest import CommentReceived, InteractionKind
 from beacon_shared.contracts.moderation import CommentModerated, ModerationAction
 from inbox.contacts import service as contacts
+from inbox.conversations import events
 from inbox.conversations.models import conversation, decision, message
 from inbox.sla import clocks
 
@@ -60,6 +61,7 @@ async def receive(
         at=comment.created_at,
         now=now,
     )
+    was = await events.status_before(session, tenant_id=tenant_id, comment=comment, kind=kind)
     conversation_id = await _conversation_for(
         session, tenant_id=tenant_id, comment=comment, kind=kind, contact_id=contact_id, now=now
     )
@@ -90,6 +92,14 @@ async def receive(
     )
     await clocks.started(session, conversation_id=conversation_id)
     await _summarise(session, conversation_id)
+    await events.filed(
+        session,
+        tenant_id=tenant_id,
+        conversation_id=conversation_id,
+        comment=comment,
+        kind=kind,
+        was=was,
+    )
     return conversation_id
 
 
@@ -189,6 +199,9 @@ async def moderated(session: AsyncSession, *, tenant_id: str, event: CommentMode
     conversation_id = await session.scalar(select(m.conversation_id).where(of_message))
     if conversation_id is not None:
         await _summarise(session, conversation_id)
+    await events.moderated(
+        session, tenant_id=tenant_id, event=event, conversation_id=conversation_id
+    )
 
 
 async def _one_at_a_time(session: AsyncSession, tenant_id: str, interaction_id: UUID) -> None:

@@ -294,8 +294,9 @@ async def add_note(session: AsyncSession, values: Mapping[str, Any]) -> Row[Any]
     return row
 
 
-async def wake_snoozed(session: AsyncSession, *, now: datetime, limit: int) -> int:
-    """Open again up to `limit` conversations whose snooze ended by `now`; how many."""
+async def wake_snoozed(session: AsyncSession, *, now: datetime, limit: int) -> Sequence[Row[Any]]:
+    """Open again up to `limit` conversations whose snooze ended by `now`; their ids, tenants
+    and brands."""
     c = conversation.c
     due = (
         select(c.id)
@@ -309,9 +310,9 @@ async def wake_snoozed(session: AsyncSession, *, now: datetime, limit: int) -> i
         update(conversation)
         .where(c.id.in_(due))
         .values(status="open", snoozed_until=None, updated_at=now)
-        .returning(c.id)
+        .returning(c.id, c.tenant_id, c.brand_id)
     )
-    return len(result.all())
+    return list(result.all())
 
 
 async def messages_of_contact(

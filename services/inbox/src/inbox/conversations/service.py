@@ -18,7 +18,7 @@ from beacon_shared.auth.principal import Principal
 from beacon_shared.logging import get_logger
 from beacon_shared.pagination import Cursor, split_page
 from inbox.access import READ, WRITE
-from inbox.conversations import repository, search, teams
+from inbox.conversations import events, repository, search, teams
 from inbox.conversations.exceptions import (
     AssigneeNotAllowed,
     ConversationNotFound,
@@ -200,6 +200,7 @@ async def change(
     assert row is not None  # read above in this transaction
     if values.get("status") == Status.resolved.value:
         row = await clocks.resolved(session, row=row, at=now, by=principal.actor)
+    await events.changed(session, before=[found], after=[row], by=principal.actor)
     log.info(
         "conversation.changed",
         tenant_id=principal.tenant_id,
@@ -302,8 +303,9 @@ async def wake_snoozed(session: AsyncSession, *, now: datetime, limit: int = 500
     """Open again conversations whose snooze has ended; how many."""
     woken = await repository.wake_snoozed(session, now=now, limit=limit)
     if woken:
-        log.info("conversation.snooze_ended", count=woken)
-    return woken
+        await events.woken(session, woken)
+        log.info("conversation.snooze_ended", count=len(woken))
+    return len(woken)
 
 
 async def messages_of_contact(
