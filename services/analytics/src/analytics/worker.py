@@ -9,6 +9,7 @@ from analytics.config import Settings
 from analytics.db import inbox, outbox
 from analytics.listening.handlers import listening_consumer
 from analytics.listening.jobs import prune_terms_job
+from analytics.privacy.handlers import erasures_consumer
 from analytics.reports.jobs import scheduled_reports_job
 from analytics.roi.consumer import roi_consumer
 from analytics.sla.handlers import sla_consumer
@@ -30,6 +31,7 @@ def spec() -> WorkerSpec:
             alerts_consumer(),
             listening_consumer(),
             sla_consumer(),
+            erasures_consumer(),
         ],
         jobs=lambda ctx: [
             sweep_job(ctx),

@@ -87,6 +87,10 @@ class Settings(ServiceSettings):
     # How often the worker hands the accounts connected through this service's own API over to
     # the workspace's registry (beacon_shared.account_handover).
     account_handover_seconds: float = Field(default=300.0, gt=0)
+    # The networks' raw payloads are kept this long for audit and re-normalising, then cleared
+    # (the normalised interaction stays); the worker looks for expired ones every poll.
+    raw_payload_retention_days: int = Field(default=30, ge=1)
+    raw_payload_retention_poll_seconds: float = Field(default=3600.0, gt=0)
     # The networks' API roots; tests point them at fakes. Instagram accounts connected with
     # Instagram Login (not Facebook Login) use https://graph.instagram.com.
     graph_api_base_url: str = graph.DEFAULT_BASE_URL

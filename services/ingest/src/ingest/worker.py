@@ -1,7 +1,8 @@
 """Ingest's worker: `python -m ingest.worker` relays the outbox, keeps the workspace's connected
 accounts (handing its own older ones over to the registry), polls Mastodon and Bluesky
 (notifications, and post metrics of own and tracked accounts), carries out moderation's network
-actions, and forgets expired idempotency keys."""
+actions, erases authors' interactions on request, clears raw payloads past their retention and
+forgets expired idempotency keys."""
 
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from beacon_shared.contracts.topics import (
     ACTION_REQUESTED,
     COMMENT_RECEIVED,
     ENGAGEMENT_RECORDED,
+    ERASURE_COMPLETED,
+    ERASURE_REQUESTED,
     OWN_ACTIVITY_RECORDED,
     POST_METRICS_OBSERVED,
 )
@@ -33,8 +36,10 @@ from ingest.actions.handlers import actions_consumer
 from ingest.config import Settings
 from ingest.db import inbox, outbox
 from ingest.interactions import keys
+from ingest.interactions.retention import retention_job
 from ingest.pollers.runner import poll_job
 from ingest.post_metrics.runner import metrics_jobs
+from ingest.privacy.handlers import erasures_consumer
 
 PRUNE_SECONDS = 3600.0
 
@@ -61,14 +66,17 @@ def spec(settings: Settings | None = None) -> WorkerSpec:
             ACCOUNT_DEAUTHORIZED,
             ACCOUNT_HANDED_OVER,
             ACCOUNT_REFRESH_REQUESTED,
+            ERASURE_REQUESTED,
+            ERASURE_COMPLETED,
         ],
         outbox=outbox,
         inbox=inbox,
-        consumers=[actions_consumer(), accounts_consumer(keys)],
+        consumers=[actions_consumer(), accounts_consumer(keys), erasures_consumer()],
         jobs=lambda ctx: [
             _prune_idempotency_keys(ctx),
             *([_hand_over(ctx, ctx.settings)] if isinstance(ctx.settings, Settings) else []),
             *([_reseal(ctx, ctx.settings)] if isinstance(ctx.settings, Settings) else []),
+            *([retention_job(ctx, ctx.settings)] if isinstance(ctx.settings, Settings) else []),
             *([poll_job(ctx)] if _polls(ctx) else []),
             *([action_job(ctx)] if _acts(ctx) else []),
             *metrics_jobs(ctx),

@@ -1,4 +1,5 @@
-"""Moderation's worker: `python -m moderation.worker` moderates comments and relays the outbox."""
+"""Moderation's worker: `python -m moderation.worker` moderates comments, relays the outbox
+and erases authors' comments on request."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from beacon_shared.contracts.topics import (
     ALERT_RESOLVED,
     COMMENT_MODERATED,
     COMMENT_RECEIVED,
+    ERASURE_COMPLETED,
+    ERASURE_REQUESTED,
 )
 from beacon_shared.worker import WorkerSpec, worker_main
 from moderation.actions.handlers import outcomes_consumer
@@ -23,6 +26,7 @@ from moderation.learning.jobs import retrain_job
 from moderation.pipeline.decider import RuleDecider
 from moderation.pipeline.handlers import comments_consumer
 from moderation.pipeline.service import Decider
+from moderation.privacy.handlers import erasures_consumer
 
 
 def spec(decider: Decider | None = None, settings: Settings | None = None) -> WorkerSpec:
@@ -40,6 +44,8 @@ def spec(decider: Decider | None = None, settings: Settings | None = None) -> Wo
             ACTION_COMPLETED,
             ALERT_RAISED,
             ALERT_RESOLVED,
+            ERASURE_REQUESTED,
+            ERASURE_COMPLETED,
         ],
         outbox=outbox,
         inbox=inbox,
@@ -47,6 +53,7 @@ def spec(decider: Decider | None = None, settings: Settings | None = None) -> Wo
             comments_consumer(decider or RuleDecider(classifier)),
             outcomes_consumer(),
             alerts_consumer(),
+            erasures_consumer(),
         ],
         jobs=lambda ctx: [retrain_job(ctx, classifier=classifier)],
     )

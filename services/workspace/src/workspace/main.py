@@ -9,6 +9,7 @@ from workspace.audit.router import router as audit_router
 from workspace.brands.router import router as brands_router
 from workspace.config import Settings
 from workspace.connections.router import router as connections_router
+from workspace.erasures.router import router as erasures_router
 from workspace.invitations.router import router as invitations_router
 from workspace.keys.router import router as keys_router
 from workspace.people.router import router as people_router
@@ -19,7 +20,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return create_service_app(
         settings or Settings(),
         title="Beacon Workspace",
-        description="An organization's brands, people, invitations, API keys and personal tokens.",
+        description="An organization's brands, people, invitations, API keys and personal tokens, "
+        "and erasure requests.",
         routers=[
             people_router,
             invitations_router,
@@ -27,5 +29,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             brands_router,
             connections_router,
             audit_router,
+            erasures_router,
         ],
     )

@@ -2,7 +2,8 @@
 settings the publisher saved and the accounts ingest and the publisher connected before the
 registry existed, refreshes connected accounts' tokens
 ahead of expiry, checks Meta's, revokes a disconnected account's tokens at the network and seals
-credentials again after a key rotation."""
+credentials again after a key rotation, and gathers each service's erasure reports into the
+requests' receipts."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from beacon_shared.contracts.topics import (
     ACCOUNT_HANDED_OVER,
     ACCOUNT_REFRESH_REQUESTED,
     BRAND_CONFIGURED,
+    ERASURE_COMPLETED,
+    ERASURE_REQUESTED,
 )
 from beacon_shared.worker import WorkerSpec, worker_main
 from workspace.brands.handlers import brands_consumer
@@ -22,6 +25,7 @@ from workspace.connections.handlers import accounts_consumer
 from workspace.connections.handover import HandOverKeys
 from workspace.connections.jobs import connection_jobs
 from workspace.db import inbox, outbox
+from workspace.erasures.handlers import erasures_consumer
 
 
 def spec(settings: Settings | None = None) -> WorkerSpec:
@@ -37,10 +41,16 @@ def spec(settings: Settings | None = None) -> WorkerSpec:
             ACCOUNT_DEAUTHORIZED,
             ACCOUNT_HANDED_OVER,
             ACCOUNT_REFRESH_REQUESTED,
+            ERASURE_REQUESTED,
+            ERASURE_COMPLETED,
         ),
         outbox=outbox,
         inbox=inbox,
-        consumers=(brands_consumer(), accounts_consumer(HandOverKeys.of(settings))),
+        consumers=(
+            brands_consumer(),
+            accounts_consumer(HandOverKeys.of(settings)),
+            erasures_consumer(),
+        ),
         jobs=connection_jobs,
     )
 

@@ -51,6 +51,9 @@ SCOPES = frozenset(
         "brands:write",
         # The audit log of every state-changing call (the workspace service).
         "audit:read",
+        # Erasing an author's data in every service, and the receipts (the workspace service).
+        "privacy:read",
+        "privacy:write",
     }
 )
 

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import Field
 
+from beacon_shared.contracts.common import ErasureOutcome
 from beacon_shared.events import EventPayload
 
 
@@ -61,3 +62,10 @@ class ReportGenerated(EventPayload):
     formats: list[str] = Field(description="csv, pdf.")
     path: str = Field(description="Where the analytics API serves it, e.g. /v1/reports/{id}.")
     generated_at: datetime
+
+
+class ErasureCompleted(EventPayload, ErasureOutcome):
+    """Analytics erased an author's own rollup rows; the brand's totals they counted in stay."""
+
+    event_type = "analytics.erasure.completed"
+    topic = "erasure.completed"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,3 +34,14 @@ class Author(BaseModel):
     display_name: str | None = Field(default=None, max_length=512)
     # Strict: a JSON integer, never `true` read as 1.
     follower_count: NonNegativeInt32 | None = Field(default=None, strict=True)
+
+
+class ErasureOutcome(BaseModel):
+    """What one service erased for an erasure request: each service publishes it as its own
+    `<service>.erasure.completed`, and the workspace gathers them into the request's receipt."""
+
+    erasure_id: UUID
+    erased: dict[str, int] = Field(
+        description="Rows erased, by kind (`interactions`, `contacts`, ...); zero counts included."
+    )
+    completed_at: datetime

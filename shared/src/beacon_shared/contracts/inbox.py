@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from beacon_shared.contracts.common import Network
+from beacon_shared.contracts.common import ErasureOutcome, Network
 from beacon_shared.contracts.ingest import InteractionKind
 from beacon_shared.contracts.moderation import ActionRequested
 from beacon_shared.events import EventPayload
@@ -110,3 +110,11 @@ class SlaBreached(EventPayload):
     found_at: datetime = Field(description="When the inbox found it (at or after `due_at`).")
     assignee: UUID | None = None
     team_id: UUID | None = None
+
+
+class ErasureCompleted(EventPayload, ErasureOutcome):
+    """The inbox erased an author's messages, and the contact they were with their identities,
+    labels and notes; their conversations stay, emptied of them."""
+
+    event_type = "inbox.erasure.completed"
+    topic = "erasure.completed"

@@ -9,11 +9,13 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from beacon_shared.contracts.common import Network
+from beacon_shared.contracts.common import ErasureOutcome, Network
 from beacon_shared.contracts.ingest import InteractionKind
 from beacon_shared.events import EventPayload
 
 Sentiment = Literal["negative", "neutral", "positive"]
+# What the author of a comment wants, as moderation's classifier reads it.
+Intent = Literal["question", "complaint", "purchase_intent", "praise"]
 # The cut on a sentiment score in [-1, 1] (VADER's compound for English), its authors'
 # recommendation: at or over it positive, at or under its negative negative, neutral between.
 # Said here only: moderation labels with it, and its consumers read the label.
@@ -100,6 +102,11 @@ class CommentModerated(EventPayload):
     kind: InteractionKind | None = Field(
         default=None, description="The comment's kind; unset on a person's revision."
     )
+    intents: list[Intent] | None = Field(
+        default=None,
+        description="What the author wants, as the classifier read it (none, one or several); "
+        "unset on a person's revision and in events sent before this field.",
+    )
     account_external_id: str | None = Field(
         default=None,
         description="The network's id of the account the comment reached; unset on a person's "
@@ -167,3 +174,11 @@ class ActionRequested(EventPayload):
     requested_by: str = Field(description="`rule:<id>`, or who asked: `user:<id>` or `key:<id>`.")
     comment_created_at: datetime = Field(description="When the comment was made (response time).")
     requested_at: datetime
+
+
+class ErasureCompleted(EventPayload, ErasureOutcome):
+    """Moderation erased its copies of an author's comments and everything kept about them:
+    decisions, review items, actions, audit entries and the brand labels learnt from them."""
+
+    event_type = "moderation.erasure.completed"
+    topic = "erasure.completed"

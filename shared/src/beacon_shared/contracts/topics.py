@@ -153,6 +153,20 @@ RESOLUTION_RECORDED = TopicSpec(
     "Inbox conversations resolved, timed in business hours.",
     key="the conversation id",
 )
+ERASURE_REQUESTED = TopicSpec(
+    "erasure.requested",
+    3,
+    "Requests to erase one author's data, made in the workspace; every service holding authors' "
+    "data reads them.",
+    key="the erasure id",
+)
+ERASURE_COMPLETED = TopicSpec(
+    "erasure.completed",
+    3,
+    "Each service's outcome of an erasure (what it erased, counted by kind), read by the "
+    "workspace into the request's receipt.",
+    key="the erasure id",
+)
 
 ALL_TOPICS = (
     COMMENT_RECEIVED,
@@ -179,5 +193,7 @@ ALL_TOPICS = (
     RESPONSE_RECORDED,
     RESOLUTION_RECORDED,
     OWN_ACTIVITY_RECORDED,
+    ERASURE_REQUESTED,
+    ERASURE_COMPLETED,
 )
 TOPICS = {t.name: t for t in ALL_TOPICS}

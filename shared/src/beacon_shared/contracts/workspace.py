@@ -182,3 +182,19 @@ class ConnectionDeauthorized(EventPayload):
     account: ConnectedAccount
     reason: str
     at: datetime
+
+
+class ErasureRequested(EventPayload):
+    """An organization asked to erase one author's data: everything each service holds about the
+    author's interactions on `network`, on `brand_id` or (None) every brand. It applies to what
+    exists when each service reads it; later interactions are filed as usual."""
+
+    event_type = "workspace.erasure.requested"
+    topic = "erasure.requested"
+
+    erasure_id: UUID
+    brand_id: str | None = Field(description="One brand, or None for every brand.")
+    network: Network
+    author_id: str = Field(description="The author's id on the network (`Author.network_id`).")
+    requested_by: str = Field(description="`user:<id>` or `key:<id>`.")
+    requested_at: datetime

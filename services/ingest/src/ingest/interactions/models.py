@@ -11,6 +11,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
@@ -36,10 +37,22 @@ interaction = Table(
     Column("text", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("raw", JSONB, nullable=False),
+    # The network's payload as received; NULL once past its retention (`retention.py`).
+    Column("raw", JSONB),
+    # Set when the author's data was erased on request: the row keeps its network and ids so
+    # that the network's redelivery is not filed again, nothing about the author.
+    Column("erased_at", DateTime(timezone=True)),
     UniqueConstraint("tenant_id", "network", "external_id"),
     # The list's order (newest first) and the conversation view's.
     Index("ix_interaction_tenant_id_received_at_id", "tenant_id", "received_at", "id"),
+    # An author's interactions, for erasure requests.
+    Index("ix_interaction_author", "tenant_id", "network", "author_id"),
+    # The retention job's scan.
+    Index(
+        "ix_interaction_raw_received_at",
+        "received_at",
+        postgresql_where=text("raw IS NOT NULL"),
+    ),
     Index(
         "ix_interaction_thread",
         "tenant_id",

@@ -127,7 +127,9 @@ async def stored_ids(
 async def get(session: AsyncSession, *, tenant_id: str, interaction_id: UUID) -> Row[Any] | None:
     """One interaction of the tenant."""
     result = await session.execute(
-        select(interaction).where(c.tenant_id == tenant_id, c.id == interaction_id)
+        select(interaction).where(
+            c.tenant_id == tenant_id, c.id == interaction_id, c.erased_at.is_(None)
+        )
     )
     return result.first()
 
@@ -143,7 +145,7 @@ async def list_interactions(
 ) -> list[Row[Any]]:
     """Up to `limit` interactions of the tenant (of these brands; None: every one), newest
     received first, strictly after `after`."""
-    stmt = select(interaction).where(c.tenant_id == tenant_id)
+    stmt = select(interaction).where(c.tenant_id == tenant_id, c.erased_at.is_(None))
     if query.brand_id is not None:
         stmt = stmt.where(c.brand_id == query.brand_id)
     if brands is not None:
@@ -183,6 +185,7 @@ async def list_thread(
         c.tenant_id == tenant_id,
         c.network == network,
         c.thread_external_id == thread_external_id,
+        c.erased_at.is_(None),
     )
     if brands is not None:
         stmt = stmt.where(c.brand_id.in_(sorted(brands)))

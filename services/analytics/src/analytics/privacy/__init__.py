@@ -1,0 +1,1 @@
+"""Erasing an author's own rollup rows on request."""

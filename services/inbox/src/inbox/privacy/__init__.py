@@ -1,0 +1,1 @@
+"""Erasing an author's messages and contact on request."""

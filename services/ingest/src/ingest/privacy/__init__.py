@@ -1,0 +1,1 @@
+"""Erasure requests: the author's interactions erased, and the receipt's report."""
