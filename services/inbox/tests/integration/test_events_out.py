@@ -26,6 +26,8 @@ from inbox.conversations import service
 from inbox.conversations.handlers import comment_received
 from inbox.conversations.models import conversation
 from inbox.conversations.schemas import ConversationChange
+from inbox.sla import breaches, policies
+from inbox.sla.schemas import SlaPolicyIn
 from inbox.stream import service as stream
 from inbox.stream.models import stream_event, stream_trim
 from inbox.webhooks.dispatcher import METRICS
@@ -317,3 +319,23 @@ async def test_the_dispatcher_delivers_an_inbox_event_signed(engine, tenant, rec
     async with engine.connect() as conn:
         status = await conn.scalar(select(d.status).where(d.tenant_id == tenant))
     assert status == "delivered"
+
+
+async def test_an_sla_breach_is_sent_to_subscribers_and_the_stream(engine, tenant, receive):
+    await subscribe(engine, tenant, "https://hooks.example.com/sla", event_types=["sla.breached"])
+    async with create_sessionmaker(engine)() as session, session.begin():
+        await policies.put(
+            session,
+            principal=principal(tenant),
+            brand_id="brand-1",
+            body=SlaPolicyIn.model_validate({"first_response_seconds": 600}),
+            now=datetime.now(UTC),
+        )
+    now = datetime.now(UTC)
+    await receive(tenant, "help", created_at=now - timedelta(hours=1))
+    async with create_sessionmaker(engine)() as session, session.begin():
+        await breaches.find(session, now=now)
+
+    kind, data = (await logged(engine, tenant))[-1]
+    assert (kind, data["target"], data["brand_id"]) == ("sla.breached", "first_response", "brand-1")
+    assert await queued(engine, tenant) == ["sla.breached"]

@@ -27,6 +27,7 @@ from beacon_shared.leases import claim
 from beacon_shared.logging import get_logger
 from inbox.conversations.models import conversation
 from inbox.db import outbox as outbox_table
+from inbox.events_out import SLA_BREACHED, Event, publish
 from inbox.sla import clocks
 from inbox.sla.clocks import SOURCE
 from inbox.sla.models import RESOLUTION, sla_breach
@@ -106,6 +107,7 @@ async def find(session: AsyncSession, *, now: datetime, limit: int = 500) -> int
         )
     }
     envelopes = []
+    sent: list[Event] = []
     for row, target, started_at, due_at in found:
         breach_id = new.get((row.id, target, started_at))
         if breach_id is None:
@@ -126,6 +128,7 @@ async def find(session: AsyncSession, *, now: datetime, limit: int = 500) -> int
         envelopes.append(
             Envelope.build(event, tenant_id=row.tenant_id, subject=str(row.id), source=SOURCE)
         )
+        sent.append(Event(row.tenant_id, row.brand_id, SLA_BREACHED, event.model_dump(mode="json")))
         BREACHES.labels(target=target, network=row.network).inc()
         log.info(
             "sla.breached",
@@ -135,6 +138,8 @@ async def find(session: AsyncSession, *, now: datetime, limit: int = 500) -> int
             due_at=due_at.isoformat(),
         )
     await outbox.stage(session, outbox_table, envelopes)
+    # The organization's webhooks and live streams too.
+    await publish(session, sent)
     return len(envelopes)
 
 
