@@ -2,7 +2,7 @@
 conversations, shows moderation's decisions on them, files the brand's own replies (sent through
 Beacon, with their outcome, or natively), relays the reply requests and the SLA's events, opens
 again conversations whose snooze has ended, raises SLA breaches, and folds the changes to the
-status counts into their totals."""
+status counts into their totals, and erases authors' messages and contacts on request."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from beacon_shared.contracts.topics import (
     ACTION_REQUESTED,
     COMMENT_MODERATED,
     COMMENT_RECEIVED,
+    ERASURE_COMPLETED,
+    ERASURE_REQUESTED,
     OWN_ACTIVITY_RECORDED,
     RESOLUTION_RECORDED,
     RESPONSE_RECORDED,
@@ -27,6 +29,7 @@ from inbox.conversations import service
 from inbox.conversations.handlers import decisions_consumer, interactions_consumer
 from inbox.db import inbox, outbox
 from inbox.events_out import worker_jobs
+from inbox.privacy.handlers import erasures_consumer
 from inbox.replies.handlers import replies_consumer
 from inbox.replies.models import reply_keys
 from inbox.sla import breaches as sla_breaches
@@ -80,10 +83,17 @@ def spec() -> WorkerSpec:
             SLA_BREACHED,
             RESPONSE_RECORDED,
             RESOLUTION_RECORDED,
+            ERASURE_REQUESTED,
+            ERASURE_COMPLETED,
         ),
         inbox=inbox,
         outbox=outbox,
-        consumers=(interactions_consumer(), decisions_consumer(), replies_consumer()),
+        consumers=(
+            interactions_consumer(),
+            decisions_consumer(),
+            replies_consumer(),
+            erasures_consumer(),
+        ),
         jobs=jobs,
     )
 
