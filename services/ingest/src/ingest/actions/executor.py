@@ -1,9 +1,10 @@
 """Carries out due network actions: claims them, calls the network, records what happened.
 
-The schedule lives in the database, so any number of worker replicas share it: a claim holds a
-batch of due actions under a lease (no other replica takes them meanwhile), each network call is
-counted before it is made, and its outcome is recorded under the same lease: a final status with
-its ActionCompleted event in one transaction, or the time of the next try.
+The schedule lives in the database, so any number of worker replicas share it: the claim, call
+and record of `beacon_shared.claim_call_record` holds a batch of due actions under a lease (no
+other replica takes them meanwhile), each network call is counted before it is made, and its
+outcome is recorded under the same lease: a final status with its ActionCompleted event in one
+transaction, or the time of the next try.
 """
 
 from __future__ import annotations
@@ -19,13 +20,12 @@ import httpx
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from beacon_shared.claim_call_record import ClaimCallRecord
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.ingest import ActionOutcome
 from beacon_shared.contracts.moderation import NetworkAction
-from beacon_shared.crypto import SecretsUnreadable
 from beacon_shared.egress import egress_client
 from beacon_shared.logging import get_logger
-from beacon_shared.messaging import no_dm_api, reply_window, window_closed
 from beacon_shared.network_calls import (
     CredentialsRefused,
     NotFound,
@@ -36,25 +36,19 @@ from beacon_shared.network_calls import (
 from beacon_shared.waiting import doubling, wait_or_stop
 from beacon_shared.worker import Job, WorkerContext
 from ingest.accounts import service as accounts
-from ingest.accounts.exceptions import AccountNotFound
-from ingest.accounts.schemas import AccountStatus
 from ingest.actions import service
 from ingest.actions.metrics import ACTION_RETRIES, ACTIONS
-from ingest.actions.networks.base import NetworkClient, Target, Unsupported
+from ingest.actions.networks.base import Done, NetworkClient, Unsupported
 from ingest.actions.networks.bluesky import BlueskyClient
 from ingest.actions.networks.graph import FacebookClient, InstagramClient
 from ingest.actions.networks.mastodon import MastodonClient
 from ingest.actions.networks.sandbox import SandboxClient
 from ingest.actions.networks.x import XClient
+from ingest.actions.preparation import Finish, Prepared, may_resend, prepare
 from ingest.actions.schemas import ClaimedAction
 from ingest.config import Settings
 
 log = get_logger(__name__)
-
-NO_CLIENT = {
-    Network.custom: "custom sources have no network Beacon can act on",
-    Network.linkedin: "Beacon does not act on LinkedIn comments yet",
-}
 
 
 @dataclass(frozen=True)
@@ -84,6 +78,28 @@ class Settled:
     outcome: str
     error: str | None = None
     reply_external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class _Released:
+    """Not called: the executor is stopping, so the action is given back, due at once."""
+
+
+@dataclass(frozen=True)
+class _Lost:
+    """Not called: the hold ran out first and another executor took the action."""
+
+
+@dataclass(frozen=True)
+class _Performed:
+    """The call made: the action as its attempt left it, and the answer or the failure."""
+
+    prepared: Prepared
+    action: ClaimedAction
+    answer: Done | Exception
+
+
+_Called = Finish | _Released | _Lost | _Performed
 
 
 def default_clients(settings: Settings) -> list[NetworkClient]:
@@ -140,155 +156,140 @@ class ActionExecutor:
 
     async def run_due(self, stop: asyncio.Event | None = None) -> list[Settled]:
         """Claim and run batches until none is full; what each action came to."""
-        settled: list[Settled] = []
-        while stop is None or not stop.is_set():
-            now = self._now()
-            async with self._sessionmaker() as session, session.begin():
-                batch = await service.claim(
-                    session,
-                    now=now,
-                    hold_until=now + self._hold,
-                    lease=uuid.uuid4(),
-                    limit=self._batch_size,
-                )
-            settled += await asyncio.gather(*(self._one(action, stop) for action in batch))
-            if len(batch) < self._batch_size:
-                break
-        return settled
-
-    async def _one(self, action: ClaimedAction, stop: asyncio.Event | None) -> Settled:
-        async with self._slots:
-            try:
-                if stop is not None and stop.is_set():
-                    await self._release(action)
-                    return Settled(action.id, "released")
-                return await self.execute(action)
-            except Exception as exc:
-                # Recording failed (the database): the hold expires and the action is due again;
-                # a call cut off unrecorded is then treated as one whose outcome is unknown.
-                log.warning("action.not_recorded", action_id=str(action.id), error=repr(exc))
-                return Settled(action.id, "error", repr(exc))
-
-    async def execute(self, action: ClaimedAction) -> Settled:
-        """Carry out one claimed action as far as it goes now."""
-        client = self._clients.get(action.network)
-        if client is None:
-            reason = NO_CLIENT.get(action.network, f"Beacon cannot act on {action.network.value}")
-            return await self._finish(action, ActionOutcome.unsupported, reason)
-        cannot = client.unsupported(action.action)
-        if cannot is not None:
-            return await self._finish(action, ActionOutcome.unsupported, cannot)
-        if action.action is NetworkAction.reply and not (action.reply_text or "").strip():
-            return await self._finish(action, ActionOutcome.failed, "a reply needs reply_text")
-        now = self._now()
-        message_tag = None
-        if action.private:
-            refused = _private_refusal(action, now)
-            if refused is not None:
-                return await self._finish(action, *refused)
-            message_tag = reply_window(
-                action.network, action.last_inbound_at, human_agent=action.human_agent, now=now
-            ).tag
-        uncertain = action.uncertain_since or action.attempt_started_at
-        if uncertain is not None and not self._may_resend(client, action, now):
-            return await self._finish(
-                action,
-                ActionOutcome.failed,
-                "outcome unknown: an earlier attempt got no answer and "
-                f"{action.network.value} cannot dedupe a resent reply; check the thread before "
-                "asking again",
-            )
-        credentials: Mapping[str, str] = {}
-        account_external_id = ""
-        version: int | None = None
-        if client.needs_account:
-            found = await self._account(action)
-            if isinstance(found, str):
-                return await self._finish(action, ActionOutcome.failed, found)
-            account_external_id, credentials, version = found
-        target = Target(
-            action_id=action.id,
-            action=action.action,
-            external_id=action.external_id,
-            thread_external_id=action.thread_external_id,
-            reply_text=action.reply_text,
-            author_handle=action.author_handle,
-            account_external_id=account_external_id,
-            private=action.private,
-            recipient_external_id=action.recipient_external_id,
-            message_tag=message_tag,
+        work = ClaimCallRecord(
+            self._sessionmaker,
+            claim=self._claim,
+            call=lambda action: self._call(action, stop),
+            record=self._record,
+            not_recorded=_not_recorded,
+            slots=self._slots,
         )
+        return await work.until_short(self._batch_size, stop=stop)
+
+    async def _claim(self, session: AsyncSession, limit: int) -> list[ClaimedAction]:
+        now = self._now()
+        return await service.claim(
+            session, now=now, hold_until=now + self._hold, lease=uuid.uuid4(), limit=limit
+        )
+
+    async def _call(self, action: ClaimedAction, stop: asyncio.Event | None) -> _Called:
+        """Carry out one claimed action as far as the network call: the attempt is counted in
+        a transaction of its own before the call, so a call cut off unrecorded is known."""
+        if stop is not None and stop.is_set():
+            return _Released()
+        now = self._now()
+        prepared = await prepare(
+            action,
+            now=now,
+            clients=self._clients,
+            sessionmaker=self._sessionmaker,
+            credentials_key=self._key,
+        )
+        if isinstance(prepared, Finish):
+            return prepared
         async with self._sessionmaker() as session, session.begin():
             started = await service.start_attempt(session, action, now=now)
         if not started:
-            return Settled(action.id, "lost")
-        action = _started(action, now)
+            return _Lost()
+        answer: Done | Exception
         try:
-            done = await client.perform(self._http, credentials, target)
-        except RetryLater as exc:
-            return await self._retry(action, exc.reason, kind=exc.kind, after=exc.after)
-        except OutcomeUnknown as exc:
-            return await self._unknown(client, action, exc.reason)
-        except CredentialsRefused as exc:
-            return await self._refused(action, exc.reason, version)
-        except NotFound as exc:
-            if action.action is NetworkAction.delete and uncertain is not None:
-                # An earlier delete whose answer was lost did it.
-                return await self._finish(action, ActionOutcome.succeeded, None)
-            return await self._finish(action, ActionOutcome.failed, exc.reason)
-        except Refused as exc:
-            return await self._finish(action, ActionOutcome.failed, exc.reason)
-        except Unsupported as exc:
-            return await self._finish(action, ActionOutcome.unsupported, exc.reason)
-        except Exception as exc:
-            # Unforeseen (a client's bug, an odd answer): it may have acted, so the same caution.
-            log.exception("action.client_failed", action_id=str(action.id))
-            return await self._unknown(
-                client, action, f"outcome unknown: {type(exc).__name__} in the client"
+            answer = await prepared.client.perform(
+                self._http, prepared.credentials, prepared.target
             )
-        return await self._finish(
-            action,
-            ActionOutcome.succeeded,
-            None,
-            reply_external_id=done.reply_external_id,
-        )
+        except Exception as exc:  # what the failure means is the record's to say
+            answer = exc
+        return _Performed(prepared, _started(action, now), answer)
 
-    def _may_resend(self, client: NetworkClient, action: ClaimedAction, now: datetime) -> bool:
-        """Whether a call that may already have acted can be made again: hides and deletes
-        always can (doing one twice changes nothing), a reply only under an idempotency key
-        the network still remembers."""
-        if action.action is not NetworkAction.reply:
-            return True
-        window = client.idempotency_window(action.action)
-        first = action.first_attempt_at or action.uncertain_since or action.attempt_started_at
-        return window is not None and first is not None and now - first < window
+    async def _record(
+        self, session: AsyncSession, action: ClaimedAction, called: _Called | Exception
+    ) -> Settled:
+        """What came of the call, in the record's transaction."""
+        match called:
+            case _Performed():
+                return await self._answered(session, called)
+            case Finish(outcome=outcome, reason=reason):
+                return await self._finish(session, action, outcome, reason)
+            case _Released():
+                await service.release(session, action, now=self._now())
+                return Settled(action.id, "released")
+            case _Lost():
+                return Settled(action.id, "lost")
+            case _:
+                # Not called, the database failing before the call: left to the hold.
+                raise called
 
-    async def _unknown(self, client: NetworkClient, action: ClaimedAction, reason: str) -> Settled:
+    async def _answered(self, session: AsyncSession, performed: _Performed) -> Settled:
+        """The network's answer, or the call's failure, recorded."""
+        action, answer = performed.action, performed.answer
+        client = performed.prepared.client
+        match answer:
+            case Done(reply_external_id=reply_external_id):
+                return await self._finish(
+                    session,
+                    action,
+                    ActionOutcome.succeeded,
+                    None,
+                    reply_external_id=reply_external_id,
+                )
+            case RetryLater():
+                return await self._retry(
+                    session, action, answer.reason, kind=answer.kind, after=answer.after
+                )
+            case OutcomeUnknown():
+                return await self._unknown(session, client, action, answer.reason)
+            case CredentialsRefused():
+                version = performed.prepared.version
+                return await self._refused(session, action, answer.reason, version)
+            case NotFound() if (
+                action.action is NetworkAction.delete and performed.prepared.uncertain
+            ):
+                # An earlier delete whose answer was lost did it.
+                return await self._finish(session, action, ActionOutcome.succeeded, None)
+            case NotFound() | Refused():
+                return await self._finish(session, action, ActionOutcome.failed, answer.reason)
+            case Unsupported():
+                return await self._finish(session, action, ActionOutcome.unsupported, answer.reason)
+        # Unforeseen (a client's bug, an odd answer): it may have acted, so the same caution.
+        log.exception("action.client_failed", action_id=str(action.id), exc_info=answer)
+        reason = f"outcome unknown: {type(answer).__name__} in the client"
+        return await self._unknown(session, client, action, reason)
+
+    async def _unknown(
+        self, session: AsyncSession, client: NetworkClient, action: ClaimedAction, reason: str
+    ) -> Settled:
         now = self._now()
-        if not self._may_resend(client, action, now):
-            return await self._finish(action, ActionOutcome.failed, reason)
+        if not may_resend(client, action, now):
+            return await self._finish(session, action, ActionOutcome.failed, reason)
         window = client.idempotency_window(action.action)
         return await self._retry(
-            action, reason, kind="outcome_unknown", after=None, uncertain=True, within=window
+            session,
+            action,
+            reason,
+            kind="outcome_unknown",
+            after=None,
+            uncertain=True,
+            within=window,
         )
 
-    async def _refused(self, action: ClaimedAction, reason: str, version: int | None) -> Settled:
+    async def _refused(
+        self, session: AsyncSession, action: ClaimedAction, reason: str, version: int | None
+    ) -> Settled:
         """The token refused: tried again once the workspace refreshed it, or the account needs
         a person (its next actions fail at once)."""
         until = None
         if action.account_id:
-            async with self._sessionmaker() as session, session.begin():
-                until = await accounts.credentials_refused(
-                    session,
-                    account_id=UUID(action.account_id),
-                    version=version,
-                    reason=reason,
-                    now=self._now(),
-                    wait=self._policy.refresh_wait,
-                )
+            until = await accounts.credentials_refused(
+                session,
+                account_id=UUID(action.account_id),
+                version=version,
+                reason=reason,
+                now=self._now(),
+                wait=self._policy.refresh_wait,
+            )
         if until is None:
-            return await self._finish(action, ActionOutcome.failed, reason, reauth=True)
+            return await self._finish(session, action, ActionOutcome.failed, reason, reauth=True)
         return await self._retry(
+            session,
             action,
             f"the network refused the account's token: {reason}",
             kind="credentials",
@@ -297,6 +298,7 @@ class ActionExecutor:
 
     async def _retry(
         self,
+        session: AsyncSession,
         action: ClaimedAction,
         reason: str,
         *,
@@ -309,11 +311,15 @@ class ActionExecutor:
         policy = self._policy
         if action.attempts >= policy.max_attempts:
             return await self._finish(
-                action, ActionOutcome.failed, f"gave up after {action.attempts} attempts: {reason}"
+                session,
+                action,
+                ActionOutcome.failed,
+                f"gave up after {action.attempts} attempts: {reason}",
             )
         next_at = policy.next_at(attempts=action.attempts, now=now, after=after)
         if next_at > action.created_at + policy.give_up_after:
             return await self._finish(
+                session,
                 action,
                 ActionOutcome.failed,
                 f"gave up: {reason}; the next try would be at {next_at.isoformat()}, "
@@ -322,11 +328,10 @@ class ActionExecutor:
         if uncertain and action.action is NetworkAction.reply and within is not None:
             first = action.first_attempt_at or now
             if next_at - first >= within:
-                return await self._finish(action, ActionOutcome.failed, reason)
-        async with self._sessionmaker() as session, session.begin():
-            kept = await service.retry(
-                session, action, next_at=next_at, error=reason, uncertain=uncertain, now=now
-            )
+                return await self._finish(session, action, ActionOutcome.failed, reason)
+        kept = await service.retry(
+            session, action, next_at=next_at, error=reason, uncertain=uncertain, now=now
+        )
         if not kept:
             return Settled(action.id, "lost", reason)
         ACTION_RETRIES.labels(action.network.value, action.action.value, kind).inc()
@@ -343,6 +348,7 @@ class ActionExecutor:
 
     async def _finish(
         self,
+        session: AsyncSession,
         action: ClaimedAction,
         outcome: ActionOutcome,
         error: str | None,
@@ -350,23 +356,22 @@ class ActionExecutor:
         reply_external_id: str | None = None,
         reauth: bool = False,
     ) -> Settled:
-        async with self._sessionmaker() as session, session.begin():
-            row = await service.complete(
-                session,
-                action,
-                outcome=outcome,
-                error=error,
-                reply_external_id=reply_external_id,
-                now=self._now(),
-            )
-            if row is not None and reauth and action.account_id:
-                # As the pollers do: the account stops until someone reconnects it, and its
-                # next actions fail at once with that reason instead of calling the network.
-                await accounts.mark_needs_reauth(
-                    session, tenant_id=action.tenant_id, account_id=UUID(action.account_id)
-                )
+        row = await service.complete(
+            session,
+            action,
+            outcome=outcome,
+            error=error,
+            reply_external_id=reply_external_id,
+            now=self._now(),
+        )
         if row is None:
             return Settled(action.id, "lost", error)
+        if reauth and action.account_id:
+            # As the pollers do: the account stops until someone reconnects it, and its
+            # next actions fail at once with that reason instead of calling the network.
+            await accounts.mark_needs_reauth(
+                session, tenant_id=action.tenant_id, account_id=UUID(action.account_id)
+            )
         ACTIONS.labels(action.network.value, action.action.value, outcome.value).inc()
         emit = log.info if outcome is ActionOutcome.succeeded else log.warning
         emit(
@@ -380,67 +385,6 @@ class ActionExecutor:
         )
         return Settled(action.id, outcome.value, error, reply_external_id)
 
-    async def _release(self, action: ClaimedAction) -> None:
-        async with self._sessionmaker() as session, session.begin():
-            await service.release(session, action, now=self._now())
-
-    async def _account(
-        self, action: ClaimedAction
-    ) -> tuple[str, Mapping[str, str], int | None] | str:
-        """The account's own network id, credentials and the registry's version of them (None
-        for ingest's own account), or why it cannot act."""
-        if not action.account_id:
-            return "the request names no connected account"
-        try:
-            account_id = UUID(action.account_id)
-        except ValueError:
-            return f"no connected account {action.account_id}"
-        async with self._sessionmaker() as session:
-            try:
-                account = await accounts.get(
-                    session, tenant_id=action.tenant_id, account_id=account_id
-                )
-                if account.network != action.network.value:
-                    return f"account {account_id} is on {account.network}, not {action.network}"
-                if account.status == AccountStatus.needs_reauth.value:
-                    return "the account needs re-authorisation: reconnect it"
-                if account.status == AccountStatus.paused.value:
-                    return "the account is paused"
-                if account.status == AccountStatus.disconnected.value:
-                    return "the account was disconnected in the workspace: connect it again"
-                credentials = await accounts.decrypt_credentials(
-                    session, account_id=account_id, key=self._key
-                )
-            except AccountNotFound:
-                return f"no connected account {account_id} (was it disconnected?)"
-            except SecretsUnreadable as exc:
-                return f"the account's credentials cannot be read: {exc}"
-        if credentials is None:
-            return "the account has no credentials: reconnect it with them"
-        return str(account.external_account_id), credentials, account.workspace_version
-
-
-def _private_refusal(action: ClaimedAction, now: datetime) -> tuple[ActionOutcome, str] | None:
-    """Why an action on a private message cannot be carried out now, before any call: hiding
-    or deleting one (no network offers it), a reply on a network without a messaging API Beacon
-    speaks, or outside the network's messaging window."""
-    network = action.network
-    if action.action is not NetworkAction.reply:
-        done = "hidden" if action.action is NetworkAction.hide else "deleted"
-        return (
-            ActionOutcome.unsupported,
-            f"a private message cannot be {done} on {network.value}: only comments can",
-        )
-    cannot = no_dm_api(network)
-    if cannot is not None:
-        return ActionOutcome.unsupported, cannot
-    if not action.recipient_external_id:
-        return ActionOutcome.failed, "a private reply needs its recipient's id"
-    window = reply_window(network, action.last_inbound_at, human_agent=action.human_agent, now=now)
-    if not window.open:
-        return ActionOutcome.failed, window_closed(network, window, human_agent=action.human_agent)
-    return None
-
 
 def _started(action: ClaimedAction, now: datetime) -> ClaimedAction:
     """The action as start_attempt left it; an interrupted earlier call now counts as uncertain,
@@ -452,6 +396,13 @@ def _started(action: ClaimedAction, now: datetime) -> ClaimedAction:
         uncertain_since=action.uncertain_since or action.attempt_started_at,
         attempt_started_at=None,
     )
+
+
+def _not_recorded(action: ClaimedAction, exc: Exception) -> Settled:
+    """The database failed before the call or at its record: the hold expires and the action is
+    due again; a call cut off unrecorded is then treated as one whose outcome is unknown."""
+    log.warning("action.not_recorded", action_id=str(action.id), error=repr(exc))
+    return Settled(action.id, "error", repr(exc))
 
 
 def action_job(ctx: WorkerContext) -> Job:
