@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from beacon_shared import zones
+
 MINUTES_A_DAY = 24 * 60
 # How far ahead an opening is looked for before the hours are judged never to open: a policy is
 # refused unless it opens every week, so this is only reached with holidays on every opening
@@ -50,7 +52,7 @@ class BusinessHours:
     ) -> BusinessHours:
         """From a zone name and (opens, closes) minutes per weekday, each day's sorted."""
         return cls(
-            zone=ZoneInfo(zone),
+            zone=zones.zone(zone),
             week=tuple(
                 tuple(Opening(o, c) for o, c in sorted(week.get(day, ()))) for day in range(7)
             ),

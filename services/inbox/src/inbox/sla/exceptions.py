@@ -1,4 +1,5 @@
-"""SLA policy errors, rendered as 422 problem documents naming the field at fault."""
+"""SLA policy errors, rendered as problem documents naming the field at fault (an unknown time
+zone is `beacon_shared.zones.InvalidTimeZone`)."""
 
 from __future__ import annotations
 
@@ -13,16 +14,6 @@ def _error(pointer: str, type_: str, message: str) -> dict[str, object]:
 
 class SlaPolicyNotFound(NotFound):
     code, title = "sla_policy_not_found", "The brand has no SLA policy"
-
-
-class InvalidTimeZone(InvalidInput):
-    code, title = "invalid_timezone", "Unknown time zone"
-
-    def __init__(self, tz: str) -> None:
-        super().__init__(
-            f"{tz!r} is not an IANA time zone; use a name such as 'Europe/Paris'.",
-            errors=[_error("/timezone", self.code, "must be an IANA time zone name")],
-        )
 
 
 class InvalidBusinessHours(InvalidInput):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Row, delete, select
 from sqlalchemy.dialects.postgresql import insert
@@ -13,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared.auth.principal import Principal
 from beacon_shared.logging import get_logger
+from beacon_shared.zones import zone
 from inbox.sla import business_time
 from inbox.sla.exceptions import (
     InvalidBusinessHours,
-    InvalidTimeZone,
     NoSlaTarget,
     SlaPolicyNotFound,
 )
@@ -60,7 +59,7 @@ async def put(
         raise NoSlaTarget(
             "Set first_response_seconds, next_response_seconds or resolution_seconds."
         )
-    _zone(body.timezone)
+    zone(body.timezone)
     values = {
         "tenant_id": principal.tenant_id,
         "brand_id": brand_id,
@@ -101,13 +100,6 @@ async def remove(session: AsyncSession, *, tenant_id: str, brand_id: str) -> Non
     )
     if gone is None:
         raise SlaPolicyNotFound(f"The brand {brand_id!r} has no SLA policy.")
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
-        raise InvalidTimeZone(name) from exc
 
 
 def openings(hours: BusinessHours | None) -> list[dict[str, int]] | None:

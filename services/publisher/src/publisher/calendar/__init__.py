@@ -1,5 +1,6 @@
 """Pure calendar helpers: local wall-clock times across DST and recurring-post rules."""
 
+from beacon_shared.zones import zone
 from publisher.calendar.exceptions import (
     InvalidRecurrence,
     InvalidRRule,
@@ -10,7 +11,7 @@ from publisher.calendar.exceptions import (
     RRuleTooLong,
     RRuleTooMany,
 )
-from publisher.calendar.local_time import is_ambiguous, is_nonexistent, to_utc, zone
+from publisher.calendar.local_time import is_ambiguous, is_nonexistent, to_utc
 from publisher.calendar.recurrence import (
     MAX_OCCURRENCES,
     MAX_YEARS,

@@ -1,25 +1,18 @@
-"""Calendar errors: bad time zones and recurrence rules, rendered as 422 problem documents."""
+"""Calendar errors: bad time zones (`beacon_shared.zones`) and recurrence rules, rendered as 422
+problem documents."""
 
 from __future__ import annotations
 
 from beacon_shared.errors import InvalidInput
 
+# Re-exported: the calendar's errors in one place.
+from beacon_shared.zones import InvalidTimeZone as InvalidTimeZone
+
 RRULE_POINTER = "/recurrence/rrule"
-TIMEZONE_POINTER = "/timezone"
 
 
 def _error(pointer: str, type_: str, message: str) -> dict[str, object]:
     return {"pointer": pointer, "location": "body", "type": type_, "message": message}
-
-
-class InvalidTimeZone(InvalidInput):
-    code, title = "invalid_timezone", "Unknown time zone"
-
-    def __init__(self, tz: str) -> None:
-        super().__init__(
-            f"{tz!r} is not an IANA time zone; use a name such as 'Europe/Paris'.",
-            errors=[_error(TIMEZONE_POINTER, self.code, "must be an IANA time zone name")],
-        )
 
 
 class InvalidRecurrence(InvalidInput):

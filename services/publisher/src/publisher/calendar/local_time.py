@@ -12,20 +12,8 @@ the transition), which is why `to_utc` needs no special case.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from publisher.calendar.exceptions import InvalidTimeZone
-
-
-@lru_cache(maxsize=256)
-def zone(tz: str) -> ZoneInfo:
-    """The IANA zone named `tz`, or `InvalidTimeZone`."""
-    try:
-        return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        # ValueError/OSError: malformed keys such as '../etc' or '' never reach the tz database.
-        raise InvalidTimeZone(tz) from None
+from beacon_shared.zones import zone
 
 
 def _require_naive(local: datetime) -> None:

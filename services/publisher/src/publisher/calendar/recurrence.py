@@ -24,6 +24,7 @@ from itertools import islice, pairwise
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
 
+from beacon_shared.zones import zone
 from publisher.calendar.exceptions import (
     InvalidRRule,
     RRuleNeverEnds,
@@ -32,7 +33,7 @@ from publisher.calendar.exceptions import (
     RRuleTooLong,
     RRuleTooMany,
 )
-from publisher.calendar.local_time import to_utc, zone
+from publisher.calendar.local_time import to_utc
 
 MAX_OCCURRENCES = 1000
 MAX_YEARS = 10
