@@ -47,4 +47,14 @@ def test_the_worker_relays_the_outbox_and_adopts_older_brand_settings_and_accoun
                 "publisher.account.refresh_requested",
             ],
         ),
+        (
+            "workspace.erasures",
+            ["erasure.completed"],
+            [
+                "ingest.erasure.completed",
+                "moderation.erasure.completed",
+                "analytics.erasure.completed",
+                "inbox.erasure.completed",
+            ],
+        ),
     ]
