@@ -35,6 +35,7 @@ def exported() -> dict[str, set[str]]:
     # Importing every service's API and worker registers all their metrics.
     for service in load_services():
         importlib.import_module(f"{service}.main")
+        importlib.import_module(f"{service}.worker")
     series: dict[str, set[str]] = {}
     for collector, names in REGISTRY._collector_to_names.items():
         labels = set(getattr(collector, "_labelnames", ()))
