@@ -30,12 +30,13 @@ POLL_SECONDS = 5.0
 
 @dataclass(eq=False)
 class Subscription:
-    """One open stream: the events for it, and whether it fell behind."""
+    """One open stream: the events for it (None: it is closed), and whether it fell behind."""
 
     tenant_id: str
     brand_ids: frozenset[str] | None
-    buffer: asyncio.Queue[Row[Any]]
+    buffer: asyncio.Queue[Row[Any] | None]
     cut_off: asyncio.Event = field(default_factory=asyncio.Event)
+    fell_behind: bool = False
 
     def wants(self, brand_id: str | None) -> bool:
         """Whether the caller may read events of this brand (None: the organization's own)."""
@@ -48,7 +49,15 @@ class Subscription:
         try:
             self.buffer.put_nowait(row)
         except asyncio.QueueFull:
+            self.fell_behind = True
             self.cut_off.set()
+
+    def close(self) -> None:
+        """End the stream: its client left, or the process is stopping."""
+        self.cut_off.set()
+        # A full buffer needs no wake-up: its reader is not waiting.
+        with contextlib.suppress(asyncio.QueueFull):
+            self.buffer.put_nowait(None)
 
 
 @dataclass(eq=False)
@@ -106,6 +115,9 @@ class StreamHub:
     async def aclose(self) -> None:
         """Stop listening and every pump."""
         self._closed.set()
+        for pump in self._pumps.values():
+            for subscription in pump.subscriptions:
+                subscription.close()
         tasks = [p.task for p in self._pumps.values() if p.task is not None]
         if self._listener is not None:
             tasks.append(self._listener)

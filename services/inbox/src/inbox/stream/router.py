@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Annotated, Any
 
 import orjson
@@ -115,6 +115,7 @@ async def stream(
     return EventStream(
         _events(hub, subscription, principal, start, engine, settings),
         write_timeout=WRITE_TIMEOUT_SECONDS,
+        on_disconnect=subscription.close,
     )
 
 
@@ -125,7 +126,7 @@ async def _events(
     start: service.Start,
     engine: AsyncEngine,
     settings: Settings,
-) -> AsyncIterator[bytes]:
+) -> AsyncGenerator[bytes, None]:
     """The events after `start` from the log, then the live ones from the hub."""
     ends_at = time.monotonic() + settings.stream_max_seconds
     seen = start.after_id
@@ -156,16 +157,18 @@ async def _events(
                 break
         while time.monotonic() < ends_at and not subscription.cut_off.is_set():
             try:
-                row = await asyncio.wait_for(
+                live = await asyncio.wait_for(
                     subscription.buffer.get(), settings.stream_heartbeat_seconds
                 )
             except TimeoutError:
                 yield b": keep-alive\n\n"
                 continue
-            if row.id > seen:
-                yield _frame(row)
-                seen = row.id
-        if subscription.cut_off.is_set():
+            if live is None:
+                break
+            if live.id > seen:
+                yield _frame(live)
+                seen = live.id
+        if subscription.fell_behind:
             log.info("stream.cut_off", tenant_id=principal.tenant_id, last_event_id=seen)
     finally:
         hub.unsubscribe(subscription)
