@@ -69,6 +69,42 @@ class TestSentiment:
         assert counts.json() == {"open": 2, "pending": 0, "snoozed": 0, "resolved": 0}
 
 
+class TestIntent:
+    async def test_a_conversation_takes_the_intents_of_its_latest_judged_message(
+        self, http, tenant, ann, receive, moderate, as_key
+    ):
+        now = datetime.now(UTC)
+        asking = await receive(tenant, "how much is it?", thread_external_id="p-1", created_at=now)
+        await moderate(tenant, asking, intents=["question", "purchase_intent"])
+        angry = await receive(tenant, "still broken", thread_external_id="p-2", created_at=now)
+        await moderate(tenant, angry, intents=["complaint"])
+        await receive(tenant, "not judged yet", thread_external_id="p-3")
+        assert await previews(http, ann.key, as_key, intent="question") == ["how much is it?"]
+        assert await previews(http, ann.key, as_key, intent="purchase_intent") == [
+            "how much is it?"
+        ]
+        assert await previews(http, ann.key, as_key, intent="complaint") == ["still broken"]
+        counts = await http.get(
+            "/v1/conversations/counts", params={"intent": "complaint"}, headers=as_key(ann.key)
+        )
+        assert counts.json()["open"] == 1
+
+        thanks = await receive(
+            tenant, "thanks, got it", thread_external_id="p-2", created_at=now + timedelta(1)
+        )
+        await moderate(tenant, thanks, intents=["praise"])
+        assert await previews(http, ann.key, as_key, intent="complaint") == []
+        # A person's revision says nothing of intents and keeps the classifier's.
+        await moderate(tenant, thanks, ModerationAction.hide, intents=None, language=None)
+        assert await previews(http, ann.key, as_key, intent="praise") == ["thanks, got it"]
+        listed = (await http.get("/v1/conversations", headers=as_key(ann.key))).json()["items"]
+        assert {c["preview"]: c["intents"] for c in listed} == {
+            "how much is it?": ["question", "purchase_intent"],
+            "thanks, got it": ["praise"],
+            "not judged yet": [],
+        }
+
+
 class TestWaiting:
     async def test_a_conversation_waits_from_its_first_unanswered_message_until_resolved(
         self, http, tenant, ann, receive, as_key
@@ -153,8 +189,8 @@ class TestTeams:
 
 @pytest.mark.parametrize(
     "params",
-    [{"sentiment": "angry"}, {"waiting": "maybe"}, {"team_id": "billing"}],
-    ids=["sentiment", "waiting", "team"],
+    [{"sentiment": "angry"}, {"waiting": "maybe"}, {"team_id": "billing"}, {"intent": "rant"}],
+    ids=["sentiment", "waiting", "team", "intent"],
 )
 async def test_a_filter_of_the_wrong_kind_is_a_422_problem(http, tenant, ann, as_key, params):
     answer = await http.get("/v1/conversations", params=params, headers=as_key(ann.key))

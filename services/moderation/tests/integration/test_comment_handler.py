@@ -387,3 +387,18 @@ async def test_a_rule_s_deleted_saved_reply_sends_the_comment_to_review(
         await db_session.execute(select(review_item).where(review_item.c.tenant_id == tenant))
     ).all()
     assert (item.reason, item.interaction_id) == ("reply_missing", received.interaction_id)
+
+
+async def test_the_decision_says_what_the_author_wants(db_session, comment, envelope_of, unique):
+    tenant = unique("tenant")
+    asked = comment("Where can I buy this? Is it in stock?")
+    await handle(db_session, [envelope_of(asked, tenant_id=tenant)])
+
+    rows = await db_session.execute(
+        select(outbox.c.value).where(outbox.c.value.contains(tenant.encode()))
+    )
+    events = [Envelope.model_validate_json(row.value) for row in rows]
+    (moderated,) = [
+        e.payload(CommentModerated) for e in events if e.type == CommentModerated.event_type
+    ]
+    assert moderated.intents == ["question", "purchase_intent"]

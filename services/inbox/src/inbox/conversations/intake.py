@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import and_, case, func, null, select, update
+from sqlalchemy import and_, case, func, literal_column, null, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -171,6 +171,7 @@ async def moderated(session: AsyncSession, *, tenant_id: str, event: CommentMode
         decided_at=event.decided_at,
         language=event.language,
         sentiment=event.sentiment_of(),
+        intents=event.intents,
     )
     kept = await session.scalar(
         new.on_conflict_do_update(
@@ -183,6 +184,7 @@ async def moderated(session: AsyncSession, *, tenant_id: str, event: CommentMode
                 # A person's revision does not detect the language again.
                 "language": func.coalesce(new.excluded.language, d.language),
                 "sentiment": func.coalesce(new.excluded.sentiment, d.sentiment),
+                "intents": func.coalesce(new.excluded.intents, d.intents),
             },
             where=d.decided_at <= new.excluded.decided_at,
         ).returning(d.language)
@@ -213,8 +215,8 @@ async def _one_at_a_time(session: AsyncSession, tenant_id: str, interaction_id: 
 
 
 async def _summarise(session: AsyncSession, conversation_id: UUID) -> None:
-    """Count again the conversation's messages waiting for a person, and take the sentiment of
-    its latest message that has one."""
+    """Count again the conversation's messages waiting for a person, and take the sentiment and
+    the intents of its latest message that has them."""
     m, d = message.c, decision.c
     decided = (
         select()
@@ -229,8 +231,18 @@ async def _summarise(session: AsyncSession, conversation_id: UUID) -> None:
         .order_by(m.created_at.desc(), m.id.desc())
         .limit(1)
     )
+    intents = (
+        decided.add_columns(d.intents)
+        .where(d.intents.is_not(None))
+        .order_by(m.created_at.desc(), m.id.desc())
+        .limit(1)
+    )
     await session.execute(
         update(conversation)
         .where(conversation.c.id == conversation_id)
-        .values(review_count=reviews.scalar_subquery(), sentiment=sentiment.scalar_subquery())
+        .values(
+            review_count=reviews.scalar_subquery(),
+            sentiment=sentiment.scalar_subquery(),
+            intents=func.coalesce(intents.scalar_subquery(), literal_column("'{}'::text[]")),
+        )
     )

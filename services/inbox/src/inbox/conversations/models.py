@@ -70,6 +70,9 @@ conversation = Table(
     Column("review_count", Integer, nullable=False, server_default=text("0")),
     # Moderation's sentiment of the latest message that has one.
     Column("sentiment", Text),
+    # What the author of the latest judged message wants (question, complaint, purchase_intent,
+    # praise: none, one or several).
+    Column("intents", ARRAY(Text), nullable=False, server_default=text("'{}'")),
     # Since when the community waits for an answer: its earliest message since the brand last
     # answered or the conversation was resolved; NULL when nobody waits.
     Column("waiting_since", DateTime(timezone=True)),
@@ -123,6 +126,7 @@ conversation = Table(
         postgresql_where=text("waiting_since IS NOT NULL"),
     ),
     Index("ix_conversation_labels", "labels", postgresql_using="gin"),
+    Index("ix_conversation_intents", "intents", postgresql_using="gin"),
     # Overdue: the list reads the conversations with a running clock newest first, their due
     # time beside; the counts read those due by a time.
     Index(
@@ -264,6 +268,8 @@ decision = Table(
     Column("decided_at", DateTime(timezone=True), nullable=False),
     Column("language", Text),
     Column("sentiment", Text),
+    # NULL when moderation did not say (a person's revision, an event sent before intents).
+    Column("intents", ARRAY(Text)),
 )
 
 note = Table(

@@ -101,6 +101,8 @@ def visible(
         where.append(late if filters.overdue else or_(c.sla_due_at.is_(None), ~late))
     if filters.contact_id is not None:
         where.append(c.contact_id == filters.contact_id)
+    if filters.intent is not None:
+        where.append(c.intents.contains([filters.intent]))
     return where
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import Row
 
 from beacon_shared.bounds import Timestamp
 from beacon_shared.contracts.common import Network
+from beacon_shared.contracts.moderation import Intent
 from beacon_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 # The caller's own conversations, and those nobody holds, in the `assignee` filter.
@@ -93,6 +94,10 @@ class Filters(BaseModel):
     contact_id: UUID | None = Field(
         default=None, description="The conversations with one contact (`/v1/contacts`)."
     )
+    intent: Intent | None = Field(
+        default=None,
+        description="What the author of the latest judged message wants, as moderation read it.",
+    )
 
 
 class ConversationQuery(Filters):
@@ -162,6 +167,9 @@ class ConversationOut(BaseModel):
     sentiment: Sentiment | None = Field(
         description="Moderation's sentiment of the latest message that has one."
     )
+    intents: list[Intent] = Field(
+        description="What the author of the latest judged message wants, as moderation read it."
+    )
     waiting_since: datetime | None = Field(
         description="Since when the community waits for an answer; null: nobody waits."
     )
@@ -198,6 +206,7 @@ class ConversationOut(BaseModel):
             message_count=row.message_count,
             review_count=row.review_count,
             sentiment=None if row.sentiment is None else Sentiment(row.sentiment),
+            intents=list(row.intents),
             waiting_since=row.waiting_since,
             sla=Sla.from_row(row),
             created_at=row.created_at,

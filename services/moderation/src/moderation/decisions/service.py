@@ -222,6 +222,7 @@ def _event(item: ReceivedComment, verdict: Verdict, id_: UUID, now: datetime) ->
         scores=dict(verdict.scores),
         decided_at=now,
         language=verdict.classification.language if verdict.classification else None,
+        intents=list(verdict.classification.intents) if verdict.classification else None,
         sentiment=_sentiment(verdict.scores),
         toxicity=_toxicity(verdict.scores),
         kind=comment.kind,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Self, get_args
+from typing import Annotated, Any, Self, get_args
 from uuid import UUID
 
 from pydantic import (
@@ -29,7 +29,7 @@ from pydantic import (
 from beacon_shared.bounds import JsonBool, NonNegativeInt32
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.ingest import InteractionKind
-from beacon_shared.contracts.moderation import ModerationAction
+from beacon_shared.contracts.moderation import Intent, ModerationAction
 from beacon_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from moderation.rules.patterns import (
     MAX_KEYWORD_CHARS,
@@ -45,8 +45,6 @@ MAX_ANY_OF_DEPTH = 3
 NO_MATCH = "no_match"
 DRY_RUN_DEFAULT = 500
 DRY_RUN_MAX = 5_000
-
-Intent = Literal["question", "complaint", "purchase_intent", "praise"]
 
 
 def _is_none(value: object) -> bool:
