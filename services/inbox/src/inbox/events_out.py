@@ -72,6 +72,7 @@ async def publish(session: AsyncSession, events: Sequence[Event]) -> None:
             Notice(tenant_id=e.tenant_id, event_type=e.type, data=e.data, brand_id=e.brand_id)
             for e in events
         ],
+        now=now,
     )
 
 

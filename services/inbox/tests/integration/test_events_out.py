@@ -98,6 +98,15 @@ class TestWhatIsSent:
             True,
         )
         assert await queued(engine, tenant) == ["message.received"]
+        # The webhook carries the body the stream does, timestamp included.
+        async with engine.connect() as conn:
+            sent = await conn.scalar(
+                select(TABLES.delivery.c.payload).where(TABLES.delivery.c.tenant_id == tenant)
+            )
+            streamed = await conn.scalar(
+                select(stream_event.c.data).where(stream_event.c.tenant_id == tenant)
+            )
+        assert sent == streamed
 
     async def test_a_message_opening_a_resolved_conversation_again_says_so(
         self, engine, tenant, receive

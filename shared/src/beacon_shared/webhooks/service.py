@@ -120,9 +120,12 @@ class Webhooks:
             [Notice(tenant_id=tenant_id, event_type=event_type, data=data, brand_id=brand_id)],
         )
 
-    async def notify_many(self, session: AsyncSession, notices: Sequence[Notice]) -> int:
-        """`notify` for many events at once, in one statement; returns how many were queued."""
-        now = datetime.now(UTC)
+    async def notify_many(
+        self, session: AsyncSession, notices: Sequence[Notice], *, now: datetime | None = None
+    ) -> int:
+        """`notify` for many events at once, in one statement; returns how many were queued.
+        `now` (by default the clock's) is the events' time in the body."""
+        now = now or datetime.now(UTC)
         queued = await self.repository.enqueue_for_subscribers(
             session,
             [
