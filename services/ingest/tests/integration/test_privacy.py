@@ -20,9 +20,9 @@ from ingest.interactions import repository as interactions
 from ingest.interactions import service
 from ingest.interactions.interaction import Interaction
 from ingest.interactions.models import interaction
+from ingest.interactions.retention import clear_expired
 from ingest.interactions.schemas import InteractionQuery
 from ingest.privacy.handlers import erasure_requested
-from ingest.interactions.retention import clear_expired
 
 pytestmark = pytest.mark.integration
 

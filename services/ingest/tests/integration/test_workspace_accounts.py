@@ -353,7 +353,7 @@ class TestWebhooks:
 
         answer = await deliver_to_meta(settings_for, api_client, page.external_id, "777_1")
 
-        assert answer == {"stored": 1, "duplicates": 0, "skipped": 0}
+        assert answer == {"stored": 1, "duplicates": 0, "own_activity": 0, "skipped": 0}
         async with registry.sessionmaker() as session:
             rows = (
                 await session.execute(
@@ -373,7 +373,7 @@ class TestWebhooks:
 
         answer = await deliver_to_meta(settings_for, api_client, page.external_id, "777_2")
 
-        assert answer == {"stored": 0, "duplicates": 0, "skipped": 1}
+        assert answer == {"stored": 0, "duplicates": 0, "own_activity": 0, "skipped": 1}
         row = await registry.row(page)
         assert row is not None
         assert (row.status, row.credentials_encrypted) == ("disconnected", None)

@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared.contracts.ingest import ActionCompleted, ActionOutcome, OwnActivityRecorded
 from beacon_shared.logging import get_logger
+from inbox.conversations import outbound
 from inbox.conversations.intake import KINDS
-from inbox.replies import repository
 from inbox.sla import clocks
 
 log = get_logger(__name__)
@@ -34,12 +34,12 @@ async def completed(
     conversation's id, or None when it is no conversation's."""
     if event.action != REPLY:
         return None
-    found = await repository.message_of(session, tenant_id=tenant_id, message_id=event.action_id)
+    found = await outbound.message_of(session, tenant_id=tenant_id, message_id=event.action_id)
     if found is not None:
         conversation_id: UUID = found.conversation_id
         text = found.text
     else:
-        conversation = await repository.conversation_of_interaction(
+        conversation = await outbound.conversation_of_interaction(
             session, tenant_id=tenant_id, interaction_id=event.interaction_id
         )
         if conversation is None:
@@ -52,7 +52,7 @@ async def completed(
             return None
         conversation_id = conversation
         text = event.reply_text or ""
-        await repository.add_outbound(
+        await outbound.add_outbound(
             session,
             {
                 "id": event.action_id,
@@ -72,12 +72,12 @@ async def completed(
         )
     sent = event.outcome is ActionOutcome.succeeded
     if sent and event.reply_external_id:
-        echo = await repository.echo_of(
+        echo = await outbound.echo_of(
             session, conversation_id=conversation_id, external_id=event.reply_external_id
         )
         if echo is not None:
-            await repository.drop(session, message_id=echo)
-    await repository.set_delivery(
+            await outbound.drop(session, message_id=echo)
+    await outbound.set_delivery(
         session,
         message_id=event.action_id,
         values={
@@ -86,7 +86,7 @@ async def completed(
             "delivery_error": None if sent else _why(event),
         },
     )
-    await repository.summarise(
+    await outbound.summarise(
         session,
         conversation_id=conversation_id,
         at=event.completed_at,
@@ -121,7 +121,7 @@ async def own_activity(
     conversation_id = None
     kind = KINDS.get(event.kind)
     if kind is not None and event.thread_external_id:
-        conversation_id = await repository.conversation_of_thread(
+        conversation_id = await outbound.conversation_of_thread(
             session,
             tenant_id=tenant_id,
             brand_id=event.brand_id,
@@ -131,7 +131,7 @@ async def own_activity(
         )
     if conversation_id is None and event.parent_external_id:
         # A network whose thread ids differ between a reply and what it answers (X).
-        conversation_id = await repository.conversation_of_message(
+        conversation_id = await outbound.conversation_of_message(
             session, tenant_id=tenant_id, external_id=event.parent_external_id
         )
     if conversation_id is None:
@@ -142,7 +142,7 @@ async def own_activity(
             external_id=event.external_id,
         )
         return None
-    filed = await repository.add_outbound(
+    filed = await outbound.add_outbound(
         session,
         {
             "id": uuid.uuid4(),
@@ -162,7 +162,7 @@ async def own_activity(
     )
     if not filed:
         return None
-    await repository.summarise(
+    await outbound.summarise(
         session,
         conversation_id=conversation_id,
         at=event.created_at,

@@ -23,6 +23,7 @@ from beacon_shared.events import Envelope
 from beacon_shared.logging import get_logger
 from beacon_shared.messaging import no_dm_api, reply_window, window_closed
 from inbox.access import READ, WRITE
+from inbox.conversations import outbound
 from inbox.conversations import service as conversations
 from inbox.db import outbox as outbox_table
 from inbox.replies import repository
@@ -70,7 +71,7 @@ async def reply(
         model=ReplyAccepted,
         produce=produce,
     )
-    row = await repository.message_of(
+    row = await outbound.message_of(
         session, tenant_id=principal.tenant_id, message_id=answer.value.message_id
     )
     assert row is not None  # filed with the key, in this tenant
@@ -87,7 +88,7 @@ async def _reply(
 ) -> UUID:
     found = await conversations.get(session, principal=principal, conversation_id=conversation_id)
     require_on(principal, WRITE, found.brand_id)
-    target = await repository.replied_to(
+    target = await outbound.replied_to(
         session, conversation_id=found.id, message_id=body.in_reply_to
     )
     if target is None:
@@ -115,7 +116,7 @@ async def _reply(
                 ],
             )
     action_id = uuid.uuid4()
-    await repository.add_outbound(
+    await outbound.add_outbound(
         session,
         {
             "id": action_id,
@@ -133,7 +134,7 @@ async def _reply(
             "received_at": now,
         },
     )
-    await repository.summarise(
+    await outbound.summarise(
         session, conversation_id=found.id, at=now, text=body.text, answered=False, now=now
     )
     request = ReplyRequested(

@@ -7,13 +7,12 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, Select, func, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared import leases
 from ingest.actions.models import ActionStatus, network_action
-from ingest.interactions.models import interaction
 
 c = network_action.c
 PENDING = ActionStatus.pending.value
@@ -80,18 +79,3 @@ async def get(session: AsyncSession, *, action_id: UUID) -> Row[Any] | None:
     """One action as stored."""
     result = await session.execute(select(network_action).where(c.id == action_id))
     return result.first()
-
-
-async def interactions(
-    session: AsyncSession, keys: Sequence[tuple[str, UUID]]
-) -> dict[tuple[str, UUID], Row[Any]]:
-    """The kind, author and time of the stored interactions named by (tenant, id)."""
-    if not keys:
-        return {}
-    i = interaction.c
-    query: Select[Any] = select(i.tenant_id, i.id, i.kind, i.author_id, i.created_at).where(
-        i.id.in_({interaction_id for _, interaction_id in keys})
-    )
-    wanted = set(keys)
-    rows: list[Row[Any]] = list((await session.execute(query)).all())
-    return {(r.tenant_id, r.id): r for r in rows if (r.tenant_id, r.id) in wanted}

@@ -22,6 +22,7 @@ from ingest.actions import repository
 from ingest.actions.models import ActionStatus
 from ingest.actions.schemas import ClaimedAction
 from ingest.db import outbox as outbox_table
+from ingest.interactions import service as interactions
 from ingest.interactions.service import SOURCE
 
 # Reasons are for people and the event; a network's error message is never longer than this.
@@ -37,7 +38,7 @@ async def record_requests(
     the person last wrote); moderation's requests do not, so the interaction ingest stored tells.
     """
     now = datetime.now(UTC)
-    known = await repository.interactions(
+    known = await interactions.summaries(
         session,
         [
             (envelope.tenantid, request.interaction_id)
@@ -90,7 +91,8 @@ def _addressee(request: ActionRequested, interaction: Row[Any] | None) -> dict[s
     private = interaction.kind == InteractionKind.direct_message.value
     return {
         "kind": interaction.kind,
-        "recipient_external_id": interaction.author_id if private else None,
+        # An author erased on request is nobody to write to ("").
+        "recipient_external_id": (interaction.author_id or None) if private else None,
         "last_inbound_at": interaction.created_at if private else None,
     }
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 from uuid import UUID
 
-from sqlalchemy import Row, select, tuple_
+from sqlalchemy import Row, Select, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared.outbox import notify_channel
@@ -193,3 +193,18 @@ async def list_thread(
         stmt = stmt.where(tuple_(c.created_at, c.id) > tuple_(after.at, after.id))
     stmt = stmt.order_by(c.created_at, c.id).limit(limit)
     return list((await session.execute(stmt)).all())
+
+
+async def summaries(
+    session: AsyncSession, keys: Sequence[tuple[str, UUID]]
+) -> dict[tuple[str, UUID], Row[Any]]:
+    """The kind, author and time of the stored interactions named by (tenant, id)."""
+    if not keys:
+        return {}
+    i = interaction.c
+    query: Select[Any] = select(i.tenant_id, i.id, i.kind, i.author_id, i.created_at).where(
+        i.id.in_({interaction_id for _, interaction_id in keys})
+    )
+    wanted = set(keys)
+    rows: list[Row[Any]] = list((await session.execute(query)).all())
+    return {(r.tenant_id, r.id): r for r in rows if (r.tenant_id, r.id) in wanted}

@@ -259,3 +259,10 @@ def _event(tenant_id: str, interaction_id: UUID, item: Interaction, now: datetim
             received_at=now,
         )
     return Envelope.build(payload, tenant_id=tenant_id, subject=str(interaction_id), source=SOURCE)
+
+
+async def summaries(
+    session: AsyncSession, keys: Sequence[tuple[str, UUID]]
+) -> dict[tuple[str, UUID], Row[Any]]:
+    """The kind, author and time of the stored interactions named by (tenant, id)."""
+    return await repository.summaries(session, keys)
