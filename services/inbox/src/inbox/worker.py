@@ -14,6 +14,7 @@ from beacon_shared import idempotency
 from beacon_shared.contracts.topics import (
     ACTION_COMPLETED,
     ACTION_REQUESTED,
+    BRAND_CONFIGURED,
     COMMENT_MODERATED,
     COMMENT_RECEIVED,
     ERASURE_COMPLETED,
@@ -33,6 +34,7 @@ from inbox.privacy.handlers import erasures_consumer
 from inbox.replies.handlers import replies_consumer
 from inbox.replies.models import reply_keys
 from inbox.sla import breaches as sla_breaches
+from inbox.sla.brands import brands_consumer
 
 # How often the changes to the kept counts are folded into their totals: what a count reads
 # besides the totals is what changed since.
@@ -83,6 +85,7 @@ def spec() -> WorkerSpec:
             SLA_BREACHED,
             RESPONSE_RECORDED,
             RESOLUTION_RECORDED,
+            BRAND_CONFIGURED,
             ERASURE_REQUESTED,
             ERASURE_COMPLETED,
         ),
@@ -92,6 +95,7 @@ def spec() -> WorkerSpec:
             interactions_consumer(),
             decisions_consumer(),
             replies_consumer(),
+            brands_consumer(),
             erasures_consumer(),
         ),
         jobs=jobs,

@@ -19,8 +19,9 @@ from beacon_shared.auth.principal import Principal
 from beacon_shared.contracts.inbox import SlaBreached
 from beacon_shared.contracts.ingest import InteractionKind, OwnActivityRecorded
 from beacon_shared.contracts.topics import SLA_BREACHED
+from beacon_shared.contracts.workspace import BrandConfigured
 from beacon_shared.db import create_sessionmaker
-from beacon_shared.events import Envelope, decode
+from beacon_shared.events import Envelope, MalformedEvent, decode
 from beacon_shared.testing.plugin import eventually
 from beacon_shared.worker import run_worker
 from inbox import worker
@@ -31,6 +32,7 @@ from inbox.conversations.schemas import ConversationChange, Status
 from inbox.db import outbox
 from inbox.replies.intake import own_activity
 from inbox.sla import breaches, business_time, clocks, policies
+from inbox.sla.brands import brand_configured
 from inbox.sla.schemas import SlaPolicyIn
 
 pytestmark = pytest.mark.integration
@@ -189,6 +191,44 @@ class TestClocks:
         reopened = await the_conversation(engine, tenant)
         assert reopened.response_target == "first_response"
         assert reopened.resolution_due_at is not None
+
+
+class TestTheBrandsZone:
+    async def configure(self, engine, tenant, zone, at):
+        brand = BrandConfigured(
+            brand_id="brand-1",
+            name="Brand one",
+            timezone=zone,
+            languages=["en"],
+            approval_required=False,
+            self_approval_allowed=True,
+            pause_on_alert=False,
+            configured_at=at,
+        )
+        event = Envelope.build(brand, tenant_id=tenant, subject="brand-1", source="/workspace")
+        async with create_sessionmaker(engine)() as session, session.begin():
+            await brand_configured(session, event)
+
+    async def test_a_policy_naming_no_zone_counts_in_the_brands(self, engine, tenant, receive):
+        now = datetime.now(UTC)
+        await self.configure(engine, tenant, "Pacific/Kiritimati", now - HOUR)
+        # An older configuration arriving late changes nothing.
+        await self.configure(engine, tenant, "America/Anchorage", now - 2 * HOUR)
+        await set_policy(
+            engine,
+            tenant,
+            first_response_seconds=3600,
+            business_hours={"weekly": [{"weekday": "monday", "opens": "09:00", "closes": "10:00"}]},
+        )
+        sent = now - timedelta(minutes=5)
+        await receive(tenant, "hello?", created_at=sent)
+        monday = business_time.BusinessHours.of("Pacific/Kiritimati", {0: [(540, 600)]})
+        row = await the_conversation(engine, tenant)
+        assert row.response_due_at == business_time.add(monday, sent, 3600)
+
+    async def test_an_unknown_zone_is_a_malformed_event(self, engine, tenant):
+        with pytest.raises(MalformedEvent):
+            await self.configure(engine, tenant, "Mars/Olympus", datetime.now(UTC))
 
 
 class TestAnswersFiledWithoutTheClock:

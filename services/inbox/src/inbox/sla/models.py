@@ -37,7 +37,8 @@ sla_policy = Table(
     Column("first_response_seconds", Integer),
     Column("next_response_seconds", Integer),
     Column("resolution_seconds", Integer),
-    Column("timezone", Text, nullable=False),
+    # NULL: the brand's zone (`brand_zone`), UTC until it is known.
+    Column("timezone", Text),
     # [{"weekday": 0-6, "opens": minutes, "closes": minutes}, ...]; NULL: every hour counts.
     Column("business_hours", JSONB),
     Column("holidays", ARRAY(Date), nullable=False, server_default=text("'{}'")),
@@ -64,4 +65,15 @@ sla_breach = Table(
     Column("found_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("conversation_id", "target", "started_at"),
     Index("ix_sla_breach_tenant_id", "tenant_id", "found_at"),
+)
+
+# Each brand's time zone as the workspace configured it (`brand.configured`): the zone of a
+# policy that names none.
+brand_zone = Table(
+    "brand_zone",
+    metadata,
+    Column("tenant_id", Text, primary_key=True),
+    Column("brand_id", Text, primary_key=True),
+    Column("timezone", Text, nullable=False),
+    Column("configured_at", DateTime(timezone=True), nullable=False),
 )

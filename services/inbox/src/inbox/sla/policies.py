@@ -6,7 +6,7 @@ import itertools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, select
+from sqlalchemy import Row, and_, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,10 +19,12 @@ from inbox.sla.exceptions import (
     NoSlaTarget,
     SlaPolicyNotFound,
 )
-from inbox.sla.models import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION, sla_policy
+from inbox.sla.models import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION, brand_zone, sla_policy
 from inbox.sla.schemas import WEEKDAYS, BusinessHours, SlaPolicyIn, holidays_of, minutes
 
 log = get_logger(__name__)
+# The zone of a policy that names none, until the brand's is known.
+DEFAULT_ZONE = "UTC"
 TARGET_COLUMNS = {
     FIRST_RESPONSE: "first_response_seconds",
     NEXT_RESPONSE: "next_response_seconds",
@@ -39,13 +41,17 @@ async def get(session: AsyncSession, *, tenant_id: str, brand_id: str) -> Row[An
 
 
 async def find(session: AsyncSession, *, tenant_id: str, brand_id: str | None) -> Row[Any] | None:
-    """The brand's policy, if it has one (a conversation without a brand has none)."""
+    """The brand's policy, if it has one (a conversation without a brand has none), with the
+    zone its hours are counted in (`zone`)."""
     if brand_id is None:
         return None
-    p = sla_policy.c
+    p, z = sla_policy.c, brand_zone.c
+    in_use = func.coalesce(p.timezone, z.timezone, DEFAULT_ZONE).label("zone")
     row: Row[Any] | None = (
         await session.execute(
-            select(sla_policy).where(p.tenant_id == tenant_id, p.brand_id == brand_id)
+            select(sla_policy, in_use)
+            .outerjoin(brand_zone, and_(z.tenant_id == p.tenant_id, z.brand_id == p.brand_id))
+            .where(p.tenant_id == tenant_id, p.brand_id == brand_id)
         )
     ).first()
     return row
@@ -59,7 +65,8 @@ async def put(
         raise NoSlaTarget(
             "Set first_response_seconds, next_response_seconds or resolution_seconds."
         )
-    zone(body.timezone)
+    if body.timezone is not None:
+        zone(body.timezone)
     values = {
         "tenant_id": principal.tenant_id,
         "brand_id": brand_id,
@@ -72,14 +79,13 @@ async def put(
         "updated_at": now,
     }
     new = insert(sla_policy).values(values)
-    row: Row[Any] = (
-        await session.execute(
-            new.on_conflict_do_update(
-                index_elements=[sla_policy.c.tenant_id, sla_policy.c.brand_id],
-                set_={k: v for k, v in values.items() if k not in ("tenant_id", "created_at")},
-            ).returning(sla_policy)
+    await session.execute(
+        new.on_conflict_do_update(
+            index_elements=[sla_policy.c.tenant_id, sla_policy.c.brand_id],
+            set_={k: v for k, v in values.items() if k not in ("tenant_id", "created_at")},
         )
-    ).one()
+    )
+    row = await get(session, tenant_id=principal.tenant_id, brand_id=brand_id)
     log.info(
         "sla_policy.saved",
         tenant_id=principal.tenant_id,
@@ -146,7 +152,7 @@ def hours_of(row: Row[Any] | None) -> business_time.BusinessHours | None:
     week: dict[int, list[tuple[int, int]]] = {}
     for o in row.business_hours:
         week.setdefault(o["weekday"], []).append((o["opens"], o["closes"]))
-    return business_time.BusinessHours.of(row.timezone, week, row.holidays)
+    return business_time.BusinessHours.of(row.zone, week, row.holidays)
 
 
 def target_seconds(row: Row[Any] | None, target: str) -> int | None:

@@ -73,8 +73,12 @@ class SlaPolicyIn(BaseModel):
         description="From the first message since the conversation was last resolved to "
         "resolving it.",
     )
-    timezone: str = Field(
-        default="UTC", min_length=1, max_length=64, description="IANA zone of the hours."
+    timezone: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="IANA zone of the hours; null: the brand's zone as the workspace configured "
+        "it (UTC until the inbox hears of it).",
     )
     business_hours: BusinessHours | None = Field(
         default=None, description="null: every hour of every day counts."
@@ -83,6 +87,7 @@ class SlaPolicyIn(BaseModel):
 
 class SlaPolicyOut(SlaPolicyIn):
     brand_id: str
+    zone_in_use: str = Field(description="The zone the hours are counted in now.")
     updated_by: str = Field(description="`user:<id>` or `key:<id>`.")
     created_at: datetime
     updated_at: datetime
@@ -109,6 +114,7 @@ class SlaPolicyOut(SlaPolicyIn):
             next_response_seconds=row.next_response_seconds,
             resolution_seconds=row.resolution_seconds,
             timezone=row.timezone,
+            zone_in_use=row.zone,
             business_hours=hours,
             updated_by=row.updated_by,
             created_at=row.created_at,
