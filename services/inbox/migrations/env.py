@@ -2,8 +2,8 @@
 import inbox.contacts.models
 import inbox.conversations.models
 import inbox.replies.models
-import inbox.sla.models  # noqa: F401
-import inbox.stream.models  # noqa: F401
+import inbox.sla.models
+import inbox.stream.models
 import inbox.webhooks.models  # noqa: F401
 from beacon_shared.migrations import run_env
 from inbox.db import SCHEMA, metadata

@@ -442,7 +442,7 @@ async def test_the_page_s_own_reply_and_message_echo_are_recorded_not_stored_as_
         values = (
             await conn.execute(
                 select(outbox.c.key, outbox.c.value)
-                .where(outbox.c.topic == "own_activity.recorded")
+                .where(outbox.c.topic == "own.activity.recorded")
                 .where(outbox.c.value.contains(tenant.encode()))
                 .order_by(outbox.c.id)
             )

@@ -1,5 +1,6 @@
-"""Moderation's worker: `python -m moderation.worker` moderates comments, relays the outbox
-and erases authors' comments on request."""
+"""Moderation's worker: `python -m moderation.worker` moderates comments, relays the outbox,
+closes the review items of conversations the inbox resolved and erases authors' comments on
+request."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from beacon_shared.contracts.topics import (
     ALERT_RESOLVED,
     COMMENT_MODERATED,
     COMMENT_RECEIVED,
+    CONVERSATION_RESOLVED,
     ERASURE_COMPLETED,
     ERASURE_REQUESTED,
 )
@@ -27,6 +29,7 @@ from moderation.pipeline.decider import RuleDecider
 from moderation.pipeline.handlers import comments_consumer
 from moderation.pipeline.service import Decider
 from moderation.privacy.handlers import erasures_consumer
+from moderation.review.handlers import inbox_resolutions_consumer
 
 
 def spec(decider: Decider | None = None, settings: Settings | None = None) -> WorkerSpec:
@@ -46,6 +49,7 @@ def spec(decider: Decider | None = None, settings: Settings | None = None) -> Wo
             ALERT_RESOLVED,
             ERASURE_REQUESTED,
             ERASURE_COMPLETED,
+            CONVERSATION_RESOLVED,
         ],
         outbox=outbox,
         inbox=inbox,
@@ -54,6 +58,7 @@ def spec(decider: Decider | None = None, settings: Settings | None = None) -> Wo
             outcomes_consumer(),
             alerts_consumer(),
             erasures_consumer(),
+            inbox_resolutions_consumer(),
         ],
         jobs=lambda ctx: [retrain_job(ctx, classifier=classifier)],
     )

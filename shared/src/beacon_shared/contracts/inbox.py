@@ -118,3 +118,20 @@ class ErasureCompleted(EventPayload, ErasureOutcome):
 
     event_type = "inbox.erasure.completed"
     topic = "erasure.completed"
+
+
+class ConversationResolved(EventPayload):
+    """A member resolved a conversation in the inbox while comments in it still waited for
+    review: moderation closes their review items in that member's name, so neither the queue
+    nor the inbox keeps work the other has done."""
+
+    event_type = "inbox.conversation.resolved"
+    topic = "conversation.resolved"
+
+    conversation_id: UUID
+    brand_id: str | None = None
+    interaction_ids: list[UUID] = Field(
+        min_length=1, description="The comments moderation flagged or escalated, not decided yet."
+    )
+    resolved_by: str = Field(description="`user:<id>` or `key:<id>`.")
+    resolved_at: datetime

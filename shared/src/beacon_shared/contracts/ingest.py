@@ -135,7 +135,7 @@ class OwnActivityRecorded(EventPayload):
     interaction: nothing moderates it; the inbox files it in its thread as the brand's own."""
 
     event_type = "ingest.own_activity.recorded"
-    topic = "own_activity.recorded"
+    topic = "own.activity.recorded"
 
     brand_id: str | None = None
     account_id: str | None = Field(default=None, description="The connected account that made it.")

@@ -130,7 +130,7 @@ ACTION_COMPLETED = TopicSpec(
     key="the thread id, like comment.received",
 )
 OWN_ACTIVITY_RECORDED = TopicSpec(
-    "own_activity.recorded",
+    "own.activity.recorded",
     12,
     "Comments, replies and private messages the connected accounts made themselves.",
     key="the thread id, like comment.received",
@@ -168,6 +168,14 @@ ERASURE_COMPLETED = TopicSpec(
     key="the erasure id",
 )
 
+CONVERSATION_RESOLVED = TopicSpec(
+    "conversation.resolved",
+    6,
+    "Inbox conversations a member resolved while comments in them still waited for review: "
+    "moderation closes their review items.",
+    key="the conversation id",
+)
+
 ALL_TOPICS = (
     COMMENT_RECEIVED,
     ENGAGEMENT_RECORDED,
@@ -190,6 +198,7 @@ ALL_TOPICS = (
     ACTION_REQUESTED,
     ACTION_COMPLETED,
     SLA_BREACHED,
+    CONVERSATION_RESOLVED,
     RESPONSE_RECORDED,
     RESOLUTION_RECORDED,
     OWN_ACTIVITY_RECORDED,

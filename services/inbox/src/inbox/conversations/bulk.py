@@ -19,7 +19,7 @@ from beacon_shared.auth.brands import require_on
 from beacon_shared.auth.principal import Principal
 from beacon_shared.logging import get_logger
 from inbox.access import READ, WRITE
-from inbox.conversations import events, repository
+from inbox.conversations import events, repository, reviews
 from inbox.conversations.exceptions import ConversationNotFound, NothingToChange, TooManyLabels
 from inbox.conversations.schemas import MAX_LABELS, BulkChange, Status
 from inbox.conversations.service import values_of
@@ -65,6 +65,10 @@ async def change_many(
             after = await clocks.resolved(session, row=after, at=now, by=principal.actor)
         changed.append(after)
     await events.changed(session, before=[rows[i] for i in ids], after=changed, by=principal.actor)
+    if values.get("status") == Status.resolved.value:
+        await reviews.resolved(
+            session, tenant_id=principal.tenant_id, rows=changed, by=principal.actor, at=now
+        )
     log.info(
         "conversation.bulk_changed",
         tenant_id=principal.tenant_id,

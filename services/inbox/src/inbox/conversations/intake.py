@@ -17,10 +17,10 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared.contracts.ingest import CommentReceived, InteractionKind
-from beacon_shared.contracts.moderation import CommentModerated, ModerationAction
+from beacon_shared.contracts.moderation import CommentModerated
 from inbox.contacts import service as contacts
 from inbox.conversations import events
-from inbox.conversations.models import conversation, decision, message
+from inbox.conversations.models import FOR_REVIEW, conversation, decision, message
 from inbox.sla import clocks
 
 # The conversation kind of each interaction kind: a reply belongs to its post's comment thread.
@@ -30,8 +30,6 @@ KINDS = {
     InteractionKind.mention: "mention",
     InteractionKind.direct_message: "direct_message",
 }
-# Decisions that leave a message waiting for a person.
-FOR_REVIEW = (ModerationAction.flag.value, ModerationAction.escalate.value)
 PREVIEW_CHARS = 280
 REOPENED = ("resolved", "snoozed")
 

@@ -24,6 +24,8 @@ from inbox.db import metadata
 STATUSES = ("open", "pending", "snoozed", "resolved")
 PRIORITIES = ("low", "medium", "high", "urgent")
 SENTIMENTS = ("negative", "neutral", "positive")
+# Moderation's decisions that leave a message waiting for a person.
+FOR_REVIEW = ("flag", "escalate")
 
 # The organization's teams: a conversation can be given to one as well as to a member.
 team = Table(

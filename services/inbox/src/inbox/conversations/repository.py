@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared.pagination import Cursor
 from inbox.conversations.models import (
+    FOR_REVIEW,
     STATUSES,
     conversation,
     decision,
@@ -365,3 +366,15 @@ async def move_contact(
             .where(table.c.tenant_id == tenant_id, table.c.contact_id == from_id)
             .values(contact_id=to_id)
         )
+
+
+async def waiting_for_review(session: AsyncSession, *, conversation_id: UUID) -> Sequence[UUID]:
+    """The interactions of a conversation's messages whose latest decision awaits a person."""
+    m, d = message.c, decision.c
+    return (
+        await session.scalars(
+            select(m.interaction_id)
+            .join(decision, (d.tenant_id == m.tenant_id) & (d.interaction_id == m.interaction_id))
+            .where(m.conversation_id == conversation_id, d.action.in_(FOR_REVIEW))
+        )
+    ).all()

@@ -18,7 +18,7 @@ from beacon_shared.auth.principal import Principal
 from beacon_shared.logging import get_logger
 from beacon_shared.pagination import Cursor, split_page
 from inbox.access import READ, WRITE
-from inbox.conversations import events, repository, search, teams
+from inbox.conversations import events, repository, reviews, search, teams
 from inbox.conversations.exceptions import (
     AssigneeNotAllowed,
     ConversationNotFound,
@@ -200,6 +200,9 @@ async def change(
     assert row is not None  # read above in this transaction
     if values.get("status") == Status.resolved.value:
         row = await clocks.resolved(session, row=row, at=now, by=principal.actor)
+        await reviews.resolved(
+            session, tenant_id=principal.tenant_id, rows=[row], by=principal.actor, at=now
+        )
     await events.changed(session, before=[found], after=[row], by=principal.actor)
     log.info(
         "conversation.changed",

@@ -1,6 +1,6 @@
 """The brand's own messages joining their threads: the outcome of every reply sent through
 Beacon (`action.completed`: the inbox's replies, and moderation's), and the comments, replies and
-private messages the brand made natively on the network (`own_activity.recorded`).
+private messages the brand made natively on the network (`own.activity.recorded`).
 
 A reply sent through Beacon is often heard of twice: its outcome, and the network's echo of it
 (Messenger's `is_echo`, a Page's own comment). The thread keeps one copy, the one saying who sent

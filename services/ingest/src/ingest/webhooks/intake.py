@@ -111,7 +111,7 @@ async def record_own_activity(
     resolve: Resolve,
     now: datetime,
 ) -> Filed:
-    """Stage each account's own comments, replies and messages as `own_activity.recorded`, in
+    """Stage each account's own comments, replies and messages as `own.activity.recorded`, in
     the caller's transaction; left out (counted) as interactions are for an account nobody
     connected, paused or disconnected."""
     filed = Filed()

@@ -13,7 +13,7 @@ class WebhookAck(BaseModel):
     own_activity: int = Field(
         default=0,
         description="The accounts' own comments, replies and messages, recorded for their "
-        "threads (`own_activity.recorded`), not as interactions.",
+        "threads (`own.activity.recorded`), not as interactions.",
     )
     skipped: int = Field(
         description="Parts left out: unsupported, malformed, the account's other own activity "

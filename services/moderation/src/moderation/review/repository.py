@@ -151,3 +151,27 @@ def _open_or_held_by(person: str | None) -> ColumnElement[bool]:
         review_item.c.status == "open",
         (review_item.c.status == "claimed") & (review_item.c.assignee == person),
     )
+
+
+async def resolve_interaction(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    interaction_id: UUID,
+    resolution: str,
+    reviewer: str,
+    now: datetime,
+) -> Row[Any] | None:
+    """Resolve the interaction's item if it is open or claimed by anyone; None otherwise."""
+    result = await session.execute(
+        update(review_item)
+        .where(
+            review_item.c.tenant_id == tenant_id,
+            review_item.c.interaction_id == interaction_id,
+            review_item.c.status.in_(("open", "claimed")),
+        )
+        .values(status="resolved", resolution=resolution, resolved_by=reviewer, resolved_at=now)
+        .returning(review_item)
+    )
+    row: Row[Any] | None = result.first()
+    return row

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from beacon_shared.auth.brands import require_on
 from beacon_shared.auth.principal import Principal
 from beacon_shared.contracts.moderation import ModerationAction, NetworkAction
+from beacon_shared.events import Envelope
 from beacon_shared.pagination import Cursor, split_page
 from moderation.access import WRITE, in_brands, visible_brands
 from moderation.actions import service as actions
@@ -325,3 +326,48 @@ async def _audit(
         decision_id=row.decision_id,
         detail={"review_item_id": str(row.id), **(detail or {})},
     )
+
+
+async def close_from_inbox(
+    session: AsyncSession,
+    *,
+    tenant_id: str,
+    conversation_id: UUID,
+    interaction_ids: Sequence[UUID],
+    resolved_by: str,
+    cause: Envelope,
+) -> int:
+    """A member resolved the conversation these comments are in, in the inbox: their items still
+    waiting are approved (the comments stay as they are) in that member's name, so the queue
+    does not keep work the inbox has closed. Unlike a review, this teaches the brand's model
+    nothing: resolving a conversation is no judgement of each comment in it. How many closed."""
+    closed = 0
+    for interaction_id in interaction_ids:
+        row = await repository.resolve_interaction(
+            session,
+            tenant_id=tenant_id,
+            interaction_id=interaction_id,
+            resolution=Resolution.approve.value,
+            reviewer=resolved_by,
+            now=datetime.now(UTC),
+        )
+        if row is None:
+            continue
+        await decisions.revise(
+            session,
+            tenant_id=tenant_id,
+            decision_id=row.decision_id,
+            action=ACTIONS[Resolution.approve],
+            decided_by=resolved_by,
+            reasons=["inbox:resolved"],
+            cause=cause,
+        )
+        await _audit(
+            row,
+            event="review.resolved",
+            actor=resolved_by,
+            session=session,
+            detail={"via": "inbox", "conversation_id": str(conversation_id)},
+        )
+        closed += 1
+    return closed
