@@ -11,17 +11,19 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from beacon_shared.claim_call_record import ClaimCallRecord
 from beacon_shared.crypto import SecretBox, SecretsUnreadable
 from beacon_shared.egress import EgressPolicy
 from beacon_shared.logging import get_logger
 from beacon_shared.waiting import Backoff, wait_or_stop
-from beacon_shared.webhooks.claims import ClaimedDelivery, Claims
+from beacon_shared.webhooks.claims import ClaimedDelivery, Claims, Recorded
 from beacon_shared.webhooks.delivery import DEFAULT_TIMEOUT_SECONDS, Attempt, deliver
 from beacon_shared.webhooks.metrics import WebhookMetrics
 from beacon_shared.webhooks.schedule import Outcome, Uniform
@@ -30,6 +32,9 @@ from beacon_shared.webhooks.tables import DeliveryStatus, WebhookTables
 from beacon_shared.webhooks.transport import webhook_client
 
 log = get_logger(__name__)
+
+# An attempt as recorded: what was sent, what came of it, what the record changed.
+_Sent = tuple[ClaimedDelivery, Attempt, Recorded]
 
 _METRIC_OUTCOME = {
     DeliveryStatus.delivered: "delivered",
@@ -81,6 +86,13 @@ class Dispatcher:
         self.config = config
         self.client = client or webhook_client(config.egress)
         self.rng = rng
+        self._loop: ClaimCallRecord[ClaimedDelivery, Attempt, _Sent | None] = ClaimCallRecord(
+            sessionmaker=sessionmaker,
+            claim=self._claim,
+            call=self._attempt,
+            record=self._record,
+            not_recorded=self._not_recorded,
+        )
 
     async def run(self, stop: asyncio.Event) -> None:
         """Tick until `stop`; a failing tick is logged and retried with backoff."""
@@ -108,25 +120,31 @@ class Dispatcher:
 
     async def tick(self) -> int:
         """Reclaim lost claims, then claim and send one batch; returns how many were claimed."""
-        now = datetime.now(UTC)
         async with self.sessionmaker() as session, session.begin():
-            await self.claims.reclaim_expired(session, now=now)
-        async with self.sessionmaker() as session, session.begin():
-            claimed = await self.claims.claim_due(
-                session, now=now, lease=self.config.lease, limit=self.config.batch_size
-            )
-        outcomes = await asyncio.gather(
-            *(self._send(delivery) for delivery in claimed), return_exceptions=True
+            await self.claims.reclaim_expired(session, now=datetime.now(UTC))
+        sent = await self._loop.once(self.config.batch_size)
+        for done in sent:
+            if done is not None:
+                await self._after(*done)
+        return len(sent)
+
+    async def _claim(self, session: AsyncSession, limit: int) -> Sequence[ClaimedDelivery]:
+        return await self.claims.claim_due(
+            session, now=datetime.now(UTC), lease=self.config.lease, limit=limit
         )
-        for delivery, outcome in zip(claimed, outcomes, strict=True):
-            if isinstance(outcome, BaseException):
-                # Recording failed (the database, usually); the lease expiry brings it back.
-                log.warning(
-                    "webhook.outcome_not_recorded",
-                    delivery_id=str(delivery.id),
-                    error=repr(outcome),
-                )
-        return len(claimed)
+
+    async def _record(
+        self, session: AsyncSession, claimed: ClaimedDelivery, attempt: Attempt | Exception
+    ) -> _Sent:
+        if isinstance(attempt, Exception):
+            # Nothing known of the POST: the lease expiry brings the delivery back.
+            raise attempt
+        recorded = await self.claims.record_attempt(session, claimed, attempt, rng=self.rng)
+        return claimed, attempt, recorded
+
+    def _not_recorded(self, claimed: ClaimedDelivery, exc: Exception) -> None:
+        # Recording failed (the database, usually); the lease expiry brings it back.
+        log.warning("webhook.outcome_not_recorded", delivery_id=str(claimed.id), error=repr(exc))
 
     async def update_backlog(self) -> tuple[float, float]:
         """Set and return the oldest pending delivery's age and the dispatch lag, in seconds."""
@@ -137,15 +155,13 @@ class Dispatcher:
         self.metrics.dispatch_lag.set(lag)
         return oldest, lag
 
-    async def _send(self, claimed: ClaimedDelivery) -> None:
-        attempt = await self._attempt(claimed)
-        async with self.sessionmaker() as session, session.begin():
-            recorded = await self.claims.record_attempt(session, claimed, attempt, rng=self.rng)
+    async def _after(self, claimed: ClaimedDelivery, attempt: Attempt, recorded: Recorded) -> None:
+        """Once an attempt is recorded: an endpoint gone for good is disabled (in a transaction
+        of its own, as the attempt's is committed), and the attempt counted and logged."""
         if attempt.outcome is Outcome.DISABLED and recorded.applied:
-            now = datetime.now(UTC)
             async with self.sessionmaker() as session, session.begin():
                 disabled = await self.claims.disable_gone_endpoint(
-                    session, endpoint_id=claimed.endpoint_id, now=now
+                    session, endpoint_id=claimed.endpoint_id, now=datetime.now(UTC)
                 )
             if disabled:
                 log.warning(
