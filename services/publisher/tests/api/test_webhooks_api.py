@@ -14,11 +14,11 @@ from sqlalchemy import delete, func, select, update
 from beacon_shared.crypto import SecretBox
 from beacon_shared.db import create_sessionmaker
 from beacon_shared.testing.egress import LOCAL_EGRESS_SETTINGS
+from beacon_shared.webhooks.secret_store import unseal
 from publisher.config import Settings
 from publisher.main import create_app
 from publisher.webhooks import service
 from publisher.webhooks.models import webhook_attempt, webhook_delivery, webhook_endpoint
-from publisher.webhooks.secret_store import unseal
 
 pytestmark = pytest.mark.integration
 

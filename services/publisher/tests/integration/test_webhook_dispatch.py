@@ -20,12 +20,13 @@ from sqlalchemy import delete, func, select, update
 from beacon_shared.crypto import SecretBox
 from beacon_shared.egress import EgressPolicy
 from beacon_shared.testing.egress import LOCAL_EGRESS
-from publisher.webhooks import claims, service, verify
+from beacon_shared.webhooks import verify
+from beacon_shared.webhooks.delivery import Attempt
+from beacon_shared.webhooks.schedule import MAX_ATTEMPTS, Outcome
+from publisher.webhooks import claims, service
 from publisher.webhooks.claims import ClaimedDelivery
-from publisher.webhooks.delivery import Attempt
 from publisher.webhooks.dispatcher import Dispatcher, DispatcherConfig
 from publisher.webhooks.models import webhook_attempt, webhook_delivery, webhook_endpoint
-from publisher.webhooks.schedule import MAX_ATTEMPTS, Outcome
 from publisher.webhooks.schemas import EndpointIn, EndpointPatch
 
 pytestmark = pytest.mark.integration

@@ -13,12 +13,12 @@ from pydantic import SecretStr
 from beacon_shared.crypto import SecretBox, SecretsUnreadable
 from beacon_shared.egress import AddressNotPublic, EgressPolicy, EgressTransport
 from beacon_shared.testing.egress import LOCAL_EGRESS
-from publisher.webhooks import Outcome, deliver, new_secret
-from publisher.webhooks.exceptions import InvalidEndpointUrl, UnknownEventType
-from publisher.webhooks.secret_store import ROTATION_OVERLAP, EndpointSecrets, seal, unseal
+from beacon_shared.webhooks import Outcome, deliver, new_secret
+from beacon_shared.webhooks.exceptions import InvalidEndpointUrl, UnknownEventType
+from beacon_shared.webhooks.secret_store import ROTATION_OVERLAP, EndpointSecrets, seal, unseal
+from beacon_shared.webhooks.transport import webhook_client
+from beacon_shared.webhooks.urls import check_url
 from publisher.webhooks.service import check_event_types
-from publisher.webhooks.transport import webhook_client
-from publisher.webhooks.urls import check_url
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

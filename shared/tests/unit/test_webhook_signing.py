@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from publisher.webhooks import (
+from beacon_shared.webhooks import (
     InvalidSecret,
     MalformedHeaders,
     NoMatchingSignature,
@@ -18,7 +18,7 @@ from publisher.webhooks import (
     sign_all,
     verify,
 )
-from publisher.webhooks.signing import MAX_SECRET_BYTES, MIN_SECRET_BYTES, secret_key
+from beacon_shared.webhooks.signing import MAX_SECRET_BYTES, MIN_SECRET_BYTES, secret_key
 
 # From the reference library's tests (standard-webhooks/standard-webhooks,
 # libraries/python/tests/test_webhooks.py::test_sign_function); the spec text itself gives an

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from publisher.webhooks import (
+from beacon_shared.webhooks import (
     MAX_ATTEMPTS,
     RETRY_DELAYS,
     Attempt,
@@ -25,8 +25,8 @@ from publisher.webhooks import (
     parse_retry_after,
     verify,
 )
-from publisher.webhooks.delivery import EXCERPT_BYTES
-from publisher.webhooks.schedule import JITTER, MAX_RETRY_AFTER, jittered
+from beacon_shared.webhooks.delivery import EXCERPT_BYTES
+from beacon_shared.webhooks.schedule import JITTER, MAX_RETRY_AFTER, jittered
 
 START = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 URL = "https://agency.example/hooks/beacon"
