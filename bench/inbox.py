@@ -4,10 +4,12 @@
    CONVERSATIONS conversations (1,000,000 by default; 20 brands, six networks, comment threads,
    mentions and private conversations; 20 % open, 10 % pending, 5 % snoozed, 65 % resolved;
    assigned among 50 members, a fifth to nobody; labels and priorities on some; half given to
-   one of five teams; a sentiment on three in four; those not resolved waiting for an answer, their
-   first response due 1 to 48 hours after and their resolution 7 days after) and
+   one of five teams; a sentiment on three in four; intents on two in three; those not resolved
+   waiting for an answer, their first response due 1 to 48 hours after and their resolution 7
+   days after) and
    BENCH_INBOX_MESSAGES messages (5,000,000) spread over them, their texts drawn from English and
-   French words, each with the language moderation would have detected. The search index is
+   French words, each with the language moderation would have detected, and its author's
+   contact (200,000 authors, one contact each per brand and network). The search index is
    built after the load (as a restore would), the status counts folded (as the worker would),
    then the tables are vacuumed and analysed (as autovacuum keeps them).
 2. Each view is asked BENCH_INBOX_REQUESTS times (200) through the API in this process (httpx
@@ -15,7 +17,8 @@
    open conversations, the caller's own, the unassigned, one brand's, one label's, one team's,
    the negative ones, those waiting for an answer, the overdue ones (all, open), the second page
    of the open ones, the counts by status (everything, one brand's, one team's, the negative
-   ones, the overdue ones, the caller's own); and
+   ones, the overdue ones, the caller's own), one intent's open conversations, one contact's
+   conversations and messages, one brand's contacts; and
    BENCH_INBOX_SEARCHES times (50) a search of one word, then of two, English and French in
    turn, then of two kept to one brand.
 
@@ -140,7 +143,26 @@ MESSAGE_INDEXES = {
     "ix_message_search": "USING gin (search_vector)",
     "ix_message_recent": "(tenant_id, created_at)",
     "ix_message_brand_recent": "(tenant_id, brand_id, created_at)",
+    "ix_message_contact": "(contact_id, created_at, id) WHERE contact_id IS NOT NULL",
 }
+# What the authors want, as moderation would have read it: a question, a complaint, praise, a
+# question to buy, nothing said (twice).
+INTENTS = "ARRAY['{question}','{complaint}','{praise}','{question,purchase_intent}','{}','{}']"
+INTENT_NAMES = ("question", "complaint", "praise", "purchase_intent")
+
+
+def contact_of(brand: str, network: str, author: str) -> str:
+    """SQL of the contact id of an author on a brand and network (one per author per brand and
+    network, as the inbox makes them)."""
+    return f"md5('k' || {brand} || '-' || {network} || '-' || {author})::uuid"
+
+
+def bench_contact(g: int) -> str:
+    """The contact id of conversation `g`'s author, as `contact_of` makes it in SQL."""
+    key = f"k{g % BRANDS}-{g % 6}-{g % 200000}"
+    return str(uuid.UUID(hashlib.md5(key.encode()).hexdigest()))
+
+
 TEAMS = 5
 LABELS = ("refund", "vip", "bug", "delivery", "complaint")
 
@@ -174,8 +196,9 @@ async def load(engine: AsyncEngine, member_ids: list[uuid.UUID]) -> dict[str, fl
                 f"""
                 INSERT INTO inbox.conversation (
                     id, tenant_id, brand_id, network, kind, thread_external_id, status,
-                    snoozed_until, assignee, team_id, priority, labels, sentiment,
-                    contact_network_id, contact_handle, preview, message_count, created_at,
+                    snoozed_until, assignee, team_id, priority, labels, sentiment, intents,
+                    contact_network_id, contact_handle, contact_id, preview, message_count,
+                    created_at,
                     last_message_at, last_inbound_at, waiting_since, updated_at,
                     response_target, response_started_at, response_due_at,
                     resolution_started_at, resolution_due_at, sla_due_at)
@@ -193,7 +216,9 @@ async def load(engine: AsyncEngine, member_ids: list[uuid.UUID]) -> dict[str, fl
                         THEN ARRAY[(ARRAY{list(LABELS)!r})[1 + g % {len(LABELS)}]]
                         ELSE '{{}}'::text[] END,
                     (ARRAY[NULL,'negative','neutral','positive'])[1 + (g / 3) % 4],
+                    ({INTENTS})[1 + (g / 11) % 6]::text[],
                     'author-' || (g % 200000), 'author' || (g % 200000),
+                    {contact_of("g % " + str(BRANDS), "g % 6", "g % 200000")},
                     'latest message of ' || g, {MESSAGES // CONVERSATIONS},
                     t.at - interval '1 hour', t.at, t.at,
                     CASE WHEN s.status <> 'resolved' THEN t.at END, t.at,
@@ -226,12 +251,13 @@ async def load(engine: AsyncEngine, member_ids: list[uuid.UUID]) -> dict[str, fl
                     f"""
                     INSERT INTO inbox.message (
                         id, tenant_id, conversation_id, brand_id, interaction_id, kind,
-                        external_id, author_network_id, author_handle, text, language,
-                        created_at, received_at)
+                        external_id, author_network_id, author_handle, contact_id, text,
+                        language, created_at, received_at)
                     SELECT gen_random_uuid(), :tenant, md5('c' || c)::uuid,
                         'brand-' || (c % {BRANDS}),
                         gen_random_uuid(), 'comment', 'm-' || g, 'author-' || (g % 200000),
                         'author' || (g % 200000),
+                        {contact_of("c % " + str(BRANDS), "c % 6", "g % 200000")},
                         CASE WHEN g % 3 = 0 THEN {sentence(FRENCH)} ELSE {sentence(ENGLISH)} END,
                         CASE WHEN g % 3 = 0 THEN 'fr' ELSE 'en' END,
                         now() - (g * interval '1 second'), now()
@@ -247,6 +273,19 @@ async def load(engine: AsyncEngine, member_ids: list[uuid.UUID]) -> dict[str, fl
     async with engine.begin() as conn:
         for index, definition in MESSAGE_INDEXES.items():
             await conn.execute(text(f"CREATE INDEX {index} ON inbox.message {definition}"))
+        # The contacts the messages' authors are, as the inbox would have made them.
+        await conn.execute(
+            text(
+                """
+                INSERT INTO inbox.contact (id, tenant_id, brand_id, handle, message_count,
+                    first_contact_at, last_contact_at, created_at, updated_at)
+                SELECT contact_id, :tenant, min(brand_id), min(author_handle), count(*),
+                    min(created_at), max(created_at), now(), now()
+                FROM inbox.message WHERE tenant_id = :tenant GROUP BY contact_id
+                """
+            ),
+            {"tenant": TENANT},
+        )
     async with create_sessionmaker(engine)() as session:
         while True:
             async with session.begin():
@@ -258,6 +297,7 @@ async def load(engine: AsyncEngine, member_ids: list[uuid.UUID]) -> dict[str, fl
         # team or a sentiment) read no heap pages for rows just loaded.
         await conn.execute(text("VACUUM ANALYZE inbox.conversation"))
         await conn.execute(text("VACUUM ANALYZE inbox.message"))
+        await conn.execute(text("VACUUM ANALYZE inbox.contact"))
     return {"load_seconds": round(time.perf_counter() - began, 1)}
 
 
@@ -282,17 +322,22 @@ async def people(engine: AsyncEngine) -> tuple[str, str, list[uuid.UUID]]:
 
 async def timed(
     client: httpx.AsyncClient,
-    path: str,
+    path: str | Callable[[int], str],
     params: Callable[[int], dict[str, Any]],
     requests: int = REQUESTS,
 ) -> dict[str, float]:
-    """p50/p99 of `requests` GETs of `path`, the n-th with `params(n)`, after a warm-up."""
+    """p50/p99 of `requests` GETs of `path` (or `path(n)`), the n-th with `params(n)`, after a
+    warm-up."""
+
+    def url(n: int) -> str:
+        return path(n) if callable(path) else path
+
     for n in range(5):
-        (await client.get(path, params=params(n))).raise_for_status()
+        (await client.get(url(n), params=params(n))).raise_for_status()
     latencies = []
     for n in range(requests):
         began = time.perf_counter()
-        response = await client.get(path, params=params(n))
+        response = await client.get(url(n), params=params(n))
         latencies.append((time.perf_counter() - began) * 1000)
         response.raise_for_status()
     return {
@@ -371,6 +416,24 @@ async def views(
                 ),
                 "counts, overdue": await timed(
                     http, "/v1/conversations/counts", lambda _n: {"overdue": "true"}
+                ),
+                "one intent, open": await timed(
+                    http,
+                    "/v1/conversations",
+                    lambda n: {"intent": INTENT_NAMES[n % len(INTENT_NAMES)], "status": "open"},
+                ),
+                "one contact's conversations": await timed(
+                    http,
+                    "/v1/conversations",
+                    lambda n: {"contact_id": bench_contact(1_000 + 7 * n)},
+                ),
+                "a contact's messages": await timed(
+                    http,
+                    lambda n: f"/v1/contacts/{bench_contact(1_000 + 7 * n)}/messages",
+                    lambda _n: {},
+                ),
+                "contacts, one brand": await timed(
+                    http, "/v1/contacts", lambda n: {"brand_id": f"brand-{n % BRANDS}"}
                 ),
                 "search, one word": await timed(
                     http,
