@@ -32,7 +32,7 @@ from inbox.db import inbox, outbox
 from inbox.events_out import worker_jobs
 from inbox.privacy.handlers import erasures_consumer
 from inbox.replies.handlers import replies_consumer
-from inbox.replies.models import reply_keys
+from inbox.replies.keys import reply_keys
 from inbox.sla import breaches as sla_breaches
 from inbox.sla.brands import brands_consumer
 

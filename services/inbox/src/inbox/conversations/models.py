@@ -78,11 +78,12 @@ conversation = Table(
     # Since when the community waits for an answer: its earliest message since the brand last
     # answered or the conversation was resolved; NULL when nobody waits.
     Column("waiting_since", DateTime(timezone=True)),
-    # SLA clocks (`inbox.sla`): the response clock (`first_response` until the brand first
-    # answers, `next_response` after) runs from `waiting_since`, the resolution clock from the
-    # first message since the conversation was last resolved; due times only under the brand's
-    # policy. `sla_due_at` is the earliest due time of a running clock (`overdue`),
-    # `sla_alarm_at` when the breach pass looks at the conversation next.
+    # SLA clocks (`inbox.sla` decides them, `sla_columns` sets them): the response clock
+    # (`first_response` until the brand first answers, `next_response` after) runs from
+    # `waiting_since`, the resolution clock from the first message since the conversation was
+    # last resolved; due times only under the brand's policy. `sla_due_at` is the earliest due
+    # time of a running clock (`overdue`), `sla_alarm_at` when the breach pass looks at the
+    # conversation next.
     Column("response_target", Text),
     Column("response_started_at", DateTime(timezone=True)),
     Column("response_due_at", DateTime(timezone=True)),

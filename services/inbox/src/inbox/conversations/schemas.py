@@ -14,6 +14,7 @@ from beacon_shared.bounds import Timestamp
 from beacon_shared.contracts.common import Network
 from beacon_shared.contracts.moderation import Intent
 from beacon_shared.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from inbox.sla.targets import FIRST_RESPONSE, NEXT_RESPONSE
 
 # The caller's own conversations, and those nobody holds, in the `assignee` filter.
 MINE = "me"
@@ -138,8 +139,8 @@ class Sla(BaseModel):
         """From a `conversation` row."""
         response = row.response_due_at
         return cls(
-            first_response_due_at=response if row.response_target == "first_response" else None,
-            next_response_due_at=response if row.response_target == "next_response" else None,
+            first_response_due_at=response if row.response_target == FIRST_RESPONSE else None,
+            next_response_due_at=response if row.response_target == NEXT_RESPONSE else None,
             resolution_due_at=row.resolution_due_at,
             overdue=row.sla_due_at is not None and row.sla_due_at <= datetime.now(UTC),
         )

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy import Boolean, Column, DateTime, PrimaryKeyConstraint, Table, Text, text
 
-from beacon_shared.idempotency import KeyTable, idempotency_table
+from beacon_shared.idempotency import idempotency_table
 from inbox.db import metadata
 
 # Whether the brand's app holds Meta's Human Agent permission, so that a private reply on
@@ -24,5 +22,3 @@ messaging_setting = Table(
 )
 
 idempotency_key = idempotency_table(metadata)
-# A retried reply is a retry within the day; past that a key may be used again.
-reply_keys = KeyTable(idempotency_key, keep=timedelta(hours=24))

@@ -32,7 +32,7 @@ from inbox.replies.exceptions import (
     NothingToReplyTo,
     PrivateReplyUnsupported,
 )
-from inbox.replies.models import reply_keys
+from inbox.replies.keys import reply_keys
 from inbox.replies.schemas import MessagingSettingIn, ReplyAccepted, ReplyIn
 
 log = get_logger(__name__)

@@ -16,21 +16,21 @@ from datetime import datetime
 from typing import Any
 
 from prometheus_client import Counter
-from sqlalchemy import Row, case, func
+from sqlalchemy import Row
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared import outbox
 from beacon_shared.contracts.inbox import SlaBreached
 from beacon_shared.events import Envelope
-from beacon_shared.leases import claim
 from beacon_shared.logging import get_logger
-from inbox.conversations.models import conversation
+from inbox.conversations import sla_columns
 from inbox.db import outbox as outbox_table
 from inbox.events_out import SLA_BREACHED, Event, publish
 from inbox.sla import clocks
 from inbox.sla.clocks import SOURCE
-from inbox.sla.models import RESOLUTION, sla_breach
+from inbox.sla.models import sla_breach
+from inbox.sla.targets import RESOLUTION
 
 log = get_logger(__name__)
 BREACHES = Counter(
@@ -38,39 +38,12 @@ BREACHES = Counter(
     "Inbox SLA clocks that ran past their due time, by target and network.",
     ["target", "network"],
 )
-c = conversation.c
 
 
 async def find(session: AsyncSession, *, now: datetime, limit: int = 500) -> int:
     """Raise a breach for every running clock due by `now` among up to `limit` conversations
     whose alarm is due; how many breaches were new."""
-    later = func.least(
-        case((c.response_due_at > now, c.response_due_at)),
-        case((c.resolution_due_at > now, c.resolution_due_at)),
-    )
-    rows = await claim(
-        session,
-        conversation,
-        where=[c.sla_alarm_at <= now],
-        lease={"sla_alarm_at": later},
-        limit=limit,
-        order_by=[c.sla_alarm_at],
-        returning=[
-            c.id,
-            c.tenant_id,
-            c.brand_id,
-            c.network,
-            c.kind,
-            c.assignee,
-            c.team_id,
-            c.waiting_since,
-            c.response_target,
-            c.response_started_at,
-            c.response_due_at,
-            c.resolution_started_at,
-            c.resolution_due_at,
-        ],
-    )
+    rows = await sla_columns.claim_alarms(session, now=now, limit=limit)
     found = []
     for row in rows:
         if clocks.answered_elsewhere(row):

@@ -17,43 +17,21 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Row, func, or_, select, update
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared import outbox
 from beacon_shared.contracts.inbox import ResolutionRecorded, ResponseRecorded
 from beacon_shared.events import Envelope
 from beacon_shared.logging import get_logger
-from inbox.conversations.models import conversation, message
+from inbox.conversations import sla_columns
+from inbox.conversations.sla_columns import Clock
 from inbox.db import outbox as outbox_table
 from inbox.sla import business_time, policies
-from inbox.sla.models import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION
+from inbox.sla.targets import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION
 
 log = get_logger(__name__)
 SOURCE = "/beacon/inbox"
-c = conversation.c
-CLOCK_COLUMNS: tuple[ColumnElement[Any], ...] = (
-    c.id,
-    c.tenant_id,
-    c.brand_id,
-    c.network,
-    c.kind,
-    c.status,
-    c.assignee,
-    c.waiting_since,
-    c.last_inbound_at,
-    c.response_target,
-    c.response_started_at,
-    c.response_due_at,
-    c.first_response_at,
-    c.resolution_started_at,
-    c.resolution_due_at,
-)
-STOPPED: dict[str, Any] = {
-    "response_target": None,
-    "response_started_at": None,
-    "response_due_at": None,
-}
 
 
 def _due(policy: Row[Any] | None, target: str, start: datetime) -> datetime | None:
@@ -72,9 +50,7 @@ async def started(session: AsyncSession, *, conversation_id: UUID) -> None:
     """After a message from the community is filed: start the response clock at the wait's
     start (again, should an earlier message arrive late), and the resolution clock unless it
     runs; each due under the brand's policy."""
-    row: Row[Any] = (
-        await session.execute(select(*CLOCK_COLUMNS).where(c.id == conversation_id))
-    ).one()
+    row = await sla_columns.clocks(session, conversation_id=conversation_id)
     if answered_elsewhere(row):
         # The answer to the last wait is recorded first; a new wait starts the next clock.
         await settle(session, row=row)
@@ -84,29 +60,25 @@ async def started(session: AsyncSession, *, conversation_id: UUID) -> None:
     if not waits and not opens:
         return
     policy = await policies.find(session, tenant_id=row.tenant_id, brand_id=row.brand_id)
-    values: dict[str, Any] = {}
+    response: Clock | None = None
+    resolution: Clock | None = None
     if waits:
         target = FIRST_RESPONSE if row.first_response_at is None else NEXT_RESPONSE
-        values |= {
-            "response_target": target,
-            "response_started_at": row.waiting_since,
-            "response_due_at": _due(policy, target, row.waiting_since),
-        }
+        response = Clock(target, row.waiting_since, _due(policy, target, row.waiting_since))
     if opens:
         start = row.waiting_since or row.response_started_at
         if start is not None:
-            values |= {
-                "resolution_started_at": start,
-                "resolution_due_at": _due(policy, RESOLUTION, start),
-            }
+            resolution = Clock(RESOLUTION, start, _due(policy, RESOLUTION, start))
     due = _earliest(
-        values.get("response_due_at", row.response_due_at),
-        values.get("resolution_due_at", row.resolution_due_at),
+        row.response_due_at if response is None else response.due_at,
+        row.resolution_due_at if resolution is None else resolution.due_at,
     )
-    await session.execute(
-        update(conversation)
-        .where(c.id == conversation_id)
-        .values(**values, sla_due_at=due, sla_alarm_at=due)
+    await sla_columns.start(
+        session,
+        conversation_id=conversation_id,
+        response=response,
+        resolution=resolution,
+        due_at=due,
     )
 
 
@@ -123,13 +95,9 @@ async def record_response(
     response clock stops and `inbox.response.recorded` says how long it ran in business time
     and whether it met its target. Nothing when nobody was waiting since before the answer (an
     answer already recorded, or one older than the wait); what was recorded otherwise."""
-    row: Row[Any] | None = (
-        await session.execute(
-            select(*CLOCK_COLUMNS)
-            .where(c.tenant_id == tenant_id, c.id == conversation_id)
-            .with_for_update()
-        )
-    ).first()
+    row = await sla_columns.locked_clocks(
+        session, tenant_id=tenant_id, conversation_id=conversation_id
+    )
     if row is None:
         return None
     start = row.response_started_at or row.waiting_since
@@ -143,16 +111,11 @@ async def record_response(
         **_measure(row, policy, target, start, responded_at, row.response_due_at, responded_by),
         responded_by=responded_by,
     )
-    await session.execute(
-        update(conversation)
-        .where(c.id == conversation_id)
-        .values(
-            **STOPPED,
-            waiting_since=None,
-            first_response_at=row.first_response_at or responded_at,
-            sla_due_at=row.resolution_due_at,
-            sla_alarm_at=row.resolution_due_at,
-        )
+    await sla_columns.answered(
+        session,
+        conversation_id=conversation_id,
+        first_response_at=row.first_response_at or responded_at,
+        due_at=row.resolution_due_at,
     )
     await _publish(session, tenant_id, conversation_id, recorded)
     if row.last_inbound_at > responded_at:
@@ -165,18 +128,8 @@ async def _waiting_again(
 ) -> None:
     """Messages filed before an answer that was recorded late, but written after it, still
     wait: from the earliest of them, on the next response's clock."""
-    m = message.c
-    since = (
-        select(func.min(m.created_at))
-        .where(
-            m.conversation_id == conversation_id,
-            m.direction == "inbound",
-            m.created_at > answered_at,
-        )
-        .scalar_subquery()
-    )
-    await session.execute(
-        update(conversation).where(c.id == conversation_id).values(waiting_since=since)
+    await sla_columns.waiting_again(
+        session, conversation_id=conversation_id, answered_at=answered_at
     )
     await started(session, conversation_id=conversation_id)
 
@@ -193,20 +146,9 @@ async def settle(session: AsyncSession, *, row: Row[Any]) -> None:
     """Stop a response clock whose wait ended without `record_response`: the brand's first
     answer since the clock started (sent, or made on the network) is its response; without one,
     the clock stops unrecorded. A wait begun since starts the next clock."""
-    m = message.c
-    answer = (
-        await session.execute(
-            select(m.created_at, m.sent_by)
-            .where(
-                m.conversation_id == row.id,
-                m.direction == "outbound",
-                m.created_at >= row.response_started_at,
-                or_(m.delivery.is_(None), m.delivery == "sent"),
-            )
-            .order_by(m.created_at)
-            .limit(1)
-        )
-    ).first()
+    answer = await sla_columns.first_answer(
+        session, conversation_id=row.id, since=row.response_started_at
+    )
     if answer is not None:
         await record_response(
             session,
@@ -216,15 +158,7 @@ async def settle(session: AsyncSession, *, row: Row[Any]) -> None:
             responded_by=answer.sent_by,
         )
         return
-    await session.execute(
-        update(conversation)
-        .where(c.id == row.id)
-        .values(
-            **STOPPED,
-            sla_due_at=c.resolution_due_at,
-            sla_alarm_at=c.resolution_due_at,
-        )
-    )
+    await sla_columns.response_stopped(session, conversation_id=row.id)
     if row.waiting_since is not None:
         await started(session, conversation_id=row.id)
 
@@ -234,20 +168,7 @@ async def resolved(session: AsyncSession, *, row: Row[Any], at: datetime, by: st
     clock unanswered (no response is recorded), and `inbox.resolution.recorded` says how long
     the resolution took in business time and whether it met its target. The row after."""
     start = row.resolution_started_at
-    after: Row[Any] = (
-        await session.execute(
-            update(conversation)
-            .where(c.id == row.id)
-            .values(
-                **STOPPED,
-                resolution_started_at=None,
-                resolution_due_at=None,
-                sla_due_at=None,
-                sla_alarm_at=None,
-            )
-            .returning(conversation)
-        )
-    ).one()
+    after = await sla_columns.all_stopped(session, conversation_id=row.id)
     if start is not None:
         policy = await policies.find(session, tenant_id=row.tenant_id, brand_id=row.brand_id)
         recorded = ResolutionRecorded(

@@ -1,7 +1,8 @@
 """Each brand's SLA policy, and the breaches found (each once).
 
 A conversation's clocks are columns of `conversation` (its due times, read by the list's
-`overdue` filter); this module holds what is the SLA's own.
+`overdue` filter; `inbox.conversations.sla_columns` reads and sets them); this module holds what
+is the SLA's own.
 """
 
 from __future__ import annotations
@@ -21,12 +22,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 from inbox.db import metadata
-
-# What each clock measures: the first answer (no answer yet), the next answer (after one), and
-# resolving the conversation.
-FIRST_RESPONSE = "first_response"
-NEXT_RESPONSE = "next_response"
-RESOLUTION = "resolution"
 
 sla_policy = Table(
     "sla_policy",

@@ -19,8 +19,9 @@ from inbox.sla.exceptions import (
     NoSlaTarget,
     SlaPolicyNotFound,
 )
-from inbox.sla.models import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION, brand_zone, sla_policy
+from inbox.sla.models import brand_zone, sla_policy
 from inbox.sla.schemas import WEEKDAYS, BusinessHours, SlaPolicyIn, holidays_of, minutes
+from inbox.sla.targets import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION
 
 log = get_logger(__name__)
 # The zone of a policy that names none, until the brand's is known.
