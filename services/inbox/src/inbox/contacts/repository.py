@@ -2,81 +2,131 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Row, case, delete, func, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Integer,
+    Row,
+    Text,
+    case,
+    delete,
+    func,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from beacon_shared.pagination import Cursor
 from inbox.contacts.models import contact, contact_identity, contact_note
+from inbox.db import insert_rows, keys_in, unnested
+
+# An author as one network knows them on one brand: tenant, brand, network, network id.
+Identity = tuple[str, str | None, str, str]
+_i = contact_identity.c
+IDENTITY_COLUMNS = (_i.tenant_id, _i.brand_id, _i.network, _i.network_id)
 
 
-async def identity_of(
-    session: AsyncSession, *, tenant_id: str, brand_id: str | None, network: str, network_id: str
-) -> UUID | None:
-    """The contact an author is, if one is known."""
-    i = contact_identity.c
-    found: UUID | None = await session.scalar(
-        select(i.contact_id).where(
-            i.tenant_id == tenant_id,
-            i.brand_id.is_not_distinct_from(brand_id),
-            i.network == network,
-            i.network_id == network_id,
-        )
+async def contacts_of(
+    session: AsyncSession, identities: Collection[Identity]
+) -> dict[Identity, UUID]:
+    """The contact each known identity is."""
+    if not identities:
+        return {}
+    rows = await session.execute(
+        select(*IDENTITY_COLUMNS, _i.contact_id).where(keys_in(IDENTITY_COLUMNS, identities))
     )
-    return found
+    return {(r.tenant_id, r.brand_id, r.network, r.network_id): r.contact_id for r in rows}
 
 
-async def add(session: AsyncSession, values: Mapping[str, Any]) -> None:
-    await session.execute(insert(contact).values(**values))
+async def add(session: AsyncSession, rows: Sequence[Mapping[str, Any]]) -> None:
+    await session.execute(insert_rows(contact, rows))
 
 
-async def add_identity(session: AsyncSession, values: Mapping[str, Any]) -> UUID | None:
-    """Insert an identity; its contact, or None when another transaction recorded it first."""
-    found: UUID | None = await session.scalar(
-        insert(contact_identity)
-        .values(**values)
+async def add_identities(
+    session: AsyncSession, rows: Sequence[Mapping[str, Any]]
+) -> dict[Identity, UUID]:
+    """Insert identities; the contact of each inserted, not of those another transaction
+    recorded first."""
+    inserted = await session.execute(
+        insert_rows(contact_identity, rows)
         .on_conflict_do_nothing(constraint="uq_contact_identity")
-        .returning(contact_identity.c.contact_id)
+        .returning(*IDENTITY_COLUMNS, _i.contact_id)
     )
-    return found
+    return {(r.tenant_id, r.brand_id, r.network, r.network_id): r.contact_id for r in inserted}
 
 
-async def remove(session: AsyncSession, *, contact_id: UUID) -> None:
-    await session.execute(delete(contact).where(contact.c.id == contact_id))
+async def remove(session: AsyncSession, *, contact_ids: Collection[UUID]) -> None:
+    await session.execute(delete(contact).where(contact.c.id.in_(contact_ids)))
 
 
-async def contacted(
-    session: AsyncSession,
-    *,
-    contact_id: UUID,
-    at: datetime,
-    handle: str | None,
-    display_name: str | None,
-    now: datetime,
-) -> None:
-    """Count one more message from the contact, written at `at`."""
+@dataclass(frozen=True)
+class Contacted:
+    """Messages of one contact to count: how many, the earliest and latest written, and the
+    names of the latest that gave them, with its time (None where none gave one)."""
+
+    contact_id: UUID
+    count: int
+    first_at: datetime
+    last_at: datetime
+    handle: str | None
+    handle_at: datetime | None
+    display_name: str | None
+    display_name_at: datetime | None
+
+
+async def contacted(session: AsyncSession, counts: Sequence[Contacted], *, now: datetime) -> None:
+    """Count the contacts' messages, one statement for all."""
+    if not counts:
+        return
     c = contact.c
+    v = unnested(
+        {
+            "id": PG_UUID(as_uuid=True),
+            "count": Integer(),
+            "first_at": DateTime(timezone=True),
+            "last_at": DateTime(timezone=True),
+            "handle": Text(),
+            "handle_at": DateTime(timezone=True),
+            "display_name": Text(),
+            "display_name_at": DateTime(timezone=True),
+        },
+        [
+            {
+                "id": n.contact_id,
+                "count": n.count,
+                "first_at": n.first_at,
+                "last_at": n.last_at,
+                "handle": n.handle,
+                "handle_at": n.handle_at,
+                "display_name": n.display_name,
+                "display_name_at": n.display_name_at,
+            }
+            for n in counts
+        ],
+    ).subquery("counted")
     # The names the latest message gave, where it gave them.
-    latest = c.last_contact_at <= at
-    names = {
-        column: case((latest, value), else_=getattr(c, column))
-        for column, value in (("handle", handle), ("display_name", display_name))
-        if value is not None
-    }
     await session.execute(
         update(contact)
-        .where(c.id == contact_id)
+        .where(c.id == v.c.id)
         .values(
-            message_count=c.message_count + 1,
-            first_contact_at=func.least(c.first_contact_at, at),
-            last_contact_at=func.greatest(c.last_contact_at, at),
+            message_count=c.message_count + v.c.count,
+            first_contact_at=func.least(c.first_contact_at, v.c.first_at),
+            last_contact_at=func.greatest(c.last_contact_at, v.c.last_at),
             updated_at=now,
-            **names,
+            handle=case((c.last_contact_at <= v.c.handle_at, v.c.handle), else_=c.handle),
+            display_name=case(
+                (c.last_contact_at <= v.c.display_name_at, v.c.display_name),
+                else_=c.display_name,
+            ),
         )
     )
 

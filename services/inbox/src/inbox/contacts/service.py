@@ -8,7 +8,7 @@ a member merges them by hand.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -50,97 +50,120 @@ class Profile:
     sentiment: Sequence[Row[Any]]
 
 
+@dataclass(frozen=True)
+class Authored:
+    """A message to count on its author's contact: whose, on which brand and network, written
+    when."""
+
+    tenant_id: str
+    brand_id: str | None
+    network: str
+    author: Author
+    at: datetime
+
+    @property
+    def identity(self) -> repository.Identity:
+        return (self.tenant_id, self.brand_id, self.network, self.author.network_id)
+
+
 async def identify(
-    session: AsyncSession,
-    *,
-    tenant_id: str,
-    brand_id: str | None,
-    network: str,
-    author: Author,
-    at: datetime,
-    now: datetime,
-) -> UUID:
-    """The contact the author of a message written at `at` is, made on their first message, with
-    the message counted."""
-    known = await repository.identity_of(
-        session,
-        tenant_id=tenant_id,
-        brand_id=brand_id,
-        network=network,
-        network_id=author.network_id,
-    )
-    if known is None:
-        known = await _new(
-            session,
-            tenant_id=tenant_id,
-            brand_id=brand_id,
-            network=network,
-            author=author,
-            at=at,
-            now=now,
-        )
-    await repository.contacted(
-        session,
-        contact_id=known,
-        at=at,
-        handle=author.handle,
-        display_name=author.display_name,
-        now=now,
-    )
-    return known
+    session: AsyncSession, messages: Sequence[Authored], *, now: datetime
+) -> list[UUID]:
+    """The contact each message's author is (in order), made on their first message, with the
+    messages counted: a few statements for all of them."""
+    known = await repository.contacts_of(session, {m.identity for m in messages})
+    first: dict[repository.Identity, Authored] = {}
+    for m in messages:
+        if m.identity not in known:
+            first.setdefault(m.identity, m)
+    if first:
+        known |= await _new(session, first, now=now)
+    await repository.contacted(session, _counted(messages, known), now=now)
+    return [known[m.identity] for m in messages]
 
 
 async def _new(
-    session: AsyncSession,
-    *,
-    tenant_id: str,
-    brand_id: str | None,
-    network: str,
-    author: Author,
-    at: datetime,
-    now: datetime,
-) -> UUID:
-    contact_id = uuid.uuid4()
+    session: AsyncSession, first: Mapping[repository.Identity, Authored], *, now: datetime
+) -> dict[repository.Identity, UUID]:
+    """Contacts for new authors, from each one's first message; in a fixed order, so two
+    transactions making some of the same contacts never wait on each other in a circle."""
+    made = {identity: uuid.uuid4() for identity in sorted(first, key=repr)}
     await repository.add(
         session,
-        {
-            "id": contact_id,
-            "tenant_id": tenant_id,
-            "brand_id": brand_id,
-            "handle": author.handle,
-            "display_name": author.display_name,
-            "first_contact_at": at,
-            "last_contact_at": at,
-            "created_at": now,
-            "updated_at": now,
-        },
+        [
+            {
+                "id": contact_id,
+                "tenant_id": first[identity].tenant_id,
+                "brand_id": first[identity].brand_id,
+                "handle": first[identity].author.handle,
+                "display_name": first[identity].author.display_name,
+                "first_contact_at": first[identity].at,
+                "last_contact_at": first[identity].at,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for identity, contact_id in made.items()
+        ],
     )
-    recorded = await repository.add_identity(
+    recorded = await repository.add_identities(
         session,
-        {
-            "tenant_id": tenant_id,
-            "brand_id": brand_id,
-            "network": network,
-            "network_id": author.network_id,
-            "contact_id": contact_id,
-            "handle": author.handle,
-            "display_name": author.display_name,
-            "first_seen_at": at,
-        },
+        [
+            {
+                "tenant_id": first[identity].tenant_id,
+                "brand_id": first[identity].brand_id,
+                "network": first[identity].network,
+                "network_id": first[identity].author.network_id,
+                "contact_id": contact_id,
+                "handle": first[identity].author.handle,
+                "display_name": first[identity].author.display_name,
+                "first_seen_at": first[identity].at,
+            }
+            for identity, contact_id in made.items()
+        ],
     )
-    if recorded is not None:
-        return recorded
-    # Another message of the same new author was filed at the same time and made theirs.
-    await repository.remove(session, contact_id=contact_id)
-    found = await repository.identity_of(
-        session,
-        tenant_id=tenant_id,
-        brand_id=brand_id,
-        network=network,
-        network_id=author.network_id,
-    )
-    assert found is not None  # the conflict was with a committed identity
-    return found
+    lost = {identity: made[identity] for identity in made if identity not in recorded}
+    if lost:
+        # Other messages of the same new authors were filed at the same time and made theirs.
+        await repository.remove(session, contact_ids=list(lost.values()))
+        recorded |= await repository.contacts_of(session, set(lost))
+        assert set(recorded) == set(made)  # the conflicts were with committed identities
+    return recorded
+
+
+def _counted(
+    messages: Sequence[Authored], contacts: Mapping[repository.Identity, UUID]
+) -> list[repository.Contacted]:
+    """Each contact's messages in one count. A name is taken from a message written no earlier
+    than any counted before it (as when they are counted one by one), the latest that gave it."""
+    by_contact: dict[UUID, list[Authored]] = {}
+    for m in messages:
+        by_contact.setdefault(contacts[m.identity], []).append(m)
+    counted = []
+    # In id order, which the update locks them in (a nested loop over these rows).
+    for contact_id, mine in sorted(by_contact.items()):
+        handle: tuple[str | None, datetime | None] = (None, None)
+        name: tuple[str | None, datetime | None] = (None, None)
+        latest: datetime | None = None
+        for m in mine:
+            if latest is None or latest <= m.at:
+                if m.author.handle is not None:
+                    handle = (m.author.handle, m.at)
+                if m.author.display_name is not None:
+                    name = (m.author.display_name, m.at)
+                latest = m.at
+        counted.append(
+            repository.Contacted(
+                contact_id=contact_id,
+                count=len(mine),
+                first_at=min(m.at for m in mine),
+                last_at=max(m.at for m in mine),
+                handle=handle[0],
+                handle_at=handle[1],
+                display_name=name[0],
+                display_name_at=name[1],
+            )
+        )
+    return counted
 
 
 async def get(session: AsyncSession, *, principal: Principal, contact_id: UUID) -> Row[Any]:

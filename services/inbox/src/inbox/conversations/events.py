@@ -1,11 +1,12 @@
 """The conversations' events out (`inbox.events_out`): a message filed, a decision shown, a
 status or an assignment changed. Each is built from what the change already holds, so sending it
-costs its append, not another read; the one read is the thread's status before a new message,
-which tells a conversation opened again."""
+costs its append, not another read; the one read is the threads' statuses before new messages,
+which tell a conversation opened again."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from beacon_shared.contracts.ingest import CommentReceived
 from beacon_shared.contracts.moderation import CommentModerated
 from inbox.conversations.models import conversation
+from inbox.db import keys_in
 from inbox.events_out import (
     CONVERSATION_ASSIGNED,
     CONVERSATION_STATUS_CHANGED,
@@ -28,57 +30,65 @@ from inbox.events_out import (
 SYSTEM = "system"
 
 
-async def status_before(
-    session: AsyncSession, *, tenant_id: str, comment: CommentReceived, kind: str
-) -> str | None:
-    """The status of the conversation a new message joins; None when it starts one."""
-    c = conversation.c
-    found: str | None = await session.scalar(
-        select(c.status).where(
-            c.tenant_id == tenant_id,
-            c.brand_id.is_not_distinct_from(comment.brand_id),
-            c.network == comment.network.value,
-            c.kind == kind,
-            c.thread_external_id == (comment.thread_external_id or comment.external_id),
-        )
+# A conversation's thread: tenant, brand, network, kind and the thread's id.
+Thread = tuple[str, str | None, str, str, str]
+_c = conversation.c
+THREAD_COLUMNS = (_c.tenant_id, _c.brand_id, _c.network, _c.kind, _c.thread_external_id)
+
+
+async def statuses_before(session: AsyncSession, threads: Collection[Thread]) -> dict[Thread, str]:
+    """The status of each conversation new messages join; a thread absent starts one."""
+    rows = await session.execute(
+        select(*THREAD_COLUMNS, _c.status).where(keys_in(THREAD_COLUMNS, threads))
     )
-    return found
+    return {
+        (r.tenant_id, r.brand_id, r.network, r.kind, r.thread_external_id): r.status for r in rows
+    }
 
 
-async def filed(
-    session: AsyncSession,
-    *,
-    tenant_id: str,
-    conversation_id: UUID,
-    comment: CommentReceived,
-    kind: str,
-    was: str | None,
-) -> None:
-    """`message.received`, and `conversation.status_changed` when it opened the conversation
-    again."""
-    events = [
-        Event(
-            tenant_id,
-            comment.brand_id,
-            MESSAGE_RECEIVED,
-            {
-                "conversation_id": conversation_id,
-                "interaction_id": comment.interaction_id,
-                "brand_id": comment.brand_id,
-                "network": comment.network.value,
-                "conversation_kind": kind,
-                "kind": comment.kind.value,
-                "external_id": comment.external_id,
-                "author": comment.author.model_dump(mode="json"),
-                "text": comment.text,
-                "created_at": comment.created_at,
-                "received_at": comment.received_at,
-                "new_conversation": was is None,
-            },
+@dataclass(frozen=True)
+class Filed:
+    """A message filed in its conversation, whose status was `was` before it (None: it started
+    the conversation)."""
+
+    tenant_id: str
+    conversation_id: UUID
+    comment: CommentReceived
+    kind: str
+    was: str | None
+
+
+async def filed(session: AsyncSession, messages: Sequence[Filed]) -> None:
+    """For each message, in order: `message.received`, and `conversation.status_changed` when it
+    opened the conversation again; one append for all."""
+    events: list[Event] = []
+    for f in messages:
+        comment = f.comment
+        events.append(
+            Event(
+                f.tenant_id,
+                comment.brand_id,
+                MESSAGE_RECEIVED,
+                {
+                    "conversation_id": f.conversation_id,
+                    "interaction_id": comment.interaction_id,
+                    "brand_id": comment.brand_id,
+                    "network": comment.network.value,
+                    "conversation_kind": f.kind,
+                    "kind": comment.kind.value,
+                    "external_id": comment.external_id,
+                    "author": comment.author.model_dump(mode="json"),
+                    "text": comment.text,
+                    "created_at": comment.created_at,
+                    "received_at": comment.received_at,
+                    "new_conversation": f.was is None,
+                },
+            )
         )
-    ]
-    if was in ("resolved", "snoozed"):
-        events.append(_status(tenant_id, comment.brand_id, conversation_id, was, "open", by=SYSTEM))
+        if f.was in ("resolved", "snoozed"):
+            events.append(
+                _status(f.tenant_id, comment.brand_id, f.conversation_id, f.was, "open", by=SYSTEM)
+            )
     await publish(session, events)
 
 

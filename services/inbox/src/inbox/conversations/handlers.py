@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,19 +20,25 @@ INTERACTIONS_GROUP = "inbox.interactions"
 DECISIONS_GROUP = "inbox.decisions"
 
 
-async def comment_received(session: AsyncSession, envelope: Envelope) -> None:
-    """File the interaction in its conversation."""
-    comment = envelope.payload(CommentReceived)
-    conversation_id = await intake.receive(
-        session, tenant_id=envelope.tenantid, comment=comment, now=datetime.now(UTC)
+async def comments_received(session: AsyncSession, envelopes: Sequence[Envelope]) -> None:
+    """File a batch of interactions in their conversations."""
+    filed = await intake.receive(
+        session,
+        [(env.tenantid, env.payload(CommentReceived)) for env in envelopes],
+        now=datetime.now(UTC),
     )
-    if conversation_id is not None:
+    for f in filed:
         log.debug(
             "message.filed",
-            tenant_id=envelope.tenantid,
-            interaction_id=str(comment.interaction_id),
-            conversation_id=str(conversation_id),
+            tenant_id=f.tenant_id,
+            interaction_id=str(f.comment.interaction_id),
+            conversation_id=str(f.conversation_id),
         )
+
+
+async def comment_received(session: AsyncSession, envelope: Envelope) -> None:
+    """File one interaction: a batch of one."""
+    await comments_received(session, [envelope])
 
 
 async def comment_moderated(session: AsyncSession, envelope: Envelope) -> None:
@@ -42,11 +49,11 @@ async def comment_moderated(session: AsyncSession, envelope: Envelope) -> None:
 
 
 def interactions_consumer() -> Consumer:
-    """The group filing interactions ingest received."""
+    """The group filing interactions ingest received, a fetch at a time."""
     return Consumer(
         group_id=INTERACTIONS_GROUP,
         topics=[COMMENT_RECEIVED.name],
-        handlers={CommentReceived.event_type: comment_received},
+        batch_handlers={CommentReceived.event_type: comments_received},
     )
 
 
