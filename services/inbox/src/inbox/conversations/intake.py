@@ -3,8 +3,9 @@
 Each interaction ingest received becomes one message of the conversation of its thread (found or
 created per brand, network and kind); a new message opens again a resolved or snoozed
 conversation. The worker files them a batch at a time, in a few set-based statements whatever
-its size, as the same messages filed one by one would be. Moderation's decisions arrive on another topic, before or after their message: each
-is kept on its own and joined to the message whichever comes second.
+its size, as the same messages filed one by one would be. Moderation's decisions arrive on
+another topic, before or after their message: each is kept on its own and joined to the message
+whichever comes second.
 """
 
 from __future__ import annotations
