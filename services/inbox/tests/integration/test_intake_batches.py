@@ -3,6 +3,7 @@ files is what the same messages filed one by one would."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -11,6 +12,7 @@ from sqlalchemy import select, update
 
 from beacon_shared.contracts.common import Author, Network
 from beacon_shared.contracts.ingest import CommentReceived, InteractionKind
+from beacon_shared.contracts.moderation import ModerationAction
 from beacon_shared.db import create_sessionmaker
 from beacon_shared.events import Envelope
 from inbox.contacts.models import contact, contact_identity
@@ -266,3 +268,53 @@ async def test_a_batch_mixing_organizations_brands_and_networks(
     assert (theirs.message_count, theirs.preview) == (1, "another organization")
     assert [t for t, _ in await logged(engine, other)] == ["message.received"]
     assert len(await logged(engine, tenant)) == 5
+
+
+async def test_batches_filing_one_new_author_at_the_same_time_make_one_contact(
+    engine, tenant, comment_for
+):
+    sessionmaker = create_sessionmaker(engine)
+    author = Author(network_id="u-9", handle="eve")
+    first, second = (
+        Envelope.build(c, tenant_id=tenant, subject=str(uuid.uuid4()), source="/beacon/ingest")
+        for c in (
+            comment_for("on one post", author=author),
+            comment_for("on another", thread_external_id="post-2", author=author),
+        )
+    )
+    async with sessionmaker() as one:
+        await one.begin()
+        await comments_received(one, [first])
+
+        async def other() -> None:
+            async with sessionmaker() as session, session.begin():
+                await comments_received(session, [second])
+
+        # The second waits on the first's new identity, then takes its contact.
+        waiting = asyncio.create_task(other())
+        await asyncio.sleep(0.5)
+        assert not waiting.done()
+        await one.commit()
+    await waiting
+
+    (made,) = await rows(engine, contact, tenant)
+    assert made.message_count == 2
+    assert [i.contact_id for i in await rows_of_identity(engine, tenant)] == [made.id]
+    assert {m.contact_id for m in await rows(engine, message, tenant)} == {made.id}
+
+
+async def test_decisions_arrived_first_show_on_the_batch_s_messages(
+    engine, tenant, comment_for, moderate
+):
+    flagged = comment_for("this is a scam", thread_external_id="post-1")
+    french = comment_for("livraison cassée", thread_external_id="post-2")
+    plain = comment_for("nice", thread_external_id="post-2")
+    await moderate(tenant, flagged, ModerationAction.flag, sentiment="negative", language="en")
+    await moderate(tenant, french, ModerationAction.escalate, language="fr")
+    await file_batch(engine, (tenant, flagged), (tenant, french), (tenant, plain))
+
+    languages = {m.text: m.language for m in await rows(engine, message, tenant)}
+    assert languages == {"this is a scam": "en", "livraison cassée": "fr", "nice": None}
+    found = {r.thread_external_id: r for r in await rows(engine, conversation, tenant)}
+    assert (found["post-1"].review_count, found["post-1"].sentiment) == (1, "negative")
+    assert (found["post-2"].review_count, found["post-2"].message_count) == (1, 2)
