@@ -318,3 +318,30 @@ async def test_decisions_arrived_first_show_on_the_batch_s_messages(
     found = {r.thread_external_id: r for r in await rows(engine, conversation, tenant)}
     assert (found["post-1"].review_count, found["post-1"].sentiment) == (1, "negative")
     assert (found["post-2"].review_count, found["post-2"].message_count) == (1, 2)
+
+
+async def test_a_brandless_thread_and_author_are_found_again_by_the_next_batch(
+    engine, tenant, comment_for
+):
+    for text in ("one", "two"):
+        await file_batch(
+            engine,
+            (tenant, comment_for(text, brand_id=None)),
+            (tenant, comment_for(f"{text} on a brand")),
+        )
+
+    found = {r.brand_id: r.message_count for r in await rows(engine, conversation, tenant)}
+    assert found == {None: 2, "brand-1": 2}
+    assert sorted(
+        (r.brand_id or "", r.message_count) for r in await rows(engine, contact, tenant)
+    ) == [
+        ("", 2),
+        ("brand-1", 2),
+    ]
+    events = [e for _, e in await logged(engine, tenant)]
+    assert [(e["brand_id"], e["new_conversation"]) for e in events] == [
+        (None, True),
+        ("brand-1", True),
+        (None, False),
+        ("brand-1", False),
+    ]
