@@ -17,6 +17,7 @@ from beacon_shared.contracts.topics import (
     BRAND_CONFIGURED,
     COMMENT_MODERATED,
     COMMENT_RECEIVED,
+    CONVERSATION_RESOLVED,
     ERASURE_COMPLETED,
     ERASURE_REQUESTED,
     OWN_ACTIVITY_RECORDED,
@@ -31,8 +32,10 @@ from inbox.conversations.handlers import decisions_consumer, interactions_consum
 from inbox.db import inbox, outbox
 from inbox.events_out import worker_jobs
 from inbox.privacy.handlers import erasures_consumer
+from inbox.replies import unthreaded
 from inbox.replies.handlers import replies_consumer
 from inbox.replies.keys import reply_keys
+from inbox.replies.unthreaded import UNTHREADED_SECONDS
 from inbox.sla import breaches as sla_breaches
 from inbox.sla.brands import brands_consumer
 
@@ -56,6 +59,10 @@ def jobs(context: WorkerContext) -> Sequence[Job]:
         async with context.sessionmaker() as session, session.begin():
             await service.fold_counts(session)
 
+    async def unthreaded_replies() -> None:
+        async with context.sessionmaker() as session, session.begin():
+            await unthreaded.retry(session, now=datetime.now(UTC))
+
     async def breaches() -> None:
         async with context.sessionmaker() as session, session.begin():
             await sla_breaches.find(session, now=datetime.now(UTC))
@@ -64,6 +71,7 @@ def jobs(context: WorkerContext) -> Sequence[Job]:
         every(settings.snooze_poll_seconds, wake, name="inbox.snooze"),
         every(settings.sla_poll_seconds, breaches, name="inbox.sla"),
         every(FOLD_SECONDS, fold, name="inbox.counts"),
+        every(UNTHREADED_SECONDS, unthreaded_replies, name="inbox.unthreaded_replies"),
         *worker_jobs(context),
         every(
             PRUNE_SECONDS,
@@ -83,6 +91,7 @@ def spec() -> WorkerSpec:
             OWN_ACTIVITY_RECORDED,
             ACTION_REQUESTED,
             SLA_BREACHED,
+            CONVERSATION_RESOLVED,
             RESPONSE_RECORDED,
             RESOLUTION_RECORDED,
             BRAND_CONFIGURED,

@@ -11,14 +11,14 @@ from beacon_shared.consumer import Consumer
 from beacon_shared.contracts.ingest import ActionCompleted, OwnActivityRecorded
 from beacon_shared.contracts.topics import ACTION_COMPLETED, OWN_ACTIVITY_RECORDED
 from beacon_shared.events import Envelope
-from inbox.replies import intake
+from inbox.replies import unthreaded
 
 REPLIES_GROUP = "inbox.replies"
 
 
 async def action_completed(session: AsyncSession, envelope: Envelope) -> None:
-    """Show a reply's outcome in its thread."""
-    await intake.completed(
+    """Show a reply's outcome in its thread (kept until the thread is filed)."""
+    await unthreaded.file(
         session,
         tenant_id=envelope.tenantid,
         event=envelope.payload(ActionCompleted),
@@ -27,8 +27,8 @@ async def action_completed(session: AsyncSession, envelope: Envelope) -> None:
 
 
 async def own_activity_recorded(session: AsyncSession, envelope: Envelope) -> None:
-    """File the brand's native reply in its thread."""
-    await intake.own_activity(
+    """File the brand's native reply in its thread (kept until the thread is filed)."""
+    await unthreaded.file(
         session,
         tenant_id=envelope.tenantid,
         event=envelope.payload(OwnActivityRecorded),

@@ -26,12 +26,18 @@ log = get_logger(__name__)
 REPLY = "reply"
 
 
+class ThreadNotFiled(Exception):
+    """The brand's message came before anything of its thread was filed: the comment a reply
+    answers (the topics are read apart), or the customer's message a native reply follows."""
+
+
 async def completed(
     session: AsyncSession, *, tenant_id: str, event: ActionCompleted, now: datetime
 ) -> UUID | None:
     """Show a reply's outcome in its thread: sent, with its network id, or failed with why; a
     reply the inbox did not ask for (moderation's) joins the thread of what it answered. The
-    conversation's id, or None when it is no conversation's."""
+    conversation's id, or None when it is no reply; ThreadNotFiled when what it answered is not
+    filed yet."""
     if event.action != REPLY:
         return None
     found = await outbound.message_of(session, tenant_id=tenant_id, message_id=event.action_id)
@@ -43,13 +49,7 @@ async def completed(
             session, tenant_id=tenant_id, interaction_id=event.interaction_id
         )
         if conversation is None:
-            log.info(
-                "reply.no_conversation",
-                tenant_id=tenant_id,
-                action_id=str(event.action_id),
-                interaction_id=str(event.interaction_id),
-            )
-            return None
+            raise ThreadNotFiled(f"the comment {event.interaction_id} is not filed yet")
         conversation_id = conversation
         text = event.reply_text or ""
         await outbound.add_outbound(
@@ -116,8 +116,8 @@ async def own_activity(
     session: AsyncSession, *, tenant_id: str, event: OwnActivityRecorded, now: datetime
 ) -> UUID | None:
     """File the brand's native comment, reply or message in its thread, marked as sent outside
-    Beacon; the conversation's id, or None when no conversation holds its thread (the brand's
-    own post with nobody's comment yet) or it is filed already."""
+    Beacon; the conversation's id, or None when it is filed already; ThreadNotFiled when no
+    conversation holds its thread (yet: the brand's own post with nobody's comment under it)."""
     conversation_id = None
     kind = KINDS.get(event.kind)
     if kind is not None and event.thread_external_id:
@@ -135,13 +135,7 @@ async def own_activity(
             session, tenant_id=tenant_id, external_id=event.parent_external_id
         )
     if conversation_id is None:
-        log.info(
-            "own_activity.no_conversation",
-            tenant_id=tenant_id,
-            network=event.network.value,
-            external_id=event.external_id,
-        )
-        return None
+        raise ThreadNotFiled(f"no conversation holds the thread of {event.external_id} yet")
     filed = await outbound.add_outbound(
         session,
         {

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, PrimaryKeyConstraint, Table, Text, text
+from sqlalchemy import Boolean, Column, DateTime, Index, PrimaryKeyConstraint, Table, Text, text
+from sqlalchemy.dialects.postgresql import JSONB, UUID
 
 from beacon_shared.idempotency import idempotency_table
 from inbox.db import metadata
@@ -22,3 +23,17 @@ messaging_setting = Table(
 )
 
 idempotency_key = idempotency_table(metadata)
+
+# The brand's messages heard of before their thread was filed (`inbox.replies.unthreaded`).
+unthreaded_outbound = Table(
+    "unthreaded_outbound",
+    metadata,
+    Column("id", UUID(as_uuid=True), primary_key=True),
+    Column("tenant_id", Text, nullable=False),
+    Column("event_type", Text, nullable=False),
+    # The event's payload, as its contract reads it.
+    Column("payload", JSONB, nullable=False),
+    Column("kept_at", DateTime(timezone=True), nullable=False),
+    Column("next_at", DateTime(timezone=True), nullable=False),
+    Index("ix_unthreaded_outbound_next_at", "next_at"),
+)
