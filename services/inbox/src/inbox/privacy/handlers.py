@@ -16,11 +16,11 @@ from beacon_shared.events import Envelope
 from beacon_shared.logging import get_logger
 from inbox.contacts import erasure as contacts
 from inbox.conversations import erasure as conversations
+from inbox.db import SOURCE
 from inbox.db import outbox as outbox_table
 
 log = get_logger(__name__)
 GROUP_ID = "inbox.erasures"
-SOURCE = "/beacon/inbox"
 
 
 async def erasure_requested(session: AsyncSession, envelope: Envelope) -> None:

@@ -25,6 +25,7 @@ from beacon_shared.messaging import no_dm_api, reply_window, window_closed
 from inbox.access import READ, WRITE
 from inbox.conversations import outbound
 from inbox.conversations import service as conversations
+from inbox.db import SOURCE
 from inbox.db import outbox as outbox_table
 from inbox.replies import repository
 from inbox.replies.exceptions import (
@@ -36,7 +37,6 @@ from inbox.replies.keys import reply_keys
 from inbox.replies.schemas import MessagingSettingIn, ReplyAccepted, ReplyIn
 
 log = get_logger(__name__)
-SOURCE = "/beacon/inbox"
 PRIVATE = "direct_message"
 
 

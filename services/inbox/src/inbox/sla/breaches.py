@@ -25,10 +25,10 @@ from beacon_shared.contracts.inbox import SlaBreached
 from beacon_shared.events import Envelope
 from beacon_shared.logging import get_logger
 from inbox.conversations import sla_columns
+from inbox.db import SOURCE
 from inbox.db import outbox as outbox_table
 from inbox.events_out import SLA_BREACHED, Event, publish
 from inbox.sla import clocks
-from inbox.sla.clocks import SOURCE
 from inbox.sla.models import sla_breach
 from inbox.sla.targets import RESOLUTION
 

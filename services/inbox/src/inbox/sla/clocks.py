@@ -26,12 +26,12 @@ from beacon_shared.events import Envelope
 from beacon_shared.logging import get_logger
 from inbox.conversations import sla_columns
 from inbox.conversations.sla_columns import Clock
+from inbox.db import SOURCE
 from inbox.db import outbox as outbox_table
 from inbox.sla import business_time, policies
 from inbox.sla.targets import FIRST_RESPONSE, NEXT_RESPONSE, RESOLUTION
 
 log = get_logger(__name__)
-SOURCE = "/beacon/inbox"
 
 
 def _due(policy: Row[Any] | None, target: str, start: datetime) -> datetime | None:
