@@ -8,21 +8,30 @@ from datetime import UTC, datetime
 
 import orjson
 import pytest
+from cryptography.fernet import Fernet
+from pydantic import SecretStr
 from sqlalchemy import func, insert, select
 
 from beacon_shared.contracts.common import Author, Network
 from beacon_shared.contracts.ingest import InteractionKind
 from beacon_shared.contracts.workspace import ErasureRequested
+from beacon_shared.crypto import SecretBox
 from beacon_shared.db import create_sessionmaker
 from beacon_shared.events import Envelope
+from beacon_shared.testing.egress import LOCAL_EGRESS
+from beacon_shared.webhooks.schemas import EndpointIn
 from inbox.contacts.models import contact, contact_identity, contact_note
 from inbox.conversations.models import conversation, decision, message
 from inbox.db import outbox
 from inbox.privacy.handlers import erasure_requested
+from inbox.stream.models import stream_event
+from inbox.webhooks.models import TABLES
+from inbox.webhooks.service import WEBHOOKS
 
 pytestmark = pytest.mark.integration
 
 BOB = Author(network_id="u-2", handle="bob", display_name="Bob")
+BOX = SecretBox(SecretStr(Fernet.generate_key().decode()), setting="INBOX_CREDENTIALS_KEY")
 
 
 async def erase(engine, tenant, *, author_id="u-1", brand_id=None, network=Network.instagram):
@@ -72,6 +81,14 @@ class TestErasure:
         self, engine, unique, receive, moderate
     ):
         tenant = unique("tenant")
+        async with create_sessionmaker(engine)() as session, session.begin():
+            await WEBHOOKS.create_endpoint(
+                session,
+                tenant_id=tenant,
+                body=EndpointIn(url="https://hooks.example.com/inbox"),
+                box=BOX,
+                egress=LOCAL_EGRESS,
+            )
         first = await receive(tenant, "My order never came, call me on 0612345678")
         await moderate(tenant, first)
         await receive(tenant, "Same here", kind=InteractionKind.reply, author=BOB)
@@ -88,6 +105,9 @@ class TestErasure:
         assert erased == {
             "messages": 1,
             "decisions": 1,
+            # message.received and message.moderated about her message; Bob's stay.
+            "stream_events": 2,
+            "webhook_deliveries": 2,
             "contacts": 1,
             "identities": 1,
             "notes": 1,
@@ -107,6 +127,22 @@ class TestErasure:
         assert await count(engine, contact, contact.c.tenant_id == tenant) == 1
         assert await count(engine, decision, decision.c.tenant_id == tenant) == 0
         assert await count(engine, contact_note, contact_note.c.tenant_id == tenant) == 0
+        async with engine.connect() as conn:
+            logged = (
+                await conn.scalars(
+                    select(stream_event.c.data).where(stream_event.c.tenant_id == tenant)
+                )
+            ).all()
+            queued = (
+                await conn.scalars(
+                    select(TABLES.delivery.c.payload).where(TABLES.delivery.c.tenant_id == tenant)
+                )
+            ).all()
+        assert "0612345678" not in orjson.dumps([*logged, *queued]).decode()
+        assert [e["data"]["text"] for e in logged if e["type"] == "message.received"] == [
+            "Same here"
+        ]
+        assert len(queued) == 1
 
     async def test_another_network_and_another_brand_are_left_alone(self, engine, unique, receive):
         tenant = unique("tenant")

@@ -409,3 +409,15 @@ class WebhookRepository:
             )
         ).one()
         return row[0], row[1]
+
+    async def delete_about(
+        self, session: AsyncSession, *, tenant_id: str, field: str, values: Sequence[str]
+    ) -> int:
+        """Delete the tenant's deliveries whose event data has `field` among `values`; how many."""
+        d = self.delivery.c
+        result = await session.execute(
+            delete(self.delivery).where(
+                d.tenant_id == tenant_id, d.payload["data"][field].astext.in_(list(values))
+            )
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]

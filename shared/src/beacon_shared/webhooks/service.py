@@ -120,6 +120,17 @@ class Webhooks:
             [Notice(tenant_id=tenant_id, event_type=event_type, data=data, brand_id=brand_id)],
         )
 
+    async def forget(
+        self, session: AsyncSession, *, tenant_id: str, field: str, values: Sequence[str]
+    ) -> int:
+        """Delete the tenant's deliveries (their attempts with them) whose event's data has
+        `field` among `values`, sent or not: what an erasure request reaches; how many."""
+        if not values:
+            return 0
+        return await self.repository.delete_about(
+            session, tenant_id=tenant_id, field=field, values=values
+        )
+
     async def notify_many(
         self, session: AsyncSession, notices: Sequence[Notice], *, now: datetime | None = None
     ) -> int:

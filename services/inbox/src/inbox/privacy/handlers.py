@@ -18,6 +18,8 @@ from inbox.contacts import erasure as contacts
 from inbox.conversations import erasure as conversations
 from inbox.db import SOURCE
 from inbox.db import outbox as outbox_table
+from inbox.stream import service as stream
+from inbox.webhooks.service import WEBHOOKS
 
 log = get_logger(__name__)
 GROUP_ID = "inbox.erasures"
@@ -54,9 +56,18 @@ async def erasure_requested(session: AsyncSession, envelope: Envelope) -> None:
         contact_ids=contact_ids,
         touched=sorted({conversation for conversation, _ in deleted}),
     )
+    # The events about those messages (their text, their author) kept for the live stream and
+    # the organization's webhooks, delivered or not.
+    about = [str(i) for i in interaction_ids]
+    events = await stream.forget(session, tenant_id=tenant_id, field="interaction_id", values=about)
+    deliveries = await WEBHOOKS.forget(
+        session, tenant_id=tenant_id, field="interaction_id", values=about
+    )
     counts = {
         "messages": len(deleted),
         "decisions": decisions,
+        "stream_events": events,
+        "webhook_deliveries": deliveries,
         **await contacts.delete_contacts(session, contact_ids=contact_ids),
         "conversations_emptied": emptied,
     }

@@ -152,3 +152,16 @@ async def trim(session: AsyncSession, *, tenant_id: str, before: datetime, keep:
             )
         )
     return len(ids)
+
+
+async def delete_about(
+    session: AsyncSession, *, tenant_id: str, field: str, values: Sequence[str]
+) -> int:
+    """Remove the organization's events whose data has `field` among `values`; how many."""
+    e = stream_event.c
+    removed = await session.execute(
+        delete(stream_event).where(
+            e.tenant_id == tenant_id, e.data["data"][field].astext.in_(list(values))
+        )
+    )
+    return int(removed.rowcount or 0)  # type: ignore[attr-defined]

@@ -89,3 +89,13 @@ async def trim(session: AsyncSession, *, now: datetime, keep_for: timedelta, kee
     if removed:
         log.info("stream.trimmed", removed=removed)
     return removed
+
+
+async def forget(
+    session: AsyncSession, *, tenant_id: str, field: str, values: Sequence[str]
+) -> int:
+    """Remove from the log the organization's events whose data has `field` among `values` (an
+    erased author's messages); a client resuming past them reads on; how many."""
+    if not values:
+        return 0
+    return await repository.delete_about(session, tenant_id=tenant_id, field=field, values=values)
