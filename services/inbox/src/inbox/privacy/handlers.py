@@ -3,17 +3,13 @@ conversations left without them, and the counts reported to the workspace's rece
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from beacon_shared import outbox
 from beacon_shared.consumer import Consumer
 from beacon_shared.contracts.inbox import ErasureCompleted
-from beacon_shared.contracts.topics import ERASURE_REQUESTED
 from beacon_shared.contracts.workspace import ErasureRequested
-from beacon_shared.events import Envelope
-from beacon_shared.logging import get_logger
+from beacon_shared.erasures import erasure_handler
+from beacon_shared.erasures import erasures_consumer as shared_consumer
 from inbox.contacts import erasure as contacts
 from inbox.conversations import erasure as conversations
 from inbox.db import SOURCE
@@ -21,14 +17,12 @@ from inbox.db import outbox as outbox_table
 from inbox.stream import service as stream
 from inbox.webhooks.service import WEBHOOKS
 
-log = get_logger(__name__)
 GROUP_ID = "inbox.erasures"
 
 
-async def erasure_requested(session: AsyncSession, envelope: Envelope) -> None:
-    """Erase the author's messages and contact, and report what was erased."""
-    request = envelope.payload(ErasureRequested)
-    tenant_id, network, author_id = envelope.tenantid, request.network.value, request.author_id
+async def erase(session: AsyncSession, tenant_id: str, request: ErasureRequested) -> dict[str, int]:
+    """Erase the author's messages, what was said about them, and their contact."""
+    network, author_id = request.network.value, request.author_id
     contact_ids = await contacts.contacts_of(
         session,
         tenant_id=tenant_id,
@@ -63,7 +57,7 @@ async def erasure_requested(session: AsyncSession, envelope: Envelope) -> None:
     deliveries = await WEBHOOKS.forget(
         session, tenant_id=tenant_id, field="interaction_id", values=about
     )
-    counts = {
+    return {
         "messages": len(deleted),
         "decisions": decisions,
         "stream_events": events,
@@ -71,29 +65,13 @@ async def erasure_requested(session: AsyncSession, envelope: Envelope) -> None:
         **await contacts.delete_contacts(session, contact_ids=contact_ids),
         "conversations_emptied": emptied,
     }
-    completed = ErasureCompleted(
-        erasure_id=request.erasure_id, erased=counts, completed_at=datetime.now(UTC)
-    )
-    await outbox.stage(
-        session,
-        outbox_table,
-        [
-            Envelope.build(
-                completed,
-                tenant_id=tenant_id,
-                subject=str(request.erasure_id),
-                source=SOURCE,
-                cause=envelope,
-            )
-        ],
-    )
-    log.info("erasure.completed", erasure_id=str(request.erasure_id), **counts)
+
+
+erasure_requested = erasure_handler(
+    erase, completed=ErasureCompleted, outbox_table=outbox_table, source=SOURCE
+)
 
 
 def erasures_consumer() -> Consumer:
     """The group reading the workspace's erasure requests."""
-    return Consumer(
-        group_id=GROUP_ID,
-        topics=[ERASURE_REQUESTED.name],
-        handlers={ErasureRequested.event_type: erasure_requested},
-    )
+    return shared_consumer(GROUP_ID, erasure_requested)
