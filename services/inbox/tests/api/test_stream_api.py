@@ -86,7 +86,7 @@ async def following(base_url: str, key: str, **headers: str) -> AsyncIterator[Cl
 
 
 async def opened(client: Client) -> None:
-    """Wait until the server holds the stream (its `retry` line is the first thing it sends)."""
+    """Wait until the stream is live (its `retry` line follows the events read from the log)."""
     async with asyncio.timeout(10):
         async for line in client.lines:
             if line.startswith("retry:"):

@@ -131,7 +131,6 @@ async def _events(
     ends_at = time.monotonic() + settings.stream_max_seconds
     seen = start.after_id
     try:
-        yield b"retry: %d\n\n" % RETRY_MS
         if start.missed:
             yield frame(
                 seen,
@@ -155,6 +154,9 @@ async def _events(
                 seen = row.id
             if len(rows) < PAGE:
                 break
+        # Sent once the log is read: from here on every event comes from the hub, so a client
+        # (or a test) seeing it knows the stream is live.
+        yield b"retry: %d\n\n" % RETRY_MS
         while time.monotonic() < ends_at and not subscription.cut_off.is_set():
             try:
                 live = await asyncio.wait_for(
