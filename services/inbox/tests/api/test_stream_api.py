@@ -207,3 +207,15 @@ async def test_a_client_that_falls_behind_is_cut_off_and_resumes_without_losing_
             rest = [await client.next() for _ in range(20 - len(seen))]
     texts = [e["data"]["data"]["text"] for e in [*seen, *rest]]
     assert texts == [f"burst {n}" for n in range(20)]
+
+
+async def test_a_stream_ends_at_its_time_though_nothing_happens(settings_for, tenant, member):
+    agent = await member(tenant, "agent")
+    # The heartbeat is far longer than the stream's time: the end must not wait for it.
+    settings = settings_for(
+        Settings, api_key_cache_seconds=0, stream_max_seconds=0.5, stream_heartbeat_seconds=60
+    )
+    async with serving(settings) as base_url, following(base_url, agent.key) as client:
+        await opened(client)
+        with pytest.raises(EOFError):
+            await client.next(timeout=10)

@@ -157,13 +157,19 @@ async def _events(
         # Sent once the log is read: from here on every event comes from the hub, so a client
         # (or a test) seeing it knows the stream is live.
         yield b"retry: %d\n\n" % RETRY_MS
-        while time.monotonic() < ends_at and not subscription.cut_off.is_set():
+        while not subscription.cut_off.is_set():
+            remaining = ends_at - time.monotonic()
+            if remaining <= 0:
+                break
             try:
+                # Waiting no longer than the stream has left: it ends on time, not at the next
+                # heartbeat.
                 live = await asyncio.wait_for(
-                    subscription.buffer.get(), settings.stream_heartbeat_seconds
+                    subscription.buffer.get(), min(settings.stream_heartbeat_seconds, remaining)
                 )
             except TimeoutError:
-                yield b": keep-alive\n\n"
+                if time.monotonic() < ends_at:
+                    yield b": keep-alive\n\n"
                 continue
             if live is None:
                 break
