@@ -113,6 +113,14 @@ async def contacted(session: AsyncSession, counts: Sequence[Contacted], *, now: 
             for n in counts
         ],
     ).subquery("counted")
+    # Locked in id order first: the update's own order follows the plan, and two workers
+    # counting the same contacts in different orders would wait on each other in a circle.
+    await session.execute(
+        select(c.id)
+        .where(c.id.in_(sorted({n.contact_id for n in counts})))
+        .order_by(c.id)
+        .with_for_update()
+    )
     # The names the latest message gave, where it gave them.
     await session.execute(
         update(contact)

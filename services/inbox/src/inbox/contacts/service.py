@@ -139,8 +139,7 @@ def _counted(
     for m in messages:
         by_contact.setdefault(contacts[m.identity], []).append(m)
     counted = []
-    # In id order, which the update locks them in (a nested loop over these rows).
-    for contact_id, mine in sorted(by_contact.items()):
+    for contact_id, mine in by_contact.items():
         handle: tuple[str | None, datetime | None] = (None, None)
         name: tuple[str | None, datetime | None] = (None, None)
         latest: datetime | None = None
