@@ -21,17 +21,20 @@ from beacon_shared.crypto import SecretBox
 from beacon_shared.egress import EgressPolicy
 from beacon_shared.testing.egress import LOCAL_EGRESS
 from beacon_shared.webhooks import verify
+from beacon_shared.webhooks.claims import LEASE_EXPIRED, ClaimedDelivery, Claims
 from beacon_shared.webhooks.delivery import Attempt
 from beacon_shared.webhooks.schedule import MAX_ATTEMPTS, Outcome
-from publisher.webhooks import claims, service
-from publisher.webhooks.claims import ClaimedDelivery
+from publisher.webhooks import service
 from publisher.webhooks.dispatcher import Dispatcher, DispatcherConfig
-from publisher.webhooks.models import webhook_attempt, webhook_delivery, webhook_endpoint
+from publisher.webhooks.models import TABLES, webhook_attempt, webhook_delivery, webhook_endpoint
 from publisher.webhooks.schemas import EndpointIn, EndpointPatch
 
 pytestmark = pytest.mark.integration
 
 BOX = SecretBox(SecretStr(Fernet.generate_key().decode()), setting="PUBLISHER_CREDENTIALS_KEY")
+
+# The dispatcher's claims on the publisher's deliveries, as its worker makes them.
+CLAIMS = Claims(TABLES)
 
 
 class Middle:
@@ -603,7 +606,7 @@ class TestLeases:
         await notify()
         # A worker claims the delivery, then dies before sending it.
         async with sessionmaker() as session, session.begin():
-            (lost,) = await claims.claim_due(
+            (lost,) = await CLAIMS.claim_due(
                 session, now=datetime.now(UTC), lease=timedelta(seconds=60), limit=10
             )
         other = make_dispatcher()
@@ -622,7 +625,7 @@ class TestLeases:
         assert [r.msg_id for r in receiver.received] == [str(lost.id)]
         log = await attempts(engine, row.id)
         assert [(a.attempt, a.outcome, a.error) for a in log] == [
-            (1, "retry", claims.LEASE_EXPIRED),
+            (1, "retry", LEASE_EXPIRED),
             (2, "delivered", None),
         ]
 
@@ -632,7 +635,7 @@ class TestLeases:
         endpoint = await add_endpoint(receiver.url)
         await notify()
         async with sessionmaker() as session, session.begin():
-            (slow,) = await claims.claim_due(
+            (slow,) = await CLAIMS.claim_due(
                 session, now=datetime.now(UTC), lease=timedelta(seconds=60), limit=10
             )
             await session.execute(
@@ -644,7 +647,7 @@ class TestLeases:
 
         # The slow worker's 500 finally comes back.
         async with sessionmaker() as session, session.begin():
-            recorded = await claims.record_attempt(session, slow, failure(slow, 500))
+            recorded = await CLAIMS.record_attempt(session, slow, failure(slow, 500))
 
         (row,) = await deliveries(engine, endpoint.id)
         assert recorded.applied is False
@@ -685,7 +688,7 @@ class TestLeases:
                     await first_holds_its_claim.wait()
                 try:
                     claimed = await asyncio.wait_for(
-                        claims.claim_due(
+                        CLAIMS.claim_due(
                             session, now=datetime.now(UTC), lease=timedelta(seconds=60), limit=4
                         ),
                         10,
