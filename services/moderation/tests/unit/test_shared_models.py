@@ -68,25 +68,42 @@ def featurizer() -> Featurizer:
     )
 
 
+@pytest.fixture(scope="module")
+def sample(featurizer):
+    """The sample's rows and features, and the written ordinary comments."""
+    rows = _sample()
+    return rows, featurize(featurizer, rows), spam_shift.ordinary(featurizer)
+
+
+def _train(rows, matrix, ordinary):
+    """Heads trained on the sample, and the spam shift chosen for them."""
+    heads = train_heads(matrix, rows, matrix.dense.shape[1])
+    return heads, spam_shift.choose_shift(_margin(heads["spam"], ordinary), ordinary)
+
+
+@pytest.fixture(scope="module")
+def trained(sample):
+    """One training on the sample, shared by the tests that only read what it made."""
+    return _train(*sample)
+
+
 class TestTraining:
-    def test_the_same_sample_trains_the_same_heads(self, featurizer, tmp_path):
+    def test_the_same_sample_trains_the_same_heads(self, featurizer, sample, trained, tmp_path):
         rows = _sample()
+        again = _train(rows, featurize(featurizer, rows), sample[2])
         paths = []
-        ordinary = spam_shift.ordinary(featurizer)
-        for run in ("a", "b"):
-            matrix = featurize(featurizer, rows)
-            heads = train_heads(matrix, rows, matrix.dense.shape[1])
-            shift = spam_shift.choose_shift(_margin(heads["spam"], ordinary), ordinary)
+        for run, (heads, shift) in (("a", trained), ("b", again)):
             path = tmp_path / f"{run}.npz"
             save_heads(path, "test", heads, {"rows": len(rows)}, spam_shift=shift)
             paths.append(path)
 
         assert _digest(paths[0]) == _digest(paths[1])
 
-    def test_heads_trained_on_the_sample_separate_what_they_learned(self, featurizer, tmp_path):
-        rows = _sample()
-        matrix = featurize(featurizer, rows)
-        heads = train_heads(matrix, rows, matrix.dense.shape[1])
+    def test_heads_trained_on_the_sample_separate_what_they_learned(
+        self, sample, trained, tmp_path
+    ):
+        rows, matrix, _ = sample
+        heads, _ = trained
         save_heads(tmp_path / "heads.npz", "test", heads, {}, spam_shift=SpamShift())
         loaded = load_heads(tmp_path / "heads.npz", required=["spam", "threat"])
 
@@ -108,14 +125,11 @@ class TestTraining:
 
 
 @pytest.fixture(scope="module")
-def chosen(featurizer):
+def chosen(sample, trained):
     """The sample's spam head: its margins on the written ordinary comments and its shifts."""
-    rows = _sample()
-    matrix = featurize(featurizer, rows)
-    heads = train_heads(matrix, rows, matrix.dense.shape[1])
-    ordinary = spam_shift.ordinary(featurizer)
-    margin = _margin(heads["spam"], ordinary)
-    return margin, ordinary, spam_shift.choose_shift(margin, ordinary)
+    _, _, ordinary = sample
+    heads, shift = trained
+    return _margin(heads["spam"], ordinary), ordinary, shift
 
 
 class TestSpamShift:
