@@ -19,8 +19,10 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==0.13.9"
 
+# Bytecode is compiled once here, as in the image: every test worker, service and stack process
+# would otherwise compile the libraries it imports again, where PYTHONDONTWRITEBYTECODE is set.
 .venv/.synced: $(UV) uv.lock pyproject.toml shared/pyproject.toml $(wildcard services/*/pyproject.toml)
-	$(UV) sync --frozen --all-packages
+	$(UV) sync --frozen --all-packages --compile-bytecode
 	@touch $@
 
 # The local OpenID Connect issuer (tests and `make up`): node-oidc-provider, locked.
@@ -36,9 +38,10 @@ up: install ## run the whole stack (embedded Postgres and broker unless DATABASE
 token: install ## an access token of the demo user from the issuer `make up` runs (make token USER_SUBJECT=demo)
 	@$(RUN) python -m beacon_shared.embedded_oidc $(or $(USER_SUBJECT),demo)
 
-# Each test worker starts its own servers (or gets a database of its own on DATABASE_URL's).
-TEST_WORKERS ?= auto
-test: install ## run the whole test suite on embedded real servers, on every core (TEST_WORKERS=auto)
+# Each test worker starts its own servers (or gets a database of its own on DATABASE_URL's). One
+# worker more than the cores: part of the suite waits on the broker, timers and child processes.
+TEST_WORKERS ?= $(shell echo $$(( $$(getconf _NPROCESSORS_ONLN) + 1 )))
+test: install ## run the whole test suite on embedded real servers, one worker more than the cores
 	$(RUN) pytest -q -n $(TEST_WORKERS) --durations=20
 
 # PostgreSQL keeps the real clock: under libfaketime its lock and statement timeouts never fire.
