@@ -1,11 +1,9 @@
 """The inbox's schema, its inbox of handled events and its outbox of events to publish."""
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, and_, false, func, literal, or_, select, tuple_
-from sqlalchemy.dialects.postgresql import ARRAY, Insert, insert
-from sqlalchemy.types import TypeEngine
+from sqlalchemy import ColumnElement, and_, false, or_, tuple_
 
 from beacon_shared.consumer import inbox_table
 from beacon_shared.db import make_metadata
@@ -39,26 +37,4 @@ def keys_in(
             )
             for nulls, values in by_nulls.items()
         ),
-    )
-
-
-def unnested(
-    types: Mapping[str, TypeEngine[Any]], rows: Sequence[Mapping[str, Any]]
-) -> Select[Any]:
-    """The rows as a SELECT of one array parameter per column (of these types): the same
-    statement whatever their number, compiled and prepared once, where a VALUES list of a batch
-    costs more to build than to run."""
-    return select(
-        *(
-            func.unnest(literal([row[name] for row in rows], ARRAY(type_))).label(name)
-            for name, type_ in types.items()
-        )
-    )
-
-
-def insert_rows(table: Table, rows: Sequence[Mapping[str, Any]]) -> Insert:
-    """INSERT of the rows, in their order, as one statement (`unnested`)."""
-    names = list(rows[0])
-    return insert(table).from_select(
-        names, unnested({name: table.c[name].type for name in names}, rows)
     )

@@ -15,7 +15,6 @@ from sqlalchemy import (
     Row,
     Text,
     and_,
-    bindparam,
     cast,
     delete,
     func,
@@ -23,13 +22,14 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.selectable import TableValuedAlias
 from sqlalchemy.types import TypeEngine
 
 from analytics.listening.models import account_engagement_day, observed_post, term_hour
 from analytics.listening.readings import AccountDayKey, PostKey, Totals
+from beacon_shared.batch_sql import unnested
 
 o = observed_post.c
 d = account_engagement_day.c
@@ -37,23 +37,6 @@ h = term_hour.c
 _KEY_COLUMNS: tuple[tuple[str, TypeEngine[Any]], ...] = tuple(
     (name, Text()) for name in PostKey._fields
 )
-
-
-def _unnest(
-    alias: str, columns: Sequence[tuple[str, TypeEngine[Any]]], rows: Sequence[tuple[Any, ...]]
-) -> TableValuedAlias:
-    """`rows` as a derived table: one typed array parameter per column, one statement."""
-    values = list(zip(*rows, strict=True)) if rows else [() for _ in columns]
-    return (
-        func.unnest(
-            *(
-                bindparam(f"{alias}_{name}", list(column), type_=ARRAY(element_type))
-                for (name, element_type), column in zip(columns, values, strict=True)
-            )
-        )
-        .table_valued(*(name for name, _ in columns))
-        .render_derived(name=alias)
-    )
 
 
 def _same_post(source: TableValuedAlias) -> Any:
@@ -80,7 +63,7 @@ async def insert_new_posts(session: AsyncSession, rows: Sequence[tuple[Any, ...]
     if not rows:
         return set()
     names = [name for name, _ in _NEW_POST_COLUMNS]
-    source = _unnest("post", _NEW_POST_COLUMNS, sorted(rows))
+    source = unnested("post", _NEW_POST_COLUMNS, sorted(rows))
     result = await session.execute(
         insert(observed_post)
         .from_select(names, select(*(source.c[n] for n in names)))
@@ -94,7 +77,7 @@ async def lock_posts(session: AsyncSession, keys: Sequence[PostKey]) -> dict[Pos
     """The stored rows of these posts, locked (in key order) until the transaction ends."""
     if not keys:
         return {}
-    source = _unnest("wanted", _KEY_COLUMNS, sorted(keys))
+    source = unnested("wanted", _KEY_COLUMNS, sorted(keys))
     result = await session.execute(
         select(observed_post)
         .join(source, _same_post(source))
@@ -119,7 +102,7 @@ async def update_posts(
     """Store each post's latest totals and when they were observed."""
     if not changes:
         return
-    source = _unnest(
+    source = unnested(
         "latest",
         _UPDATE_COLUMNS,
         sorted((*key, *totals, at) for key, totals, at in changes),
@@ -161,7 +144,7 @@ async def add_account_days(
         (*key, *labels.get(key, (None, None)), posts, *totals)
         for key, (posts, totals) in deltas.items()
     )
-    source = _unnest("delta", _DAY_COLUMNS, rows)
+    source = unnested("delta", _DAY_COLUMNS, rows)
     statement = insert(account_engagement_day).from_select(
         names, select(*(source.c[n] for n in names))
     )
@@ -200,7 +183,7 @@ async def add_terms(
     if not counts:
         return
     names = [name for name, _ in _TERM_COLUMNS]
-    source = _unnest("terms", _TERM_COLUMNS, sorted((*key, n) for key, n in counts.items()))
+    source = unnested("terms", _TERM_COLUMNS, sorted((*key, n) for key, n in counts.items()))
     statement = insert(term_hour).from_select(names, select(*(source.c[n] for n in names)))
     await session.execute(
         statement.on_conflict_do_update(

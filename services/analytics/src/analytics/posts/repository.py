@@ -6,15 +6,17 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import Text, and_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.posts.models import post_observation as o
-from analytics.sql import TEXT, unnest
+from beacon_shared.batch_sql import unnested
 
 PostKey = tuple[str, str, str]  # tenant, network, post external id
-_KEYS = unnest("wanted", (("tenant_id", TEXT), ("network", TEXT), ("post_external_id", TEXT)))
+_KEYS = unnested(
+    "wanted", (("tenant_id", Text()), ("network", Text()), ("post_external_id", Text()))
+)
 _LATEST = select(
     o.c.tenant_id, o.c.network, o.c.post_external_id, o.c.impressions, o.c.reach, o.c.observed_at
 ).join(

@@ -40,6 +40,7 @@ from analytics.roi.models import (
     conversion_day,
     utm_claim,
 )
+from beacon_shared.batch_sql import unnested
 from beacon_shared.pagination import Cursor
 
 T = TypeVar("T")
@@ -190,21 +191,10 @@ async def add_to_days(session: AsyncSession, deltas: Mapping[DayKey, DayDelta]) 
     if not deltas:
         return
     # Sorted rows make concurrent writers lock rollup rows in one order.
-    columns: list[list[object]] = [[] for _ in _DAY_COLUMNS]
-    for key, delta in sorted(deltas.items()):
-        for column, value in zip(columns, (*key, *delta), strict=True):
-            column.append(value)
-    source = (
-        func.unnest(
-            *(
-                bindparam(name, values, type_=ARRAY(element_type))
-                for name, values, element_type in zip(
-                    _DAY_COLUMNS, columns, _DAY_TYPES, strict=True
-                )
-            )
-        )
-        .table_valued(*_DAY_COLUMNS)
-        .render_derived(name="delta")
+    source = unnested(
+        "delta",
+        list(zip(_DAY_COLUMNS, _DAY_TYPES, strict=True)),
+        [(*key, *delta) for key, delta in sorted(deltas.items())],
     )
     statement = insert(conversion_day).from_select(
         list(_DAY_COLUMNS), select(*(source.c[name] for name in _DAY_COLUMNS))
@@ -262,14 +252,7 @@ async def attribute_waiting(
     now claims each; the conversions attributed."""
     if not keys:
         return []
-    pairs = (
-        func.unnest(
-            bindparam("tenants", [t for t, _ in keys], type_=ARRAY(Text())),
-            bindparam("utms", [u for _, u in keys], type_=ARRAY(Text())),
-        )
-        .table_valued("tenant_id", "utm_campaign")
-        .render_derived(name="pair")
-    )
+    pairs = unnested("pair", [("tenant_id", Text()), ("utm_campaign", Text())], list(keys))
     c = utm_claim.c
     resolved = (
         select(c.tenant_id, c.utm_campaign, c.campaign_id)

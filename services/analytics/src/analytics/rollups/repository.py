@@ -10,6 +10,9 @@ from uuid import UUID
 
 from sqlalchemy import (
     BigInteger,
+    DateTime,
+    Table,
+    Text,
     and_,
     bindparam,
     case,
@@ -28,7 +31,31 @@ from analytics.rollups.aggregate import PendingKey, RollupKey
 from analytics.rollups.buckets import Span
 from analytics.rollups.facts import PostRef, ThreadKey
 from analytics.rollups.models import pending_post_rollup, published_post, rollup
-from analytics.sql import BIGINT, TEXT, TIME, arrays, unnest, upsert_adding
+from beacon_shared.batch_sql import Columns, arrays, unnested
+
+TEXT = Text()
+TIME = DateTime(timezone=True)
+BIGINT = BigInteger()
+
+
+def _upsert_adding(table: Table, columns: Columns) -> Any:
+    """INSERT … SELECT FROM unnest … ON CONFLICT (primary key) DO UPDATE SET value = table.value
+    + excluded.value.
+
+    The rows are inserted in primary-key order, sorted by the server: concurrent batches (other
+    partitions, other replicas) then lock the rows they share in one order and cannot deadlock.
+    """
+    source = unnested("batch", columns)
+    names = [column for column, _ in columns]
+    key = [column.name for column in table.primary_key.columns]
+    statement = insert(table).from_select(
+        names, select(*(source.c[n] for n in names)).order_by(*(source.c[n] for n in key))
+    )
+    return statement.on_conflict_do_update(
+        index_elements=list(table.primary_key.columns),
+        set_={"value": table.c.value + statement.excluded.value},
+    )
+
 
 _ROLLUP_COLUMNS = (
     ("tenant_id", TEXT),
@@ -49,12 +76,12 @@ _PENDING_COLUMNS = (
     ("metric", TEXT),
     ("value", BIGINT),
 )
-_ADD_ROLLUP = upsert_adding(rollup, _ROLLUP_COLUMNS)
-_ADD_PENDING = upsert_adding(pending_post_rollup, _PENDING_COLUMNS)
+_ADD_ROLLUP = _upsert_adding(rollup, _ROLLUP_COLUMNS)
+_ADD_PENDING = _upsert_adding(pending_post_rollup, _PENDING_COLUMNS)
 
 
 def _rows(increments: Mapping[Any, int]) -> list[tuple[Any, ...]]:
-    # In any order: the upsert sorts them (see upsert_adding).
+    # In any order: the upsert sorts them (see _upsert_adding).
     return [(*key, amount) for key, amount in increments.items()]
 
 
@@ -70,7 +97,7 @@ async def hold(session: AsyncSession, increments: Mapping[PendingKey, int]) -> N
         await session.execute(_ADD_PENDING, arrays(_rows(increments), _PENDING_COLUMNS))
 
 
-_THREADS = unnest("thread", (("tenant_id", TEXT), ("network", TEXT), ("external_id", TEXT)))
+_THREADS = unnested("thread", (("tenant_id", TEXT), ("network", TEXT), ("external_id", TEXT)))
 _FIND_POSTS = select(
     published_post.c.tenant_id,
     published_post.c.network,

@@ -25,9 +25,10 @@ from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from beacon_shared.batch_sql import insert_rows, unnested
 from beacon_shared.pagination import Cursor
 from inbox.contacts.models import contact, contact_identity, contact_note
-from inbox.db import insert_rows, keys_in, unnested
+from inbox.db import keys_in
 
 # An author as one network knows them on one brand: tenant, brand, network, network id.
 Identity = tuple[str, str | None, str, str]
@@ -89,30 +90,31 @@ async def contacted(session: AsyncSession, counts: Sequence[Contacted], *, now: 
         return
     c = contact.c
     v = unnested(
-        {
-            "id": PG_UUID(as_uuid=True),
-            "count": Integer(),
-            "first_at": DateTime(timezone=True),
-            "last_at": DateTime(timezone=True),
-            "handle": Text(),
-            "handle_at": DateTime(timezone=True),
-            "display_name": Text(),
-            "display_name_at": DateTime(timezone=True),
-        },
+        "counted",
         [
-            {
-                "id": n.contact_id,
-                "count": n.count,
-                "first_at": n.first_at,
-                "last_at": n.last_at,
-                "handle": n.handle,
-                "handle_at": n.handle_at,
-                "display_name": n.display_name,
-                "display_name_at": n.display_name_at,
-            }
+            ("id", PG_UUID(as_uuid=True)),
+            ("count", Integer()),
+            ("first_at", DateTime(timezone=True)),
+            ("last_at", DateTime(timezone=True)),
+            ("handle", Text()),
+            ("handle_at", DateTime(timezone=True)),
+            ("display_name", Text()),
+            ("display_name_at", DateTime(timezone=True)),
+        ],
+        [
+            (
+                n.contact_id,
+                n.count,
+                n.first_at,
+                n.last_at,
+                n.handle,
+                n.handle_at,
+                n.display_name,
+                n.display_name_at,
+            )
             for n in counts
         ],
-    ).subquery("counted")
+    )
     # Locked in id order first: the update's own order follows the plan, and two workers
     # counting the same contacts in different orders would wait on each other in a circle.
     await session.execute(

@@ -31,12 +31,12 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from beacon_shared.batch_sql import insert_rows
 from beacon_shared.contracts.ingest import CommentReceived, InteractionKind
 from beacon_shared.contracts.moderation import CommentModerated
 from inbox.contacts import service as contacts
 from inbox.conversations import events
 from inbox.conversations.models import FOR_REVIEW, conversation, decision, message
-from inbox.db import insert_rows
 from inbox.sla import clocks
 
 # The conversation kind of each interaction kind: a reply belongs to its post's comment thread.
