@@ -46,8 +46,8 @@ from servers import DATABASE, alembic_inis, migrate  # noqa: E402  (the runner's
 
 T = TypeVar("T")
 
-# With the suite on every core two stacks may run at once: each has its own data folder and a
-# port range of its own (`_free_offset`), and looks only at its own processes.
+# With the suite in several test workers, stacks may run at once: each has its own data folder
+# and port range (`_free_offset`), and looks only at its own processes.
 pytestmark = pytest.mark.slow
 
 # Each service's API and worker ports before the offset.
@@ -62,7 +62,7 @@ PORTS = {
 OIDC_PORT = 8010  # the local OpenID Connect issuer
 # Only the first test starts every service. The others are about the runner's supervision, which
 # treats every child alike, so they start the services they need: each process takes seconds of
-# CPU to start, and two stacks may start at once on two cores.
+# CPU to start, and several stacks may start at once.
 SUPERVISED = ("ingest", "inbox")
 RELAY = ("ingest", "analytics")  # a comment ingest relays and analytics handles
 READY_LINE = "Beacon is ready"
