@@ -63,6 +63,7 @@ from beacon_shared.embedded import free_port
 from beacon_shared.events import Envelope, EventPayload
 from beacon_shared.outbox import OutboxRecord, outbox_records
 from beacon_shared.worker import WorkerSpec, worker_main
+from bench.cpu import cpu_seconds
 from bench.ingest import percentile, spawn, stop
 from bench.servers import servers
 
@@ -237,12 +238,6 @@ async def raw_consume(bootstrap: str, count: int) -> float:
         return timed / seconds if seconds > 0 else 0.0
     finally:
         await consumer.stop()
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time a process has used so far (fields 14 and 15 of its stat)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def handled(engine: AsyncEngine) -> int:

@@ -43,6 +43,7 @@ from beacon_shared.kafka import create_producer
 from beacon_shared.outbox import OutboxRecord, outbox_records
 from beacon_shared.settings import ServiceSettings
 from beacon_shared.topics import ensure_topics
+from bench.cpu import cpu_seconds
 from bench.ingest import FETCH_MAX_WAIT_MS, percentile, spawn, stop
 from bench.servers import servers
 from moderation.classify import Classifier
@@ -357,12 +358,6 @@ async def until(
             return False
         await asyncio.sleep(0.1)
     return True
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time a process has used so far (fields 14 and 15 of its stat)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def worker_env(settings: ServiceSettings) -> dict[str, str]:

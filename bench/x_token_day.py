@@ -64,16 +64,14 @@ from beacon_shared.embedded import free_port
 from beacon_shared.logging import configure_logging
 from beacon_shared.networks.oauth import GrantedAccount
 from beacon_shared.testing.egress import LOCAL_NETWORKS
+from bench.cpu import CpuMeter, broker_pids, postgres_pids
 from bench.fake_mastodon import MEDIAN_MS, SIGMA, latency_quantile
 from bench.ingest import stop, wait_until_up
 from bench.publisher import (
-    CpuMeter,
-    broker_pids,
     log_events,
     ms_stats,
     percentile,
     pid_of,
-    postgres_pids,
     progress,
     spawn,
 )
