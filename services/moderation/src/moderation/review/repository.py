@@ -129,18 +129,17 @@ async def resolve(
     now: datetime,
 ) -> Row[Any] | None:
     """Resolve an item that is open or claimed by `holder`; None otherwise."""
-    result = await session.execute(
-        update(review_item)
-        .where(
+    return await _resolve_where(
+        session,
+        [
             review_item.c.tenant_id == tenant_id,
             review_item.c.id == item_id,
             _open_or_held_by(holder),
-        )
-        .values(status="resolved", resolution=resolution, resolved_by=reviewer, resolved_at=now)
-        .returning(review_item)
+        ],
+        resolution=resolution,
+        reviewer=reviewer,
+        now=now,
     )
-    row: Row[Any] | None = result.first()
-    return row
 
 
 def _open_or_held_by(person: str | None) -> ColumnElement[bool]:
@@ -163,13 +162,31 @@ async def resolve_interaction(
     now: datetime,
 ) -> Row[Any] | None:
     """Resolve the interaction's item if it is open or claimed by anyone; None otherwise."""
-    result = await session.execute(
-        update(review_item)
-        .where(
+    return await _resolve_where(
+        session,
+        [
             review_item.c.tenant_id == tenant_id,
             review_item.c.interaction_id == interaction_id,
             review_item.c.status.in_(("open", "claimed")),
-        )
+        ],
+        resolution=resolution,
+        reviewer=reviewer,
+        now=now,
+    )
+
+
+async def _resolve_where(
+    session: AsyncSession,
+    where: Sequence[ColumnElement[bool]],
+    *,
+    resolution: str,
+    reviewer: str,
+    now: datetime,
+) -> Row[Any] | None:
+    """Resolve the item matching `where`; None if none does."""
+    result = await session.execute(
+        update(review_item)
+        .where(*where)
         .values(status="resolved", resolution=resolution, resolved_by=reviewer, resolved_at=now)
         .returning(review_item)
     )
