@@ -23,14 +23,16 @@ Columns = Sequence[tuple[str, TypeEngine[Any]]]
 def unnested(
     name: str, columns: Columns, rows: Sequence[Sequence[Any]] | None = None
 ) -> TableValuedAlias:
-    """`unnest(:a, :b, …) AS name(a, b, …)`, its parameters named after the columns: holding
-    `rows` if given, else required when the statement is executed (`arrays`)."""
+    """`unnest(:a, :b, …) AS name(a, b, …)`. Given `rows`, its parameters hold them (named
+    uniquely, so one statement may unnest several batches); else they are named after the
+    columns and required when the statement is executed (`arrays`)."""
     if rows is None:
         parameters = [bindparam(column, type_=ARRAY(kind)) for column, kind in columns]
     else:
         values = arrays(rows, columns)
         parameters = [
-            bindparam(column, values[column], type_=ARRAY(kind)) for column, kind in columns
+            bindparam(column, values[column], type_=ARRAY(kind), unique=True)
+            for column, kind in columns
         ]
     return (
         func.unnest(*parameters)

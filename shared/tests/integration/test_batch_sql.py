@@ -63,3 +63,25 @@ async def test_unnested_rows_are_a_table_to_join_given_now_or_when_executed(engi
 
     assert await matching([(batch, 2), (batch, 0), ("another", 1)]) == ([ids[0], ids[2]],) * 2
     assert await matching([]) == ([], [])
+
+
+async def test_one_statement_may_unnest_two_batches_of_the_same_columns(engine, leased, unique):
+    batch = unique("batch")
+    ids = [uuid.uuid4() for _ in range(3)]
+    async with engine.begin() as conn:
+        await conn.execute(
+            insert_rows(
+                leased, [{"id": id_, "batch": batch, "due": n} for n, id_ in enumerate(ids)]
+            )
+        )
+    columns = [("batch", Text()), ("due", BigInteger())]
+    wanted = unnested("wanted", columns, [(batch, 0), (batch, 1)])
+    kept = unnested("kept", columns, [(batch, 1), (batch, 2)])
+    async with engine.connect() as conn:
+        found = await conn.execute(
+            select(leased.c.id)
+            .join(wanted, (leased.c.batch == wanted.c.batch) & (leased.c.due == wanted.c.due))
+            .join(kept, (leased.c.batch == kept.c.batch) & (leased.c.due == kept.c.due))
+        )
+
+    assert list(found.scalars()) == [ids[1]]
