@@ -162,27 +162,17 @@ async def conversions_by_id(session: AsyncSession, ids: Iterable[UUID]) -> list[
     return list(rows.all())
 
 
-_DAY_COLUMNS = (
-    "tenant_id",
-    "campaign_id",
-    "day",
-    "network",
-    "post_id",
-    "currency",
-    "clicks",
-    "conversions",
-    "value",
-)
-_DAY_TYPES: tuple[TypeEngine[Any], ...] = (
-    Text(),
-    PgUUID(as_uuid=True),
-    Date(),
-    Text(),
-    Text(),
-    Text(),
-    BigInteger(),
-    BigInteger(),
-    Numeric(20, 4),
+# (name, type) of a conversion day's columns, in the order of its key and delta.
+_DAY_COLUMNS: tuple[tuple[str, TypeEngine[Any]], ...] = (
+    ("tenant_id", Text()),
+    ("campaign_id", PgUUID(as_uuid=True)),
+    ("day", Date()),
+    ("network", Text()),
+    ("post_id", Text()),
+    ("currency", Text()),
+    ("clicks", BigInteger()),
+    ("conversions", BigInteger()),
+    ("value", Numeric(20, 4)),
 )
 
 
@@ -192,12 +182,11 @@ async def add_to_days(session: AsyncSession, deltas: Mapping[DayKey, DayDelta]) 
         return
     # Sorted rows make concurrent writers lock rollup rows in one order.
     source = unnested(
-        "delta",
-        list(zip(_DAY_COLUMNS, _DAY_TYPES, strict=True)),
-        [(*key, *delta) for key, delta in sorted(deltas.items())],
+        "delta", _DAY_COLUMNS, [(*key, *delta) for key, delta in sorted(deltas.items())]
     )
+    names = [name for name, _ in _DAY_COLUMNS]
     statement = insert(conversion_day).from_select(
-        list(_DAY_COLUMNS), select(*(source.c[name] for name in _DAY_COLUMNS))
+        names, select(*(source.c[name] for name in names))
     )
     excluded = statement.excluded
     await session.execute(
